@@ -1,0 +1,5 @@
+//! Command line: parses arguments and wires one source into one front end.
+
+pub fn main() -> i32 {
+    0
+}

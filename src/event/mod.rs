@@ -1,0 +1,258 @@
+//! One event format end to end: a libscap event (`ppm_evt_hdr` v2 + parameter
+//! lengths + parameter bytes), viewed in place, decoded lazily.
+//!
+//! Every source (the eBPF probe, a `.scap` file of any generation) hands the
+//! rest of syspect events in the **v2 layout**: a 26-byte header
+//! `u64 ts, u64 tid, u32 len, u16 type, u32 nparams`, then `nparams` lengths
+//! (u16, or u32 for `EF_LARGE_PAYLOAD` events), then the values back to back.
+
+pub mod params;
+pub mod render;
+pub mod table;
+
+pub use table::{table, EventInfo, EventTable, ParamInfo};
+
+/// Size of the v2 event header.
+pub const HDR_LEN: usize = 26;
+/// Size of the v1 event header (no `nparams`).
+pub const HDR_LEN_V1: usize = 22;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EventError {
+    #[error("event shorter than its header ({0} bytes)")]
+    Short(usize),
+    #[error("event length {len} exceeds the {avail} bytes available")]
+    Overrun { len: usize, avail: usize },
+    #[error("event parameters ({need} bytes) do not fit in its length {len}")]
+    BadParams { need: usize, len: usize },
+}
+
+fn rd_u16(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .unwrap_or(0)
+}
+fn rd_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .unwrap_or(0)
+}
+fn rd_u64(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .map(|s| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(s);
+            u64::from_le_bytes(a)
+        })
+        .unwrap_or(0)
+}
+
+/// A validated event in the v2 layout, borrowed from wherever it lives
+/// (a ring buffer, a file buffer, the store).
+#[derive(Clone, Copy, Debug)]
+pub struct EventRef<'a> {
+    /// CPU the event was recorded on.
+    pub cpu: u16,
+    /// scap dump flags (1 = state only, not to be shown).
+    pub dump_flags: u32,
+    bytes: &'a [u8],
+}
+
+impl<'a> EventRef<'a> {
+    /// Checks the v2 layout and borrows it. `bytes` may be longer than the
+    /// event; the view is cut to the header's `len`.
+    pub fn new(cpu: u16, dump_flags: u32, bytes: &'a [u8]) -> Result<Self, EventError> {
+        if bytes.len() < HDR_LEN {
+            return Err(EventError::Short(bytes.len()));
+        }
+        let len = rd_u32(bytes, 16) as usize;
+        if len < HDR_LEN {
+            return Err(EventError::Short(len));
+        }
+        if len > bytes.len() {
+            return Err(EventError::Overrun {
+                len,
+                avail: bytes.len(),
+            });
+        }
+        let bytes = &bytes[..len];
+        let etype = rd_u16(bytes, 24);
+        let nparams = rd_u32(bytes, 22) as usize;
+        let lsz = lensize(etype);
+        let lens_end = nparams
+            .checked_mul(lsz)
+            .and_then(|x| x.checked_add(HDR_LEN))
+            .ok_or(EventError::BadParams { need: usize::MAX, len })?;
+        if lens_end > len {
+            return Err(EventError::BadParams {
+                need: lens_end,
+                len,
+            });
+        }
+        let mut total = lens_end;
+        for i in 0..nparams {
+            total += plen(bytes, lsz, i);
+        }
+        if total > len {
+            return Err(EventError::BadParams { need: total, len });
+        }
+        Ok(EventRef {
+            cpu,
+            dump_flags,
+            bytes,
+        })
+    }
+
+    /// The raw event bytes (header included), exactly `len()` long.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    pub fn ts(&self) -> u64 {
+        rd_u64(self.bytes, 0)
+    }
+    pub fn tid(&self) -> u64 {
+        rd_u64(self.bytes, 8)
+    }
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+    pub fn etype(&self) -> u16 {
+        rd_u16(self.bytes, 20)
+    }
+    pub fn nparams(&self) -> usize {
+        rd_u32(self.bytes, 22) as usize
+    }
+    pub fn info(&self) -> &'static EventInfo {
+        table().get(self.etype())
+    }
+    pub fn is_enter(&self) -> bool {
+        self.etype() % 2 == 0
+    }
+    /// The bytes of parameter `i`, or `None` past `nparams`.
+    pub fn param(&self, i: usize) -> Option<&'a [u8]> {
+        let n = self.nparams();
+        if i >= n {
+            return None;
+        }
+        let lsz = lensize(self.etype());
+        let mut off = HDR_LEN + n * lsz;
+        for j in 0..i {
+            off += plen(self.bytes, lsz, j);
+        }
+        let l = plen(self.bytes, lsz, i);
+        self.bytes.get(off..off + l)
+    }
+    /// All parameters in order.
+    pub fn params(&self) -> ParamIter<'a> {
+        let n = self.nparams();
+        let lsz = lensize(self.etype());
+        ParamIter {
+            bytes: self.bytes,
+            lsz,
+            n,
+            i: 0,
+            off: HDR_LEN + n * lsz,
+        }
+    }
+    /// The parameter called `name` in this event's table entry.
+    pub fn param_by_name(&self, name: &str) -> Option<&'a [u8]> {
+        self.info().param_index(name).and_then(|i| self.param(i))
+    }
+}
+
+/// Iterator over the parameter values of an event.
+pub struct ParamIter<'a> {
+    bytes: &'a [u8],
+    lsz: usize,
+    n: usize,
+    i: usize,
+    off: usize,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.i >= self.n {
+            return None;
+        }
+        let l = plen(self.bytes, self.lsz, self.i);
+        let v = self.bytes.get(self.off..self.off + l)?;
+        self.off += l;
+        self.i += 1;
+        Some(v)
+    }
+}
+
+fn lensize(etype: u16) -> usize {
+    if table().get(etype).large_payload() {
+        4
+    } else {
+        2
+    }
+}
+
+fn plen(bytes: &[u8], lsz: usize, i: usize) -> usize {
+    let at = HDR_LEN + i * lsz;
+    if lsz == 4 {
+        rd_u32(bytes, at) as usize
+    } else {
+        rd_u16(bytes, at) as usize
+    }
+}
+
+/// Builds a v2 event from parts: used by the probe tests, the converters
+/// and the writer's tests.
+pub fn build_event(ts: u64, tid: u64, etype: u16, params: &[&[u8]]) -> Vec<u8> {
+    let lsz = lensize(etype);
+    let len = HDR_LEN + params.len() * lsz + params.iter().map(|p| p.len()).sum::<usize>();
+    let mut v = Vec::with_capacity(len);
+    v.extend_from_slice(&ts.to_le_bytes());
+    v.extend_from_slice(&tid.to_le_bytes());
+    v.extend_from_slice(&(len as u32).to_le_bytes());
+    v.extend_from_slice(&etype.to_le_bytes());
+    v.extend_from_slice(&(params.len() as u32).to_le_bytes());
+    for p in params {
+        if lsz == 4 {
+            v.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        } else {
+            v.extend_from_slice(&(p.len() as u16).to_le_bytes());
+        }
+    }
+    for p in params {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_and_view() {
+        let fd = 3i64.to_le_bytes();
+        let name = b"/etc/passwd\0";
+        let ev = build_event(10, 42, 307, &[&fd, &(-100i64).to_le_bytes(), name]);
+        let e = EventRef::new(1, 0, &ev).expect("valid");
+        assert_eq!(e.ts(), 10);
+        assert_eq!(e.tid(), 42);
+        assert_eq!(e.etype(), 307);
+        assert_eq!(e.nparams(), 3);
+        assert_eq!(e.param(2), Some(&name[..]));
+        assert_eq!(e.params().count(), 3);
+        assert_eq!(e.param_by_name("name"), Some(&name[..]));
+        assert!(e.param(3).is_none());
+    }
+
+    #[test]
+    fn rejects_bad() {
+        let ev = build_event(10, 42, 307, &[b"abc"]);
+        assert!(EventRef::new(0, 0, &ev[..20]).is_err());
+        let mut bad = ev.clone();
+        bad[26] = 200; // param length past the end
+        assert!(EventRef::new(0, 0, &bad).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Rendering of parameters and of `%evt.info` as sysdig prints them.
