@@ -82,7 +82,10 @@ impl<'a> EventRef<'a> {
         let lens_end = nparams
             .checked_mul(lsz)
             .and_then(|x| x.checked_add(HDR_LEN))
-            .ok_or(EventError::BadParams { need: usize::MAX, len })?;
+            .ok_or(EventError::BadParams {
+                need: usize::MAX,
+                len,
+            })?;
         if lens_end > len {
             return Err(EventError::BadParams {
                 need: lens_end,
@@ -129,7 +132,7 @@ impl<'a> EventRef<'a> {
         table().get(self.etype())
     }
     pub fn is_enter(&self) -> bool {
-        self.etype() % 2 == 0
+        self.etype().is_multiple_of(2)
     }
     /// The bytes of parameter `i`, or `None` past `nparams`.
     pub fn param(&self, i: usize) -> Option<&'a [u8]> {

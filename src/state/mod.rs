@@ -1,1 +1,168 @@
-//! state
+//! System state rebuilt from events: threads, per-process fd tables, users
+//! and groups. Seeded from a capture's metadata blocks or from procfs, then
+//! kept current the way libsinsp's parsers do.
+
+pub mod fds;
+pub mod parse;
+pub mod procfs;
+pub mod threads;
+
+use rustc_hash::FxHashMap;
+
+use crate::capture::meta::{CaptureMeta, GroupEntry, UserEntry};
+use crate::event::EventRef;
+
+pub use fds::{Fd, FdTable};
+pub use threads::Thread;
+
+/// What the current event is about, once state has seen it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvCtx {
+    /// The fd the event uses (enter: its fd param; exit: the enter's fd or
+    /// the fd it created).
+    pub fd: Option<i64>,
+    /// For an exit event: the timestamp of its enter event on this thread.
+    pub enter_ts: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub threads: FxHashMap<u64, Thread>,
+    /// fd tables keyed by pid (threads of a process share one table).
+    pub fds: FxHashMap<u64, FdTable>,
+    pub users: FxHashMap<u32, UserEntry>,
+    pub groups: FxHashMap<u32, GroupEntry>,
+    /// Look missing threads up in /proc (live capture only).
+    pub live: bool,
+    /// Removals deferred to the next event, as libsinsp does, so that an
+    /// exit event still sees the fd it closed / the thread that exited.
+    pending_fd_close: Option<(u64, i64)>,
+    pending_thread_exit: Option<u64>,
+    /// tids already looked up in /proc without success.
+    proc_misses: rustc_hash::FxHashSet<u64>,
+}
+
+impl State {
+    pub fn new() -> State {
+        State::default()
+    }
+
+    /// Seeds the tables from a capture section's metadata.
+    pub fn load_meta(&mut self, meta: &CaptureMeta) {
+        for p in &meta.procs {
+            self.threads.insert(p.tid, Thread::from_entry(p));
+        }
+        for f in &meta.fds {
+            let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
+            self.fds
+                .entry(pid)
+                .or_default()
+                .insert(f.fd, Fd::from_entry(f));
+        }
+        for u in &meta.users {
+            self.users.insert(u.uid, u.clone());
+        }
+        for g in &meta.groups {
+            self.groups.insert(g.gid, g.clone());
+        }
+    }
+
+    pub fn thread(&self, tid: u64) -> Option<&Thread> {
+        self.threads.get(&tid)
+    }
+
+    /// The main thread of `tid`'s process.
+    pub fn main_thread(&self, tid: u64) -> Option<&Thread> {
+        let t = self.threads.get(&tid)?;
+        self.threads.get(&t.pid).or(Some(t))
+    }
+
+    /// The parent of a thread's process.
+    pub fn parent(&self, tid: u64) -> Option<&Thread> {
+        let t = self.main_thread(tid)?;
+        self.threads.get(&t.ptid)
+    }
+
+    /// The fd table of `tid`'s process.
+    pub fn fd_table(&self, tid: u64) -> Option<&FdTable> {
+        let pid = self.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
+        self.fds.get(&pid)
+    }
+
+    pub fn fd(&self, tid: u64, fd: i64) -> Option<&Fd> {
+        self.fd_table(tid)?.get(fd)
+    }
+
+    pub fn user(&self, uid: u32) -> Option<&UserEntry> {
+        self.users.get(&uid)
+    }
+
+    pub fn group(&self, gid: u32) -> Option<&GroupEntry> {
+        self.groups.get(&gid)
+    }
+
+    /// Applies one event to the state and says what it is about.
+    pub fn process(&mut self, ev: &EventRef<'_>) -> EvCtx {
+        if let Some((pid, fd)) = self.pending_fd_close.take() {
+            if let Some(t) = self.fds.get_mut(&pid) {
+                t.remove(fd);
+            }
+        }
+        if let Some(tid) = self.pending_thread_exit.take() {
+            self.remove_thread(tid);
+        }
+        if self.live && !self.threads.contains_key(&ev.tid()) {
+            self.lookup_proc(ev.tid());
+        }
+        parse::apply(self, ev)
+    }
+
+    fn remove_thread(&mut self, tid: u64) {
+        if let Some(t) = self.threads.remove(&tid) {
+            if t.is_main_thread() {
+                let others = self.threads.values().any(|o| o.pid == t.pid);
+                if !others {
+                    self.fds.remove(&t.pid);
+                }
+            }
+        }
+    }
+
+    fn lookup_proc(&mut self, tid: u64) {
+        if tid == 0 || self.proc_misses.contains(&tid) {
+            return;
+        }
+        match procfs::read_thread(tid) {
+            Some((entry, fds)) => {
+                let pid = entry.pid;
+                self.threads.insert(tid, Thread::from_entry(&entry));
+                if !self.fds.contains_key(&pid) {
+                    let table = self.fds.entry(pid).or_default();
+                    for f in &fds {
+                        table.insert(f.fd, Fd::from_entry(f));
+                    }
+                }
+            }
+            None => {
+                self.proc_misses.insert(tid);
+            }
+        }
+    }
+
+    pub(crate) fn defer_fd_close(&mut self, pid: u64, fd: i64) {
+        self.pending_fd_close = Some((pid, fd));
+    }
+
+    pub(crate) fn defer_thread_exit(&mut self, tid: u64) {
+        self.pending_thread_exit = Some(tid);
+    }
+}
+
+impl crate::event::render::Resolver for State {
+    fn fd_label(&self, tid: u64, fd: i64) -> Option<(char, &str)> {
+        self.fd(tid, fd).map(|f| (f.typechar(), f.name.as_str()))
+    }
+    fn comm(&self, tid: u64) -> Option<&str> {
+        self.threads.get(&tid).map(|t| t.comm.as_str())
+    }
+}

@@ -1,0 +1,263 @@
+//! File descriptors as libsinsp keeps them: one table per process.
+
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+
+use crate::capture::meta::{FdEntry, FdInfo, FdType};
+
+/// Layer-4 protocol of a socket (`scap_l4_proto`).
+pub mod l4 {
+    pub const UNKNOWN: u8 = 0;
+    pub const NA: u8 = 1;
+    pub const TCP: u8 = 2;
+    pub const UDP: u8 = 3;
+    pub const ICMP: u8 = 4;
+    pub const RAW: u8 = 5;
+}
+
+/// The endpoints of a socket, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SockAddrs {
+    None,
+    /// A connected (or accepted) IP socket: client → server.
+    Ip {
+        sip: IpAddr,
+        sport: u16,
+        dip: IpAddr,
+        dport: u16,
+    },
+    /// A listening IP socket.
+    Server {
+        ip: IpAddr,
+        port: u16,
+    },
+    Unix {
+        source: u64,
+        dest: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fd {
+    pub ftype: FdType,
+    /// `fd.name` as libsinsp shows it.
+    pub name: String,
+    pub open_flags: u32,
+    pub dev: u32,
+    pub ino: u64,
+    pub l4proto: u8,
+    pub addrs: SockAddrs,
+    /// True when this side is the server side (accept), for fd.lip/rip.
+    pub is_server_side: bool,
+}
+
+impl Fd {
+    pub fn new(ftype: FdType, name: impl Into<String>) -> Fd {
+        Fd {
+            ftype,
+            name: name.into(),
+            open_flags: 0,
+            dev: 0,
+            ino: 0,
+            l4proto: l4::UNKNOWN,
+            addrs: SockAddrs::None,
+            is_server_side: false,
+        }
+    }
+
+    /// `fd.typechar`.
+    pub fn typechar(&self) -> char {
+        typechar(self.ftype)
+    }
+
+    /// `fd.type`.
+    pub fn type_name(&self) -> &'static str {
+        type_name(self.ftype)
+    }
+
+    pub fn is_socket(&self) -> bool {
+        matches!(
+            self.ftype,
+            FdType::Ipv4Sock
+                | FdType::Ipv6Sock
+                | FdType::Ipv4ServSock
+                | FdType::Ipv6ServSock
+                | FdType::UnixSock
+        )
+    }
+
+    pub fn is_ip(&self) -> bool {
+        matches!(
+            self.ftype,
+            FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock
+        )
+    }
+
+    /// Builds an fd from a capture's fd-list entry.
+    pub fn from_entry(e: &FdEntry) -> Fd {
+        let ftype = if e.ftype == FdType::FileV2 {
+            FdType::File
+        } else {
+            e.ftype
+        };
+        let mut fd = Fd::new(ftype, "");
+        fd.ino = e.ino;
+        match &e.info {
+            FdInfo::Named {
+                name,
+                open_flags,
+                dev,
+            } => {
+                fd.name = name.clone();
+                fd.open_flags = *open_flags;
+                fd.dev = *dev;
+            }
+            FdInfo::Ipv4 {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
+                fd.l4proto = *l4proto;
+                fd.set_tuple(IpAddr::from(*sip), *sport, IpAddr::from(*dip), *dport);
+            }
+            FdInfo::Ipv6 {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
+                fd.l4proto = *l4proto;
+                fd.set_tuple(v6_or_mapped(*sip), *sport, v6_or_mapped(*dip), *dport);
+            }
+            FdInfo::Ipv4Server { ip, port, l4proto } => {
+                fd.l4proto = *l4proto;
+                fd.set_server(IpAddr::from(*ip), *port);
+            }
+            FdInfo::Ipv6Server { ip, port, l4proto } => {
+                fd.l4proto = *l4proto;
+                fd.set_server(v6_or_mapped(*ip), *port);
+            }
+            FdInfo::Unix { source, dest, path } => {
+                fd.addrs = SockAddrs::Unix {
+                    source: *source,
+                    dest: *dest,
+                };
+                fd.name = path.clone();
+            }
+            FdInfo::None => {}
+        }
+        fd
+    }
+
+    /// Makes this a connected IP socket with the given tuple.
+    pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
+        self.addrs = SockAddrs::Ip {
+            sip,
+            sport,
+            dip,
+            dport,
+        };
+        self.name = format!("{}:{}->{}:{}", ip_str(&sip), sport, ip_str(&dip), dport);
+    }
+
+    /// Makes this a listening IP socket.
+    pub fn set_server(&mut self, ip: IpAddr, port: u16) {
+        self.addrs = SockAddrs::Server { ip, port };
+        self.name = format!("{}:{}", ip_str(&ip), port);
+    }
+}
+
+fn v6_or_mapped(b: [u8; 16]) -> IpAddr {
+    let a = std::net::Ipv6Addr::from(b);
+    match a.to_ipv4_mapped() {
+        Some(v4) => IpAddr::V4(v4),
+        None => IpAddr::V6(a),
+    }
+}
+
+/// An IP as libsinsp prints it.
+pub fn ip_str(ip: &IpAddr) -> String {
+    match ip {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => crate::event::params::ipv6_string(a),
+    }
+}
+
+pub fn typechar(t: FdType) -> char {
+    use FdType::*;
+    match t {
+        File | FileV2 => 'f',
+        Directory => 'd',
+        Ipv4Sock | Ipv4ServSock => '4',
+        Ipv6Sock | Ipv6ServSock => '6',
+        UnixSock => 'u',
+        Fifo => 'p',
+        Event => 'e',
+        Signalfd => 's',
+        Eventpoll => 'l',
+        Inotify => 'i',
+        Timerfd => 't',
+        Netlink => 'n',
+        Bpf => 'b',
+        Userfaultfd => 'u',
+        Iouring => 'r',
+        Memfd => 'm',
+        Pidfd => 'P',
+        Unsupported | Unknown => 'o',
+    }
+}
+
+pub fn type_name(t: FdType) -> &'static str {
+    use FdType::*;
+    match t {
+        File | FileV2 => "file",
+        Directory => "directory",
+        Ipv4Sock | Ipv4ServSock => "ipv4",
+        Ipv6Sock | Ipv6ServSock => "ipv6",
+        UnixSock => "unix",
+        Fifo => "pipe",
+        Event => "event",
+        Signalfd => "signalfd",
+        Eventpoll => "eventpoll",
+        Inotify => "inotify",
+        Timerfd => "timerfd",
+        Netlink => "netlink",
+        Bpf => "bpf",
+        Userfaultfd => "userfaultfd",
+        Iouring => "io_uring",
+        Memfd => "memfd",
+        Pidfd => "pidfd",
+        Unsupported | Unknown => "unknown",
+    }
+}
+
+/// The fds of one process.
+#[derive(Debug, Clone, Default)]
+pub struct FdTable {
+    pub fds: FxHashMap<i64, Fd>,
+}
+
+impl FdTable {
+    pub fn get(&self, fd: i64) -> Option<&Fd> {
+        self.fds.get(&fd)
+    }
+    pub fn get_mut(&mut self, fd: i64) -> Option<&mut Fd> {
+        self.fds.get_mut(&fd)
+    }
+    pub fn insert(&mut self, fd: i64, f: Fd) {
+        self.fds.insert(fd, f);
+    }
+    pub fn remove(&mut self, fd: i64) -> Option<Fd> {
+        self.fds.remove(&fd)
+    }
+    pub fn len(&self) -> usize {
+        self.fds.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.fds.is_empty()
+    }
+}

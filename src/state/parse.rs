@@ -1,0 +1,742 @@
+//! How each event changes the state (libsinsp's parsers, rewritten).
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use crate::capture::meta::FdType;
+use crate::event::params::{self, SockAddr, SockTuple};
+use crate::event::table::{ef, pt, table};
+use crate::event::EventRef;
+
+use super::fds::{l4, Fd};
+use super::threads::Thread;
+use super::{EvCtx, State};
+
+/// What an event does to state, decided once per event id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Other,
+    Open,
+    Close,
+    Socket,
+    SocketPair,
+    Connect,
+    Accept,
+    Bind,
+    Dup,
+    Fcntl,
+    Pipe,
+    NamedFd(FdType),
+    Clone,
+    Execve,
+    ProcExit,
+    Chdir,
+    Fchdir,
+    SetUid,
+    SetGid,
+    SetResUid,
+    SetResGid,
+    SendRecv,
+}
+
+struct Kinds {
+    kind: Vec<Kind>,
+    /// Index of the `fd` parameter of each event id.
+    fd_param: Vec<Option<u8>>,
+}
+
+fn kinds() -> &'static Kinds {
+    static K: OnceLock<Kinds> = OnceLock::new();
+    K.get_or_init(|| {
+        let t = table();
+        let mut kind = Vec::with_capacity(t.len());
+        let mut fd_param = Vec::with_capacity(t.len());
+        for e in &t.events {
+            let k = match e.name.as_str() {
+                "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Kind::Open,
+                "close" => Kind::Close,
+                "socket" => Kind::Socket,
+                "socketpair" => Kind::SocketPair,
+                "connect" => Kind::Connect,
+                "accept" | "accept4" => Kind::Accept,
+                "bind" => Kind::Bind,
+                "dup" | "dup2" | "dup3" => Kind::Dup,
+                "fcntl" => Kind::Fcntl,
+                "pipe" | "pipe2" => Kind::Pipe,
+                "eventfd" | "eventfd2" => Kind::NamedFd(FdType::Event),
+                "signalfd" | "signalfd4" => Kind::NamedFd(FdType::Signalfd),
+                "timerfd_create" => Kind::NamedFd(FdType::Timerfd),
+                "inotify_init" | "inotify_init1" => Kind::NamedFd(FdType::Inotify),
+                "epoll_create" | "epoll_create1" => Kind::NamedFd(FdType::Eventpoll),
+                "userfaultfd" => Kind::NamedFd(FdType::Userfaultfd),
+                "io_uring_setup" => Kind::NamedFd(FdType::Iouring),
+                "memfd_create" => Kind::NamedFd(FdType::Memfd),
+                "pidfd_open" | "pidfd_getfd" => Kind::NamedFd(FdType::Pidfd),
+                "bpf" => Kind::NamedFd(FdType::Bpf),
+                "clone" | "clone3" | "fork" | "vfork" => Kind::Clone,
+                "execve" | "execveat" => Kind::Execve,
+                "procexit" => Kind::ProcExit,
+                "chdir" => Kind::Chdir,
+                "fchdir" => Kind::Fchdir,
+                "setuid" => Kind::SetUid,
+                "setgid" => Kind::SetGid,
+                "setresuid" => Kind::SetResUid,
+                "setresgid" => Kind::SetResGid,
+                "sendto" | "recvfrom" | "sendmsg" | "recvmsg" => Kind::SendRecv,
+                _ => Kind::Other,
+            };
+            kind.push(k);
+            let fdp = e
+                .params
+                .iter()
+                .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
+                .map(|i| i as u8);
+            fd_param.push(fdp);
+        }
+        Kinds { kind, fd_param }
+    })
+}
+
+/// PPM_O_CLOEXEC in libscap's file flags.
+const PPM_O_CLOEXEC: u32 = 1 << 12;
+const PPM_O_DIRECTORY: u32 = 1 << 10;
+const CLONE_THREAD: u32 = 8192;
+const CLONE_PARENT: u32 = 256;
+/// PPM_AT_FDCWD.
+const AT_FDCWD: i64 = -100;
+
+fn int_param(ev: &EventRef<'_>, name: &str) -> Option<i64> {
+    let info = ev.info();
+    let i = info.param_index(name)?;
+    let b = ev.param(i)?;
+    params::as_i64(info.params[i].ptype, b)
+}
+
+fn str_param(ev: &EventRef<'_>, name: &str) -> Option<String> {
+    ev.param_by_name(name).map(params::as_str)
+}
+
+fn list_param(ev: &EventRef<'_>, name: &str) -> Option<Vec<String>> {
+    ev.param_by_name(name).map(params::as_list)
+}
+
+/// Joins `base` (a directory) and `rel` and normalises `.`/`..`, as
+/// libsinsp's path concatenation does.
+pub fn concat_path(base: &str, rel: &str) -> String {
+    let full = if rel.starts_with('/') || base.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{}/{}", base.trim_end_matches('/'), rel)
+    };
+    normalize(&full)
+}
+
+fn normalize(p: &str) -> String {
+    if !p.starts_with('/') {
+        return p.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut s = String::with_capacity(p.len());
+    for c in &parts {
+        s.push('/');
+        s.push_str(c);
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    s
+}
+
+fn tuple_to_fd(fd: &mut Fd, t: &SockTuple) {
+    match t {
+        SockTuple::V4 {
+            sip,
+            sport,
+            dip,
+            dport,
+        } => {
+            fd.ftype = FdType::Ipv4Sock;
+            fd.set_tuple(IpAddr::V4(*sip), *sport, IpAddr::V4(*dip), *dport);
+        }
+        SockTuple::V6 {
+            sip,
+            sport,
+            dip,
+            dport,
+        } => {
+            let (s, d) = (IpAddr::V6(*sip), IpAddr::V6(*dip));
+            let mapped = sip.to_ipv4_mapped().is_some() || dip.to_ipv4_mapped().is_some();
+            fd.ftype = FdType::Ipv6Sock;
+            if mapped {
+                fd.ftype = FdType::Ipv4Sock;
+                let s4 = sip.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(s);
+                let d4 = dip.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(d);
+                fd.set_tuple(s4, *sport, d4, *dport);
+            } else {
+                fd.set_tuple(s, *sport, d, *dport);
+            }
+        }
+        SockTuple::Unix { src, dst, path } => {
+            fd.ftype = FdType::UnixSock;
+            fd.addrs = super::fds::SockAddrs::Unix {
+                source: *src,
+                dest: *dst,
+            };
+            fd.name = path.clone();
+        }
+        SockTuple::Other(_) => {}
+    }
+}
+
+/// Applies `ev` to `st`.
+pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
+    let k = kinds();
+    let etype = ev.etype() as usize;
+    let kind = k.kind.get(etype).copied().unwrap_or(Kind::Other);
+    let info = ev.info();
+    let tid = ev.tid();
+    let mut ctx = EvCtx::default();
+
+    if ev.is_enter() {
+        let fd = k
+            .fd_param
+            .get(etype)
+            .copied()
+            .flatten()
+            .and_then(|i| ev.param(i as usize))
+            .and_then(|b| params::as_i64(pt::FD, b).or_else(|| params::as_i64(pt::FD32, b)));
+        ctx.fd = fd;
+        if let Some(t) = st.threads.get_mut(&tid) {
+            t.last_enter.clear();
+            t.last_enter.extend_from_slice(ev.bytes());
+            t.last_enter_ts = ev.ts();
+            t.last_enter_type = ev.etype();
+            t.last_fd = fd;
+        }
+        if kind == Kind::ProcExit {
+            st.defer_thread_exit(tid);
+        }
+        return ctx;
+    }
+
+    // Exit event: pair with the enter.
+    let (enter_fd, enter_ts, paired) = match st.threads.get(&tid) {
+        Some(t) if t.last_enter_type != u16::MAX && t.last_enter_type + 1 == ev.etype() => {
+            (t.last_fd, Some(t.last_enter_ts), true)
+        }
+        Some(t)
+            if t.last_enter_type != u16::MAX
+                && table().get(t.last_enter_type).name == info.name =>
+        {
+            (t.last_fd, Some(t.last_enter_ts), true)
+        }
+        _ => (None, None, false),
+    };
+    let _ = paired;
+    ctx.enter_ts = enter_ts;
+    let own_fd = k
+        .fd_param
+        .get(etype)
+        .copied()
+        .flatten()
+        .and_then(|i| ev.param(i as usize))
+        .and_then(|b| params::as_i64(pt::FD, b));
+    ctx.fd = own_fd.or(enter_fd);
+
+    let res = ev
+        .param(0)
+        .and_then(|b| params::as_i64(info.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO), b));
+
+    if info.has_flag(ef::CREATES_FD) {
+        if let Some(r) = res {
+            if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair) {
+                ctx.fd = Some(r);
+            }
+        }
+    }
+
+    let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
+    match kind {
+        Kind::Open => {
+            let Some(fdn) = res.filter(|r| *r >= 0) else {
+                return ctx;
+            };
+            let name = str_param(ev, "name")
+                .or_else(|| enter_param_str(st, tid, "name"))
+                .unwrap_or_default();
+            let flags = int_param(ev, "flags").unwrap_or(0) as u32;
+            let dirfd = int_param(ev, "dirfd").or_else(|| enter_param_int(st, tid, "dirfd"));
+            let base = match dirfd {
+                Some(d) if d != AT_FDCWD && !name.starts_with('/') => {
+                    st.fd(tid, d).map(|f| f.name.clone()).unwrap_or_default()
+                }
+                _ => st
+                    .threads
+                    .get(&tid)
+                    .map(|t| t.cwd.clone())
+                    .unwrap_or_default(),
+            };
+            let path = if name.is_empty() {
+                name
+            } else {
+                concat_path(&base, &name)
+            };
+            let ftype = if flags & PPM_O_DIRECTORY != 0 {
+                FdType::Directory
+            } else {
+                FdType::File
+            };
+            let mut f = Fd::new(ftype, path);
+            f.open_flags = flags;
+            f.dev = int_param(ev, "dev").unwrap_or(0) as u32;
+            f.ino = int_param(ev, "ino").unwrap_or(0) as u64;
+            st.fds.entry(pid).or_default().insert(fdn, f);
+        }
+        Kind::Close => {
+            if res.is_some_and(|r| r >= 0) {
+                if let Some(fd) = ctx.fd {
+                    st.defer_fd_close(pid, fd);
+                }
+            }
+        }
+        Kind::Socket => {
+            let Some(fdn) = res.filter(|r| *r >= 0) else {
+                return ctx;
+            };
+            let domain = int_param(ev, "domain").or_else(|| enter_param_int(st, tid, "domain"));
+            let stype = int_param(ev, "type").or_else(|| enter_param_int(st, tid, "type"));
+            let ftype = match domain {
+                Some(2) => FdType::Ipv4Sock,
+                Some(10) => FdType::Ipv6Sock,
+                Some(1) => FdType::UnixSock,
+                Some(16) => FdType::Netlink,
+                _ => FdType::Unknown,
+            };
+            let mut f = Fd::new(ftype, "");
+            f.l4proto = match stype.map(|t| t & 0xf) {
+                Some(1) => l4::TCP,
+                Some(2) => l4::UDP,
+                Some(3) => l4::RAW,
+                _ => l4::UNKNOWN,
+            };
+            st.fds.entry(pid).or_default().insert(fdn, f);
+        }
+        Kind::SocketPair => {
+            if res.is_some_and(|r| r >= 0) {
+                let table = st.fds.entry(pid).or_default();
+                for n in ["fd1", "fd2"] {
+                    if let Some(fdn) = int_param(ev, n) {
+                        let mut f = Fd::new(FdType::UnixSock, "");
+                        f.addrs = super::fds::SockAddrs::Unix {
+                            source: int_param(ev, "source").unwrap_or(0) as u64,
+                            dest: int_param(ev, "peer").unwrap_or(0) as u64,
+                        };
+                        table.insert(fdn, f);
+                    }
+                }
+            }
+        }
+        Kind::Connect => {
+            let tuple = ev.param_by_name("tuple").and_then(params::socktuple);
+            if let (Some(fd), Some(t)) = (ctx.fd, tuple) {
+                let r = res.unwrap_or(0);
+                // libsinsp keeps the tuple for success and EINPROGRESS.
+                if r >= 0 || r == -115 {
+                    let table = st.fds.entry(pid).or_default();
+                    let f = table
+                        .fds
+                        .entry(fd)
+                        .or_insert_with(|| Fd::new(FdType::Unknown, ""));
+                    tuple_to_fd(f, &t);
+                }
+            }
+        }
+        Kind::Accept => {
+            let Some(fdn) = res.filter(|r| *r >= 0) else {
+                return ctx;
+            };
+            let mut f = Fd::new(FdType::Unknown, "");
+            f.l4proto = l4::TCP;
+            f.is_server_side = true;
+            if let Some(t) = ev.param_by_name("tuple").and_then(params::socktuple) {
+                tuple_to_fd(&mut f, &t);
+            }
+            st.fds.entry(pid).or_default().insert(fdn, f);
+        }
+        Kind::Bind => {
+            if res.is_some_and(|r| r >= 0) {
+                if let (Some(fd), Some(addr)) =
+                    (ctx.fd, ev.param_by_name("addr").and_then(params::sockaddr))
+                {
+                    if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
+                        match addr {
+                            SockAddr::V4(ip, port) => {
+                                f.ftype = FdType::Ipv4ServSock;
+                                f.set_server(IpAddr::V4(ip), port);
+                            }
+                            SockAddr::V6(ip, port) => {
+                                f.ftype = FdType::Ipv6ServSock;
+                                f.set_server(IpAddr::V6(ip), port);
+                            }
+                            SockAddr::Unix(p) => f.name = p,
+                            SockAddr::Other(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Dup => {
+            let Some(newfd) = res.filter(|r| *r >= 0) else {
+                return ctx;
+            };
+            let old = int_param(ev, "oldfd")
+                .or_else(|| int_param(ev, "fd"))
+                .or(enter_fd);
+            if let Some(old) = old {
+                if let Some(table) = st.fds.get_mut(&pid) {
+                    if let Some(mut f) = table.get(old).cloned() {
+                        f.open_flags &= !PPM_O_CLOEXEC;
+                        table.insert(newfd, f);
+                    }
+                }
+            }
+            ctx.fd = Some(newfd);
+        }
+        Kind::Fcntl => {
+            // F_DUPFD (0) and F_DUPFD_CLOEXEC (libscap value 9 in fcntl_commands).
+            let cmd = int_param(ev, "cmd").or_else(|| enter_param_int(st, tid, "cmd"));
+            if let (Some(newfd), Some(c)) = (res.filter(|r| *r >= 0), cmd) {
+                if c == 1 || c == 2 {
+                    if let (Some(old), Some(table)) = (enter_fd, st.fds.get_mut(&pid)) {
+                        if let Some(f) = table.get(old).cloned() {
+                            table.insert(newfd, f);
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Pipe => {
+            if res.is_some_and(|r| r >= 0) {
+                let ino = int_param(ev, "ino").unwrap_or(0) as u64;
+                let table = st.fds.entry(pid).or_default();
+                for n in ["fd1", "fd2"] {
+                    if let Some(fdn) = int_param(ev, n) {
+                        let mut f = Fd::new(FdType::Fifo, "");
+                        f.ino = ino;
+                        table.insert(fdn, f);
+                    }
+                }
+            }
+        }
+        Kind::NamedFd(ftype) => {
+            if let Some(fdn) = res.filter(|r| *r >= 0) {
+                if ftype != FdType::Bpf || info.has_flag(ef::CREATES_FD) {
+                    let name = if ftype == FdType::Memfd {
+                        str_param(ev, "name")
+                            .or_else(|| enter_param_str(st, tid, "name"))
+                            .map(|n| format!("memfd:{n}"))
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    };
+                    st.fds
+                        .entry(pid)
+                        .or_default()
+                        .insert(fdn, Fd::new(ftype, name));
+                }
+            }
+        }
+        Kind::Clone => apply_clone(st, ev, res),
+        Kind::Execve => {
+            if res == Some(0) {
+                apply_execve(st, ev);
+            }
+        }
+        Kind::Chdir => {
+            if res == Some(0) {
+                let p = str_param(ev, "path")
+                    .or_else(|| enter_param_str(st, tid, "path"))
+                    .unwrap_or_default();
+                set_cwd(st, tid, &p);
+            }
+        }
+        Kind::Fchdir => {
+            if res == Some(0) {
+                if let Some(name) = enter_fd
+                    .and_then(|fd| st.fd(tid, fd))
+                    .map(|f| f.name.clone())
+                {
+                    set_cwd(st, tid, &name);
+                }
+            }
+        }
+        Kind::SetUid | Kind::SetResUid => {
+            if res == Some(0) {
+                let uid = match kind {
+                    Kind::SetUid => {
+                        int_param(ev, "uid").or_else(|| enter_param_int(st, tid, "uid"))
+                    }
+                    _ => int_param(ev, "euid").or_else(|| enter_param_int(st, tid, "euid")),
+                };
+                if let Some(u) = uid.filter(|u| *u >= 0 && *u != u32::MAX as i64) {
+                    set_all_threads(st, pid, |t| t.uid = u as u32);
+                }
+            }
+        }
+        Kind::SetGid | Kind::SetResGid => {
+            if res == Some(0) {
+                let gid = match kind {
+                    Kind::SetGid => {
+                        int_param(ev, "gid").or_else(|| enter_param_int(st, tid, "gid"))
+                    }
+                    _ => int_param(ev, "egid").or_else(|| enter_param_int(st, tid, "egid")),
+                };
+                if let Some(g) = gid.filter(|g| *g >= 0 && *g != u32::MAX as i64) {
+                    set_all_threads(st, pid, |t| t.gid = g as u32);
+                }
+            }
+        }
+        Kind::SendRecv => {
+            // An unconnected UDP socket learns its peer from sendto/recvfrom.
+            if let (Some(fd), Some(t)) = (
+                ctx.fd,
+                ev.param_by_name("tuple").and_then(params::socktuple),
+            ) {
+                if let Some(f) = st.fds.get_mut(&pid).and_then(|tb| tb.get_mut(fd)) {
+                    if f.name.is_empty() && matches!(t, SockTuple::V4 { .. } | SockTuple::V6 { .. })
+                    {
+                        tuple_to_fd(f, &t);
+                    }
+                }
+            }
+        }
+        Kind::ProcExit | Kind::Other => {}
+    }
+    ctx
+}
+
+fn set_all_threads(st: &mut State, pid: u64, f: impl Fn(&mut Thread)) {
+    for t in st.threads.values_mut() {
+        if t.pid == pid {
+            f(t);
+        }
+    }
+}
+
+fn set_cwd(st: &mut State, tid: u64, p: &str) {
+    let Some(t) = st.threads.get(&tid) else {
+        return;
+    };
+    let new = concat_path(&t.cwd, p);
+    let pid = t.pid;
+    set_all_threads(st, pid, |t| t.cwd = new.clone());
+}
+
+fn enter_param(st: &State, tid: u64, name: &str) -> Option<(u8, Vec<u8>)> {
+    let t = st.threads.get(&tid)?;
+    let ev = EventRef::new(0, 0, &t.last_enter).ok()?;
+    let info = ev.info();
+    let i = info.param_index(name)?;
+    Some((info.params[i].ptype, ev.param(i)?.to_vec()))
+}
+
+fn enter_param_str(st: &State, tid: u64, name: &str) -> Option<String> {
+    enter_param(st, tid, name).map(|(_, b)| params::as_str(&b))
+}
+
+fn enter_param_int(st: &State, tid: u64, name: &str) -> Option<i64> {
+    enter_param(st, tid, name).and_then(|(t, b)| params::as_i64(t, &b))
+}
+
+fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
+    let Some(res) = res else {
+        return;
+    };
+    if res < 0 {
+        return;
+    }
+    let flags = int_param(ev, "flags").unwrap_or(0) as u32;
+    let is_thread = flags & CLONE_THREAD != 0;
+    let caller = ev.tid();
+    let (child_tid, parent_tid) = if res == 0 {
+        // Child side: the event's thread is the child.
+        (caller, int_param(ev, "ptid").unwrap_or(0) as u64)
+    } else {
+        (res as u64, caller)
+    };
+    if st.threads.get(&child_tid).is_some_and(|t| t.complete) {
+        return;
+    }
+    let parent = st.threads.get(&parent_tid).cloned();
+    let mut t = Thread {
+        tid: child_tid,
+        complete: true,
+        ..Default::default()
+    };
+    let ev_pid = int_param(ev, "pid").unwrap_or(0) as u64;
+    if res == 0 {
+        t.pid = if ev_pid != 0 { ev_pid } else { child_tid };
+        t.ptid = parent_tid;
+    } else {
+        t.pid = if is_thread {
+            parent.as_ref().map(|p| p.pid).unwrap_or(ev_pid)
+        } else {
+            child_tid
+        };
+        t.ptid = if flags & CLONE_PARENT != 0 {
+            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
+        } else if is_thread {
+            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
+        } else {
+            parent_tid
+        };
+    }
+    if let Some(p) = &parent {
+        t.sid = p.sid;
+        t.vpgid = p.vpgid;
+        t.env = p.env.clone();
+        t.exepath = p.exepath.clone();
+        t.loginuid = p.loginuid;
+        t.tty = p.tty;
+        t.root = p.root.clone();
+        t.container_id = p.container_id.clone();
+    }
+    t.exe = str_param(ev, "exe").unwrap_or_default();
+    t.args = list_param(ev, "args").unwrap_or_default();
+    t.cwd = str_param(ev, "cwd")
+        .filter(|c| !c.is_empty())
+        .or_else(|| parent.as_ref().map(|p| p.cwd.clone()))
+        .unwrap_or_default();
+    t.comm = str_param(ev, "comm")
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| t.exe.rsplit('/').next().unwrap_or("").to_string());
+    t.cgroups = list_param(ev, "cgroups").unwrap_or_default();
+    t.fdlimit = int_param(ev, "fdlimit").unwrap_or(0) as u64;
+    t.uid = int_param(ev, "uid")
+        .map(|v| v as u32)
+        .or(parent.as_ref().map(|p| p.uid))
+        .unwrap_or(0);
+    t.gid = int_param(ev, "gid")
+        .map(|v| v as u32)
+        .or(parent.as_ref().map(|p| p.gid))
+        .unwrap_or(0);
+    t.vtid = int_param(ev, "vtid").unwrap_or(child_tid as i64);
+    t.vpid = int_param(ev, "vpid").unwrap_or(t.pid as i64);
+    t.vmsize_kb = int_param(ev, "vm_size").unwrap_or(0) as u32;
+    t.vmrss_kb = int_param(ev, "vm_rss").unwrap_or(0) as u32;
+    t.vmswap_kb = int_param(ev, "vm_swap").unwrap_or(0) as u32;
+    t.start_ts = ev.ts();
+    t.last_enter_type = u16::MAX;
+    if !is_thread {
+        let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
+        if !st.fds.contains_key(&t.pid) {
+            if let Some(pt) = st.fds.get(&parent_pid).cloned() {
+                st.fds.insert(t.pid, pt);
+            }
+        }
+    }
+    st.threads.insert(child_tid, t);
+}
+
+fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
+    let tid = ev.tid();
+    let cwd_param = str_param(ev, "cwd").filter(|c| !c.is_empty());
+    let t = st.threads.entry(tid).or_insert_with(|| Thread {
+        tid,
+        pid: tid,
+        last_enter_type: u16::MAX,
+        ..Default::default()
+    });
+    t.complete = true;
+    if let Some(exe) = str_param(ev, "exe") {
+        t.exe = exe;
+    }
+    if let Some(a) = list_param(ev, "args") {
+        t.args = a;
+    }
+    if let Some(c) = str_param(ev, "comm").filter(|c| !c.is_empty()) {
+        t.comm = c;
+    } else {
+        t.comm = t.exe.rsplit('/').next().unwrap_or("").to_string();
+    }
+    if let Some(c) = cwd_param {
+        t.cwd = c;
+    }
+    if let Some(p) = int_param(ev, "pid").filter(|p| *p > 0) {
+        t.pid = p as u64;
+    }
+    if let Some(p) = int_param(ev, "ptid").filter(|p| *p > 0) {
+        t.ptid = p as u64;
+    }
+    if let Some(e) = list_param(ev, "env") {
+        t.env = e;
+    }
+    if let Some(c) = list_param(ev, "cgroups") {
+        t.cgroups = c;
+    }
+    if let Some(v) = int_param(ev, "fdlimit") {
+        t.fdlimit = v as u64;
+    }
+    if let Some(v) = int_param(ev, "tty") {
+        t.tty = v as u32;
+    }
+    if let Some(v) = int_param(ev, "loginuid") {
+        t.loginuid = v as u32;
+    }
+    if let Some(v) = int_param(ev, "uid") {
+        t.uid = v as u32;
+    }
+    if let Some(v) = int_param(ev, "gid") {
+        t.gid = v as u32;
+    }
+    if let Some(v) = int_param(ev, "vm_size") {
+        t.vmsize_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, "vm_rss") {
+        t.vmrss_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, "vm_swap") {
+        t.vmswap_kb = v as u32;
+    }
+    if let Some(v) = str_param(ev, "trusted_exepath").filter(|s| !s.is_empty()) {
+        t.exepath = v;
+    } else if t.exe.starts_with('/') {
+        t.exepath = t.exe.clone();
+    }
+    if let Some(v) = int_param(ev, "cap_effective") {
+        t.cap_effective = v as u64;
+    }
+    if let Some(v) = int_param(ev, "cap_permitted") {
+        t.cap_permitted = v as u64;
+    }
+    if let Some(v) = int_param(ev, "cap_inheritable") {
+        t.cap_inheritable = v as u64;
+    }
+    let pid = t.pid;
+    // Close-on-exec fds go away.
+    if let Some(table) = st.fds.get_mut(&pid) {
+        table.fds.retain(|_, f| f.open_flags & PPM_O_CLOEXEC == 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(concat_path("/root", "a/b"), "/root/a/b");
+        assert_eq!(concat_path("/root/", "../etc/./passwd"), "/etc/passwd");
+        assert_eq!(concat_path("/x", "/abs"), "/abs");
+        assert_eq!(concat_path("/", ".."), "/");
+    }
+}

@@ -1,0 +1,122 @@
+//! Threads and processes as libsinsp keeps them.
+
+use crate::capture::meta::ProcEntry;
+
+#[derive(Debug, Clone, Default)]
+pub struct Thread {
+    pub tid: u64,
+    pub pid: u64,
+    pub ptid: u64,
+    pub sid: u64,
+    pub vpgid: u64,
+    pub comm: String,
+    pub exe: String,
+    pub exepath: String,
+    pub args: Vec<String>,
+    pub cwd: String,
+    pub env: Vec<String>,
+    pub fdlimit: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub loginuid: u32,
+    pub tty: u32,
+    pub vtid: i64,
+    pub vpid: i64,
+    pub cgroups: Vec<String>,
+    pub root: String,
+    pub vmsize_kb: u32,
+    pub vmrss_kb: u32,
+    pub vmswap_kb: u32,
+    pub pfmajor: u64,
+    pub pfminor: u64,
+    pub cap_permitted: u64,
+    pub cap_effective: u64,
+    pub cap_inheritable: u64,
+    pub exe_writable: bool,
+    /// Clone time (ns since epoch), 0 when unknown.
+    pub start_ts: u64,
+    /// Container id (`host` for host processes), filled by the container layer.
+    pub container_id: String,
+    /// The last enter event of this thread (v2 bytes), for exit events.
+    pub last_enter: Vec<u8>,
+    /// The fd the last enter event used (`fd.num` of the exit).
+    pub last_fd: Option<i64>,
+    /// The enter event's timestamp, for `evt.latency`.
+    pub last_enter_ts: u64,
+    /// The enter event's type.
+    pub last_enter_type: u16,
+    /// True when the thread was filled from a full source (procfs, capture
+    /// list, clone/execve), false for a placeholder.
+    pub complete: bool,
+}
+
+impl Thread {
+    pub fn from_entry(p: &ProcEntry) -> Thread {
+        Thread {
+            tid: p.tid,
+            pid: p.pid,
+            ptid: p.ptid,
+            sid: p.sid,
+            vpgid: p.vpgid,
+            comm: p.comm.clone(),
+            exe: p.exe.clone(),
+            exepath: p.exepath.clone(),
+            args: p.args.clone(),
+            cwd: p.cwd.clone(),
+            env: p.env.clone(),
+            fdlimit: p.fdlimit,
+            uid: p.uid,
+            gid: p.gid,
+            loginuid: p.loginuid,
+            tty: p.tty,
+            vtid: p.vtid,
+            vpid: p.vpid,
+            cgroups: p.cgroups.clone(),
+            root: p.root.clone(),
+            vmsize_kb: p.vmsize_kb,
+            vmrss_kb: p.vmrss_kb,
+            vmswap_kb: p.vmswap_kb,
+            pfmajor: p.pfmajor,
+            pfminor: p.pfminor,
+            cap_permitted: p.cap_permitted,
+            cap_effective: p.cap_effective,
+            cap_inheritable: p.cap_inheritable,
+            exe_writable: p.exe_writable,
+            start_ts: p.start_ts,
+            container_id: String::new(),
+            last_enter: Vec::new(),
+            last_fd: None,
+            last_enter_ts: 0,
+            last_enter_type: u16::MAX,
+            complete: true,
+        }
+    }
+
+    pub fn is_main_thread(&self) -> bool {
+        self.tid == self.pid
+    }
+
+    /// `proc.cmdline`: comm followed by the arguments.
+    pub fn cmdline(&self) -> String {
+        let mut s = self.comm.clone();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        s
+    }
+
+    /// `proc.args`.
+    pub fn args_string(&self) -> String {
+        self.args.join(" ")
+    }
+
+    /// The cwd with a trailing slash, as libsinsp stores it.
+    pub fn cwd_slash(&self) -> String {
+        if self.cwd.ends_with('/') {
+            self.cwd.clone()
+        } else {
+            format!("{}/", self.cwd)
+        }
+    }
+}
