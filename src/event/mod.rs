@@ -8,6 +8,7 @@
 
 pub mod params;
 pub mod render;
+pub mod syscalls;
 pub mod table;
 
 pub use table::{table, EventInfo, EventTable, ParamInfo};

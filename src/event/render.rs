@@ -1,26 +1,56 @@
 //! Rendering of parameters and of `%evt.info` as sysdig prints them.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::params::{self, SockAddr, SockTuple};
-use super::table::{pt, table, ParamExtra, ParamInfo, PrintFmt};
+use super::table::{ids, pt, table, ParamExtra, ParamInfo, PrintFmt};
 use super::EventRef;
 
-/// What rendering needs to know from state: fd labels and thread names.
+/// How an fd is labelled in `evt.info`: `<4t>1.2.3.4:5->6.7.8.9:10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdLabel<'a> {
+    pub typechar: char,
+    /// l4 protocol letter for IP sockets (t, u, i, r).
+    pub l4: Option<char>,
+    pub name: &'a str,
+}
+
+/// What rendering needs to know from state.
 pub trait Resolver {
-    /// `(typechar, name)` of `fd` in `tid`'s process.
-    fn fd_label(&self, tid: u64, fd: i64) -> Option<(char, &str)>;
+    /// The label of `fd` in `tid`'s process.
+    fn fd_label(&self, tid: u64, fd: i64) -> Option<FdLabel<'_>>;
     /// comm of a thread.
     fn comm(&self, tid: u64) -> Option<&str>;
+    /// True when the thread is known.
+    fn has_thread(&self, tid: u64) -> bool;
+    /// Working directory of a thread.
+    fn cwd(&self, tid: u64) -> Option<&str>;
+    /// Name of a user, when the user table has it.
+    fn user_name(&self, uid: u32) -> Option<&str>;
+    /// Name of a group.
+    fn group_name(&self, gid: u32) -> Option<&str>;
 }
 
 /// A resolver that knows nothing.
 pub struct NoState;
 impl Resolver for NoState {
-    fn fd_label(&self, _: u64, _: i64) -> Option<(char, &str)> {
+    fn fd_label(&self, _: u64, _: i64) -> Option<FdLabel<'_>> {
         None
     }
     fn comm(&self, _: u64) -> Option<&str> {
+        None
+    }
+    fn has_thread(&self, _: u64) -> bool {
+        false
+    }
+    fn cwd(&self, _: u64) -> Option<&str> {
+        None
+    }
+    fn user_name(&self, _: u32) -> Option<&str> {
+        None
+    }
+    fn group_name(&self, _: u32) -> Option<&str> {
         None
     }
 }
@@ -265,89 +295,101 @@ fn fmt_num_i(v: i64, fmt: PrintFmt) -> String {
     }
 }
 
-/// Renders a flags value with its table: `4097(O_RDONLY|O_CLOEXEC)`.
-pub fn render_flags(v: u64, table_idx: usize, ptype: u8, fmt: PrintFmt) -> String {
+/// The names of a flags value, `|`-joined, in flag-table order, the way
+/// sysdig 0.29.3 composes them: entries whose bits are all set are named and
+/// cleared; the walk stops at an entry equal to the whole value, which is
+/// named too; leftover unknown bits are dropped. Enum-typed flags are treated
+/// the same way, as 0.29.3 knows them as plain flags.
+pub fn flag_names(v: u64, table_idx: usize) -> String {
     let Some(ft) = table().flag_tables.get(table_idx) else {
-        return fmt_num_u(v, fmt);
+        return String::new();
     };
-    let is_enum = matches!(ptype, pt::ENUMFLAGS8 | pt::ENUMFLAGS16 | pt::ENUMFLAGS32);
+    let initial = v;
+    let mut val = v;
     let mut names: Vec<&str> = Vec::new();
-    let mut rest = v;
-    if is_enum {
-        if let Some((n, _)) = ft.entries.iter().find(|(_, fv)| *fv as u64 == v) {
+    for (n, fv) in &ft.entries {
+        let fv = *fv as u64;
+        if fv == initial {
             names.push(n);
+            break;
         }
-    } else {
-        for (n, fv) in &ft.entries {
-            let fv = *fv as u64;
-            if fv == 0 {
-                if v == 0 && names.is_empty() {
-                    names.push(n);
-                }
-                continue;
-            }
-            if rest & fv == fv && v & fv == fv {
-                names.push(n);
-                rest &= !fv;
-            }
+        if (fv == 0 && initial == 0) || (fv != 0 && val != 0 && val & fv == fv) {
+            names.push(n);
+            val &= !fv;
         }
     }
-    // sysdig prints flag values in decimal whatever the print format.
-    let _ = fmt;
-    let num = v.to_string();
+    names.join("|")
+}
+
+/// Renders a flags value with its table: `4097(O_RDONLY|O_CLOEXEC)`.
+pub fn render_flags(v: u64, table_idx: usize, ptype: u8, fmt: PrintFmt) -> String {
+    let num = if ptype == pt::MODE {
+        fmt_num_u(v, fmt)
+    } else {
+        v.to_string()
+    };
+    let names = flag_names(v, table_idx);
     if names.is_empty() {
         num
     } else {
-        format!("{}({})", num, names.join("|"))
+        format!("{num}({names})")
     }
 }
 
-/// Renders a byte buffer.
+fn printable(c: u8) -> bool {
+    (0x20..0x7f).contains(&c)
+}
+
+/// Renders a byte buffer in the selected format.
 pub fn render_buf(b: &[u8], opts: &RenderOpts) -> String {
-    let b = &b[..b.len().min(opts.max_buf)];
     match opts.buf {
-        BufFormat::Dotted => b
-            .iter()
-            .map(|&c| {
-                if (32..127).contains(&c) {
-                    c as char
-                } else {
-                    '.'
+        BufFormat::Dotted => {
+            let mut s: String = b
+                .iter()
+                .map(|&c| if printable(c) { c as char } else { '.' })
+                .collect();
+            if opts.max_buf > 3 && s.len() > opts.max_buf {
+                s.truncate(opts.max_buf - 3);
+                s.push_str("...");
+            }
+            s
+        }
+        BufFormat::Ascii => {
+            let mut s = String::from("\n");
+            for (j, &c) in b.iter().enumerate() {
+                if printable(c) {
+                    s.push(c as char);
+                } else if c == b'\r' || (c == b'\n' && j > 0 && b[j - 1] != b'\r') {
+                    s.push('\n');
                 }
-            })
-            .collect(),
-        BufFormat::Ascii => b
-            .iter()
-            .map(|&c| {
-                if (32..127).contains(&c) || c == b'\n' || c == b'\t' {
-                    c as char
-                } else {
-                    '.'
-                }
-            })
-            .collect(),
+            }
+            s
+        }
         BufFormat::Hex | BufFormat::HexAscii => {
             let mut s = String::new();
             for (line, chunk) in b.chunks(16).enumerate() {
                 let _ = write!(s, "\n\t0x{:04x}:", line * 16);
                 for pair in chunk.chunks(2) {
-                    s.push(' ');
-                    for c in pair {
-                        let _ = write!(s, "{c:02x}");
+                    if pair.len() == 2 {
+                        let _ = write!(s, " {:02x}{:02x}", pair[0], pair[1]);
+                    } else {
+                        let _ = write!(s, " {:02x}", pair[0]);
                     }
                 }
                 if opts.buf == BufFormat::HexAscii {
-                    let pad = 40 - (chunk.len() * 2 + chunk.len().div_ceil(2));
-                    s.push_str(&" ".repeat(pad + 2));
+                    let groups = chunk.len().div_ceil(2);
+                    let mut used = groups * 5;
+                    if chunk.len() % 2 == 1 {
+                        used -= 2;
+                    }
+                    s.push_str(&" ".repeat(40 - used));
+                    s.push_str("  ");
                     for &c in chunk {
-                        s.push(if (32..127).contains(&c) {
-                            c as char
-                        } else {
-                            '.'
-                        });
+                        s.push(if printable(c) { c as char } else { '.' });
                     }
                 }
             }
+            s.push('\n');
             s
         }
         BufFormat::Base64 => base64(b),
@@ -377,7 +419,8 @@ pub fn base64(b: &[u8]) -> String {
     s
 }
 
-fn tuple_string(t: &SockTuple) -> String {
+/// A socket tuple as sysdig prints it.
+pub fn tuple_string(t: &SockTuple) -> String {
     match t {
         SockTuple::V4 {
             sip,
@@ -398,7 +441,7 @@ fn tuple_string(t: &SockTuple) -> String {
             dport
         ),
         SockTuple::Unix { src, dst, path } => format!("{src:x}->{dst:x} {path}"),
-        SockTuple::Other(f) => f.to_string(),
+        SockTuple::Other(f) => format!("family {f}"),
     }
 }
 
@@ -407,8 +450,66 @@ fn addr_string(a: &SockAddr) -> String {
         SockAddr::V4(ip, port) => format!("{ip}:{port}"),
         SockAddr::V6(ip, port) => format!("{}:{}", params::ipv6_string(ip), port),
         SockAddr::Unix(p) => p.clone(),
-        SockAddr::Other(f) => f.to_string(),
+        SockAddr::Other(f) => format!("family {f}"),
     }
+}
+
+fn with_resolved(v: String, r: Option<String>) -> String {
+    match r {
+        Some(r) if !r.is_empty() => format!("{v}({r})"),
+        _ => v,
+    }
+}
+
+/// The `(resolved)` part of an fd: `<f>/etc/passwd`, `AT_FDCWD`, `ENOENT`.
+pub fn fd_resolved(fd: i64, tid: u64, res: &dyn Resolver) -> Option<String> {
+    if !res.has_thread(tid) {
+        return None;
+    }
+    if fd >= 0 {
+        let l = res.fd_label(tid, fd)?;
+        let mut s = String::with_capacity(l.name.len() + 4);
+        s.push('<');
+        s.push(l.typechar);
+        if let Some(c) = l.l4 {
+            s.push(c);
+        }
+        s.push('>');
+        s.push_str(&sanitize(l.name));
+        Some(s)
+    } else if fd == -100 {
+        Some("AT_FDCWD".into())
+    } else {
+        errno_name(-fd).map(str::to_string)
+    }
+}
+
+/// Removes control characters (and so escape sequences) from text that
+/// will reach a terminal.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if s.chars().all(|c| !c.is_control()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|c| !c.is_control()).collect())
+    }
+}
+
+fn reltime_secs(ns: u64) -> String {
+    // C's %lg: up to 6 significant digits, no trailing zeros.
+    let secs = ns as f64 / 1e9;
+    let mut s = format!("{:.6}", secs);
+    if let Some(p) = s.find('.') {
+        let digits_before = p;
+        let keep = 6usize.saturating_sub(if secs >= 1.0 { digits_before } else { 0 });
+        s.truncate((p + 1 + keep).min(s.len()));
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    s
 }
 
 /// Renders one parameter value as `evt.info` shows it.
@@ -424,59 +525,75 @@ pub fn render_param(
             let Some(fd) = params::as_i64(p.ptype, b) else {
                 return String::new();
             };
-            if fd == -100 {
-                return "-100(AT_FDCWD)".into();
-            }
-            if fd < 0 {
-                return fd.to_string();
-            }
-            match res.fd_label(tid, fd) {
-                Some((c, name)) => format!("{fd}(<{c}>{name})"),
-                None => fd.to_string(),
-            }
+            with_resolved(fd.to_string(), fd_resolved(fd, tid, res))
         }
         pt::PID | pt::PID32 => {
             let Some(v) = params::as_i64(p.ptype, b) else {
                 return String::new();
             };
-            match (v >= 0).then(|| res.comm(v as u64)).flatten() {
-                Some(c) => format!("{v}({c})"),
-                None => v.to_string(),
-            }
+            let r = (v >= 0).then(|| res.comm(v as u64)).flatten();
+            with_resolved(v.to_string(), r.map(str::to_string))
         }
         pt::ERRNO => {
             let Some(v) = params::as_i64(p.ptype, b) else {
                 return String::new();
             };
-            match (v < 0).then(|| errno_name(-v)).flatten() {
-                Some(n) => format!("{v}({n})"),
-                None => v.to_string(),
-            }
+            let r = (v < 0).then(|| errno_name(-v)).flatten();
+            with_resolved(v.to_string(), r.map(str::to_string))
         }
         pt::INT8 | pt::INT16 | pt::INT32 | pt::INT64 => params::as_i64(p.ptype, b)
             .map(|v| fmt_num_i(v, p.fmt))
             .unwrap_or_default(),
+        pt::UINT64 => params::as_u64(p.ptype, b)
+            .map(|v| match p.fmt {
+                PrintFmt::Hex | PrintFmt::Oct => fmt_num_u(v, p.fmt),
+                _ => (v as i64).to_string(),
+            })
+            .unwrap_or_default(),
         pt::UINT8
         | pt::UINT16
         | pt::UINT32
-        | pt::UINT64
-        | pt::UID
-        | pt::GID
         | pt::SYSCALLID
         | pt::PORT
         | pt::L4PROTO
-        | pt::RELTIME
         | pt::ABSTIME
-        | pt::SIGSET
         | pt::BOOL => params::as_u64(p.ptype, b)
             .map(|v| fmt_num_u(v, p.fmt))
             .unwrap_or_default(),
+        pt::UID | pt::GID => {
+            let Some(v) = params::as_u64(p.ptype, b) else {
+                return String::new();
+            };
+            let v = v as u32;
+            if v == u32::MAX {
+                return "-1(<NONE>)".into();
+            }
+            let name = if p.ptype == pt::UID {
+                res.user_name(v)
+            } else {
+                res.group_name(v)
+            };
+            format!("{}({})", v as i32, name.unwrap_or("<NA>"))
+        }
+        pt::RELTIME => {
+            let v = params::as_u64(p.ptype, b).unwrap_or(0);
+            if v == u64::MAX {
+                "none".into()
+            } else {
+                format!("{v}({}s)", reltime_secs(v))
+            }
+        }
+        pt::SIGSET => {
+            let v = params::as_u64(p.ptype, b).unwrap_or(0);
+            (0..32)
+                .filter(|i| v & (1 << i) != 0)
+                .filter_map(|i| signal_name(i + 1))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
         pt::SIGTYPE => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
-            match signal_name(v) {
-                Some(n) => format!("{v}({n})"),
-                None => v.to_string(),
-            }
+            with_resolved(v.to_string(), signal_name(v).map(str::to_string))
         }
         pt::FLAGS8
         | pt::FLAGS16
@@ -489,10 +606,31 @@ pub fn render_param(
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
             match &p.extra {
                 ParamExtra::Flags(i) => render_flags(v, *i, p.ptype, p.fmt),
-                _ => fmt_num_u(v, p.fmt),
+                _ if p.ptype == pt::MODE => fmt_num_u(v, p.fmt),
+                _ => v.to_string(),
             }
         }
-        pt::CHARBUF | pt::FSPATH | pt::FSRELPATH => params::as_str(b),
+        pt::CHARBUF => params::as_str(b),
+        pt::FSPATH | pt::FSRELPATH => {
+            let v = params::as_str(b);
+            let clean = sanitize(&v).into_owned();
+            if v.is_empty() || v.starts_with('/') {
+                return clean;
+            }
+            let base = if p.ptype == pt::FSPATH {
+                res.cwd(tid).map(str::to_string)
+            } else {
+                // FSRELPATH: the dirfd's path unless it is AT_FDCWD.
+                None
+            };
+            match base {
+                Some(base) => {
+                    let full = crate::state::parse::concat_path(&base, &v);
+                    format!("{clean}({full})")
+                }
+                None => clean,
+            }
+        }
         pt::BYTEBUF => render_buf(b, opts),
         pt::SOCKADDR => params::sockaddr(b)
             .map(|a| addr_string(&a))
@@ -500,11 +638,19 @@ pub fn render_param(
         pt::SOCKTUPLE => params::socktuple(b)
             .map(|t| tuple_string(&t))
             .unwrap_or_else(|| "NULL".into()),
-        pt::FDLIST => params::fdlist(b)
-            .iter()
-            .map(|(fd, fl)| format!("{fd}:{fl}"))
-            .collect::<Vec<_>>()
-            .join(" "),
+        pt::FDLIST => {
+            if !res.has_thread(tid) {
+                return String::new();
+            }
+            params::fdlist(b)
+                .iter()
+                .map(|(fd, fl)| match res.fd_label(tid, *fd) {
+                    Some(l) => format!("{fd}:{}{fl:x}", l.typechar),
+                    None => format!("{fd}:?{fl:x}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
         pt::IPV4ADDR => {
             if b.len() >= 4 {
                 std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()
@@ -519,9 +665,13 @@ pub fn render_param(
     }
 }
 
-/// `%evt.info`: `name=value ` for every parameter of the event.
+/// `%evt.info`: `name=value ` for every parameter of the event; empty for
+/// generic `syscall` events.
 pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> String {
     let info = ev.info();
+    if info.id == ids::GENERIC_E || info.id == ids::GENERIC_X {
+        return String::new();
+    }
     let mut s = String::new();
     for (i, b) in ev.params().enumerate() {
         let Some(p) = info.params.get(i) else {
@@ -529,10 +679,39 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
         };
         s.push_str(&p.name);
         s.push('=');
-        s.push_str(&render_param(p, b, ev.tid(), res, opts));
+        if p.ptype == pt::FSRELPATH {
+            s.push_str(&render_relpath(ev, i, b, res));
+        } else {
+            s.push_str(&render_param(p, b, ev.tid(), res, opts));
+        }
         s.push(' ');
     }
     s
+}
+
+/// FSRELPATH: resolved against the event's dirfd parameter (or the cwd).
+fn render_relpath(ev: &EventRef<'_>, _i: usize, b: &[u8], res: &dyn Resolver) -> String {
+    let v = params::as_str(b);
+    let clean = sanitize(&v).into_owned();
+    if v.is_empty() || v.starts_with('/') {
+        return clean;
+    }
+    let info = ev.info();
+    let dirfd = info
+        .param_index("dirfd")
+        .or_else(|| info.param_index("olddirfd"))
+        .and_then(|di| {
+            ev.param(di)
+                .and_then(|db| params::as_i64(info.params[di].ptype, db))
+        });
+    let base = match dirfd {
+        Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name.to_string()),
+        _ => res.cwd(ev.tid()).map(str::to_string),
+    };
+    match base {
+        Some(base) => format!("{clean}({})", crate::state::parse::concat_path(&base, &v)),
+        None => clean,
+    }
 }
 
 #[cfg(test)]
@@ -542,10 +721,26 @@ mod tests {
 
     struct OneFd;
     impl Resolver for OneFd {
-        fn fd_label(&self, _: u64, fd: i64) -> Option<(char, &str)> {
-            (fd == 3).then_some(('f', "/etc/passwd"))
+        fn fd_label(&self, _: u64, fd: i64) -> Option<FdLabel<'_>> {
+            (fd == 3).then_some(FdLabel {
+                typechar: 'f',
+                l4: None,
+                name: "/etc/passwd",
+            })
         }
         fn comm(&self, _: u64) -> Option<&str> {
+            None
+        }
+        fn has_thread(&self, _: u64) -> bool {
+            true
+        }
+        fn cwd(&self, _: u64) -> Option<&str> {
+            Some("/")
+        }
+        fn user_name(&self, _: u32) -> Option<&str> {
+            None
+        }
+        fn group_name(&self, _: u32) -> Option<&str> {
             None
         }
     }

@@ -1,1 +1,3 @@
 //! filter
+
+pub mod fields;

@@ -71,6 +71,20 @@ impl Fd {
         typechar(self.ftype)
     }
 
+    /// The l4 letter sysdig adds after the type char of IP sockets.
+    pub fn l4char(&self) -> Option<char> {
+        if !self.is_ip() {
+            return None;
+        }
+        match self.l4proto {
+            l4::TCP => Some('t'),
+            l4::UDP => Some('u'),
+            l4::ICMP => Some('i'),
+            l4::RAW => Some('r'),
+            _ => None,
+        }
+    }
+
     /// `fd.type`.
     pub fn type_name(&self) -> &'static str {
         type_name(self.ftype)
@@ -207,7 +221,8 @@ pub fn typechar(t: FdType) -> char {
         Iouring => 'r',
         Memfd => 'm',
         Pidfd => 'P',
-        Unsupported | Unknown => 'o',
+        Unknown => 'o',
+        Unsupported => 'X',
     }
 }
 

@@ -159,10 +159,26 @@ impl State {
 }
 
 impl crate::event::render::Resolver for State {
-    fn fd_label(&self, tid: u64, fd: i64) -> Option<(char, &str)> {
-        self.fd(tid, fd).map(|f| (f.typechar(), f.name.as_str()))
+    fn fd_label(&self, tid: u64, fd: i64) -> Option<crate::event::render::FdLabel<'_>> {
+        self.fd(tid, fd).map(|f| crate::event::render::FdLabel {
+            typechar: f.typechar(),
+            l4: f.l4char(),
+            name: f.name.as_str(),
+        })
     }
     fn comm(&self, tid: u64) -> Option<&str> {
         self.threads.get(&tid).map(|t| t.comm.as_str())
+    }
+    fn has_thread(&self, tid: u64) -> bool {
+        self.threads.contains_key(&tid)
+    }
+    fn cwd(&self, tid: u64) -> Option<&str> {
+        self.threads.get(&tid).map(|t| t.cwd.as_str())
+    }
+    fn user_name(&self, uid: u32) -> Option<&str> {
+        self.users.get(&uid).map(|u| u.name.as_str())
+    }
+    fn group_name(&self, gid: u32) -> Option<&str> {
+        self.groups.get(&gid).map(|g| g.name.as_str())
     }
 }

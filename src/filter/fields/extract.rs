@@ -1,0 +1,899 @@
+//! Extractors: the value of each field for one event.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use chrono::{Local, TimeZone, Utc};
+
+use crate::capture::meta::FdType;
+use crate::event::params;
+use crate::event::render::{self, errno_name};
+use crate::event::table::{ec, ef, pt};
+use crate::state::fds::{l4, SockAddrs};
+use crate::state::{Fd, Thread};
+
+use super::{BoundField, Ctx, FieldArg, TimeMode, Value, F};
+
+fn s(v: &str) -> Value<'_> {
+    Value::S(Cow::Borrowed(v))
+}
+fn so<'a>(v: String) -> Value<'a> {
+    Value::S(Cow::Owned(v))
+}
+
+pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
+    let secs = (ts / 1_000_000_000) as i64;
+    let ns = (ts % 1_000_000_000) as u32;
+    let Some(dt) = Local.timestamp_opt(secs, ns).single() else {
+        return ts.to_string();
+    };
+    let base = if date {
+        dt.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        dt.format("%H:%M:%S").to_string()
+    };
+    if nanos {
+        format!("{base}.{ns:09}")
+    } else {
+        base
+    }
+}
+
+fn fmt_iso(ts: u64) -> String {
+    let secs = (ts / 1_000_000_000) as i64;
+    let ns = (ts % 1_000_000_000) as u32;
+    match Utc.timestamp_opt(secs, ns).single() {
+        Some(dt) => format!("{}.{:09}Z", dt.format("%Y-%m-%dT%H:%M:%S"), ns),
+        None => ts.to_string(),
+    }
+}
+
+/// Readable duration: 10.30ms, 1.50s, 250ns...
+pub fn human_duration(ns: u64) -> String {
+    if ns < 1_000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        format!("{:.2}us", ns as f64 / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.2}ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.2}s", ns as f64 / 1e9)
+    }
+}
+
+fn res_of(c: &Ctx<'_>) -> Option<i64> {
+    if c.ev.is_enter() {
+        return None;
+    }
+    let info = c.ev.info();
+    let p = info.params.first()?;
+    if p.name != "res" && p.name != "fd" {
+        // Not every exit has a result; libsinsp uses the first param when it
+        // is an errno/fd/pid named res.
+        if !matches!(p.ptype, pt::ERRNO | pt::PID) {
+            return None;
+        }
+    }
+    if !matches!(
+        p.ptype,
+        pt::ERRNO | pt::FD | pt::PID | pt::INT64 | pt::FD32 | pt::PID32
+    ) {
+        return None;
+    }
+    params::as_i64(p.ptype, c.ev.param(0)?)
+}
+
+fn is_io(c: &Ctx<'_>) -> (bool, bool) {
+    let info = c.ev.info();
+    (
+        info.has_flag(ef::READS_FROM_FD),
+        info.has_flag(ef::WRITES_TO_FD),
+    )
+}
+
+fn buflen(c: &Ctx<'_>) -> Option<u64> {
+    let (r, w) = is_io(c);
+    if c.ev.is_enter() || !(r || w) {
+        return None;
+    }
+    res_of(c).filter(|r| *r >= 0).map(|r| r as u64)
+}
+
+fn fd_is_file(fd: &Fd) -> bool {
+    matches!(fd.ftype, FdType::File | FdType::Directory | FdType::FileV2)
+}
+
+fn main_thread<'a>(c: &Ctx<'a>) -> Option<&'a Thread> {
+    let t = c.thread?;
+    c.state.threads.get(&t.pid).or(Some(t))
+}
+
+fn ancestor<'a>(c: &Ctx<'a>, n: i64) -> Option<&'a Thread> {
+    let mut t = main_thread(c)?;
+    for _ in 0..n {
+        let p = c.state.threads.get(&t.ptid)?;
+        t = c.state.threads.get(&p.pid).unwrap_or(p);
+    }
+    Some(t)
+}
+
+fn param_value<'a>(c: &Ctx<'a>, f: &BoundField, raw: bool) -> Value<'a> {
+    let info = c.ev.info();
+    let idx = match &f.arg {
+        FieldArg::Index(i) if *i >= 0 => Some(*i as usize),
+        FieldArg::Name(n) => info.param_index(n),
+        _ => None,
+    };
+    let Some(i) = idx else {
+        return Value::None;
+    };
+    let (Some(p), Some(b)) = (info.params.get(i), c.ev.param(i)) else {
+        return Value::None;
+    };
+    if raw {
+        return match p.ptype {
+            pt::CHARBUF | pt::FSPATH | pt::FSRELPATH => so(params::as_str(b)),
+            pt::BYTEBUF => Value::Bytes(Cow::Borrowed(b)),
+            pt::INT8
+            | pt::INT16
+            | pt::INT32
+            | pt::INT64
+            | pt::ERRNO
+            | pt::FD
+            | pt::PID
+            | pt::FD32
+            | pt::PID32 => params::as_i64(p.ptype, b)
+                .map(Value::I)
+                .unwrap_or(Value::None),
+            pt::SOCKADDR | pt::SOCKTUPLE | pt::FDLIST => so(render::render_param(
+                p,
+                b,
+                c.ev.tid(),
+                c.state,
+                &c.opts.render,
+            )),
+            _ => params::as_u64(p.ptype, b)
+                .map(Value::U)
+                .unwrap_or(Value::None),
+        };
+    }
+    so(render::render_param(
+        p,
+        b,
+        c.ev.tid(),
+        c.state,
+        &c.opts.render,
+    ))
+}
+
+fn tuple_parts(fd: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    match fd.addrs {
+        SockAddrs::Ip {
+            sip,
+            sport,
+            dip,
+            dport,
+        } => Some((sip, sport, dip, dport)),
+        _ => None,
+    }
+}
+
+fn l4_name(p: u8) -> &'static str {
+    match p {
+        l4::TCP => "tcp",
+        l4::UDP => "udp",
+        l4::ICMP => "icmp",
+        l4::RAW => "raw",
+        _ => "<NA>",
+    }
+}
+
+fn category_name(c: u32) -> &'static str {
+    if c & ec::FILE != 0 {
+        "file"
+    } else if c & ec::NET != 0 {
+        "net"
+    } else if c & ec::IPC != 0 {
+        "ipc"
+    } else if c & ec::MEMORY != 0 {
+        "memory"
+    } else if c & ec::PROCESS != 0 {
+        "process"
+    } else if c & ec::SLEEP != 0 {
+        "sleep"
+    } else if c & ec::SYSTEM != 0 {
+        "system"
+    } else if c & ec::SIGNAL != 0 {
+        "signal"
+    } else if c & ec::USER != 0 {
+        "user"
+    } else if c & ec::TIME != 0 {
+        "time"
+    } else if c & ec::IO_READ != 0 {
+        "IO_read"
+    } else if c & ec::IO_WRITE != 0 {
+        "IO_write"
+    } else if c & ec::IO_OTHER != 0 {
+        "IO_other"
+    } else if c & ec::WAIT != 0 {
+        "wait"
+    } else if c & ec::SCHEDULER != 0 {
+        "scheduler"
+    } else if c & ec::INTERNAL != 0 {
+        "internal"
+    } else {
+        "other"
+    }
+}
+
+fn cgroup_for<'a>(t: &'a Thread, subsys: &str) -> Option<&'a str> {
+    t.cgroups.iter().find_map(|cg| {
+        let (k, v) = cg.split_once('=')?;
+        k.split(',').any(|s| s == subsys).then_some(v)
+    })
+}
+
+fn latency(c: &Ctx<'_>) -> Option<u64> {
+    if c.ev.is_enter() {
+        return None;
+    }
+    c.ectx.enter_ts.map(|t| c.ev.ts().saturating_sub(t))
+}
+
+/// Extracts `f` for the event in `c`.
+pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
+    let ev = &c.ev;
+    let t = c.thread;
+    let fd = c.fd;
+    match f.def.id {
+        F::EvtNum => Value::U(c.num),
+        F::EvtTime => so(fmt_time(ev.ts(), false, true)),
+        F::EvtTimeS => so(fmt_time(ev.ts(), false, false)),
+        F::EvtTimeIso => so(fmt_iso(ev.ts())),
+        F::EvtDatetime => so(fmt_time(ev.ts(), true, true)),
+        F::EvtDatetimeS => so(fmt_time(ev.ts(), true, false)),
+        F::EvtRawtime => Value::U(ev.ts()),
+        F::EvtRawtimeS => Value::U(ev.ts() / 1_000_000_000),
+        F::EvtRawtimeNs => Value::U(ev.ts() % 1_000_000_000),
+        F::EvtReltime => Value::U(ev.ts().saturating_sub(c.first_ts)),
+        F::EvtReltimeS => Value::U(ev.ts().saturating_sub(c.first_ts) / 1_000_000_000),
+        F::EvtReltimeNs => Value::U(ev.ts().saturating_sub(c.first_ts) % 1_000_000_000),
+        F::EvtOutputtime => {
+            let secs = |d: u64| format!("{}.{:09}", d / 1_000_000_000, d % 1_000_000_000);
+            match c.opts.time {
+                TimeMode::Human => so(fmt_time(ev.ts(), false, true)),
+                TimeMode::Absolute => so(secs(ev.ts())),
+                TimeMode::Relative => so(secs(ev.ts().saturating_sub(c.first_ts))),
+                TimeMode::PrevDelta => so(secs(ev.ts().saturating_sub(c.prev_ts))),
+                TimeMode::Delta => so(secs(latency(c).unwrap_or(0))),
+            }
+        }
+        F::EvtPluginname | F::EvtPlugininfo => Value::None,
+        F::EvtLatency => Value::U(latency(c).unwrap_or(0)),
+        F::EvtLatencyS => Value::U(latency(c).unwrap_or(0) / 1_000_000_000),
+        F::EvtLatencyNs => Value::U(latency(c).unwrap_or(0) % 1_000_000_000),
+        F::EvtLatencyHuman => so(human_duration(latency(c).unwrap_or(0))),
+        F::EvtLatencyQuantized => match latency(c) {
+            Some(l) if l > 0 => Value::U(((l as f64).log10() * 10.0).max(0.0) as u64),
+            Some(_) => Value::U(0),
+            None => Value::None,
+        },
+        F::EvtDeltatime => Value::U(ev.ts().saturating_sub(c.prev_ts)),
+        F::EvtDeltatimeS => Value::U(ev.ts().saturating_sub(c.prev_ts) / 1_000_000_000),
+        F::EvtDeltatimeNs => Value::U(ev.ts().saturating_sub(c.prev_ts) % 1_000_000_000),
+        F::EvtDir => s(if ev.is_enter() { ">" } else { "<" }),
+        F::EvtType => s(event_name(ev)),
+        F::EvtTypeIs => match &f.arg {
+            FieldArg::Name(n) => Value::U((event_name(ev) == n) as u64),
+            _ => Value::U(0),
+        },
+        F::SyscallType => {
+            if ev.info().has_category(ec::SYSCALL) {
+                s(event_name(ev))
+            } else {
+                Value::None
+            }
+        }
+        F::EvtCategory => s(category_name(ev.info().category)),
+        F::EvtCpu => Value::I(ev.cpu as i64),
+        F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
+        F::EvtArg => param_value(c, f, false),
+        F::EvtRawarg => param_value(c, f, true),
+        F::EvtBuffer => {
+            let info = ev.info();
+            info.params
+                .iter()
+                .position(|p| p.ptype == pt::BYTEBUF && p.name == "data")
+                .and_then(|i| ev.param(i))
+                .map(|b| Value::Bytes(Cow::Borrowed(b)))
+                .unwrap_or(Value::None)
+        }
+        F::EvtBuflen => buflen(c).map(Value::U).unwrap_or(Value::None),
+        F::EvtBuflenIn | F::EvtBuflenOut => {
+            let (r, w) = is_io(c);
+            let want = if f.def.id == F::EvtBuflenIn { r } else { w };
+            match buflen(c) {
+                Some(n) if want => Value::U(n),
+                _ => Value::None,
+            }
+        }
+        F::EvtBuflenFile
+        | F::EvtBuflenFileIn
+        | F::EvtBuflenFileOut
+        | F::EvtBuflenNet
+        | F::EvtBuflenNetIn
+        | F::EvtBuflenNetOut => {
+            let (r, w) = is_io(c);
+            let Some(n) = buflen(c) else {
+                return Value::None;
+            };
+            let Some(fd) = fd else {
+                return Value::None;
+            };
+            let file = fd_is_file(fd);
+            let net = fd.is_ip();
+            let ok = match f.def.id {
+                F::EvtBuflenFile => file,
+                F::EvtBuflenFileIn => file && r,
+                F::EvtBuflenFileOut => file && w,
+                F::EvtBuflenNet => net,
+                F::EvtBuflenNetIn => net && r,
+                _ => net && w,
+            };
+            if ok {
+                Value::U(n)
+            } else {
+                Value::None
+            }
+        }
+        F::EvtRes => match res_of(c) {
+            Some(r) if r < 0 => s(errno_name(-r).unwrap_or("E?")),
+            Some(_) => s("SUCCESS"),
+            None => Value::None,
+        },
+        F::EvtRawres => res_of(c).map(Value::I).unwrap_or(Value::None),
+        F::EvtFailed => Value::B(res_of(c).is_some_and(|r| r < 0)),
+        F::EvtIsIo => {
+            let (r, w) = is_io(c);
+            Value::B(r || w)
+        }
+        F::EvtIsIoRead => Value::B(is_io(c).0),
+        F::EvtIsIoWrite => Value::B(is_io(c).1),
+        F::EvtIoDir => match is_io(c) {
+            (true, _) => s("r"),
+            (_, true) => s("w"),
+            _ => Value::None,
+        },
+        F::EvtIsWait => Value::B(ev.info().has_flag(ef::WAITS)),
+        F::EvtWaitLatency => {
+            if ev.info().has_flag(ef::WAITS) {
+                Value::U(latency(c).unwrap_or(0))
+            } else {
+                Value::None
+            }
+        }
+        F::EvtIsSyslog => Value::B(fd.is_some_and(|f| f.name.contains("/dev/log")) && is_io(c).1),
+        F::EvtCount => Value::U(1),
+        F::EvtCountError
+        | F::EvtCountErrorFile
+        | F::EvtCountErrorNet
+        | F::EvtCountErrorMemory
+        | F::EvtCountErrorOther => {
+            let failed = res_of(c).is_some_and(|r| r < 0);
+            let cat = ev.info().category;
+            let ok = failed
+                && match f.def.id {
+                    F::EvtCountErrorFile => cat & ec::FILE != 0,
+                    F::EvtCountErrorNet => cat & ec::NET != 0,
+                    F::EvtCountErrorMemory => cat & ec::MEMORY != 0,
+                    F::EvtCountErrorOther => cat & (ec::FILE | ec::NET | ec::MEMORY) == 0,
+                    _ => true,
+                };
+            Value::U(ok as u64)
+        }
+        F::EvtCountExit => Value::U(!ev.is_enter() as u64),
+        F::EvtCountProcinfo => {
+            let is_pi = ev.etype() == crate::event::table::ids::PROCINFO_E;
+            Value::U((is_pi && t.is_some_and(|t| t.is_main_thread())) as u64)
+        }
+        F::EvtCountThreadinfo => {
+            Value::U((ev.etype() == crate::event::table::ids::PROCINFO_E) as u64)
+        }
+        F::EvtAround => Value::None,
+        F::EvtAbspath => {
+            let name = ev
+                .param_by_name("name")
+                .or_else(|| ev.param_by_name("path"))
+                .or_else(|| ev.param_by_name("pathname"));
+            match (name, t) {
+                (Some(b), Some(t)) => {
+                    let n = params::as_str(b);
+                    so(crate::state::parse::concat_path(&t.cwd, &n))
+                }
+                (Some(b), None) => so(params::as_str(b)),
+                _ => Value::None,
+            }
+        }
+        F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
+            let is_open = matches!(event_name(ev), "open" | "openat" | "openat2" | "creat");
+            if !is_open || ev.is_enter() {
+                return Value::B(false);
+            }
+            let flags = ev
+                .param_by_name("flags")
+                .and_then(|b| params::as_u64(pt::FLAGS32, b))
+                .unwrap_or(0);
+            Value::B(match f.def.id {
+                F::EvtIsOpenRead => flags & 1 != 0,
+                F::EvtIsOpenWrite => flags & 2 != 0,
+                _ => {
+                    let mode = ev
+                        .param_by_name("mode")
+                        .and_then(|b| params::as_u64(pt::UINT32, b))
+                        .unwrap_or(0);
+                    flags & 4 != 0 && mode & 0o111 != 0
+                }
+            })
+        }
+        // ---- process
+        F::ProcPid => t.map(|t| Value::I(t.pid as i64)).unwrap_or(Value::None),
+        F::ProcExe => t.map(|t| s(&t.exe)).unwrap_or(Value::None),
+        F::ProcName => t.map(|t| s(&t.comm)).unwrap_or(Value::None),
+        F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
+        F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
+        F::ProcCmdline => t.map(|t| so(t.cmdline())).unwrap_or(Value::None),
+        F::ProcExeline => t
+            .map(|t| {
+                let mut v = t.exe.clone();
+                for a in &t.args {
+                    v.push(' ');
+                    v.push_str(a);
+                }
+                so(v)
+            })
+            .unwrap_or(Value::None),
+        F::ProcCwd => t.map(|t| so(t.cwd_slash())).unwrap_or(Value::None),
+        F::ProcNthreads => t
+            .map(|t| Value::U(c.state.threads.values().filter(|o| o.pid == t.pid).count() as u64))
+            .unwrap_or(Value::None),
+        F::ProcNchilds => t
+            .map(|t| {
+                Value::U(
+                    c.state
+                        .threads
+                        .values()
+                        .filter(|o| o.pid == t.pid && o.tid != o.pid)
+                        .count() as u64,
+                )
+            })
+            .unwrap_or(Value::None),
+        F::ProcPpid => main_thread(c)
+            .map(|t| Value::I(t.ptid as i64))
+            .unwrap_or(Value::None),
+        F::ProcPname => ancestor(c, 1).map(|t| s(&t.comm)).unwrap_or(Value::None),
+        F::ProcPcmdline => ancestor(c, 1)
+            .map(|t| so(t.cmdline()))
+            .unwrap_or(Value::None),
+        F::ProcApid | F::ProcAname => {
+            let n = match f.arg {
+                FieldArg::Index(n) => n,
+                _ => 1,
+            };
+            match ancestor(c, n) {
+                Some(a) if f.def.id == F::ProcApid => Value::I(a.pid as i64),
+                Some(a) => s(&a.comm),
+                None => Value::None,
+            }
+        }
+        F::ProcLoginshellid => {
+            let mut found = None;
+            let mut cur = main_thread(c);
+            let mut guard = 0;
+            while let Some(x) = cur {
+                if matches!(
+                    x.comm.as_str(),
+                    "sh" | "bash" | "zsh" | "ksh" | "csh" | "tcsh" | "fish" | "dash" | "ash"
+                ) {
+                    found = Some(x.pid);
+                }
+                guard += 1;
+                if guard > 64 || x.ptid == 0 || x.ptid == x.pid {
+                    break;
+                }
+                cur = c.state.threads.get(&x.ptid);
+            }
+            found.map(|p| Value::I(p as i64)).unwrap_or(Value::None)
+        }
+        F::ProcDuration => main_thread(c)
+            .filter(|t| t.start_ts > 0)
+            .map(|t| Value::U(ev.ts().saturating_sub(t.start_ts)))
+            .unwrap_or(Value::None),
+        F::ProcFdopencount => t
+            .and_then(|t| c.state.fds.get(&t.pid))
+            .map(|tb| Value::U(tb.len() as u64))
+            .unwrap_or(Value::None),
+        F::ProcFdlimit => main_thread(c)
+            .map(|t| Value::I(t.fdlimit as i64))
+            .unwrap_or(Value::None),
+        F::ProcFdusage => {
+            let mt = main_thread(c);
+            match (mt, t.and_then(|t| c.state.fds.get(&t.pid))) {
+                (Some(m), Some(tb)) if m.fdlimit > 0 => {
+                    Value::D(tb.len() as f64 * 100.0 / m.fdlimit as f64)
+                }
+                _ => Value::None,
+            }
+        }
+        F::ProcVmsize => main_thread(c)
+            .map(|t| Value::U(t.vmsize_kb as u64))
+            .unwrap_or(Value::None),
+        F::ProcVmrss => main_thread(c)
+            .map(|t| Value::U(t.vmrss_kb as u64))
+            .unwrap_or(Value::None),
+        F::ProcVmswap => main_thread(c)
+            .map(|t| Value::U(t.vmswap_kb as u64))
+            .unwrap_or(Value::None),
+        F::ThreadPfmajor => t.map(|t| Value::U(t.pfmajor)).unwrap_or(Value::None),
+        F::ThreadPfminor => t.map(|t| Value::U(t.pfminor)).unwrap_or(Value::None),
+        F::ThreadTid => Value::I(ev.tid() as i64),
+        F::ThreadIsmain => t
+            .map(|t| Value::B(t.is_main_thread()))
+            .unwrap_or(Value::None),
+        F::ThreadExectime | F::ThreadTotexectime => Value::U(0),
+        F::ThreadCgroups => t.map(|t| so(t.cgroups.join(" "))).unwrap_or(Value::None),
+        F::ThreadCgroup => match (&f.arg, t) {
+            (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
+            _ => Value::None,
+        },
+        F::ThreadVtid => t.map(|t| Value::I(t.vtid)).unwrap_or(Value::None),
+        F::ProcVpid => t.map(|t| Value::I(t.vpid)).unwrap_or(Value::None),
+        F::ThreadCpu | F::ThreadCpuUser | F::ThreadCpuSystem => procinfo_cpu(c, f.def.id),
+        F::ThreadVmsize | F::ThreadVmrss | F::ThreadVmsizeB | F::ThreadVmrssB => match t {
+            Some(t) if t.is_main_thread() => {
+                let kb = if matches!(f.def.id, F::ThreadVmsize | F::ThreadVmsizeB) {
+                    t.vmsize_kb
+                } else {
+                    t.vmrss_kb
+                } as u64;
+                let mult = if matches!(f.def.id, F::ThreadVmsizeB | F::ThreadVmrssB) {
+                    1024
+                } else {
+                    1
+                };
+                Value::U(kb * mult)
+            }
+            Some(_) => Value::U(0),
+            None => Value::None,
+        },
+        F::ThreadNametid => t
+            .map(|t| so(format!("{}{}", t.comm, t.tid)))
+            .unwrap_or(Value::None),
+        F::ProcSid => t.map(|t| Value::I(t.sid as i64)).unwrap_or(Value::None),
+        F::ProcSname => t
+            .and_then(|t| c.state.threads.get(&t.sid))
+            .map(|x| s(&x.comm))
+            .unwrap_or(Value::None),
+        F::ProcTty => t
+            .map(|t| Value::I(t.tty as i32 as i64))
+            .unwrap_or(Value::None),
+        F::ProcExepath => t.map(|t| s(&t.exepath)).unwrap_or(Value::None),
+        F::ProcVpgid => t.map(|t| Value::I(t.vpgid as i64)).unwrap_or(Value::None),
+        F::ProcIsContainerHealthcheck => t.map(|_| Value::B(false)).unwrap_or(Value::None),
+        F::ProcIsExeWritable => t.map(|t| Value::B(t.exe_writable)).unwrap_or(Value::None),
+        // ---- user / group
+        F::UserUid => t.map(|t| Value::U(t.uid as u64)).unwrap_or(Value::None),
+        F::UserName | F::UserHomedir | F::UserShell => {
+            let Some(t) = t else {
+                return Value::None;
+            };
+            match c.state.user(t.uid) {
+                Some(u) => match f.def.id {
+                    F::UserName => s(&u.name),
+                    F::UserHomedir => s(&u.homedir),
+                    _ => s(&u.shell),
+                },
+                None => Value::None,
+            }
+        }
+        F::UserLoginuid => t
+            .map(|t| Value::I(t.loginuid as i32 as i64))
+            .unwrap_or(Value::None),
+        F::UserLoginname => t
+            .and_then(|t| c.state.user(t.loginuid))
+            .map(|u| s(&u.name))
+            .unwrap_or(Value::None),
+        F::GroupGid => t.map(|t| Value::U(t.gid as u64)).unwrap_or(Value::None),
+        F::GroupName => t
+            .and_then(|t| c.state.group(t.gid))
+            .map(|g| s(&g.name))
+            .unwrap_or(Value::None),
+        // ---- container (ids from cgroups; metadata arrives with the container layer)
+        F::ContainerId => t
+            .map(|t| {
+                if t.container_id.is_empty() {
+                    s("host")
+                } else {
+                    s(&t.container_id)
+                }
+            })
+            .unwrap_or(Value::None),
+        F::ContainerName => t
+            .map(|t| {
+                if t.container_id.is_empty() || t.container_id == "host" {
+                    s("host")
+                } else {
+                    Value::None
+                }
+            })
+            .unwrap_or(Value::None),
+        F::ContainerPrivileged => Value::None,
+        F::ContainerImage
+        | F::ContainerImageId
+        | F::ContainerType
+        | F::ContainerMounts
+        | F::ContainerMount
+        | F::ContainerMountSource
+        | F::ContainerMountDest
+        | F::ContainerMountMode
+        | F::ContainerMountRdwr
+        | F::ContainerMountPropagation
+        | F::ContainerImageRepository
+        | F::ContainerImageTag
+        | F::ContainerImageDigest
+        | F::ContainerHealthcheck
+        | F::ContainerLivenessProbe
+        | F::ContainerReadinessProbe
+        | F::ContainerIp
+        | F::ContainerCmdline
+        | F::ContainerLabels
+        | F::ContainerLabel
+        | F::ContainerStartTs => Value::None,
+        // ---- fd
+        F::FdNum => c.ectx.fd.map(Value::I).unwrap_or(Value::None),
+        F::FdType => fd.map(|f| s(f.type_name())).unwrap_or(Value::None),
+        F::FdTypechar => fd
+            .map(|f| so(f.typechar().to_string()))
+            .unwrap_or(Value::None),
+        F::FdName | F::FdNameraw => fd.map(|f| s(&f.name)).unwrap_or(Value::None),
+        F::FdDirectory | F::FdFilename => match fd {
+            Some(fd0) if fd_is_file(fd0) => {
+                let (dir, file) = match fd0.name.rfind('/') {
+                    Some(0) => ("/", &fd0.name[1..]),
+                    Some(i) => (&fd0.name[..i], &fd0.name[i + 1..]),
+                    None => ("", fd0.name.as_str()),
+                };
+                if f.def.id == F::FdDirectory {
+                    s(dir)
+                } else {
+                    s(file)
+                }
+            }
+            _ => Value::None,
+        },
+        F::FdIp | F::FdNet => match fd.and_then(tuple_parts) {
+            Some((a, _, b, _)) => Value::List(vec![Value::Ip(a), Value::Ip(b)]),
+            None => match fd.map(|f| &f.addrs) {
+                Some(SockAddrs::Server { ip, .. }) => Value::Ip(*ip),
+                _ => Value::None,
+            },
+        },
+        F::FdPort | F::FdProto => match fd.and_then(tuple_parts) {
+            Some((_, a, _, b)) => Value::List(vec![Value::U(a as u64), Value::U(b as u64)]),
+            None => match fd.map(|f| &f.addrs) {
+                Some(SockAddrs::Server { port, .. }) => Value::U(*port as u64),
+                _ => Value::None,
+            },
+        },
+        F::FdCip | F::FdCnet => match fd.and_then(tuple_parts) {
+            Some((a, _, _, _)) => Value::Ip(a),
+            None => Value::None,
+        },
+        F::FdSip | F::FdSnet => match fd.and_then(tuple_parts) {
+            Some((_, _, b, _)) => Value::Ip(b),
+            None => match fd.map(|f| &f.addrs) {
+                Some(SockAddrs::Server { ip, .. }) => Value::Ip(*ip),
+                _ => Value::None,
+            },
+        },
+        F::FdCport => match fd.and_then(tuple_parts) {
+            Some((_, p, _, _)) => Value::U(p as u64),
+            None => Value::None,
+        },
+        F::FdSport => match fd.and_then(tuple_parts) {
+            Some((_, _, _, p)) => Value::U(p as u64),
+            None => match fd.map(|f| &f.addrs) {
+                Some(SockAddrs::Server { port, .. }) => Value::U(*port as u64),
+                _ => Value::None,
+            },
+        },
+        F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLport | F::FdRport => {
+            let Some(f0) = fd else {
+                return Value::None;
+            };
+            let Some((sip, sport, dip, dport)) = tuple_parts(f0) else {
+                return Value::None;
+            };
+            let local_is_server = f0.is_server_side;
+            let (lip, lport, rip, rport) = if local_is_server {
+                (dip, dport, sip, sport)
+            } else {
+                (sip, sport, dip, dport)
+            };
+            match f.def.id {
+                F::FdLip | F::FdLnet => Value::Ip(lip),
+                F::FdRip | F::FdRnet => Value::Ip(rip),
+                F::FdLport => Value::U(lport as u64),
+                _ => Value::U(rport as u64),
+            }
+        }
+        F::FdL4proto => match fd {
+            Some(f) if f.is_ip() => s(l4_name(f.l4proto)),
+            _ => Value::None,
+        },
+        F::FdSockfamily => match fd {
+            Some(f) if f.is_ip() => s("ip"),
+            Some(f) if f.ftype == FdType::UnixSock => s("unix"),
+            _ => Value::None,
+        },
+        F::FdIsServer => match fd {
+            Some(f) if f.is_socket() => {
+                Value::B(f.is_server_side || matches!(f.addrs, SockAddrs::Server { .. }))
+            }
+            _ => Value::None,
+        },
+        F::FdUid => match (fd, c.ectx.fd) {
+            (Some(_), Some(n)) => so(format!("{}{}", ev.tid(), n)),
+            _ => Value::None,
+        },
+        F::FdContainername | F::FdContainerdirectory => match (fd, t) {
+            (Some(f0), Some(t)) => {
+                let cid = if t.container_id.is_empty() {
+                    "host"
+                } else {
+                    t.container_id.as_str()
+                };
+                so(format!("{cid}:{}", f0.name))
+            }
+            _ => Value::None,
+        },
+        F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => Value::None,
+        F::FdConnected => fd
+            .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
+            .unwrap_or(Value::None),
+        F::FdNameChanged => Value::B(false),
+        F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => Value::None,
+        F::FdDev => fd.map(|f| Value::I(f.dev as i64)).unwrap_or(Value::None),
+        F::FdDevMajor => fd
+            .map(|f| Value::I(((f.dev >> 20) & 0xfff) as i64))
+            .unwrap_or(Value::None),
+        F::FdDevMinor => fd
+            .map(|f| Value::I((f.dev & 0xfffff) as i64))
+            .unwrap_or(Value::None),
+        F::FdIno => fd.map(|f| Value::I(f.ino as i64)).unwrap_or(Value::None),
+        // ---- syslog
+        F::SyslogFacilityStr
+        | F::SyslogFacility
+        | F::SyslogSeverityStr
+        | F::SyslogSeverity
+        | F::SyslogMessage => syslog(c, f.def.id),
+        // ---- fdlist
+        F::FdlistNums
+        | F::FdlistNames
+        | F::FdlistCips
+        | F::FdlistSips
+        | F::FdlistCports
+        | F::FdlistSports => fdlist(c, f.def.id),
+        // ---- k8s (from container labels; filled by the container layer)
+        F::K8sPodName
+        | F::K8sPodId
+        | F::K8sPodUid
+        | F::K8sPodSandboxId
+        | F::K8sPodLabel
+        | F::K8sPodLabels
+        | F::K8sPodIp
+        | F::K8sNsName => Value::None,
+    }
+}
+
+fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
+    let info = ev.info();
+    if info.id == crate::event::table::ids::GENERIC_E
+        || info.id == crate::event::table::ids::GENERIC_X
+    {
+        // Generic events are named after the syscall they carry.
+        if let Some(name) = ev
+            .param(0)
+            .and_then(|b| params::u16_at(b, 0))
+            .and_then(crate::event::syscalls::name)
+        {
+            return name;
+        }
+    }
+    info.name.as_str()
+}
+
+fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
+    if c.ev.etype() != crate::event::table::ids::PROCINFO_E {
+        return Value::None;
+    }
+    let user =
+        c.ev.param(0)
+            .and_then(|b| params::u64_at(b, 0))
+            .unwrap_or(0);
+    let sys =
+        c.ev.param(1)
+            .and_then(|b| params::u64_at(b, 0))
+            .unwrap_or(0);
+    let v = match id {
+        F::ThreadCpuUser => user,
+        F::ThreadCpuSystem => sys,
+        _ => user + sys,
+    };
+    Value::D(v as f64)
+}
+
+fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
+    let is = c.fd.is_some_and(|f| f.name.contains("/dev/log"));
+    if !is || c.ev.is_enter() {
+        return Value::None;
+    }
+    let Some(data) = c.ev.param_by_name("data") else {
+        return Value::None;
+    };
+    let text = String::from_utf8_lossy(data);
+    let Some(rest) = text.strip_prefix('<') else {
+        return Value::None;
+    };
+    let Some((num, msg)) = rest.split_once('>') else {
+        return Value::None;
+    };
+    let Ok(pri) = num.parse::<u32>() else {
+        return Value::None;
+    };
+    const FAC: [&str; 24] = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "clock",
+        "authpriv", "ftp", "ntp", "logaudit", "logalert", "cron", "local0", "local1", "local2",
+        "local3", "local4", "local5", "local6", "local7",
+    ];
+    const SEV: [&str; 8] = [
+        "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+    ];
+    match id {
+        F::SyslogFacility => Value::U((pri >> 3) as u64),
+        F::SyslogFacilityStr => s(FAC.get((pri >> 3) as usize).copied().unwrap_or("")),
+        F::SyslogSeverity => Value::U((pri & 7) as u64),
+        F::SyslogSeverityStr => s(SEV[(pri & 7) as usize]),
+        _ => so(msg.to_string()),
+    }
+}
+
+fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
+    let info = c.ev.info();
+    let Some(i) = info.params.iter().position(|p| p.ptype == pt::FDLIST) else {
+        return Value::None;
+    };
+    let Some(b) = c.ev.param(i) else {
+        return Value::None;
+    };
+    let tid = c.ev.tid();
+    let mut out = Vec::new();
+    for (fdn, _) in params::fdlist(b) {
+        let f = c.state.fd(tid, fdn);
+        let item = match id {
+            F::FdlistNums => Some(fdn.to_string()),
+            F::FdlistNames => f.map(|f| f.name.clone()),
+            F::FdlistCips => f
+                .and_then(tuple_parts)
+                .map(|t| crate::state::fds::ip_str(&t.0)),
+            F::FdlistSips => f
+                .and_then(tuple_parts)
+                .map(|t| crate::state::fds::ip_str(&t.2)),
+            F::FdlistCports => f.and_then(tuple_parts).map(|t| t.1.to_string()),
+            _ => f.and_then(tuple_parts).map(|t| t.3.to_string()),
+        };
+        if let Some(x) = item {
+            out.push(x);
+        }
+    }
+    so(out.join(","))
+}
