@@ -1,1 +1,7 @@
-//! print
+//! sysdig-style output: event lines (`-p` formats), JSON (`-j`), the `-S`
+//! summary and `-v` statistics.
+
+pub mod format;
+pub mod summary;
+
+pub use format::{Format, FormatError};

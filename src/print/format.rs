@@ -1,0 +1,346 @@
+//! sysdig's `-p` output formats: `%field`, `%Nfield`, `%field[arg]`,
+//! a leading `*`, literal text with `\n`, `\t`, `\\` escapes.
+
+use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Value};
+
+/// The default line.
+pub const DEFAULT: &str =
+    "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info";
+/// `-pc`: containers.
+pub const CONTAINER: &str = "*%evt.num %evt.outputtime %evt.cpu %container.name (%container.id) %proc.name (%thread.tid:%thread.vtid) %evt.dir %evt.type %evt.info";
+/// `-pk`: Kubernetes.
+pub const KUBERNETES: &str = "*%evt.num %evt.outputtime %evt.cpu %k8s.pod.name (%container.id) %proc.name (%thread.tid:%thread.vtid) %evt.dir %evt.type %evt.info";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FormatError {
+    #[error("invalid formatting token {0}")]
+    Token(String),
+    #[error("invalid formatting syntax: formatting cannot end with a %")]
+    EndsWithPercent,
+    #[error("invalid formatting syntax: formatting cannot end with a number")]
+    EndsWithNumber,
+    #[error("{0}")]
+    Field(#[from] FieldError),
+}
+
+#[derive(Debug, Clone)]
+pub enum Token {
+    Text(String),
+    Field { field: BoundField, width: Option<usize> },
+}
+
+/// A compiled `-p` format.
+#[derive(Debug, Clone)]
+pub struct Format {
+    pub tokens: Vec<Token>,
+    /// Print even when some fields have no value (`<NA>`).
+    pub print_all: bool,
+}
+
+fn is_field_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+
+impl Format {
+    /// Compiles a format string; `c`/`container` and `k`/`kubernetes` name
+    /// the presets.
+    pub fn parse(fmt: &str) -> Result<Format, FormatError> {
+        let fmt = match fmt {
+            "c" | "container" => CONTAINER,
+            "k" | "kubernetes" => KUBERNETES,
+            f => f,
+        };
+        let (print_all, body) = match fmt.strip_prefix('*') {
+            Some(rest) => (true, rest),
+            None => (false, fmt),
+        };
+        let chars: Vec<char> = body.chars().collect();
+        let mut tokens = Vec::new();
+        let mut text = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '\\' && i + 1 < chars.len() {
+                match chars[i + 1] {
+                    'n' => text.push('\n'),
+                    't' => text.push('\t'),
+                    '\\' => text.push('\\'),
+                    'e' => text.push('\x1b'),
+                    other => {
+                        text.push('\\');
+                        text.push(other);
+                    }
+                }
+                i += 2;
+                continue;
+            }
+            if c != '%' {
+                text.push(c);
+                i += 1;
+                continue;
+            }
+            // A field.
+            i += 1;
+            if i >= chars.len() {
+                return Err(FormatError::EndsWithPercent);
+            }
+            let wstart = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let width = if i > wstart {
+                let w: String = chars[wstart..i].iter().collect();
+                Some(w.parse::<usize>().map_err(|_| FormatError::Token(w.clone()))?)
+            } else {
+                None
+            };
+            if i >= chars.len() {
+                return Err(FormatError::EndsWithNumber);
+            }
+            let start = i;
+            while i < chars.len() && is_field_char(chars[i]) {
+                i += 1;
+            }
+            let mut name: String = chars[start..i].iter().collect();
+            let mut arg = None;
+            if i < chars.len() && chars[i] == '[' {
+                if let Some(close) = chars[i..].iter().position(|&c| c == ']') {
+                    arg = Some(chars[i + 1..i + close].iter().collect::<String>());
+                    i += close + 1;
+                }
+            }
+            // Shrink to the longest prefix that names a field (so a trailing
+            // '.' of literal text is not swallowed).
+            let mut bound = fields::resolve(&name, arg.as_deref());
+            while bound.is_err() && name.ends_with('.') && arg.is_none() {
+                name.pop();
+                i -= 1;
+                bound = fields::resolve(&name, None);
+            }
+            let field = match bound {
+                Ok(b) => b,
+                Err(FieldError::Unknown { .. }) if name.is_empty() => {
+                    let rest: String = chars[start..].iter().collect();
+                    return Err(FormatError::Token(rest));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if !text.is_empty() {
+                tokens.push(Token::Text(std::mem::take(&mut text)));
+            }
+            tokens.push(Token::Field { field, width });
+        }
+        if !text.is_empty() {
+            tokens.push(Token::Text(text));
+        }
+        Ok(Format { tokens, print_all })
+    }
+
+    /// The fields of this format, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &BoundField> {
+        self.tokens.iter().filter_map(|t| match t {
+            Token::Field { field, .. } => Some(field),
+            Token::Text(_) => None,
+        })
+    }
+
+    /// Renders one event; `None` when a field is missing and `*` was not given.
+    pub fn render(&self, c: &Ctx<'_>, out: &mut String) -> bool {
+        let start = out.len();
+        for t in &self.tokens {
+            match t {
+                Token::Text(s) => out.push_str(s),
+                Token::Field { field, width } => {
+                    let v = field.extract(c);
+                    let text = display_value(field, &v);
+                    let text = match text {
+                        Some(t) => t,
+                        None if self.print_all => "<NA>".into(),
+                        None => {
+                            out.truncate(start);
+                            return false;
+                        }
+                    };
+                    let clean = sanitize_for_terminal(&text, allows_layout(field, c));
+                    match width {
+                        Some(w) => {
+                            let mut n = 0;
+                            for ch in clean.chars() {
+                                if n == *w {
+                                    break;
+                                }
+                                out.push(ch);
+                                n += 1;
+                            }
+                            for _ in n..*w {
+                                out.push(' ');
+                            }
+                        }
+                        None => out.push_str(&clean),
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Renders one event as a JSON object (keys sorted, typed values).
+    pub fn render_json(&self, c: &Ctx<'_>, out: &mut String) -> bool {
+        let mut pairs: Vec<(&str, serde_json::Value)> = Vec::new();
+        for f in self.fields() {
+            let v = f.extract(c);
+            if v.is_none() && !self.print_all {
+                return false;
+            }
+            pairs.push((f.text.as_str(), json_value(f, &v, c)));
+        }
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        pairs.dedup_by(|a, b| a.0 == b.0);
+        let mut map = serde_json::Map::new();
+        for (k, v) in pairs {
+            map.insert(k.to_string(), v);
+        }
+        out.push_str(&serde_json::Value::Object(map).to_string());
+        true
+    }
+}
+
+/// Buffer layouts of `-A`/`-x`/`-X` put newlines and tabs in `evt.info`
+/// on purpose.
+fn allows_layout(f: &BoundField, c: &Ctx<'_>) -> bool {
+    use crate::event::render::BufFormat;
+    matches!(
+        f.def.id,
+        fields::F::EvtInfo | fields::F::EvtArgs | fields::F::EvtArg | fields::F::EvtBuffer
+    ) && c.opts.render.buf != BufFormat::Dotted
+}
+
+/// The text of a value as `-p` prints it.
+pub fn display_value(f: &BoundField, v: &Value<'_>) -> Option<String> {
+    match (f.def.id, v) {
+        (fields::F::EvtLatencyNs | fields::F::EvtRawtimeNs | fields::F::EvtReltimeNs | fields::F::EvtDeltatimeNs, Value::U(n)) => {
+            Some(format!("{n:09}"))
+        }
+        (fields::F::EvtBuffer, Value::Bytes(b)) => Some(
+            b.iter()
+                .map(|&c| if (0x20..0x7f).contains(&c) { c as char } else { '.' })
+                .collect(),
+        ),
+        _ => v.to_text().map(|c| c.into_owned()),
+    }
+}
+
+fn json_value(f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> serde_json::Value {
+    use fields::F;
+    use serde_json::Value as J;
+    if v.is_none() {
+        return J::Null;
+    }
+    match f.def.id {
+        F::EvtOutputtime | F::EvtTime | F::EvtDatetime | F::EvtTimeS | F::EvtDatetimeS => {
+            return J::from(c.ev.ts());
+        }
+        _ => {}
+    }
+    match v {
+        Value::U(n) => J::from(*n),
+        Value::I(n) => J::from(*n),
+        Value::D(d) => serde_json::Number::from_f64(*d).map(J::Number).unwrap_or(J::Null),
+        Value::B(b) => J::Bool(*b),
+        _ => match f.def.ftype {
+            FType::Bool => J::Bool(v.as_i64().unwrap_or(0) != 0),
+            _ => J::String(display_value(f, v).unwrap_or_default()),
+        },
+    }
+}
+
+/// Removes escape sequences and control characters from event data before
+/// it reaches a terminal. `layout` keeps `\n` and `\t` (hex/ascii dumps).
+pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\x1b' {
+            // Skip a CSI (ESC [ ... final) or OSC (ESC ] ... BEL/ST) sequence.
+            match it.peek() {
+                Some('[') => {
+                    it.next();
+                    for d in it.by_ref() {
+                        if ('\x40'..='\x7e').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    it.next();
+                    while let Some(d) = it.next() {
+                        if d == '\x07' {
+                            break;
+                        }
+                        if d == '\x1b' && it.peek() == Some(&'\\') {
+                            it.next();
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    it.next();
+                }
+            }
+            continue;
+        }
+        if layout && (c == '\n' || c == '\t') {
+            out.push(c);
+        } else if c.is_control() {
+            continue;
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_default() {
+        let f = Format::parse(DEFAULT).expect("default parses");
+        assert!(f.print_all);
+        let names: Vec<&str> = f.fields().map(|b| b.def.name).collect();
+        assert_eq!(
+            names,
+            [
+                "evt.num",
+                "evt.outputtime",
+                "evt.cpu",
+                "proc.name",
+                "thread.tid",
+                "evt.dir",
+                "evt.type",
+                "evt.info"
+            ]
+        );
+    }
+
+    #[test]
+    fn widths_args_errors() {
+        let f = Format::parse("%5evt.num|%proc.aname[2].").expect("parses");
+        assert_eq!(f.tokens.len(), 4);
+        assert!(matches!(Format::parse("abc %"), Err(FormatError::EndsWithPercent)));
+        assert!(matches!(Format::parse("abc %12"), Err(FormatError::EndsWithNumber)));
+        assert!(Format::parse("%evt.foo").is_err());
+    }
+
+    #[test]
+    fn strips_escapes() {
+        assert_eq!(sanitize_for_terminal("a\x1b[31mred\x1b[0m\x07b", false), "aredb");
+        assert_eq!(sanitize_for_terminal("x\x1b]0;title\x07y", false), "xy");
+        assert_eq!(sanitize_for_terminal("l1\nl2", true), "l1\nl2");
+        assert_eq!(sanitize_for_terminal("l1\nl2", false), "l1l2");
+    }
+}
