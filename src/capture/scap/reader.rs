@@ -1,0 +1,614 @@
+//! Streaming `.scap` reader.
+//!
+//! The input (gzip is sniffed and decompressed on the fly) is read in large
+//! chunks into one growable buffer; every block is made contiguous in that
+//! buffer and events are handed out as [`EventRef`]s borrowing it, so the
+//! common path (v2 event blocks) copies and allocates nothing per event.
+//! v1 events (22-byte header, no `nparams`) are converted into a reusable
+//! scratch buffer.
+//!
+//! The metadata phase of the first section is read by [`ScapReader::open`];
+//! a later section header (concatenated captures) is announced with
+//! [`Item::Section`].
+//!
+//! After an error the reader is fused: further calls return `Ok(None)`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::path::Path;
+
+use super::blocks::{self, EvKind, Kind};
+use super::metablocks;
+use super::ScapError;
+use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
+use crate::event::{table, EventRef, HDR_LEN, HDR_LEN_V1};
+
+/// Bytes asked of the underlying reader at a time (and the initial buffer).
+const CHUNK: usize = 1 << 20;
+
+fn le16(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .unwrap_or(0)
+}
+fn le32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .unwrap_or(0)
+}
+
+/// The buffered input: `buf[start..end]` is read but not yet consumed;
+/// `base` is the stream offset of `buf[0]`.
+struct Input {
+    src: Box<dyn Read + Send>,
+    gz: bool,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    base: u64,
+    eof: bool,
+}
+
+impl Input {
+    fn avail(&self) -> usize {
+        self.end - self.start
+    }
+    fn offset(&self) -> u64 {
+        self.base + self.start as u64
+    }
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+    fn consume(&mut self, n: usize) {
+        self.start += n.min(self.avail());
+    }
+
+    /// Makes at least `n` bytes available from `start`, unless the stream
+    /// ends first. The buffer only grows as data actually arrives, so a
+    /// corrupt huge length cannot make us allocate more than about twice
+    /// the size of the input.
+    fn fill(&mut self, n: usize) -> Result<(), ScapError> {
+        if self.avail() >= n || self.eof {
+            return Ok(());
+        }
+        if self.avail() == 0 {
+            self.base += self.end as u64;
+            self.start = 0;
+            self.end = 0;
+        } else if self.start + n > self.buf.len() && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        while self.avail() < n && !self.eof {
+            if self.end == self.buf.len() {
+                let need = self.start + n;
+                let grow = (self.buf.len() * 2).max(CHUNK).min(need.max(CHUNK));
+                self.buf.resize(grow, 0);
+            }
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.end += k,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let at = self.base + self.end as u64;
+                    return Err(if self.gz {
+                        ScapError::format(at, format!("corrupt or truncated gzip data: {e}"))
+                    } else {
+                        ScapError::Io(e)
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What `next_item` decided to return, computed before borrowing buffers.
+enum Next {
+    Event {
+        scratch: bool,
+        a: usize,
+        b: usize,
+        cpu: u16,
+        flags: u32,
+        off: u64,
+    },
+    Section(Box<CaptureMeta>),
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Events,
+    Done,
+}
+
+/// Reader of `.scap` files (plain or gzip), all format generations.
+pub struct ScapReader {
+    input: Input,
+    meta: CaptureMeta,
+    version: (u16, u16),
+    stats: SourceStats,
+    skipped_unknown: u64,
+    skipped_blocks: u64,
+    sections: u64,
+    scratch: Vec<u8>,
+    state: State,
+}
+
+impl std::fmt::Debug for ScapReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScapReader")
+            .field("offset", &self.input.offset())
+            .field("compressed", &self.input.gz)
+            .field("version", &self.version)
+            .field("stats", &self.stats)
+            .field("sections", &self.sections)
+            .finish()
+    }
+}
+
+impl ScapReader {
+    /// Opens a capture file and reads its metadata (first section).
+    pub fn open(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
+        let f = File::open(path.as_ref())?;
+        ScapReader::from_reader(f)
+    }
+
+    /// Reads a capture from any byte stream (gzip is detected).
+    pub fn from_reader(r: impl Read + Send + 'static) -> Result<ScapReader, ScapError> {
+        let mut br = BufReader::with_capacity(64 * 1024, r);
+        let gz = loop {
+            match br.fill_buf() {
+                Ok(b) => break b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(ScapError::Io(e)),
+            }
+        };
+        let src: Box<dyn Read + Send> = if gz {
+            Box::new(flate2::bufread::MultiGzDecoder::new(br))
+        } else {
+            Box::new(br)
+        };
+        let mut rd = ScapReader {
+            input: Input {
+                src,
+                gz,
+                buf: Vec::new(),
+                start: 0,
+                end: 0,
+                base: 0,
+                eof: false,
+            },
+            meta: CaptureMeta::default(),
+            version: (0, 0),
+            stats: SourceStats::default(),
+            skipped_unknown: 0,
+            skipped_blocks: 0,
+            sections: 0,
+            scratch: Vec::new(),
+            state: State::Events,
+        };
+        rd.meta = rd.read_section(true)?;
+        Ok(rd)
+    }
+
+    /// Events skipped because their type is beyond the event table.
+    pub fn skipped_unknown(&self) -> u64 {
+        self.skipped_unknown
+    }
+    /// Blocks of unknown type skipped (metadata or event phase).
+    pub fn skipped_blocks(&self) -> u64 {
+        self.skipped_blocks
+    }
+    /// Sections (section header blocks) read so far.
+    pub fn sections(&self) -> u64 {
+        self.sections
+    }
+    /// `(major, minor)` of the current section header.
+    pub fn version(&self) -> (u16, u16) {
+        self.version
+    }
+    /// Whether the input is gzip-compressed.
+    pub fn is_compressed(&self) -> bool {
+        self.input.gz
+    }
+    /// Offset of the next unread block in the (uncompressed) stream.
+    pub fn offset(&self) -> u64 {
+        self.input.offset()
+    }
+
+    /// Reads one whole block into the buffer: returns its type and total
+    /// length; the block is `input.data()[..total]`, not yet consumed.
+    /// `Ok(None)` at a clean end of stream.
+    fn read_block(&mut self, first: bool) -> Result<Option<(u32, usize)>, ScapError> {
+        let off = self.input.offset();
+        self.input.fill(blocks::BLOCK_HDR)?;
+        let avail = self.input.avail();
+        if avail == 0 {
+            return Ok(None);
+        }
+        if avail < blocks::BLOCK_HDR {
+            return Err(if first && off == 0 {
+                ScapError::NotScap {
+                    offset: 0,
+                    msg: format!("file too short ({avail} bytes)"),
+                }
+            } else {
+                ScapError::format(
+                    off,
+                    format!("truncated block header ({avail} of 8 bytes before end of file)"),
+                )
+            });
+        }
+        let d = self.input.data();
+        let bt = le32(d, 0);
+        let total = le32(d, 4) as usize;
+        if first && off == 0 && bt != blocks::SHB {
+            return Err(ScapError::NotScap {
+                offset: 0,
+                msg: format!("the file starts with 0x{bt:08x}, not a section header block"),
+            });
+        }
+        if total < blocks::MIN_BLOCK {
+            return Err(ScapError::format(
+                off + 4,
+                format!("block of type 0x{bt:x} has invalid length {total}"),
+            ));
+        }
+        if total > blocks::MAX_BLOCK_LEN {
+            return Err(ScapError::format(
+                off + 4,
+                format!(
+                    "block of type 0x{bt:x} has length {total}, over the {} limit",
+                    blocks::MAX_BLOCK_LEN
+                ),
+            ));
+        }
+        self.input.fill(total)?;
+        let avail = self.input.avail();
+        if avail < total {
+            return Err(ScapError::format(
+                off,
+                format!(
+                    "truncated block of type 0x{bt:x}: {total} bytes long, only {avail} left in the file"
+                ),
+            ));
+        }
+        let trailer = le32(self.input.data(), total - 4) as usize;
+        if trailer != total {
+            return Err(ScapError::format(
+                off + total as u64 - 4,
+                format!(
+                    "wrong block total length for block of type 0x{bt:x}: header={total}, trailer={trailer}"
+                ),
+            ));
+        }
+        Ok(Some((bt, total)))
+    }
+
+    /// Reads a section header and the metadata blocks after it, stopping
+    /// (without consuming) at the first event block, the next section
+    /// header or the end of the stream.
+    fn read_section(&mut self, first: bool) -> Result<CaptureMeta, ScapError> {
+        let off = self.input.offset();
+        let Some((bt, total)) = self.read_block(first)? else {
+            return Err(if first {
+                ScapError::NotScap {
+                    offset: 0,
+                    msg: "the file is empty".into(),
+                }
+            } else {
+                ScapError::format(off, "expected a section header")
+            });
+        };
+        if bt != blocks::SHB {
+            return Err(ScapError::format(
+                off,
+                format!("expected a section header block, found type 0x{bt:x}"),
+            ));
+        }
+        let body = &self.input.data()[blocks::BLOCK_HDR..total - 4];
+        if body.len() < blocks::SHB_BODY {
+            return Err(ScapError::format(
+                off + 4,
+                format!("section header block too short ({total} bytes)"),
+            ));
+        }
+        let magic = le32(body, 0);
+        if magic == blocks::BYTE_ORDER_MAGIC_SWAPPED {
+            return Err(ScapError::format(
+                off + 8,
+                "byte-swapped (big-endian) capture: not supported",
+            ));
+        }
+        if magic != blocks::BYTE_ORDER_MAGIC {
+            let msg = format!("bad byte-order magic 0x{magic:08x} in the section header");
+            return Err(if first {
+                ScapError::NotScap { offset: off + 8, msg }
+            } else {
+                ScapError::format(off + 8, msg)
+            });
+        }
+        let major = le16(body, 4);
+        let minor = le16(body, 6);
+        if major != 1 {
+            return Err(ScapError::format(
+                off + 12,
+                format!("unsupported scap version {major}.{minor} (only 1.x is known)"),
+            ));
+        }
+        // Any pcapng options after the 16-byte body are skipped.
+        self.input.consume(total);
+        self.version = (major, minor);
+        self.sections += 1;
+
+        let mut meta = CaptureMeta::default();
+        let mut seen_scap = false;
+        loop {
+            let off = self.input.offset();
+            // Peek the type first: an event block ends the phase unread.
+            self.input.fill(blocks::BLOCK_HDR)?;
+            if self.input.avail() >= 4 {
+                let bt = le32(self.input.data(), 0);
+                if matches!(blocks::kind(bt), Kind::Ev(_) | Kind::Shb) {
+                    break;
+                }
+            }
+            let Some((bt, total)) = self.read_block(false)? else {
+                break;
+            };
+            let k = blocks::kind(bt);
+            let body = &self.input.data()[blocks::BLOCK_HDR..total - 4];
+            let boff = off + blocks::BLOCK_HDR as u64;
+            match k {
+                Kind::Mi => meta.machine = Some(metablocks::parse_mi(body, boff)?),
+                Kind::Pl(v) => metablocks::parse_pl(body, boff, v, &mut meta.procs)?,
+                Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, &mut meta.fds)?,
+                Kind::Il(v) => metablocks::parse_il(body, boff, v, &mut meta.interfaces)?,
+                Kind::Ul(v) => {
+                    metablocks::parse_ul(body, boff, v, &mut meta.users, &mut meta.groups)?
+                }
+                Kind::Pcapng(name) if first && !seen_scap => {
+                    return Err(ScapError::NotScap {
+                        offset: off,
+                        msg: format!(
+                            "this is a network pcapng capture (pcapng {name} block, type 0x{bt:x})"
+                        ),
+                    });
+                }
+                Kind::Pcapng(_) | Kind::Unknown => self.skipped_blocks += 1,
+                Kind::Ev(_) | Kind::Shb => {}
+            }
+            if !matches!(k, Kind::Pcapng(_) | Kind::Unknown) {
+                seen_scap = true;
+            }
+            self.input.consume(total);
+        }
+        if first && !seen_scap && self.skipped_blocks > 0 && self.input.avail() == 0 {
+            return Err(ScapError::NotScap {
+                offset: off,
+                msg: "a pcapng file without any sysdig block".into(),
+            });
+        }
+        Ok(meta)
+    }
+
+    /// Decodes the event block at the front of the buffer (already checked
+    /// by `read_block`). `Ok(None)` if the event type is unknown (skipped).
+    fn event_block(&mut self, k: EvKind, total: usize, off: u64) -> Result<Option<Next>, ScapError> {
+        let pre = 2 + if k.flags { 4 } else { 0 };
+        let hdr = if k.v2 { HDR_LEN } else { HDR_LEN_V1 };
+        if total < blocks::MIN_BLOCK + pre + hdr {
+            return Err(ScapError::format(
+                off + 4,
+                format!("event block too short ({total} bytes)"),
+            ));
+        }
+        let a = self.input.start + blocks::BLOCK_HDR + pre;
+        let b = self.input.start + total - 4;
+        let blk = &self.input.buf[self.input.start..self.input.start + total];
+        let cpu = le16(blk, blocks::BLOCK_HDR);
+        let flags = if k.flags {
+            le32(blk, blocks::BLOCK_HDR + 2)
+        } else {
+            0
+        };
+        let ev = &self.input.buf[a..b];
+        let ev_off = off + (blocks::BLOCK_HDR + pre) as u64;
+        let etype = le16(ev, 20);
+        if etype as usize >= table().len() {
+            return Ok(None);
+        }
+        if k.v2 {
+            let len = le32(ev, 16) as usize;
+            if let Err(e) = EventRef::new(cpu, flags, ev) {
+                return Err(ScapError::format(ev_off, format!("invalid event: {e}")));
+            }
+            Ok(Some(Next::Event {
+                scratch: false,
+                a,
+                b: a + len,
+                cpu,
+                flags,
+                off: ev_off,
+            }))
+        } else {
+            self.scratch.clear();
+            if let Err(msg) = convert_v1(ev, &mut self.scratch) {
+                return Err(ScapError::format(ev_off, msg));
+            }
+            if let Err(e) = EventRef::new(cpu, flags, &self.scratch) {
+                return Err(ScapError::format(ev_off, format!("invalid v1 event: {e}")));
+            }
+            let n = self.scratch.len();
+            Ok(Some(Next::Event {
+                scratch: true,
+                a: 0,
+                b: n,
+                cpu,
+                flags,
+                off: ev_off,
+            }))
+        }
+    }
+
+    fn advance(&mut self) -> Result<Next, ScapError> {
+        loop {
+            let off = self.input.offset();
+            let Some((bt, total)) = self.read_block(false)? else {
+                return Ok(Next::End);
+            };
+            match blocks::kind(bt) {
+                Kind::Ev(k) => {
+                    let r = self.event_block(k, total, off)?;
+                    self.input.consume(total);
+                    match r {
+                        Some(n) => {
+                            self.stats.events += 1;
+                            return Ok(n);
+                        }
+                        None => self.skipped_unknown += 1,
+                    }
+                }
+                Kind::Shb => {
+                    let meta = self.read_section(false)?;
+                    return Ok(Next::Section(Box::new(meta)));
+                }
+                Kind::Pcapng(_) | Kind::Unknown => {
+                    self.skipped_blocks += 1;
+                    self.input.consume(total);
+                }
+                k => {
+                    return Err(ScapError::format(
+                        off,
+                        format!(
+                            "unexpected metadata block ({k:?}, type 0x{bt:x}) after events without a new section header"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Converts a v1 event (22-byte header, u16 lengths) into the v2 layout,
+/// inferring `nparams` the way libscap does: start from the event table's
+/// parameter count and decrease it until header + lengths + values end
+/// exactly at the event's end.
+fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    if ev.len() < HDR_LEN_V1 {
+        return Err(format!("v1 event shorter than its header ({} bytes)", ev.len()));
+    }
+    let len = le32(ev, 16) as usize;
+    let etype = le16(ev, 20);
+    if len < HDR_LEN_V1 || len > ev.len() {
+        return Err(format!(
+            "v1 event length {len} invalid ({} bytes in the block)",
+            ev.len()
+        ));
+    }
+    // End of the event in v2 coordinates (4 bytes longer header).
+    let mut end = len + 4;
+    if etype == blocks::PPME_NOTIFICATION_E || etype == blocks::PPME_INFRASTRUCTURE_EVENT_E {
+        // Old captures stored a length 3 bytes too long for these.
+        end -= 3;
+        if end < HDR_LEN {
+            return Err(format!("v1 event length {len} too short for its type"));
+        }
+    }
+    let body = &ev[HDR_LEN_V1..len];
+    let info = table().get(etype);
+    let mut found = None;
+    for n in (0..=info.params.len()).rev() {
+        let mut valptr = HDR_LEN + 2 * n;
+        if valptr > end {
+            continue;
+        }
+        for i in 0..n {
+            valptr += le16(body, 2 * i) as usize;
+        }
+        if valptr < end {
+            return Err(format!(
+                "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
+            ));
+        }
+        if valptr == end {
+            found = Some(n);
+            break;
+        }
+    }
+    let Some(n) = found else {
+        return Err(format!(
+            "cannot convert v1 event (type {etype}) to v2: no parameter count matches its length"
+        ));
+    };
+    let large = info.large_payload();
+    let lsz = if large { 4 } else { 2 };
+    let values = &body[2 * n..end - HDR_LEN];
+    let newlen = HDR_LEN + lsz * n + values.len();
+    out.reserve(newlen);
+    out.extend_from_slice(&ev[..16]);
+    out.extend_from_slice(&(newlen as u32).to_le_bytes());
+    out.extend_from_slice(&etype.to_le_bytes());
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    for i in 0..n {
+        let l = le16(body, 2 * i);
+        if large {
+            out.extend_from_slice(&u32::from(l).to_le_bytes());
+        } else {
+            out.extend_from_slice(&l.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(values);
+    Ok(())
+}
+
+impl Source for ScapReader {
+    fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
+        if self.state == State::Done {
+            return Ok(None);
+        }
+        let next = match self.advance() {
+            Ok(n) => n,
+            Err(e) => {
+                self.state = State::Done;
+                return Err(e.into());
+            }
+        };
+        match next {
+            Next::End => {
+                self.state = State::Done;
+                Ok(None)
+            }
+            Next::Section(m) => Ok(Some(Item::Section(m))),
+            Next::Event {
+                scratch,
+                a,
+                b,
+                cpu,
+                flags,
+                off,
+            } => {
+                let bytes = if scratch {
+                    &self.scratch[a..b]
+                } else {
+                    &self.input.buf[a..b]
+                };
+                let ev = EventRef::new(cpu, flags, bytes)
+                    .map_err(|e| ScapError::format(off, format!("invalid event: {e}")))?;
+                Ok(Some(Item::Event(ev)))
+            }
+        }
+    }
+
+    fn meta(&self) -> &CaptureMeta {
+        &self.meta
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.stats
+    }
+}
