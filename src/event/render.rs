@@ -539,7 +539,7 @@ pub fn render_param(
                 return String::new();
             };
             let r = (v < 0).then(|| errno_name(-v)).flatten();
-            with_resolved(v.to_string(), r.map(str::to_string))
+            with_resolved(fmt_num_i(v, p.fmt), r.map(str::to_string))
         }
         pt::INT8 | pt::INT16 | pt::INT32 | pt::INT64 => params::as_i64(p.ptype, b)
             .map(|v| fmt_num_i(v, p.fmt))

@@ -1,3 +1,5 @@
 //! filter
 
+pub mod compile;
 pub mod fields;
+pub use compile::{Filter, FilterError};

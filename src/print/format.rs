@@ -26,7 +26,10 @@ pub enum FormatError {
 #[derive(Debug, Clone)]
 pub enum Token {
     Text(String),
-    Field { field: BoundField, width: Option<usize> },
+    Field {
+        field: BoundField,
+        width: Option<usize>,
+    },
 }
 
 /// A compiled `-p` format.
@@ -90,7 +93,10 @@ impl Format {
             }
             let width = if i > wstart {
                 let w: String = chars[wstart..i].iter().collect();
-                Some(w.parse::<usize>().map_err(|_| FormatError::Token(w.clone()))?)
+                Some(
+                    w.parse::<usize>()
+                        .map_err(|_| FormatError::Token(w.clone()))?,
+                )
             } else {
                 None
             };
@@ -218,12 +224,22 @@ fn allows_layout(f: &BoundField, c: &Ctx<'_>) -> bool {
 /// The text of a value as `-p` prints it.
 pub fn display_value(f: &BoundField, v: &Value<'_>) -> Option<String> {
     match (f.def.id, v) {
-        (fields::F::EvtLatencyNs | fields::F::EvtRawtimeNs | fields::F::EvtReltimeNs | fields::F::EvtDeltatimeNs, Value::U(n)) => {
-            Some(format!("{n:09}"))
-        }
+        (
+            fields::F::EvtLatencyNs
+            | fields::F::EvtRawtimeNs
+            | fields::F::EvtReltimeNs
+            | fields::F::EvtDeltatimeNs,
+            Value::U(n),
+        ) => Some(format!("{n:09}")),
         (fields::F::EvtBuffer, Value::Bytes(b)) => Some(
             b.iter()
-                .map(|&c| if (0x20..0x7f).contains(&c) { c as char } else { '.' })
+                .map(|&c| {
+                    if (0x20..0x7f).contains(&c) {
+                        c as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect(),
         ),
         _ => v.to_text().map(|c| c.into_owned()),
@@ -245,7 +261,9 @@ fn json_value(f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> serde_json::Value {
     match v {
         Value::U(n) => J::from(*n),
         Value::I(n) => J::from(*n),
-        Value::D(d) => serde_json::Number::from_f64(*d).map(J::Number).unwrap_or(J::Null),
+        Value::D(d) => serde_json::Number::from_f64(*d)
+            .map(J::Number)
+            .unwrap_or(J::Null),
         Value::B(b) => J::Bool(*b),
         _ => match f.def.ftype {
             FType::Bool => J::Bool(v.as_i64().unwrap_or(0) != 0),
@@ -331,14 +349,23 @@ mod tests {
     fn widths_args_errors() {
         let f = Format::parse("%5evt.num|%proc.aname[2].").expect("parses");
         assert_eq!(f.tokens.len(), 4);
-        assert!(matches!(Format::parse("abc %"), Err(FormatError::EndsWithPercent)));
-        assert!(matches!(Format::parse("abc %12"), Err(FormatError::EndsWithNumber)));
+        assert!(matches!(
+            Format::parse("abc %"),
+            Err(FormatError::EndsWithPercent)
+        ));
+        assert!(matches!(
+            Format::parse("abc %12"),
+            Err(FormatError::EndsWithNumber)
+        ));
         assert!(Format::parse("%evt.foo").is_err());
     }
 
     #[test]
     fn strips_escapes() {
-        assert_eq!(sanitize_for_terminal("a\x1b[31mred\x1b[0m\x07b", false), "aredb");
+        assert_eq!(
+            sanitize_for_terminal("a\x1b[31mred\x1b[0m\x07b", false),
+            "aredb"
+        );
         assert_eq!(sanitize_for_terminal("x\x1b]0;title\x07y", false), "xy");
         assert_eq!(sanitize_for_terminal("l1\nl2", true), "l1\nl2");
         assert_eq!(sanitize_for_terminal("l1\nl2", false), "l1l2");

@@ -47,7 +47,9 @@ impl Summary {
             rows.push((format!("{dir} {name}"), n));
         }
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut s = String::from("----------------------\nEvent           #Calls\n----------------------\n");
+        let mut s = String::from(
+            "----------------------\nEvent           #Calls\n----------------------\n",
+        );
         for (name, n) in rows {
             s.push_str(&format!("{name:<16}{n}\n"));
         }

@@ -258,7 +258,11 @@ pub fn drain(mut r: ScapReader, keep: bool) -> ReadAll {
         // A fused reader never yields more than the file can hold.
         assert!(n < 10_000_000, "reader does not terminate");
     };
-    assert_eq!(r.stats().events, n, "stats().events counts delivered events");
+    assert_eq!(
+        r.stats().events,
+        n,
+        "stats().events counts delivered events"
+    );
     // Fused after the end / an error.
     assert!(matches!(r.next_item(), Ok(None)));
     ReadAll {

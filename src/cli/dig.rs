@@ -1,0 +1,452 @@
+//! `syspect dig`: sysdig's command line.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _, Result};
+use clap::Parser;
+
+use crate::capture::scap::{ScapReader, ScapWriter, WriterOptions};
+use crate::capture::{CaptureMeta, Item, Source};
+use crate::event::render::{BufFormat, RenderOpts};
+use crate::event::table::{ec, ids};
+use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
+use crate::filter::Filter;
+use crate::print::format::{Format, DEFAULT};
+use crate::print::summary::Summary;
+use crate::state::State;
+
+use super::UsageError;
+
+#[derive(Parser, Debug, Default)]
+#[command(
+    name = "syspect dig",
+    about = "Capture, filter and print system events, as sysdig does",
+    disable_version_flag = true
+)]
+pub struct DigArgs {
+    /// Read events from a capture file (.scap, plain or gzip). Repeatable.
+    #[arg(short = 'r', long = "readfile", value_name = "FILE")]
+    pub read: Vec<String>,
+    /// Write events to a capture file instead of printing them.
+    #[arg(short = 'w', long = "writefile", value_name = "FILE")]
+    pub write: Option<String>,
+    /// Output format (sysdig -p syntax); `c`/`k` for the container/k8s presets.
+    #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// One JSON object per event.
+    #[arg(short = 'j', long = "json")]
+    pub json: bool,
+    /// Stop after this many events.
+    #[arg(short = 'n', long = "numevents", value_name = "NUM")]
+    pub numevents: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(short = 'M', value_name = "SECONDS")]
+    pub seconds: Option<f64>,
+    /// Bytes of each I/O buffer to capture.
+    #[arg(
+        short = 's',
+        long = "snaplen",
+        value_name = "LEN",
+        default_value_t = 80
+    )]
+    pub snaplen: u32,
+    /// Print buffers as text, keeping line ends.
+    #[arg(short = 'A', long = "print-ascii")]
+    pub ascii: bool,
+    /// Print buffers in hex.
+    #[arg(short = 'x', long = "print-hex")]
+    pub hex: bool,
+    /// Print buffers in hex and ASCII.
+    #[arg(short = 'X', long = "print-hex-ascii")]
+    pub hex_ascii: bool,
+    /// Print buffers in base64.
+    #[arg(short = 'b', long = "print-base64")]
+    pub base64: bool,
+    /// Time column: h human, a absolute, r relative, d enter-exit delta, D delta from previous.
+    #[arg(short = 't', long = "timetype", value_name = "h|a|r|d|D")]
+    pub timetype: Option<String>,
+    /// Don't print events.
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    /// Print a per-event-type count table at the end.
+    #[arg(short = 'S', long = "summary")]
+    pub summary: bool,
+    /// Full buffers, and end-of-run statistics on stderr.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// List the fields.
+    #[arg(short = 'l', long = "list")]
+    pub list: bool,
+    /// List the events.
+    #[arg(short = 'L', long = "list-events")]
+    pub list_events: bool,
+    /// Also show internal events.
+    #[arg(short = 'D', long = "debug")]
+    pub debug: bool,
+    /// gzip the file written with -w.
+    #[arg(short = 'z', long = "compress")]
+    pub compress: bool,
+    /// With -w: start a new file every MB megabytes.
+    #[arg(short = 'C', long = "file-size", value_name = "MB")]
+    pub file_size: Option<u64>,
+    /// With -w: start a new file every SECONDS seconds.
+    #[arg(short = 'G', long = "seconds", value_name = "SECONDS")]
+    pub rotate_secs: Option<u64>,
+    /// With -C/-G/-e: keep at most NUM files.
+    #[arg(short = 'W', long = "limit", value_name = "NUM")]
+    pub file_limit: Option<u32>,
+    /// With -w: at most NUM events per file.
+    #[arg(short = 'e', long = "event-limit", value_name = "NUM")]
+    pub event_limit: Option<u64>,
+    /// Ring buffer size for live capture, in MiB.
+    #[arg(long = "buffer-mb", value_name = "MB", default_value_t = 64)]
+    pub buffer_mb: usize,
+    /// Flush output after every line.
+    #[arg(long = "unbuffered")]
+    pub unbuffered: bool,
+    /// Filter expression (sysdig filter language); words may come before or after options.
+    #[arg(value_name = "FILTER", allow_hyphen_values = false)]
+    pub filter: Vec<String>,
+}
+
+/// Ctrl-C / SIGTERM: stop reading, finish the output cleanly.
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
+fn render_opts(a: &DigArgs) -> RenderOpts {
+    let buf = if a.hex_ascii {
+        BufFormat::HexAscii
+    } else if a.hex {
+        BufFormat::Hex
+    } else if a.ascii {
+        BufFormat::Ascii
+    } else if a.base64 {
+        BufFormat::Base64
+    } else {
+        BufFormat::Dotted
+    };
+    RenderOpts {
+        buf,
+        // JSON and -v never cut buffers.
+        max_buf: if a.verbose || a.json { usize::MAX } else { 80 },
+    }
+}
+
+fn time_mode(t: Option<&str>) -> Result<TimeMode> {
+    Ok(match t {
+        None | Some("h") => TimeMode::Human,
+        Some("a") => TimeMode::Absolute,
+        Some("r") => TimeMode::Relative,
+        Some("d") => TimeMode::Delta,
+        Some("D") => TimeMode::PrevDelta,
+        Some(o) => {
+            return Err(UsageError(format!("invalid -t value '{o}': use h, a, r, d or D")).into())
+        }
+    })
+}
+
+/// Prints `-l`: fields grouped by class.
+pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
+    let mut last_class = "";
+    for d in crate::filter::fields::all() {
+        let class = d.name.split('.').next().unwrap_or("");
+        let class = if class == "thread" { "proc" } else { class };
+        if class != last_class {
+            writeln!(out, "\n----------------------\nField Class: {class}\n")?;
+            last_class = class;
+        }
+        let name = match d.arg {
+            crate::filter::fields::ArgSpec::None => d.name.to_string(),
+            _ => format!("{}[...]", d.name),
+        };
+        writeln!(out, "{name:<30}({}) {}", d.ftype.name(), d.desc)?;
+    }
+    Ok(())
+}
+
+/// Prints `-L`: the event table.
+pub fn list_events(out: &mut dyn Write) -> io::Result<()> {
+    for e in &crate::event::table().events {
+        if e.has_flag(crate::event::table::ef::OLD_VERSION)
+            || e.has_flag(crate::event::table::ef::UNUSED)
+            || e.name == "NA"
+        {
+            continue;
+        }
+        let dir = if e.is_enter { '>' } else { '<' };
+        let params: Vec<String> = e
+            .params
+            .iter()
+            .map(|p| format!("{} {}", param_type_name(p.ptype), p.name))
+            .collect();
+        writeln!(out, "{dir} {}({})", e.name, params.join(", "))?;
+    }
+    Ok(())
+}
+
+fn param_type_name(t: u8) -> &'static str {
+    use crate::event::table::pt;
+    match t {
+        pt::INT8 => "INT8",
+        pt::INT16 => "INT16",
+        pt::INT32 => "INT32",
+        pt::INT64 => "INT64",
+        pt::UINT8 => "UINT8",
+        pt::UINT16 => "UINT16",
+        pt::UINT32 => "UINT32",
+        pt::UINT64 => "UINT64",
+        pt::CHARBUF => "CHARBUF",
+        pt::BYTEBUF => "BYTEBUF",
+        pt::ERRNO => "ERRNO",
+        pt::SOCKADDR => "SOCKADDR",
+        pt::SOCKTUPLE => "SOCKTUPLE",
+        pt::FD => "FD",
+        pt::PID => "PID",
+        pt::FDLIST => "FDLIST",
+        pt::FSPATH => "FSPATH",
+        pt::SYSCALLID => "SYSCALLID",
+        pt::SIGTYPE => "SIGTYPE",
+        pt::RELTIME => "RELTIME",
+        pt::ABSTIME => "ABSTIME",
+        pt::PORT => "PORT",
+        pt::L4PROTO => "L4PROTO",
+        pt::SOCKFAMILY => "SOCKFAMILY",
+        pt::BOOL => "BOOL",
+        pt::IPV4ADDR => "IPV4ADDR",
+        pt::DYN => "DYNAMIC",
+        pt::FLAGS8 => "FLAGS8",
+        pt::FLAGS16 => "FLAGS16",
+        pt::FLAGS32 => "FLAGS32",
+        pt::UID => "UID",
+        pt::GID => "GID",
+        pt::DOUBLE => "DOUBLE",
+        pt::SIGSET => "SIGSET",
+        pt::MODE => "MODE",
+        pt::FSRELPATH => "FSRELPATH",
+        pt::ENUMFLAGS8 => "ENUMFLAGS8",
+        pt::ENUMFLAGS16 => "ENUMFLAGS16",
+        pt::ENUMFLAGS32 => "ENUMFLAGS32",
+        pt::FD32 => "FD32",
+        pt::PID32 => "PID32",
+        _ => "BYTEBUF",
+    }
+}
+
+/// True for events sysdig never shows: internal ones, and state-only events.
+fn hidden(ev: &crate::event::EventRef<'_>, debug: bool) -> bool {
+    if ev.dump_flags & 1 != 0 {
+        return true;
+    }
+    let info = ev.info();
+    !debug && info.has_category(ec::INTERNAL)
+}
+
+fn is_container_event(t: u16) -> bool {
+    matches!(
+        t,
+        ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
+    )
+}
+
+/// Opens the event source the arguments ask for.
+fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, bool)> {
+    match a.read.as_slice() {
+        [] => {
+            let src = super::live::open(a.snaplen, a.buffer_mb, Arc::clone(stop))?;
+            Ok((src, true))
+        }
+        [one] => {
+            let r = ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?;
+            Ok((Box::new(r), false))
+        }
+        many => {
+            let r = super::multi::open(many)?;
+            Ok((Box::new(r), false))
+        }
+    }
+}
+
+/// Runs `syspect dig`.
+pub fn run(a: DigArgs) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if a.list {
+        list_fields(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if a.list_events {
+        list_events(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let filter_text = a.filter.join(" ");
+    let filter = if filter_text.trim().is_empty() {
+        None
+    } else {
+        Some(Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?)
+    };
+    let format = Format::parse(a.format.as_deref().unwrap_or(DEFAULT))
+        .map_err(|e| UsageError(e.to_string()))?;
+    let opts = FieldOpts {
+        render: render_opts(&a),
+        time: time_mode(a.timetype.as_deref())?,
+    };
+    let stop = stop_flag();
+    let (mut src, live) = open_source(&a, &stop)?;
+    let mut state = State::new();
+    state.live = live;
+    if live {
+        state.load_meta(&crate::state::procfs::snapshot());
+    } else {
+        state.load_meta(src.meta());
+    }
+    let mut writer = match &a.write {
+        Some(path) => {
+            let meta: CaptureMeta = if live {
+                crate::state::procfs::snapshot()
+            } else {
+                src.meta().clone()
+            };
+            let w = ScapWriter::create_with(
+                path,
+                &meta,
+                &WriterOptions {
+                    compress: a.compress,
+                    ..WriterOptions::default()
+                },
+            )
+            .with_context(|| format!("cannot write {path}"))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let quiet = a.quiet || writer.is_some();
+    let unbuffered = a.unbuffered || io::stdout().is_terminal();
+    let mut summary = a.summary.then(Summary::new);
+    let started = Instant::now();
+    let deadline = a.seconds.map(|s| Duration::from_secs_f64(s.max(0.0)));
+    let mut num: u64 = 0;
+    let mut shown: u64 = 0;
+    let mut first_ts: u64 = 0;
+    let mut prev_ts: u64 = 0;
+    let mut seen_real = false;
+    let mut line = String::with_capacity(512);
+    let mut read_error = None;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if let Some(d) = deadline {
+            if live && started.elapsed() >= d {
+                break;
+            }
+        }
+        let item = match src.next_item() {
+            Ok(Some(i)) => i,
+            Ok(None) => break,
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        };
+        let ev = match item {
+            Item::Section(meta) => {
+                state.load_meta(&meta);
+                if let Some(w) = writer.as_mut() {
+                    w.write_section(&meta)?;
+                }
+                continue;
+            }
+            Item::Event(ev) => ev,
+        };
+        num += 1;
+        if first_ts == 0 && ev.ts() != 0 {
+            first_ts = ev.ts();
+        }
+        if let (Some(d), false) = (deadline, live) {
+            if first_ts != 0 && ev.ts().saturating_sub(first_ts) > d.as_nanos() as u64 {
+                break;
+            }
+        }
+        if let Some(s) = summary.as_mut() {
+            s.add(&ev);
+        }
+        let ectx = state.process(&ev);
+        let container_meta = is_container_event(ev.etype());
+        if !container_meta {
+            seen_real = true;
+        }
+        let skip = hidden(&ev, a.debug) || (container_meta && !seen_real);
+        let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+        let pass = !skip && filter.as_ref().is_none_or(|f| f.matches(&c));
+        // Hidden events are written too, so the file keeps its meta events.
+        if pass || (skip && filter.is_none()) {
+            if let Some(w) = writer.as_mut() {
+                w.write_event(&ev)?;
+            }
+        }
+        if pass && !quiet {
+            line.clear();
+            let ok = if a.json {
+                format.render_json(&c, &mut line)
+            } else {
+                format.render(&c, &mut line)
+            };
+            if ok {
+                line.push('\n');
+                if let Err(e) = out.write_all(line.as_bytes()) {
+                    if e.kind() == io::ErrorKind::BrokenPipe {
+                        return Ok(());
+                    }
+                    return Err(e.into());
+                }
+                if unbuffered {
+                    let _ = out.flush();
+                }
+            }
+        }
+        if pass {
+            shown += 1;
+            prev_ts = ev.ts();
+            if a.numevents.is_some_and(|n| shown >= n) {
+                break;
+            }
+        }
+    }
+    if let Some(w) = writer.take() {
+        w.finish()?;
+    }
+    if let Some(s) = summary {
+        out.write_all(s.render().as_bytes())?;
+    }
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    if a.verbose {
+        let st = src.stats();
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!("Driver Events:{}", if live { st.events } else { 0 });
+        eprintln!("Driver Drops:{}", st.drops);
+        eprintln!("Suppressed by Comm:0");
+        eprintln!(
+            "Elapsed time: {:.3}, Captured Events: {}, {:.2} eps",
+            secs,
+            num,
+            if secs > 0.0 { num as f64 / secs } else { 0.0 }
+        );
+    }
+    if let Some(e) = read_error {
+        return Err(anyhow!(UsageError(format!("{e} (after {num} events)"))));
+    }
+    Ok(())
+}
