@@ -104,6 +104,9 @@ pub struct DigArgs {
     /// Ring buffer size for live capture, in MiB.
     #[arg(long = "buffer-mb", value_name = "MB", default_value_t = 64)]
     pub buffer_mb: usize,
+    /// Also show event types newer than sysdig 0.29.3 knows (numbering them).
+    #[arg(long = "all-events")]
+    pub all_events: bool,
     /// Flush output after every line.
     #[arg(long = "unbuffered")]
     pub unbuffered: bool,
@@ -368,6 +371,14 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             Item::Event(ev) => ev,
         };
+        if !a.all_events && !crate::event::table().known_to_sysdig_0_29(ev.etype()) {
+            // sysdig 0.29.3 skips event ids it does not know, without
+            // numbering them; --all-events shows them.
+            if let Some(w) = writer.as_mut() {
+                w.write_event(&ev)?;
+            }
+            continue;
+        }
         num += 1;
         if first_ts == 0 && ev.ts() != 0 {
             first_ts = ev.ts();

@@ -182,6 +182,11 @@ impl EventTable {
     pub fn known(&self, id: u16) -> bool {
         (id as usize) < self.events.len()
     }
+    /// True for the event ids sysdig 0.29.3 knows (its PPM_EVENT_MAX was
+    /// 336: clone3 was the last event). Newer ids are skipped by its reader.
+    pub fn known_to_sysdig_0_29(&self, id: u16) -> bool {
+        id < SYSDIG_0_29_EVENT_MAX
+    }
     /// Every event id (enter and exit, all versions) with this name.
     pub fn ids_named(&self, name: &str) -> &[u16] {
         self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
@@ -380,6 +385,9 @@ pub fn table() -> &'static EventTable {
         },
     })
 }
+
+/// PPM_EVENT_MAX of sysdig 0.29.3.
+pub const SYSDIG_0_29_EVENT_MAX: u16 = 336;
 
 /// Well-known event ids used by the decoder, state and probe.
 pub mod ids {

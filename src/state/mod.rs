@@ -111,8 +111,24 @@ impl State {
         if let Some(tid) = self.pending_thread_exit.take() {
             self.remove_thread(tid);
         }
-        if self.live && !self.threads.contains_key(&ev.tid()) {
-            self.lookup_proc(ev.tid());
+        let tid = ev.tid();
+        if !self.threads.contains_key(&tid) {
+            if self.live {
+                self.lookup_proc(tid);
+            }
+            let info = ev.info();
+            // libsinsp makes a placeholder for an unknown thread that issues a
+            // syscall (so its fds can be tracked), not for scheduler events.
+            if !self.threads.contains_key(&tid)
+                && tid != u64::MAX
+                && !info.has_category(crate::event::table::ec::SCHEDULER)
+                && !info.has_category(crate::event::table::ec::INTERNAL)
+                && !info.has_flag(crate::event::table::ef::SKIPPARSERESET)
+                && ev.etype() != crate::event::table::ids::CONTAINER_JSON_E
+                && ev.etype() != crate::event::table::ids::CONTAINER_JSON_2_E
+            {
+                self.threads.insert(tid, Thread::placeholder(tid));
+            }
         }
         parse::apply(self, ev)
     }

@@ -92,6 +92,23 @@ impl Thread {
         }
     }
 
+    /// A thread seen in events before anything else told us about it.
+    pub fn placeholder(tid: u64) -> Thread {
+        Thread {
+            tid,
+            pid: tid,
+            ptid: u64::MAX,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            loginuid: u32::MAX,
+            vtid: tid as i64,
+            vpid: tid as i64,
+            last_enter_type: u16::MAX,
+            complete: false,
+            ..Default::default()
+        }
+    }
+
     pub fn is_main_thread(&self) -> bool {
         self.tid == self.pid
     }

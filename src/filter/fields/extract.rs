@@ -437,11 +437,11 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         // ---- process
         F::ProcPid => t.map(|t| Value::I(t.pid as i64)).unwrap_or(Value::None),
-        F::ProcExe => t.map(|t| s(&t.exe)).unwrap_or(Value::None),
-        F::ProcName => t.map(|t| s(&t.comm)).unwrap_or(Value::None),
+        F::ProcExe => t.filter(|t| t.complete).map(|t| s(&t.exe)).unwrap_or(Value::None),
+        F::ProcName => t.filter(|t| t.complete).map(|t| s(&t.comm)).unwrap_or(Value::None),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
         F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
-        F::ProcCmdline => t.map(|t| so(t.cmdline())).unwrap_or(Value::None),
+        F::ProcCmdline => t.filter(|t| t.complete).map(|t| so(t.cmdline())).unwrap_or(Value::None),
         F::ProcExeline => t
             .map(|t| {
                 let mut v = t.exe.clone();
@@ -452,7 +452,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 so(v)
             })
             .unwrap_or(Value::None),
-        F::ProcCwd => t.map(|t| so(t.cwd_slash())).unwrap_or(Value::None),
+        F::ProcCwd => t
+            .map(|t| if t.cwd.is_empty() { s("") } else { so(t.cwd_slash()) })
+            .unwrap_or(Value::None),
         F::ProcNthreads => t
             .map(|t| Value::U(c.state.threads.values().filter(|o| o.pid == t.pid).count() as u64))
             .unwrap_or(Value::None),
