@@ -674,7 +674,7 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
     }
     let mut s = String::new();
     for (i, b) in ev.params().enumerate() {
-        let Some(p) = info.params.get(i) else {
+        let Some(p) = info.compat_params.get(i) else {
             break;
         };
         s.push_str(&p.name);

@@ -139,6 +139,9 @@ pub struct EventInfo {
     pub category: u32,
     pub flags: u32,
     pub params: Vec<ParamInfo>,
+    /// The parameters as sysdig 0.29.3 names, types and shows them (a
+    /// prefix of the event's layout); `params` when 0.29.3 has no entry.
+    pub compat_params: Vec<ParamInfo>,
 }
 
 impl EventInfo {
@@ -234,6 +237,138 @@ struct JsonParam {
 }
 
 const TABLE_JSON: &str = include_str!("../../assets/event-table.json");
+const SYSDIG_029_EVENTS: &str = include_str!("../../assets/sysdig-0.29.3-events.txt");
+
+fn type_id_of(name: &str) -> Option<u8> {
+    Some(match name {
+        "INT8" => pt::INT8,
+        "INT16" => pt::INT16,
+        "INT32" => pt::INT32,
+        "INT64" => pt::INT64,
+        "UINT8" => pt::UINT8,
+        "UINT16" => pt::UINT16,
+        "UINT32" => pt::UINT32,
+        "UINT64" => pt::UINT64,
+        "CHARBUF" => pt::CHARBUF,
+        "BYTEBUF" => pt::BYTEBUF,
+        "ERRNO" => pt::ERRNO,
+        "SOCKADDR" => pt::SOCKADDR,
+        "SOCKTUPLE" => pt::SOCKTUPLE,
+        "FD" => pt::FD,
+        "PID" => pt::PID,
+        "FDLIST" => pt::FDLIST,
+        "FSPATH" => pt::FSPATH,
+        "SYSCALLID" => pt::SYSCALLID,
+        "SIGTYPE" => pt::SIGTYPE,
+        "RELTIME" => pt::RELTIME,
+        "ABSTIME" => pt::ABSTIME,
+        "PORT" => pt::PORT,
+        "L4PROTO" => pt::L4PROTO,
+        "SOCKFAMILY" => pt::SOCKFAMILY,
+        "BOOL" => pt::BOOL,
+        "IPV4ADDR" => pt::IPV4ADDR,
+        "DYNAMIC" | "DYN" => pt::DYN,
+        "FLAGS8" => pt::FLAGS8,
+        "FLAGS16" => pt::FLAGS16,
+        "FLAGS32" => pt::FLAGS32,
+        "UID" => pt::UID,
+        "GID" => pt::GID,
+        "DOUBLE" => pt::DOUBLE,
+        "SIGSET" => pt::SIGSET,
+        "MODE" => pt::MODE,
+        "FSRELPATH" => pt::FSRELPATH,
+        "IPV6ADDR" => pt::IPV6ADDR,
+        "IPADDR" => pt::IPADDR,
+        "IPNET" => pt::IPNET,
+        _ => return None,
+    })
+}
+
+/// (is_enter, name, [(type, param name)]) for every line of `sysdig -L`.
+fn sysdig_029_signatures() -> Vec<(bool, String, Vec<(u8, String)>)> {
+    let mut out = Vec::new();
+    for line in SYSDIG_029_EVENTS.lines() {
+        let line = line.trim();
+        let (enter, rest) = match line.split_at_checked(2) {
+            Some(("> ", r)) => (true, r),
+            Some(("< ", r)) => (false, r),
+            _ => continue,
+        };
+        let Some((name, args)) = rest.split_once('(') else {
+            continue;
+        };
+        let args = args.trim_end_matches(')');
+        let params = args
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .filter_map(|a| {
+                let (t, n) = a.split_once(' ')?;
+                Some((type_id_of(t).unwrap_or(pt::BYTEBUF), n.to_string()))
+            })
+            .collect();
+        out.push((enter, name.to_string(), params));
+    }
+    out
+}
+
+/// The 0.29.3 view of an event's parameters: the signature of the same
+/// name and direction that shares the longest name prefix with `params`.
+fn compat_params(
+    id: u16,
+    name: &str,
+    enter: bool,
+    params: &[ParamInfo],
+    sigs: &[(bool, String, Vec<(u8, String)>)],
+) -> Vec<ParamInfo> {
+    if id >= SYSDIG_0_29_EVENT_MAX {
+        return params.to_vec();
+    }
+    let mut best: Option<(usize, &Vec<(u8, String)>)> = None;
+    for (e, n, sig) in sigs {
+        if *e != enter || n != name || sig.len() > params.len() {
+            continue;
+        }
+        let common = sig
+            .iter()
+            .zip(params)
+            .take_while(|((_, a), p)| *a == p.name)
+            .count();
+        // The whole signature must describe a layout prefix: all but
+        // renamed trailing params match by name.
+        if common == 0 && !sig.is_empty() {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((c, b)) => common > c || (common == c && sig.len() > b.len()),
+        };
+        if better {
+            best = Some((common, sig));
+        }
+    }
+    match best {
+        Some((_, sig)) => sig
+            .iter()
+            .enumerate()
+            .map(|(i, (t, n))| {
+                let head = &params[i];
+                let same = head.name == *n;
+                ParamInfo {
+                    name: n.clone(),
+                    ptype: *t,
+                    fmt: if same { head.fmt } else { PrintFmt::Dec },
+                    extra: if same {
+                        head.extra.clone()
+                    } else {
+                        ParamExtra::None
+                    },
+                }
+            })
+            .collect(),
+        None => params.to_vec(),
+    }
+}
 
 fn flag_bit(name: &str) -> u32 {
     match name {
@@ -297,10 +432,11 @@ fn build() -> Result<EventTable, serde_json::Error> {
         flag_index.insert(name.clone(), flag_tables.len());
         flag_tables.push(FlagTable { name, entries });
     }
+    let sigs = sysdig_029_signatures();
     let mut events = Vec::with_capacity(raw.events.len());
     let mut by_name: HashMap<String, Vec<u16>> = HashMap::new();
     for e in raw.events {
-        let params = e
+        let params: Vec<ParamInfo> = e
             .params
             .into_iter()
             .map(|p| {
@@ -329,6 +465,8 @@ fn build() -> Result<EventTable, serde_json::Error> {
             })
             .collect();
         by_name.entry(e.name.clone()).or_default().push(e.id);
+        let is_enter = e.dir == "enter";
+        let compat = compat_params(e.id, &e.name, is_enter, &params, &sigs);
         events.push(EventInfo {
             id: e.id,
             name: e.name,
@@ -341,6 +479,7 @@ fn build() -> Result<EventTable, serde_json::Error> {
                 .fold(0, |a, b| a | b),
             flags: e.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b),
             params,
+            compat_params: compat,
         });
     }
     events.sort_by_key(|e| e.id);
@@ -357,6 +496,7 @@ fn build() -> Result<EventTable, serde_json::Error> {
             category: ec::UNKNOWN,
             flags: 0,
             params: Vec::new(),
+            compat_params: Vec::new(),
         },
     })
 }
@@ -381,6 +521,7 @@ pub fn table() -> &'static EventTable {
                 category: ec::UNKNOWN,
                 flags: 0,
                 params: Vec::new(),
+                compat_params: Vec::new(),
             },
         },
     })
@@ -426,5 +567,11 @@ mod tests {
         assert_eq!(openat.params[2].extra, ParamExtra::DirFd);
         assert!(t.get(324).large_payload());
         assert!(t.ids_named("execve").contains(&293));
+        // 0.29.3 shows 6 openat exit params, and names execve's 18th pgid.
+        assert_eq!(openat.compat_params.len(), 6);
+        let ex = t.get(293);
+        assert_eq!(ex.compat_params.len(), 20);
+        assert_eq!(ex.compat_params[17].name, "pgid");
+        assert_eq!(ex.compat_params[18].ptype, pt::INT32);
     }
 }

@@ -133,7 +133,12 @@ pub fn concat_path(base: &str, rel: &str) -> String {
 
 fn normalize(p: &str) -> String {
     if !p.starts_with('/') {
-        return p.to_string();
+        // Relative (no cwd known): drop "." components, as libsinsp does.
+        let parts: Vec<&str> = p
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        return parts.join("/");
     }
     let mut parts: Vec<&str> = Vec::new();
     for c in p.split('/') {
@@ -415,7 +420,8 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             // F_DUPFD (0) and F_DUPFD_CLOEXEC (libscap value 9 in fcntl_commands).
             let cmd = int_param(ev, "cmd").or_else(|| enter_param_int(st, tid, "cmd"));
             if let (Some(newfd), Some(c)) = (res.filter(|r| *r >= 0), cmd) {
-                if c == 1 || c == 2 {
+                // F_DUPFD (1) and F_DUPFD_CLOEXEC (26) in libscap's numbering.
+                if c == 1 || c == 26 {
                     if let (Some(old), Some(table)) = (enter_fd, st.fds.get_mut(&pid)) {
                         if let Some(f) = table.get(old).cloned() {
                             table.insert(newfd, f);

@@ -121,13 +121,18 @@ fn param_value<'a>(c: &Ctx<'a>, f: &BoundField, raw: bool) -> Value<'a> {
     let info = c.ev.info();
     let idx = match &f.arg {
         FieldArg::Index(i) if *i >= 0 => Some(*i as usize),
-        FieldArg::Name(n) => info.param_index(n),
+        FieldArg::Name(n) => info
+            .compat_params
+            .iter()
+            .position(|p| p.name == *n)
+            .or_else(|| info.param_index(n)),
         _ => None,
     };
     let Some(i) = idx else {
         return Value::None;
     };
-    let (Some(p), Some(b)) = (info.params.get(i), c.ev.param(i)) else {
+    let p = info.compat_params.get(i).or_else(|| info.params.get(i));
+    let (Some(p), Some(b)) = (p, c.ev.param(i)) else {
         return Value::None;
     };
     if raw {
@@ -437,11 +442,20 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         // ---- process
         F::ProcPid => t.map(|t| Value::I(t.pid as i64)).unwrap_or(Value::None),
-        F::ProcExe => t.filter(|t| t.complete).map(|t| s(&t.exe)).unwrap_or(Value::None),
-        F::ProcName => t.filter(|t| t.complete).map(|t| s(&t.comm)).unwrap_or(Value::None),
+        F::ProcExe => t
+            .filter(|t| t.complete)
+            .map(|t| s(&t.exe))
+            .unwrap_or(Value::None),
+        F::ProcName => t
+            .filter(|t| t.complete)
+            .map(|t| s(&t.comm))
+            .unwrap_or(Value::None),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
         F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
-        F::ProcCmdline => t.filter(|t| t.complete).map(|t| so(t.cmdline())).unwrap_or(Value::None),
+        F::ProcCmdline => t
+            .filter(|t| t.complete)
+            .map(|t| so(t.cmdline()))
+            .unwrap_or(Value::None),
         F::ProcExeline => t
             .map(|t| {
                 let mut v = t.exe.clone();
@@ -453,7 +467,13 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             })
             .unwrap_or(Value::None),
         F::ProcCwd => t
-            .map(|t| if t.cwd.is_empty() { s("") } else { so(t.cwd_slash()) })
+            .map(|t| {
+                if t.cwd.is_empty() {
+                    s("")
+                } else {
+                    so(t.cwd_slash())
+                }
+            })
             .unwrap_or(Value::None),
         F::ProcNthreads => t
             .map(|t| Value::U(c.state.threads.values().filter(|o| o.pid == t.pid).count() as u64))
