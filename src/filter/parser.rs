@@ -111,11 +111,20 @@ pub struct Parser<'a> {
 }
 
 /// One parenthesis level of the boolean structure.
+///
+/// Spans of the `And`/`Or`/`Not` nodes built here cover their operands as
+/// written, parentheses and `not`s included.
 struct Frame {
     /// Completed `and` groups, joined by `or`.
     ors: Vec<Expr>,
+    ors_start: Option<Pos>,
     /// The `and` group being built.
     ands: Vec<Expr>,
+    ands_start: Option<Pos>,
+    /// End of the last operand.
+    last_end: Option<Pos>,
+    /// Start of the operand being parsed (its first `not` or `(`).
+    slot_start: Option<Pos>,
     /// Start of a pending odd number of `not`s for the next operand.
     not_at: Option<Pos>,
     /// The `(` that opened this level (`None` at top level).
@@ -128,14 +137,18 @@ impl Frame {
     fn new(open: Option<Pos>, cost: usize) -> Self {
         Frame {
             ors: Vec::new(),
+            ors_start: None,
             ands: Vec::new(),
+            ands_start: None,
+            last_end: None,
+            slot_start: None,
             not_at: None,
             open,
             cost,
         }
     }
 
-    /// Adds a finished operand, applying pending `not`s.
+    /// Adds a finished operand ending at `end`, applying pending `not`s.
     fn push(&mut self, e: Expr, end: Pos) {
         let e = match self.not_at.take() {
             Some(at) => Expr::Not {
@@ -144,12 +157,20 @@ impl Frame {
             },
             None => e,
         };
+        let start = self.slot_start.take();
+        if self.ands.is_empty() {
+            self.ands_start = start;
+        }
+        self.last_end = Some(end);
         self.ands.push(e);
     }
 
     fn close_and_group(&mut self) {
         let ands = std::mem::take(&mut self.ands);
-        if let Some(e) = group(ands, true) {
+        if self.ors.is_empty() {
+            self.ors_start = self.ands_start;
+        }
+        if let Some(e) = group(ands, true, self.ands_start, self.last_end) {
             self.ors.push(e);
         }
     }
@@ -158,18 +179,23 @@ impl Frame {
     /// which the parser never lets happen).
     fn finish(mut self) -> Option<Expr> {
         self.close_and_group();
-        group(self.ors, false)
+        group(self.ors, false, self.ors_start, self.last_end)
     }
 }
 
-/// One child as is, several as `And`/`Or`.
-fn group(mut children: Vec<Expr>, and: bool) -> Option<Expr> {
+/// One child as is, several as `And`/`Or` spanning `start..end`.
+fn group(mut children: Vec<Expr>, and: bool, start: Option<Pos>, end: Option<Pos>) -> Option<Expr> {
     if children.len() <= 1 {
         return children.pop();
     }
-    let first = children.first().map(Expr::span).unwrap_or_default();
-    let last = children.last().map(Expr::span).unwrap_or_default();
-    let span = first.to(last);
+    let span = match (start, end) {
+        (Some(s), Some(e)) => span(s, e),
+        _ => {
+            let first = children.first().map(Expr::span).unwrap_or_default();
+            let last = children.last().map(Expr::span).unwrap_or_default();
+            first.to(last)
+        }
+    };
     Some(if and {
         Expr::And { children, span }
     } else {
@@ -242,7 +268,11 @@ impl<'a> Parser<'a> {
         let mut after: Option<&'static str> = None;
         loop {
             // --- operand position
-            self.parse_nots(&mut frame)?;
+            self.cur.skip_blanks();
+            frame.slot_start = Some(self.cur.pos());
+            if self.parse_nots(&mut frame)? {
+                after = Some("not");
+            }
             if self.cur.peek() == Some('(') {
                 let cost = 1 + usize::from(frame.not_at.is_some());
                 if self.depth + cost > self.max_depth {
@@ -335,18 +365,20 @@ impl<'a> Parser<'a> {
         )))
     }
 
-    /// Consumes `not` prefixes (and blanks) before an operand.
-    fn parse_nots(&mut self, frame: &mut Frame) -> Result<(), ParseError> {
+    /// Consumes `not` prefixes (and blanks) before an operand; true if
+    /// there was at least one.
+    fn parse_nots(&mut self, frame: &mut Frame) -> Result<bool, ParseError> {
+        let mut any = false;
         loop {
             self.cur.skip_blanks();
             if self.cur.peek_word() != "not" {
-                return Ok(());
+                return Ok(any);
             }
             let at = self.cur.pos();
             let mut probe = self.cur.clone();
             probe.eat_str("not");
             match probe.peek() {
-                Some('.') => return Ok(()), // a field name such as `not.x`
+                Some('.') => return Ok(any), // a field name such as `not.x`
                 Some(c) if is_blank(c) || c == '(' => {}
                 None => {
                     self.cur.reset(probe.pos());
@@ -359,6 +391,7 @@ impl<'a> Parser<'a> {
                 }
             }
             self.cur.reset(probe.pos());
+            any = true;
             frame.not_at = match frame.not_at {
                 Some(_) => None,
                 None => Some(at),
@@ -556,9 +589,12 @@ impl<'a> Parser<'a> {
         let mut kinds = vec![(first, start)];
         self.cur.bump(); // '('
         let field = loop {
-            if self.depth + kinds.len() > self.max_depth {
+            if let Some(&(_, at)) = kinds
+                .last()
+                .filter(|_| self.depth + kinds.len() > self.max_depth)
+            {
                 return Err(self.err_at(
-                    start,
+                    at,
                     format!(
                         "filter nested too deeply (more than {} levels)",
                         self.max_depth
@@ -883,4 +919,115 @@ fn invalid_field_name(name: &str, rest: &str) -> String {
         "invalid field name '{name}{}': each dot-separated part must start with a letter",
         snippet(rest)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Expr {
+        match parse(s) {
+            Ok(e) => e,
+            Err(e) => panic!("{}", e.render(s)),
+        }
+    }
+
+    fn e(s: &str) -> ParseError {
+        match parse(s) {
+            Ok(x) => panic!("{s:?} parsed as {x}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn spans_of_boolean_nodes() {
+        let src = "not a.b=1 and (c.d=2 or e.f exists)";
+        let x = p(src);
+        let Expr::And { children, span } = &x else {
+            panic!("{x:?}")
+        };
+        assert_eq!(span.text(src), src);
+        assert_eq!(children[0].span().text(src), "not a.b=1");
+        assert_eq!(children[0].span().column, 1);
+        assert_eq!(children[1].span().text(src), "c.d=2 or e.f exists");
+        assert_eq!(children[1].span().column, 16);
+        let Expr::Not { child, .. } = &children[0] else {
+            panic!()
+        };
+        assert_eq!(child.span().text(src), "a.b=1");
+        assert_eq!(child.span().column, 5);
+    }
+
+    #[test]
+    fn not_before_parenthesis_spans_the_group() {
+        let src = "not (a.b=1 or c.d=2)";
+        let x = p(src);
+        assert!(matches!(&x, Expr::Not { child, .. } if matches!(**child, Expr::Or { .. })));
+        assert_eq!(x.span().text(src), src);
+        let src = "(a.b=1 or c.d=2) and not (e.f=3)";
+        let x = p(src);
+        assert_eq!(x.span().text(src), src);
+        let Expr::And { children, .. } = &x else {
+            panic!()
+        };
+        assert_eq!(children[0].span().text(src), "a.b=1 or c.d=2");
+        assert_eq!(children[1].span().text(src), "not (e.f=3)");
+    }
+
+    #[test]
+    fn columns_count_chars_not_bytes() {
+        let err = e("proc.name=ünï dog");
+        assert_eq!(err.column, 15);
+        let src = "proc.name='€' and x.y=1";
+        let x = p(src);
+        let mut cols = Vec::new();
+        x.for_each_check(|c| cols.push(c.span.column));
+        assert_eq!(cols, [1, 19]);
+    }
+
+    #[test]
+    fn error_context_mentions_previous_token() {
+        assert_eq!(
+            e("a.b=1 and not )").msg,
+            "expected a check after 'not', found ')'"
+        );
+        assert_eq!(
+            e("(").msg,
+            "unexpected end of filter: expected a check after '('"
+        );
+        assert_eq!(
+            e("a.b=1 or").msg,
+            "unexpected end of filter: expected a check after 'or'"
+        );
+    }
+
+    #[test]
+    fn transformer_depth_error_points_at_the_transformer() {
+        let src = "tolower(tolower(tolower(a.b))) = x";
+        let err = Parser::new(src).max_depth(2).parse().err();
+        assert_eq!(err.map(|e| e.column), Some(17));
+        assert!(Parser::new(src).max_depth(3).parse().is_ok());
+    }
+
+    #[test]
+    fn error_display_format() {
+        let err = ParseError::new(11, "expected a value after '='");
+        assert_eq!(
+            err.to_string(),
+            "filter: expected a value after '=' at column 11"
+        );
+        assert_eq!(err.caret("proc.name="), "proc.name=\n          ^");
+    }
+
+    #[test]
+    fn group_builds_nary_nodes() {
+        assert!(group(Vec::new(), true, None, None).is_none());
+        let one = p("a.b=1");
+        assert_eq!(
+            group(vec![one.clone()], true, None, None),
+            Some(one.clone())
+        );
+        let two = group(vec![one.clone(), one.clone()], false, None, None);
+        assert!(matches!(two, Some(Expr::Or { children, .. }) if children.len() == 2));
+    }
 }
