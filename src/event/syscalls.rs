@@ -78,6 +78,11 @@ pub fn native_count() -> usize {
     tables().native.len()
 }
 
+/// The PPM_SC code of a syscall name, when libscap has one.
+pub fn name_known(n: &str) -> Option<u16> {
+    tables().ppm.iter().position(|p| *p == n).map(|i| i as u16)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,3 +98,4 @@ mod tests {
         assert_eq!(ppm_code_of_native(158), 296); // arch_prctl
     }
 }
+

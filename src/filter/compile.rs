@@ -1,21 +1,792 @@
-//! Filter compilation (AST → predicate tree). Placeholder until the parser lands.
+//! Filter compilation: the AST becomes a predicate tree whose constants are
+//! parsed once (numbers, IPs, networks, sets, regexes, globs), plus the set
+//! of event types the filter can match so other events skip evaluation.
 
-use super::fields::Ctx;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::net::IpAddr;
 
-#[derive(Debug, thiserror::Error)]
-#[error("filter: {0}")]
-pub struct FilterError(pub String);
+use super::ast::{Check, Expr, FieldExpr, Operator, Rhs, TransformKind};
+use super::fields::{self, BoundField, Ctx, FType, FieldError, Value, F};
+use super::parser::{parse, ParseError};
+use crate::event::table::table;
+
+/// A filter that failed to compile, with the 1-based column it points at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("filter: {msg} at column {column}")]
+pub struct FilterError {
+    pub column: usize,
+    pub msg: String,
+}
+
+impl From<ParseError> for FilterError {
+    fn from(e: ParseError) -> FilterError {
+        FilterError {
+            column: e.column,
+            msg: e.msg,
+        }
+    }
+}
+
+impl FilterError {
+    /// The filter with a caret under the column.
+    pub fn caret(&self, filter: &str) -> String {
+        format!("{filter}\n{}^", " ".repeat(self.column.saturating_sub(1)))
+    }
+}
+
+/// An IP network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(s: &str) -> Option<IpNet> {
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(IpNet { addr, prefix })
+    }
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
+                u32::from(n) & mask == u32::from(*a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
+                u128::from(n) & mask == u128::from(*a) & mask
+            }
+            (IpAddr::V4(n), IpAddr::V6(a)) => a
+                .to_ipv4_mapped()
+                .is_some_and(|a4| IpNet { addr: IpAddr::V4(n), prefix: self.prefix }.contains(&IpAddr::V4(a4))),
+            (IpAddr::V6(_), IpAddr::V4(_)) => false,
+        }
+    }
+}
+
+/// A constant on the right of an operator, parsed for the field's type.
+#[derive(Debug, Clone)]
+enum Const {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Net(IpNet),
+    Bytes(Vec<u8>),
+}
 
 #[derive(Debug)]
-pub struct Filter;
+enum Lhs {
+    Field(BoundField),
+    /// `proc.aname` / `proc.apid` without index in a filter: any ancestor.
+    AnyAncestor(BoundField),
+    Transform(TransformKind, Box<Lhs>),
+}
+
+#[derive(Debug)]
+enum RhsC {
+    None,
+    One(Const),
+    Set(Vec<Const>, HashSet<String>),
+    Regex(regex::Regex),
+    Glob(Vec<char>, bool),
+    Field(Lhs),
+}
+
+#[derive(Debug)]
+struct CheckC {
+    lhs: Lhs,
+    op: Operator,
+    rhs: RhsC,
+}
+
+#[derive(Debug)]
+enum Node {
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    Check(Box<CheckC>),
+}
+
+/// A set of event types (bit per event id; generic events are always
+/// included because their type name comes from the syscall they carry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TypeSet {
+    bits: Vec<u64>,
+    /// True when the set is exactly the matching types (so `not` can
+    /// complement it).
+    exact: bool,
+}
+
+impl TypeSet {
+    fn words() -> usize {
+        table().len().div_ceil(64).max(1)
+    }
+    fn all() -> TypeSet {
+        TypeSet {
+            bits: vec![u64::MAX; Self::words()],
+            exact: false,
+        }
+    }
+    fn none() -> TypeSet {
+        TypeSet {
+            bits: vec![0; Self::words()],
+            exact: true,
+        }
+    }
+    fn set(&mut self, id: u16) {
+        if let Some(w) = self.bits.get_mut(id as usize / 64) {
+            *w |= 1 << (id % 64);
+        }
+    }
+    fn has(&self, id: u16) -> bool {
+        match self.bits.get(id as usize / 64) {
+            Some(w) => w & (1 << (id % 64)) != 0,
+            None => true,
+        }
+    }
+    fn and(mut self, o: &TypeSet) -> TypeSet {
+        for (a, b) in self.bits.iter_mut().zip(&o.bits) {
+            *a &= b;
+        }
+        self.exact = self.exact && o.exact;
+        self
+    }
+    fn or(mut self, o: &TypeSet) -> TypeSet {
+        for (a, b) in self.bits.iter_mut().zip(&o.bits) {
+            *a |= b;
+        }
+        self.exact = self.exact && o.exact;
+        self
+    }
+    fn not(self) -> TypeSet {
+        if !self.exact {
+            return TypeSet::all();
+        }
+        let mut t = TypeSet {
+            bits: self.bits.iter().map(|w| !w).collect(),
+            exact: true,
+        };
+        // Generic events stay possible.
+        t.set(0);
+        t.set(1);
+        t
+    }
+}
+
+/// A compiled filter.
+#[derive(Debug)]
+pub struct Filter {
+    root: Node,
+    types: TypeSet,
+    text: String,
+}
+
+fn err(column: usize, msg: impl Into<String>) -> FilterError {
+    FilterError {
+        column,
+        msg: msg.into(),
+    }
+}
+
+fn field_err(column: usize, e: FieldError) -> FilterError {
+    err(column, e.to_string())
+}
+
+fn compile_lhs(f: &FieldExpr) -> Result<Lhs, FilterError> {
+    match f {
+        FieldExpr::Field(r) => {
+            let b = fields::resolve(&r.name, r.arg.as_ref().map(|a| a.value.as_str()))
+                .map_err(|e| field_err(r.span.column, e))?;
+            if matches!(b.def.id, F::ProcAname | F::ProcApid) && b.arg == fields::FieldArg::None {
+                return Ok(Lhs::AnyAncestor(b));
+            }
+            Ok(Lhs::Field(b))
+        }
+        FieldExpr::Transform(t) => Ok(Lhs::Transform(t.kind, Box::new(compile_lhs(&t.arg)?))),
+    }
+}
+
+fn lhs_type(l: &Lhs) -> FType {
+    match l {
+        Lhs::Field(b) | Lhs::AnyAncestor(b) => b.def.ftype,
+        Lhs::Transform(TransformKind::Len, _) => FType::U64,
+        Lhs::Transform(_, _) => FType::Str,
+    }
+}
+
+fn lhs_field(l: &Lhs) -> Option<&BoundField> {
+    match l {
+        Lhs::Field(b) | Lhs::AnyAncestor(b) => Some(b),
+        Lhs::Transform(_, _) => None,
+    }
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+fn parse_const(
+    ft: FType,
+    op: Operator,
+    text: &str,
+    column: usize,
+    field: &str,
+) -> Result<Const, FilterError> {
+    if matches!(op, Operator::BContains | Operator::BStartsWith) {
+        return parse_hex(text)
+            .map(Const::Bytes)
+            .ok_or_else(|| err(column, format!("'{text}' is not a hex byte string (for {})", op.as_str())));
+    }
+    let string_op = matches!(
+        op,
+        Operator::Contains
+            | Operator::IContains
+            | Operator::StartsWith
+            | Operator::EndsWith
+            | Operator::Glob
+            | Operator::IGlob
+            | Operator::Regex
+            | Operator::PMatch
+    );
+    if string_op {
+        return Ok(Const::Str(text.to_string()));
+    }
+    Ok(match ft {
+        FType::U64 | FType::U32 | FType::I64 | FType::I32 | FType::I16 | FType::RelTime
+        | FType::AbsTime | FType::Port => match text.parse::<i64>() {
+            Ok(n) => Const::Int(n),
+            Err(_) => match text.parse::<f64>() {
+                Ok(f) => Const::Float(f),
+                Err(_) => {
+                    return Err(err(
+                        column,
+                        format!("'{text}' is not a number (field {field} is numeric)"),
+                    ))
+                }
+            },
+        },
+        FType::Double => match text.parse::<f64>() {
+            Ok(f) => Const::Float(f),
+            Err(_) => return Err(err(column, format!("'{text}' is not a number (field {field})"))),
+        },
+        FType::Bool => match text {
+            "true" | "1" => Const::Bool(true),
+            "false" | "0" => Const::Bool(false),
+            _ => return Err(err(column, format!("'{text}' is not true or false (field {field})"))),
+        },
+        FType::Ip | FType::IpNet => match IpNet::parse(text) {
+            Some(n) => Const::Net(n),
+            None => {
+                return Err(err(
+                    column,
+                    format!("'{text}' is not an IP address or network (field {field})"),
+                ))
+            }
+        },
+        _ => Const::Str(text.to_string()),
+    })
+}
+
+fn glob_match(p: &[char], s: &[char], ci: bool) -> bool {
+    // Iterative glob with backtracking on '*'.
+    let eq = |a: char, b: char| {
+        if ci {
+            a.to_lowercase().eq(b.to_lowercase())
+        } else {
+            a == b
+        }
+    };
+    let (mut pi, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() {
+            match p[pi] {
+                '*' => {
+                    star = Some((pi, si));
+                    pi += 1;
+                    continue;
+                }
+                '?' => {
+                    pi += 1;
+                    si += 1;
+                    continue;
+                }
+                '[' => {
+                    if let Some(end) = p[pi + 1..].iter().position(|&c| c == ']').map(|e| e + pi + 1) {
+                        let class = &p[pi + 1..end];
+                        let (neg, class) = match class.first() {
+                            Some('!') | Some('^') => (true, &class[1..]),
+                            _ => (false, class),
+                        };
+                        let mut hit = false;
+                        let mut k = 0;
+                        while k < class.len() {
+                            if k + 2 < class.len() && class[k + 1] == '-' {
+                                if class[k] <= s[si] && s[si] <= class[k + 2] {
+                                    hit = true;
+                                }
+                                k += 3;
+                            } else {
+                                if eq(class[k], s[si]) {
+                                    hit = true;
+                                }
+                                k += 1;
+                            }
+                        }
+                        if hit != neg {
+                            pi = end + 1;
+                            si += 1;
+                            continue;
+                        }
+                    } else if eq('[', s[si]) {
+                        pi += 1;
+                        si += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if eq(c, s[si]) {
+                        pi += 1;
+                        si += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        match star {
+            Some((sp, ss)) => {
+                pi = sp + 1;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            }
+            None => return false,
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
+    let lhs = compile_lhs(&c.lhs)?;
+    let ft = lhs_type(&lhs);
+    let fname = lhs_field(&lhs).map(|b| b.text.clone()).unwrap_or_default();
+    let op = c.op;
+    let rhs = match &c.rhs {
+        None => RhsC::None,
+        Some(Rhs::Value(v)) => match op {
+            Operator::Regex => {
+                let re = regex::Regex::new(&format!("^(?:{})$", v.text))
+                    .map_err(|e| err(v.span.column, format!("bad regex: {e}")))?;
+                RhsC::Regex(re)
+            }
+            Operator::Glob | Operator::IGlob => {
+                RhsC::Glob(v.text.chars().collect(), op == Operator::IGlob)
+            }
+            Operator::In | Operator::Intersects | Operator::PMatch => {
+                let k = parse_const(ft, op, &v.text, v.span.column, &fname)?;
+                RhsC::Set(vec![k], HashSet::from([v.text.clone()]))
+            }
+            _ => RhsC::One(parse_const(ft, op, &v.text, v.span.column, &fname)?),
+        },
+        Some(Rhs::List(l)) => {
+            let mut consts = Vec::new();
+            let mut strs = HashSet::new();
+            for it in &l.items {
+                consts.push(parse_const(ft, op, &it.text, it.span.column, &fname)?);
+                strs.insert(it.text.clone());
+            }
+            RhsC::Set(consts, strs)
+        }
+        Some(Rhs::ListRef(id)) => {
+            let k = parse_const(ft, op, &id.name, id.span.column, &fname)?;
+            RhsC::Set(vec![k], HashSet::from([id.name.clone()]))
+        }
+        Some(Rhs::Field { expr, .. }) => RhsC::Field(compile_lhs(expr)?),
+    };
+    // Event-type pushdown and validation of evt.type values.
+    let mut types = TypeSet::all();
+    if let Some(b) = lhs_field(&lhs) {
+        if b.def.id == F::EvtType && matches!(lhs, Lhs::Field(_)) {
+            let names: Vec<&str> = match (&c.rhs, op) {
+                (Some(Rhs::Value(v)), Operator::Eq | Operator::Ne) => vec![v.text.as_str()],
+                (Some(Rhs::List(l)), Operator::In) => l.items.iter().map(|i| i.text.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            if !names.is_empty() {
+                let mut set = TypeSet::none();
+                for n in &names {
+                    let ids = table().ids_named(n);
+                    if ids.is_empty() && crate::event::syscalls::name_known(n).is_none() {
+                        let col = match &c.rhs {
+                            Some(Rhs::Value(v)) => v.span.column,
+                            Some(Rhs::List(l)) => l
+                                .items
+                                .iter()
+                                .find(|i| i.text == *n)
+                                .map(|i| i.span.column)
+                                .unwrap_or(l.span.column),
+                            _ => c.span.column,
+                        };
+                        return Err(err(col, format!("unknown event type '{n}'")));
+                    }
+                    for id in ids {
+                        set.set(*id);
+                    }
+                }
+                set.set(0);
+                set.set(1);
+                types = if op == Operator::Ne { set.not() } else { set };
+            }
+        }
+    }
+    Ok((Node::Check(Box::new(CheckC { lhs, op, rhs })), types))
+}
+
+fn compile_expr(e: &Expr) -> Result<(Node, TypeSet), FilterError> {
+    match e {
+        Expr::And { children, .. } => {
+            let mut nodes = Vec::with_capacity(children.len());
+            let mut t = TypeSet::all();
+            t.exact = true;
+            let mut first = true;
+            for c in children {
+                let (n, ct) = compile_expr(c)?;
+                t = if first { ct.clone() } else { t.and(&ct) };
+                first = false;
+                nodes.push(n);
+            }
+            Ok((Node::And(nodes), t))
+        }
+        Expr::Or { children, .. } => {
+            let mut nodes = Vec::with_capacity(children.len());
+            let mut t = TypeSet::none();
+            for c in children {
+                let (n, ct) = compile_expr(c)?;
+                t = t.or(&ct);
+                nodes.push(n);
+            }
+            Ok((Node::Or(nodes), t))
+        }
+        Expr::Not { child, .. } => {
+            let (n, t) = compile_expr(child)?;
+            Ok((Node::Not(Box::new(n)), t.not()))
+        }
+        Expr::Check(c) => compile_check(c),
+        Expr::Identifier(id) => Err(err(
+            id.span.column,
+            format!(
+                "'{}' is not a field or a check (macros and lists need a rules file)",
+                id.name
+            ),
+        )),
+    }
+}
 
 impl Filter {
+    /// Parses and compiles a filter.
     pub fn compile(text: &str) -> Result<Filter, FilterError> {
-        Err(FilterError(format!(
-            "filters are not supported yet: {text}"
-        )))
+        let ast = parse(text)?;
+        let (root, types) = compile_expr(&ast)?;
+        Ok(Filter {
+            root,
+            types,
+            text: text.to_string(),
+        })
     }
-    pub fn matches(&self, _c: &Ctx<'_>) -> bool {
-        true
+
+    /// The source text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// True when events of this type can match (others skip evaluation).
+    pub fn may_match_type(&self, etype: u16) -> bool {
+        self.types.has(etype)
+    }
+
+    /// Evaluates the filter on one event.
+    pub fn matches(&self, c: &Ctx<'_>) -> bool {
+        if !self.types.has(c.ev.etype()) {
+            return false;
+        }
+        eval(&self.root, c)
+    }
+}
+
+fn eval(n: &Node, c: &Ctx<'_>) -> bool {
+    match n {
+        Node::And(v) => v.iter().all(|n| eval(n, c)),
+        Node::Or(v) => v.iter().any(|n| eval(n, c)),
+        Node::Not(n) => !eval(n, c),
+        Node::Check(k) => eval_check(k, c),
+    }
+}
+
+fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for ch in s.bytes() {
+        let v = match ch {
+            b'A'..=b'Z' => ch - b'A',
+            b'a'..=b'z' => ch - b'a' + 26,
+            b'0'..=b'9' => ch - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            b'\n' | b'\r' | b' ' => continue,
+            _ => return None,
+        } as u32;
+        buf = buf << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn apply_transform<'a>(k: TransformKind, v: Value<'a>) -> Value<'a> {
+    let text = |v: &Value<'_>| v.to_text().map(|t| t.into_owned());
+    match k {
+        TransformKind::ToLower => text(&v).map(|t| Value::S(Cow::Owned(t.to_lowercase()))).unwrap_or(Value::None),
+        TransformKind::ToUpper => text(&v).map(|t| Value::S(Cow::Owned(t.to_uppercase()))).unwrap_or(Value::None),
+        TransformKind::B64 => text(&v)
+            .and_then(|t| b64_decode(&t))
+            .map(|b| Value::S(Cow::Owned(String::from_utf8_lossy(&b).into_owned())))
+            .unwrap_or(Value::None),
+        TransformKind::Basename => text(&v)
+            .map(|t| {
+                let b = t.rsplit('/').next().unwrap_or("").to_string();
+                Value::S(Cow::Owned(b))
+            })
+            .unwrap_or(Value::None),
+        TransformKind::Len => match &v {
+            Value::None => Value::None,
+            Value::Bytes(b) => Value::U(b.len() as u64),
+            Value::List(l) => Value::U(l.len() as u64),
+            other => Value::U(text(other).map(|t| t.len()).unwrap_or(0) as u64),
+        },
+    }
+}
+
+fn extract_lhs<'a>(l: &Lhs, c: &Ctx<'a>) -> Value<'a> {
+    match l {
+        Lhs::Field(b) => b.extract(c),
+        Lhs::AnyAncestor(b) => {
+            let mut out = Vec::new();
+            for n in 1..64 {
+                let mut bb = b.clone();
+                bb.arg = fields::FieldArg::Index(n);
+                let v = bb.extract(c);
+                if v.is_none() {
+                    break;
+                }
+                out.push(v);
+            }
+            if out.is_empty() {
+                Value::None
+            } else {
+                Value::List(out)
+            }
+        }
+        Lhs::Transform(k, inner) => apply_transform(*k, extract_lhs(inner, c)),
+    }
+}
+
+fn cmp_num(v: &Value<'_>, k: &Const) -> Option<std::cmp::Ordering> {
+    match k {
+        Const::Int(n) => match v {
+            Value::U(u) => Some((*u as i128).cmp(&(*n as i128))),
+            Value::I(i) => Some(i.cmp(n)),
+            Value::B(b) => Some((*b as i64).cmp(n)),
+            Value::D(d) => d.partial_cmp(&(*n as f64)),
+            Value::S(s) => s.trim().parse::<i64>().ok().map(|x| x.cmp(n)),
+            _ => None,
+        },
+        Const::Float(f) => v.as_f64().and_then(|x| x.partial_cmp(f)),
+        Const::Bool(b) => v.as_i64().map(|x| (x != 0).cmp(b)),
+        _ => None,
+    }
+}
+
+fn eq_const(v: &Value<'_>, k: &Const) -> bool {
+    match k {
+        Const::Str(s) => match v {
+            Value::S(x) => x.as_ref() == s,
+            Value::Bytes(b) => b.as_ref() == s.as_bytes(),
+            other => other.to_text().is_some_and(|t| t == s.as_str()),
+        },
+        Const::Net(n) => match v {
+            Value::Ip(ip) => n.contains(ip),
+            Value::S(x) => x.parse::<IpAddr>().is_ok_and(|ip| n.contains(&ip)),
+            _ => false,
+        },
+        Const::Bytes(b) => match v {
+            Value::Bytes(x) => x.as_ref() == b.as_slice(),
+            Value::S(x) => x.as_bytes() == b.as_slice(),
+            _ => false,
+        },
+        _ => cmp_num(v, k) == Some(std::cmp::Ordering::Equal),
+    }
+}
+
+fn text_of<'b>(v: &'b Value<'_>) -> Option<Cow<'b, str>> {
+    v.to_text()
+}
+
+fn pmatch(path: &str, prefix: &str) -> bool {
+    let p = prefix.trim_end_matches('/');
+    path == p || (path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/')) || p.is_empty()
+}
+
+fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
+    use std::cmp::Ordering::*;
+    match (op, rhs) {
+        (Operator::Exists, _) => !v.is_none(),
+        (_, _) if v.is_none() => false,
+        (Operator::Eq, RhsC::One(k)) => eq_const(v, k),
+        (Operator::Ne, RhsC::One(k)) => !eq_const(v, k),
+        (Operator::Lt, RhsC::One(k)) => cmp_num(v, k) == Some(Less),
+        (Operator::Le, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Less | Equal)),
+        (Operator::Gt, RhsC::One(k)) => cmp_num(v, k) == Some(Greater),
+        (Operator::Ge, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Greater | Equal)),
+        (Operator::Contains, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.contains(s.as_str())),
+        (Operator::IContains, RhsC::One(Const::Str(s))) => {
+            text_of(v).is_some_and(|t| t.to_lowercase().contains(&s.to_lowercase()))
+        }
+        (Operator::StartsWith, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.starts_with(s.as_str())),
+        (Operator::EndsWith, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.ends_with(s.as_str())),
+        (Operator::BContains, RhsC::One(Const::Bytes(b))) => {
+            let hay: Cow<'_, [u8]> = match v {
+                Value::Bytes(x) => Cow::Borrowed(x.as_ref()),
+                other => Cow::Owned(text_of(other).map(|t| t.as_bytes().to_vec()).unwrap_or_default()),
+            };
+            b.is_empty() || hay.windows(b.len()).any(|w| w == b.as_slice())
+        }
+        (Operator::BStartsWith, RhsC::One(Const::Bytes(b))) => match v {
+            Value::Bytes(x) => x.starts_with(b),
+            other => text_of(other).is_some_and(|t| t.as_bytes().starts_with(b)),
+        },
+        (Operator::Glob | Operator::IGlob, RhsC::Glob(p, ci)) => text_of(v).is_some_and(|t| {
+            let s: Vec<char> = t.chars().collect();
+            glob_match(p, &s, *ci)
+        }),
+        (Operator::Regex, RhsC::Regex(re)) => text_of(v).is_some_and(|t| re.is_match(&t)),
+        (Operator::In | Operator::Intersects, RhsC::Set(consts, strs)) => match v {
+            Value::S(s) => strs.contains(s.as_ref()) || consts.iter().any(|k| eq_const(v, k)),
+            _ => consts.iter().any(|k| eq_const(v, k)),
+        },
+        (Operator::PMatch, RhsC::Set(_, strs)) => {
+            text_of(v).is_some_and(|t| strs.iter().any(|p| pmatch(&t, p)))
+        }
+        (_, RhsC::Field(l)) => {
+            let other = extract_lhs(l, c);
+            let Some(ot) = other.to_text().map(|t| t.into_owned()) else {
+                return false;
+            };
+            let k = match other {
+                Value::U(n) => Const::Int(n as i64),
+                Value::I(n) => Const::Int(n),
+                Value::D(d) => Const::Float(d),
+                _ => Const::Str(ot.clone()),
+            };
+            let r = RhsC::One(k);
+            match op {
+                Operator::Contains | Operator::IContains | Operator::StartsWith | Operator::EndsWith => {
+                    check_one(op, &RhsC::One(Const::Str(ot)), v, c)
+                }
+                _ => check_one(op, &r, v, c),
+            }
+        }
+        _ => false,
+    }
+}
+
+fn eval_check(k: &CheckC, c: &Ctx<'_>) -> bool {
+    let v = extract_lhs(&k.lhs, c);
+    match (&v, k.op) {
+        // Either-endpoint and multi-valued fields: any element satisfies.
+        (Value::List(items), op) if op != Operator::Exists => {
+            if op == Operator::Ne {
+                !items.iter().any(|i| check_one(Operator::Eq, &k.rhs, i, c))
+            } else {
+                items.iter().any(|i| check_one(op, &k.rhs, i, c))
+            }
+        }
+        _ => check_one(k.op, &k.rhs, &v, c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nets_and_globs() {
+        let n = IpNet::parse("10.0.0.0/8").expect("net");
+        assert!(n.contains(&"10.1.2.3".parse().expect("ip")));
+        assert!(!n.contains(&"11.1.2.3".parse().expect("ip")));
+        let g = |p: &str, s: &str| glob_match(&p.chars().collect::<Vec<_>>(), &s.chars().collect::<Vec<_>>(), false);
+        assert!(g("/etc/*.conf", "/etc/ld.so.conf"));
+        assert!(!g("/etc/*.conf", "/etc/passwd"));
+        assert!(g("a?c", "abc"));
+        assert!(g("[a-c]x", "bx"));
+        assert!(pmatch("/etc/passwd", "/etc"));
+        assert!(!pmatch("/etcx", "/etc"));
+    }
+
+    #[test]
+    fn errors_have_columns() {
+        let e = Filter::compile("proc.nmae=cat").expect_err("unknown field");
+        assert_eq!(e.column, 1);
+        assert!(e.msg.contains("proc.name"), "{}", e.msg);
+        let e = Filter::compile("evt.type=opne").expect_err("bad type");
+        assert_eq!(e.column, 10);
+        let e = Filter::compile("evt.rawres<abc").expect_err("not a number");
+        assert!(e.column >= 11, "{e}");
+        let e = Filter::compile("proc.name=").expect_err("parse error");
+        assert_eq!(e.to_string(), "filter: expected a value after '=' at column 11");
+    }
+
+    #[test]
+    fn type_pushdown() {
+        let f = Filter::compile("evt.type=openat and proc.name=cat").expect("ok");
+        assert!(f.may_match_type(307));
+        assert!(!f.may_match_type(3));
+        let f = Filter::compile("not evt.type in (switch)").expect("ok");
+        assert!(!f.may_match_type(152));
+        assert!(f.may_match_type(307));
+        let f = Filter::compile("proc.name=cat or evt.type=open").expect("ok");
+        assert!(f.may_match_type(152));
     }
 }

@@ -50,6 +50,8 @@ pub struct Fd {
     pub addrs: SockAddrs,
     /// True when this side is the server side (accept), for fd.lip/rip.
     pub is_server_side: bool,
+    /// The socket type given to socket() (1 stream, 2 dgram, 3 raw).
+    pub sock_type: u8,
 }
 
 impl Fd {
@@ -63,6 +65,19 @@ impl Fd {
             l4proto: l4::UNKNOWN,
             addrs: SockAddrs::None,
             is_server_side: false,
+            sock_type: 0,
+        }
+    }
+
+    /// Sets the l4 protocol from the socket type once the socket is used.
+    pub fn learn_l4(&mut self) {
+        if self.l4proto == l4::UNKNOWN {
+            self.l4proto = match self.sock_type {
+                1 => l4::TCP,
+                2 => l4::UDP,
+                3 => l4::RAW,
+                _ => l4::UNKNOWN,
+            };
         }
     }
 

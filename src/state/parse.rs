@@ -327,12 +327,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                 _ => FdType::Unknown,
             };
             let mut f = Fd::new(ftype, "");
-            f.l4proto = match stype.map(|t| t & 0xf) {
-                Some(1) => l4::TCP,
-                Some(2) => l4::UDP,
-                Some(3) => l4::RAW,
-                _ => l4::UNKNOWN,
-            };
+            // libsinsp learns the l4 protocol later (connect/accept/bind),
+            // and shows `<4>` until then; keep the socket type for that.
+            f.sock_type = stype.map(|t| (t & 0xf) as u8).unwrap_or(0);
             st.fds.entry(pid).or_default().insert(fdn, f);
         }
         Kind::SocketPair => {
@@ -372,6 +369,11 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             let mut f = Fd::new(FdType::Unknown, "");
             f.l4proto = l4::TCP;
             f.is_server_side = true;
+            if let Some(listener) = enter_fd.and_then(|lfd| st.fd(tid, lfd)) {
+                if listener.sock_type == 2 {
+                    f.l4proto = l4::UDP;
+                }
+            }
             if let Some(t) = ev.param_by_name("tuple").and_then(params::socktuple) {
                 tuple_to_fd(&mut f, &t);
             }

@@ -823,13 +823,11 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
         || info.id == crate::event::table::ids::GENERIC_X
     {
         // Generic events are named after the syscall they carry.
-        if let Some(name) = ev
+        return ev
             .param(0)
             .and_then(|b| params::u16_at(b, 0))
             .and_then(crate::event::syscalls::name)
-        {
-            return name;
-        }
+            .unwrap_or("<unknown>");
     }
     info.name.as_str()
 }
