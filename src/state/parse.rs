@@ -359,6 +359,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                         .entry(fd)
                         .or_insert_with(|| Fd::new(FdType::Unknown, ""));
                     tuple_to_fd(f, &t);
+                    f.learn_l4();
                 }
             }
         }
@@ -388,10 +389,12 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                         match addr {
                             SockAddr::V4(ip, port) => {
                                 f.ftype = FdType::Ipv4ServSock;
+                                f.learn_l4();
                                 f.set_server(IpAddr::V4(ip), port);
                             }
                             SockAddr::V6(ip, port) => {
                                 f.ftype = FdType::Ipv6ServSock;
+                                f.learn_l4();
                                 f.set_server(IpAddr::V6(ip), port);
                             }
                             SockAddr::Unix(p) => f.name = p,
