@@ -52,6 +52,8 @@ pub struct Fd {
     pub is_server_side: bool,
     /// The socket type given to socket() (1 stream, 2 dgram, 3 raw).
     pub sock_type: u8,
+    /// Came from a capture's fd list or /proc, direction not yet fixed.
+    pub from_list: bool,
 }
 
 impl Fd {
@@ -66,6 +68,7 @@ impl Fd {
             addrs: SockAddrs::None,
             is_server_side: false,
             sock_type: 0,
+            from_list: false,
         }
     }
 
@@ -132,6 +135,7 @@ impl Fd {
         };
         let mut fd = Fd::new(ftype, "");
         fd.ino = e.ino;
+        fd.from_list = true;
         match &e.info {
             FdInfo::Named {
                 name,

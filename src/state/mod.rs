@@ -59,11 +59,46 @@ impl State {
                 .or_default()
                 .insert(f.fd, Fd::from_entry(f));
         }
+        self.fix_socket_directions();
         for u in &meta.users {
             self.users.insert(u.uid, u.clone());
         }
         for g in &meta.groups {
             self.groups.insert(g.gid, g.clone());
+        }
+    }
+
+    /// Connections listed in a capture or found in /proc carry local→remote
+    /// tuples; like libsinsp, turn those whose local port is a listening
+    /// port into client→server and mark them as the server side.
+    fn fix_socket_directions(&mut self) {
+        let mut server_ports = rustc_hash::FxHashSet::default();
+        for table in self.fds.values() {
+            for f in table.fds.values() {
+                if let fds::SockAddrs::Server { port, .. } = f.addrs {
+                    server_ports.insert(port);
+                }
+            }
+        }
+        if server_ports.is_empty() {
+            return;
+        }
+        for table in self.fds.values_mut() {
+            for f in table.fds.values_mut() {
+                if let fds::SockAddrs::Ip {
+                    sip,
+                    sport,
+                    dip,
+                    dport,
+                } = f.addrs
+                {
+                    if f.from_list && !f.is_server_side && server_ports.contains(&sport) {
+                        f.set_tuple(dip, dport, sip, sport);
+                        f.is_server_side = true;
+                    }
+                    f.from_list = false;
+                }
+            }
         }
     }
 

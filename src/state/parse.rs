@@ -647,6 +647,14 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     t.vmswap_kb = int_param(ev, "vm_swap").unwrap_or(0) as u32;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
+    // A new thread whose process libsinsp does not know yet gets a main
+    // thread made from the same information.
+    if t.pid != t.tid && !st.threads.contains_key(&t.pid) {
+        let mut main = t.clone();
+        main.tid = t.pid;
+        main.vtid = t.vpid;
+        st.threads.insert(t.pid, main);
+    }
     if !is_thread {
         let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
         if !st.fds.contains_key(&t.pid) {

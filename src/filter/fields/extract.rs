@@ -614,6 +614,12 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                     F::UserHomedir => s(&u.homedir),
                     _ => s(&u.shell),
                 },
+                // libsinsp names uid 0 root even without a user table.
+                None if t.uid == 0 && t.complete => match f.def.id {
+                    F::UserName => s("root"),
+                    F::UserHomedir => s("/root"),
+                    _ => Value::None,
+                },
                 None => Value::None,
             }
         }
@@ -625,10 +631,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .map(|u| s(&u.name))
             .unwrap_or(Value::None),
         F::GroupGid => t.map(|t| Value::U(t.gid as u64)).unwrap_or(Value::None),
-        F::GroupName => t
-            .and_then(|t| c.state.group(t.gid))
-            .map(|g| s(&g.name))
-            .unwrap_or(Value::None),
+        F::GroupName => match t {
+            Some(t) => match c.state.group(t.gid) {
+                Some(g) => s(&g.name),
+                None if t.gid == 0 && t.complete => s("root"),
+                None => Value::None,
+            },
+            None => Value::None,
+        },
         // ---- container (ids from cgroups; metadata arrives with the container layer)
         F::ContainerId => t
             .map(|t| {
