@@ -614,7 +614,7 @@ pub fn render_param(
         pt::FSPATH | pt::FSRELPATH => {
             let v = params::as_str(b);
             let clean = sanitize(&v).into_owned();
-            if v.is_empty() || v.starts_with('/') {
+            if v.is_empty() || v.starts_with('/') || v == "<NA>" {
                 return clean;
             }
             let base = if p.ptype == pt::FSPATH {
@@ -693,17 +693,16 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
 fn render_relpath(ev: &EventRef<'_>, _i: usize, b: &[u8], res: &dyn Resolver) -> String {
     let v = params::as_str(b);
     let clean = sanitize(&v).into_owned();
-    if v.is_empty() || v.starts_with('/') {
+    if v.is_empty() || v.starts_with('/') || v == "<NA>" {
         return clean;
     }
     let info = ev.info();
-    let dirfd = info
-        .param_index("dirfd")
-        .or_else(|| info.param_index("olddirfd"))
-        .and_then(|di| {
-            ev.param(di)
-                .and_then(|db| params::as_i64(info.params[di].ptype, db))
-        });
+    // The dirfd is the nearest fd parameter before the path (dirfd, olddir,
+    // newdir...).
+    let dirfd = (0.._i)
+        .rev()
+        .find(|&j| matches!(info.params.get(j).map(|p| p.ptype), Some(pt::FD) | Some(pt::FD32)) && info.params[j].name != "fd")
+        .and_then(|di| ev.param(di).and_then(|db| params::as_i64(info.params[di].ptype, db)));
     let base = match dirfd {
         Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name.to_string()),
         _ => res.cwd(ev.tid()).map(str::to_string),

@@ -578,6 +578,15 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     let flags = int_param(ev, "flags").unwrap_or(0) as u32;
     let is_thread = flags & CLONE_THREAD != 0;
     let caller = ev.tid();
+    // Inside a pid namespace the parent sees the child's namespaced pid,
+    // which is not a tid we can use: wait for the child's own event.
+    if res > 0 {
+        if let Some(p) = st.threads.get(&caller) {
+            if p.vtid != p.tid as i64 && p.vtid != 0 {
+                return;
+            }
+        }
+    }
     let (child_tid, parent_tid) = if res == 0 {
         // Child side: the event's thread is the child.
         (caller, int_param(ev, "ptid").unwrap_or(0) as u64)
