@@ -295,6 +295,15 @@ fn fmt_num_i(v: i64, fmt: PrintFmt) -> String {
     }
 }
 
+/// Flag names that libscap added after sysdig 0.29.3; 0.29.3 prints the
+/// bare number for them.
+const NEWER_THAN_0_29: &[&str] = &[
+    "CLONE_CHILD_IN_PIDNS",
+    "O_F_CREATED",
+    "FD_UPPER_LAYER",
+    "FD_LOWER_LAYER",
+];
+
 /// The names of a flags value, `|`-joined, in flag-table order, the way
 /// sysdig 0.29.3 composes them: entries whose bits are all set are named and
 /// cleared; the walk stops at an entry equal to the whole value, which is
@@ -308,6 +317,9 @@ pub fn flag_names(v: u64, table_idx: usize) -> String {
     let mut val = v;
     let mut names: Vec<&str> = Vec::new();
     for (n, fv) in &ft.entries {
+        if NEWER_THAN_0_29.contains(&n.as_str()) {
+            continue;
+        }
         let fv = *fv as u64;
         if fv == initial {
             names.push(n);

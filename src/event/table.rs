@@ -326,7 +326,7 @@ fn compat_params(
     }
     let mut best: Option<(usize, &Vec<(u8, String)>)> = None;
     for (e, n, sig) in sigs {
-        if *e != enter || n != name || sig.len() > params.len() {
+        if *e != enter || n != name {
             continue;
         }
         let common = sig
@@ -352,7 +352,14 @@ fn compat_params(
             .iter()
             .enumerate()
             .map(|(i, (t, n))| {
-                let head = &params[i];
+                let Some(head) = params.get(i) else {
+                    return ParamInfo {
+                        name: n.clone(),
+                        ptype: *t,
+                        fmt: PrintFmt::Dec,
+                        extra: ParamExtra::None,
+                    };
+                };
                 let same = head.name == *n;
                 ParamInfo {
                     name: n.clone(),

@@ -230,6 +230,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         if kind == Kind::ProcExit {
             st.defer_thread_exit(tid);
         }
+        if kind == Kind::Connect {
+            connect_enter(st, ev, tid, fd);
+        }
         return ctx;
     }
 
@@ -535,6 +538,39 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
     ctx
 }
 
+/// A connect's destination is known at enter: libsinsp names the socket
+/// `local->destination` right away.
+fn connect_enter(st: &mut State, ev: &EventRef<'_>, tid: u64, fd: Option<i64>) {
+    let (Some(fd), Some(addr)) = (fd, ev.param_by_name("addr").and_then(params::sockaddr)) else {
+        return;
+    };
+    let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
+    let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) else {
+        return;
+    };
+    let (sip, sport) = match f.addrs {
+        super::fds::SockAddrs::Ip { sip, sport, .. } => (Some(sip), sport),
+        _ => (None, 0),
+    };
+    match addr {
+        SockAddr::V4(ip, port) if f.ftype == FdType::Ipv4Sock => {
+            let s = sip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            f.set_tuple(s, sport, IpAddr::V4(ip), port);
+            f.learn_l4();
+        }
+        SockAddr::V6(ip, port) if f.ftype == FdType::Ipv6Sock => {
+            let d = ip.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(ip));
+            let s = sip.unwrap_or(match d {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            });
+            f.set_tuple(s, sport, d, port);
+            f.learn_l4();
+        }
+        _ => {}
+    }
+}
+
 fn set_all_threads(st: &mut State, pid: u64, f: impl Fn(&mut Thread)) {
     for t in st.threads.values_mut() {
         if t.pid == pid {
@@ -632,9 +668,12 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     }
     t.exe = str_param(ev, "exe").unwrap_or_default();
     t.args = list_param(ev, "args").unwrap_or_default();
-    t.cwd = str_param(ev, "cwd")
+    // The cwd belongs to the process: take the parent's when known.
+    t.cwd = parent
+        .as_ref()
+        .map(|p| p.cwd.clone())
         .filter(|c| !c.is_empty())
-        .or_else(|| parent.as_ref().map(|p| p.cwd.clone()))
+        .or_else(|| str_param(ev, "cwd"))
         .unwrap_or_default();
     t.comm = str_param(ev, "comm")
         .filter(|c| !c.is_empty())
