@@ -162,6 +162,25 @@ fn normalize(p: &str) -> String {
 }
 
 fn tuple_to_fd(fd: &mut Fd, t: &SockTuple) {
+    // A zero destination (e.g. a connect with AF_UNSPEC) keeps the old one.
+    let old_dst = match fd.addrs {
+        super::fds::SockAddrs::Ip { dip, dport, .. } => Some((dip, dport)),
+        _ => None,
+    };
+    let zero_dst = match t {
+        SockTuple::V4 { dip, .. } => dip.is_unspecified(),
+        SockTuple::V6 { dip, .. } => dip.is_unspecified(),
+        _ => false,
+    };
+    tuple_to_fd_raw(fd, t);
+    if let (true, Some((dip, dport)), super::fds::SockAddrs::Ip { sip, sport, .. }) =
+        (zero_dst, old_dst, fd.addrs.clone())
+    {
+        fd.set_tuple(sip, sport, dip, dport);
+    }
+}
+
+fn tuple_to_fd_raw(fd: &mut Fd, t: &SockTuple) {
     match t {
         SockTuple::V4 {
             sip,
