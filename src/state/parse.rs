@@ -86,11 +86,22 @@ fn kinds() -> &'static Kinds {
                 _ => Kind::Other,
             };
             kind.push(k);
-            let fdp = e
-                .params
-                .iter()
-                .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
-                .map(|i| i as u8);
+            // Enter events that use an fd: their first fd parameter (fd,
+            // out_fd, oldfd...). Exit events: a parameter named fd.
+            let fdp = if e.is_enter {
+                if e.flags & ef::USES_FD != 0 {
+                    e.params
+                        .iter()
+                        .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
+                } else {
+                    None
+                }
+            } else {
+                e.params
+                    .iter()
+                    .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
+            }
+            .map(|i| i as u8);
             fd_param.push(fdp);
         }
         Kinds { kind, fd_param }
@@ -237,7 +248,16 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             .copied()
             .flatten()
             .and_then(|i| ev.param(i as usize))
-            .and_then(|b| params::as_i64(pt::FD, b).or_else(|| params::as_i64(pt::FD32, b)));
+            .and_then(|b| match b.len() {
+                4 => params::as_i64(pt::FD32, b),
+                _ => params::as_i64(pt::FD, b),
+            });
+        // An enter that creates an fd has none yet: libsinsp says -1.
+        let fd = if fd.is_none() && info.has_flag(ef::CREATES_FD) {
+            Some(-1)
+        } else {
+            fd
+        };
         ctx.fd = fd;
         if let Some(t) = st.threads.get_mut(&tid) {
             t.last_enter.clear();
@@ -454,6 +474,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                             table.insert(newfd, f);
                         }
                     }
+                    ctx.fd = Some(newfd);
                 }
             }
         }

@@ -686,7 +686,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::FdTypechar => fd
             .map(|f| so(f.typechar().to_string()))
             .unwrap_or(Value::None),
-        F::FdName | F::FdNameraw => fd.map(|f| s(&f.name)).unwrap_or(Value::None),
+        F::FdName | F::FdNameraw => match fd {
+            Some(f) => s(&f.name),
+            None => fd_name_without_state(c),
+        },
         F::FdDirectory | F::FdFilename => match fd {
             Some(fd0) if fd_is_file(fd0) => {
                 let (dir, file) = match fd0.name.rfind('/') {
@@ -825,6 +828,28 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::K8sPodIp
         | F::K8sNsName => Value::None,
     }
+}
+
+/// `fd.name` when the fd is not in the table: libsinsp takes it from the
+/// event (a failed open's path, a failed connect's tuple), or says "" on
+/// exit events that use an fd.
+fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
+    let ev = &c.ev;
+    if ev.is_enter() || c.ectx.fd.is_none() {
+        return Value::None;
+    }
+    let info = ev.info();
+    if info.has_flag(ef::CREATES_FD) {
+        if let Some(b) = ev.param_by_name("name").or_else(|| ev.param_by_name("path")) {
+            let n = params::as_str(b);
+            let base = c.thread.map(|t| t.cwd.as_str()).unwrap_or("");
+            return so(crate::state::parse::concat_path(base, &n));
+        }
+    }
+    if let Some(t) = ev.param_by_name("tuple").and_then(params::socktuple) {
+        return so(render::tuple_string(&t));
+    }
+    s("")
 }
 
 fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
