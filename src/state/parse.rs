@@ -259,12 +259,16 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             fd
         };
         ctx.fd = fd;
+        let uses_fd = info.has_flag(ef::USES_FD) || info.has_flag(ef::CREATES_FD);
         if let Some(t) = st.threads.get_mut(&tid) {
             t.last_enter.clear();
             t.last_enter.extend_from_slice(ev.bytes());
             t.last_enter_ts = ev.ts();
             t.last_enter_type = ev.etype();
-            t.last_fd = fd;
+            // libsinsp only moves its "last event fd" for fd events.
+            if uses_fd && fd.is_some() {
+                t.last_fd = fd;
+            }
         }
         if kind == Kind::ProcExit {
             st.defer_thread_exit(tid);
@@ -297,7 +301,14 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         .flatten()
         .and_then(|i| ev.param(i as usize))
         .and_then(|b| params::as_i64(pt::FD, b));
-    ctx.fd = own_fd.or(enter_fd);
+    let fd_event = info.has_flag(ef::USES_FD) || info.has_flag(ef::CREATES_FD);
+    ctx.fd = if info.has_flag(ef::CREATES_FD) {
+        enter_fd
+    } else if fd_event {
+        own_fd.or(enter_fd)
+    } else {
+        None
+    };
 
     let res = ev
         .param(0)
@@ -308,6 +319,17 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair) {
                 ctx.fd = Some(r);
             }
+        }
+        if matches!(kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
+            // The second fd is the last one libsinsp adds.
+            if let Some(f2) = int_param(ev, "fd2") {
+                ctx.fd = Some(f2);
+            }
+        }
+    }
+    if let Some(t) = st.threads.get_mut(&tid) {
+        if fd_event && ctx.fd.is_some() {
+            t.last_fd = ctx.fd;
         }
     }
 

@@ -85,7 +85,8 @@ impl Thread {
             start_ts: p.start_ts,
             container_id: String::new(),
             last_enter: Vec::new(),
-            last_fd: None,
+            // libsinsp starts every thread's "last event fd" at 0.
+            last_fd: Some(0),
             last_enter_ts: 0,
             last_enter_type: u16::MAX,
             complete: true,
@@ -104,6 +105,7 @@ impl Thread {
             vtid: tid as i64,
             vpid: tid as i64,
             last_enter_type: u16::MAX,
+            last_fd: Some(0),
             complete: false,
             ..Default::default()
         }

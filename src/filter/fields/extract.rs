@@ -687,7 +687,11 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .map(|f| so(f.typechar().to_string()))
             .unwrap_or(Value::None),
         F::FdName | F::FdNameraw => match fd {
-            Some(f) => s(&f.name),
+            Some(f) if !f.name.is_empty() || ev.is_enter() => s(&f.name),
+            Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
+                Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
+                _ => s(&f.name),
+            },
             None => fd_name_without_state(c),
         },
         F::FdDirectory | F::FdFilename => match fd {
