@@ -94,7 +94,14 @@ fn main() {
     let vdir = vmlinux.parent().map(Path::to_path_buf).unwrap_or_default();
     let obj = out.join("probe.bpf.o");
     let status = Command::new(&clang)
-        .args(["-target", "bpf", "-O2", "-g", "-D__TARGET_ARCH_x86", "-Wall"])
+        .args([
+            "-target",
+            "bpf",
+            "-O2",
+            "-g",
+            "-D__TARGET_ARCH_x86",
+            "-Wall",
+        ])
         .args(["-Wno-unused-function", "-Wno-address-of-packed-member"])
         .arg("-I")
         .arg(&vdir)

@@ -110,7 +110,8 @@ static __always_inline void push_socktuple(struct scratch *s, struct task_struct
 			ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
 		long n = 0;
 		if (ua) {
-			char *path = (char *)&ua->name[0].sun_path;
+			/* name[] is a flexible array: no CO-RE array access on it */
+			char *path = (char *)ua + bpf_core_field_offset(struct unix_address, name) + 2;
 			n = bpf_probe_read_kernel_str(p + 17, 108, path);
 		}
 		if (n <= 0) {
@@ -168,15 +169,21 @@ static __always_inline void push_usockaddr(struct scratch *s, const void *uaddr,
 	}
 }
 
+/* numbers[] is a flexible array of struct upid { int nr; ... } */
+static __always_inline int pid_nr_at(struct pid *pid, unsigned int level)
+{
+	int nr = 0;
+	const char *base = (const char *)pid + bpf_core_field_offset(struct pid, numbers);
+	bpf_probe_read_kernel(&nr, sizeof(nr), base + (level & 31) * bpf_core_type_size(struct upid));
+	return nr;
+}
+
 static __always_inline __u64 task_vnr(struct task_struct *t, int group)
 {
 	struct pid *pid = group ? BPF_CORE_READ(t, group_leader, thread_pid) : BPF_CORE_READ(t, thread_pid);
 	if (!pid)
 		return 0;
-	unsigned int level = BPF_CORE_READ(pid, level);
-	int nr = 0;
-	bpf_core_read(&nr, sizeof(nr), &pid->numbers[level & 31].nr);
-	return nr;
+	return pid_nr_at(pid, BPF_CORE_READ(pid, level));
 }
 
 static __always_inline __s64 rss_count(struct mm_struct *mm, int i)
@@ -248,5 +255,5 @@ static __always_inline __u64 task_pgid(struct task_struct *t)
 	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
 	if (!p)
 		return 0;
-	return BPF_CORE_READ(p, numbers[0].nr);
+	return pid_nr_at(p, 0);
 }
