@@ -808,6 +808,10 @@ static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 
 		push_fd(s, a[2]);
 		push_u64(s, read_user_s64(a[3], 0));
 		break;
+	case 202: case 204: case 206: case 208: /* getuid, geteuid, getgid, getegid: UID/GID */
+		BEGIN(1);
+		push_u32(s, ret);
+		break;
 	default: /* every other exit event carries just the return value */
 		BEGIN(1);
 		push_i64(s, ret);

@@ -107,6 +107,58 @@ fn collect(
     out
 }
 
+/// Size a fixed-size parameter type must have (None = variable length).
+fn fixed_size(ptype: u8) -> Option<usize> {
+    Some(match ptype {
+        pt::INT8 | pt::UINT8 | pt::FLAGS8 | pt::ENUMFLAGS8 | pt::SIGTYPE | pt::L4PROTO => 1,
+        pt::SOCKFAMILY => 1,
+        pt::INT16 | pt::UINT16 | pt::FLAGS16 | pt::ENUMFLAGS16 | pt::SYSCALLID | pt::PORT => 2,
+        pt::INT32 | pt::UINT32 | pt::FLAGS32 | pt::ENUMFLAGS32 | pt::UID | pt::GID => 4,
+        pt::MODE | pt::BOOL | pt::SIGSET | pt::FD32 | pt::PID32 | pt::IPV4ADDR => 4,
+        pt::INT64 | pt::UINT64 | pt::ERRNO | pt::FD | pt::PID | pt::RELTIME | pt::ABSTIME => 8,
+        pt::DOUBLE => 8,
+        _ => return None,
+    })
+}
+
+/// Problems of an event against the event table (the layout the probe
+/// promises): parameter count within the table's, fixed sizes respected
+/// (0 = absent is allowed), strings NUL-terminated.
+fn layout_problems(e: &EventRef<'_>) -> Vec<String> {
+    let info = e.info();
+    let mut out = Vec::new();
+    if e.nparams() > info.params.len() {
+        out.push(format!(
+            "{}: {} params > table {}",
+            info.name,
+            e.nparams(),
+            info.params.len()
+        ));
+    }
+    for (i, (v, p)) in e.params().zip(info.params.iter()).enumerate() {
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(n) = fixed_size(p.ptype) {
+            if v.len() != n {
+                out.push(format!(
+                    "{} param {i} {}: len {} != {n}",
+                    info.name,
+                    p.name,
+                    v.len()
+                ));
+            }
+        }
+        if matches!(p.ptype, pt::CHARBUF | pt::FSPATH | pt::FSRELPATH) && v.last() != Some(&0) {
+            out.push(format!(
+                "{} param {i} {}: string without NUL",
+                info.name, p.name
+            ));
+        }
+    }
+    out
+}
+
 const PROCEXIT: u16 = 186;
 const OPENAT_E: u16 = 306;
 const OPENAT_X: u16 = 307;
@@ -147,12 +199,22 @@ fn live_child_process_events() {
         .spawn()
         .expect("spawn bash");
     let pid = u64::from(child.id());
+    let mut problems = Vec::new();
+    let mut types_checked = std::collections::BTreeSet::new();
     let evs = collect(
         &mut src,
         Duration::from_secs(20),
-        |e| e.tid() == pid,
+        |e| {
+            types_checked.insert(e.etype());
+            problems.extend(layout_problems(e));
+            e.tid() == pid
+        },
         |v| v.last().is_some_and(|e| e.etype == PROCEXIT),
     );
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "event layout problems: {problems:#?}");
+    eprintln!("layout checked for event types {types_checked:?}");
     let status = child.wait().expect("wait child");
     assert!(status.success(), "child failed: {status:?}");
     let client_port = acceptor.join().expect("acceptor");
@@ -347,4 +409,44 @@ fn live_throughput() {
         stats.drops,
         100.0 * stats.drops as f64 / (n + stats.drops).max(1) as f64
     );
+}
+
+/// Runs a mix of file, process, pipe and socket commands and checks the
+/// layout of every event captured meanwhile against the event table.
+#[test]
+fn live_event_layouts() {
+    let Some(mut src) = open_or_skip(LiveOptions::default()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8").to_string();
+    let script = format!(
+        "cd '{d}' && mkdir a && echo hi > a/f && cat a/f | wc -c >/dev/null && mv a/f a/g && \
+         ln -s a/g l && ln a/g h && chmod 600 h && rm l h && rmdir a 2>/dev/null; rm -r a; \
+         sleep 0.01; (exec 5<>/dev/tcp/127.0.0.1/1) 2>/dev/null; ls >/dev/null; true"
+    );
+    let mut child = Command::new("/bin/bash")
+        .arg("-c")
+        .arg(&script)
+        .spawn()
+        .expect("spawn bash");
+    let pid = u64::from(child.id());
+    let mut problems = Vec::new();
+    let mut types = std::collections::BTreeSet::new();
+    let _ = collect(
+        &mut src,
+        Duration::from_secs(20),
+        |e| {
+            types.insert(e.etype());
+            problems.extend(layout_problems(e));
+            e.tid() == pid
+        },
+        |v| v.last().is_some_and(|e| e.etype == PROCEXIT),
+    );
+    let _ = child.wait();
+    problems.sort();
+    problems.dedup();
+    eprintln!("layout checked for event types {types:?}");
+    assert!(problems.is_empty(), "event layout problems: {problems:#?}");
+    assert!(types.len() > 40, "too few event types: {types:?}");
 }
