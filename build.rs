@@ -1,0 +1,115 @@
+//! Compiles the eBPF probe (`ebpf/probe.bpf.c`) with clang `-target bpf`.
+//!
+//! `vmlinux.h` is generated into `OUT_DIR` with `bpftool btf dump` from the
+//! running kernel's BTF (or taken from `$SYSPECT_VMLINUX_H`); the probe uses
+//! CO-RE, so the object loads on other BTF-enabled kernels too.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SOURCES: &[&str] = &[
+    "ebpf/probe.bpf.c",
+    "ebpf/builder.h",
+    "ebpf/kread.h",
+    "ebpf/ppm.h",
+    "ebpf/syscall_table.h",
+];
+
+fn fail(msg: &str) -> ! {
+    eprintln!("\nerror: {msg}\n");
+    std::process::exit(1);
+}
+
+fn tool_exists(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn vmlinux_h(out: &Path) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=SYSPECT_VMLINUX_H");
+    if let Ok(p) = env::var("SYSPECT_VMLINUX_H") {
+        return PathBuf::from(p);
+    }
+    let dest = out.join("vmlinux.h");
+    let btf = Path::new("/sys/kernel/btf/vmlinux");
+    if !btf.exists() {
+        fail(
+            "building the eBPF probe needs kernel BTF at /sys/kernel/btf/vmlinux \
+             (or set SYSPECT_VMLINUX_H to a vmlinux.h file)",
+        );
+    }
+    let bpftool = ["bpftool", "/usr/sbin/bpftool"]
+        .into_iter()
+        .find(|t| {
+            Command::new(t)
+                .arg("version")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        })
+        .unwrap_or_else(|| {
+            fail(
+                "building the eBPF probe needs `bpftool` to generate vmlinux.h \
+                 (apt-get install bpftool), or set SYSPECT_VMLINUX_H to a vmlinux.h file",
+            )
+        });
+    let outp = Command::new(bpftool)
+        .args(["btf", "dump", "file"])
+        .arg(btf)
+        .args(["format", "c"])
+        .output()
+        .unwrap_or_else(|e| fail(&format!("running bpftool failed: {e}")));
+    if !outp.status.success() {
+        fail(&format!(
+            "bpftool btf dump failed: {}",
+            String::from_utf8_lossy(&outp.stderr)
+        ));
+    }
+    std::fs::write(&dest, &outp.stdout)
+        .unwrap_or_else(|e| fail(&format!("writing {}: {e}", dest.display())));
+    dest
+}
+
+fn main() {
+    for s in SOURCES {
+        println!("cargo:rerun-if-changed={s}");
+    }
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR not set")));
+    let clang = env::var("CLANG").unwrap_or_else(|_| "clang".to_string());
+    println!("cargo:rerun-if-env-changed=CLANG");
+    if !tool_exists(&clang) {
+        fail(&format!(
+            "building the eBPF probe needs clang with the BPF target, but `{clang}` was not \
+             found (apt-get install clang libbpf-dev, or set CLANG=/path/to/clang)"
+        ));
+    }
+    if !Path::new("/usr/include/bpf/bpf_helpers.h").exists() {
+        fail("building the eBPF probe needs libbpf headers (apt-get install libbpf-dev)");
+    }
+    let vmlinux = vmlinux_h(&out);
+    let vdir = vmlinux.parent().map(Path::to_path_buf).unwrap_or_default();
+    let obj = out.join("probe.bpf.o");
+    let status = Command::new(&clang)
+        .args([
+            "-target",
+            "bpf",
+            "-O2",
+            "-g",
+            "-D__TARGET_ARCH_x86",
+            "-Wall",
+        ])
+        .args(["-Wno-unused-function", "-Wno-address-of-packed-member"])
+        .arg("-I")
+        .arg(&vdir)
+        .args(["-I", "ebpf", "-c", "ebpf/probe.bpf.c", "-o"])
+        .arg(&obj)
+        .status()
+        .unwrap_or_else(|e| fail(&format!("running clang failed: {e}")));
+    if !status.success() {
+        fail("clang failed to compile ebpf/probe.bpf.c (see the messages above)");
+    }
+}

@@ -1,0 +1,231 @@
+/* Building one libscap v2 event in a per-CPU scratch buffer and sending it
+ * to the ring buffer as one record:
+ *
+ *   [0..2)   u16 cpu
+ *   [2..4)   u16 magic  (REC_MAGIC)
+ *   [4..8)   u32 reserved (0)
+ *   [8..34)  ppm_evt_hdr v2: u64 ts, u64 tid, u32 len, u16 type, u32 nparams
+ *   [34..)   nparams x u16 lengths, then the parameter values
+ */
+#pragma once
+
+#define REC_MAGIC 0x5053 /* "SP" little endian */
+#define REC_PREFIX 8
+#define HDR_V2 26
+#define MAX_PARAMS 24
+#define LENS_OFF (REC_PREFIX + HDR_V2)
+
+/* Offsets stay below HALF; every single write is at most HALF bytes, so a
+ * write at (off & (HALF-1)) always fits in the 2*HALF buffer. */
+#define HALF 32768
+#define HALF_MASK (HALF - 1)
+#define MAX_STR 4096
+#define MAX_SNAPLEN 16384
+#define MAX_EVENT (HALF - 512)
+
+struct scratch {
+	__u8 buf[2 * HALF];
+	__u32 off;
+	__u32 idx;
+	__u32 nparams;
+	__u32 snaplen;
+};
+
+struct counters {
+	__u64 drops;
+	__u64 sent;
+};
+
+const volatile __u32 cfg_snaplen = 80;
+const volatile __u32 cfg_self_tgid = 0;
+const volatile __u64 cfg_boot_offset = 0;
+const volatile __u32 cfg_wakeup_every = 256;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct counters);
+} counters SEC(".maps");
+
+/* Hides a value from clang so that a following mask is kept: the verifier
+ * then sees the bound on the very register used for the access. */
+#define BARRIER_VAR(x) asm volatile("" : "+r"(x))
+
+static __always_inline __u8 *bufp(struct scratch *s, __u32 off)
+{
+	BARRIER_VAR(off);
+	return &s->buf[off & HALF_MASK];
+}
+
+static __always_inline struct scratch *ev_begin(__u16 type, __u32 nparams, __u64 tid)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &cpu);
+	if (!s)
+		return 0;
+	if (nparams > MAX_PARAMS)
+		nparams = MAX_PARAMS;
+	*(__u16 *)&s->buf[0] = (__u16)cpu;
+	*(__u16 *)&s->buf[2] = REC_MAGIC;
+	*(__u32 *)&s->buf[4] = 0;
+	*(__u64 *)&s->buf[8] = bpf_ktime_get_boot_ns() + cfg_boot_offset;
+	*(__u64 *)&s->buf[16] = tid;
+	*(__u16 *)&s->buf[28] = type;
+	*(__u32 *)&s->buf[30] = nparams;
+	s->nparams = nparams;
+	s->idx = 0;
+	s->off = LENS_OFF + nparams * 2;
+	return s;
+}
+
+static __always_inline void set_len(struct scratch *s, __u32 len)
+{
+	__u32 i = s->idx;
+	if (i >= MAX_PARAMS)
+		return;
+	BARRIER_VAR(i);
+	i &= 31;
+	*(__u16 *)&s->buf[LENS_OFF + i * 2] = (__u16)len;
+	s->idx = i + 1;
+}
+
+#define DEFINE_PUSH(name, type)                                  \
+	static __always_inline void name(struct scratch *s, type v) \
+	{                                                           \
+		__u32 off = s->off;                                     \
+		if (off > MAX_EVENT) {                                  \
+			set_len(s, 0);                                      \
+			return;                                             \
+		}                                                       \
+		*(type *)bufp(s, off) = v;                  \
+		s->off = off + sizeof(type);                            \
+		set_len(s, sizeof(type));                               \
+	}
+DEFINE_PUSH(push_u8, __u8)
+DEFINE_PUSH(push_u16, __u16)
+DEFINE_PUSH(push_u32, __u32)
+DEFINE_PUSH(push_u64, __u64)
+
+#define push_i64(s, v) push_u64(s, (__u64)(__s64)(v))
+#define push_i32(s, v) push_u32(s, (__u32)(__s32)(v))
+
+static __always_inline void push_empty(struct scratch *s)
+{
+	set_len(s, 0);
+}
+
+/* A NUL-terminated user string (length includes the NUL); empty on fault. */
+static __always_inline void push_ustr(struct scratch *s, const void *uptr)
+{
+	__u32 off = s->off;
+	long n = 0;
+	if (uptr && off <= MAX_EVENT - MAX_STR)
+		n = bpf_probe_read_user_str(bufp(s, off), MAX_STR, uptr);
+	if (n < 0)
+		n = 0;
+	s->off = off + (__u32)n;
+	set_len(s, n);
+}
+
+static __always_inline void push_kstr(struct scratch *s, const void *kptr)
+{
+	__u32 off = s->off;
+	long n = 0;
+	if (kptr && off <= MAX_EVENT - MAX_STR)
+		n = bpf_probe_read_kernel_str(bufp(s, off), MAX_STR, kptr);
+	if (n < 0)
+		n = 0;
+	s->off = off + (__u32)n;
+	set_len(s, n);
+}
+
+/* Copies `len` user bytes (clamped to `max`, itself <= HALF) into the current
+ * parameter without closing it; returns the bytes copied. */
+static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
+{
+	__u32 off = s->off;
+	if (!uptr || off > MAX_EVENT)
+		return 0;
+	if (len > max)
+		len = max;
+	if (len > MAX_EVENT - off)
+		len = MAX_EVENT - off;
+	__u32 l = (__u32)len & (HALF - 1);
+	if (l == 0)
+		return 0;
+	if (bpf_probe_read_user(bufp(s, off), l, uptr) < 0)
+		return 0;
+	s->off = off + l;
+	return l;
+}
+
+static __always_inline void push_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
+{
+	__u32 l = append_ubytes(s, uptr, len, max);
+	set_len(s, l);
+}
+
+static __always_inline __u32 snaplen(void)
+{
+	__u32 n = cfg_snaplen;
+	return n > MAX_SNAPLEN ? MAX_SNAPLEN : n;
+}
+
+/* Raw bytes from a kernel pointer (fixed small sizes). */
+static __always_inline void push_kbytes(struct scratch *s, const void *kptr, __u32 len)
+{
+	__u32 off = s->off;
+	if (!kptr || off > MAX_EVENT || len > 256) {
+		set_len(s, 0);
+		return;
+	}
+	if (bpf_probe_read_kernel(bufp(s, off), len & 511, kptr) < 0) {
+		set_len(s, 0);
+		return;
+	}
+	s->off = off + len;
+	set_len(s, len);
+}
+
+/* Fills missing parameters (so nparams always matches the lengths), writes
+ * the event length and sends the record. */
+static __always_inline void ev_submit(struct scratch *s)
+{
+	__u32 n = s->nparams;
+	for (int i = 0; i < MAX_PARAMS; i++) {
+		if (s->idx >= n)
+			break;
+		set_len(s, 0);
+	}
+	__u32 total = s->off;
+	if (total > sizeof(s->buf))
+		return;
+	*(__u32 *)&s->buf[24] = total - REC_PREFIX;
+
+	__u32 zero = 0;
+	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (c) {
+		__u32 every = cfg_wakeup_every;
+		c->sent++;
+		if (every <= 1 || (c->sent % every) == 0)
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, s->buf, total, flags) != 0) {
+		if (c)
+			c->drops++;
+	}
+}

@@ -1,0 +1,259 @@
+/* Reading kernel state (task, files, sockets, mm) through CO-RE. */
+#pragma once
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define RLIMIT_NOFILE 7
+#define PIDTYPE_PGID 2
+#define MM_FILEPAGES 0
+#define MM_ANONPAGES 1
+#define MM_SWAPENTS 2
+#define MM_SHMEMPAGES 3
+
+static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
+{
+	if (fd < 0)
+		return 0;
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt)
+		return 0;
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((__u64)fd >= max)
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline struct sock *file_sock(struct file *f)
+{
+	if (!f)
+		return 0;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return 0;
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline __u32 file_dev(struct file *f)
+{
+	if (!f)
+		return 0;
+	return ppm_encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
+}
+
+/* Writes a SOCKTUPLE for the socket behind `fd`. `inbound` puts the peer
+ * first (accept, recv*), otherwise the local end first (connect, send*). */
+static __always_inline void push_socktuple(struct scratch *s, struct task_struct *t, __s64 fd, int inbound)
+{
+	struct sock *sk = file_sock(fd_file(t, fd));
+	__u32 off = s->off;
+	if (!sk || off > MAX_EVENT) {
+		push_empty(s);
+		return;
+	}
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u8 *p = bufp(s, off);
+	if (family == K_AF_INET) {
+		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		p[0] = PPM_AF_INET;
+		if (inbound) {
+			__builtin_memcpy(p + 1, &raddr, 4);
+			__builtin_memcpy(p + 5, &rport, 2);
+			__builtin_memcpy(p + 7, &laddr, 4);
+			__builtin_memcpy(p + 11, &lport, 2);
+		} else {
+			__builtin_memcpy(p + 1, &laddr, 4);
+			__builtin_memcpy(p + 5, &lport, 2);
+			__builtin_memcpy(p + 7, &raddr, 4);
+			__builtin_memcpy(p + 11, &rport, 2);
+		}
+		s->off = off + 13;
+		set_len(s, 13);
+	} else if (family == K_AF_INET6) {
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		p[0] = PPM_AF_INET6;
+		__u8 *first = p + 1, *second = p + 19;
+		if (inbound) {
+			first = p + 19;
+			second = p + 1;
+		}
+		BPF_CORE_READ_INTO(first, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(second, sk, __sk_common.skc_v6_daddr);
+		if (inbound) {
+			__builtin_memcpy(p + 17, &rport, 2);
+			__builtin_memcpy(p + 35, &lport, 2);
+		} else {
+			__builtin_memcpy(p + 17, &lport, 2);
+			__builtin_memcpy(p + 35, &rport, 2);
+		}
+		s->off = off + 37;
+		set_len(s, 37);
+	} else if (family == K_AF_UNIX) {
+		struct unix_sock *us = (struct unix_sock *)sk;
+		struct sock *peer = BPF_CORE_READ(us, peer);
+		__u64 src = (__u64)sk, dst = (__u64)peer;
+		p[0] = PPM_AF_UNIX;
+		__builtin_memcpy(p + 1, &src, 8);
+		__builtin_memcpy(p + 9, &dst, 8);
+		/* path: the bound address of whichever end has one */
+		struct unix_address *ua = BPF_CORE_READ(us, addr);
+		if (!ua && peer)
+			ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
+		long n = 0;
+		if (ua) {
+			/* name[] is a flexible array: no CO-RE array access on it */
+			char *path = (char *)ua + bpf_core_field_offset(struct unix_address, name) + 2;
+			n = bpf_probe_read_kernel_str(p + 17, 108, path);
+		}
+		if (n <= 0) {
+			p[17] = 0;
+			n = 1;
+		}
+		s->off = off + 17 + (__u32)n;
+		set_len(s, 17 + (__u32)n);
+	} else {
+		push_empty(s);
+	}
+}
+
+/* A user sockaddr converted to libscap's SOCKADDR encoding. */
+static __always_inline void push_usockaddr(struct scratch *s, const void *uaddr, __u64 alen)
+{
+	__u32 off = s->off;
+	__u16 family = 0;
+	if (!uaddr || alen < 2 || off > MAX_EVENT || bpf_probe_read_user(&family, 2, uaddr) < 0) {
+		push_empty(s);
+		return;
+	}
+	__u8 *p = bufp(s, off);
+	if (family == K_AF_INET) {
+		struct sockaddr_in sin = {};
+		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		__u16 port = bpf_ntohs(sin.sin_port);
+		p[0] = PPM_AF_INET;
+		__builtin_memcpy(p + 1, &sin.sin_addr.s_addr, 4);
+		__builtin_memcpy(p + 5, &port, 2);
+		s->off = off + 7;
+		set_len(s, 7);
+	} else if (family == K_AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		__u16 port = bpf_ntohs(sin6.sin6_port);
+		p[0] = PPM_AF_INET6;
+		__builtin_memcpy(p + 1, &sin6.sin6_addr, 16);
+		__builtin_memcpy(p + 17, &port, 2);
+		s->off = off + 19;
+		set_len(s, 19);
+	} else if (family == K_AF_UNIX) {
+		p[0] = PPM_AF_UNIX;
+		long n = bpf_probe_read_user_str(p + 1, 108, (const char *)uaddr + 2);
+		if (n <= 0) {
+			p[1] = 0;
+			n = 1;
+		}
+		s->off = off + 1 + (__u32)n;
+		set_len(s, 1 + (__u32)n);
+	} else {
+		p[0] = (__u8)family;
+		s->off = off + 1;
+		set_len(s, 1);
+	}
+}
+
+/* numbers[] is a flexible array of struct upid { int nr; ... } */
+static __always_inline int pid_nr_at(struct pid *pid, unsigned int level)
+{
+	int nr = 0;
+	const char *base = (const char *)pid + bpf_core_field_offset(struct pid, numbers);
+	bpf_probe_read_kernel(&nr, sizeof(nr), base + (level & 31) * bpf_core_type_size(struct upid));
+	return nr;
+}
+
+static __always_inline __u64 task_vnr(struct task_struct *t, int group)
+{
+	struct pid *pid = group ? BPF_CORE_READ(t, group_leader, thread_pid) : BPF_CORE_READ(t, thread_pid);
+	if (!pid)
+		return 0;
+	return pid_nr_at(pid, BPF_CORE_READ(pid, level));
+}
+
+static __always_inline __s64 rss_count(struct mm_struct *mm, int i)
+{
+	__s64 v = 0;
+	bpf_core_read(&v, sizeof(v), &mm->rss_stat[i & 3].count);
+	return v < 0 ? 0 : v;
+}
+
+/* vm_size, vm_rss, vm_swap in KiB (4 KiB pages) */
+static __always_inline void push_vm(struct scratch *s, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	__u32 size = 0, rss = 0, swap = 0;
+	if (mm) {
+		size = BPF_CORE_READ(mm, total_vm) << 2;
+		rss = (rss_count(mm, MM_FILEPAGES) + rss_count(mm, MM_ANONPAGES) + rss_count(mm, MM_SHMEMPAGES)) << 2;
+		swap = rss_count(mm, MM_SWAPENTS) << 2;
+	}
+	push_u32(s, size);
+	push_u32(s, rss);
+	push_u32(s, swap);
+}
+
+/* The parameters execve/clone exit events share:
+ * exe, args, tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min,
+ * vm_size, vm_rss, vm_swap, comm, cgroups */
+static __always_inline void push_proc_common(struct scratch *s, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	__u64 arg_start = 0, arg_end = 0;
+	if (mm) {
+		arg_start = BPF_CORE_READ(mm, arg_start);
+		arg_end = BPF_CORE_READ(mm, arg_end);
+	}
+	/* exe = argv[0], args = the rest (NUL separated) */
+	__u32 before = s->off;
+	push_ustr(s, (const void *)arg_start);
+	__u32 exe_len = s->off - before;
+	__u64 total = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (exe_len && total > exe_len)
+		push_ubytes(s, (const void *)(arg_start + exe_len), total - exe_len, MAX_STR);
+	else
+		push_empty(s);
+	push_i64(s, BPF_CORE_READ(t, pid));
+	push_i64(s, BPF_CORE_READ(t, tgid));
+	push_i64(s, BPF_CORE_READ(t, real_parent, pid));
+	push_empty(s); /* cwd: resolved by the consumer from chdir/procfs */
+	push_i64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE].rlim_cur));
+	push_u64(s, BPF_CORE_READ(t, maj_flt));
+	push_u64(s, BPF_CORE_READ(t, min_flt));
+	push_vm(s, t);
+	push_kstr(s, &t->comm);
+	push_empty(s); /* cgroups: not collected yet */
+}
+
+static __always_inline __u32 task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	int major = BPF_CORE_READ(tty, driver, major);
+	int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
+}
+
+static __always_inline __u64 task_pgid(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	if (!p)
+		return 0;
+	return pid_nr_at(p, 0);
+}

@@ -1,0 +1,271 @@
+//! [`LiveSource`]: loads and attaches the probe, drains its ring buffer.
+
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aya::maps::{MapData, PerCpuArray, RingBuf};
+use aya::programs::BtfTracePoint;
+use aya::{Btf, Ebpf, EbpfLoader};
+
+use super::options::LiveOptions;
+use super::record::decode_record;
+use super::{check_capabilities, LiveError};
+use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
+
+/// The compiled probe (built by build.rs).
+static PROBE: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probe.bpf.o"));
+
+/// (program name in the object, BTF tracepoint it attaches to)
+const PROGRAMS: &[(&str, &str)] = &[
+    ("sched_process_exit", "sched_process_exit"),
+    ("sys_exit", "sys_exit"),
+    ("sys_enter", "sys_enter"),
+];
+
+/// Per-CPU counters kept by the probe (`struct counters` in builder.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct Counters {
+    drops: u64,
+    sent: u64,
+}
+
+// SAFETY: `Counters` is `repr(C)`, made only of integers (any bit pattern is
+// valid) and has no padding; it mirrors `struct counters` of the probe.
+unsafe impl aya::Pod for Counters {}
+
+/// Ends a live capture from another thread: once set, `next_item` returns
+/// `Ok(None)` within one poll timeout.
+#[derive(Clone, Debug, Default)]
+pub struct StopHandle(Arc<AtomicBool>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+    /// The flag itself, for callers that keep an `Arc<AtomicBool>`.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+/// A live capture. Events are copied out of the ring buffer into one reused
+/// buffer (no allocation per event) and lent out until the next call.
+pub struct LiveSource {
+    // Field order matters for drop: the maps before the object holding the
+    // attached programs is irrelevant to the kernel, but keep the loader last.
+    ring: RingBuf<MapData>,
+    counters: PerCpuArray<MapData, Counters>,
+    buf: Vec<u8>,
+    stop: StopHandle,
+    poll_timeout_ms: i32,
+    delivered: u64,
+    bad_records: u64,
+    meta: CaptureMeta,
+    _ebpf: Ebpf,
+}
+
+fn boot_offset_ns() -> u64 {
+    let mut real = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut boot = real;
+    // SAFETY: clock_gettime writes into the valid, exclusively borrowed
+    // timespec it is given; the clock ids are constants of this platform.
+    let ok = unsafe {
+        libc::clock_gettime(libc::CLOCK_REALTIME, &mut real) == 0
+            && libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut boot) == 0
+    };
+    if !ok {
+        return 0;
+    }
+    let ns = |t: libc::timespec| (t.tv_sec as i128) * 1_000_000_000 + t.tv_nsec as i128;
+    u64::try_from(ns(real) - ns(boot)).unwrap_or(0)
+}
+
+impl LiveSource {
+    /// Checks privileges, loads the probe and starts capturing.
+    pub fn open(opts: LiveOptions) -> Result<LiveSource, LiveError> {
+        opts.validate()?;
+        check_capabilities()?;
+        let ring_size = opts.ring_size()?;
+        let ncpu =
+            aya::util::nr_cpus().map_err(|(what, source)| LiveError::Cpus { what, source })?;
+        let ncpu = u32::try_from(ncpu.max(1)).unwrap_or(u32::MAX);
+        let self_tgid: u32 = if opts.capture_self {
+            0
+        } else {
+            std::process::id()
+        };
+        let boot = boot_offset_ns();
+        let snaplen = opts.snaplen;
+        let wakeup = opts.wakeup_every.max(1);
+
+        let mut loader = EbpfLoader::new();
+        loader
+            .override_global("cfg_snaplen", &snaplen, true)
+            .override_global("cfg_self_tgid", &self_tgid, true)
+            .override_global("cfg_boot_offset", &boot, true)
+            .override_global("cfg_wakeup_every", &wakeup, true)
+            .map_max_entries("events", ring_size)
+            .map_max_entries("scratch_map", ncpu);
+        let mut ebpf = loader
+            .load(PROBE)
+            .map_err(|e| LiveError::Load(Box::new(e)))?;
+
+        let btf = Btf::from_sys_fs().map_err(LiveError::Btf)?;
+        for &(name, tp) in PROGRAMS {
+            let prog: &mut BtfTracePoint = ebpf
+                .program_mut(name)
+                .ok_or(LiveError::MissingProgram(name))?
+                .try_into()
+                .map_err(|e| LiveError::Program {
+                    name,
+                    source: Box::new(e),
+                })?;
+            let perr = |e| LiveError::Program {
+                name,
+                source: Box::new(e),
+            };
+            prog.load(tp, &btf).map_err(perr)?;
+            prog.attach().map_err(perr)?;
+        }
+
+        let ring_map = ebpf
+            .take_map("events")
+            .ok_or(LiveError::MissingMap("events"))?;
+        let ring = RingBuf::try_from(ring_map).map_err(|e| LiveError::Map {
+            name: "events",
+            source: Box::new(e),
+        })?;
+        let cnt_map = ebpf
+            .take_map("counters")
+            .ok_or(LiveError::MissingMap("counters"))?;
+        let counters = PerCpuArray::try_from(cnt_map).map_err(|e| LiveError::Map {
+            name: "counters",
+            source: Box::new(e),
+        })?;
+        let poll_timeout_ms = i32::try_from(opts.poll_timeout.as_millis())
+            .unwrap_or(i32::MAX)
+            .max(1);
+        Ok(LiveSource {
+            ring,
+            counters,
+            buf: Vec::with_capacity(64 * 1024),
+            stop: StopHandle::default(),
+            poll_timeout_ms,
+            delivered: 0,
+            bad_records: 0,
+            meta: CaptureMeta::default(),
+            _ebpf: ebpf,
+        })
+    }
+
+    /// A handle that ends the capture from any thread.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Records that failed [`decode_record`] and were skipped.
+    pub fn bad_records(&self) -> u64 {
+        self.bad_records
+    }
+
+    /// Events lost in the kernel because the ring buffer was full.
+    pub fn drops(&self) -> u64 {
+        match self.counters.get(&0, 0) {
+            Ok(v) => v.iter().map(|c| c.drops).sum(),
+            Err(_) => 0,
+        }
+    }
+
+    fn wait(&self, timeout: Duration) -> Result<(), LiveError> {
+        let fd: RawFd = self.ring.as_raw_fd();
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: `pfd` is a valid pollfd for the duration of the call and we
+        // pass a count of exactly one; the fd is owned by `self.ring`.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                return Err(LiveError::Poll(err));
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the next valid record into `buf`; false when the ring is empty.
+    fn fill_next(&mut self) -> bool {
+        loop {
+            let Some(item) = self.ring.next() else {
+                return false;
+            };
+            self.buf.clear();
+            self.buf.extend_from_slice(&item);
+            drop(item);
+            if decode_record(&self.buf).is_ok() {
+                return true;
+            }
+            self.bad_records += 1;
+        }
+    }
+
+    /// Next event, waiting at most `timeout`; `Ok(None)` if none arrived
+    /// (or the capture was stopped).
+    pub fn next_event_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<crate::event::EventRef<'_>>, LiveError> {
+        if self.stop.is_stopped() {
+            return Ok(None);
+        }
+        if !self.fill_next() {
+            self.wait(timeout)?;
+            if !self.fill_next() {
+                return Ok(None);
+            }
+        }
+        self.delivered += 1;
+        Ok(Some(decode_record(&self.buf)?))
+    }
+}
+
+impl Source for LiveSource {
+    fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
+        let timeout = Duration::from_millis(self.poll_timeout_ms as u64);
+        loop {
+            if self.stop.is_stopped() {
+                return Ok(None);
+            }
+            if self.fill_next() {
+                break;
+            }
+            self.wait(timeout)?;
+        }
+        self.delivered += 1;
+        let ev = decode_record(&self.buf).map_err(LiveError::from)?;
+        Ok(Some(Item::Event(ev)))
+    }
+
+    fn meta(&self) -> &CaptureMeta {
+        &self.meta
+    }
+
+    fn stats(&self) -> SourceStats {
+        SourceStats {
+            events: self.delivered,
+            drops: self.drops(),
+        }
+    }
+}
