@@ -111,12 +111,40 @@ impl FdType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FdInfo {
     /// Files, directories and every other named fd type.
-    Named { name: String, open_flags: u32, dev: u32 },
-    Ipv4 { sip: [u8; 4], dip: [u8; 4], sport: u16, dport: u16, l4proto: u8 },
-    Ipv4Server { ip: [u8; 4], port: u16, l4proto: u8 },
-    Ipv6 { sip: [u8; 16], dip: [u8; 16], sport: u16, dport: u16, l4proto: u8 },
-    Ipv6Server { ip: [u8; 16], port: u16, l4proto: u8 },
-    Unix { source: u64, dest: u64, path: String },
+    Named {
+        name: String,
+        open_flags: u32,
+        dev: u32,
+    },
+    Ipv4 {
+        sip: [u8; 4],
+        dip: [u8; 4],
+        sport: u16,
+        dport: u16,
+        l4proto: u8,
+    },
+    Ipv4Server {
+        ip: [u8; 4],
+        port: u16,
+        l4proto: u8,
+    },
+    Ipv6 {
+        sip: [u8; 16],
+        dip: [u8; 16],
+        sport: u16,
+        dport: u16,
+        l4proto: u8,
+    },
+    Ipv6Server {
+        ip: [u8; 16],
+        port: u16,
+        l4proto: u8,
+    },
+    Unix {
+        source: u64,
+        dest: u64,
+        path: String,
+    },
     None,
 }
 
@@ -148,8 +176,20 @@ pub struct GroupEntry {
 /// One interface address (IL / IL_V2 entries).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfAddr {
-    V4 { name: String, addr: [u8; 4], netmask: [u8; 4], bcast: [u8; 4], linkspeed: u64 },
-    V6 { name: String, addr: [u8; 16], netmask: [u8; 16], bcast: [u8; 16], linkspeed: u64 },
+    V4 {
+        name: String,
+        addr: [u8; 4],
+        netmask: [u8; 4],
+        bcast: [u8; 4],
+        linkspeed: u64,
+    },
+    V6 {
+        name: String,
+        addr: [u8; 16],
+        netmask: [u8; 16],
+        bcast: [u8; 16],
+        linkspeed: u64,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -82,7 +82,10 @@ impl<'a> EventRef<'a> {
         let lens_end = nparams
             .checked_mul(lsz)
             .and_then(|x| x.checked_add(HDR_LEN))
-            .ok_or(EventError::BadParams { need: usize::MAX, len })?;
+            .ok_or(EventError::BadParams {
+                need: usize::MAX,
+                len,
+            })?;
         if lens_end > len {
             return Err(EventError::BadParams {
                 need: lens_end,

@@ -73,8 +73,15 @@ pub fn as_i64(ptype: u8, b: &[u8]) -> Option<i64> {
 /// variable, e.g. flags).
 pub fn as_u64(ptype: u8, b: &[u8]) -> Option<u64> {
     match ptype {
-        pt::INT8 | pt::INT16 | pt::INT32 | pt::INT64 | pt::ERRNO | pt::FD | pt::PID
-        | pt::FD32 | pt::PID32 => as_i64(ptype, b).map(|v| v as u64),
+        pt::INT8
+        | pt::INT16
+        | pt::INT32
+        | pt::INT64
+        | pt::ERRNO
+        | pt::FD
+        | pt::PID
+        | pt::FD32
+        | pt::PID32 => as_i64(ptype, b).map(|v| v as u64),
         _ => match b.len() {
             1 => Some(b[0] as u64),
             2 => u16_at(b, 0).map(u64::from),
@@ -162,9 +169,7 @@ mod tests {
 
     #[test]
     fn tuple_v4() {
-        let b = [
-            2u8, 0x7f, 0, 0, 1, 0xb8, 0x58, 0x7f, 0, 0, 1, 0x50, 0x00,
-        ];
+        let b = [2u8, 0x7f, 0, 0, 1, 0xb8, 0x58, 0x7f, 0, 0, 1, 0x50, 0x00];
         assert_eq!(
             socktuple(&b),
             Some(SockTuple::V4 {

@@ -329,7 +329,11 @@ fn build() -> Result<EventTable, serde_json::Error> {
             name: e.name,
             enum_name: e.enum_name,
             is_enter: e.dir == "enter",
-            category: e.category.iter().map(|c| category_bit(c)).fold(0, |a, b| a | b),
+            category: e
+                .category
+                .iter()
+                .map(|c| category_bit(c))
+                .fold(0, |a, b| a | b),
             flags: e.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b),
             params,
         });
@@ -407,7 +411,10 @@ mod tests {
         let openat = t.get(307);
         assert_eq!(openat.name, "openat");
         assert!(!openat.is_enter);
-        assert_eq!(openat.params[3].extra, ParamExtra::Flags(t.flag_index["file_flags"]));
+        assert_eq!(
+            openat.params[3].extra,
+            ParamExtra::Flags(t.flag_index["file_flags"])
+        );
         assert_eq!(openat.params[2].extra, ParamExtra::DirFd);
         assert!(t.get(324).large_payload());
         assert!(t.ids_named("execve").contains(&293));

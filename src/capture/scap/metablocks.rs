@@ -352,7 +352,11 @@ fn parse_fd(c: &mut Cur<'_>, tid: u64, v2: bool) -> Result<FdEntry, ScapError> {
         16 => {
             let open_flags = c.u32()?;
             let name = cstr(c.str16(MAX_PATH - 1, "file name")?);
-            let dev = if v2 && c.remaining() >= 4 { c.u32()? } else { 0 };
+            let dev = if v2 && c.remaining() >= 4 {
+                c.u32()?
+            } else {
+                0
+            };
             (
                 FdType::FileV2,
                 FdInfo::Named {

@@ -327,7 +327,10 @@ impl ScapReader {
         if magic != blocks::BYTE_ORDER_MAGIC {
             let msg = format!("bad byte-order magic 0x{magic:08x} in the section header");
             return Err(if first {
-                ScapError::NotScap { offset: off + 8, msg }
+                ScapError::NotScap {
+                    offset: off + 8,
+                    msg,
+                }
             } else {
                 ScapError::format(off + 8, msg)
             });
@@ -398,7 +401,12 @@ impl ScapReader {
 
     /// Decodes the event block at the front of the buffer (already checked
     /// by `read_block`). `Ok(None)` if the event type is unknown (skipped).
-    fn event_block(&mut self, k: EvKind, total: usize, off: u64) -> Result<Option<Next>, ScapError> {
+    fn event_block(
+        &mut self,
+        k: EvKind,
+        total: usize,
+        off: u64,
+    ) -> Result<Option<Next>, ScapError> {
         let pre = 2 + if k.flags { 4 } else { 0 };
         let hdr = if k.v2 { HDR_LEN } else { HDR_LEN_V1 };
         if total < blocks::MIN_BLOCK + pre + hdr {
@@ -500,7 +508,10 @@ impl ScapReader {
 /// exactly at the event's end.
 fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     if ev.len() < HDR_LEN_V1 {
-        return Err(format!("v1 event shorter than its header ({} bytes)", ev.len()));
+        return Err(format!(
+            "v1 event shorter than its header ({} bytes)",
+            ev.len()
+        ));
     }
     let len = le32(ev, 16) as usize;
     let etype = le16(ev, 20);
