@@ -698,7 +698,8 @@ fn read_speed() {
 #[ignore]
 fn read_speed_one() {
     // FILE=sysflow/mpm-event_full_capture.scap cargo test --release ...
-    let rel = std::env::var("FILE").unwrap_or_else(|_| "sysflow/mpm-event_full_capture.scap".into());
+    let rel =
+        std::env::var("FILE").unwrap_or_else(|_| "sysflow/mpm-event_full_capture.scap".into());
     let mut best = f64::MAX;
     let mut events = 0;
     for _ in 0..50 {
@@ -706,5 +707,9 @@ fn read_speed_one() {
         events = drain(ScapReader::open(capture(&rel)).unwrap(), false).count;
         best = best.min(t0.elapsed().as_secs_f64());
     }
-    println!("{rel}: {events} events, best {:.3} ms per read: {:.1} Mevents/s", best * 1e3, events as f64 / best / 1e6);
+    println!(
+        "{rel}: {events} events, best {:.3} ms per read: {:.1} Mevents/s",
+        best * 1e3,
+        events as f64 / best / 1e6
+    );
 }

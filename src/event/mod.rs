@@ -132,7 +132,7 @@ impl<'a> EventRef<'a> {
         table().get(self.etype())
     }
     pub fn is_enter(&self) -> bool {
-        self.etype() % 2 == 0
+        self.etype().is_multiple_of(2)
     }
     /// The bytes of parameter `i`, or `None` past `nparams`.
     pub fn param(&self, i: usize) -> Option<&'a [u8]> {

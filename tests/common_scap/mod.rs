@@ -338,10 +338,13 @@ pub fn sysdig_read(sysdig: &std::path::Path, file: &std::path::Path) -> Result<V
         .output()
         .map_err(|e| format!("running sysdig: {e}"))?;
     if !out.status.success() {
+        let tail = &out.stdout[out.stdout.len().saturating_sub(300)..];
         return Err(format!(
-            "sysdig -r {} failed: {}",
+            "sysdig -r {} failed ({}): {} / stdout ends with: {}",
             file.display(),
-            String::from_utf8_lossy(&out.stderr)
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(tail)
         ));
     }
     Ok(out.stdout)
