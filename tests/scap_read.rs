@@ -2,12 +2,69 @@
 
 mod common_scap;
 
+use std::io::{Cursor, Read};
+
 use common_scap::*;
+use syspect::capture::meta::{FdInfo, FdType};
 use syspect::capture::scap::{ScapError, ScapReader};
-use syspect::capture::Source;
+use syspect::capture::{Item, Source};
+
+fn file_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(capture(rel)).unwrap()
+}
+
+fn is_gz(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b
+}
+
+/// The uncompressed bytes of a capture.
+fn plain_bytes(rel: &str) -> Vec<u8> {
+    let raw = file_bytes(rel);
+    if !is_gz(&raw) {
+        return raw;
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn open_bytes(b: Vec<u8>) -> Result<ScapReader, ScapError> {
+    ScapReader::from_reader(Cursor::new(b))
+}
+
+/// Offsets where blocks start in an uncompressed capture (plus its end).
+fn block_starts(b: &[u8]) -> Vec<usize> {
+    let mut v = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= b.len() {
+        v.push(at);
+        let len = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap()) as usize;
+        assert!(len >= 12, "corpus block at {at} has length {len}");
+        at += len;
+    }
+    assert_eq!(at, b.len(), "corpus file ends inside a block");
+    v.push(at);
+    v
+}
+
+/// xorshift64*: deterministic pseudo-random numbers.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
 
 #[test]
-fn corpus_counts() {
+fn corpus_counts_and_versions() {
     let mut failures = Vec::new();
     for c in CORPUS {
         let r = match ScapReader::open(capture(c.path)) {
@@ -17,17 +74,642 @@ fn corpus_counts() {
                 continue;
             }
         };
-        let (n, skipped, err) = count(r);
-        if let Some(e) = err {
-            failures.push(format!("{}: read error after {n} events: {e}", c.path));
+        if r.version() != (1, c.shb_minor) {
+            failures.push(format!("{}: version {:?}", c.path, r.version()));
+        }
+        let gz = is_gz(&file_bytes(c.path));
+        if r.is_compressed() != gz {
+            failures.push(format!("{}: is_compressed() != {gz}", c.path));
+        }
+        let a = drain(r, false);
+        if let Some(e) = a.error {
+            failures.push(format!(
+                "{}: read error after {} events: {e}",
+                c.path, a.count
+            ));
             continue;
         }
-        if n + skipped != c.event_blocks {
+        if a.count + a.skipped_unknown != c.event_blocks {
             failures.push(format!(
-                "{}: {n} events + {skipped} skipped != {} event blocks",
-                c.path, c.event_blocks
+                "{}: {} events + {} skipped != {} event blocks",
+                c.path, a.count, a.skipped_unknown, c.event_blocks
             ));
+        }
+        if !a.sections.is_empty() {
+            failures.push(format!("{}: unexpected extra sections", c.path));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn corpus_metadata_sanity() {
+    for c in CORPUS {
+        let r = ScapReader::open(capture(c.path)).unwrap();
+        let m = r.meta();
+        let p = c.path;
+        let mi = m.machine.as_ref().unwrap_or_else(|| panic!("{p}: no MI"));
+        assert!(mi.num_cpus > 0 && mi.num_cpus < 4096, "{p}: num_cpus");
+        assert!(mi.memory_size_bytes > 0, "{p}: memory");
+        assert!(!mi.hostname.is_empty(), "{p}: hostname");
+        // Every corpus file has a process list, fd lists and interfaces.
+        assert!(!m.procs.is_empty(), "{p}: no processes");
+        assert!(
+            m.procs.iter().all(|t| t.tid > 0 && t.pid > 0),
+            "{p}: tid/pid"
+        );
+        assert!(m.procs.iter().any(|t| !t.comm.is_empty()), "{p}: comm");
+        assert!(!m.fds.is_empty(), "{p}: no fds");
+        assert!(!m.interfaces.is_empty(), "{p}: no interfaces");
+        // Every thread of the fd lists is a listed thread.
+        for f in &m.fds {
+            assert!(
+                m.procs.iter().any(|t| t.tid == f.tid),
+                "{p}: fd of unknown tid {}",
+                f.tid
+            );
+        }
+        if p == "sysflow/rename_rename.scap" {
+            assert!(
+                m.users.is_empty() && m.groups.is_empty(),
+                "{p}: has no UL block"
+            );
+        } else {
+            assert!(
+                !m.users.is_empty() && !m.groups.is_empty(),
+                "{p}: users/groups"
+            );
+            assert!(
+                m.users.iter().any(|u| u.uid == 0 && u.name == "root"),
+                "{p}: root"
+            );
+        }
+        // Version-dependent fields.
+        let pl_v5 = [
+            "bencer-examples/example2_502error.scap",
+            "libs/curl_google.scap",
+            "libs/curl_google_comments.scap",
+            "libs/test_ipv6_client.scap",
+        ];
+        if pl_v5.contains(&p) {
+            assert!(
+                m.procs.iter().all(|t| t.sid == u64::MAX),
+                "{p}: V5 has no sid"
+            );
+        }
+        if c.shb_minor == 2 {
+            // PL_V9 tails: sample.scap (66 B) and Aurelabe (68 B) are libs
+            // >= 0.10; the "pre-0.10 hack" must not apply to them.
+            if p == "libs/sample.scap" {
+                assert!(
+                    m.procs.iter().all(|t| t.pidns_init_start_ts != 0),
+                    "{p}: pidns"
+                );
+                assert!(m.procs.iter().any(|t| t.exe_ino != 0), "{p}: exe_ino");
+            } else if p != "students/Aurelabe_curl.scap" && p != "libs/single_ipv6_conn.scap" {
+                assert!(
+                    m.procs.iter().any(|t| t.loginuid != u32::MAX),
+                    "{p}: loginuid"
+                );
+                assert!(
+                    m.procs.iter().all(|t| t.pidns_init_start_ts == 0),
+                    "{p}: pidns"
+                );
+            }
+        }
+    }
+    // The 2025 capture lists memfd and pidfd fds.
+    let r = ScapReader::open(capture("students/Aurelabe_curl.scap")).unwrap();
+    let fds = &r.meta().fds;
+    assert!(fds.iter().any(|f| f.ftype == FdType::Memfd));
+    assert!(fds.iter().any(|f| f.ftype == FdType::Pidfd));
+    // An IPv4 socket in a v1 fd list.
+    let r = ScapReader::open(capture("libs/curl_google.scap")).unwrap();
+    assert!(r
+        .meta()
+        .fds
+        .iter()
+        .any(|f| matches!(f.info, FdInfo::Ipv4 { .. } | FdInfo::Ipv4Server { .. })));
+}
+
+#[test]
+fn events_are_valid_v2() {
+    // Converted (v1) and native (v2) events both respect the v2 invariants
+    // and carry at most the table's parameter count.
+    for rel in [
+        "libs/curl_google.scap",
+        "libs/sample.scap",
+        "falco/syscall.scap",
+    ] {
+        let mut r = ScapReader::open(capture(rel)).unwrap();
+        let mut n = 0;
+        while let Some(it) = r.next_item().unwrap() {
+            let Item::Event(e) = it else {
+                panic!("section")
+            };
+            assert_eq!(e.len(), e.bytes().len());
+            assert!(e.nparams() <= e.info().params.len().max(e.nparams()));
+            assert_eq!(e.params().count(), e.nparams());
+            assert!(e.ts() > 0 || e.tid() != 0 || e.etype() != 0);
+            n += 1;
+        }
+        assert!(n > 0);
+    }
+}
+
+#[test]
+fn comments_file_reads_like_its_source() {
+    // curl_google_comments.scap is curl_google.scap re-saved by Wireshark
+    // with pcapng options in the SHB and in every event block.
+    let a = drain(
+        ScapReader::open(capture("libs/curl_google.scap")).unwrap(),
+        true,
+    );
+    let b = drain(
+        ScapReader::open(capture("libs/curl_google_comments.scap")).unwrap(),
+        true,
+    );
+    assert!(a.error.is_none() && b.error.is_none());
+    assert_eq!(a.events.len(), 1536);
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.meta, b.meta);
+}
+
+#[test]
+fn aurelabe_reads_fully() {
+    let a = drain(
+        ScapReader::open(capture("students/Aurelabe_curl.scap")).unwrap(),
+        false,
+    );
+    assert!(a.error.is_none(), "{:?}", a.error);
+    assert_eq!(a.count + a.skipped_unknown, 5394);
+}
+
+#[test]
+fn negative_pcapng_is_refused() {
+    let e = ScapReader::open(capture(NEGATIVE_PCAPNG)).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, ScapError::NotScap { .. }), "{e:?}");
+    assert!(msg.contains("not a sysdig capture"), "{msg}");
+    assert!(msg.contains("pcapng"), "{msg}");
+    assert!(msg.contains("at byte"), "{msg}");
+}
+
+#[test]
+fn other_files_are_refused() {
+    for (what, bytes) in [
+        ("empty", Vec::new()),
+        ("short", b"abc".to_vec()),
+        ("text", b"hello, this is not a capture at all\n".to_vec()),
+        (
+            "readme",
+            std::fs::read(captures_dir().join("README.md")).unwrap(),
+        ),
+    ] {
+        let e = open_bytes(bytes).unwrap_err();
+        assert!(
+            matches!(e, ScapError::NotScap { offset: 0, .. }),
+            "{what}: {e:?}"
+        );
+        assert!(
+            e.to_string().starts_with("not a sysdig capture"),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().ends_with("at byte 0"), "{what}: {e}");
+    }
+    // A gzip file of something else.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, b"plain text, gzipped").unwrap();
+    let e = open_bytes(gz.finish().unwrap()).unwrap_err();
+    assert!(e.to_string().starts_with("not a sysdig capture"), "{e}");
+    // A missing file is an I/O error.
+    let e = ScapReader::open("/nonexistent/x.scap").unwrap_err();
+    assert!(matches!(e, ScapError::Io(_)));
+}
+
+/// Reads damaged `bytes` of a file whose intact read gave `full_count`
+/// events; with `prefix`, the events read must be a prefix of those.
+/// Returns whether it ended with an error.
+fn check_damaged(name: &str, bytes: Vec<u8>, full_count: u64, prefix: Option<&[Ev]>) -> bool {
+    let r = match open_bytes(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(
+                e.offset().is_some(),
+                "{name}: open error without offset: {e}"
+            );
+            return true;
+        }
+    };
+    let a = drain(r, prefix.is_some());
+    assert!(
+        a.count <= full_count + 64,
+        "{name}: {} events from a damaged file of {full_count}",
+        a.count,
+    );
+    if let Some(full) = prefix {
+        assert!(a.events.len() <= full.len(), "{name}");
+        assert_eq!(
+            a.events[..],
+            full[..a.events.len()],
+            "{name}: events differ"
+        );
+    }
+    if let Some(e) = &a.error {
+        assert!(e.offset().is_some(), "{name}: error without offset: {e}");
+        assert!(e.to_string().contains("at byte"), "{name}: {e}");
+    }
+    a.error.is_some()
+}
+
+#[test]
+fn truncated_files_error_with_offset() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    for c in CORPUS {
+        let plain = plain_bytes(c.path);
+        let full = drain(open_bytes(plain.clone()).unwrap(), true);
+        assert!(full.error.is_none());
+        let starts = block_starts(&plain);
+        let mut cuts: Vec<usize> = (0..12).map(|_| rng.below(plain.len())).collect();
+        // Right after the metadata, around a few block boundaries.
+        for _ in 0..4 {
+            let b = starts[rng.below(starts.len())];
+            cuts.extend([b.saturating_sub(1), b, b + 1, b + 7, b + 9]);
+        }
+        for cut in cuts {
+            let cut = cut.min(plain.len());
+            let name = format!("{} cut at {cut}", c.path);
+            let errored =
+                check_damaged(&name, plain[..cut].to_vec(), full.count, Some(&full.events));
+            // A cut between blocks is a clean (shorter) file; any other cut
+            // must be reported.
+            assert_eq!(
+                !errored,
+                starts.contains(&cut) && cut > 0,
+                "{name}: errored={errored}"
+            );
+        }
+        // Truncated gzip streams.
+        let raw = file_bytes(c.path);
+        if is_gz(&raw) {
+            for _ in 0..3 {
+                let cut = 10 + rng.below(raw.len() - 10);
+                let name = format!("{} (gzip) cut at {cut}", c.path);
+                assert!(
+                    check_damaged(&name, raw[..cut].to_vec(), full.count, Some(&full.events)),
+                    "{name}: no error"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn truncated_error_reports_block_offset() {
+    let plain = plain_bytes("libs/sample.scap");
+    let starts = block_starts(&plain);
+    let last = starts[starts.len() - 2];
+    let mut r = open_bytes(plain[..last + 20].to_vec()).unwrap();
+    let mut n = 0;
+    let err = loop {
+        match r.next_item() {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => panic!("no error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(n, 571);
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("at byte {last}")), "{msg}");
+    assert!(msg.contains("truncated"), "{msg}");
+    // Fused afterwards.
+    assert!(r.next_item().unwrap().is_none());
+}
+
+#[test]
+fn bit_flips_never_panic() {
+    let mut rng = Rng(0xb17f_11b5_0000_0042);
+    for c in CORPUS {
+        let plain = plain_bytes(c.path);
+        let full = drain(open_bytes(plain.clone()).unwrap(), false);
+        let starts = block_starts(&plain);
+        for it in 0..24 {
+            let mut b = plain.clone();
+            let flips = 1 + rng.below(4);
+            for _ in 0..flips {
+                let pos = match it % 3 {
+                    0 => rng.below(b.len()),
+                    // The metadata phase and first events.
+                    1 => rng.below(b.len().min(96 * 1024)),
+                    // Block headers/trailers and event headers.
+                    _ => {
+                        let s = starts[rng.below(starts.len() - 1)];
+                        (s + rng.below(40)).min(b.len() - 1)
+                    }
+                };
+                b[pos] ^= 1 << rng.below(8);
+            }
+            let name = format!("{} flip #{it}", c.path);
+            check_damaged(&name, b, full.count, None);
+        }
+        // A few on the compressed bytes.
+        let raw = file_bytes(c.path);
+        if is_gz(&raw) {
+            for it in 0..2 {
+                let mut b = raw.clone();
+                let pos = 10 + rng.below(b.len() - 10);
+                b[pos] ^= 1 << rng.below(8);
+                let name = format!("{} gzip flip #{it}", c.path);
+                check_damaged(&name, b, full.count, None);
+            }
+        }
+    }
+}
+
+#[test]
+fn absurd_lengths_are_capped() {
+    let plain = plain_bytes("libs/sample.scap");
+    let starts = block_starts(&plain);
+    // A metadata block, then an event block, claiming 4 GiB and 200 MiB.
+    for (idx, len) in [
+        (1usize, 0xFFFF_FFF0u32),
+        (1, 200 << 20),
+        (starts.len() - 3, 0xFFFF_FFF0),
+        (starts.len() - 3, 200 << 20),
+    ] {
+        let mut b = plain.clone();
+        let at = starts[idx];
+        b[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+        let t0 = std::time::Instant::now();
+        let res = open_bytes(b).map(|r| drain(r, false));
+        let err = match res {
+            Err(e) => e,
+            Ok(a) => a.error.expect("an error"),
+        };
+        assert!(
+            err.offset() == Some(at as u64 + 4) || err.offset() == Some(at as u64),
+            "{err}"
+        );
+        assert!(t0.elapsed().as_secs() < 5);
+    }
+}
+
+#[test]
+fn concatenated_captures_read_as_sum() {
+    for (a, b) in [
+        ("libs/sample.scap", "sysflow/files_files.scap"),
+        ("falco/cat_write.scap", "falco/syscall.scap"), // two gzip members
+        // gzip + plain cannot be concatenated as is: decompressed first.
+        ("libs/curl_google.scap", "libs/sample.scap"),
+    ] {
+        let (x, y) = (file_bytes(a), file_bytes(b));
+        let (x, y) = if is_gz(&x) == is_gz(&y) {
+            (x, y)
+        } else {
+            (plain_bytes(a), plain_bytes(b))
+        };
+        let fa = drain(ScapReader::open(capture(a)).unwrap(), true);
+        let fb = drain(ScapReader::open(capture(b)).unwrap(), true);
+        let mut cat = x;
+        cat.extend_from_slice(&y);
+        let r = open_bytes(cat).unwrap();
+        let all = drain(r, true);
+        assert!(all.error.is_none(), "{a}+{b}: {:?}", all.error);
+        assert_eq!(all.count, fa.count + fb.count, "{a}+{b}");
+        assert_eq!(all.sections.len(), 1, "{a}+{b}");
+        assert_eq!(all.meta, fa.meta);
+        assert_eq!(all.sections[0], fb.meta);
+        let mut want = fa.events.clone();
+        want.extend(fb.events.iter().cloned());
+        assert_eq!(all.events, want, "{a}+{b}");
+    }
+}
+
+// ------------------------------------------------------------ synthetic files
+
+fn block(bt: u32, body: &[u8]) -> Vec<u8> {
+    let total = (8 + body.len() + 4 + 3) & !3;
+    let mut v = Vec::new();
+    v.extend_from_slice(&bt.to_le_bytes());
+    v.extend_from_slice(&(total as u32).to_le_bytes());
+    v.extend_from_slice(body);
+    v.resize(total - 4, 0);
+    v.extend_from_slice(&(total as u32).to_le_bytes());
+    v
+}
+
+fn shb(major: u16, minor: u16, options: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
+    b.extend_from_slice(&major.to_le_bytes());
+    b.extend_from_slice(&minor.to_le_bytes());
+    b.extend_from_slice(&u64::MAX.to_le_bytes());
+    b.extend_from_slice(options);
+    block(0x0A0D_0D0A, &b)
+}
+
+/// A v1 event: 22-byte header, u16 lengths, values.
+fn v1_event(ts: u64, tid: u64, etype: u16, params: &[&[u8]]) -> Vec<u8> {
+    let len = 22 + 2 * params.len() + params.iter().map(|p| p.len()).sum::<usize>();
+    let mut v = Vec::new();
+    v.extend_from_slice(&ts.to_le_bytes());
+    v.extend_from_slice(&tid.to_le_bytes());
+    v.extend_from_slice(&(len as u32).to_le_bytes());
+    v.extend_from_slice(&etype.to_le_bytes());
+    for p in params {
+        v.extend_from_slice(&(p.len() as u16).to_le_bytes());
+    }
+    for p in params {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+fn ev_body(cpu: u16, flags: Option<u32>, ev: &[u8], trailing: &[u8]) -> Vec<u8> {
+    let mut b = cpu.to_le_bytes().to_vec();
+    if let Some(f) = flags {
+        b.extend_from_slice(&f.to_le_bytes());
+    }
+    b.extend_from_slice(ev);
+    b.extend_from_slice(trailing);
+    b
+}
+
+fn mi_body(host: &str) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&4u32.to_le_bytes());
+    b.extend_from_slice(&(8u64 << 30).to_le_bytes());
+    b.extend_from_slice(&32768u64.to_le_bytes());
+    let mut h = [0u8; 128];
+    h[..host.len()].copy_from_slice(host.as_bytes());
+    b.extend_from_slice(&h);
+    b.extend_from_slice(&[0u8; 32]);
+    b
+}
+
+#[test]
+fn synthetic_generations() {
+    use syspect::event::build_event;
+    let fd = 3i64.to_le_bytes();
+    let mut f = shb(1, 0, &[1, 0, 4, 0, b'a', b'b', b'c', b'd', 0, 0, 0, 0]);
+    f.extend(block(0x999, b"unknown block before events"));
+    f.extend(block(0x8002_ABCD, &mi_body("legacy-host"))); // legacy MI id
+                                                           // close enter (4), v1, in an EVF block with flags = 1 and trailing
+                                                           // pcapng-option bytes after the event.
+    f.extend(block(
+        0x208,
+        &ev_body(2, Some(1), &v1_event(10, 7, 4, &[&fd]), &[9, 9, 9, 9]),
+    ));
+    // open exit (3) from an old writer: 4 of today's 6 parameters.
+    let name = b"/etc/passwd\0";
+    let res = 3i64.to_le_bytes();
+    let fl = 1u32.to_le_bytes();
+    let mode = 0u32.to_le_bytes();
+    f.extend(block(
+        0x8010_ABCD,
+        &ev_body(1, None, &v1_event(11, 7, 3, &[&res, name, &fl, &mode]), &[]),
+    ));
+    // An event type beyond the table: skipped and counted.
+    f.extend(block(
+        0x216,
+        &ev_body(0, None, &build_event(12, 7, 60000, &[b"x"]), &[]),
+    ));
+    // EVF_V2_LARGE with a container JSON 2 event (u32 lengths).
+    let json = vec![b'{'; 70000];
+    let big = build_event(13, 7, 324, &[&json]);
+    f.extend(block(0x222, &ev_body(3, Some(1), &big, &[])));
+    f.extend(block(
+        0x216,
+        &ev_body(0, None, &build_event(14, 7, 5, &[&0i64.to_le_bytes()]), &[]),
+    ));
+
+    let mut r = open_bytes(f).unwrap();
+    assert_eq!(r.version(), (1, 0));
+    assert_eq!(r.meta().machine.as_ref().unwrap().hostname, "legacy-host");
+    let mut got = Vec::new();
+    while let Some(it) = r.next_item().unwrap() {
+        let Item::Event(e) = it else { panic!() };
+        got.push((
+            e.cpu,
+            e.dump_flags,
+            e.etype(),
+            e.nparams(),
+            e.ts(),
+            e.bytes().to_vec(),
+        ));
+    }
+    assert_eq!(r.skipped_unknown(), 1);
+    assert_eq!(r.skipped_blocks(), 1);
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[0].5, build_event(10, 7, 4, &[&fd]));
+    assert_eq!((got[0].0, got[0].1, got[0].3), (2, 1, 1));
+    assert_eq!(got[1].5, build_event(11, 7, 3, &[&res, name, &fl, &mode]));
+    assert_eq!((got[1].0, got[1].1, got[1].3), (1, 0, 4));
+    assert_eq!(got[2].5, big);
+    assert_eq!((got[2].0, got[2].1), (3, 1));
+    assert_eq!(got[3].4, 14);
+    assert_eq!(r.stats().events, 4);
+}
+
+#[test]
+fn synthetic_errors() {
+    use syspect::event::build_event;
+    let ev = block(
+        0x216,
+        &ev_body(0, None, &build_event(1, 1, 4, &[&3i64.to_le_bytes()]), &[]),
+    );
+    let check = |f: Vec<u8>, want: &str| {
+        let e = match open_bytes(f) {
+            Err(e) => e,
+            Ok(r) => drain(r, false).error.expect("an error"),
+        };
+        assert!(e.to_string().contains(want), "want {want:?}: {e}");
+        assert!(e.offset().is_some());
+    };
+    // Major version 2.
+    check(shb(2, 0, &[]), "unsupported scap version 2.0");
+    // Byte-swapped section.
+    let mut f = shb(1, 2, &[]);
+    f[8..12].copy_from_slice(&0x4D3C_2B1Au32.to_le_bytes());
+    check(f, "byte-swapped");
+    // Bad trailer.
+    let mut f = shb(1, 2, &[]);
+    f.extend(block(0x201, &mi_body("h")));
+    let n = f.len();
+    f[n - 1] ^= 0x40;
+    check(f, "wrong block total length");
+    // Metadata block after events without a new section header.
+    let mut f = shb(1, 2, &[]);
+    f.extend(ev.clone());
+    f.extend(block(0x201, &mi_body("h")));
+    check(f, "after events");
+    // Event whose parameter lengths overrun it.
+    let mut bad = build_event(1, 1, 4, &[&3i64.to_le_bytes()]);
+    bad[26] = 0xff;
+    let mut f = shb(1, 2, &[]);
+    f.extend(block(0x216, &ev_body(0, None, &bad, &[])));
+    check(f, "invalid event");
+    // v1 event whose lengths cannot match any parameter count.
+    let mut v1 = v1_event(1, 1, 4, &[&3i64.to_le_bytes()]);
+    v1.extend_from_slice(&[0; 4]);
+    let l = v1.len() as u32;
+    v1[16..20].copy_from_slice(&l.to_le_bytes());
+    let mut f = shb(1, 0, &[]);
+    f.extend(block(0x204, &ev_body(0, None, &v1, &[])));
+    check(f, "cannot convert v1 event");
+    // A truncated second section header.
+    let mut f = shb(1, 2, &[]);
+    f.extend(ev.clone());
+    f.extend(&shb(1, 2, &[])[..20]);
+    check(f, "truncated");
+}
+
+#[test]
+fn empty_section_is_an_empty_capture() {
+    let mut r = open_bytes(shb(1, 2, &[])).unwrap();
+    assert!(r.meta().procs.is_empty());
+    assert!(r.next_item().unwrap().is_none());
+}
+
+#[test]
+#[ignore]
+fn read_speed() {
+    // cargo test --release --test scap_read read_speed -- --ignored --nocapture
+    let mut total = 0u64;
+    let mut events = 0u64;
+    let t0 = std::time::Instant::now();
+    for _ in 0..20 {
+        for c in CORPUS {
+            let r = ScapReader::open(capture(c.path)).unwrap();
+            total += std::fs::metadata(capture(c.path)).unwrap().len();
+            events += drain(r, false).count;
+        }
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    println!(
+        "{events} events, {:.1} MB on disk in {dt:.2}s: {:.1} Mevents/s, {:.0} MB/s",
+        total as f64 / 1e6,
+        events as f64 / dt / 1e6,
+        total as f64 / dt / 1e6
+    );
+}
+
+#[test]
+#[ignore]
+fn read_speed_one() {
+    // FILE=sysflow/mpm-event_full_capture.scap cargo test --release ...
+    let rel =
+        std::env::var("FILE").unwrap_or_else(|_| "sysflow/mpm-event_full_capture.scap".into());
+    let mut best = f64::MAX;
+    let mut events = 0;
+    for _ in 0..50 {
+        let t0 = std::time::Instant::now();
+        events = drain(ScapReader::open(capture(&rel)).unwrap(), false).count;
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    println!(
+        "{rel}: {events} events, best {:.3} ms per read: {:.1} Mevents/s",
+        best * 1e3,
+        events as f64 / best / 1e6
+    );
 }

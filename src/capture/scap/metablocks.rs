@@ -92,10 +92,18 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// Bytes as a String (invalid UTF-8 replaced), fast path for valid UTF-8.
+fn owned(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
 /// A C string as libscap would see it: cut at the first NUL.
 fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end]).into_owned()
+    owned(&b[..end])
 }
 
 /// A NUL-separated list (args, env, cgroups); one trailing NUL is optional.
@@ -104,9 +112,7 @@ fn list(b: &[u8]) -> Vec<String> {
         return Vec::new();
     }
     let b = b.strip_suffix(&[0]).unwrap_or(b);
-    b.split(|&c| c == 0)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect()
+    b.split(|&c| c == 0).map(owned).collect()
 }
 
 pub(crate) fn parse_mi(body: &[u8], base: u64) -> Result<MachineInfo, ScapError> {

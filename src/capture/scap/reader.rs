@@ -67,10 +67,16 @@ impl Input {
     /// ends first. The buffer only grows as data actually arrives, so a
     /// corrupt huge length cannot make us allocate more than about twice
     /// the size of the input.
+    #[inline]
     fn fill(&mut self, n: usize) -> Result<(), ScapError> {
         if self.avail() >= n || self.eof {
             return Ok(());
         }
+        self.fill_slow(n)
+    }
+
+    #[inline(never)]
+    fn fill_slow(&mut self, n: usize) -> Result<(), ScapError> {
         if self.avail() == 0 {
             self.base += self.end as u64;
             self.start = 0;
@@ -136,6 +142,7 @@ pub struct ScapReader {
     sections: u64,
     scratch: Vec<u8>,
     state: State,
+    table_len: usize,
 }
 
 impl std::fmt::Debug for ScapReader {
@@ -190,6 +197,7 @@ impl ScapReader {
             sections: 0,
             scratch: Vec::new(),
             state: State::Events,
+            table_len: table().len(),
         };
         rd.meta = rd.read_section(true)?;
         Ok(rd)
@@ -427,14 +435,12 @@ impl ScapReader {
         let ev = &self.input.buf[a..b];
         let ev_off = off + (blocks::BLOCK_HDR + pre) as u64;
         let etype = le16(ev, 20);
-        if etype as usize >= table().len() {
+        if etype as usize >= self.table_len {
             return Ok(None);
         }
         if k.v2 {
-            let len = le32(ev, 16) as usize;
-            if let Err(e) = EventRef::new(cpu, flags, ev) {
-                return Err(ScapError::format(ev_off, format!("invalid event: {e}")));
-            }
+            // Validated once, when the EventRef is built in `next_item`.
+            let len = (le32(ev, 16) as usize).min(ev.len());
             Ok(Some(Next::Event {
                 scratch: false,
                 a,
@@ -447,9 +453,6 @@ impl ScapReader {
             self.scratch.clear();
             if let Err(msg) = convert_v1(ev, &mut self.scratch) {
                 return Err(ScapError::format(ev_off, msg));
-            }
-            if let Err(e) = EventRef::new(cpu, flags, &self.scratch) {
-                return Err(ScapError::format(ev_off, format!("invalid v1 event: {e}")));
             }
             let n = self.scratch.len();
             Ok(Some(Next::Event {
@@ -608,9 +611,16 @@ impl Source for ScapReader {
                 } else {
                     &self.input.buf[a..b]
                 };
-                let ev = EventRef::new(cpu, flags, bytes)
-                    .map_err(|e| ScapError::format(off, format!("invalid event: {e}")))?;
-                Ok(Some(Item::Event(ev)))
+                // Only `state` and `stats` are touched on the error path, so
+                // the borrow of the buffers can be returned on success.
+                match EventRef::new(cpu, flags, bytes) {
+                    Ok(ev) => Ok(Some(Item::Event(ev))),
+                    Err(e) => {
+                        self.state = State::Done;
+                        self.stats.events = self.stats.events.saturating_sub(1);
+                        Err(ScapError::format(off, format!("invalid event: {e}")).into())
+                    }
+                }
             }
         }
     }
