@@ -263,7 +263,8 @@ fn is_container_event(t: u16) -> bool {
 fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, bool)> {
     match a.read.as_slice() {
         [] => {
-            let src = super::live::open(a.snaplen, a.buffer_mb, Arc::clone(stop))?;
+            let deadline = a.seconds.map(|s| Duration::from_secs_f64(s.max(0.0)));
+            let src = super::live::open(a.snaplen, a.buffer_mb, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
         [one] => {
