@@ -713,3 +713,140 @@ fn read_speed_one() {
         events as f64 / best / 1e6
     );
 }
+
+fn s16(v: &mut Vec<u8>, s: &[u8]) {
+    v.extend_from_slice(&(s.len() as u16).to_le_bytes());
+    v.extend_from_slice(s);
+}
+
+/// One process-list entry of version `ver` (1..=8), per scap-format.md §6.
+fn pl_entry(ver: u8, tid: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    for x in [tid, tid, 1] {
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    if ver >= 6 {
+        v.extend_from_slice(&77u64.to_le_bytes()); // sid
+    }
+    if ver >= 8 {
+        v.extend_from_slice(&78u64.to_le_bytes()); // vpgid
+    }
+    s16(&mut v, b"bash");
+    s16(&mut v, b"/bin/bash");
+    if ver >= 7 {
+        s16(&mut v, b"/usr/bin/bash");
+    }
+    s16(&mut v, b"-c\0echo hi"); // no trailing NUL: tolerated
+    s16(&mut v, b"/root");
+    v.extend_from_slice(&1024u64.to_le_bytes());
+    for x in [0u32, 1000, 1001] {
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    if ver >= 2 {
+        for x in [10u32, 11, 12] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v.extend_from_slice(&13u64.to_le_bytes());
+        v.extend_from_slice(&14u64.to_le_bytes());
+        if ver >= 3 {
+            s16(&mut v, b"A=1\0B=2\0");
+        }
+        if ver >= 4 {
+            v.extend_from_slice(&5i64.to_le_bytes());
+            v.extend_from_slice(&6i64.to_le_bytes());
+            s16(&mut v, b"cpu=/x\0");
+            if ver >= 5 {
+                s16(&mut v, b"/");
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn synthetic_old_metadata_blocks() {
+    let pl_ids = [
+        0x8000_ABCDu32,
+        0x8013_ABCD,
+        0x209,
+        0x210,
+        0x211,
+        0x212,
+        0x213,
+        0x214,
+    ];
+    for (i, &bt) in pl_ids.iter().enumerate() {
+        let ver = i as u8 + 1;
+        let mut f = shb(1, 0, &[]);
+        let mut body = pl_entry(ver, 100);
+        body.extend(pl_entry(ver, 101));
+        f.extend(block(bt, &body));
+        // FDL v1: a unix socket and a v1 file.
+        let mut fdl = 100u64.to_le_bytes().to_vec();
+        fdl.extend_from_slice(&5i64.to_le_bytes());
+        fdl.extend_from_slice(&9u64.to_le_bytes());
+        fdl.push(8);
+        fdl.extend_from_slice(&1u64.to_le_bytes());
+        fdl.extend_from_slice(&2u64.to_le_bytes());
+        s16(&mut fdl, b"/run/sock");
+        fdl.extend_from_slice(&6i64.to_le_bytes());
+        fdl.extend_from_slice(&10u64.to_le_bytes());
+        fdl.push(1);
+        s16(&mut fdl, b"/tmp/f");
+        f.extend(block(0x203, &fdl));
+        // IL v1: IPv4 without link speed, IPv6 without link speed.
+        let mut il = Vec::new();
+        il.extend_from_slice(&3u16.to_le_bytes());
+        il.extend_from_slice(&2u16.to_le_bytes());
+        il.extend_from_slice(&[127, 0, 0, 1, 255, 0, 0, 0, 127, 255, 255, 255]);
+        il.extend_from_slice(b"lo");
+        il.extend_from_slice(&4u16.to_le_bytes());
+        il.extend_from_slice(&4u16.to_le_bytes());
+        il.extend_from_slice(&[1u8; 48]);
+        il.extend_from_slice(b"eth0");
+        f.extend(block(0x205, &il));
+        // UL v1: a user and a group.
+        let mut ul = vec![0u8];
+        ul.extend_from_slice(&0u32.to_le_bytes());
+        ul.extend_from_slice(&0u32.to_le_bytes());
+        s16(&mut ul, b"root");
+        s16(&mut ul, b"/root");
+        s16(&mut ul, b"/bin/sh");
+        ul.push(1);
+        ul.extend_from_slice(&0u32.to_le_bytes());
+        s16(&mut ul, b"root");
+        f.extend(block(0x206, &ul));
+
+        let r = open_bytes(f).unwrap_or_else(|e| panic!("PL_V{ver}: {e}"));
+        let m = r.meta();
+        assert_eq!(m.procs.len(), 2, "PL_V{ver}");
+        let p = &m.procs[1];
+        assert_eq!(
+            (p.tid, p.comm.as_str(), p.exe.as_str()),
+            (101, "bash", "/bin/bash")
+        );
+        assert_eq!(p.args, ["-c", "echo hi"], "PL_V{ver}");
+        assert_eq!(
+            (p.cwd.as_str(), p.fdlimit, p.uid, p.gid),
+            ("/root", 1024, 1000, 1001)
+        );
+        assert_eq!(p.sid, if ver >= 6 { 77 } else { u64::MAX }, "PL_V{ver}");
+        assert_eq!(p.vpgid, if ver >= 8 { 78 } else { u64::MAX }, "PL_V{ver}");
+        assert_eq!(p.exepath, if ver >= 7 { "/usr/bin/bash" } else { "" });
+        assert_eq!(p.vmrss_kb, if ver >= 2 { 11 } else { 0 }, "PL_V{ver}");
+        assert_eq!(p.env.len(), if ver >= 3 { 2 } else { 0 }, "PL_V{ver}");
+        assert_eq!(p.vpid, if ver >= 4 { 6 } else { -1 }, "PL_V{ver}");
+        assert_eq!(p.cgroups.len(), usize::from(ver >= 4), "PL_V{ver}");
+        assert_eq!(p.root, if ver >= 5 { "/" } else { "" }, "PL_V{ver}");
+        assert_eq!(p.loginuid, u32::MAX);
+        assert_eq!(m.fds.len(), 2);
+        assert!(
+            matches!(&m.fds[0].info, FdInfo::Unix { source: 1, dest: 2, path } if path == "/run/sock")
+        );
+        assert!(matches!(&m.fds[1].info, FdInfo::Named { name, .. } if name == "/tmp/f"));
+        assert_eq!(m.fds[1].ftype, FdType::File);
+        assert_eq!(m.interfaces.len(), 2);
+        assert_eq!(m.users.len(), 1);
+        assert_eq!(m.groups.len(), 1);
+    }
+}

@@ -407,6 +407,24 @@ fn flags_large_events_and_sections() {
     assert_eq!(got, want);
     assert_eq!(sections.len(), 1);
     assert_eq!(sections[0].procs[0].comm, "second");
+    // sysdig accepts empty IL/UL blocks, EVF and LARGE blocks, the long
+    // PL_V9 tail and a second section; state-only (EVF flag 1) events
+    // are not printed (4 of the 6 events are).
+    if let Some(sd) = sysdig() {
+        let out = sysdig_read(&sd, &g).unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert_eq!(lines(&out), 4, "{text}");
+        assert!(
+            text.contains("cat (42) > close fd=3(<f>/etc/passwd)"),
+            "{text}"
+        );
+        assert!(text.contains("< write res=40000 data=xxxx"), "{text}");
+        assert!(
+            text.contains("> container json={\"container\":{}}"),
+            "{text}"
+        );
+        assert!(text.contains("second (42) > close fd=3"), "{text}");
+    }
 }
 
 /// A writer that is never finished (process killed): what is on disk is
