@@ -284,8 +284,11 @@ fn type_id_of(name: &str) -> Option<u8> {
     })
 }
 
-/// (is_enter, name, [(type, param name)]) for every line of `sysdig -L`.
-fn sysdig_029_signatures() -> Vec<(bool, String, Vec<(u8, String)>)> {
+/// One line of `sysdig -L`: (is_enter, name, [(type, param name)]).
+type Signature = (bool, String, Vec<(u8, String)>);
+
+/// Every line of sysdig 0.29.3's `sysdig -L`.
+fn sysdig_029_signatures() -> Vec<Signature> {
     let mut out = Vec::new();
     for line in SYSDIG_029_EVENTS.lines() {
         let line = line.trim();
@@ -319,7 +322,7 @@ fn compat_params(
     name: &str,
     enter: bool,
     params: &[ParamInfo],
-    sigs: &[(bool, String, Vec<(u8, String)>)],
+    sigs: &[Signature],
 ) -> Vec<ParamInfo> {
     if id >= SYSDIG_0_29_EVENT_MAX {
         return params.to_vec();

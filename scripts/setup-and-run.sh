@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Fresh machine: install dependencies, build, and start the live explorer.
+# Extra arguments go to syspect (e.g. `-r capture.scap`, a filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+cargo build --release --locked 2>&1 | tail -n 3
+exec ./target/release/syspect "$@"

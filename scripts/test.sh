@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Fresh machine: install dependencies and run the whole test suite.
+# Live eBPF tests need root; with CI=true they fail instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+export SYSPECT_SHARED="${SYSPECT_SHARED:-$(cd .. && pwd)/shared}"
+cargo build --release --locked --bins 2>&1 | tail -n 2
+cargo test --release --locked --all-targets -- --test-threads=2
