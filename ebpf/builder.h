@@ -40,6 +40,7 @@ const volatile __u32 cfg_snaplen = 80;
 const volatile __u32 cfg_self_tgid = 0;
 const volatile __u64 cfg_boot_offset = 0;
 const volatile __u32 cfg_wakeup_every = 256;
+const volatile __u64 cfg_wakeup_bytes = 8 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -221,7 +222,10 @@ static __always_inline void ev_submit(struct scratch *s)
 	if (c) {
 		__u32 every = cfg_wakeup_every;
 		c->sent++;
-		if (every <= 1 || (c->sent % every) == 0)
+		/* Wake the consumer only when it has fallen behind; otherwise it
+		 * finds the data at its next poll timeout. */
+		if (every <= 1 ||
+		    ((c->sent % every) == 0 && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes))
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, s->buf, total, flags) != 0) {

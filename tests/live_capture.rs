@@ -368,7 +368,14 @@ fn record_decoder_rejects_garbage() {
 #[test]
 #[ignore]
 fn live_throughput() {
-    let Some(mut src) = open_or_skip(LiveOptions::default()) else {
+    let mut opts = LiveOptions::default();
+    if let Some(w) = std::env::var("LIVE_BENCH_WAKEUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.wakeup_every = w;
+    }
+    let Some(mut src) = open_or_skip(opts) else {
         return;
     };
     let count = std::env::var("LIVE_BENCH_COUNT").unwrap_or_else(|_| "2000000".into());

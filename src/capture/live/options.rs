@@ -13,9 +13,10 @@ pub struct LiveOptions {
     /// Size of the BPF ring buffer shared by all CPUs. Rounded up to a power
     /// of two (the kernel requires it), at least one page.
     pub ring_bytes: usize,
-    /// The probe forces a consumer wake-up every this many events per CPU;
-    /// other events are committed without one (the consumer also polls with
-    /// `poll_timeout`). 1 = wake up on every event.
+    /// Every this many events per CPU the probe checks the ring's backlog and
+    /// forces a consumer wake-up if it exceeds 1/8 of the ring; other events
+    /// are committed without a wake-up and found at the consumer's next poll
+    /// (`poll_timeout`). 1 = wake up on every event (lowest latency).
     pub wakeup_every: u32,
     /// Longest time `next_item` sleeps before re-checking the stop flag.
     pub poll_timeout: Duration,

@@ -106,6 +106,7 @@ impl LiveSource {
         let boot = boot_offset_ns();
         let snaplen = opts.snaplen;
         let wakeup = opts.wakeup_every.max(1);
+        let wakeup_bytes = u64::from(ring_size / 8);
 
         let mut loader = EbpfLoader::new();
         loader
@@ -113,6 +114,7 @@ impl LiveSource {
             .override_global("cfg_self_tgid", &self_tgid, true)
             .override_global("cfg_boot_offset", &boot, true)
             .override_global("cfg_wakeup_every", &wakeup, true)
+            .override_global("cfg_wakeup_bytes", &wakeup_bytes, true)
             .map_max_entries("events", ring_size)
             .map_max_entries("scratch_map", ncpu);
         let mut ebpf = loader
