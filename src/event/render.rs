@@ -713,8 +713,16 @@ fn render_relpath(ev: &EventRef<'_>, _i: usize, b: &[u8], res: &dyn Resolver) ->
     // newdir...).
     let dirfd = (0.._i)
         .rev()
-        .find(|&j| matches!(info.params.get(j).map(|p| p.ptype), Some(pt::FD) | Some(pt::FD32)) && info.params[j].name != "fd")
-        .and_then(|di| ev.param(di).and_then(|db| params::as_i64(info.params[di].ptype, db)));
+        .find(|&j| {
+            matches!(
+                info.params.get(j).map(|p| p.ptype),
+                Some(pt::FD) | Some(pt::FD32)
+            ) && info.params[j].name != "fd"
+        })
+        .and_then(|di| {
+            ev.param(di)
+                .and_then(|db| params::as_i64(info.params[di].ptype, db))
+        });
     let base = match dirfd {
         Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name.to_string()),
         _ => res.cwd(ev.tid()).map(str::to_string),

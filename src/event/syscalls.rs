@@ -98,4 +98,3 @@ mod tests {
         assert_eq!(ppm_code_of_native(158), 296); // arch_prctl
     }
 }
-

@@ -74,9 +74,13 @@ impl IpNet {
                 };
                 u128::from(n) & mask == u128::from(*a) & mask
             }
-            (IpAddr::V4(n), IpAddr::V6(a)) => a
-                .to_ipv4_mapped()
-                .is_some_and(|a4| IpNet { addr: IpAddr::V4(n), prefix: self.prefix }.contains(&IpAddr::V4(a4))),
+            (IpAddr::V4(n), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|a4| {
+                IpNet {
+                    addr: IpAddr::V4(n),
+                    prefix: self.prefix,
+                }
+                .contains(&IpAddr::V4(a4))
+            }),
             (IpAddr::V6(_), IpAddr::V4(_)) => false,
         }
     }
@@ -259,9 +263,12 @@ fn parse_const(
     field: &str,
 ) -> Result<Const, FilterError> {
     if matches!(op, Operator::BContains | Operator::BStartsWith) {
-        return parse_hex(text)
-            .map(Const::Bytes)
-            .ok_or_else(|| err(column, format!("'{text}' is not a hex byte string (for {})", op.as_str())));
+        return parse_hex(text).map(Const::Bytes).ok_or_else(|| {
+            err(
+                column,
+                format!("'{text}' is not a hex byte string (for {})", op.as_str()),
+            )
+        });
     }
     let string_op = matches!(
         op,
@@ -278,8 +285,14 @@ fn parse_const(
         return Ok(Const::Str(text.to_string()));
     }
     Ok(match ft {
-        FType::U64 | FType::U32 | FType::I64 | FType::I32 | FType::I16 | FType::RelTime
-        | FType::AbsTime | FType::Port => match text.parse::<i64>() {
+        FType::U64
+        | FType::U32
+        | FType::I64
+        | FType::I32
+        | FType::I16
+        | FType::RelTime
+        | FType::AbsTime
+        | FType::Port => match text.parse::<i64>() {
             Ok(n) => Const::Int(n),
             Err(_) => match text.parse::<f64>() {
                 Ok(f) => Const::Float(f),
@@ -293,12 +306,22 @@ fn parse_const(
         },
         FType::Double => match text.parse::<f64>() {
             Ok(f) => Const::Float(f),
-            Err(_) => return Err(err(column, format!("'{text}' is not a number (field {field})"))),
+            Err(_) => {
+                return Err(err(
+                    column,
+                    format!("'{text}' is not a number (field {field})"),
+                ))
+            }
         },
         FType::Bool => match text {
             "true" | "1" => Const::Bool(true),
             "false" | "0" => Const::Bool(false),
-            _ => return Err(err(column, format!("'{text}' is not true or false (field {field})"))),
+            _ => {
+                return Err(err(
+                    column,
+                    format!("'{text}' is not true or false (field {field})"),
+                ))
+            }
         },
         FType::Ip | FType::IpNet => match IpNet::parse(text) {
             Some(n) => Const::Net(n),
@@ -338,7 +361,11 @@ fn glob_match(p: &[char], s: &[char], ci: bool) -> bool {
                     continue;
                 }
                 '[' => {
-                    if let Some(end) = p[pi + 1..].iter().position(|&c| c == ']').map(|e| e + pi + 1) {
+                    if let Some(end) = p[pi + 1..]
+                        .iter()
+                        .position(|&c| c == ']')
+                        .map(|e| e + pi + 1)
+                    {
                         let class = &p[pi + 1..end];
                         let (neg, class) = match class.first() {
                             Some('!') | Some('^') => (true, &class[1..]),
@@ -437,7 +464,9 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
         if b.def.id == F::EvtType && matches!(lhs, Lhs::Field(_)) {
             let names: Vec<&str> = match (&c.rhs, op) {
                 (Some(Rhs::Value(v)), Operator::Eq | Operator::Ne) => vec![v.text.as_str()],
-                (Some(Rhs::List(l)), Operator::In) => l.items.iter().map(|i| i.text.as_str()).collect(),
+                (Some(Rhs::List(l)), Operator::In) => {
+                    l.items.iter().map(|i| i.text.as_str()).collect()
+                }
                 _ => Vec::new(),
             };
             if !names.is_empty() {
@@ -578,8 +607,12 @@ fn b64_decode(s: &str) -> Option<Vec<u8>> {
 fn apply_transform<'a>(k: TransformKind, v: Value<'a>) -> Value<'a> {
     let text = |v: &Value<'_>| v.to_text().map(|t| t.into_owned());
     match k {
-        TransformKind::ToLower => text(&v).map(|t| Value::S(Cow::Owned(t.to_lowercase()))).unwrap_or(Value::None),
-        TransformKind::ToUpper => text(&v).map(|t| Value::S(Cow::Owned(t.to_uppercase()))).unwrap_or(Value::None),
+        TransformKind::ToLower => text(&v)
+            .map(|t| Value::S(Cow::Owned(t.to_lowercase())))
+            .unwrap_or(Value::None),
+        TransformKind::ToUpper => text(&v)
+            .map(|t| Value::S(Cow::Owned(t.to_uppercase())))
+            .unwrap_or(Value::None),
         TransformKind::B64 => text(&v)
             .and_then(|t| b64_decode(&t))
             .map(|b| Value::S(Cow::Owned(String::from_utf8_lossy(&b).into_owned())))
@@ -666,7 +699,9 @@ fn text_of<'b>(v: &'b Value<'_>) -> Option<Cow<'b, str>> {
 
 fn pmatch(path: &str, prefix: &str) -> bool {
     let p = prefix.trim_end_matches('/');
-    path == p || (path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/')) || p.is_empty()
+    path == p
+        || (path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/'))
+        || p.is_empty()
 }
 
 fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
@@ -680,16 +715,26 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
         (Operator::Le, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Less | Equal)),
         (Operator::Gt, RhsC::One(k)) => cmp_num(v, k) == Some(Greater),
         (Operator::Ge, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Greater | Equal)),
-        (Operator::Contains, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.contains(s.as_str())),
+        (Operator::Contains, RhsC::One(Const::Str(s))) => {
+            text_of(v).is_some_and(|t| t.contains(s.as_str()))
+        }
         (Operator::IContains, RhsC::One(Const::Str(s))) => {
             text_of(v).is_some_and(|t| t.to_lowercase().contains(&s.to_lowercase()))
         }
-        (Operator::StartsWith, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.starts_with(s.as_str())),
-        (Operator::EndsWith, RhsC::One(Const::Str(s))) => text_of(v).is_some_and(|t| t.ends_with(s.as_str())),
+        (Operator::StartsWith, RhsC::One(Const::Str(s))) => {
+            text_of(v).is_some_and(|t| t.starts_with(s.as_str()))
+        }
+        (Operator::EndsWith, RhsC::One(Const::Str(s))) => {
+            text_of(v).is_some_and(|t| t.ends_with(s.as_str()))
+        }
         (Operator::BContains, RhsC::One(Const::Bytes(b))) => {
             let hay: Cow<'_, [u8]> = match v {
                 Value::Bytes(x) => Cow::Borrowed(x.as_ref()),
-                other => Cow::Owned(text_of(other).map(|t| t.as_bytes().to_vec()).unwrap_or_default()),
+                other => Cow::Owned(
+                    text_of(other)
+                        .map(|t| t.as_bytes().to_vec())
+                        .unwrap_or_default(),
+                ),
             };
             b.is_empty() || hay.windows(b.len()).any(|w| w == b.as_slice())
         }
@@ -722,9 +767,10 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
             };
             let r = RhsC::One(k);
             match op {
-                Operator::Contains | Operator::IContains | Operator::StartsWith | Operator::EndsWith => {
-                    check_one(op, &RhsC::One(Const::Str(ot)), v, c)
-                }
+                Operator::Contains
+                | Operator::IContains
+                | Operator::StartsWith
+                | Operator::EndsWith => check_one(op, &RhsC::One(Const::Str(ot)), v, c),
                 _ => check_one(op, &r, v, c),
             }
         }
@@ -756,7 +802,13 @@ mod tests {
         let n = IpNet::parse("10.0.0.0/8").expect("net");
         assert!(n.contains(&"10.1.2.3".parse().expect("ip")));
         assert!(!n.contains(&"11.1.2.3".parse().expect("ip")));
-        let g = |p: &str, s: &str| glob_match(&p.chars().collect::<Vec<_>>(), &s.chars().collect::<Vec<_>>(), false);
+        let g = |p: &str, s: &str| {
+            glob_match(
+                &p.chars().collect::<Vec<_>>(),
+                &s.chars().collect::<Vec<_>>(),
+                false,
+            )
+        };
         assert!(g("/etc/*.conf", "/etc/ld.so.conf"));
         assert!(!g("/etc/*.conf", "/etc/passwd"));
         assert!(g("a?c", "abc"));
@@ -775,7 +827,10 @@ mod tests {
         let e = Filter::compile("evt.rawres<abc").expect_err("not a number");
         assert!(e.column >= 11, "{e}");
         let e = Filter::compile("proc.name=").expect_err("parse error");
-        assert_eq!(e.to_string(), "filter: expected a value after '=' at column 11");
+        assert_eq!(
+            e.to_string(),
+            "filter: expected a value after '=' at column 11"
+        );
     }
 
     #[test]

@@ -621,7 +621,10 @@ fn connect_enter(st: &mut State, ev: &EventRef<'_>, tid: u64, fd: Option<i64>) {
             f.learn_l4();
         }
         SockAddr::V6(ip, port) if f.ftype == FdType::Ipv6Sock => {
-            let d = ip.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(ip));
+            let d = ip
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(ip));
             let s = sip.unwrap_or(match d {
                 IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
                 IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),

@@ -844,7 +844,10 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
     }
     let info = ev.info();
     if info.has_flag(ef::CREATES_FD) {
-        if let Some(b) = ev.param_by_name("name").or_else(|| ev.param_by_name("path")) {
+        if let Some(b) = ev
+            .param_by_name("name")
+            .or_else(|| ev.param_by_name("path"))
+        {
             let n = params::as_str(b);
             let base = c.thread.map(|t| t.cwd.as_str()).unwrap_or("");
             return so(crate::state::parse::concat_path(base, &n));
