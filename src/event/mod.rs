@@ -77,7 +77,7 @@ impl<'a> EventRef<'a> {
             });
         }
         let bytes = &bytes[..len];
-        let etype = rd_u16(bytes, 24);
+        let etype = rd_u16(bytes, 20);
         let nparams = rd_u32(bytes, 22) as usize;
         let lsz = lensize(etype);
         let lens_end = nparams

@@ -82,14 +82,14 @@ fn kinds() -> &'static Kinds {
                 "setgid" => Kind::SetGid,
                 "setresuid" => Kind::SetResUid,
                 "setresgid" => Kind::SetResGid,
-                "sendto" | "recvfrom" | "sendmsg" | "recvmsg" => Kind::SendRecv,
+                "sendto" | "recvfrom" => Kind::SendRecv,
                 _ => Kind::Other,
             };
             kind.push(k);
             // Enter events that use an fd: their first fd parameter (fd,
             // out_fd, oldfd...). Exit events: a parameter named fd.
             let fdp = if e.is_enter {
-                if e.flags & ef::USES_FD != 0 {
+                if uses_fd_029(e) {
                     e.params
                         .iter()
                         .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
@@ -106,6 +106,11 @@ fn kinds() -> &'static Kinds {
         }
         Kinds { kind, fd_param }
     })
+}
+
+/// EF_USES_FD as sysdig 0.29.3 had it: mmap's fd became an fd event later.
+pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
+    e.flags & ef::USES_FD != 0 && !matches!(e.name.as_str(), "mmap" | "mmap2")
 }
 
 /// PPM_O_CLOEXEC in libscap's file flags.
@@ -226,7 +231,7 @@ fn tuple_to_fd_raw(fd: &mut Fd, t: &SockTuple) {
                 source: *src,
                 dest: *dst,
             };
-            fd.name = path.clone();
+            fd.name = format!("{src:x}->{dst:x} {path}");
         }
         SockTuple::Other(_) => {}
     }
@@ -259,7 +264,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             fd
         };
         ctx.fd = fd;
-        let uses_fd = info.has_flag(ef::USES_FD) || info.has_flag(ef::CREATES_FD);
+        let uses_fd = uses_fd_029(info) || info.has_flag(ef::CREATES_FD);
         if let Some(t) = st.threads.get_mut(&tid) {
             t.last_enter.clear();
             t.last_enter.extend_from_slice(ev.bytes());
@@ -279,20 +284,19 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         return ctx;
     }
 
-    // Exit event: pair with the enter.
-    let (enter_fd, enter_ts, paired) = match st.threads.get(&tid) {
-        Some(t) if t.last_enter_type != u16::MAX && t.last_enter_type + 1 == ev.etype() => {
-            (t.last_fd, Some(t.last_enter_ts), true)
-        }
+    // The fd of an exit is the thread's last event fd, paired or not (as
+    // libsinsp does); the latency needs a matching enter.
+    let enter_fd = st.threads.get(&tid).and_then(|t| t.last_fd);
+    let enter_ts = match st.threads.get(&tid) {
         Some(t)
             if t.last_enter_type != u16::MAX
-                && table().get(t.last_enter_type).name == info.name =>
+                && (t.last_enter_type + 1 == ev.etype()
+                    || table().get(t.last_enter_type).name == info.name) =>
         {
-            (t.last_fd, Some(t.last_enter_ts), true)
+            Some(t.last_enter_ts)
         }
-        _ => (None, None, false),
+        _ => None,
     };
-    let _ = paired;
     ctx.enter_ts = enter_ts;
     let own_fd = k
         .fd_param
@@ -301,7 +305,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         .flatten()
         .and_then(|i| ev.param(i as usize))
         .and_then(|b| params::as_i64(pt::FD, b));
-    let fd_event = info.has_flag(ef::USES_FD) || info.has_flag(ef::CREATES_FD);
+    let fd_event = uses_fd_029(info) || info.has_flag(ef::CREATES_FD);
     ctx.fd = if info.has_flag(ef::CREATES_FD) {
         enter_fd
     } else if fd_event {
@@ -316,7 +320,8 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
 
     if info.has_flag(ef::CREATES_FD) {
         if let Some(r) = res {
-            if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair) {
+            // fcntl creates an fd only for F_DUPFD*, handled below.
+            if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
                 ctx.fd = Some(r);
             }
         }
@@ -475,15 +480,21 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             let old = int_param(ev, "oldfd")
                 .or_else(|| int_param(ev, "fd"))
                 .or(enter_fd);
-            if let Some(old) = old {
-                if let Some(table) = st.fds.get_mut(&pid) {
-                    if let Some(mut f) = table.get(old).cloned() {
-                        f.open_flags &= !PPM_O_CLOEXEC;
-                        table.insert(newfd, f);
-                    }
+            let copied = old
+                .and_then(|o| st.fds.get(&pid).and_then(|t| t.get(o)).cloned())
+                .map(|mut f| {
+                    f.open_flags &= !PPM_O_CLOEXEC;
+                    st.fds.entry(pid).or_default().insert(newfd, f);
+                })
+                .is_some();
+            // libsinsp only moves the "last event fd" to the new fd when it
+            // could copy the old one.
+            if !copied {
+                ctx.fd = enter_fd;
+                if let Some(t) = st.threads.get_mut(&tid) {
+                    t.last_fd = enter_fd;
                 }
             }
-            ctx.fd = Some(newfd);
         }
         Kind::Fcntl => {
             // F_DUPFD (0) and F_DUPFD_CLOEXEC (libscap value 9 in fcntl_commands).
@@ -497,6 +508,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                         }
                     }
                     ctx.fd = Some(newfd);
+                    if let Some(t) = st.threads.get_mut(&tid) {
+                        t.last_fd = ctx.fd;
+                    }
                 }
             }
         }
@@ -701,6 +715,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     let mut t = Thread {
         tid: child_tid,
         complete: true,
+        last_fd: Some(0),
         ..Default::default()
     };
     let ev_pid = int_param(ev, "pid").unwrap_or(0) as u64;
@@ -786,6 +801,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
         tid,
         pid: tid,
         last_enter_type: u16::MAX,
+        last_fd: Some(0),
         ..Default::default()
     });
     t.complete = true;

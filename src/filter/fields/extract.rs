@@ -853,8 +853,12 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
             return so(crate::state::parse::concat_path(base, &n));
         }
     }
-    if let Some(t) = ev.param_by_name("tuple").and_then(params::socktuple) {
-        return so(render::tuple_string(&t));
+    if let Some(b) = ev.param_by_name("tuple") {
+        // An empty tuple prints as NULL, as in evt.info.
+        return match params::socktuple(b) {
+            Some(t) => so(render::tuple_string(&t)),
+            None => s("NULL"),
+        };
     }
     s("")
 }

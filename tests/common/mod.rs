@@ -1,0 +1,155 @@
+//! Shared helpers for tests that compare syspect with sysdig 0.29.3 (the
+//! oracle) on the real captures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The shared folder: `$SYSPECT_SHARED`, else `../shared` beside the repo.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("SYSPECT_SHARED") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
+    }
+}
+
+pub fn capture(rel: &str) -> PathBuf {
+    let p = shared_dir().join("captures").join(rel);
+    assert!(
+        p.exists(),
+        "capture {} not found (set SYSPECT_SHARED to the shared folder)",
+        p.display()
+    );
+    p
+}
+
+/// The captures sysdig 0.29.3 reads (captures/README.md).
+pub const SYSDIG_READABLE: &[&str] = &[
+    "bencer-examples/example0_nginx.scap",
+    "bencer-examples/example2_502error.scap",
+    "bencer-examples/example4_example4-1.scap",
+    "bencer-examples/example4_example4-2.scap",
+    "bencer-examples/example5_httpd.scap",
+    "bencer-examples/example5_nginx.scap",
+    "falco/cat_write.scap",
+    "falco/connect_localhost.scap",
+    "falco/empty.scap",
+    "falco/empty_old_with_containers.scap",
+    "falco/open-multiple-files.scap",
+    "falco/ping_sendto.scap",
+    "falco/psp_privileged.scap",
+    "falco/psp_run_as_user_0_container.scap",
+    "falco/psp_run_as_user_65534_container.scap",
+    "falco/psp_write_tmp_test.scap",
+    "falco/syscall.scap",
+    "libs/curl_google.scap",
+    "libs/sample.scap",
+    "libs/single_ipv6_conn.scap",
+    "libs/test_ipv6_client.scap",
+    "sysflow/alpine_alpine.scap",
+    "sysflow/client-server_tcp-client-server.scap",
+    "sysflow/files_files.scap",
+    "sysflow/files_files_old.scap",
+    "sysflow/files_filesat.scap",
+    "sysflow/mpm-event_full_capture.scap",
+    "sysflow/namespaces_setns.scap",
+    "sysflow/objectstore_download.scap",
+    "sysflow/rename_rename.scap",
+    "sysflow/rename_rename2at.scap",
+    "sysflow/setuid_setuid.scap",
+];
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+/// The sysdig binary, or `None` (and a printed reason) when it is missing
+/// outside CI. In CI a missing oracle is a failure.
+pub fn sysdig() -> Option<PathBuf> {
+    let p = PathBuf::from("/usr/bin/sysdig");
+    if p.exists() {
+        return Some(p);
+    }
+    if in_ci() {
+        panic!("sysdig 0.29.3 (the oracle) is not installed: run scripts/deps.sh");
+    }
+    eprintln!("SKIPPED: /usr/bin/sysdig not installed");
+    None
+}
+
+/// True when running as root (live eBPF). In CI, not being root fails.
+pub fn root_or_skip(what: &str) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if euid == 0 {
+        return true;
+    }
+    if in_ci() {
+        panic!("{what} needs root and eBPF, and CI=true");
+    }
+    eprintln!("SKIPPED: {what} needs root and eBPF");
+    false
+}
+
+pub fn syspect_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_syspect")
+}
+
+fn run(bin: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()))
+}
+
+/// `syspect dig ARGS`.
+pub fn dig(args: &[&str]) -> Output {
+    let mut all = vec!["dig"];
+    all.extend_from_slice(args);
+    run(Path::new(syspect_bin()), &all)
+}
+
+/// `sysdig ARGS`.
+pub fn sysdig_run(sysdig: &Path, args: &[&str]) -> Output {
+    run(sysdig, args)
+}
+
+pub fn stdout_lines(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Lines that differ between two outputs (by position), as readable pairs.
+pub fn differing_lines(ours: &[String], theirs: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = ours.len().max(theirs.len());
+    for i in 0..n {
+        let a = ours.get(i).map(String::as_str).unwrap_or("<none>");
+        let b = theirs.get(i).map(String::as_str).unwrap_or("<none>");
+        if a != b {
+            out.push(format!("line {}:\n  syspect: {a}\n  sysdig:  {b}", i + 1));
+        }
+    }
+    out
+}
+
+/// Lines of `theirs` that `ours` does not have (multiset difference): for a
+/// percentage of matching lines that is not thrown off by one shift.
+pub fn unmatched(ours: &[String], theirs: &[String]) -> Vec<String> {
+    let mut bag: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for l in ours {
+        *bag.entry(l.as_str()).or_default() += 1;
+    }
+    let mut missing = Vec::new();
+    for l in theirs {
+        match bag.get_mut(l.as_str()) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => missing.push(l.clone()),
+        }
+    }
+    missing
+}
