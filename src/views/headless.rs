@@ -14,7 +14,7 @@ use super::table::{format_cell, Table};
 use crate::capture::scap::ScapReader;
 use crate::capture::{Item, Source};
 use crate::cli::UsageError;
-use crate::event::table::{ec, ids};
+use crate::event::table::ids;
 use crate::filter::fields::{Ctx, FieldOpts};
 use crate::state::State;
 
@@ -43,8 +43,10 @@ pub struct HeadlessArgs {
     pub filter: Vec<String>,
 }
 
+/// Events the views never see. Unlike sysdig's printer, csysdig's tables
+/// do see internal events (procinfo counts in SYSCALLS, for instance).
 fn hidden(ev: &crate::event::EventRef<'_>) -> bool {
-    ev.dump_flags & 1 != 0 || ev.info().has_category(ec::INTERNAL)
+    ev.dump_flags & 1 != 0
 }
 
 fn is_container_event(t: u16) -> bool {
