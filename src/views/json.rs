@@ -48,20 +48,26 @@ pub fn info(views: &[ViewDef], view: &ViewDef, table: &Table, containers: bool) 
     let mut m = Map::new();
     m.insert("appliesTo".into(), json!(view.applies_to));
     let target = drilldown_target(views, view, containers);
-    let can = view.view_type == ViewType::Table && target.is_some();
-    m.insert("canDrillDown".into(), J::Bool(can));
-    if view.view_type == ViewType::Table {
+    // csysdig: every table can "drill down"; with no target view the
+    // template is empty and the child filter is the view's own.
+    let is_table = view.view_type == ViewType::Table;
+    m.insert("canDrillDown".into(), J::Bool(is_table));
+    if is_table {
         if let Some(k) = drilldown_key_field(view, containers) {
             m.insert("drillDownKeyField".into(), J::String(k.to_string()));
         }
-        if let Some(t) = filter_template(view, containers, TEMPLATE_VALUE) {
-            let tf = match target.map(|t| t.filter.trim()).filter(|f| !f.is_empty()) {
-                Some(f) => format!("({t}) and ({f})"),
-                None => format!("({t})"),
-            };
-            m.insert("filterTemplate".into(), J::String(t));
-            m.insert("filterTemplateF".into(), J::String(tf));
-        }
+        let (t, tf) = match (target, filter_template(view, containers, TEMPLATE_VALUE)) {
+            (Some(target), Some(t)) => {
+                let tf = match target.filter.trim() {
+                    "" => t.clone(),
+                    f => format!("({t}) and ({f})"),
+                };
+                (t, tf)
+            }
+            _ => (String::new(), view.filter.clone()),
+        };
+        m.insert("filterTemplate".into(), J::String(t));
+        m.insert("filterTemplateF".into(), J::String(tf));
     }
     let legend: Vec<J> = table
         .columns
