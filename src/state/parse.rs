@@ -600,20 +600,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                 }
             }
         }
-        Kind::SendRecv => {
-            // An unconnected UDP socket learns its peer from sendto/recvfrom.
-            if let (Some(fd), Some(t)) = (
-                ctx.fd,
-                ev.param_by_name("tuple").and_then(params::socktuple),
-            ) {
-                if let Some(f) = st.fds.get_mut(&pid).and_then(|tb| tb.get_mut(fd)) {
-                    if f.name.is_empty() && matches!(t, SockTuple::V4 { .. } | SockTuple::V6 { .. })
-                    {
-                        tuple_to_fd(f, &t);
-                    }
-                }
-            }
-        }
+        // libsinsp 0.29 does not name unconnected sockets from
+        // sendto/recvfrom tuples (verified on the corpus).
+        Kind::SendRecv => {}
         Kind::ProcExit | Kind::Other => {}
     }
     ctx

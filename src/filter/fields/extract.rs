@@ -855,7 +855,8 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
             return so(crate::state::parse::concat_path(base, &n));
         }
     }
-    if let Some(b) = ev.param_by_name("tuple") {
+    let named_by_tuple = info.has_flag(ef::CREATES_FD) || event_name(ev) == "connect";
+    if let (Some(b), true) = (ev.param_by_name("tuple"), named_by_tuple) {
         // An empty tuple prints as NULL, as in evt.info.
         return match params::socktuple(b) {
             Some(t) => so(render::tuple_string(&t)),
