@@ -112,7 +112,7 @@ impl Chunk {
 
     fn push(&mut self, ev: &EventRef<'_>, flags: u8, ectx: EvCtx, pid: u64, container: &str) {
         let idx = self.offs.len() as u32;
-        if self.offs.is_empty() {
+        if self.first_ts == 0 {
             self.first_ts = ev.ts();
         }
         self.last_ts = self.last_ts.max(ev.ts());

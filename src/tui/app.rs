@@ -7,7 +7,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::engine::EchoBlock;
-use super::views::{self, Table, ViewDef, ViewType};
+use crate::views::{self, Table, ViewDef, ViewType};
 use crate::filter::Filter;
 use crate::store::Select;
 

@@ -17,7 +17,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::views::{Aggregator, Table};
+use crate::views::{Aggregator, Table};
 use crate::capture::{Item, Source};
 use crate::event::table::{ec, ids};
 use crate::event::EventRef;

@@ -11,10 +11,8 @@ pub mod app;
 pub mod engine;
 pub mod term;
 pub mod ui;
-pub(crate) mod vstub;
 
-/// The views engine (temporary stand-in until the views branch is merged).
-pub(crate) use vstub as views;
+use crate::views;
 
 use std::io::{self, BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -268,7 +266,7 @@ fn run(a: TopArgs) -> Result<()> {
     if !filter_text.trim().is_empty() {
         Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?;
     }
-    let views = views::load_all(None).map_err(|e| UsageError(e.to_string()))?;
+    let views = views::load_all(views::default_user_dir().as_deref()).map_err(|e| UsageError(e.to_string()))?;
     let mut app = App::new(views, a.view.as_deref()).map_err(UsageError)?;
     app.status.capture_filter = filter_text;
 

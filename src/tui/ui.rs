@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, InputKind, Overlay, PaneKind};
-use super::views::{self, ViewType};
+use crate::views::{self, ViewType};
 use crate::print::format::sanitize_for_terminal;
 
 /// Smallest usable terminal.
