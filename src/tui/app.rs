@@ -617,6 +617,15 @@ impl App {
                     None => vec![],
                 };
             }
+            KeyCode::Char(c) if m.kind != MenuKind::Actions && c.is_alphanumeric() => {
+                // Type-ahead: the next item starting with that letter.
+                let up = c.to_ascii_lowercase();
+                if let Some(i) = (1..=n).map(|d| (m.sel + d) % n.max(1)).find(|&i| {
+                    m.items[i].0.chars().next().map(|x| x.to_ascii_lowercase()) == Some(up)
+                }) {
+                    m.sel = i;
+                }
+            }
             KeyCode::Char(c) if m.kind == MenuKind::Actions => {
                 let v = self.view();
                 if let Some(i) = v.actions.iter().position(|a| a.hotkey.starts_with(c)) {

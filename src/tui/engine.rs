@@ -465,3 +465,36 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
         }
     }
 }
+
+/// Reads a whole capture file into a store, synchronously (tests, tools).
+/// Returns the store and the counters.
+pub fn load_file(path: &str, cap_bytes: usize) -> Result<(Arc<Mutex<Store>>, Arc<Shared>), String> {
+    let store = Arc::new(Mutex::new(Store::new(cap_bytes, State::new())));
+    let shared = Arc::new(Shared::default());
+    let (to_ui, _rx) = std::sync::mpsc::channel();
+    let (_tx, cmds) = std::sync::mpsc::channel();
+    let (ready, ready_rx) = std::sync::mpsc::channel();
+    capture_loop(CaptureJob {
+        file: Some(path.to_string()),
+        snaplen: 80,
+        ring_mb: 1,
+        ready,
+        store: Arc::clone(&store),
+        shared: Arc::clone(&shared),
+        stop: Arc::new(AtomicBool::new(false)),
+        to_ui,
+        cmds,
+        interval: Duration::from_secs(2),
+    });
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(e) => return Err(e.to_string()),
+    }
+    if let Ok(g) = shared.error.lock() {
+        if let Some(e) = g.as_ref() {
+            return Err(e.clone());
+        }
+    }
+    Ok((store, shared))
+}
