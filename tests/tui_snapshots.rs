@@ -248,3 +248,23 @@ fn backspace_restores_view_selection_sort_and_filter() {
     assert_eq!(app.table.as_ref().map(|t| (t.sort_col, t.sort_desc)), sort);
     let _ = Select::All;
 }
+
+#[test]
+fn store_bytes_per_event() {
+    let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let (store, _) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
+    let st = store.lock().expect("store").stats();
+    eprintln!(
+        "store: {} events, raw {} B, index+meta {} B, {:.1} B/event index only, {:.1} B/event with raw bytes",
+        st.events,
+        st.raw_bytes,
+        st.index_bytes,
+        st.bytes_per_event_index(),
+        st.bytes_per_event_total()
+    );
+    assert!(st.bytes_per_event_index() <= 150.0);
+}
