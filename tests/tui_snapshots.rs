@@ -228,7 +228,10 @@ fn tab_completes_field_names() {
         key(&mut app, &fx, KeyCode::Char(c));
     }
     key(&mut app, &fx, KeyCode::Tab);
-    assert_eq!(app.input.as_ref().map(|i| i.text.as_str()), Some("proc.name "));
+    assert_eq!(
+        app.input.as_ref().map(|i| i.text.as_str()),
+        Some("proc.name ")
+    );
 }
 
 #[test]

@@ -17,7 +17,10 @@ fn ci() -> bool {
 }
 
 fn have_tmux() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 struct Tmux {
@@ -26,7 +29,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, cmd: &str) -> Tmux {
-        let _ = Command::new("tmux").args(["kill-session", "-t", name]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .status();
         let st = Command::new("tmux")
             .args(["new-session", "-d", "-s", name, "-x", "80", "-y", "24"])
             .arg(format!("TERM=xterm-256color {cmd}; sleep 60"))
@@ -79,7 +84,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
     }
 }
 
@@ -95,11 +102,9 @@ fn capture_walkthrough() {
         eprintln!("skipping: {} not found", cap.display());
         return;
     }
-    let bin = std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
-    let t = Tmux::start(
-        "syspect-e2e-cap",
-        &format!("{bin} -r {}", cap.display()),
-    );
+    let bin =
+        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
+    let t = Tmux::start("syspect-e2e-cap", &format!("{bin} -r {}", cap.display()));
     t.wait("the Processes view", 15, |s| {
         s.contains("Viewing: Processes") && s.contains("files_files.scap (2186 evts")
     });
@@ -121,7 +126,9 @@ fn capture_walkthrough() {
     assert!(!s.contains("Viewing: Files"), "{s}");
     // Dig: the raw events of the selection.
     t.keys(&["F6"]);
-    let s = t.wait("dig lines", 10, |s| s.contains("Viewing: sysdig output") && s.contains("write"));
+    let s = t.wait("dig lines", 10, |s| {
+        s.contains("Viewing: sysdig output") && s.contains("write")
+    });
     assert!(s.contains("tested_file.txt"), "{s}");
     // Search inside dig.
     t.keys(&["/"]);
@@ -132,17 +139,25 @@ fn capture_walkthrough() {
     });
     // Back to the drilled view, then back to Files with the selection kept.
     t.keys(&["BSpace"]);
-    t.wait("the drilled view", 5, |s| s.contains("For: fd.name=/tmp/tested_file.txt"));
+    t.wait("the drilled view", 5, |s| {
+        s.contains("For: fd.name=/tmp/tested_file.txt")
+    });
     t.keys(&["BSpace"]);
-    let s = t.wait("Files again", 10, |s| s.contains("Viewing: Files") && s.contains("For: whole machine"));
+    let s = t.wait("Files again", 10, |s| {
+        s.contains("Viewing: Files") && s.contains("For: whole machine")
+    });
     let sel = s.lines().last().unwrap_or("").to_string();
-    assert!(!sel.contains(" 1/"), "selection should be restored, footer: {sel}");
+    assert!(
+        !sel.contains(" 1/"),
+        "selection should be restored, footer: {sel}"
+    );
     // Sort by the first column via the sort menu.
     t.keys(&["F9"]);
     t.wait("the sort menu", 5, |s| s.contains("Sort By"));
     t.keys(&["Home", "Enter"]);
     t.wait("sorted by BYTES IN", 5, |s| {
-        s.lines().any(|l| l.starts_with("BYTES IN") && (l.contains("IN▼") || l.contains("IN▲")))
+        s.lines()
+            .any(|l| l.starts_with("BYTES IN") && (l.contains("IN▼") || l.contains("IN▲")))
     });
     // Quit restores the terminal: the shell's sleep keeps the pane alive.
     t.keys(&["q"]);
@@ -153,13 +168,18 @@ fn capture_walkthrough() {
 fn live_file_drilldown() {
     let root = unsafe_free_is_root();
     if !root || !have_tmux() {
-        let why = if root { "tmux not installed" } else { "needs root for eBPF" };
+        let why = if root {
+            "tmux not installed"
+        } else {
+            "needs root for eBPF"
+        };
         assert!(!ci(), "live TUI test cannot run in CI: {why}");
         eprintln!("skipping live TUI test: {why}");
         return;
     }
-    let uniq = format!("syspect-live-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos());
-    let path = std::env::temp_dir().join(format!("{uniq}.txt"));
+    // Short, so the whole path fits the FILENAME column at 80 columns.
+    let uniq = format!("sl-{}", std::process::id());
+    let path = PathBuf::from("/tmp").join(format!("{uniq}.txt"));
     let payload = format!("hello-{uniq}");
     // The child keeps opening and writing the file so every sample sees it.
     let mut child = Command::new("sh")
@@ -170,7 +190,8 @@ fn live_file_drilldown() {
         ))
         .spawn()
         .expect("child");
-    let bin = std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
+    let bin =
+        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
     let t = Tmux::start("syspect-e2e-live", &format!("{bin} -v files -d 500"));
     let res = std::panic::catch_unwind(|| {
         let s = t.wait("the live Files view", 30, |s| {
@@ -200,7 +221,9 @@ fn live_file_drilldown() {
         t.keys(&["p", "/"]);
         t.text(&uniq);
         t.keys(&["Enter", "Enter"]);
-        t.wait("the drill-down", 15, |s| s.contains(&format!("For: fd.name={}", path.display())));
+        t.wait("the drill-down", 15, |s| {
+            s.contains(&format!("For: fd.name={}", path.display()))
+        });
         t.keys(&["F6"]);
         let s = t.wait("dig lines with the write", 20, |s| {
             s.contains("Viewing: sysdig output") && s.contains("write")

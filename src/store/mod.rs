@@ -276,7 +276,15 @@ impl Store {
     /// Adds an event the caller's state has just processed (`ectx` and `pid`
     /// come from that state). `num` is its event number; numbers must grow
     /// by one per pushed event.
-    pub fn push(&mut self, ev: &EventRef<'_>, num: u64, hidden: bool, ectx: EvCtx, pid: u64, container: &str) {
+    pub fn push(
+        &mut self,
+        ev: &EventRef<'_>,
+        num: u64,
+        hidden: bool,
+        ectx: EvCtx,
+        pid: u64,
+        container: &str,
+    ) {
         if self.open.is_empty() {
             self.open.first_num = num;
         } else if num != self.next_num {
@@ -327,7 +335,8 @@ impl Store {
     }
 
     pub fn stats(&self) -> StoreStats {
-        let events = self.sealed.iter().map(|c| c.len() as u64).sum::<u64>() + self.open.len() as u64;
+        let events =
+            self.sealed.iter().map(|c| c.len() as u64).sum::<u64>() + self.open.len() as u64;
         let first_ts = self
             .sealed
             .front()
@@ -440,7 +449,12 @@ mod tests {
     use crate::event::build_event;
 
     fn ev(ts: u64, tid: u64) -> Vec<u8> {
-        build_event(ts, tid, 307, &[&3i64.to_le_bytes(), &(-100i64).to_le_bytes(), b"/x\0"])
+        build_event(
+            ts,
+            tid,
+            307,
+            &[&3i64.to_le_bytes(), &(-100i64).to_le_bytes(), b"/x\0"],
+        )
     }
 
     #[test]
@@ -449,7 +463,17 @@ mod tests {
         for i in 0..20_000u64 {
             let b = ev(1000 + i, 10 + i % 3);
             let e = EventRef::new(0, 0, &b).expect("valid");
-            s.push(&e, i + 1, false, EvCtx { fd: Some(3), enter_ts: None }, 10 + i % 3, "");
+            s.push(
+                &e,
+                i + 1,
+                false,
+                EvCtx {
+                    fd: Some(3),
+                    enter_ts: None,
+                },
+                10 + i % 3,
+                "",
+            );
         }
         let st = s.stats();
         assert_eq!(st.events, 20_000);

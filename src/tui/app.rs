@@ -7,9 +7,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::engine::EchoBlock;
-use crate::views::{self, Table, ViewDef, ViewType};
 use crate::filter::Filter;
 use crate::store::Select;
+use crate::views::{self, Table, ViewDef, ViewType};
 
 /// One key hint: the key as shown and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +136,13 @@ pub fn render_buffer(data: &[u8], mode: EchoMode) -> Vec<String> {
     match mode {
         EchoMode::Dotted => vec![data
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect()],
         EchoMode::Printable => {
             let text: String = data
@@ -153,7 +159,13 @@ pub fn render_buffer(data: &[u8], mode: EchoMode) -> Vec<String> {
                 let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
                 let asc: String = c
                     .iter()
-                    .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                    .map(|&b| {
+                        if (0x20..0x7f).contains(&b) {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
                     .collect();
                 format!("0x{:04x}:  {:<48} {asc}", i * 16, hex.join(" "))
             })
@@ -272,7 +284,10 @@ pub enum Effect {
     /// Fill the open pane.
     LoadPane,
     /// Run a view action's shell command.
-    Run { command: String, wait: bool },
+    Run {
+        command: String,
+        wait: bool,
+    },
     TogglePause,
 }
 
@@ -333,16 +348,17 @@ impl App {
         let idx = match start {
             None => default_view(&views),
             Some(s @ ("echo" | "dig")) => {
-                open = Some(if s == "echo" { PaneKind::Echo } else { PaneKind::Dig });
+                open = Some(if s == "echo" {
+                    PaneKind::Echo
+                } else {
+                    PaneKind::Dig
+                });
                 default_view(&views)
             }
-            Some(id) => views
-                .iter()
-                .position(|v| v.id == id)
-                .ok_or_else(|| {
-                    let ids: Vec<&str> = views.iter().map(|v| v.id.as_str()).collect();
-                    format!("unknown view '{id}'; views: {}", ids.join(", "))
-                })?,
+            Some(id) => views.iter().position(|v| v.id == id).ok_or_else(|| {
+                let ids: Vec<&str> = views.iter().map(|v| v.id.as_str()).collect();
+                format!("unknown view '{id}'; views: {}", ids.join(", "))
+            })?,
         };
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut app = App {
@@ -500,7 +516,11 @@ impl App {
                 return vec![cmd("↑↓", "Scroll"), cmd("Esc", "Close"), cmd("q", "Quit")]
             }
             Overlay::Menu(m) => {
-                let mut v = vec![cmd("↑↓", "Move"), cmd("Enter", "Select"), cmd("Esc", "Cancel")];
+                let mut v = vec![
+                    cmd("↑↓", "Move"),
+                    cmd("Enter", "Select"),
+                    cmd("Esc", "Cancel"),
+                ];
                 if m.kind == MenuKind::Actions {
                     v.push(cmd("key", "Run"));
                 }
@@ -894,10 +914,7 @@ impl App {
                     .map(|(f, v)| Select::from_key(f, v))
                     .unwrap_or(Select::All);
                 let vf = self.view().filter.trim();
-                (
-                    (!vf.is_empty()).then(|| vf.to_string()),
-                    sel,
-                )
+                ((!vf.is_empty()).then(|| vf.to_string()), sel)
             }
         };
         let parts: Vec<String> = [
@@ -991,11 +1008,9 @@ impl App {
                 self.paused = !self.paused;
                 return vec![Effect::TogglePause];
             }
-            KeyCode::Char('c') | KeyCode::Delete => {
-                if self.view().view_type == ViewType::List {
-                    self.table = None;
-                    return self.restart();
-                }
+            KeyCode::Char('c') | KeyCode::Delete if self.view().view_type == ViewType::List => {
+                self.table = None;
+                return self.restart();
             }
             KeyCode::Enter => return self.drill_down(),
             KeyCode::Backspace => return self.go_back(),
@@ -1125,10 +1140,14 @@ impl App {
         }
         let found = if forward {
             let start = p.top + usize::from(next);
-            (0..n).map(|i| (start + i) % n).find(|&i| p.lines[i].contains(text))
+            (0..n)
+                .map(|i| (start + i) % n)
+                .find(|&i| p.lines[i].contains(text))
         } else {
             let start = p.top + n - 1;
-            (0..n).map(|i| (start + n - i) % n).find(|&i| p.lines[i].contains(text))
+            (0..n)
+                .map(|i| (start + n - i) % n)
+                .find(|&i| p.lines[i].contains(text))
         };
         match found {
             Some(i) => {
@@ -1209,8 +1228,10 @@ impl App {
             MouseEventKind::ScrollDown => self.on_key(key(KeyCode::Down)),
             MouseEventKind::Down(MouseButton::Left) if self.pane.is_none() => {
                 if m.row == self.table_y {
-                    if let Some(&(_, _, c)) =
-                        self.col_x.iter().find(|(a, b, _)| m.column >= *a && m.column < *b)
+                    if let Some(&(_, _, c)) = self
+                        .col_x
+                        .iter()
+                        .find(|(a, b, _)| m.column >= *a && m.column < *b)
                     {
                         self.sort_by_col(c);
                     }
@@ -1246,7 +1267,10 @@ impl App {
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-:".contains(c)) && !s.is_empty() {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-:".contains(c))
+        && !s.is_empty()
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -1254,8 +1278,11 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn default_view(views: &[ViewDef]) -> usize {
-    let mut roots: Vec<(usize, &ViewDef)> =
-        views.iter().enumerate().filter(|(_, v)| v.is_root).collect();
+    let mut roots: Vec<(usize, &ViewDef)> = views
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_root)
+        .collect();
     roots.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     roots
         .first()

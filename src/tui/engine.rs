@@ -17,7 +17,6 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::views::{Aggregator, Table};
 use crate::capture::{Item, Source};
 use crate::event::table::{ec, ids};
 use crate::event::EventRef;
@@ -26,6 +25,7 @@ use crate::filter::Filter;
 use crate::print::format::{sanitize_for_terminal, Format, DEFAULT};
 use crate::state::State;
 use crate::store::{Select, Snapshot, Store, StoreStats};
+use crate::views::{Aggregator, Table};
 
 /// Counters the UI reads every frame.
 #[derive(Debug, Default)]

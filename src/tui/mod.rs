@@ -49,7 +49,12 @@ pub struct TopArgs {
     #[arg(short = 'v', long = "view", value_name = "VIEW")]
     pub view: Option<String>,
     /// Bytes of each I/O buffer to capture (live).
-    #[arg(short = 's', long = "snaplen", value_name = "LEN", default_value_t = 80)]
+    #[arg(
+        short = 's',
+        long = "snaplen",
+        value_name = "LEN",
+        default_value_t = 80
+    )]
     pub snaplen: u32,
     /// Memory for the event store: 512M, 2G, 100000K (plain numbers are MiB).
     #[arg(long = "buffer", value_name = "SIZE", default_value = "512M")]
@@ -65,7 +70,14 @@ pub struct TopArgs {
 /// Parses `512M`, `2G`, `100000K`, `1048576B`; plain numbers are MiB.
 pub fn parse_size(s: &str) -> Option<usize> {
     let t = s.trim().to_ascii_uppercase();
-    let t = t.strip_suffix("IB").or_else(|| t.strip_suffix('B').filter(|x| !x.is_empty() && x.ends_with(|c: char| c.is_ascii_alphabetic()))).unwrap_or(&t).to_string();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| {
+            t.strip_suffix('B')
+                .filter(|x| !x.is_empty() && x.ends_with(|c: char| c.is_ascii_alphabetic()))
+        })
+        .unwrap_or(&t)
+        .to_string();
     let (num, mul) = match t.chars().last()? {
         'K' => (&t[..t.len() - 1], 1usize << 10),
         'M' => (&t[..t.len() - 1], 1 << 20),
@@ -90,7 +102,9 @@ pub fn cli_main(args: Vec<String>) -> Result<()> {
         }
         Err(e) => {
             let msg = e.to_string();
-            return Err(UsageError(msg.lines().next().unwrap_or("bad arguments").to_string()).into());
+            return Err(
+                UsageError(msg.lines().next().unwrap_or("bad arguments").to_string()).into(),
+            );
         }
     };
     run(a)
@@ -230,7 +244,10 @@ impl Driver {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| f.clone());
                 if self.loaded {
-                    format!("{name} ({events} evts, {})", fmt_span(last.saturating_sub(first)))
+                    format!(
+                        "{name} ({events} evts, {})",
+                        fmt_span(last.saturating_sub(first))
+                    )
                 } else {
                     format!("{name} (loading, {events} evts)")
                 }
@@ -266,13 +283,17 @@ fn run(a: TopArgs) -> Result<()> {
     if !filter_text.trim().is_empty() {
         Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?;
     }
-    let views = views::load_all(views::default_user_dir().as_deref()).map_err(|e| UsageError(e.to_string()))?;
+    let views = views::load_all(views::default_user_dir().as_deref())
+        .map_err(|e| UsageError(e.to_string()))?;
     let mut app = App::new(views, a.view.as_deref()).map_err(UsageError)?;
     app.status.capture_filter = filter_text;
 
     let live = a.read.is_none();
     let interval = Duration::from_millis(a.delay);
-    let store = Arc::new(Mutex::new(Store::new(cap_bytes, crate::state::State::new())));
+    let store = Arc::new(Mutex::new(Store::new(
+        cap_bytes,
+        crate::state::State::new(),
+    )));
     let shared = Arc::new(Shared::default());
     let stop = Arc::new(AtomicBool::new(false));
     let (ui_tx, ui_rx) = mpsc::channel::<Msg>();
@@ -368,14 +389,19 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>) -> Result<()> {
                 Effect::LoadPane => drv.load_pane(app),
                 Effect::TogglePause => {
                     if app.paused {
-                        drv.frozen = drv.frozen.or(Some((0, drv.shared.last_ts.load(Ordering::Relaxed))));
+                        drv.frozen = drv
+                            .frozen
+                            .or(Some((0, drv.shared.last_ts.load(Ordering::Relaxed))));
                     } else {
                         drv.frozen = None;
                     }
                 }
                 Effect::Run { command, wait } => {
                     guard.suspend();
-                    let status = std::process::Command::new("sh").arg("-c").arg(&command).status();
+                    let status = std::process::Command::new("sh")
+                        .arg("-c")
+                        .arg(&command)
+                        .status();
                     let mut out = io::stdout();
                     match status {
                         Ok(s) if !s.success() => {

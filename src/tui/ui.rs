@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, InputKind, Overlay, PaneKind};
-use crate::views::{self, ViewType};
 use crate::print::format::sanitize_for_terminal;
+use crate::views::{self, ViewType};
 
 /// Smallest usable terminal.
 pub const MIN_W: u16 = 60;
@@ -51,7 +51,10 @@ impl Theme {
     }
     fn sorted(&self) -> Style {
         if self.color {
-            Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         }
@@ -86,7 +89,10 @@ impl Theme {
     }
     fn paused(&self) -> Style {
         if self.color {
-            Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
@@ -171,7 +177,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
                 .skip(start)
                 .take(visible)
                 .map(|(i, (label, _))| {
-                    let st = if i == m.sel { th.selected() } else { Style::new() };
+                    let st = if i == m.sel {
+                        th.selected()
+                    } else {
+                        Style::new()
+                    };
                     Line::styled(format!("{:<30}", clean(label)), st)
                 })
                 .collect();
@@ -200,7 +210,12 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         }
         Overlay::Confirm { command, .. } => {
             let w = (body.width.saturating_sub(4)).min(70);
-            let r = Rect::new(body.x + (body.width - w) / 2, body.y + body.height / 3, w, 5);
+            let r = Rect::new(
+                body.x + (body.width - w) / 2,
+                body.y + body.height / 3,
+                w,
+                5,
+            );
             f.render_widget(Clear, r);
             f.render_widget(
                 Paragraph::new(vec![
@@ -261,7 +276,11 @@ fn draw_header(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
     l2.push(Span::styled("  Drops: ", th.label()));
     l2.push(Span::styled(
         s.drops.to_string(),
-        if s.drops > 0 { th.error() } else { Style::new() },
+        if s.drops > 0 {
+            th.error()
+        } else {
+            Style::new()
+        },
     ));
     l2.push(Span::styled("  Store: ", th.label()));
     l2.push(Span::raw(s.store.clone()));
@@ -314,7 +333,10 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
         .skip(l.hscroll)
         .map(|(i, c)| (i, c.size as usize))
         .collect();
-    let fixed: usize = cols.iter().map(|(_, w)| if *w == 0 { 0 } else { w + 1 }).sum();
+    let fixed: usize = cols
+        .iter()
+        .map(|(_, w)| if *w == 0 { 0 } else { w + 1 })
+        .sum();
     let rest = width.saturating_sub(fixed).max(8);
     let arrows = ascii_arrows();
     let header_style = if t.view_type == ViewType::List {
@@ -330,7 +352,6 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
             break;
         }
         let c = &t.columns[i];
-        let numeric_right = c.size != 0 && i != 0 || c.size != 0;
         let mut name = c.name.clone();
         let st = if i == t.sort_col {
             let m = match (t.sort_desc, arrows) {
@@ -344,7 +365,6 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
         } else {
             header_style
         };
-        let _ = numeric_right;
         let cell = pad(&name, w.min(width - x), false);
         app.col_x
             .push((area.x + x as u16, area.x + (x + w).min(width) as u16, i));
@@ -382,7 +402,11 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
             s.push(' ');
         }
         let s: String = s.chars().take(width).collect();
-        let st = if ri == l.selected { th.selected() } else { Style::new() };
+        let st = if ri == l.selected {
+            th.selected()
+        } else {
+            Style::new()
+        };
         lines.push(Line::styled(pad(&s, width, false), st));
     }
     if t.rows.is_empty() {
@@ -446,7 +470,11 @@ fn draw_pane(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
                     .map(|(b, _)| b)
                     .unwrap_or(l.len());
                 let s = &l[start..];
-                let end = s.char_indices().nth(width).map(|(b, _)| b).unwrap_or(s.len());
+                let end = s
+                    .char_indices()
+                    .nth(width)
+                    .map(|(b, _)| b)
+                    .unwrap_or(s.len());
                 &s[..end]
             };
             let mut line = highlight(shown, &p.search, th.found());
@@ -491,13 +519,19 @@ fn draw_msg(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
         return;
     }
     if let Some(m) = &app.message {
-        f.render_widget(Paragraph::new(Line::styled(clean(m).into_owned(), th.error())), area);
+        f.render_widget(
+            Paragraph::new(Line::styled(clean(m).into_owned(), th.error())),
+            area,
+        );
         return;
     }
     if let Some(p) = &app.pane {
         if p.not_found {
             f.render_widget(
-                Paragraph::new(Line::styled(format!(" NOT FOUND: {} ", clean(&p.search)), th.error())),
+                Paragraph::new(Line::styled(
+                    format!(" NOT FOUND: {} ", clean(&p.search)),
+                    th.error(),
+                )),
                 area,
             );
         }
@@ -511,7 +545,11 @@ fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
             let cur = if n == 0 { 0 } else { p.top + 1 };
             format!(
                 "{cur}/{n}({:.1}%){}",
-                if n == 0 { 0.0 } else { cur as f64 * 100.0 / n as f64 },
+                if n == 0 {
+                    0.0
+                } else {
+                    cur as f64 * 100.0 / n as f64
+                },
                 if p.truncated { "(truncated)" } else { "" }
             )
         }
@@ -520,7 +558,11 @@ fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
             let cur = if n == 0 { 0 } else { app.level().selected + 1 };
             format!(
                 "{cur}/{n}({:.1}%)",
-                if n == 0 { 0.0 } else { cur as f64 * 100.0 / n as f64 }
+                if n == 0 {
+                    0.0
+                } else {
+                    cur as f64 * 100.0 / n as f64
+                }
             )
         }
     };
@@ -538,16 +580,31 @@ fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
         spans.push(Span::raw(" "));
         used += need;
     }
-    spans.push(Span::raw(" ".repeat(width.saturating_sub(used + pos.len()))));
+    spans.push(Span::raw(
+        " ".repeat(width.saturating_sub(used + pos.len())),
+    ));
     spans.push(Span::raw(pos));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_text_page(f: &mut Frame<'_>, _th: &Theme, area: Rect, title: &str, lines: &[String], top: usize) {
+fn draw_text_page(
+    f: &mut Frame<'_>,
+    _th: &Theme,
+    area: Rect,
+    title: &str,
+    lines: &[String],
+    top: usize,
+) {
     f.render_widget(Clear, area);
-    let max_top = lines.len().saturating_sub(area.height.saturating_sub(2) as usize);
+    let max_top = lines
+        .len()
+        .saturating_sub(area.height.saturating_sub(2) as usize);
     let top = top.min(max_top);
-    let text: Vec<Line<'_>> = lines.iter().skip(top).map(|l| Line::raw(l.as_str())).collect();
+    let text: Vec<Line<'_>> = lines
+        .iter()
+        .skip(top)
+        .map(|l| Line::raw(l.as_str()))
+        .collect();
     f.render_widget(
         Paragraph::new(text).block(Block::new().borders(Borders::ALL).title(title.to_string())),
         area,
@@ -566,7 +623,10 @@ pub fn help_lines() -> Vec<String> {
         ("Backspace", "back: previous view, selection, sort, filter"),
         ("F1 h ?", "this help"),
         ("F2 v", "views menu"),
-        ("F4 \\ f", "filter (sysdig filter language, Tab completes fields)"),
+        (
+            "F4 \\ f",
+            "filter (sysdig filter language, Tab completes fields)",
+        ),
         ("/ Ctrl-F", "search rows;  n = next match"),
         ("F5 e", "echo: I/O data of the selection"),
         ("F6 d", "dig: the raw events behind the selection"),
@@ -574,10 +634,16 @@ pub fn help_lines() -> Vec<String> {
         ("F8 a", "actions (with confirmation)"),
         ("F9 > s", "sort menu;  r = reverse the order"),
         ("Shift+1..9", "sort by column 1..9 (again: reverse)"),
-        ("p", "pause / resume the table (drill-down and dig still work)"),
+        (
+            "p",
+            "pause / resume the table (drill-down and dig still work)",
+        ),
         ("c Del", "clear (list views)"),
         ("F10 q Ctrl-C", "quit"),
-        ("mouse", "click: select, double-click: drill down, header: sort"),
+        (
+            "mouse",
+            "click: select, double-click: drill down, header: sort",
+        ),
         ("", ""),
         ("Echo / Dig", ""),
         ("Up/Down PgUp/PgDn", "scroll;  Home/End: first/last line"),
