@@ -25,7 +25,7 @@ pub struct EvCtx {
     pub enter_ts: Option<u64>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct State {
     pub threads: FxHashMap<u64, Thread>,
     /// fd tables keyed by pid (threads of a process share one table).

@@ -1,0 +1,500 @@
+//! Off-UI-thread work: the capture thread and the query thread.
+//!
+//! ```text
+//!  source ──► capture thread ──(Mutex, per event)──► Store (chunks, Arc)
+//!               │ State::process, live Aggregator         │ snapshot()
+//!               └──Msg::Table every -d ms──► UI ◄── Msg ──┴─ query thread
+//!                                            │                ▲
+//!                                            └── Query ───────┘ (re-aggregate,
+//!                                                  dig, echo; newest wins)
+//! ```
+//! The UI never blocks on either thread: it polls a channel. The capture
+//! thread never waits for the UI: messages go into an unbounded channel at
+//! one per refresh interval, and queries run on their own thread.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::capture::{Item, Source};
+use crate::event::table::{ec, ids};
+use crate::event::EventRef;
+use crate::filter::fields::{Ctx, FieldOpts};
+use crate::filter::Filter;
+use crate::print::format::{sanitize_for_terminal, Format, DEFAULT};
+use crate::state::State;
+use crate::store::{Select, Snapshot, Store, StoreStats};
+use crate::views::{Aggregator, Table};
+
+/// Counters the UI reads every frame.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub events: AtomicU64,
+    pub drops: AtomicU64,
+    pub done: AtomicBool,
+    pub first_ts: AtomicU64,
+    pub last_ts: AtomicU64,
+    pub stats: Mutex<StoreStats>,
+    pub error: Mutex<Option<String>>,
+}
+
+/// Results handed to the UI.
+pub enum Msg {
+    /// A sample of the current view (live tick or re-aggregation).
+    Table {
+        gen: u64,
+        table: Box<Table>,
+        window: (u64, u64),
+        /// From the live capture tick (ignored while paused).
+        live_tick: bool,
+    },
+    /// Dig lines (`echo == false`) or echo blocks.
+    Lines {
+        gen: u64,
+        lines: Vec<String>,
+        truncated: bool,
+    },
+    Echo {
+        gen: u64,
+        blocks: Vec<EchoBlock>,
+        truncated: bool,
+    },
+    /// The capture file has been read completely.
+    Loaded,
+    Error(String),
+}
+
+/// One read or write shown by Echo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EchoBlock {
+    pub write: bool,
+    pub len: u64,
+    pub fd_name: String,
+    pub comm: String,
+    pub data: Vec<u8>,
+}
+
+/// Work for the query thread.
+pub enum Query {
+    Table {
+        gen: u64,
+        agg: Box<Aggregator>,
+        /// Only events with `start <= ts <= end` (None = everything stored).
+        window: Option<(u64, u64)>,
+    },
+    Dig {
+        gen: u64,
+        filter: Option<Filter>,
+        sel: Select,
+    },
+    Echo {
+        gen: u64,
+        filter: Option<Filter>,
+        sel: Select,
+    },
+}
+
+/// Commands for the capture thread (live only).
+pub enum CapCmd {
+    SetAgg { gen: u64, agg: Box<Aggregator> },
+}
+
+/// Max dig lines / echo blocks kept for one pane.
+pub const MAX_LINES: usize = 200_000;
+
+fn hidden(ev: &EventRef<'_>) -> bool {
+    ev.dump_flags & 1 != 0 || ev.info().has_category(ec::INTERNAL)
+}
+
+fn is_container_event(t: u16) -> bool {
+    matches!(
+        t,
+        ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
+    )
+}
+
+/// Everything the capture thread needs.
+pub struct CaptureJob {
+    /// The capture file, or `None` for the live system.
+    pub file: Option<String>,
+    pub snaplen: u32,
+    pub ring_mb: usize,
+    /// Told once the source is open (or why it could not be).
+    pub ready: Sender<Result<(), String>>,
+    pub store: Arc<Mutex<Store>>,
+    pub shared: Arc<Shared>,
+    pub stop: Arc<AtomicBool>,
+    pub to_ui: Sender<Msg>,
+    pub cmds: Receiver<CapCmd>,
+    pub interval: Duration,
+}
+
+fn open_source(
+    file: Option<&str>,
+    snaplen: u32,
+    ring_mb: usize,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<Box<dyn Source>> {
+    match file {
+        Some(f) => {
+            let r = crate::capture::scap::ScapReader::open(f)
+                .map_err(|e| crate::cli::UsageError(format!("{f}: {e}")))?;
+            Ok(Box::new(r))
+        }
+        None => crate::cli::live::open(snaplen, ring_mb, Arc::clone(stop), None),
+    }
+}
+
+/// Runs the capture loop until the source ends or `stop` is set.
+pub fn capture_loop(job: CaptureJob) {
+    let CaptureJob {
+        file,
+        snaplen,
+        ring_mb,
+        ready,
+        store,
+        shared,
+        stop,
+        to_ui,
+        cmds,
+        interval,
+    } = job;
+    let live = file.is_none();
+    let mut source = match open_source(file.as_deref(), snaplen, ring_mb, &stop) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            return;
+        }
+    };
+    let mut state = State::new();
+    state.live = live;
+    if live {
+        state.load_meta(&crate::state::procfs::snapshot());
+    } else {
+        state.load_meta(source.meta());
+    }
+    if let Ok(mut s) = store.lock() {
+        s.set_base(state.clone());
+    }
+    let _ = ready.send(Ok(()));
+    let opts = FieldOpts::default();
+    let mut agg: Option<(u64, Box<Aggregator>)> = None;
+    let mut num: u64 = 0;
+    let mut first_ts = 0u64;
+    let mut seen_real = false;
+    let mut next_tick = Instant::now() + interval;
+    let mut sample_start = 0u64;
+    let mut last_ts = 0u64;
+    let table_ns = interval.as_nanos() as u64;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let item = match source.next_item() {
+            Ok(Some(i)) => i,
+            Ok(None) => break,
+            Err(e) => {
+                let msg = format!("{e} (after {num} events)");
+                if let Ok(mut g) = shared.error.lock() {
+                    *g = Some(msg.clone());
+                }
+                let _ = to_ui.send(Msg::Error(msg));
+                break;
+            }
+        };
+        let ev = match item {
+            Item::Section(meta) => {
+                state.load_meta(&meta);
+                continue;
+            }
+            Item::Event(ev) => ev,
+        };
+        if !crate::event::table().known_to_sysdig_0_29(ev.etype()) {
+            continue;
+        }
+        num += 1;
+        if first_ts == 0 && ev.ts() != 0 {
+            first_ts = ev.ts();
+            sample_start = first_ts;
+            shared.first_ts.store(first_ts, Ordering::Relaxed);
+        }
+        last_ts = last_ts.max(ev.ts());
+        let ectx = state.process(&ev);
+        let container_meta = is_container_event(ev.etype());
+        if !container_meta {
+            seen_real = true;
+        }
+        let skip = hidden(&ev) || (container_meta && !seen_real);
+        let (pid, container) = match state.thread(ev.tid()) {
+            Some(t) => (t.pid, t.container_id.as_str()),
+            None => (ev.tid(), ""),
+        };
+        if let Ok(mut s) = store.lock() {
+            s.push(&ev, num, skip, ectx, pid, container);
+        }
+        if let (Some((_, a)), false) = (agg.as_mut(), skip) {
+            let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
+            a.add(&c);
+        }
+        if num.is_multiple_of(256) || live {
+            shared.events.store(num, Ordering::Relaxed);
+            shared.last_ts.store(last_ts, Ordering::Relaxed);
+        }
+        if live && (num.is_multiple_of(64)) {
+            while let Ok(cmd) = cmds.try_recv() {
+                match cmd {
+                    CapCmd::SetAgg { gen, agg: a } => agg = Some((gen, a)),
+                }
+            }
+            let now = Instant::now();
+            if now >= next_tick {
+                next_tick = now + interval;
+                shared.drops.store(source.stats().drops, Ordering::Relaxed);
+                if let Ok(s) = store.lock() {
+                    if let Ok(mut g) = shared.stats.lock() {
+                        *g = s.stats();
+                    }
+                }
+                if let Some((gen, a)) = agg.as_mut() {
+                    a.add_thread_table(&state, last_ts, &opts);
+                    let table = a.table(table_ns);
+                    a.clear();
+                    let _ = to_ui.send(Msg::Table {
+                        gen: *gen,
+                        table: Box::new(table),
+                        window: (sample_start, last_ts),
+                        live_tick: true,
+                    });
+                }
+                sample_start = last_ts;
+            }
+        }
+    }
+    shared.events.store(num, Ordering::Relaxed);
+    shared.last_ts.store(last_ts, Ordering::Relaxed);
+    shared.drops.store(source.stats().drops, Ordering::Relaxed);
+    if let Ok(s) = store.lock() {
+        if let Ok(mut g) = shared.stats.lock() {
+            *g = s.stats();
+        }
+    }
+    shared.done.store(true, Ordering::Relaxed);
+    let _ = to_ui.send(Msg::Loaded);
+}
+
+/// Answers queries from snapshots of the store; a newer query cancels an
+/// older one (`latest` holds the newest generation).
+pub fn query_loop(
+    store: Arc<Mutex<Store>>,
+    shared: Arc<Shared>,
+    queries: Receiver<Query>,
+    latest_table: Arc<AtomicU64>,
+    latest_pane: Arc<AtomicU64>,
+    to_ui: Sender<Msg>,
+) {
+    while let Ok(q) = queries.recv() {
+        let snap = match store.lock() {
+            Ok(s) => s.snapshot(),
+            Err(_) => break,
+        };
+        let first_ts = shared.first_ts.load(Ordering::Relaxed);
+        let latest = match q {
+            Query::Table { .. } => &latest_table,
+            _ => &latest_pane,
+        };
+        let msg = run_query(q, &snap, first_ts, latest);
+        if let Some(m) = msg {
+            if to_ui.send(m).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// Runs one query over a snapshot; `None` when cancelled.
+pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -> Option<Msg> {
+    let opts = FieldOpts::default();
+    let mut n = 0u64;
+    let cancelled = |gen: u64, n: &mut u64| {
+        *n += 1;
+        n.is_multiple_of(4096) && latest.load(Ordering::Relaxed) != gen
+    };
+    match q {
+        Query::Table {
+            gen,
+            mut agg,
+            window,
+        } => {
+            let mut stop = false;
+            let mut last = 0u64;
+            let state = snap.replay(&Select::All, |r| {
+                if cancelled(gen, &mut n) {
+                    stop = true;
+                    return false;
+                }
+                if r.hidden {
+                    return true;
+                }
+                let ts = r.ev.ts();
+                if let Some((a, b)) = window {
+                    if ts < a || ts > b {
+                        return ts <= b;
+                    }
+                }
+                last = last.max(ts);
+                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+                agg.add(&c);
+                true
+            });
+            if stop {
+                return None;
+            }
+            let (a, b) = window.unwrap_or((snap.first_ts(), snap.last_ts()));
+            agg.add_thread_table(&state, last.max(a), &opts);
+            let span = b.saturating_sub(a).max(1);
+            Some(Msg::Table {
+                gen,
+                table: Box::new(agg.table(span)),
+                window: (a, b),
+                live_tick: false,
+            })
+        }
+        Query::Dig { gen, filter, sel } => {
+            let format = Format::parse(DEFAULT).ok()?;
+            let mut lines = std::collections::VecDeque::new();
+            let mut truncated = false;
+            let mut stop = false;
+            let mut line = String::new();
+            let mut prev = 0;
+            snap.replay(&sel, |r| {
+                if cancelled(gen, &mut n) {
+                    stop = true;
+                    return false;
+                }
+                if r.hidden || !r.selected {
+                    return true;
+                }
+                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, prev, &opts);
+                if filter.as_ref().is_some_and(|f| !f.matches(&c)) {
+                    return true;
+                }
+                prev = r.ev.ts();
+                line.clear();
+                if format.render(&c, &mut line) {
+                    lines.push_back(sanitize_for_terminal(&line, false).into_owned());
+                    if lines.len() > MAX_LINES {
+                        lines.pop_front();
+                        truncated = true;
+                    }
+                }
+                true
+            });
+            if stop {
+                return None;
+            }
+            Some(Msg::Lines {
+                gen,
+                lines: lines.into(),
+                truncated,
+            })
+        }
+        Query::Echo { gen, filter, sel } => {
+            let io = crate::filter::fields::resolve("evt.is_io", None).ok()?;
+            let dir = crate::filter::fields::resolve("evt.io_dir", None).ok()?;
+            let buf = crate::filter::fields::resolve("evt.buffer", None).ok()?;
+            let fdname = crate::filter::fields::resolve("fd.name", None).ok()?;
+            let mut blocks = std::collections::VecDeque::new();
+            let mut truncated = false;
+            let mut stop = false;
+            snap.replay(&sel, |r| {
+                if cancelled(gen, &mut n) {
+                    stop = true;
+                    return false;
+                }
+                if r.hidden || !r.selected || r.ev.is_enter() {
+                    return true;
+                }
+                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+                use crate::filter::fields::Value;
+                if io.extract(&c) != Value::B(true) {
+                    return true;
+                }
+                if filter.as_ref().is_some_and(|f| !f.matches(&c)) {
+                    return true;
+                }
+                let data = match buf.extract(&c) {
+                    Value::Bytes(b) => b.into_owned(),
+                    Value::S(s) => s.as_bytes().to_vec(),
+                    _ => return true,
+                };
+                let write = matches!(dir.extract(&c), Value::S(s) if s == "w");
+                let fd_name = fdname
+                    .extract(&c)
+                    .to_text()
+                    .map(|s| s.into_owned())
+                    .unwrap_or_default();
+                let len = r.ev.param(0).map_or(0, |p| {
+                    let mut a = [0u8; 8];
+                    let k = p.len().min(8);
+                    a[..k].copy_from_slice(&p[..k]);
+                    i64::from_le_bytes(a).max(0) as u64
+                });
+                blocks.push_back(EchoBlock {
+                    write,
+                    len: len.max(data.len() as u64),
+                    fd_name,
+                    comm: c.thread.map(|t| t.comm.clone()).unwrap_or_default(),
+                    data,
+                });
+                if blocks.len() > MAX_LINES / 4 {
+                    blocks.pop_front();
+                    truncated = true;
+                }
+                true
+            });
+            if stop {
+                return None;
+            }
+            Some(Msg::Echo {
+                gen,
+                blocks: blocks.into(),
+                truncated,
+            })
+        }
+    }
+}
+
+/// Reads a whole capture file into a store, synchronously (tests, tools).
+/// Returns the store and the counters.
+pub fn load_file(path: &str, cap_bytes: usize) -> Result<(Arc<Mutex<Store>>, Arc<Shared>), String> {
+    let store = Arc::new(Mutex::new(Store::new(cap_bytes, State::new())));
+    let shared = Arc::new(Shared::default());
+    let (to_ui, _rx) = std::sync::mpsc::channel();
+    let (_tx, cmds) = std::sync::mpsc::channel();
+    let (ready, ready_rx) = std::sync::mpsc::channel();
+    capture_loop(CaptureJob {
+        file: Some(path.to_string()),
+        snaplen: 80,
+        ring_mb: 1,
+        ready,
+        store: Arc::clone(&store),
+        shared: Arc::clone(&shared),
+        stop: Arc::new(AtomicBool::new(false)),
+        to_ui,
+        cmds,
+        interval: Duration::from_secs(2),
+    });
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(e) => return Err(e.to_string()),
+    }
+    if let Ok(g) = shared.error.lock() {
+        if let Some(e) = g.as_ref() {
+            return Err(e.clone());
+        }
+    }
+    Ok((store, shared))
+}

@@ -1,0 +1,273 @@
+//! Snapshot tests of the explorer's screens through ratatui's TestBackend.
+//! Expected screens live in `tests/snapshots/*.txt`; regenerate them with
+//! `SYSPECT_UPDATE_SNAPSHOTS=1 cargo test --test tui_snapshots`.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use syspect::store::{Select, Snapshot};
+use syspect::tui::app::{App, Effect, PaneKind};
+use syspect::tui::engine::{self, Msg, Query};
+use syspect::tui::ui;
+use syspect::views;
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("SYSPECT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn capture() -> Option<PathBuf> {
+    let p = shared_dir().join("captures/sysflow/files_files.scap");
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not found", p.display());
+        None
+    }
+}
+
+struct Fixture {
+    snap: Snapshot,
+    first_ts: u64,
+    events: u64,
+}
+
+fn fixture() -> Option<Fixture> {
+    let path = capture()?;
+    let (store, shared) =
+        engine::load_file(path.to_str().expect("utf-8 path"), 64 << 20).expect("capture loads");
+    let snap = store.lock().expect("store").snapshot();
+    Some(Fixture {
+        snap,
+        first_ts: shared.first_ts.load(std::sync::atomic::Ordering::Relaxed),
+        events: shared.events.load(std::sync::atomic::Ordering::Relaxed),
+    })
+}
+
+fn new_app(fx: &Fixture, view: Option<&str>) -> App {
+    let views = views::builtin().expect("builtin views");
+    let mut app = App::new(views, view).expect("app");
+    app.color = false;
+    app.status.source = format!("files_files.scap ({} evts, 11.00s)", fx.events);
+    app.status.events = fx.events;
+    app.status.store = format!("{} evts, 11.00s", fx.snap.len());
+    app
+}
+
+/// Runs the effects a key produced, synchronously, like the driver does.
+fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
+    let latest = AtomicU64::new(0);
+    for e in effects {
+        let q = match e {
+            Effect::Reaggregate => {
+                let agg = views::Aggregator::new(app.view(), app.extra_filter().as_deref())
+                    .expect("aggregator");
+                latest.store(app.gen, std::sync::atomic::Ordering::Relaxed);
+                Query::Table {
+                    gen: app.gen,
+                    agg: Box::new(agg),
+                    window: None,
+                }
+            }
+            Effect::LoadPane => {
+                let p = app.pane.as_ref().expect("pane");
+                let filter = (!p.filter.is_empty())
+                    .then(|| syspect::filter::Filter::compile(&p.filter).expect("filter"));
+                latest.store(p.gen, std::sync::atomic::Ordering::Relaxed);
+                match p.kind {
+                    PaneKind::Dig => Query::Dig {
+                        gen: p.gen,
+                        filter,
+                        sel: p.sel.clone(),
+                    },
+                    PaneKind::Echo => Query::Echo {
+                        gen: p.gen,
+                        filter,
+                        sel: p.sel.clone(),
+                    },
+                }
+            }
+            _ => continue,
+        };
+        match engine::run_query(q, &fx.snap, fx.first_ts, &latest) {
+            Some(Msg::Table { gen, table, .. }) => {
+                app.set_table(gen, *table, false);
+            }
+            Some(Msg::Lines {
+                gen,
+                lines,
+                truncated,
+            }) => app.set_pane_lines(gen, lines, truncated),
+            Some(Msg::Echo {
+                gen,
+                blocks,
+                truncated,
+            }) => app.set_pane_blocks(gen, blocks, truncated),
+            _ => {}
+        }
+    }
+}
+
+fn key(app: &mut App, fx: &Fixture, code: KeyCode) {
+    let e = app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    apply(app, fx, e);
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| ui::draw(f, app)).expect("draw");
+    // Twice: the first draw records the page size used by scrolling.
+    t.draw(|f| ui::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn check(name: &str, got: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let file = dir.join(format!("{name}.txt"));
+    if std::env::var_os("SYSPECT_UPDATE_SNAPSHOTS").is_some() || !file.exists() {
+        std::fs::create_dir_all(&dir).expect("snapshot dir");
+        std::fs::write(&file, got).expect("write snapshot");
+        return;
+    }
+    let want = std::fs::read_to_string(&file).expect("read snapshot");
+    assert_eq!(
+        want, got,
+        "snapshot {name} differs (SYSPECT_UPDATE_SNAPSHOTS=1 to accept):\n{got}"
+    );
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+#[test]
+fn every_view() {
+    let Some(fx) = fixture() else { return };
+    for v in views::builtin().expect("views") {
+        let mut app = new_app(&fx, Some(&v.id));
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        for (w, h) in SIZES {
+            check(&format!("view_{}_{w}x{h}", v.id), &render(&mut app, w, h));
+        }
+    }
+}
+
+#[test]
+fn overlays_and_panes() {
+    let Some(fx) = fixture() else { return };
+    for (w, h) in SIZES {
+        let mut app = new_app(&fx, None);
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        key(&mut app, &fx, KeyCode::F(1));
+        check(&format!("help_{w}x{h}"), &render(&mut app, w, h));
+        key(&mut app, &fx, KeyCode::Esc);
+        key(&mut app, &fx, KeyCode::F(2));
+        check(&format!("views_menu_{w}x{h}"), &render(&mut app, w, h));
+        key(&mut app, &fx, KeyCode::Esc);
+        key(&mut app, &fx, KeyCode::F(7));
+        check(&format!("legend_{w}x{h}"), &render(&mut app, w, h));
+        key(&mut app, &fx, KeyCode::Esc);
+
+        // The filter bar with an error, pointing at its column.
+        key(&mut app, &fx, KeyCode::Char('\\'));
+        for c in "proc.name=cat and".chars() {
+            key(&mut app, &fx, KeyCode::Char(c));
+        }
+        check(&format!("filter_error_{w}x{h}"), &render(&mut app, w, h));
+        assert!(app.input.as_ref().and_then(|i| i.error.as_ref()).is_some());
+        key(&mut app, &fx, KeyCode::Esc);
+
+        // Files → the tested file → dig and echo.
+        let mut app = new_app(&fx, Some("files"));
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        key(&mut app, &fx, KeyCode::Char('/'));
+        for c in "tested_file.txt".chars() {
+            key(&mut app, &fx, KeyCode::Char(c));
+        }
+        key(&mut app, &fx, KeyCode::Enter);
+        key(&mut app, &fx, KeyCode::F(6));
+        let dig = render(&mut app, w, h);
+        assert!(dig.contains("tested_file.txt"), "{dig}");
+        check(&format!("dig_{w}x{h}"), &dig);
+        key(&mut app, &fx, KeyCode::Backspace);
+        key(&mut app, &fx, KeyCode::F(5));
+        let echo = render(&mut app, w, h);
+        assert!(echo.contains("Write"), "{echo}");
+        check(&format!("echo_{w}x{h}"), &echo);
+    }
+}
+
+#[test]
+fn too_small() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, None);
+    let s = render(&mut app, 40, 10);
+    assert!(s.contains("Terminal too small"));
+    check("too_small_40x10", &s);
+}
+
+#[test]
+fn tab_completes_field_names() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, None);
+    key(&mut app, &fx, KeyCode::F(4));
+    for c in "proc.na".chars() {
+        key(&mut app, &fx, KeyCode::Char(c));
+    }
+    key(&mut app, &fx, KeyCode::Tab);
+    assert_eq!(
+        app.input.as_ref().map(|i| i.text.as_str()),
+        Some("proc.name ")
+    );
+}
+
+#[test]
+fn backspace_restores_view_selection_sort_and_filter() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("files"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::Char('$')); // sort by column 4
+    key(&mut app, &fx, KeyCode::Down);
+    let before = app.level().clone();
+    let sort = app.table.as_ref().map(|t| (t.sort_col, t.sort_desc));
+    key(&mut app, &fx, KeyCode::Enter);
+    assert_eq!(app.stack.len(), 2);
+    key(&mut app, &fx, KeyCode::Backspace);
+    assert_eq!(app.stack.len(), 1);
+    assert_eq!(app.level().selected_key, before.selected_key);
+    assert_eq!(app.table.as_ref().map(|t| (t.sort_col, t.sort_desc)), sort);
+    let _ = Select::All;
+}
+
+#[test]
+fn store_bytes_per_event() {
+    let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let (store, _) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
+    let st = store.lock().expect("store").stats();
+    eprintln!(
+        "store: {} events, raw {} B, index+meta {} B, {:.1} B/event index only, {:.1} B/event with raw bytes",
+        st.events,
+        st.raw_bytes,
+        st.index_bytes,
+        st.bytes_per_event_index(),
+        st.bytes_per_event_total()
+    );
+    assert!(st.bytes_per_event_index() <= 150.0);
+}
