@@ -40,7 +40,10 @@ fn docker_cgroupfs() {
 
 #[test]
 fn docker_systemd_scope() {
-    check(&format!("/system.slice/docker-{ID}.scope"), (SHORT, T::Docker));
+    check(
+        &format!("/system.slice/docker-{ID}.scope"),
+        (SHORT, T::Docker),
+    );
 }
 
 #[test]
@@ -73,7 +76,10 @@ fn crio() {
         ),
         (SHORT, T::Crio),
     );
-    check(&format!("/kubepods/burstable/{POD}/crio-{ID}"), (SHORT, T::Crio));
+    check(
+        &format!("/kubepods/burstable/{POD}/crio-{ID}"),
+        (SHORT, T::Crio),
+    );
     // conmon's scope is not the container.
     check(
         &format!("/kubepods.slice/kubepods-burstable.slice/crio-conmon-{ID}.scope"),
@@ -83,7 +89,10 @@ fn crio() {
 
 #[test]
 fn podman_libpod() {
-    check(&format!("/machine.slice/libpod-{ID}.scope"), (SHORT, T::Podman));
+    check(
+        &format!("/machine.slice/libpod-{ID}.scope"),
+        (SHORT, T::Podman),
+    );
     check(
         &format!("/machine.slice/libpod-{ID}.scope/container"),
         (SHORT, T::Podman),
@@ -119,7 +128,10 @@ fn host_processes() {
 #[test]
 fn lxc() {
     assert_eq!(from_path("/lxc/web1"), Some(("web1".into(), T::Lxc)));
-    assert_eq!(from_path("/lxc.payload.web1"), Some(("web1".into(), T::Lxc)));
+    assert_eq!(
+        from_path("/lxc.payload.web1"),
+        Some(("web1".into(), T::Lxc))
+    );
 }
 
 #[test]

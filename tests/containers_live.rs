@@ -197,7 +197,9 @@ fn podman_container_fields_live() {
         .spawn()
         .expect("spawn syspect dig");
     std::thread::sleep(Duration::from_millis(1500));
-    let id_b = fx.run(&name_b, "web-1", "staging").expect("second container");
+    let id_b = fx
+        .run(&name_b, "web-1", "staging")
+        .expect("second container");
     let out = dig.wait_with_output().expect("syspect dig");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -236,8 +238,5 @@ fn podman_container_fields_live() {
             "{short}: no events of the container's shell loop"
         );
     }
-    assert!(
-        !stderr.contains("warning"),
-        "unexpected warnings: {stderr}"
-    );
+    assert!(!stderr.contains("warning"), "unexpected warnings: {stderr}");
 }

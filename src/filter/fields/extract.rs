@@ -282,9 +282,7 @@ fn container_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
         F::ContainerImageTag => nonempty(&ci.image_tag),
         F::ContainerImageDigest => nonempty(&ci.image_digest),
         F::ContainerType => s(ci.ctype.name()),
-        F::ContainerPrivileged if known && ci.ctype.knows_privileged() => {
-            Value::B(ci.privileged)
-        }
+        F::ContainerPrivileged if known && ci.ctype.knows_privileged() => Value::B(ci.privileged),
         F::ContainerPrivileged => Value::None,
         F::ContainerMounts => so(ci
             .mounts

@@ -391,7 +391,9 @@ impl<'a> K8sPod<'a> {
     }
 
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        self.labels().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+        self.labels()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn labels_text(&self) -> String {

@@ -82,7 +82,11 @@ pub fn cri_sockets() -> Vec<PathBuf> {
 }
 
 /// `GET path` on a unix-socket HTTP server; returns status and body.
-pub fn http_get(sock: &Path, path: &str, timeout: Duration) -> Result<(u16, Vec<u8>), RuntimeError> {
+pub fn http_get(
+    sock: &Path,
+    path: &str,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), RuntimeError> {
     let io = |source| RuntimeError::Io {
         path: sock.display().to_string(),
         source,
@@ -303,8 +307,14 @@ pub fn container_from_inspect(v: &J, ctype: ContainerType) -> Container {
     if let Some(test) = v.pointer("/Config/Healthcheck/Test").and_then(J::as_array) {
         let t: Vec<&str> = test.iter().filter_map(J::as_str).collect();
         let probe = match t.as_slice() {
-            ["CMD", exe, args @ ..] => Some((exe.to_string(), args.iter().map(|a| a.to_string()).collect())),
-            ["CMD-SHELL", cmd, ..] => Some(("/bin/sh".to_string(), vec!["-c".to_string(), cmd.to_string()])),
+            ["CMD", exe, args @ ..] => Some((
+                exe.to_string(),
+                args.iter().map(|a| a.to_string()).collect(),
+            )),
+            ["CMD-SHELL", cmd, ..] => Some((
+                "/bin/sh".to_string(),
+                vec!["-c".to_string(), cmd.to_string()],
+            )),
             _ => None,
         };
         if let Some((exe, args)) = probe {
@@ -395,7 +405,7 @@ pub fn inspect(sock: &Path, id: &str, ctype: ContainerType) -> Result<Container,
 }
 
 enum Msg {
-    Found(Container),
+    Found(Box<Container>),
     Failed(String),
     Warn(String),
 }
@@ -496,7 +506,7 @@ impl Runtime {
         };
         while let Ok(m) = rx.try_recv() {
             match m {
-                Msg::Found(c) => out.push(Ok(c)),
+                Msg::Found(c) => out.push(Ok(*c)),
                 Msg::Failed(id) => out.push(Err(id)),
                 Msg::Warn(w) => self.warnings.push(w),
             }
@@ -514,11 +524,7 @@ impl Runtime {
     }
 }
 
-fn worker(
-    socks: Vec<PathBuf>,
-    rx: mpsc::Receiver<(String, ContainerType)>,
-    tx: mpsc::Sender<Msg>,
-) {
+fn worker(socks: Vec<PathBuf>, rx: mpsc::Receiver<(String, ContainerType)>, tx: mpsc::Sender<Msg>) {
     let mut warned = false;
     for (id, ctype) in rx {
         let mut last_err = None;
@@ -536,7 +542,7 @@ fn worker(
             Some(mut c) => {
                 // Keep the id the cgroups gave (the table's key).
                 c.id = id;
-                Msg::Found(c)
+                Msg::Found(Box::new(c))
             }
             None => {
                 if !warned {
@@ -571,7 +577,11 @@ mod tests {
         );
         assert_eq!(
             split_image("docker.io/library/nginx@sha256:abc"),
-            ("docker.io/library/nginx".into(), String::new(), "sha256:abc".into())
+            (
+                "docker.io/library/nginx".into(),
+                String::new(),
+                "sha256:abc".into()
+            )
         );
     }
 
@@ -583,7 +593,10 @@ mod tests {
         let c = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n";
         assert_eq!(complete_response(c), Some(c.len()));
         assert_eq!(parse_response(c), Some((200, b"{\"a\":1}".to_vec())));
-        assert_eq!(complete_response(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}"), None);
+        assert_eq!(
+            complete_response(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}"),
+            None
+        );
     }
 
     #[test]
