@@ -5,6 +5,7 @@
 pub mod dig;
 pub mod live;
 pub mod multi;
+pub mod top;
 
 use clap::Parser;
 
@@ -39,6 +40,12 @@ pub fn main() -> i32 {
                 let _ = e.print();
                 return code;
             }
+        }
+    } else if top::headless_requested(&args) {
+        match top::run_headless(&args) {
+            Ok(0) => Ok(()),
+            Ok(code) => return code,
+            Err(e) => Err(e),
         }
     } else {
         crate::tui::cli_main(args)

@@ -260,7 +260,13 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         };
         ctx.fd = fd;
         let uses_fd = info.has_flag(ef::USES_FD) || info.has_flag(ef::CREATES_FD);
-        if let Some(t) = st.threads.get_mut(&tid) {
+        // Like libsinsp, events flagged EF_SKIPPARSERESET (switch, procinfo,
+        // drop...) leave the thread's pending enter event alone, so the
+        // syscall's exit still pairs with it (evt.latency).
+        // (sysdig 0.29.3's table also flags switch this way.)
+        let skip_reset =
+            info.has_flag(crate::event::table::ef::SKIPPARSERESET) || info.name == "switch";
+        if let (Some(t), false) = (st.threads.get_mut(&tid), skip_reset) {
             t.last_enter.clear();
             t.last_enter.extend_from_slice(ev.bytes());
             t.last_enter_ts = ev.ts();

@@ -424,7 +424,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             _ => Value::U(0),
         },
         F::SyscallType => {
-            if ev.info().has_category(ec::SYSCALL) {
+            if ev.info().has_category(ec::SYSCALL)
+                || ev.etype() == crate::views::engine::SYNTHETIC_TYPE
+            {
                 s(event_name(ev))
             } else {
                 Value::None
@@ -976,6 +978,10 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
 
 fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
     let info = ev.info();
+    if info.id == crate::views::engine::SYNTHETIC_TYPE {
+        // The views' end-of-sample thread events (sysdig 0.29.3's name).
+        return "sysdigevent";
+    }
     if info.id == crate::event::table::ids::GENERIC_E
         || info.id == crate::event::table::ids::GENERIC_X
     {
