@@ -393,6 +393,11 @@ pub fn run(a: DigArgs) -> Result<()> {
             s.add(&ev);
         }
         let ectx = state.process(&ev);
+        if state.containers.has_warnings() {
+            for w in state.containers.take_warnings() {
+                eprintln!("syspect: warning: {w}");
+            }
+        }
         let container_meta = is_container_event(ev.etype());
         if !container_meta {
             seen_real = true;

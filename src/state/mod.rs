@@ -2,6 +2,7 @@
 //! and groups. Seeded from a capture's metadata blocks or from procfs, then
 //! kept current the way libsinsp's parsers do.
 
+pub mod containers;
 pub mod fds;
 pub mod parse;
 pub mod procfs;
@@ -40,6 +41,10 @@ pub struct State {
     pending_thread_exit: Option<u64>,
     /// tids already looked up in /proc without success.
     proc_misses: rustc_hash::FxHashSet<u64>,
+    /// Containers: metadata by id.
+    pub containers: containers::Containers,
+    /// The `container:<id>` thread of the current container event.
+    evt_thread: Option<Thread>,
 }
 
 impl State {
@@ -51,6 +56,7 @@ impl State {
     pub fn load_meta(&mut self, meta: &CaptureMeta) {
         for p in &meta.procs {
             self.threads.insert(p.tid, Thread::from_entry(p));
+            self.set_container(p.tid);
         }
         for f in &meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
@@ -103,7 +109,61 @@ impl State {
     }
 
     pub fn thread(&self, tid: u64) -> Option<&Thread> {
-        self.threads.get(&tid)
+        match &self.evt_thread {
+            Some(t) if t.tid == tid => Some(t),
+            _ => self.threads.get(&tid),
+        }
+    }
+
+    /// Sets a thread's container id from its cgroups (when known) and
+    /// makes sure the container is in the table. Live, a thread whose
+    /// cgroups the event did not carry reads them from /proc.
+    pub(crate) fn set_container(&mut self, tid: u64) {
+        let live = self.live;
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
+        if live && t.cgroups.is_empty() {
+            if let Some(cg) = containers::cgroup::read_proc_cgroups(tid) {
+                t.cgroups = cg;
+            }
+        }
+        if let Some((id, ty)) = containers::cgroup::container_of(&t.cgroups) {
+            if t.container_id != id {
+                t.container_id = id.clone();
+            }
+            self.containers.note(&id, ty, live);
+        }
+    }
+
+    /// A container metadata event: the container goes into the table and
+    /// the event gets libsinsp's `container:<id>` thread.
+    fn container_event(&mut self, ev: &EventRef<'_>) {
+        let parsed = if ev.etype() == crate::event::table::ids::CONTAINER_E {
+            // The oldest form: id, type, name, image as parameters.
+            let text = |i: usize| ev.param(i).map(crate::event::params::as_str);
+            text(0).filter(|id| !id.is_empty()).map(|id| {
+                let code = ev
+                    .param(1)
+                    .and_then(|b| crate::event::params::as_i64(crate::event::table::pt::UINT32, b))
+                    .unwrap_or(0);
+                containers::Container {
+                    id,
+                    ctype: containers::ContainerType::from_code(code),
+                    name: text(2).unwrap_or_default(),
+                    image: text(3).unwrap_or_default(),
+                    ..Default::default()
+                }
+            })
+        } else {
+            ev.param(0)
+                .map(crate::event::params::as_str)
+                .and_then(|j| containers::Container::from_event_json(&j).ok())
+        };
+        if let Some(c) = parsed {
+            self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
+            self.containers.insert(c);
+        }
     }
 
     /// The main thread of `tid`'s process.
@@ -146,6 +206,19 @@ impl State {
         if let Some(tid) = self.pending_thread_exit.take() {
             self.remove_thread(tid);
         }
+        self.evt_thread = None;
+        if self.live {
+            self.containers.poll();
+        }
+        if matches!(
+            ev.etype(),
+            crate::event::table::ids::CONTAINER_E
+                | crate::event::table::ids::CONTAINER_JSON_E
+                | crate::event::table::ids::CONTAINER_JSON_2_E
+        ) {
+            self.container_event(ev);
+            return EvCtx::default();
+        }
         let tid = ev.tid();
         if !self.threads.contains_key(&tid) {
             if self.live {
@@ -187,6 +260,7 @@ impl State {
             Some((entry, fds)) => {
                 let pid = entry.pid;
                 self.threads.insert(tid, Thread::from_entry(&entry));
+                self.set_container(tid);
                 if !self.fds.contains_key(&pid) {
                     let table = self.fds.entry(pid).or_default();
                     for f in &fds {

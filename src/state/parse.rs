@@ -753,6 +753,13 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| t.exe.rsplit('/').next().unwrap_or("").to_string());
     t.cgroups = list_param(ev, "cgroups").unwrap_or_default();
+    if t.cgroups.is_empty() && st.live {
+        // The live probe does not report cgroups: a child starts in its
+        // parent's.
+        if let Some(p) = &parent {
+            t.cgroups = p.cgroups.clone();
+        }
+    }
     t.fdlimit = int_param(ev, "fdlimit").unwrap_or(0) as u64;
     t.uid = int_param(ev, "uid")
         .map(|v| v as u32)
@@ -776,6 +783,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         main.tid = t.pid;
         main.vtid = t.vpid;
         st.threads.insert(t.pid, main);
+        st.set_container(t.pid);
     }
     if !is_thread {
         let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
@@ -786,6 +794,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         }
     }
     st.threads.insert(child_tid, t);
+    st.set_container(child_tid);
 }
 
 fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
@@ -864,6 +873,9 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
         t.cap_inheritable = v as u64;
     }
     let pid = t.pid;
+    // Live events carry empty cgroups, and set_container reads /proc:
+    // exec is where runc's child turns into the container's first process.
+    st.set_container(tid);
     // Close-on-exec fds go away.
     if let Some(table) = st.fds.get_mut(&pid) {
         table.fds.retain(|_, f| f.open_flags & PPM_O_CLOEXEC == 0);

@@ -83,7 +83,7 @@ impl Thread {
             cap_inheritable: p.cap_inheritable,
             exe_writable: p.exe_writable,
             start_ts: p.start_ts,
-            container_id: String::new(),
+            container_id: super::containers::cgroup::container_id(&p.cgroups).unwrap_or_default(),
             last_enter: Vec::new(),
             // libsinsp starts every thread's "last event fd" at 0.
             last_fd: Some(0),

@@ -379,6 +379,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../views/connections.toml"),
     ),
     (
+        "views/containers.toml",
+        include_str!("../../views/containers.toml"),
+    ),
+    (
+        "views/containers_errors.toml",
+        include_str!("../../views/containers_errors.toml"),
+    ),
+    (
         "views/directories.toml",
         include_str!("../../views/directories.toml"),
     ),
@@ -395,6 +403,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "views/io_by_type.toml",
         include_str!("../../views/io_by_type.toml"),
+    ),
+    (
+        "views/k8s_namespaces.toml",
+        include_str!("../../views/k8s_namespaces.toml"),
+    ),
+    (
+        "views/k8s_pods.toml",
+        include_str!("../../views/k8s_pods.toml"),
     ),
     (
         "views/page_faults.toml",

@@ -9,6 +9,7 @@ use crate::capture::meta::FdType;
 use crate::event::params;
 use crate::event::render::{self, errno_name};
 use crate::event::table::{ec, ef, pt};
+use crate::state::containers::{self, Container, Lookup, ProbeKind};
 use crate::state::fds::{l4, SockAddrs};
 use crate::state::{Fd, Thread};
 
@@ -236,6 +237,136 @@ fn cgroup_for<'a>(t: &'a Thread, subsys: &str) -> Option<&'a str> {
         let (k, v) = cg.split_once('=')?;
         k.split(',').any(|s| s == subsys).then_some(v)
     })
+}
+
+/// The event thread's container: `None` without a thread, `Some((true,
+/// _))` for host threads, `Some((false, entry))` otherwise.
+fn container_of<'a>(c: &Ctx<'a>) -> Option<(bool, Option<&'a Container>)> {
+    let t = c.thread?;
+    if t.container_id.is_empty() || t.container_id == "host" {
+        return Some((true, None));
+    }
+    Some((false, c.state.containers.get(&t.container_id)))
+}
+
+fn nonempty(v: &str) -> Value<'_> {
+    if v.is_empty() {
+        Value::None
+    } else {
+        s(v)
+    }
+}
+
+fn container_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
+    let Some((is_host, info)) = container_of(c) else {
+        return Value::None;
+    };
+    if is_host {
+        return match f.def.id {
+            F::ContainerId | F::ContainerName | F::ContainerType => s("host"),
+            _ => Value::None,
+        };
+    }
+    if f.def.id == F::ContainerId {
+        return c.thread.map(|t| s(&t.container_id)).unwrap_or(Value::None);
+    }
+    let Some(ci) = info else {
+        return Value::None;
+    };
+    let known = ci.lookup == Lookup::Done;
+    match f.def.id {
+        F::ContainerName => nonempty(&ci.name),
+        F::ContainerImage => nonempty(&ci.image),
+        F::ContainerImageId => nonempty(&ci.image_id),
+        F::ContainerImageRepository => nonempty(&ci.image_repository),
+        F::ContainerImageTag => nonempty(&ci.image_tag),
+        F::ContainerImageDigest => nonempty(&ci.image_digest),
+        F::ContainerType => s(ci.ctype.name()),
+        F::ContainerPrivileged if known && ci.ctype.knows_privileged() => Value::B(ci.privileged),
+        F::ContainerPrivileged => Value::None,
+        F::ContainerMounts => so(ci
+            .mounts
+            .iter()
+            .map(|m| m.to_field())
+            .collect::<Vec<_>>()
+            .join(",")),
+        F::ContainerMount => ci
+            .mount_by_source(&f.arg)
+            .map(|m| so(m.to_field()))
+            .unwrap_or(Value::None),
+        F::ContainerMountSource => ci
+            .mount_by_dest(&f.arg)
+            .map(|m| s(&m.source))
+            .unwrap_or(Value::None),
+        F::ContainerMountDest
+        | F::ContainerMountMode
+        | F::ContainerMountRdwr
+        | F::ContainerMountPropagation => match ci.mount_by_source(&f.arg) {
+            Some(m) => match f.def.id {
+                F::ContainerMountDest => s(&m.dest),
+                F::ContainerMountMode => s(&m.mode),
+                F::ContainerMountRdwr => s(if m.rdwr { "true" } else { "false" }),
+                _ => s(&m.propagation),
+            },
+            None => Value::None,
+        },
+        F::ContainerHealthcheck | F::ContainerLivenessProbe | F::ContainerReadinessProbe => {
+            let kind = match f.def.id {
+                F::ContainerHealthcheck => ProbeKind::Healthcheck,
+                F::ContainerLivenessProbe => ProbeKind::Liveness,
+                _ => ProbeKind::Readiness,
+            };
+            match ci.probe(kind) {
+                Some(p) => so(p.command()),
+                None => s("NONE"),
+            }
+        }
+        F::ContainerIp if known => so(containers::ip_text(&ci.ip)),
+        F::ContainerCmdline => nonempty(&ci.cmdline),
+        F::ContainerLabels if !ci.labels.is_empty() => so(ci.labels_text()),
+        F::ContainerLabel => match &f.arg {
+            FieldArg::Name(k) => ci.labels.get(k).map(|v| s(v)).unwrap_or(Value::None),
+            FieldArg::Index(i) => ci
+                .labels
+                .get(&i.to_string())
+                .map(|v| s(v))
+                .unwrap_or(Value::None),
+            FieldArg::None => Value::None,
+        },
+        F::ContainerStartTs if ci.start_ts != 0 => Value::U(ci.start_ts),
+        _ => Value::None,
+    }
+}
+
+fn k8s_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
+    let Some((false, Some(ci))) = container_of(c) else {
+        return Value::None;
+    };
+    let Some(pod) = ci.k8s() else {
+        return Value::None;
+    };
+    let opt = |v: Option<&'a str>| v.map(nonempty).unwrap_or(Value::None);
+    match f.def.id {
+        F::K8sPodName => nonempty(pod.name),
+        F::K8sPodId | F::K8sPodUid => opt(pod.uid),
+        F::K8sPodSandboxId => opt(pod.sandbox_id),
+        F::K8sNsName => opt(pod.namespace),
+        F::K8sPodIp if ci.lookup == Lookup::Done => so(containers::ip_text(&ci.ip)),
+        F::K8sPodLabels => {
+            let l = pod.labels_text();
+            if l.is_empty() {
+                Value::None
+            } else {
+                so(l)
+            }
+        }
+        F::K8sPodLabel => match &f.arg {
+            FieldArg::Name(k) => opt(pod.label(k)),
+            FieldArg::Index(i) => opt(pod.label(&i.to_string())),
+            FieldArg::None => Value::None,
+        },
+        _ => Value::None,
+    }
 }
 
 fn latency(c: &Ctx<'_>) -> Option<u64> {
@@ -641,29 +772,13 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             },
             None => Value::None,
         },
-        // ---- container (ids from cgroups; metadata arrives with the container layer)
-        F::ContainerId => t
-            .map(|t| {
-                if t.container_id.is_empty() {
-                    s("host")
-                } else {
-                    s(&t.container_id)
-                }
-            })
-            .unwrap_or(Value::None),
-        F::ContainerName => t
-            .map(|t| {
-                if t.container_id.is_empty() || t.container_id == "host" {
-                    s("host")
-                } else {
-                    Value::None
-                }
-            })
-            .unwrap_or(Value::None),
-        F::ContainerPrivileged => Value::None,
-        F::ContainerImage
+        // ---- container (ids from cgroups, metadata from the container table)
+        F::ContainerId
+        | F::ContainerName
+        | F::ContainerImage
         | F::ContainerImageId
         | F::ContainerType
+        | F::ContainerPrivileged
         | F::ContainerMounts
         | F::ContainerMount
         | F::ContainerMountSource
@@ -681,7 +796,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::ContainerCmdline
         | F::ContainerLabels
         | F::ContainerLabel
-        | F::ContainerStartTs => Value::None,
+        | F::ContainerStartTs => container_field(c, f),
         // ---- fd
         F::FdNum => c.ectx.fd.map(Value::I).unwrap_or(Value::None),
         F::FdType => fd.map(|f| s(f.type_name())).unwrap_or(Value::None),
@@ -824,7 +939,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::FdlistSips
         | F::FdlistCports
         | F::FdlistSports => fdlist(c, f.def.id),
-        // ---- k8s (from container labels; filled by the container layer)
+        // ---- k8s (from the container's labels)
         F::K8sPodName
         | F::K8sPodId
         | F::K8sPodUid
@@ -832,7 +947,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::K8sPodLabel
         | F::K8sPodLabels
         | F::K8sPodIp
-        | F::K8sNsName => Value::None,
+        | F::K8sNsName => k8s_field(c, f),
     }
 }
 
