@@ -28,7 +28,11 @@ fn state_format_is_identical() {
         let path = capture(cap);
         let p = path.to_string_lossy();
         let ours = dig(&["-r", &p, "-p", STATE_FORMAT]);
-        assert!(ours.status.success(), "{cap}: {}", String::from_utf8_lossy(&ours.stderr));
+        assert!(
+            ours.status.success(),
+            "{cap}: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
         let theirs = sysdig_run(&sd, &["-r", &p, "-p", STATE_FORMAT]);
         let (o, t) = (stdout_lines(&ours), stdout_lines(&theirs));
         let mut missing: Vec<String> = unmatched(&o, &t)
@@ -93,7 +97,11 @@ fn unreadable_by_sysdig_but_read_fully_by_us() {
     ] {
         let path = capture(cap);
         let out = dig(&["-r", &path.to_string_lossy(), "-q", "-v"]);
-        assert!(out.status.success(), "{cap}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{cap}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("Captured Events:"), "{stderr}");
         let printed = dig(&["-r", &path.to_string_lossy()]);
@@ -106,7 +114,10 @@ fn unreadable_by_sysdig_but_read_fully_by_us() {
     }
     // The Wireshark-annotated copy prints exactly like the original.
     let a = dig(&["-r", &capture("libs/curl_google.scap").to_string_lossy()]);
-    let b = dig(&["-r", &capture("libs/curl_google_comments.scap").to_string_lossy()]);
+    let b = dig(&[
+        "-r",
+        &capture("libs/curl_google_comments.scap").to_string_lossy(),
+    ]);
     assert_eq!(stdout_lines(&a), stdout_lines(&b));
 }
 
@@ -136,7 +147,11 @@ fn cli_round_trip_through_sysdig() {
         let src = capture(cap);
         let out = dir.path().join("copy.scap");
         let w = dig(&["-r", &src.to_string_lossy(), "-w", &out.to_string_lossy()]);
-        assert!(w.status.success(), "{cap}: {}", String::from_utf8_lossy(&w.stderr));
+        assert!(
+            w.status.success(),
+            "{cap}: {}",
+            String::from_utf8_lossy(&w.stderr)
+        );
         assert!(w.stdout.is_empty(), "-w prints nothing");
         let a = stdout_lines(&sysdig_run(&sd, &["-r", &src.to_string_lossy()]));
         let b = stdout_lines(&sysdig_run(&sd, &["-r", &out.to_string_lossy()]));
@@ -156,5 +171,8 @@ fn truncated_capture_reports_offset_and_keeps_events() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at byte"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(stdout_lines(&out).len() > 100, "events before the damage are delivered");
+    assert!(
+        stdout_lines(&out).len() > 100,
+        "events before the damage are delivered"
+    );
 }

@@ -453,6 +453,18 @@ pub struct Containers {
     warnings: Vec<String>,
 }
 
+/// A copy of the table for replaying stored events: the metadata, without
+/// the live runtime connection (replays never look containers up).
+impl Clone for Containers {
+    fn clone(&self) -> Containers {
+        Containers {
+            map: self.map.clone(),
+            runtime: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 impl Containers {
     pub fn get(&self, id: &str) -> Option<&Container> {
         self.map.get(id)
