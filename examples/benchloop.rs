@@ -27,7 +27,12 @@ struct Loaded {
 }
 
 enum Rec {
-    Ev { cpu: u16, flags: u32, a: usize, b: usize },
+    Ev {
+        cpu: u16,
+        flags: u32,
+        a: usize,
+        b: usize,
+    },
     Section(Box<CaptureMeta>),
 }
 
@@ -89,7 +94,10 @@ fn pass(l: &Loaded, filters: &[Filter], repeat: u32) -> Result<(f64, u64)> {
             }
         }
     }
-    Ok((t.elapsed().as_secs_f64(), matched / u64::from(repeat.max(1))))
+    Ok((
+        t.elapsed().as_secs_f64(),
+        matched / u64::from(repeat.max(1)),
+    ))
 }
 
 fn best<T: Copy>(n: usize, mut f: impl FnMut() -> Result<(f64, T)>) -> Result<(f64, T)> {

@@ -341,9 +341,16 @@ fn bench_read() -> Result<()> {
 
     let mut t = String::new();
     let _ = writeln!(t, "\nInput: {events} events, {size_mb:.0} MB (plain captures from `{CAPTURES}` concatenated).\n");
-    let _ = writeln!(t, "| measure | syspect | sysdig 0.29.3 | ratio (wall) | ratio (CPU) | target |");
+    let _ = writeln!(
+        t,
+        "| measure | syspect | sysdig 0.29.3 | ratio (wall) | ratio (CPU) | target |"
+    );
     let _ = writeln!(t, "|---|---|---|---|---|---|");
-    let _ = writeln!(t, "| raw reader, in process | {} ev/s | | | | |", fmt_rate(raw));
+    let _ = writeln!(
+        t,
+        "| raw reader, in process | {} ev/s | | | | |",
+        fmt_rate(raw)
+    );
     let _ = writeln!(
         t,
         "| reader → state → Ctx, in process | {} ev/s | | | | |",
@@ -390,9 +397,26 @@ fn filters() -> Vec<(&'static str, String)> {
     let mut terms: Vec<String> = Vec::new();
     let mut dirs = Vec::new();
     for d in [
-        "/etc", "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib", "/lib", "/boot", "/root",
-        "/var/lib/dpkg", "/var/lib/rpm", "/usr/local/bin", "/opt", "/srv", "/proc/self",
-        "/dev/shm", "/run/secrets", "/var/run/docker.sock", "/home", "/var/spool/cron",
+        "/etc",
+        "/usr/bin",
+        "/usr/sbin",
+        "/bin",
+        "/sbin",
+        "/usr/lib",
+        "/lib",
+        "/boot",
+        "/root",
+        "/var/lib/dpkg",
+        "/var/lib/rpm",
+        "/usr/local/bin",
+        "/opt",
+        "/srv",
+        "/proc/self",
+        "/dev/shm",
+        "/run/secrets",
+        "/var/run/docker.sock",
+        "/home",
+        "/var/spool/cron",
     ] {
         dirs.push(format!("fd.name startswith {d}"));
     }
@@ -426,7 +450,7 @@ fn filters() -> Vec<(&'static str, String)> {
         files.join(" or "),
     );
     vec![
-        ("simple", "proc.name=cat".to_string()),
+        ("simple", "proc.name=curl".to_string()),
         ("in (50 items)", in50),
         ("contains", "fd.name contains /etc".to_string()),
         ("10 terms", ten),
@@ -448,7 +472,10 @@ fn bench_filter() -> Result<()> {
     let lo = kv(&run_capture(&bins.benchloop, &argv)?);
 
     let mut t = String::new();
-    let _ = writeln!(t, "\nInput: {events} events (plain captures from `{CAPTURES}` concatenated).\n");
+    let _ = writeln!(
+        t,
+        "\nInput: {events} events (plain captures from `{CAPTURES}` concatenated).\n"
+    );
     let _ = writeln!(t, "| filter | evaluations/s (in memory) | matches | `syspect dig -r F FILTER` wall (CPU) | `sysdig -r F FILTER` wall (CPU) | ratio wall | ratio CPU |");
     let _ = writeln!(t, "|---|---|---|---|---|---|---|");
     let mut worst_ratio = f64::MAX;
@@ -504,7 +531,9 @@ fn bpf_links(pid: u32) -> usize {
     };
     rd.filter_map(|e| e.ok())
         .filter_map(|e| fs::read_link(e.path()).ok())
-        .filter(|l| l.to_string_lossy().contains("bpf-link") || l.to_string_lossy().contains("bpf_link"))
+        .filter(|l| {
+            l.to_string_lossy().contains("bpf-link") || l.to_string_lossy().contains("bpf_link")
+        })
         .count()
 }
 
@@ -601,7 +630,10 @@ fn bench_capture() -> Result<()> {
     for round in 0..2 {
         eprintln!("capture: round {} of 2", round + 1);
         let a = storm(&storm_bin, secs)?;
-        if off.as_ref().is_none_or(|o| a.cpu / a.syscalls < o.cpu / o.syscalls) {
+        if off
+            .as_ref()
+            .is_none_or(|o| a.cpu / a.syscalls < o.cpu / o.syscalls)
+        {
             off = Some(a);
         }
         let b = storm_with_capture(&bins, &storm_bin, secs)?;
