@@ -364,10 +364,10 @@ pub fn run(a: DigArgs) -> Result<()> {
         };
         let ev = match item {
             Item::Section(meta) => {
-                state.load_meta(&meta);
                 if let Some(w) = writer.as_mut() {
                     w.write_section(&meta)?;
                 }
+                state.load_meta_owned(*meta);
                 continue;
             }
             Item::Event(ev) => ev,
@@ -403,8 +403,18 @@ pub fn run(a: DigArgs) -> Result<()> {
             seen_real = true;
         }
         let skip = hidden(&ev, a.debug) || (container_meta && !seen_real);
-        let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-        let pass = !skip && filter.as_ref().is_none_or(|f| f.matches(&c));
+        // The Ctx (thread and fd lookups) is built only when the filter has
+        // to be evaluated or the event printed: events whose type the filter
+        // cannot match, and `-q` runs without a filter, never need it.
+        let mut ctx = None;
+        let pass = !skip
+            && match filter.as_ref() {
+                None => true,
+                Some(f) if !f.may_match_type(ev.etype()) => false,
+                Some(f) => {
+                    f.matches(ctx.insert(Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts)))
+                }
+            };
         // Hidden events are written too, so the file keeps its meta events.
         if pass || (skip && filter.is_none()) {
             if let Some(w) = writer.as_mut() {
@@ -412,11 +422,14 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
         }
         if pass && !quiet {
+            let c = ctx
+                .get_or_insert_with(|| Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts));
+            let c = &*c;
             line.clear();
             let ok = if a.json {
-                format.render_json(&c, &mut line)
+                format.render_json(c, &mut line)
             } else {
-                format.render(&c, &mut line)
+                format.render(c, &mut line)
             };
             if ok {
                 line.push('\n');

@@ -2,8 +2,8 @@
 //! parsed once (numbers, IPs, networks, sets, regexes, globs), plus the set
 //! of event types the filter can match so other events skip evaluation.
 
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::net::IpAddr;
 
 use super::ast::{Check, Expr, FieldExpr, Operator, Rhs, TransformKind};
@@ -109,10 +109,19 @@ enum Lhs {
 enum RhsC {
     None,
     One(Const),
-    Set(Vec<Const>, HashSet<String>),
+    /// The constants, their texts, and whether every constant is a string
+    /// (then a string value is in the set iff its text is).
+    Set(Vec<Const>, FxHashSet<String>, bool),
     Regex(regex::Regex),
     Glob(Vec<char>, bool),
     Field(Lhs),
+}
+
+impl RhsC {
+    fn set(consts: Vec<Const>, texts: impl IntoIterator<Item = String>) -> RhsC {
+        let all_str = consts.iter().all(|k| matches!(k, Const::Str(_)));
+        RhsC::Set(consts, texts.into_iter().collect(), all_str)
+    }
 }
 
 #[derive(Debug)]
@@ -439,22 +448,22 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
             }
             Operator::In | Operator::Intersects | Operator::PMatch => {
                 let k = parse_const(ft, op, &v.text, v.span.column, &fname)?;
-                RhsC::Set(vec![k], HashSet::from([v.text.clone()]))
+                RhsC::set(vec![k], [v.text.clone()])
             }
             _ => RhsC::One(parse_const(ft, op, &v.text, v.span.column, &fname)?),
         },
         Some(Rhs::List(l)) => {
             let mut consts = Vec::new();
-            let mut strs = HashSet::new();
+            let mut strs = Vec::new();
             for it in &l.items {
                 consts.push(parse_const(ft, op, &it.text, it.span.column, &fname)?);
-                strs.insert(it.text.clone());
+                strs.push(it.text.clone());
             }
-            RhsC::Set(consts, strs)
+            RhsC::set(consts, strs)
         }
         Some(Rhs::ListRef(id)) => {
             let k = parse_const(ft, op, &id.name, id.span.column, &fname)?;
-            RhsC::Set(vec![k], HashSet::from([id.name.clone()]))
+            RhsC::set(vec![k], [id.name.clone()])
         }
         Some(Rhs::Field { expr, .. }) => RhsC::Field(compile_lhs(expr)?),
     };
@@ -747,11 +756,13 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
             glob_match(p, &s, *ci)
         }),
         (Operator::Regex, RhsC::Regex(re)) => text_of(v).is_some_and(|t| re.is_match(&t)),
-        (Operator::In | Operator::Intersects, RhsC::Set(consts, strs)) => match v {
-            Value::S(s) => strs.contains(s.as_ref()) || consts.iter().any(|k| eq_const(v, k)),
+        (Operator::In | Operator::Intersects, RhsC::Set(consts, strs, all_str)) => match v {
+            Value::S(s) => {
+                strs.contains(s.as_ref()) || (!*all_str && consts.iter().any(|k| eq_const(v, k)))
+            }
             _ => consts.iter().any(|k| eq_const(v, k)),
         },
-        (Operator::PMatch, RhsC::Set(_, strs)) => {
+        (Operator::PMatch, RhsC::Set(_, strs, _)) => {
             text_of(v).is_some_and(|t| strs.iter().any(|p| pmatch(&t, p)))
         }
         (_, RhsC::Field(l)) => {

@@ -74,6 +74,36 @@ impl State {
         }
     }
 
+    /// Seeds the tables from an owned section's metadata, moving its
+    /// strings into the thread table instead of cloning them.
+    pub fn load_meta_owned(&mut self, meta: CaptureMeta) {
+        let CaptureMeta {
+            procs,
+            fds,
+            users,
+            groups,
+            ..
+        } = meta;
+        self.threads.reserve(procs.len());
+        for p in procs {
+            self.threads.insert(p.tid, Thread::from_entry_owned(p));
+        }
+        for f in &fds {
+            let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
+            self.fds
+                .entry(pid)
+                .or_default()
+                .insert(f.fd, Fd::from_entry(f));
+        }
+        self.fix_socket_directions();
+        for u in users {
+            self.users.insert(u.uid, u);
+        }
+        for g in groups {
+            self.groups.insert(g.gid, g);
+        }
+    }
+
     /// Connections listed in a capture or found in /proc carry local→remote
     /// tuples; like libsinsp, turn those whose local port is a listening
     /// port into client→server and mark them as the server side.

@@ -93,6 +93,31 @@ impl Thread {
         }
     }
 
+    /// Like [`Thread::from_entry`], moving the entry's strings instead of
+    /// cloning them (capture sections hand over owned metadata).
+    pub fn from_entry_owned(p: ProcEntry) -> Thread {
+        let mut t = Thread::from_entry(&ProcEntry {
+            comm: String::new(),
+            exe: String::new(),
+            exepath: String::new(),
+            args: Vec::new(),
+            cwd: String::new(),
+            env: Vec::new(),
+            cgroups: Vec::new(),
+            root: String::new(),
+            ..p
+        });
+        t.comm = p.comm;
+        t.exe = p.exe;
+        t.exepath = p.exepath;
+        t.args = p.args;
+        t.cwd = p.cwd;
+        t.env = p.env;
+        t.cgroups = p.cgroups;
+        t.root = p.root;
+        t
+    }
+
     /// A thread seen in events before anything else told us about it.
     pub fn placeholder(tid: u64) -> Thread {
         Thread {

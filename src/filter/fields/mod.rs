@@ -231,8 +231,16 @@ impl<'a> Ctx<'a> {
         prev_ts: u64,
         opts: &'a FieldOpts,
     ) -> Ctx<'a> {
-        let thread = state.thread(ev.tid());
-        let fd = ectx.fd.and_then(|fd| state.fd(ev.tid(), fd));
+        let tid = ev.tid();
+        let thread = state.thread(tid);
+        // Same as `state.fd(tid, fd)`, reusing the thread found above.
+        let fd = match ectx.fd {
+            Some(fd) => {
+                let pid = thread.map_or(tid, |t| t.pid);
+                state.fds.get(&pid).and_then(|t| t.get(fd))
+            }
+            None => None,
+        };
         Ctx {
             ev,
             num,
