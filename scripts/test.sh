@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 export SYSPECT_SHARED="${SYSPECT_SHARED:-$(cd .. && pwd)/shared}"
 cargo build --release --locked --bins 2>&1 | tail -n 2
-cargo test --release --locked --all-targets -- --test-threads=2
+cargo test --release --locked --all-targets --no-fail-fast -- --test-threads=2

@@ -108,9 +108,14 @@ fn kinds() -> &'static Kinds {
     })
 }
 
-/// EF_USES_FD as sysdig 0.29.3 had it: mmap's fd became an fd event later.
+/// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
+/// events later (found by comparing fd.num on the corpus).
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
-    e.flags & ef::USES_FD != 0 && !matches!(e.name.as_str(), "mmap" | "mmap2")
+    e.flags & ef::USES_FD != 0
+        && !matches!(
+            e.name.as_str(),
+            "mmap" | "mmap2" | "mkdirat" | "symlinkat" | "unlinkat"
+        )
 }
 
 /// PPM_O_CLOEXEC in libscap's file flags.
@@ -702,7 +707,17 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     } else {
         (res as u64, caller)
     };
-    if st.threads.get(&child_tid).is_some_and(|t| t.complete) {
+    if let Some(existing) = st.threads.get_mut(&child_tid).filter(|t| t.complete) {
+        // Made from the parent's side already: the child's own event knows
+        // its namespace ids.
+        if res == 0 {
+            if let Some(v) = int_param(ev, "vtid") {
+                existing.vtid = v;
+            }
+            if let Some(v) = int_param(ev, "vpid") {
+                existing.vpid = v;
+            }
+        }
         return;
     }
     let parent = st.threads.get(&parent_tid).cloned();
@@ -769,13 +784,32 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         .map(|v| v as u32)
         .or(parent.as_ref().map(|p| p.gid))
         .unwrap_or(0);
-    t.vtid = int_param(ev, "vtid").unwrap_or(child_tid as i64);
-    t.vpid = int_param(ev, "vpid").unwrap_or(t.pid as i64);
+    if res == 0 {
+        // Child side: the parameters describe the child itself.
+        t.vtid = int_param(ev, "vtid").unwrap_or(child_tid as i64);
+        t.vpid = int_param(ev, "vpid").unwrap_or(t.pid as i64);
+    } else {
+        // Parent side: they describe the caller; the child shares its
+        // pid namespace, where we only know the child's host ids.
+        t.vtid = child_tid as i64;
+        t.vpid = t.pid as i64;
+    }
     t.vmsize_kb = int_param(ev, "vm_size").unwrap_or(0) as u32;
     t.vmrss_kb = int_param(ev, "vm_rss").unwrap_or(0) as u32;
     t.vmswap_kb = int_param(ev, "vm_swap").unwrap_or(0) as u32;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
+    // A child whose parent libsinsp does not know gets a parent made from
+    // the child's information, as libsinsp does.
+    if res == 0 && !is_thread && parent.is_none() && parent_tid != 0 && parent_tid != child_tid {
+        let mut p = t.clone();
+        p.tid = parent_tid;
+        p.pid = parent_tid;
+        p.ptid = u64::MAX;
+        p.vtid = parent_tid as i64;
+        p.vpid = parent_tid as i64;
+        st.threads.insert(parent_tid, p);
+    }
     // A new thread whose process libsinsp does not know yet gets a main
     // thread made from the same information.
     if t.pid != t.tid && !st.threads.contains_key(&t.pid) {

@@ -153,3 +153,57 @@ pub fn unmatched(ours: &[String], theirs: &[String]) -> Vec<String> {
     }
     missing
 }
+
+/// The output format used to compare filter results: which events matched.
+pub const FILTER_FORMAT: &str = "*%evt.num %evt.type %thread.tid";
+
+/// Runs `filter` on `cap` with both tools and compares the matching events
+/// (count and the `-p` lines). Returns a description of any difference.
+pub fn compare_filter(sd: &Path, cap: &str, filter: &str) -> Result<usize, String> {
+    let path = capture(cap);
+    let p = path.to_string_lossy();
+    let ours = dig(&["-r", &p, "-p", FILTER_FORMAT, filter]);
+    if !ours.status.success() {
+        return Err(format!(
+            "{cap} [{filter}]: syspect failed: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        ));
+    }
+    let theirs = sysdig_run(sd, &["-r", &p, "-p", FILTER_FORMAT, filter]);
+    if !theirs.status.success() {
+        return Err(format!(
+            "{cap} [{filter}]: sysdig failed: {}",
+            String::from_utf8_lossy(&theirs.stderr)
+        ));
+    }
+    let (o, t) = (stdout_lines(&ours), stdout_lines(&theirs));
+    if o != t {
+        let d = differing_lines(&o, &t);
+        return Err(format!(
+            "{cap} [{filter}]: {} vs {} events; first differences: {:#?}",
+            o.len(),
+            t.len(),
+            &d[..d.len().min(3)]
+        ));
+    }
+    Ok(o.len())
+}
+
+/// Runs a table of (capture, filter) cases; every one must match sysdig and
+/// at least one case must match some events.
+pub fn run_filter_cases(cases: &[(&str, &str)]) {
+    let Some(sd) = sysdig() else { return };
+    let mut errors = Vec::new();
+    let mut matched_any = 0;
+    for (cap, f) in cases {
+        match compare_filter(&sd, cap, f) {
+            Ok(n) => matched_any += usize::from(n > 0),
+            Err(e) => errors.push(e),
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(
+        matched_any * 2 >= cases.len(),
+        "most cases should match some events"
+    );
+}

@@ -1,0 +1,210 @@
+//! `syspect dig` as a user meets it: errors, listing, the seed cases on a
+//! live system.
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn bad_filter_reports_its_column() {
+    let o = dig(&[
+        "-r",
+        &capture("falco/cat_write.scap").to_string_lossy(),
+        "proc.name=",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("expected a value after '=' at column 11"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_field_suggests_near_names() {
+    let o = dig(&[
+        "-r",
+        &capture("falco/cat_write.scap").to_string_lossy(),
+        "proc.nmae=cat",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown field 'proc.nmae'"), "{err}");
+    assert!(err.contains("proc.name"), "{err}");
+    let o = dig(&[
+        "-r",
+        &capture("falco/cat_write.scap").to_string_lossy(),
+        "-p",
+        "%proc.nmae",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn missing_file_is_one_line() {
+    let o = dig(&["-r", "/nonexistent/x.scap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+}
+
+#[test]
+fn lists_fields_and_events() {
+    let o = dig(&["-l"]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    for f in [
+        "evt.num",
+        "proc.name",
+        "fd.name",
+        "user.name",
+        "group.name",
+        "container.id",
+        "k8s.pod.name",
+        "fdlist.names",
+    ] {
+        assert!(s.contains(f), "-l lacks {f}");
+    }
+    assert!(s.contains("Field Class: proc"));
+    let o = dig(&["-L"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("> openat(FD dirfd"));
+}
+
+#[test]
+fn json_output_shape() {
+    let o = dig(&[
+        "-r",
+        &capture("falco/cat_write.scap").to_string_lossy(),
+        "-j",
+        "-n",
+        "2",
+    ]);
+    assert!(o.status.success());
+    let lines = stdout_lines(&o);
+    assert_eq!(lines.len(), 2);
+    let v: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+    assert_eq!(v["evt.num"], 131);
+    assert_eq!(v["proc.name"], "cat");
+    assert!(v["evt.outputtime"].is_u64());
+}
+
+#[test]
+fn json_matches_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    for cap in ["falco/cat_write.scap", "libs/curl_google.scap"] {
+        let p = capture(cap);
+        let args = [
+            "-r",
+            &*p.to_string_lossy(),
+            "-j",
+            "-p",
+            "%evt.num %evt.type %proc.name %fd.num %evt.rawres %evt.failed",
+        ];
+        let a = stdout_lines(&dig(&args));
+        let b = stdout_lines(&sysdig_run(&sd, &args));
+        assert_eq!(a, b, "{cap}");
+    }
+}
+
+#[test]
+fn without_privileges_says_what_is_missing() {
+    if !root_or_skip("dropping privileges") {
+        return;
+    }
+    let o = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ])
+        .arg(syspect_bin())
+        .args(["dig", "-n", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("setpriv");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("CAP_BPF") && err.contains("root"), "{err}");
+}
+
+/// Seed case: cat reading /etc/passwd in a loop, seen by a filtered dig.
+#[test]
+fn seed_cat_openat_live() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let mut loop_child = Command::new("bash")
+        .args([
+            "-c",
+            "for i in $(seq 1 30); do cat /etc/passwd >/dev/null; sleep 0.2; done",
+        ])
+        .spawn()
+        .expect("bash");
+    let o = dig(&[
+        "-M",
+        "3",
+        "proc.name=cat",
+        "and",
+        "evt.type=openat",
+        "-p",
+        "%evt.info | %proc.name",
+    ]);
+    let _ = loop_child.kill();
+    let _ = loop_child.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = stdout_lines(&o);
+    let hits: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("name=/etc/passwd flags=1(O_RDONLY)") && l.ends_with("| cat"))
+        .collect();
+    assert!(!hits.is_empty(), "no matching line in {lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("fd=3(<f>/etc/passwd) dirfd=-100(AT_FDCWD) name=/etc/passwd flags=1(O_RDONLY) mode=0 dev=")),
+        "{lines:#?}"
+    );
+}
+
+/// Seed case: -M 5 with three comma-separated columns.
+#[test]
+fn seed_time_uid_name_live() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let mut loop_child = Command::new("bash")
+        .args([
+            "-c",
+            "for i in $(seq 1 40); do cat /etc/hostname >/dev/null; sleep 0.1; done",
+        ])
+        .spawn()
+        .expect("bash");
+    let start = std::time::Instant::now();
+    let o = dig(&[
+        "-M",
+        "5",
+        "-p",
+        "%evt.time,%user.uid,%proc.name",
+        "proc.name=cat",
+    ]);
+    let took = start.elapsed();
+    let _ = loop_child.kill();
+    let _ = loop_child.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(12),
+        "{took:?}"
+    );
+    let lines = stdout_lines(&o);
+    assert!(!lines.is_empty());
+    for l in &lines {
+        let cols: Vec<&str> = l.split(',').collect();
+        assert_eq!(cols.len(), 3, "{l}");
+        assert_eq!(cols[0].len(), 18, "HH:MM:SS.nnnnnnnnn: {l}");
+        assert!(cols[1].parse::<u32>().is_ok(), "{l}");
+        assert_eq!(cols[2], "cat", "{l}");
+    }
+}

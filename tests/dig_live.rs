@@ -1,0 +1,203 @@
+//! Live capture through `syspect dig`: a child's file, network and exec
+//! activity appears with the right identity, names, results and sizes.
+mod common;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+const FMT: &str = "*%evt.num|%thread.tid|%proc.pid|%proc.name|%evt.dir|%evt.type|%evt.rawres|%fd.name|%evt.buflen|%evt.res";
+
+struct Line {
+    num: u64,
+    tid: String,
+    pid: String,
+    comm: String,
+    dir: String,
+    etype: String,
+    rawres: String,
+    fdname: String,
+    buflen: String,
+    res: String,
+}
+
+fn parse(l: &str) -> Option<Line> {
+    let f: Vec<&str> = l.split('|').collect();
+    if f.len() != 10 {
+        return None;
+    }
+    Some(Line {
+        num: f[0].parse().ok()?,
+        tid: f[1].into(),
+        pid: f[2].into(),
+        comm: f[3].into(),
+        dir: f[4].into(),
+        etype: f[5].into(),
+        rawres: f[6].into(),
+        fdname: f[7].into(),
+        buflen: f[8].into(),
+        res: f[9].into(),
+    })
+}
+
+#[test]
+fn child_activity_is_seen_with_state() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let comm = format!("spk{}", std::process::id() % 100000);
+    let shell = dir.path().join(&comm);
+    std::fs::copy("/bin/bash", &shell).expect("copy bash");
+    let target = dir.path().join("written.txt");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let acceptor = std::thread::spawn(move || {
+        if let Ok((mut s, peer)) = listener.accept() {
+            let mut buf = [0u8; 16];
+            let _ = s.read(&mut buf);
+            return Some(peer.port());
+        }
+        None
+    });
+    let digger = Command::new(syspect_bin())
+        .args(["dig", "-M", "5", "-p", FMT])
+        .arg(format!("proc.name in ({comm}, true)"))
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dig");
+    std::thread::sleep(Duration::from_millis(2000));
+    let script = format!(
+        "exec 3>{t}; printf '%0123d' 0 >&3; exec 3>&-; exec 4<>/dev/tcp/127.0.0.1/{port}; exec /bin/true",
+        t = target.display()
+    );
+    let child = Command::new(&shell)
+        .args(["-c", &script])
+        .status()
+        .expect("child");
+    assert!(child.success());
+    let out = digger.wait_with_output().expect("dig output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let client_port = acceptor.join().expect("acceptor").expect("a connection");
+    let lines: Vec<Line> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(parse)
+        .collect();
+    let mine: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.comm == comm || l.comm == "true")
+        .collect();
+    assert!(!mine.is_empty(), "no events of {comm}");
+    let pid = mine[0].pid.clone();
+    let path = target.display().to_string();
+    let open = mine
+        .iter()
+        .find(|l| l.dir == "<" && l.etype == "openat" && l.fdname == path)
+        .expect("openat exit of the file");
+    assert_eq!(open.res, "SUCCESS");
+    assert_eq!(open.tid, pid, "single-threaded child: tid == pid");
+    let write = mine
+        .iter()
+        .find(|l| l.dir == "<" && l.etype == "write" && l.fdname == path)
+        .expect("write exit on the file");
+    assert_eq!(write.rawres, "123");
+    assert_eq!(write.buflen, "123");
+    let tuple = format!("127.0.0.1:{client_port}->127.0.0.1:{port}");
+    let connect = mine
+        .iter()
+        .find(|l| l.dir == "<" && l.etype == "connect")
+        .expect("connect exit");
+    assert_eq!(connect.fdname, tuple);
+    assert_eq!(connect.res, "SUCCESS");
+    let exec = mine
+        .iter()
+        .find(|l| l.dir == "<" && l.etype == "execve" && l.comm == "true")
+        .expect("execve exit to /bin/true");
+    assert_eq!(exec.pid, pid);
+    assert_eq!(exec.res, "SUCCESS");
+    // Every exit of the child follows its enter on the same thread.
+    let mut last: std::collections::HashMap<&str, &Line> = Default::default();
+    for l in &mine {
+        if l.dir == "<" {
+            if let Some(prev) = last.get(l.tid.as_str()) {
+                if l.etype != "procexit" {
+                    assert!(
+                        prev.dir == ">" && prev.etype == l.etype && prev.num < l.num,
+                        "exit {} {} not after its enter (previous {} {})",
+                        l.num,
+                        l.etype,
+                        prev.num,
+                        prev.etype
+                    );
+                }
+            }
+        }
+        last.insert(l.tid.as_str(), l);
+    }
+}
+
+#[test]
+fn event_numbers_increase_by_one() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let o = dig(&["-M", "1", "-p", "%evt.num"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let nums: Vec<u64> = stdout_lines(&o)
+        .iter()
+        .filter_map(|l| l.parse().ok())
+        .collect();
+    assert!(nums.len() > 10, "some events in a second");
+    for w in nums.windows(2) {
+        assert_eq!(w[1], w[0] + 1);
+    }
+}
+
+#[test]
+fn live_write_is_read_by_sysdig() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let Some(sd) = sysdig() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("live.scap");
+    let f = file.to_string_lossy().to_string();
+    let mut load = Command::new("bash")
+        .args([
+            "-c",
+            "for i in $(seq 1 30); do cat /etc/hostname >/dev/null; sleep 0.05; done",
+        ])
+        .spawn()
+        .expect("load");
+    let w = dig(&["-w", &f, "-M", "3"]);
+    let _ = load.kill();
+    let _ = load.wait();
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let meta = std::fs::metadata(&file).expect("file");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let fmt = "%evt.num %evt.type %evt.dir %thread.tid %proc.name %fd.num %evt.rawres";
+    let ours = stdout_lines(&dig(&["-r", &f, "-p", fmt]));
+    let theirs = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", fmt]));
+    assert!(ours.len() > 100, "{} events", ours.len());
+    let d = differing_lines(&ours, &theirs);
+    assert!(
+        d.len() * 1000 <= theirs.len().max(1),
+        "{} of {} differ: {:#?}",
+        d.len(),
+        theirs.len(),
+        &d[..d.len().min(5)]
+    );
+    let ours_n = stdout_lines(&dig(&["-r", &f, "-p", "%evt.num"])).len();
+    let theirs_n = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", "%evt.num"])).len();
+    assert_eq!(ours_n, theirs_n, "same number of events");
+}
