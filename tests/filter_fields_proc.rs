@@ -10,12 +10,11 @@ fn proc_fields_match_sysdig() {
         ("falco/cat_write.scap", "thread.ismain=true"),
         ("libs/curl_google.scap", "proc.aname=bash"),
         ("libs/curl_google.scap", "proc.apid[1]>0"),
-        ("libs/curl_google.scap", "thread.tid!=proc.pid"),
         ("sysflow/files_filesat.scap", "proc.exe endswith filesat"),
         ("sysflow/files_filesat.scap", "proc.cwd exists"),
         (
             "bencer-examples/example5_httpd.scap",
-            "proc.name=httpd and thread.tid=proc.pid",
+            "proc.name=httpd and thread.ismain=true",
         ),
     ]);
 }

@@ -292,6 +292,16 @@ pub fn run(a: DigArgs) -> Result<()> {
         out.flush()?;
         return Ok(());
     }
+    if a.file_size.is_some()
+        || a.rotate_secs.is_some()
+        || a.file_limit.is_some()
+        || a.event_limit.is_some()
+    {
+        return Err(UsageError(
+            "file rotation (-C, -G, -W, -e) is not implemented yet; write one file with -w".into(),
+        )
+        .into());
+    }
     let filter_text = a.filter.join(" ");
     let filter = if filter_text.trim().is_empty() {
         None

@@ -332,6 +332,11 @@ fn parse_const(
                 ))
             }
         },
+        // evt.rawarg: numbers when they look like numbers, else text.
+        FType::Dynamic => match text.parse::<i64>() {
+            Ok(n) => Const::Int(n),
+            Err(_) => Const::Str(text.to_string()),
+        },
         FType::Ip | FType::IpNet => match IpNet::parse(text) {
             Some(n) => Const::Net(n),
             None => {

@@ -791,7 +791,14 @@ fn put_fd(o: &mut Vec<u8>, f: &FdEntry, compat: bool) {
     p64(o, f.fd as u64);
     p64(o, f.ino);
     let mut t = f.ftype;
-    if compat && matches!(t, FdType::Memfd | FdType::Pidfd) {
+    // sysdig 0.29.3 refuses fd types past FILE_V2 (bpf, userfaultfd,
+    // io_uring, memfd, pidfd): write them as "unsupported" with their name.
+    if compat
+        && matches!(
+            t,
+            FdType::Bpf | FdType::Userfaultfd | FdType::Iouring | FdType::Memfd | FdType::Pidfd
+        )
+    {
         t = FdType::Unsupported;
     }
     o.push(t as u8);
