@@ -7,17 +7,18 @@ use clap::Parser;
 
 use crate::views::headless::{self, HeadlessArgs};
 
+/// The one top-level argument set, shared by the UI and headless mode.
 #[derive(Parser, Debug, Default)]
 #[command(
     name = "syspect",
-    about = "An interactive syscall explorer (csysdig-compatible options)",
+    about = "Interactive syscall explorer (csysdig-style). `syspect dig --help` for the sysdig command line.",
     disable_version_flag = true
 )]
 pub struct TopArgs {
     /// Read events from a capture file instead of the live system.
     #[arg(short = 'r', long = "readfile", value_name = "FILE")]
     pub read: Option<String>,
-    /// Time between samples, in milliseconds.
+    /// Time between samples and screen updates, in milliseconds.
     #[arg(short = 'd', long = "delay", value_name = "MS", default_value_t = 2000)]
     pub delay_ms: u64,
     /// The view to start with (see --list-views).
@@ -31,9 +32,12 @@ pub struct TopArgs {
         default_value_t = 80
     )]
     pub snaplen: u32,
-    /// Ring buffer size for live capture, in MiB.
-    #[arg(long = "buffer", value_name = "MB", default_value_t = 64)]
-    pub buffer_mb: usize,
+    /// Memory for the event store: 512M, 2G, 100000K (plain numbers are MiB).
+    #[arg(long = "buffer", value_name = "SIZE", default_value = "512M")]
+    pub buffer: String,
+    /// Kernel ring buffer for live capture, in MiB.
+    #[arg(long = "ring-mb", value_name = "MB", default_value_t = 64)]
+    pub ring_mb: usize,
     /// Print the view's samples as csysdig JSON instead of starting the UI.
     #[arg(short = 'j', long = "json")]
     pub json: bool,
@@ -84,7 +88,7 @@ pub fn run_headless(args: &[String]) -> Result<i32> {
         delay_ms: a.delay_ms,
         view: a.view,
         snaplen: a.snaplen,
-        buffer_mb: a.buffer_mb,
+        buffer_mb: a.ring_mb,
         json: a.json,
         raw: a.raw,
         list_views: a.list_views,

@@ -32,40 +32,7 @@ use crate::store::Store;
 use app::{App, Effect, PaneKind};
 use engine::{CapCmd, CaptureJob, Msg, Query, Shared};
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "syspect",
-    about = "Interactive syscall explorer (csysdig-style). `syspect dig --help` for the sysdig command line.",
-    disable_version_flag = true
-)]
-pub struct TopArgs {
-    /// Read events from a capture file instead of the live system.
-    #[arg(short = 'r', long = "readfile", value_name = "FILE")]
-    pub read: Option<String>,
-    /// Time between screen updates, in milliseconds (at least 100).
-    #[arg(short = 'd', long = "delay", value_name = "MS", default_value_t = 2000)]
-    pub delay: u64,
-    /// Start in this view (id), or `echo` / `dig`.
-    #[arg(short = 'v', long = "view", value_name = "VIEW")]
-    pub view: Option<String>,
-    /// Bytes of each I/O buffer to capture (live).
-    #[arg(
-        short = 's',
-        long = "snaplen",
-        value_name = "LEN",
-        default_value_t = 80
-    )]
-    pub snaplen: u32,
-    /// Memory for the event store: 512M, 2G, 100000K (plain numbers are MiB).
-    #[arg(long = "buffer", value_name = "SIZE", default_value = "512M")]
-    pub buffer: String,
-    /// Kernel ring buffer for live capture, in MiB.
-    #[arg(long = "ring-mb", value_name = "MB", default_value_t = 64)]
-    pub ring_mb: usize,
-    /// Capture filter (sysdig filter language).
-    #[arg(value_name = "FILTER")]
-    pub filter: Vec<String>,
-}
+pub use crate::cli::top::TopArgs;
 
 /// Parses `512M`, `2G`, `100000K`, `1048576B`; plain numbers are MiB.
 pub fn parse_size(s: &str) -> Option<usize> {
@@ -274,7 +241,7 @@ impl Driver {
 }
 
 fn run(a: TopArgs) -> Result<()> {
-    if a.delay < 100 {
+    if a.delay_ms < 100 {
         return Err(UsageError("-d: the update period must be at least 100 ms".into()).into());
     }
     let cap_bytes = parse_size(&a.buffer)
@@ -289,7 +256,7 @@ fn run(a: TopArgs) -> Result<()> {
     app.status.capture_filter = filter_text;
 
     let live = a.read.is_none();
-    let interval = Duration::from_millis(a.delay);
+    let interval = Duration::from_millis(a.delay_ms);
     let store = Arc::new(Mutex::new(Store::new(
         cap_bytes,
         crate::state::State::new(),
