@@ -10,6 +10,9 @@ command -v bpftool >/dev/null || need+=(bpftool)
 command -v sysdig >/dev/null || need+=(sysdig)
 command -v tmux >/dev/null || need+=(tmux)
 command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v setpriv >/dev/null || need+=(util-linux)
 command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required" >&2; exit 2; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}" >&2
