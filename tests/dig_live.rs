@@ -185,17 +185,29 @@ fn live_write_is_read_by_sysdig() {
     let meta = std::fs::metadata(&file).expect("file");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    let fmt = "%evt.num %evt.type %evt.dir %thread.tid %proc.name %fd.num %evt.rawres";
+    // Every event, and the fields both tools derive from the file alone.
+    let fmt = "*%evt.num %evt.type %evt.dir %thread.tid %evt.rawres %evt.cpu";
     let ours = stdout_lines(&dig(&["-r", &f, "-p", fmt]));
     let theirs = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", fmt]));
     assert!(ours.len() > 100, "{} events", ours.len());
     let d = differing_lines(&ours, &theirs);
     assert!(
-        d.len() * 1000 <= theirs.len().max(1),
-        "{} of {} differ: {:#?}",
-        d.len(),
-        theirs.len(),
+        d.is_empty(),
+        "sysdig reads our live capture event for event: {:#?}",
         &d[..d.len().min(5)]
+    );
+    // With state: at least 99% identical (the rest are libsinsp quirks of
+    // fd.num on newer event versions, listed in the issue notes).
+    let sfmt = "*%evt.num %evt.type %thread.tid %proc.name %fd.num";
+    let ours = stdout_lines(&dig(&["-r", &f, "-p", sfmt]));
+    let theirs = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", sfmt]));
+    let missing = unmatched(&ours, &theirs);
+    assert!(
+        missing.len() * 100 <= theirs.len().max(1),
+        "{} of {} differ: {:#?}",
+        missing.len(),
+        theirs.len(),
+        &missing[..missing.len().min(5)]
     );
     let ours_n = stdout_lines(&dig(&["-r", &f, "-p", "%evt.num"])).len();
     let theirs_n = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", "%evt.num"])).len();

@@ -68,17 +68,23 @@ fn res_of(c: &Ctx<'_>) -> Option<i64> {
     }
     let info = c.ev.info();
     let p = info.params.first()?;
-    if p.name != "res" && p.name != "fd" {
-        // Not every exit has a result; libsinsp uses the first param when it
-        // is an errno/fd/pid named res.
-        if !matches!(p.ptype, pt::ERRNO | pt::PID) {
-            return None;
-        }
-    }
-    if !matches!(
-        p.ptype,
-        pt::ERRNO | pt::FD | pt::PID | pt::INT64 | pt::FD32 | pt::PID32
-    ) {
+    // The result is the first exit parameter when it is called res (any
+    // integer type, e.g. brk's UINT64) or is an errno/fd/pid.
+    let named_res = p.name == "res"
+        && matches!(
+            p.ptype,
+            pt::ERRNO
+                | pt::FD
+                | pt::PID
+                | pt::INT64
+                | pt::FD32
+                | pt::PID32
+                | pt::UINT64
+                | pt::INT32
+                | pt::UINT32
+        );
+    let typed = matches!(p.ptype, pt::ERRNO | pt::FD | pt::PID | pt::FD32 | pt::PID32);
+    if !named_res && !typed {
         return None;
     }
     params::as_i64(p.ptype, c.ev.param(0)?)
