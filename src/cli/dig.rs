@@ -11,7 +11,7 @@ use clap::Parser;
 use crate::capture::scap::{ScapReader, ScapWriter, WriterOptions};
 use crate::capture::{CaptureMeta, Item, Source};
 use crate::event::render::{BufFormat, RenderOpts};
-use crate::event::table::{ec, ids};
+use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
 use crate::filter::Filter;
 use crate::print::format::{Format, DEFAULT};
@@ -243,22 +243,6 @@ fn param_type_name(t: u8) -> &'static str {
     }
 }
 
-/// True for events sysdig never shows: internal ones, and state-only events.
-fn hidden(ev: &crate::event::EventRef<'_>, debug: bool) -> bool {
-    if ev.dump_flags & 1 != 0 {
-        return true;
-    }
-    let info = ev.info();
-    !debug && info.has_category(ec::INTERNAL)
-}
-
-fn is_container_event(t: u16) -> bool {
-    matches!(
-        t,
-        ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
-    )
-}
-
 /// Opens the event source the arguments ask for.
 fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, bool)> {
     match a.read.as_slice() {
@@ -352,7 +336,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut shown: u64 = 0;
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
-    let mut seen_real = false;
+    let mut vis = Visibility::new(a.debug, a.all_events);
     let mut line = String::with_capacity(512);
     let mut read_error = None;
     loop {
@@ -382,7 +366,8 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             Item::Event(ev) => ev,
         };
-        if !a.all_events && !crate::event::table().known_to_sysdig_0_29(ev.etype()) {
+        let seen = vis.classify(&ev);
+        if seen == Seen::Unnumbered {
             // sysdig 0.29.3 skips event ids it does not know, without
             // numbering them; --all-events shows them.
             if let Some(w) = writer.as_mut() {
@@ -408,11 +393,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                 eprintln!("syspect: warning: {w}");
             }
         }
-        let container_meta = is_container_event(ev.etype());
-        if !container_meta {
-            seen_real = true;
-        }
-        let skip = hidden(&ev, a.debug) || (container_meta && !seen_real);
+        let skip = seen == Seen::Hidden;
         // The Ctx (thread and fd lookups) is built only when the filter has
         // to be evaluated or the event printed: events whose type the filter
         // cannot match, and `-q` runs without a filter, never need it.

@@ -10,6 +10,7 @@ pub mod params;
 pub mod render;
 pub mod syscalls;
 pub mod table;
+pub mod visibility;
 
 pub use table::{table, EventInfo, EventTable, ParamInfo};
 

@@ -18,8 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::capture::{Item, Source};
-use crate::event::table::{ec, ids};
-use crate::event::EventRef;
+use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts};
 use crate::filter::Filter;
 use crate::print::format::{sanitize_for_terminal, Format, DEFAULT};
@@ -103,17 +102,6 @@ pub enum CapCmd {
 /// Max dig lines / echo blocks kept for one pane.
 pub const MAX_LINES: usize = 200_000;
 
-fn hidden(ev: &EventRef<'_>) -> bool {
-    ev.dump_flags & 1 != 0 || ev.info().has_category(ec::INTERNAL)
-}
-
-fn is_container_event(t: u16) -> bool {
-    matches!(
-        t,
-        ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
-    )
-}
-
 /// Everything the capture thread needs.
 pub struct CaptureJob {
     /// The capture file, or `None` for the live system.
@@ -183,7 +171,7 @@ pub fn capture_loop(job: CaptureJob) {
     let mut agg: Option<(u64, Box<Aggregator>)> = None;
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
-    let mut seen_real = false;
+    let mut vis = Visibility::new(false, false);
     let mut next_tick = Instant::now() + interval;
     let mut sample_start = 0u64;
     let mut last_ts = 0u64;
@@ -211,7 +199,8 @@ pub fn capture_loop(job: CaptureJob) {
             }
             Item::Event(ev) => ev,
         };
-        if !crate::event::table().known_to_sysdig_0_29(ev.etype()) {
+        let seen = vis.classify(&ev);
+        if seen == Seen::Unnumbered {
             continue;
         }
         num += 1;
@@ -222,11 +211,7 @@ pub fn capture_loop(job: CaptureJob) {
         }
         last_ts = last_ts.max(ev.ts());
         let ectx = state.process(&ev);
-        let container_meta = is_container_event(ev.etype());
-        if !container_meta {
-            seen_real = true;
-        }
-        let skip = hidden(&ev) || (container_meta && !seen_real);
+        let skip = seen == Seen::Hidden;
         let (pid, container) = match state.thread(ev.tid()) {
             Some(t) => (t.pid, t.container_id.as_str()),
             None => (ev.tid(), ""),

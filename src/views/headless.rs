@@ -14,7 +14,7 @@ use super::table::{format_cell, Table};
 use crate::capture::scap::ScapReader;
 use crate::capture::{Item, Source};
 use crate::cli::UsageError;
-use crate::event::table::ids;
+use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts};
 use crate::state::State;
 
@@ -41,19 +41,6 @@ pub struct HeadlessArgs {
     pub numevents: Option<u64>,
     /// Capture filter.
     pub filter: Vec<String>,
-}
-
-/// Events the views never see. Unlike sysdig's printer, csysdig's tables
-/// do see internal events (procinfo counts in SYSCALLS, for instance).
-fn hidden(ev: &crate::event::EventRef<'_>) -> bool {
-    ev.dump_flags & 1 != 0
-}
-
-fn is_container_event(t: u16) -> bool {
-    matches!(
-        t,
-        ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
-    )
 }
 
 /// The view to start with: `-v`, else the first root view by name.
@@ -209,7 +196,7 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
     let mut last_ts: u64 = 0;
     let mut sample_start: u64 = 0;
     let mut next_flush: u64 = 0;
-    let mut seen_real = false;
+    let mut vis = Visibility::new(true, false);
     let mut read_error = None;
     let interactive = io::stdout().is_terminal();
     loop {
@@ -231,7 +218,10 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
             }
             Item::Event(ev) => ev,
         };
-        if !crate::event::table().known_to_sysdig_0_29(ev.etype()) {
+        // Unlike sysdig's printer, csysdig's tables see internal events too
+        // (procinfo counts in SYSCALLS, for instance): classify as with -D.
+        let seen = vis.classify(&ev);
+        if seen == Seen::Unnumbered {
             continue;
         }
         num += 1;
@@ -255,11 +245,7 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
             }
         }
         let ectx = state.process(&ev);
-        let cm = is_container_event(ev.etype());
-        if !cm {
-            seen_real = true;
-        }
-        if hidden(&ev) || (cm && !seen_real) {
+        if seen == Seen::Hidden {
             continue;
         }
         if ts != 0 {
