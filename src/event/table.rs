@@ -554,6 +554,10 @@ pub mod ids {
     pub const CONTAINER_JSON_2_E: u16 = 324;
     pub const ASYNCEVENT_E: u16 = 402;
     pub const PLUGINEVENT_E: u16 = 322;
+    /// The views' end-of-sample per-thread events (an unused id of the
+    /// table; sysdig 0.29.3 calls them "sysdigevent"). They carry the
+    /// thread table into view aggregations, as csysdig does.
+    pub const THREAD_TABLE: u16 = 197;
 }
 
 #[cfg(test)]

@@ -619,4 +619,4 @@ impl Aggregator {
 
 /// Event type used for the synthetic thread-table events (libscap's unused
 /// `PPME_SCAPEVENT_X`, sysdig 0.29.3's `sysdigevent`).
-pub const SYNTHETIC_TYPE: u16 = 197;
+pub const SYNTHETIC_TYPE: u16 = crate::event::table::ids::THREAD_TABLE;

@@ -536,12 +536,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Value::U(ok as u64)
         }
         F::EvtCountExit => Value::U(!ev.is_enter() as u64),
+        // Process/thread counts come from the views' thread-table events
+        // (one per thread at the end of each sample), as in csysdig.
         F::EvtCountProcinfo => {
-            let is_pi = ev.etype() == crate::event::table::ids::PROCINFO_E;
-            Value::U((is_pi && t.is_some_and(|t| t.is_main_thread())) as u64)
+            let is_tt = ev.etype() == crate::event::table::ids::THREAD_TABLE;
+            Value::U((is_tt && t.is_some_and(|t| t.is_main_thread())) as u64)
         }
         F::EvtCountThreadinfo => {
-            Value::U((ev.etype() == crate::event::table::ids::PROCINFO_E) as u64)
+            Value::U((ev.etype() == crate::event::table::ids::THREAD_TABLE) as u64)
         }
         F::EvtAround => Value::None,
         F::EvtAbspath => {
@@ -989,7 +991,7 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
 
 fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
     let info = ev.info();
-    if info.id == crate::views::engine::SYNTHETIC_TYPE {
+    if info.id == crate::event::table::ids::THREAD_TABLE {
         // The views' end-of-sample thread events (sysdig 0.29.3's name).
         return "sysdigevent";
     }
