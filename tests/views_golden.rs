@@ -36,7 +36,7 @@ const TABLE_VIEWS: &[&str] = &[
 
 /// (capture, view, columns allowed to differ, row keys allowed to differ, why).
 /// Everything not listed here must be identical.
-const KNOWN: &[(&str, &str, &[&str], bool, &str)] = &[
+const KNOWN: &[Known] = &[
     (
         "sysflow/client-server_tcp-client-server.scap",
         "procs",
@@ -258,13 +258,88 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+type Known = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    bool,
+    &'static str,
+);
+
+/// Compares one view on one capture with csysdig. `Ok(true)` when
+/// identical, `Ok(false)` when every difference is explained in `known`,
+/// `Err` with a description otherwise.
+fn compare_view(
+    path: &std::path::Path,
+    cap: &str,
+    view: &str,
+    known: &[Known],
+) -> Result<bool, String> {
+    let theirs = Command::new("csysdig")
+        .env("TERM", "xterm")
+        .arg("-r")
+        .arg(path)
+        .args(["-j", "-v", view])
+        .output()
+        .expect("run csysdig");
+    let ours = Command::new(env!("CARGO_BIN_EXE_syspect"))
+        .arg("-r")
+        .arg(path)
+        .args(["-j", "-v", view])
+        .output()
+        .expect("run syspect");
+    assert!(
+        ours.status.success(),
+        "{cap} {view}: {}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let (a, names) = parse(&theirs.stdout, "csysdig");
+    let (b, our_names) = parse(&ours.stdout, "syspect");
+    assert_eq!(names, our_names, "{cap} {view}: legend");
+    let ka: BTreeSet<&String> = a.keys().collect();
+    let kb: BTreeSet<&String> = b.keys().collect();
+    let mut diff_cols = BTreeSet::new();
+    for k in ka.intersection(&kb) {
+        for (i, (x, y)) in a[*k].iter().zip(&b[*k]).enumerate() {
+            if !same(x, y) {
+                diff_cols.insert(names.get(i).cloned().unwrap_or_default());
+            }
+        }
+    }
+    let rows_differ = ka != kb;
+    if !rows_differ && diff_cols.is_empty() {
+        return Ok(true);
+    }
+    let k = known.iter().find(|k| k.0 == cap && k.1 == view);
+    let explained = k.is_some_and(|k| {
+        (!rows_differ || k.3) && diff_cols.iter().all(|c| k.2.contains(&c.as_str()))
+    });
+    if explained {
+        return Ok(false);
+    }
+    Err(format!(
+        "{cap} {view}: rows only in csysdig {:?}, only in ours {:?}, differing columns {:?}",
+        ka.difference(&kb).take(5).collect::<Vec<_>>(),
+        kb.difference(&ka).take(5).collect::<Vec<_>>(),
+        diff_cols
+    ))
+}
+
+/// Skips (or fails in CI) when csysdig is missing.
+fn csysdig_or_skip() -> bool {
+    if csysdig_available() {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("csysdig is not installed (needed with CI=true)");
+    }
+    eprintln!("skipping: csysdig not installed");
+    false
+}
+
 #[test]
 fn views_match_csysdig() {
-    if !csysdig_available() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("csysdig is not installed (needed with CI=true)");
-        }
-        eprintln!("skipping: csysdig not installed");
+    if !csysdig_or_skip() {
         return;
     }
     let dir = shared_dir().join("captures");
@@ -280,53 +355,10 @@ fn views_match_csysdig() {
             continue;
         }
         for view in TABLE_VIEWS {
-            let theirs = Command::new("csysdig")
-                .env("TERM", "xterm")
-                .arg("-r")
-                .arg(&path)
-                .args(["-j", "-v", view])
-                .output()
-                .expect("run csysdig");
-            let ours = Command::new(env!("CARGO_BIN_EXE_syspect"))
-                .arg("-r")
-                .arg(&path)
-                .args(["-j", "-v", view])
-                .output()
-                .expect("run syspect");
-            assert!(
-                ours.status.success(),
-                "{cap} {view}: {}",
-                String::from_utf8_lossy(&ours.stderr)
-            );
-            let (a, names) = parse(&theirs.stdout, "csysdig");
-            let (b, our_names) = parse(&ours.stdout, "syspect");
-            assert_eq!(names, our_names, "{cap} {view}: legend");
-            let known = KNOWN.iter().find(|k| k.0 == *cap && k.1 == *view);
-            let ka: BTreeSet<&String> = a.keys().collect();
-            let kb: BTreeSet<&String> = b.keys().collect();
-            let mut diff_cols = BTreeSet::new();
-            for k in ka.intersection(&kb) {
-                for (i, (x, y)) in a[*k].iter().zip(&b[*k]).enumerate() {
-                    if !same(x, y) {
-                        diff_cols.insert(names.get(i).cloned().unwrap_or_default());
-                    }
-                }
-            }
-            let rows_differ = ka != kb;
-            if !rows_differ && diff_cols.is_empty() {
-                identical.push(format!("{cap} {view}"));
-                continue;
-            }
-            let explained = known.is_some_and(|k| {
-                (!rows_differ || k.3) && diff_cols.iter().all(|c| k.2.contains(&c.as_str()))
-            });
-            if !explained {
-                failures.push(format!(
-                    "{cap} {view}: rows only in csysdig {:?}, only in ours {:?}, differing columns {:?}",
-                    ka.difference(&kb).take(5).collect::<Vec<_>>(),
-                    kb.difference(&ka).take(5).collect::<Vec<_>>(),
-                    diff_cols
-                ));
+            match compare_view(&path, cap, view, KNOWN) {
+                Ok(true) => identical.push(format!("{cap} {view}")),
+                Ok(false) => {}
+                Err(e) => failures.push(e),
             }
         }
     }
@@ -350,7 +382,7 @@ const CONTAINER_CAPTURES: &[&str] = &[
 ];
 
 /// (capture, view, columns allowed to differ, row keys allowed to differ, why).
-const CONTAINER_KNOWN: &[(&str, &str, &[&str], bool, &str)] = &[
+const CONTAINER_KNOWN: &[Known] = &[
     (
         "bencer-examples/example2_502error.scap",
         "containers",
@@ -408,64 +440,15 @@ const ERRORS_WHY: &str =
 
 #[test]
 fn container_views_match_csysdig() {
-    if !csysdig_available() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("csysdig is not installed (needed with CI=true)");
-        }
-        eprintln!("skipping: csysdig not installed");
+    if !csysdig_or_skip() {
         return;
     }
     let dir = shared_dir().join("captures");
     let mut failures = Vec::new();
     for cap in CONTAINER_CAPTURES {
-        let path = dir.join(cap);
         for view in ["containers", "containers_errors"] {
-            let theirs = Command::new("csysdig")
-                .env("TERM", "xterm")
-                .arg("-r")
-                .arg(&path)
-                .args(["-j", "-v", view])
-                .output()
-                .expect("run csysdig");
-            let ours = Command::new(env!("CARGO_BIN_EXE_syspect"))
-                .arg("-r")
-                .arg(&path)
-                .args(["-j", "-v", view])
-                .output()
-                .expect("run syspect");
-            assert!(
-                ours.status.success(),
-                "{cap} {view}: {}",
-                String::from_utf8_lossy(&ours.stderr)
-            );
-            let (a, names) = parse(&theirs.stdout, "csysdig");
-            let (b, our_names) = parse(&ours.stdout, "syspect");
-            assert_eq!(names, our_names, "{cap} {view}: legend");
-            let ka: BTreeSet<&String> = a.keys().collect();
-            let kb: BTreeSet<&String> = b.keys().collect();
-            let mut diff_cols = BTreeSet::new();
-            for k in ka.intersection(&kb) {
-                for (i, (x, y)) in a[*k].iter().zip(&b[*k]).enumerate() {
-                    if !same(x, y) {
-                        diff_cols.insert(names.get(i).cloned().unwrap_or_default());
-                    }
-                }
-            }
-            let rows_differ = ka != kb;
-            if !rows_differ && diff_cols.is_empty() {
-                continue;
-            }
-            let known = CONTAINER_KNOWN.iter().find(|k| k.0 == *cap && k.1 == view);
-            let explained = known.is_some_and(|k| {
-                (!rows_differ || k.3) && diff_cols.iter().all(|c| k.2.contains(&c.as_str()))
-            });
-            if !explained {
-                failures.push(format!(
-                    "{cap} {view}: rows only in csysdig {:?}, only in ours {:?}, differing columns {:?}",
-                    ka.difference(&kb).take(5).collect::<Vec<_>>(),
-                    kb.difference(&ka).take(5).collect::<Vec<_>>(),
-                    diff_cols
-                ));
+            if let Err(e) = compare_view(&dir.join(cap), cap, view, CONTAINER_KNOWN) {
+                failures.push(e);
             }
         }
     }
