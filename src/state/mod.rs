@@ -45,6 +45,10 @@ pub struct State {
     pub containers: containers::Containers,
     /// The `container:<id>` thread of the current container event.
     evt_thread: Option<Thread>,
+    /// Threads per pid as (all, non-main), built on first use after the
+    /// thread table changed: proc.nthreads is read for every event by the
+    /// Processes view, a table scan each time would be O(threads).
+    thread_counts: std::cell::OnceCell<FxHashMap<u64, (u32, u32)>>,
 }
 
 impl State {
@@ -54,6 +58,7 @@ impl State {
 
     /// Seeds the tables from a capture section's metadata.
     pub fn load_meta(&mut self, meta: &CaptureMeta) {
+        self.thread_counts = Default::default();
         for p in &meta.procs {
             self.threads.insert(p.tid, Thread::from_entry(p));
             self.set_container(p.tid);
@@ -77,6 +82,7 @@ impl State {
     /// Seeds the tables from an owned section's metadata, moving its
     /// strings into the thread table instead of cloning them.
     pub fn load_meta_owned(&mut self, meta: CaptureMeta) {
+        self.thread_counts = Default::default();
         let CaptureMeta {
             procs,
             fds,
@@ -228,6 +234,29 @@ impl State {
 
     /// Applies one event to the state and says what it is about.
     pub fn process(&mut self, ev: &EventRef<'_>) -> EvCtx {
+        let threads_before = self.threads.len();
+        let ectx = self.process_inner(ev);
+        if self.threads.len() != threads_before || parse::changes_threads(ev.etype()) {
+            self.thread_counts = Default::default();
+        }
+        ectx
+    }
+
+    /// (threads, non-main threads) of process `pid`.
+    pub fn thread_count(&self, pid: u64) -> (u32, u32) {
+        let counts = self.thread_counts.get_or_init(|| {
+            let mut m: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+            for t in self.threads.values() {
+                let e = m.entry(t.pid).or_default();
+                e.0 += 1;
+                e.1 += u32::from(t.tid != t.pid);
+            }
+            m
+        });
+        counts.get(&pid).copied().unwrap_or((0, 0))
+    }
+
+    fn process_inner(&mut self, ev: &EventRef<'_>) -> EvCtx {
         if let Some((pid, fd)) = self.pending_fd_close.take() {
             if let Some(t) = self.fds.get_mut(&pid) {
                 t.remove(fd);

@@ -108,6 +108,16 @@ fn kinds() -> &'static Kinds {
     })
 }
 
+/// True for events that can add threads or move them between processes
+/// (clone and execve set pids); exits and placeholders change the count of
+/// threads and are seen by the caller.
+pub(crate) fn changes_threads(etype: u16) -> bool {
+    matches!(
+        kinds().kind.get(etype as usize),
+        Some(Kind::Clone | Kind::Execve)
+    )
+}
+
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
 /// events later (found by comparing fd.num on the corpus).
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {

@@ -623,18 +623,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             })
             .unwrap_or(Value::None),
         F::ProcNthreads => t
-            .map(|t| Value::U(c.state.threads.values().filter(|o| o.pid == t.pid).count() as u64))
+            .map(|t| Value::U(c.state.thread_count(t.pid).0 as u64))
             .unwrap_or(Value::None),
         F::ProcNchilds => t
-            .map(|t| {
-                Value::U(
-                    c.state
-                        .threads
-                        .values()
-                        .filter(|o| o.pid == t.pid && o.tid != o.pid)
-                        .count() as u64,
-                )
-            })
+            .map(|t| Value::U(c.state.thread_count(t.pid).1 as u64))
             .unwrap_or(Value::None),
         F::ProcPpid => main_thread(c)
             .map(|t| Value::I(t.ptid as i64))
