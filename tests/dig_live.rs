@@ -9,6 +9,14 @@ use std::time::Duration;
 
 use common::*;
 
+/// Live tests of this binary run one at a time, so one test's load cannot
+/// overflow another's ring buffer.
+static LIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn live_lock() -> std::sync::MutexGuard<'static, ()> {
+    LIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 const FMT: &str = "*%evt.num|%thread.tid|%proc.pid|%proc.name|%evt.dir|%evt.type|%evt.rawres|%fd.name|%evt.buflen|%evt.res";
 
 struct Line {
@@ -48,6 +56,7 @@ fn child_activity_is_seen_with_state() {
     if !root_or_skip("live capture") {
         return;
     }
+    let _live = live_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let comm = format!("spk{}", std::process::id() % 100000);
     let shell = dir.path().join(&comm);
@@ -64,7 +73,7 @@ fn child_activity_is_seen_with_state() {
         None
     });
     let digger = Command::new(syspect_bin())
-        .args(["dig", "-M", "5", "-p", FMT])
+        .args(["dig", "-v", "-M", "5", "-p", FMT])
         .arg(format!("proc.name in ({comm}, true)"))
         .env("TZ", "UTC")
         .stdout(Stdio::piped())
@@ -96,32 +105,43 @@ fn child_activity_is_seen_with_state() {
         .iter()
         .filter(|l| l.comm == comm || l.comm == "true")
         .collect();
-    assert!(!mine.is_empty(), "no events of {comm}");
+    // What a failure below needs to be understood from a CI log: the
+    // end-of-run counts (drops) and every line of the child.
+    let seen = format!(
+        "{}\nthe child's lines:\n{}",
+        String::from_utf8_lossy(&out.stderr).trim(),
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains(&format!("|{comm}|")) || l.contains("|true|"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!mine.is_empty(), "no events of {comm}; {seen}");
     let pid = mine[0].pid.clone();
     let path = target.display().to_string();
     let open = mine
         .iter()
         .find(|l| l.dir == "<" && l.etype == "openat" && l.fdname == path)
-        .expect("openat exit of the file");
+        .unwrap_or_else(|| panic!("no openat exit of the file; {seen}"));
     assert_eq!(open.res, "SUCCESS");
     assert_eq!(open.tid, pid, "single-threaded child: tid == pid");
     let write = mine
         .iter()
         .find(|l| l.dir == "<" && l.etype == "write" && l.fdname == path)
-        .expect("write exit on the file");
+        .unwrap_or_else(|| panic!("no write exit on the file; {seen}"));
     assert_eq!(write.rawres, "123");
     assert_eq!(write.buflen, "123");
     let tuple = format!("127.0.0.1:{client_port}->127.0.0.1:{port}");
     let connect = mine
         .iter()
         .find(|l| l.dir == "<" && l.etype == "connect")
-        .expect("connect exit");
-    assert_eq!(connect.fdname, tuple);
+        .unwrap_or_else(|| panic!("no connect exit; {seen}"));
+    assert_eq!(connect.fdname, tuple, "{seen}");
     assert_eq!(connect.res, "SUCCESS");
     let exec = mine
         .iter()
         .find(|l| l.dir == "<" && l.etype == "execve" && l.comm == "true")
-        .expect("execve exit to /bin/true");
+        .unwrap_or_else(|| panic!("no execve exit to /bin/true; {seen}"));
     assert_eq!(exec.pid, pid);
     assert_eq!(exec.res, "SUCCESS");
     // Every exit of the child follows its enter on the same thread.
@@ -150,6 +170,7 @@ fn event_numbers_increase_by_one() {
     if !root_or_skip("live capture") {
         return;
     }
+    let _live = live_lock();
     let o = dig(&["-M", "1", "-p", "%evt.num"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let nums: Vec<u64> = stdout_lines(&o)
@@ -167,6 +188,7 @@ fn live_write_is_read_by_sysdig() {
     if !root_or_skip("live capture") {
         return;
     }
+    let _live = live_lock();
     let Some(sd) = sysdig() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("live.scap");

@@ -51,7 +51,14 @@ fn is_root() -> bool {
 }
 
 /// Opens a live source, or explains why the test is skipped (panics under CI).
-fn open_or_skip(opts: LiveOptions) -> Option<LiveSource> {
+/// Live tests of this binary run one at a time: a syscall storm of one
+/// test (the drop test) must not overflow another test's ring.
+static LIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+type LiveGuard = std::sync::MutexGuard<'static, ()>;
+
+fn open_or_skip(opts: LiveOptions) -> Option<(LiveGuard, LiveSource)> {
+    let guard = LIVE.lock().unwrap_or_else(|p| p.into_inner());
     let ci = std::env::var("CI").map(|v| v == "true").unwrap_or(false);
     if !is_root() {
         assert!(
@@ -62,7 +69,7 @@ fn open_or_skip(opts: LiveOptions) -> Option<LiveSource> {
         return None;
     }
     match LiveSource::open(opts) {
-        Ok(s) => Some(s),
+        Ok(s) => Some((guard, s)),
         Err(e) => {
             assert!(!ci, "CI=true: cannot open the live source: {e}");
             eprintln!("SKIPPED: cannot open the live source: {e}");
@@ -171,7 +178,7 @@ const CLONE_EXITS: [u16; 4] = [223, 225, 227, 335];
 
 #[test]
 fn live_child_process_events() {
-    let Some(mut src) = open_or_skip(LiveOptions::default()) else {
+    let Some((_live, mut src)) = open_or_skip(LiveOptions::default()) else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -221,12 +228,22 @@ fn live_child_process_events() {
     let stats = src.stats();
     eprintln!("child {pid}: {} events; source stats {stats:?}", evs.len());
     assert!(stats.events > 0);
+    // Everything a failure below needs to be understood from a CI log.
+    let seen = format!(
+        "source stats {stats:?}; the child's events (type, param lengths): {:?}",
+        evs.iter()
+            .map(|e| (
+                e.etype,
+                e.params.iter().map(|p| p.len()).collect::<Vec<_>>()
+            ))
+            .collect::<Vec<_>>()
+    );
 
     // openat enter/exit with the path; the exit's fd is the one written to.
     let oe = evs
         .iter()
         .position(|e| e.etype == OPENAT_E && e.str(1) == path_s)
-        .expect("openat enter with the temp path");
+        .unwrap_or_else(|| panic!("no openat enter with the temp path; {seen}"));
     assert_eq!(evs[oe].i64(0), -100, "dirfd AT_FDCWD");
     let ox = &evs[oe + 1];
     assert_eq!(ox.etype, OPENAT_X);
@@ -247,7 +264,7 @@ fn live_child_process_events() {
     let we = evs
         .iter()
         .position(|e| e.etype == WRITE_E && params::u32_at(e.p(1), 0) == Some(N as u32))
-        .expect("write enter of N bytes");
+        .unwrap_or_else(|| panic!("no write enter of N bytes; {seen}"));
     assert!(evs[we].i64(0) >= 0, "written fd");
     let wx = &evs[we + 1];
     assert_eq!(wx.etype, WRITE_X);
@@ -259,8 +276,8 @@ fn live_child_process_events() {
     let cx = evs
         .iter()
         .find(|e| e.etype == CONNECT_X)
-        .expect("connect exit");
-    assert_eq!(cx.i64(0), 0, "connect res");
+        .unwrap_or_else(|| panic!("no connect exit; {seen}"));
+    assert_eq!(cx.i64(0), 0, "connect res; {seen}");
     match params::socktuple(cx.p(1)) {
         Some(SockTuple::V4 {
             sip,
@@ -273,14 +290,14 @@ fn live_child_process_events() {
             assert_eq!(dport, port);
             assert_eq!(sport, client_port);
         }
-        other => panic!("connect tuple {other:?}"),
+        other => panic!("connect tuple {other:?}; {seen}"),
     }
 
     // execve of /bin/true: exit with res 0, exe and comm "true".
     let ee = evs
         .iter()
         .position(|e| e.etype == EXECVE_E && e.str(0) == "/bin/true")
-        .expect("execve enter /bin/true");
+        .unwrap_or_else(|| panic!("no execve enter /bin/true; {seen}"));
     let ex = &evs[ee + 1];
     assert_eq!(ex.etype, EXECVE_X);
     assert_eq!(
@@ -325,7 +342,7 @@ fn live_drops_are_counted() {
         ring_bytes: 4096,
         ..LiveOptions::default()
     };
-    let Some(src) = open_or_skip(opts) else {
+    let Some((_live, src)) = open_or_skip(opts) else {
         return;
     };
     let out = Command::new("/usr/bin/dd")
@@ -375,7 +392,7 @@ fn live_throughput() {
     {
         opts.wakeup_every = w;
     }
-    let Some(mut src) = open_or_skip(opts) else {
+    let Some((_live, mut src)) = open_or_skip(opts) else {
         return;
     };
     let count = std::env::var("LIVE_BENCH_COUNT").unwrap_or_else(|_| "2000000".into());
@@ -422,7 +439,7 @@ fn live_throughput() {
 /// layout of every event captured meanwhile against the event table.
 #[test]
 fn live_event_layouts() {
-    let Some(mut src) = open_or_skip(LiveOptions::default()) else {
+    let Some((_live, mut src)) = open_or_skip(LiveOptions::default()) else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
