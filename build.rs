@@ -93,6 +93,9 @@ fn main() {
     let vmlinux = vmlinux_h(&out);
     let vdir = vmlinux.parent().map(Path::to_path_buf).unwrap_or_default();
     let obj = out.join("probe.bpf.o");
+    // Extra clang flags for probe experiments (e.g. -DSOME_SWITCH).
+    println!("cargo:rerun-if-env-changed=SYSPECT_PROBE_CFLAGS");
+    let extra = env::var("SYSPECT_PROBE_CFLAGS").unwrap_or_default();
     let status = Command::new(&clang)
         .args([
             "-target",
@@ -103,6 +106,7 @@ fn main() {
             "-Wall",
         ])
         .args(["-Wno-unused-function", "-Wno-address-of-packed-member"])
+        .args(extra.split_whitespace())
         .arg("-I")
         .arg(&vdir)
         .args(["-I", "ebpf", "-c", "ebpf/probe.bpf.c", "-o"])

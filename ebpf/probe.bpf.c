@@ -847,6 +847,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	if (skip_current())
 		return 0;
+#ifdef EXP_EMPTY
+	return 0;
+#endif
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
 	__u32 nr = id;
@@ -861,6 +864,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		ev_submit(s);
 		return 0;
 	}
+#ifdef EXP_BARE
+	{ struct scratch *s = ev_begin(ev, 0, tid); if (s) ev_submit(s); return 0; }
+#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
 	fill_enter(ev, nr, a, tid);
@@ -872,6 +878,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	if (skip_current())
 		return 0;
+#ifdef EXP_EMPTY
+	return 0;
+#endif
 	long id = regs->orig_ax;
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
@@ -886,6 +895,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ev_submit(s);
 		return 0;
 	}
+#ifdef EXP_BARE
+	{ struct scratch *s = ev_begin(ev+1, 0, tid); if (s) ev_submit(s); return 0; }
+#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
 	fill_exit(ev, nr, a, ret, tid);
