@@ -823,15 +823,19 @@ static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 
 
 /* --------------------------------------------------------------- programs */
 
-static __always_inline int skip_current(void)
+/* The thread id of the current task, or 0 when its syscalls are not
+ * captured: syspect itself, 32-bit compat tasks, or attach-only mode. */
+static __always_inline __u64 captured_tid(void)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	if ((__u32)(pt >> 32) == cfg_self_tgid)
-		return 1;
+	if (cfg_attach_only)
+		return 0;
+	/* One helper call: pid and tgid are read from the task itself. */
 	struct task_struct *t = bpf_get_current_task_btf();
+	if ((__u32)t->tgid == cfg_self_tgid)
+		return 0;
 	if (t->thread_info.status & TS_COMPAT)
-		return 1;
-	return 0;
+		return 0;
+	return (__u32)t->pid;
 }
 
 #define READ_ARGS(a, regs)      \
@@ -845,15 +849,12 @@ static __always_inline int skip_current(void)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (skip_current())
+	__u64 tid = captured_tid();
+	if (!tid)
 		return 0;
-#ifdef EXP_EMPTY
-	return 0;
-#endif
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
 	__u32 nr = id;
-	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
 		struct scratch *s = ev_begin(PPME_GENERIC_E, 2, tid);
@@ -864,9 +865,6 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		ev_submit(s);
 		return 0;
 	}
-#ifdef EXP_BARE
-	{ struct scratch *s = ev_begin(ev, 0, tid); if (s) ev_submit(s); return 0; }
-#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
 	fill_enter(ev, nr, a, tid);
@@ -876,16 +874,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	if (skip_current())
+	__u64 tid = captured_tid();
+	if (!tid)
 		return 0;
-#ifdef EXP_EMPTY
-	return 0;
-#endif
 	long id = regs->orig_ax;
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
 	__u32 nr = id;
-	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
 		struct scratch *s = ev_begin(PPME_GENERIC_X, 1, tid);
@@ -895,9 +890,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ev_submit(s);
 		return 0;
 	}
-#ifdef EXP_BARE
-	{ struct scratch *s = ev_begin(ev+1, 0, tid); if (s) ev_submit(s); return 0; }
-#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
 	fill_exit(ev, nr, a, ret, tid);
@@ -907,6 +899,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
+	if (cfg_attach_only)
+		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
 	if ((__u32)(pt >> 32) == cfg_self_tgid)
 		return 0;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context as _, Result};
 use clap::Parser;
 
+use crate::capture::live::LiveOptions;
 use crate::capture::scap::{ScapReader, ScapWriter, WriterOptions};
 use crate::capture::{CaptureMeta, Item, Source};
 use crate::event::render::{BufFormat, RenderOpts};
@@ -110,6 +111,10 @@ pub struct DigArgs {
     /// Flush output after every line.
     #[arg(long = "unbuffered")]
     pub unbuffered: bool,
+    /// Benchmarks only: attach the probe but send no events, to measure what
+    /// the attachment alone costs every syscall (`cargo xtask bench capture`).
+    #[arg(long = "probe-attach-only", hide = true)]
+    pub probe_attach_only: bool,
     /// Filter expression (sysdig filter language); words may come before or after options.
     #[arg(value_name = "FILTER", allow_hyphen_values = false)]
     pub filter: Vec<String>,
@@ -248,7 +253,13 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
     match a.read.as_slice() {
         [] => {
             let deadline = a.seconds.map(|s| Duration::from_secs_f64(s.max(0.0)));
-            let src = super::live::open(a.snaplen, a.buffer_mb, Arc::clone(stop), deadline)?;
+            let opts = LiveOptions {
+                snaplen: a.snaplen,
+                ring_bytes: a.buffer_mb.max(1) << 20,
+                attach_only: a.probe_attach_only,
+                ..LiveOptions::default()
+            };
+            let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
         [one] => {

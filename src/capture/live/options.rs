@@ -22,6 +22,10 @@ pub struct LiveOptions {
     pub poll_timeout: Duration,
     /// Also capture the events of this process (normally excluded).
     pub capture_self: bool,
+    /// Attach the programs but have them return at once, sending nothing:
+    /// what the attachment alone costs every syscall (the floor under any
+    /// tracepoint probe), for `cargo xtask bench capture`.
+    pub attach_only: bool,
 }
 
 pub const DEFAULT_SNAPLEN: u32 = 80;
@@ -36,6 +40,7 @@ impl Default for LiveOptions {
             wakeup_every: 256,
             poll_timeout: Duration::from_millis(20),
             capture_self: false,
+            attach_only: false,
         }
     }
 }

@@ -107,6 +107,7 @@ impl LiveSource {
         let snaplen = opts.snaplen;
         let wakeup = opts.wakeup_every.max(1);
         let wakeup_bytes = u64::from(ring_size / 8);
+        let attach_only = u32::from(opts.attach_only);
 
         let mut loader = EbpfLoader::new();
         loader
@@ -115,6 +116,7 @@ impl LiveSource {
             .override_global("cfg_boot_offset", &boot, true)
             .override_global("cfg_wakeup_every", &wakeup, true)
             .override_global("cfg_wakeup_bytes", &wakeup_bytes, true)
+            .override_global("cfg_attach_only", &attach_only, true)
             .map_max_entries("events", ring_size)
             .map_max_entries("scratch_map", ncpu);
         let mut ebpf = loader
