@@ -347,7 +347,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut shown: u64 = 0;
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
-    let mut vis = Visibility::new(a.debug, a.all_events);
+    let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
     let mut line = String::with_capacity(512);
     let mut read_error = None;
     loop {
@@ -382,6 +382,14 @@ pub fn run(a: DigArgs) -> Result<()> {
             // sysdig 0.29.3 skips event ids it does not know, without
             // numbering them; --all-events shows them.
             if let Some(w) = writer.as_mut() {
+                w.write_event(&ev)?;
+            }
+            continue;
+        }
+        if seen == Seen::Silent {
+            // Live procinfo: state only (and the file, when unfiltered).
+            state.process(&ev);
+            if let (Some(w), true) = (writer.as_mut(), filter.is_none()) {
                 w.write_event(&ev)?;
             }
             continue;

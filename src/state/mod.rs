@@ -24,6 +24,10 @@ pub struct EvCtx {
     pub fd: Option<i64>,
     /// For an exit event: the timestamp of its enter event on this thread.
     pub enter_ts: Option<u64>,
+    /// For a procinfo event: CPU ticks used since the thread's previous
+    /// procinfo event (user+system, user, system), each at most 100 (a
+    /// percentage for one-second samples); 0 for a thread's first sample.
+    pub cpu: Option<[u8; 3]>,
 }
 
 #[derive(Debug, Default, Clone)]

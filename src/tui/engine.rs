@@ -171,7 +171,7 @@ pub fn capture_loop(job: CaptureJob) {
     let mut agg: Option<(u64, Box<Aggregator>)> = None;
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
-    let mut vis = Visibility::new(false, false);
+    let mut vis = Visibility::new(false, false).with_live(live);
     let mut next_tick = Instant::now() + interval;
     let mut sample_start = 0u64;
     let mut last_ts = 0u64;
@@ -203,7 +203,12 @@ pub fn capture_loop(job: CaptureJob) {
         if seen == Seen::Unnumbered {
             continue;
         }
-        num += 1;
+        // Live procinfo events keep event numbers consecutive (no number of
+        // their own) but feed the tables, as csysdig's tables see them.
+        let silent = seen == Seen::Silent;
+        if !silent {
+            num += 1;
+        }
         if first_ts == 0 && ev.ts() != 0 {
             first_ts = ev.ts();
             sample_start = first_ts;
@@ -211,7 +216,7 @@ pub fn capture_loop(job: CaptureJob) {
         }
         last_ts = last_ts.max(ev.ts());
         let ectx = state.process(&ev);
-        let skip = seen == Seen::Hidden;
+        let skip = seen == Seen::Hidden || silent;
         let (pid, container) = match state.thread(ev.tid()) {
             Some(t) => (t.pid, t.container_id.as_str()),
             None => (ev.tid(), ""),
@@ -219,7 +224,10 @@ pub fn capture_loop(job: CaptureJob) {
         if let Ok(mut s) = store.lock() {
             s.push(&ev, num, skip, ectx, pid, container);
         }
-        if let (Some((_, a)), false) = (agg.as_mut(), skip) {
+        // Like the headless tables: internal events (procinfo) count, even
+        // though the dig pane hides them as sysdig does.
+        let tabled = !skip || silent || ev.info().has_category(crate::event::table::ec::INTERNAL);
+        if let (Some((_, a)), true) = (agg.as_mut(), tabled) {
             let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
             a.add(&c);
         }

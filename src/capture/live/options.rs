@@ -26,6 +26,9 @@ pub struct LiveOptions {
     /// what the attachment alone costs every syscall (the floor under any
     /// tracepoint probe), for `cargo xtask bench capture`.
     pub attach_only: bool,
+    /// Hand out a procinfo event (CPU ticks) for every thread once a second,
+    /// as libsinsp does live; the CPU columns of the views need them.
+    pub procinfo: bool,
 }
 
 pub const DEFAULT_SNAPLEN: u32 = 80;
@@ -41,6 +44,7 @@ impl Default for LiveOptions {
             poll_timeout: Duration::from_millis(20),
             capture_self: false,
             attach_only: false,
+            procinfo: true,
         }
     }
 }
