@@ -50,24 +50,10 @@ impl ProcinfoSampler {
     }
 }
 
-/// (tid, utime, stime) of every thread in /proc.
+/// A procinfo record for every thread in /proc.
 fn sample_all(ts: u64, out: &mut VecDeque<Vec<u8>>) {
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for p in procs.flatten() {
-        let name = p.file_name();
-        let Some(pid) = name.to_str().and_then(|s| s.parse::<u64>().ok()) else {
-            continue;
-        };
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            continue;
-        };
-        for t in tasks.flatten() {
-            let name = t.file_name();
-            let Some(tid) = name.to_str().and_then(|s| s.parse::<u64>().ok()) else {
-                continue;
-            };
+    for pid in numeric_entries("/proc") {
+        for tid in numeric_entries(&format!("/proc/{pid}/task")) {
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")) else {
                 continue;
             };
@@ -76,6 +62,15 @@ fn sample_all(ts: u64, out: &mut VecDeque<Vec<u8>>) {
             }
         }
     }
+}
+
+/// The entries of a directory whose names are numbers (pids, tids).
+fn numeric_entries(dir: &str) -> impl Iterator<Item = u64> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
 }
 
 /// utime and stime (fields 14 and 15) of a `stat` line; the command name
