@@ -469,9 +469,8 @@ static __always_inline void push_clone_tail(struct scratch *s, struct task_struc
 	push_i64(s, task_vnr(t, 1));
 }
 
-static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 ret, __u64 tid)
+static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr, const __u64 *a, __s64 ret, __u64 tid)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	struct scratch *s;
 	__u16 xev = ev + 1;
 #define BEGIN(n)                          \
@@ -823,14 +822,11 @@ static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 
 
 /* --------------------------------------------------------------- programs */
 
-/* The thread id of the current task, or 0 when its syscalls are not
- * captured: syspect itself, 32-bit compat tasks, or attach-only mode. */
-static __always_inline __u64 captured_tid(void)
+/* The thread id of task `t` (the current one), or 0 when its syscalls are
+ * not captured: syspect itself and 32-bit compat tasks. pid and tgid are
+ * read from the task, not through more helper calls. */
+static __always_inline __u64 captured_tid(struct task_struct *t)
 {
-	if (cfg_attach_only)
-		return 0;
-	/* One helper call: pid and tgid are read from the task itself. */
-	struct task_struct *t = bpf_get_current_task_btf();
 	if ((__u32)t->tgid == cfg_self_tgid)
 		return 0;
 	if (t->thread_info.status & TS_COMPAT)
@@ -849,7 +845,10 @@ static __always_inline __u64 captured_tid(void)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 tid = captured_tid();
+	if (cfg_attach_only)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 tid = captured_tid(t);
 	if (!tid)
 		return 0;
 	if (id < 0 || id >= SC_TABLE_SIZE)
@@ -874,7 +873,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 tid = captured_tid();
+	if (cfg_attach_only)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 tid = captured_tid(t);
 	if (!tid)
 		return 0;
 	long id = regs->orig_ax;
@@ -892,7 +894,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	__u64 a[6];
 	READ_ARGS(a, regs);
-	fill_exit(ev, nr, a, ret, tid);
+	fill_exit(t, ev, nr, a, ret, tid);
 	return 0;
 }
 
