@@ -89,13 +89,28 @@ impl MetaSource {
     }
 }
 
-/// A container event kept to be repeated at the start of every new file.
+/// A copy of an event: a container event kept to be repeated at the start
+/// of every new file, or an event waiting for the first file.
 struct KeptEvent {
     id: String,
     cpu: u16,
     flags: u32,
     bytes: Vec<u8>,
 }
+
+impl KeptEvent {
+    fn of(id: String, ev: &EventRef<'_>) -> KeptEvent {
+        KeptEvent {
+            id,
+            cpu: ev.cpu,
+            flags: ev.dump_flags,
+            bytes: ev.bytes().to_vec(),
+        }
+    }
+}
+
+/// At most this many events wait for the first file's name.
+const MAX_PENDING: usize = 100_000;
 
 /// Writes `-w` output, rotating files as a [`RotateSpec`] says. Without
 /// rotation it writes the one file named by `-w`.
@@ -118,6 +133,9 @@ pub struct RotatingWriter {
     /// as initial state: written, but not counted.
     leading: bool,
     containers: Vec<KeptEvent>,
+    /// Events that came before the first file could be named (its name
+    /// needs the first counted event's time): written once it is open.
+    pending: Vec<KeptEvent>,
     /// Names of the files created, in order (a ring slot appears again).
     created: Vec<String>,
 }
@@ -160,6 +178,7 @@ impl RotatingWriter {
             counted: 0,
             leading: true,
             containers: Vec::new(),
+            pending: Vec::new(),
             created: Vec::new(),
         };
         if live && w.spec.seconds.is_some() {
@@ -189,12 +208,7 @@ impl RotatingWriter {
     /// Keeps a container event (by container id) to repeat it at the start
     /// of each new file, as sysdig dumps its container table there.
     pub fn note_container(&mut self, id: String, ev: &EventRef<'_>) {
-        let kept = KeptEvent {
-            id,
-            cpu: ev.cpu,
-            flags: ev.dump_flags,
-            bytes: ev.bytes().to_vec(),
-        };
+        let kept = KeptEvent::of(id, ev);
         match self.containers.iter_mut().find(|k| k.id == kept.id) {
             Some(k) => *k = kept,
             None => self.containers.push(kept),
@@ -211,7 +225,16 @@ impl RotatingWriter {
         if !is_container {
             self.leading = false;
         }
-        if counted && !(is_container && self.leading) && self.spec.rotates() {
+        let counts = counted && !(is_container && self.leading) && self.spec.rotates();
+        if !counts && self.current.is_none() && self.deferred_first() {
+            if self.pending.len() < MAX_PENDING {
+                self.pending.push(KeptEvent::of(String::new(), ev));
+                return Ok(());
+            }
+            // Too many events with no time to name the file: use this one.
+            self.period_start = Some(ev.ts() / 1_000_000_000);
+        }
+        if counts {
             self.consider(ev)?;
         }
         let (w, path) = self.current_or_open(Some(ev.ts()))?;
@@ -329,8 +352,14 @@ impl RotatingWriter {
     /// (none for the first file: the capture's own come as events).
     fn open(&mut self, name: &str, ts: Option<u64>) -> Result<ScapWriter, RotateError> {
         let first = self.created.is_empty();
+        let pending = std::mem::take(&mut self.pending);
         let meta = self.meta.get();
         let made = ScapWriter::create_with(name, &meta, &self.opts).and_then(|mut w| {
+            for k in &pending {
+                let ev = EventRef::new(k.cpu, k.flags, &k.bytes)
+                    .map_err(|e| ScapError::format(0, e.to_string()))?;
+                w.write_event(&ev)?;
+            }
             if !first {
                 for k in &self.containers {
                     let mut bytes = k.bytes.clone();
