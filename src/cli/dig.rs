@@ -476,7 +476,7 @@ pub fn run(a: DigArgs) -> Result<()> {
             continue;
         }
         if let Some(w) = writer.as_mut() {
-            if containers::is_container_event(ev.etype()) {
+            if crate::event::table::ids::is_container(ev.etype()) {
                 if let Some(c) = containers::from_event(&ev) {
                     w.note_container(c.id, &ev);
                 }

@@ -136,8 +136,8 @@ pub struct RotatingWriter {
     /// Events that came before the first file could be named (its name
     /// needs the first counted event's time): written once it is open.
     pending: Vec<KeptEvent>,
-    /// Names of the files created, in order (a ring slot appears again).
-    created: Vec<String>,
+    /// Files opened so far (a ring slot counts again).
+    opened: u64,
 }
 
 impl std::fmt::Debug for RotatingWriter {
@@ -179,7 +179,7 @@ impl RotatingWriter {
             leading: true,
             containers: Vec::new(),
             pending: Vec::new(),
-            created: Vec::new(),
+            opened: 0,
         };
         if live && w.spec.seconds.is_some() {
             w.period_start = Some(now_secs());
@@ -219,9 +219,7 @@ impl RotatingWriter {
     /// sees (event types it does not know): they go to the current file
     /// and take no part in the rotation decisions.
     pub fn write_event(&mut self, ev: &EventRef<'_>, counted: bool) -> Result<(), RotateError> {
-        let is_container = crate::event::table::ids::CONTAINER_JSON_E == ev.etype()
-            || crate::event::table::ids::CONTAINER_JSON_2_E == ev.etype()
-            || crate::event::table::ids::CONTAINER_E == ev.etype();
+        let is_container = crate::event::table::ids::is_container(ev.etype());
         if !is_container {
             self.leading = false;
         }
@@ -244,18 +242,18 @@ impl RotatingWriter {
     /// Completes the last file.
     pub fn finish(mut self) -> Result<(), RotateError> {
         if self.current.is_none() {
-            // Nothing was written: still leave one (empty) capture.
+            // Only uncounted events, or none: name the file after the last
+            // of them, or the clock, and still leave one capture.
+            if self.spec.seconds.is_some() && self.period_start.is_none() {
+                let last = self.pending.last().map(|k| ts_of(&k.bytes) / 1_000_000_000);
+                self.period_start = Some(last.filter(|s| *s > 0).unwrap_or_else(now_secs));
+            }
             self.next_file(None)?;
         }
         match self.current.take() {
             Some((w, path)) => w.finish().map_err(|e| write_err(&path, e)),
             None => Ok(()),
         }
-    }
-
-    /// The names of the files created so far, in creation order.
-    pub fn files_created(&self) -> &[String] {
-        &self.created
     }
 
     /// sysdig's `cycle_writer::consider`, for one event about to be written.
@@ -343,7 +341,7 @@ impl RotatingWriter {
         }
         let writer = self.open(&name, ts)?;
         self.current = Some((writer, name.clone()));
-        self.created.push(name);
+        self.opened += 1;
         self.index += 1;
         Ok(())
     }
@@ -351,7 +349,7 @@ impl RotatingWriter {
     /// Creates one file: metadata, then the container events known so far
     /// (none for the first file: the capture's own come as events).
     fn open(&mut self, name: &str, ts: Option<u64>) -> Result<ScapWriter, RotateError> {
-        let first = self.created.is_empty();
+        let first = self.opened == 0;
         let pending = std::mem::take(&mut self.pending);
         let meta = self.meta.get();
         let made = ScapWriter::create_with(name, &meta, &self.opts).and_then(|mut w| {
@@ -389,6 +387,15 @@ fn write_err(path: &str, source: ScapError) -> RotateError {
         path: path.to_string(),
         source,
     }
+}
+
+/// The timestamp of a v2 event's bytes.
+fn ts_of(bytes: &[u8]) -> u64 {
+    bytes
+        .get(0..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(0)
 }
 
 fn now_secs() -> u64 {

@@ -469,15 +469,6 @@ pub fn from_event(ev: &crate::event::EventRef<'_>) -> Option<Container> {
     }
 }
 
-/// True for the event types that carry container metadata.
-pub fn is_container_event(etype: u16) -> bool {
-    use crate::event::table::ids;
-    matches!(
-        etype,
-        ids::CONTAINER_E | ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E
-    )
-}
-
 /// The container table.
 #[derive(Debug, Default)]
 pub struct Containers {
