@@ -345,7 +345,15 @@ fn live_capture_rotates() {
     let Some(sd) = sysdig() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("live.scap");
+    // Some activity of our own while the capture runs.
+    let busy = std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        for _ in 0..300 {
+            let _ = std::fs::read("/etc/hostname");
+        }
+    });
     let o = dig(&["-w", &out.to_string_lossy(), "-e", "300", "-M", "2"]);
+    let _ = busy.join();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let names = files(tmp.path());
     assert!(names.len() >= 2, "{names:?}");
