@@ -179,28 +179,7 @@ impl State {
     /// A container metadata event: the container goes into the table and
     /// the event gets libsinsp's `container:<id>` thread.
     fn container_event(&mut self, ev: &EventRef<'_>) {
-        let parsed = if ev.etype() == crate::event::table::ids::CONTAINER_E {
-            // The oldest form: id, type, name, image as parameters.
-            let text = |i: usize| ev.param(i).map(crate::event::params::as_str);
-            text(0).filter(|id| !id.is_empty()).map(|id| {
-                let code = ev
-                    .param(1)
-                    .and_then(|b| crate::event::params::as_i64(crate::event::table::pt::UINT32, b))
-                    .unwrap_or(0);
-                containers::Container {
-                    id,
-                    ctype: containers::ContainerType::from_code(code),
-                    name: text(2).unwrap_or_default(),
-                    image: text(3).unwrap_or_default(),
-                    ..Default::default()
-                }
-            })
-        } else {
-            ev.param(0)
-                .map(crate::event::params::as_str)
-                .and_then(|j| containers::Container::from_event_json(&j).ok())
-        };
-        if let Some(c) = parsed {
+        if let Some(c) = containers::from_event(ev) {
             self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
             self.containers.insert(c);
         }

@@ -442,6 +442,33 @@ pub fn glob_match(pat: &str, s: &str) -> bool {
     pi == p.len()
 }
 
+/// The container a container event (`PPME_CONTAINER_E`, `_JSON_E`,
+/// `_JSON_2_E`) describes, if it names one.
+pub fn from_event(ev: &crate::event::EventRef<'_>) -> Option<Container> {
+    use crate::event::params;
+    if ev.etype() == crate::event::table::ids::CONTAINER_E {
+        // The oldest form: id, type, name, image as parameters.
+        let text = |i: usize| ev.param(i).map(params::as_str);
+        text(0).filter(|id| !id.is_empty()).map(|id| {
+            let code = ev
+                .param(1)
+                .and_then(|b| params::as_i64(crate::event::table::pt::UINT32, b))
+                .unwrap_or(0);
+            Container {
+                id,
+                ctype: ContainerType::from_code(code),
+                name: text(2).unwrap_or_default(),
+                image: text(3).unwrap_or_default(),
+                ..Default::default()
+            }
+        })
+    } else {
+        ev.param(0)
+            .map(params::as_str)
+            .and_then(|j| Container::from_event_json(&j).ok())
+    }
+}
+
 /// The container table.
 #[derive(Debug, Default)]
 pub struct Containers {
