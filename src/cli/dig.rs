@@ -467,10 +467,10 @@ pub fn run(a: DigArgs) -> Result<()> {
             continue;
         }
         if seen == Seen::Silent {
-            // Live procinfo: state only (and the file, when unfiltered).
-            // sysdig writes the driver's procinfo events, so they count.
+            // Live procinfo: state and the file only. sysdig writes these
+            // meta events even with a filter, and they count for rotation.
             state.process(&ev);
-            if let (Some(w), true) = (writer.as_mut(), filter.is_none()) {
+            if let Some(w) = writer.as_mut() {
                 w.write_event(&ev, true)?;
             }
             continue;
