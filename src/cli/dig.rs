@@ -138,6 +138,12 @@ pub struct DigArgs {
     /// the attachment alone costs every syscall (`cargo xtask bench capture`).
     #[arg(long = "probe-attach-only", hide = true)]
     pub probe_attach_only: bool,
+    /// CRI socket (containerd, cri-o) to ask for container metadata; may be repeated.
+    #[arg(long = "cri", value_name = "PATH")]
+    pub cri: Vec<std::path::PathBuf>,
+    /// Wait at most this many milliseconds for an answer from CRI.
+    #[arg(long = "cri-timeout", value_name = "MS")]
+    pub cri_timeout: Option<u64>,
     /// Filter expression (sysdig filter language); words may come before or after options.
     #[arg(value_name = "FILTER", allow_hyphen_values = false)]
     pub filter: Vec<String>,
@@ -368,6 +374,7 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
 
 /// Runs `syspect dig`.
 pub fn run(a: DigArgs) -> Result<()> {
+    crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if a.list {

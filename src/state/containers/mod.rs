@@ -3,6 +3,7 @@
 //! the container labels.
 
 pub mod cgroup;
+pub mod cri;
 pub mod runtime;
 
 use std::collections::BTreeMap;
@@ -180,7 +181,21 @@ pub struct Container {
     pub cpu_shares: i64,
     pub cpu_quota: i64,
     pub cpu_period: i64,
+    /// The pod sandbox, when the runtime (CRI) described it.
+    pub pod: Option<PodSandbox>,
     pub lookup: Lookup,
+}
+
+/// A Kubernetes pod as the CRI `PodSandboxStatus` describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PodSandbox {
+    /// Full sandbox id.
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    pub ip: String,
 }
 
 /// Why a container description was not understood.
@@ -310,6 +325,7 @@ impl Container {
             cpu_shares: jint(c, "cpu_shares"),
             cpu_quota: jint(c, "cpu_quota"),
             cpu_period: jint(c, "cpu_period"),
+            pod: None,
             lookup: Lookup::Done,
         })
     }
@@ -346,13 +362,30 @@ impl Container {
         join_labels(self.labels.iter())
     }
 
-    /// The Kubernetes pod this container belongs to, from its labels.
+    /// The Kubernetes pod this container belongs to: from the runtime's
+    /// pod sandbox when known (CRI), else from the container labels.
     pub fn k8s(&self) -> Option<K8sPod<'_>> {
+        let nonempty = |s: &'_ str| !s.is_empty();
+        let label = |k: &str| self.labels.get(k).map(String::as_str);
+        if let Some(p) = self.pod.as_ref().filter(|p| nonempty(&p.name)) {
+            return Some(K8sPod {
+                name: &p.name,
+                namespace: Some(p.namespace.as_str())
+                    .filter(|s| nonempty(s))
+                    .or_else(|| label(K8S_POD_NAMESPACE)),
+                uid: Some(p.uid.as_str())
+                    .filter(|s| nonempty(s))
+                    .or_else(|| label(K8S_POD_UID)),
+                sandbox_id: Some(short_id(&p.id)).filter(|s| nonempty(s)),
+                labels: &p.labels,
+                container: self,
+            });
+        }
         let name = self.labels.get(K8S_POD_NAME)?;
         Some(K8sPod {
             name,
-            namespace: self.labels.get(K8S_POD_NAMESPACE).map(String::as_str),
-            uid: self.labels.get(K8S_POD_UID).map(String::as_str),
+            namespace: label(K8S_POD_NAMESPACE),
+            uid: label(K8S_POD_UID),
             sandbox_id: [
                 "io.kubernetes.sandbox.id",
                 "io.kubernetes.cri.sandbox-id",
@@ -360,10 +393,16 @@ impl Container {
             ]
             .iter()
             .find_map(|k| self.labels.get(*k))
-            .map(|s| s.get(..cgroup::SHORT_ID_LEN).unwrap_or(s)),
+            .map(|s| short_id(s)),
+            labels: &self.labels,
             container: self,
         })
     }
+}
+
+/// The first 12 characters of an id, as libsinsp shows ids.
+fn short_id(s: &str) -> &str {
+    s.get(..cgroup::SHORT_ID_LEN).unwrap_or(s)
 }
 
 pub const K8S_POD_NAME: &str = "io.kubernetes.pod.name";
@@ -377,15 +416,16 @@ pub struct K8sPod<'a> {
     pub namespace: Option<&'a str>,
     pub uid: Option<&'a str>,
     pub sandbox_id: Option<&'a str>,
+    /// The pod's labels (sandbox labels from CRI, else the container's).
+    pub labels: &'a BTreeMap<String, String>,
     pub container: &'a Container,
 }
 
 impl<'a> K8sPod<'a> {
-    /// Pod labels: the container labels that are not Kubernetes or
-    /// runtime bookkeeping (`io.kubernetes.*`, `annotation.*`).
+    /// Pod labels: the labels that are not Kubernetes or runtime
+    /// bookkeeping (`io.kubernetes.*`, `annotation.*`).
     pub fn labels(&self) -> impl Iterator<Item = (&'a String, &'a String)> {
-        self.container
-            .labels
+        self.labels
             .iter()
             .filter(|(k, _)| !k.starts_with("io.kubernetes.") && !k.starts_with("annotation."))
     }
