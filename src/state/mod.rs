@@ -249,9 +249,9 @@ impl State {
             self.remove_thread(tid);
         }
         self.evt_thread = None;
-        if self.live {
-            self.containers.poll();
-        }
+        // Applies finished runtime lookups; returns at once when none were
+        // started (captures).
+        self.containers.poll();
         if matches!(
             ev.etype(),
             crate::event::table::ids::CONTAINER_E

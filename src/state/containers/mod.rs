@@ -518,6 +518,9 @@ pub struct Containers {
     runtime: Option<runtime::Runtime>,
     /// Warnings for the user (each said once), taken by the front end.
     warnings: Vec<String>,
+    /// Ask the runtime even when not live (tests and measurements of the
+    /// lookup path on captures).
+    always_look_up: bool,
 }
 
 /// A copy of the table for replaying stored events: the metadata, without
@@ -528,6 +531,7 @@ impl Clone for Containers {
             map: self.map.clone(),
             runtime: None,
             warnings: Vec::new(),
+            always_look_up: false,
         }
     }
 }
@@ -548,7 +552,7 @@ impl Containers {
         if id.is_empty() || id == "host" || self.map.contains_key(id) {
             return;
         }
-        if !live {
+        if !live && !self.always_look_up {
             // A capture without metadata for this id: libsinsp keeps an
             // entry of the runtime's type with no name or image.
             self.map
@@ -567,19 +571,39 @@ impl Containers {
         self.warnings.extend(w);
     }
 
-    /// Applies finished runtime lookups (never blocks).
+    /// Applies finished runtime lookups (never blocks). Called for every
+    /// event: with nothing new it reads one flag.
+    #[inline]
     pub fn poll(&mut self) {
+        if self
+            .runtime
+            .as_ref()
+            .is_some_and(runtime::Runtime::has_news)
+        {
+            self.apply_answers();
+        }
+    }
+
+    fn apply_answers(&mut self) {
         let Some(rt) = self.runtime.as_mut() else {
             return;
         };
         for res in rt.poll() {
+            // Only entries still waiting take the answer: metadata that
+            // arrived meanwhile (a capture's container event) stays.
             match res {
                 Ok(c) => {
-                    self.map.insert(c.id.clone(), c);
+                    if let Some(old) = self.map.get_mut(&c.id) {
+                        if old.lookup == Lookup::Pending {
+                            *old = c;
+                        }
+                    }
                 }
                 Err(id) => {
                     if let Some(c) = self.map.get_mut(&id) {
-                        c.lookup = Lookup::Failed;
+                        if c.lookup == Lookup::Pending {
+                            c.lookup = Lookup::Failed;
+                        }
                     }
                 }
             }
@@ -592,12 +616,28 @@ impl Containers {
     /// start-up, never on the event path).
     pub fn wait_pending(&mut self, timeout: std::time::Duration) {
         let end = std::time::Instant::now() + timeout;
-        while self.map.values().any(|c| c.lookup == Lookup::Pending)
-            && std::time::Instant::now() < end
+        while self.lookups_answered() < self.lookups_requested() && std::time::Instant::now() < end
         {
             self.poll();
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+    }
+
+    /// Makes containers seen in cgroups be looked up in the runtime even
+    /// when the events do not come from a live capture (for tests and
+    /// measurements of the lookup path; live captures always look up).
+    pub fn set_lookups(&mut self, on: bool) {
+        self.always_look_up = on;
+    }
+
+    /// How many runtime lookups were started.
+    pub fn lookups_requested(&self) -> u64 {
+        self.runtime.as_ref().map_or(0, runtime::Runtime::requests)
+    }
+
+    /// How many runtime lookups have finished (found or failed).
+    pub fn lookups_answered(&self) -> u64 {
+        self.runtime.as_ref().map_or(0, runtime::Runtime::answers)
     }
 
     /// Warnings not yet shown.

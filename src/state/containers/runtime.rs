@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as J;
@@ -407,6 +408,9 @@ enum Msg {
 pub struct Runtime {
     tx: Option<mpsc::Sender<(String, ContainerType)>>,
     rx: Option<mpsc::Receiver<Msg>>,
+    /// Set by the worker after it sent something: `poll`, called for every
+    /// event, then reads one flag instead of the channel.
+    ready: Arc<AtomicBool>,
     docker: Vec<PathBuf>,
     cri: Vec<PathBuf>,
     warned_cri: bool,
@@ -414,6 +418,8 @@ pub struct Runtime {
     warnings: Vec<String>,
     /// Lookups handed to the worker so far.
     requests: u64,
+    /// Lookups the worker has finished (found or failed).
+    answers: u64,
 }
 
 impl std::fmt::Debug for Msg {
@@ -435,12 +441,14 @@ impl Runtime {
         let mut rt = Runtime {
             tx: None,
             rx: None,
+            ready: Arc::new(AtomicBool::new(false)),
             docker: docker.clone(),
             cri: cri.clone(),
             warned_cri: false,
             warned_none: false,
             warnings: Vec::new(),
             requests: 0,
+            answers: 0,
         };
         if docker.is_empty() && cri.is_empty() {
             return rt;
@@ -448,6 +456,7 @@ impl Runtime {
         let (req_tx, req_rx) = mpsc::channel::<(String, ContainerType)>();
         let (res_tx, res_rx) = mpsc::channel::<Msg>();
         let cri_timeout = cri::timeout();
+        let ready = Arc::clone(&rt.ready);
         let spawned = std::thread::Builder::new()
             .name("syspect-containers".into())
             .spawn(move || {
@@ -456,6 +465,7 @@ impl Runtime {
                     cri: cri.into_iter().map(CriSocket::new).collect(),
                     cri_timeout,
                     tx: res_tx,
+                    ready,
                     warned: false,
                 };
                 w.run(req_rx)
@@ -501,18 +511,34 @@ impl Runtime {
         }
     }
 
+    /// True when `poll` has something to give (answers or warnings).
+    #[inline]
+    pub fn has_news(&self) -> bool {
+        self.ready.load(Ordering::Relaxed) || !self.warnings.is_empty()
+    }
+
     /// Finished lookups: `Ok(container)` or `Err(id)`.
     pub fn poll(&mut self) -> Vec<Result<Container, String>> {
         let mut out = Vec::new();
         let Some(rx) = &self.rx else {
             return out;
         };
+        if !self.ready.load(Ordering::Relaxed) {
+            return out;
+        }
+        // Cleared before draining: a message sent after this is either
+        // drained now or flagged again.
+        self.ready.store(false, Ordering::SeqCst);
         while let Ok(m) = rx.try_recv() {
             match m {
                 Msg::Found(c) => out.push(Ok(*c)),
                 Msg::Failed(id) => out.push(Err(id)),
-                Msg::Warn(w) => self.warnings.push(w),
+                Msg::Warn(w) => {
+                    self.warnings.push(w);
+                    continue;
+                }
             }
+            self.answers += 1;
         }
         out
     }
@@ -534,6 +560,11 @@ impl Runtime {
     /// How many lookups were handed to the worker.
     pub fn requests(&self) -> u64 {
         self.requests
+    }
+
+    /// How many lookups the worker has finished (as seen by `poll`).
+    pub fn answers(&self) -> u64 {
+        self.answers
     }
 }
 
@@ -621,6 +652,7 @@ struct Worker {
     cri: Vec<CriSocket>,
     cri_timeout: Duration,
     tx: mpsc::Sender<Msg>,
+    ready: Arc<AtomicBool>,
     warned: bool,
 }
 
@@ -639,6 +671,7 @@ impl Worker {
                         let _ = self.tx.send(Msg::Warn(format!(
                             "container metadata lookup failed for {id} ({why}); such containers show <NA> metadata"
                         )));
+                        self.ready.store(true, Ordering::SeqCst);
                     }
                     Msg::Failed(id)
                 }
@@ -646,6 +679,7 @@ impl Worker {
             if self.tx.send(msg).is_err() {
                 return;
             }
+            self.ready.store(true, Ordering::SeqCst);
         }
     }
 
