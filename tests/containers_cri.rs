@@ -18,7 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{in_ci, root_or_skip, syspect_bin};
-use syspect::state::containers::cri::{pb, CriClient};
+use syspect::state::containers::cri::{self, pb, CriClient};
+use syspect::state::containers::ContainerType;
 
 /// Skips (or fails under CI) with a reason.
 fn skip(why: &str) {
@@ -598,6 +599,38 @@ fn containerd_cri_fields_live() {
             "{short}: no events of the container's shell loop"
         );
     }
+    // The library's lookup directly, by the short ids cgroups give: a
+    // container (verbose status, sandbox, image) and the pod sandbox itself
+    // (ContainerStatus says NotFound; PodSandboxStatus answers).
+    let ca = cri::lookup(&mut c, &id_a[..12], ContainerType::Containerd).expect("lookup A");
+    assert_eq!(ca.full_id, id_a);
+    assert_eq!(ca.name, "app-a");
+    assert_eq!(ca.image_repository, "localhost/syspect-busybox");
+    assert_eq!(ca.image_tag, format!("cri{tag}"));
+    assert_eq!(ca.image_id.len(), 64, "image id {:?}", ca.image_id);
+    assert!(
+        ca.cmdline.starts_with("/bin/sh -c while true"),
+        "{}",
+        ca.cmdline
+    );
+    assert!(ca.env.iter().any(|e| e == "PATH=/bin"), "{:?}", ca.env);
+    assert!(ca.start_ts > 0 && !ca.privileged && !ca.is_pod_sandbox);
+    assert_eq!(
+        ca.labels.get("app").map(String::as_str),
+        Some("syspect-test")
+    );
+    let pod = ca.pod.as_ref().expect("pod sandbox");
+    assert_eq!(
+        (pod.id.as_str(), pod.uid.as_str()),
+        (pod_id.as_str(), uid.as_str())
+    );
+    assert_eq!(pod.labels.get("tier").map(String::as_str), Some("front"));
+    let sb = cri::lookup(&mut c, &pod_id[..12], ContainerType::Containerd).expect("lookup pod");
+    assert!(sb.is_pod_sandbox);
+    assert_eq!(
+        sb.k8s().map(|k| (k.name, k.namespace)),
+        Some(("web-0", Some("prod")))
+    );
     // Other containers on the machine may fail to be looked up (they are
     // not in this containerd); ours must not.
     for id in [&id_a, &id_b, &pod_id] {

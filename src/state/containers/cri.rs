@@ -1003,6 +1003,121 @@ mod tests {
         assert_eq!(type_of_runtime("other"), ContainerType::Cri);
     }
 
+    /// A fake CRI runtime that only serves `runtime.v1alpha2` (v1 calls get
+    /// a trailers-only UNIMPLEMENTED), knows no container and one sandbox.
+    fn fake_runtime(listener: std::os::unix::net::UnixListener) {
+        async fn answer(
+            req: http::Request<h2::RecvStream>,
+            mut respond: h2::server::SendResponse<Bytes>,
+        ) -> Result<(), h2::Error> {
+            let path = req.uri().path().to_string();
+            let mut body = req.into_body();
+            while let Some(chunk) = body.data().await {
+                let n = chunk?.len();
+                let _ = body.flow_control().release_capacity(n);
+            }
+            let head = |status: Option<&str>| {
+                let mut b = http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/grpc");
+                if let Some(s) = status {
+                    b = b
+                        .header("grpc-status", s)
+                        .header("grpc-message", "unknown%20service");
+                }
+                b.body(()).expect("response")
+            };
+            if path.starts_with("/runtime.v1.") {
+                respond.send_response(head(Some("12")), true)?;
+                return Ok(());
+            }
+            let (msg, status) = match path.rsplit('/').next() {
+                Some("Version") => (
+                    grpc_frame(&pb::VersionResponse {
+                        runtime_name: "cri-o".into(),
+                        ..Default::default()
+                    }),
+                    "0",
+                ),
+                Some("PodSandboxStatus") => (
+                    grpc_frame(&pb::PodSandboxStatusResponse {
+                        status: Some(pb::PodSandboxStatus {
+                            id: "5a5a5a5a5a5a5a5a5a5a".into(),
+                            metadata: Some(pb::PodSandboxMetadata {
+                                name: "web-0".into(),
+                                uid: "u-1".into(),
+                                namespace: "prod".into(),
+                                attempt: 0,
+                            }),
+                            ..Default::default()
+                        }),
+                        info: BTreeMap::new(),
+                    }),
+                    "0",
+                ),
+                _ => (Bytes::new(), "5"),
+            };
+            let mut send = respond.send_response(head(None), false)?;
+            if !msg.is_empty() {
+                send.send_data(msg, false)?;
+            }
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", http::HeaderValue::from_static(status));
+            trailers.insert(
+                "grpc-message",
+                http::HeaderValue::from_static("no%20such%20container"),
+            );
+            send.send_trailers(trailers)
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let l = tokio::net::UnixListener::from_std(listener).expect("listener");
+            while let Ok((sock, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    let Ok(mut conn) = h2::server::handshake(sock).await else {
+                        return;
+                    };
+                    while let Some(Ok((req, respond))) = conn.accept().await {
+                        tokio::spawn(answer(req, respond));
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn v1alpha2_fallback_errors_and_sandboxes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fake-cri.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+        std::thread::spawn(move || fake_runtime(listener));
+        let mut c = CriClient::new(&path, Duration::from_secs(5)).expect("client");
+        let v = c.version().expect("version over v1alpha2");
+        assert_eq!(type_of_runtime(&v.runtime_name), ContainerType::Crio);
+        let e = c.container_status("abc", true).expect_err("not found");
+        assert_eq!(e.grpc_code(), Some(code::NOT_FOUND));
+        assert!(e.to_string().contains("no such container"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("/runtime.v1alpha2.RuntimeService/ContainerStatus"),
+            "{e}"
+        );
+        // An id that is a sandbox, not a container.
+        let sb = lookup(&mut c, "5a5a5a5a5a5a", ContainerType::Crio).expect("sandbox");
+        assert!(sb.is_pod_sandbox);
+        assert_eq!(sb.id, "5a5a5a5a5a5a");
+        assert_eq!(sb.name, "web-0");
+        assert_eq!(sb.k8s().and_then(|k| k.uid), Some("u-1"));
+        // Nothing listens: an I/O error, quickly.
+        let mut gone =
+            CriClient::new(&dir.path().join("none.sock"), Duration::from_secs(5)).expect("client");
+        assert!(matches!(gone.version(), Err(CriError::Io { .. })));
+    }
+
     #[test]
     fn status_to_container() {
         let info = r#"{"sandboxID":"5a5a5a5a5a5a5a5a","pid":42,
