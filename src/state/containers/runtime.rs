@@ -484,7 +484,7 @@ impl Runtime {
 
     /// Queues a lookup; false when nothing can answer it.
     pub fn request(&mut self, id: &str, ctype: ContainerType) -> bool {
-        if ctype.is_cri() && self.cri.is_empty() {
+        if ctype.is_cri() && self.cri.is_empty() && self.docker.is_empty() {
             if !self.warned_cri {
                 self.warned_cri = true;
                 self.warnings.push(format!(
@@ -684,23 +684,39 @@ impl Worker {
     }
 
     fn lookup(&mut self, id: &str, ctype: ContainerType) -> Result<Container, String> {
+        // CRI containers go to CRI first, others to the Docker-compatible
+        // APIs first; then the other kind (Kubernetes on dockershim has
+        // CRI-style cgroups, a bare `/<id>` cgroup may be either).
         let mut last_err = None;
-        if !ctype.is_cri() {
-            for s in &self.docker {
-                match inspect(s, id, ctype) {
-                    Ok(c) => return Ok(c),
-                    Err(e) => last_err = Some(e.to_string()),
+        for cri_turn in [ctype.is_cri(), !ctype.is_cri()] {
+            if cri_turn {
+                if self.cri.is_empty() && ctype.is_cri() {
+                    last_err = Some("no CRI socket; use --cri PATH".to_string());
                 }
-            }
-        }
-        // CRI containers, and ids no Docker-compatible API knows (a bare
-        // `/<id>` cgroup may be either).
-        let mut order: Vec<usize> = (0..self.cri.len()).collect();
-        order.sort_by_key(|&i| self.cri[i].rank(ctype));
-        for i in order {
-            match self.cri[i].lookup(id, ctype, self.cri_timeout) {
-                Ok(c) => return Ok(c),
-                Err(e) => last_err = Some(e.to_string()),
+                let mut order: Vec<usize> = (0..self.cri.len()).collect();
+                order.sort_by_key(|&i| self.cri[i].rank(ctype));
+                for i in order {
+                    match self.cri[i].lookup(id, ctype, self.cri_timeout) {
+                        Ok(c) => return Ok(c),
+                        // For another container, the Docker API's error
+                        // says more.
+                        Err(e) if last_err.is_none() || ctype.is_cri() => {
+                            last_err = Some(e.to_string())
+                        }
+                        Err(_) => {}
+                    }
+                }
+            } else {
+                for s in &self.docker {
+                    match inspect(s, id, ctype) {
+                        Ok(c) => return Ok(c),
+                        // For a CRI container, the CRI error says more.
+                        Err(e) if last_err.is_none() || !ctype.is_cri() => {
+                            last_err = Some(e.to_string())
+                        }
+                        Err(_) => {}
+                    }
+                }
             }
         }
         Err(last_err.unwrap_or_else(|| "no runtime socket".into()))
