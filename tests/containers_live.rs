@@ -239,4 +239,80 @@ fn podman_container_fields_live() {
         );
     }
     assert!(!stderr.contains("warning"), "unexpected warnings: {stderr}");
+    containers_view_drills_into_processes(&fx, &name_a, &id_a[..12]);
+}
+
+/// The live Containers view (a real terminal under tmux) lists container A
+/// with its name and image, and Enter on it drills down to its processes.
+fn containers_view_drills_into_processes(fx: &Fixture, name: &str, short: &str) {
+    if find_tool("tmux").is_none() {
+        return skip("tmux is not installed (apt-get install tmux)");
+    }
+    let sock = format!("syspect-ctr-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&sock)
+            .args(args)
+            .output()
+            .expect("tmux")
+    };
+    let screen =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned();
+    let wait = |what: &str, f: &dyn Fn(&str) -> bool| -> String {
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = screen();
+            if f(&s) {
+                return s;
+            }
+            if Instant::now() > end {
+                let _ = tmux(&["kill-server"]);
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    };
+    let cmd = format!(
+        "env -u DOCKER_HOST CONTAINER_HOST=unix://{} TERM=xterm-256color {} -v containers; sleep 30",
+        fx.socket().display(),
+        env!("CARGO_BIN_EXE_syspect")
+    );
+    let o = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "200",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = wait("container A in the Containers view", &|s| {
+        s.contains("Viewing: Containers") && s.contains(name)
+    });
+    let row = s.lines().find(|l| l.contains(name)).unwrap_or_default();
+    // The IMAGE column is 30 characters wide, as csysdig's.
+    let shown: String = fx.image.chars().take(30).collect();
+    assert!(row.contains(&shown), "image column: {row}");
+    assert!(row.contains(short), "id column: {row}");
+    // Select it with search, drill down with Enter.
+    tmux(&["send-keys", "-t", "t", "/"]);
+    std::thread::sleep(Duration::from_millis(150));
+    tmux(&["send-keys", "-t", "t", "-l", name]);
+    std::thread::sleep(Duration::from_millis(150));
+    tmux(&["send-keys", "-t", "t", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux(&["send-keys", "-t", "t", "Enter"]);
+    let s = wait("the container's processes", &|s| {
+        s.contains("Viewing: Processes") && s.contains("cat /bin/busybox")
+    });
+    assert!(
+        s.contains(&format!("For: container.id={short}")) || s.contains(name),
+        "the drill-down names the container: {s}"
+    );
+    tmux(&["send-keys", "-t", "t", "q"]);
+    let _ = tmux(&["kill-server"]);
 }
