@@ -267,7 +267,6 @@ fn containers_view_drills_into_processes(fx: &Fixture, name: &str, short: &str) 
                 return s;
             }
             if Instant::now() > end {
-                let _ = tmux(&["kill-server"]);
                 panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(150));
@@ -290,6 +289,16 @@ fn containers_view_drills_into_processes(fx: &Fixture, name: &str, short: &str) 
         &cmd,
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The tmux server (and the UI in it) goes away however the test ends.
+    struct Server(String);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .args(["-L", &self.0, "kill-server"])
+                .output();
+        }
+    }
+    let _server = Server(sock.clone());
     let s = wait("container A in the Containers view", &|s| {
         s.contains("Viewing: Containers") && s.contains(name)
     });
@@ -314,5 +323,4 @@ fn containers_view_drills_into_processes(fx: &Fixture, name: &str, short: &str) 
         "the drill-down names the container: {s}"
     );
     tmux(&["send-keys", "-t", "t", "q"]);
-    let _ = tmux(&["kill-server"]);
 }
