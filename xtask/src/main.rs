@@ -1,4 +1,4 @@
-//! `cargo xtask bench <capture|filter|read>`: syspect's benchmarks.
+//! `cargo xtask bench <capture|filter|read|tui>`: syspect's benchmarks.
 //!
 //! Each bench builds syspect in release mode, runs against sysdig on the same
 //! input in the same run, prints a compact table and replaces its section in
@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+
+mod tui;
 
 const CAPTURES: &str = "/work/shared/captures";
 const SYSDIG: &str = "/usr/bin/sysdig";
@@ -34,17 +36,19 @@ fn main() -> Result<()> {
                     "capture" => bench_capture()?,
                     "filter" => bench_filter()?,
                     "read" => bench_read()?,
+                    "tui" => tui::bench_tui()?,
                     "all" => {
                         bench_read()?;
                         bench_filter()?;
+                        tui::bench_tui()?;
                         bench_capture()?;
                     }
-                    o => bail!("unknown bench '{o}': use capture, filter, read or all"),
+                    o => bail!("unknown bench '{o}': use capture, filter, read, tui or all"),
                 }
             }
             Ok(())
         }
-        _ => bail!("usage: cargo xtask bench <capture|filter|read|all>..."),
+        _ => bail!("usage: cargo xtask bench <capture|filter|read|tui|all>..."),
     }
 }
 
