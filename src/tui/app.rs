@@ -455,13 +455,17 @@ impl App {
         }
     }
 
+    /// True when the current view's data (table or spectrogram) is here.
+    pub fn has_data(&self) -> bool {
+        match self.view().view_type {
+            ViewType::Spectrogram => self.spectro.is_some(),
+            _ => self.table.is_some(),
+        }
+    }
+
     /// True when the screen shows the current view's complete data.
     pub fn has_full_frame(&self) -> bool {
-        self.pane.is_none()
-            && match self.view().view_type {
-                ViewType::Spectrogram => self.spectro.is_some(),
-                _ => self.table.is_some(),
-            }
+        self.pane.is_none() && self.has_data()
     }
 
     /// Rows of data on hand (table rows, or spectrogram rows).

@@ -141,6 +141,9 @@ pub struct CaptureJob {
     pub to_ui: Sender<Msg>,
     pub cmds: Receiver<CapCmd>,
     pub interval: Duration,
+    /// Capture files: the start view's aggregator (and its generation),
+    /// fed while the file loads so the first table needs no replay.
+    pub initial: Option<(u64, Box<Aggregator>)>,
 }
 
 fn open_source(
@@ -172,6 +175,7 @@ pub fn capture_loop(job: CaptureJob) {
         to_ui,
         cmds,
         interval,
+        initial,
     } = job;
     let live = file.is_none();
     let mut source = match open_source(file.as_deref(), snaplen, ring_mb, &stop) {
@@ -193,7 +197,10 @@ pub fn capture_loop(job: CaptureJob) {
     }
     let _ = ready.send(Ok(()));
     let mut opts = FieldOpts::default();
-    let mut agg: Option<(u64, Box<Aggregator>)> = None;
+    let mut agg: Option<(u64, Box<Aggregator>)> = if live { None } else { initial };
+    // Newest timestamp of a shown event (the thread-table pass is stamped
+    // from it, as the query thread does).
+    let mut last_shown = 0u64;
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
     let mut vis = Visibility::new(false, false);
@@ -244,6 +251,9 @@ pub fn capture_loop(job: CaptureJob) {
         if let Ok(mut s) = store.lock() {
             s.push(&ev, num, skip, ectx, pid, container);
         }
+        if !skip {
+            last_shown = last_shown.max(ev.ts());
+        }
         if let (Some((_, a)), false) = (agg.as_mut(), skip) {
             let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
             a.add(&c);
@@ -292,9 +302,27 @@ pub fn capture_loop(job: CaptureJob) {
     shared.events.store(num, Ordering::Relaxed);
     shared.last_ts.store(last_ts, Ordering::Relaxed);
     shared.drops.store(source.stats().drops, Ordering::Relaxed);
+    let mut stats = None;
     if let Ok(s) = store.lock() {
+        let st = s.stats();
+        stats = Some(st);
         if let Ok(mut g) = shared.stats.lock() {
-            *g = s.stats();
+            *g = st;
+        }
+    }
+    // A file read whole into the store: the start view's table is the one
+    // a replay of the store would give, without the replay. (When the
+    // store had to drop old events, the table must come from the store.)
+    if let (false, Some((gen, mut a)), Some(st)) = (live, agg.take(), stats) {
+        if st.evicted == 0 && st.events > 0 {
+            a.add_thread_table(&state, last_shown.max(st.first_ts), &opts);
+            let span = st.last_ts.saturating_sub(st.first_ts).max(1);
+            let _ = to_ui.send(Msg::Table {
+                gen,
+                table: Box::new(a.table(span)),
+                window: (st.first_ts, st.last_ts),
+                live_tick: false,
+            });
         }
     }
     shared.done.store(true, Ordering::Relaxed);
@@ -593,6 +621,7 @@ pub fn load_file(path: &str, cap_bytes: usize) -> Result<(Arc<Mutex<Store>>, Arc
         to_ui,
         cmds,
         interval: Duration::from_secs(2),
+        initial: None,
     });
     match ready_rx.recv() {
         Ok(Ok(())) => {}

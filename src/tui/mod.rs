@@ -107,7 +107,6 @@ struct Driver {
     latest_pane: Arc<AtomicU64>,
     shared: Arc<Shared>,
     loaded: bool,
-    pending_table: bool,
     /// The window of the table on screen (for paused live drill-downs).
     frozen: Option<(u64, u64)>,
     file: Option<String>,
@@ -186,9 +185,8 @@ impl Driver {
                 }
                 Err(e) => app.message = Some(e.to_string()),
             }
-        } else {
-            self.pending_table = true;
         }
+        // Still loading: the table is built when the file is read.
     }
 
     fn load_pane(&mut self, app: &mut App) {
@@ -300,7 +298,16 @@ fn run(a: TopArgs) -> Result<()> {
     let (cap_tx, cap_rx) = mpsc::channel::<CapCmd>();
     let (q_tx, q_rx) = mpsc::channel::<Query>();
     let (ready_tx, ready_rx) = mpsc::channel();
+    // A capture file: the start view is aggregated while the file loads.
+    let initial = if live || app.view().view_type == views::ViewType::Spectrogram {
+        None
+    } else {
+        views::Aggregator::new(app.view(), app.extra_filter().as_deref())
+            .ok()
+            .map(|agg| (app.gen, Box::new(agg)))
+    };
     let job = CaptureJob {
+        initial,
         file: a.read.clone(),
         snaplen: a.snaplen,
         ring_mb: a.ring_mb,
@@ -342,7 +349,6 @@ fn run(a: TopArgs) -> Result<()> {
         latest_pane,
         shared,
         loaded: live,
-        pending_table: false,
         frozen: None,
         file: a.read.clone(),
     };
@@ -461,8 +467,9 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant
                     loaded_at.get_or_insert(started.elapsed());
                     if !drv.live {
                         drv.loaded = true;
-                        if drv.pending_table || !app.has_full_frame() {
-                            drv.pending_table = false;
+                        // The start view's table may have come with the
+                        // file (aggregated while loading).
+                        if !app.has_data() {
                             drv.reaggregate(app);
                         }
                     }
