@@ -29,7 +29,9 @@ fn main() -> Result<()> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
         ["synth", src, out, n] => synth(src, out, n.parse().context("N")?),
-        ["frames", file, view, frames] => frames_bench(file, view, frames.parse().context("FRAMES")?),
+        ["frames", file, view, frames] => {
+            frames_bench(file, view, frames.parse().context("FRAMES")?)
+        }
         ["store", files @ ..] if !files.is_empty() => store(files),
         _ => bail!("usage: benchtui synth SRC OUT N | frames FILE VIEW FRAMES | store FILE..."),
     }
@@ -95,10 +97,7 @@ fn frames_bench(file: &str, view: &str, frames: usize) -> Result<()> {
     let t = Instant::now();
     let (store, shared) = engine::load_file(file, 4 << 30).map_err(|e| anyhow!(e))?;
     println!("load_ms {:.1}", ms(t.elapsed()));
-    let snap = store
-        .lock()
-        .map_err(|_| anyhow!("store lock"))?
-        .snapshot();
+    let snap = store.lock().map_err(|_| anyhow!("store lock"))?.snapshot();
     let first_ts = shared.first_ts.load(Ordering::Relaxed);
     let all = views::builtin()?;
     let mut app = App::new(all, Some(view)).map_err(|e| anyhow!(e))?;

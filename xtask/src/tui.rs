@@ -104,15 +104,7 @@ fn first_frame(syspect: &Path, file: &Path, cols: u16, rows: u16) -> Result<Firs
     };
     // SAFETY: m and s are valid out-pointers; no name buffer and default
     // termios are allowed (null); ws lives across the call.
-    let r = unsafe {
-        libc::openpty(
-            &mut m,
-            &mut s,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &ws,
-        )
-    };
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
     if r != 0 {
         bail!("openpty: {}", std::io::Error::last_os_error());
     }
@@ -177,9 +169,7 @@ fn first_frame(syspect: &Path, file: &Path, cols: u16, rows: u16) -> Result<Firs
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err);
     }
-    let screen = reader
-        .join()
-        .map_err(|_| anyhow!("pty reader panicked"))?;
+    let screen = reader.join().map_err(|_| anyhow!("pty reader panicked"))?;
     let (st, cpu) = waited?;
     if !st.success() {
         bail!("syspect -r {} failed ({st}): {err}", file.display());
@@ -289,7 +279,12 @@ pub fn bench_tui() -> Result<()> {
         for _ in 0..RUNS {
             let m = kv(&run_capture(
                 &benchtui,
-                &["frames", &synth.to_string_lossy(), view, &FRAMES.to_string()],
+                &[
+                    "frames",
+                    &synth.to_string_lossy(),
+                    view,
+                    &FRAMES.to_string(),
+                ],
             )?);
             rows = num(&m, "rows")?;
             refr = refr.min(num(&m, "refresh_ms")?);
@@ -388,9 +383,7 @@ pub fn bench_tui() -> Result<()> {
         let raw = num(&st, &format!("file{i}_raw"))?;
         let idx = num(&st, &format!("file{i}_index"))?;
         let per = (raw + idx) / ev.max(1.0);
-        let row = format!(
-            "| {name} | {ev:.0} | {raw:.0} | {idx:.0} | {per:.1} |\n"
-        );
+        let row = format!("| {name} | {ev:.0} | {raw:.0} | {idx:.0} | {per:.1} |\n");
         if i < caps.len() {
             sum_ev += ev;
             sum_b += raw + idx;
@@ -424,7 +417,11 @@ pub fn bench_tui() -> Result<()> {
     t.push_str(&store);
     let _ = writeln!(t, "\nReal captures ({} readable): {overall:.1} bytes/event over all their events, mean of the per-capture figures {mean:.1}, worst {max:.1}; target <= 150 bytes/event on average.", ratios.len());
     if !unreadable.is_empty() {
-        let _ = writeln!(t, "Not loaded (refused by the reader): {}.", unreadable.join(", "));
+        let _ = writeln!(
+            t,
+            "Not loaded (refused by the reader): {}.",
+            unreadable.join(", ")
+        );
     }
     let _ = writeln!(t, "\nSummary: worst frame {worst:.2} ms (target < 16 ms); first full frame {worst_ratio:.2}x csysdig's JSON time at worst (target > 1x); store {overall:.1} bytes/event (target <= 150).");
     println!("{t}");
