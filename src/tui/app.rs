@@ -539,7 +539,7 @@ impl App {
                 .unwrap_or(l.selected.min(t.rows.len().saturating_sub(1))),
             None => 0,
         };
-        self.table = Some(t);
+        discard(self.table.replace(t));
         self.select(sel);
         true
     }
@@ -1010,7 +1010,7 @@ impl App {
     /// A new table is needed for the current level.
     fn restart(&mut self) -> Vec<Effect> {
         self.gen += 1;
-        self.table = None;
+        discard(self.table.take());
         self.spectro = None;
         self.spectro_cur = spectro::Cursor::default();
         vec![Effect::Reaggregate]
@@ -1614,6 +1614,22 @@ impl App {
     /// Status text for the message line.
     pub fn take_message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+}
+
+/// Frees a replaced table. A big one is freed on a short-lived thread:
+/// freeing 50,000 rows of strings takes tens of milliseconds, longer than
+/// a frame.
+fn discard(t: Option<Table>) {
+    match t {
+        Some(t) if t.rows.len() > 4096 => {
+            let spawned = std::thread::Builder::new()
+                .name("syspect-free".into())
+                .spawn(move || drop(t));
+            // Without a thread, it is freed here.
+            drop(spawned);
+        }
+        _ => {}
     }
 }
 
