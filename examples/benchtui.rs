@@ -78,6 +78,21 @@ fn synth(src: &str, out: &str, n: u64) -> Result<()> {
     Ok(())
 }
 
+/// CPU time of the calling thread (immune to other processes taking the
+/// CPU, which the wall times of a shared machine are not).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, exclusive out-pointer for the call.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if r != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -133,11 +148,14 @@ fn frames_bench(file: &str, view: &str, frames: usize) -> Result<()> {
         let mut term = Terminal::new(TestBackend::new(w, h))?;
         term.draw(|f| ui::draw(f, &mut app))?;
         let mut times = Vec::with_capacity(frames);
+        let mut cpu = Vec::with_capacity(frames);
         for i in 0..frames {
+            let c0 = thread_cpu();
             let t = Instant::now();
             let _ = app.on_key(KeyEvent::new(keys(i), KeyModifiers::NONE));
             term.draw(|f| ui::draw(f, &mut app))?;
             times.push(t.elapsed());
+            cpu.push(thread_cpu().saturating_sub(c0));
         }
         let sum: Duration = times.iter().sum();
         times.sort();
@@ -146,6 +164,11 @@ fn frames_bench(file: &str, view: &str, frames: usize) -> Result<()> {
         println!("{tag}_avg_ms {:.3}", ms(sum) / frames.max(1) as f64);
         println!("{tag}_p99_ms {:.3}", ms(percentile(&times, 0.99)));
         println!("{tag}_max_ms {:.3}", ms(percentile(&times, 1.0)));
+        let csum: Duration = cpu.iter().sum();
+        cpu.sort();
+        println!("{tag}_cpu_avg_ms {:.3}", ms(csum) / frames.max(1) as f64);
+        println!("{tag}_cpu_p99_ms {:.3}", ms(percentile(&cpu, 0.99)));
+        println!("{tag}_cpu_max_ms {:.3}", ms(percentile(&cpu, 1.0)));
     }
     // A refresh: a new sample replaces the table, re-sorted by the
     // user's column with the selected row kept (what every -d tick does

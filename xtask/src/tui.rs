@@ -266,14 +266,15 @@ pub fn bench_tui() -> Result<()> {
     let mut frames = String::new();
     let _ = writeln!(
         frames,
-        "| view | rows | size | avg frame | p99 frame | max frame | target |"
+        "| view | rows | size | wall: avg / p99 / max per frame | CPU: avg / p99 / max per frame | target |"
     );
-    let _ = writeln!(frames, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(frames, "|---|---|---|---|---|---|");
     let mut refresh = Vec::new();
     let mut worst: f64 = 0.0;
+    let mut worst_cpu: f64 = 0.0;
     for view in ["threads", "procs"] {
         // Best of RUNS by average, per size.
-        let mut best: Vec<Option<(f64, f64, f64)>> = vec![None, None];
+        let mut best: Vec<Option<[f64; 6]>> = vec![None, None];
         let mut rows = 0.0;
         let mut refr = f64::MAX;
         for _ in 0..RUNS {
@@ -289,25 +290,28 @@ pub fn bench_tui() -> Result<()> {
             rows = num(&m, "rows")?;
             refr = refr.min(num(&m, "refresh_ms")?);
             for (i, tag) in ["w80x24", "w200x50"].iter().enumerate() {
-                let r = (
-                    num(&m, &format!("{tag}_avg_ms"))?,
-                    num(&m, &format!("{tag}_p99_ms"))?,
-                    num(&m, &format!("{tag}_max_ms"))?,
-                );
-                if best[i].is_none_or(|b| r.0 < b.0) {
+                let mut r = [0.0; 6];
+                for (j, k) in ["avg", "p99", "max", "cpu_avg", "cpu_p99", "cpu_max"]
+                    .iter()
+                    .enumerate()
+                {
+                    r[j] = num(&m, &format!("{tag}_{k}_ms"))?;
+                }
+                if best[i].is_none_or(|b| r[0] < b[0]) {
                     best[i] = Some(r);
                 }
             }
         }
         refresh.push((view, rows, refr));
         for (i, size) in ["80x24", "200x50"].iter().enumerate() {
-            let Some((avg, p99, max)) = best[i] else {
+            let Some([avg, p99, max, cavg, cp99, cmax]) = best[i] else {
                 continue;
             };
             worst = worst.max(max);
+            worst_cpu = worst_cpu.max(cmax);
             let _ = writeln!(
                 frames,
-                "| {view} | {rows:.0} | {size} | {avg:.2} ms | {p99:.2} ms | {max:.2} ms | < 16 ms |"
+                "| {view} | {rows:.0} | {size} | {avg:.2} / {p99:.2} / {max:.2} ms | {cavg:.2} / {cp99:.2} / {cmax:.2} ms | < 16 ms |"
             );
         }
     }
@@ -400,7 +404,7 @@ pub fn bench_tui() -> Result<()> {
 
     let mut t = String::new();
     let _ = writeln!(t, "\n### Frame time with a 50k-row view\n");
-    let _ = writeln!(t, "Input: `{SYNTH_BASE}` rewritten with {SYNTH_PROCS} more processes in its process list (`benchtui synth`), so Threads and Processes hold over 50,000 rows. The store is loaded and the view aggregated as the UI's query thread does; then {FRAMES} frames are drawn by `ui::draw` into ratatui's `TestBackend`, each after one key (Down, with PgDn, End, Up and Home mixed in). Frame = key handling + `Terminal::draw` (diff included). Best of {RUNS} runs by average.\n");
+    let _ = writeln!(t, "Input: `{SYNTH_BASE}` rewritten with {SYNTH_PROCS} more processes in its process list (`benchtui synth`), so Threads and Processes hold over 50,000 rows. The store is loaded and the view aggregated as the UI's query thread does; then {FRAMES} frames are drawn by `ui::draw` into ratatui's `TestBackend`, each after one key (Down, with PgDn, End, Up and Home mixed in). Frame = key handling + `Terminal::draw` (diff included). Wall times include the time the shared VM gives other processes (a 4 ms scheduler slice shows up in p99/max); CPU times are the drawing thread's own (`CLOCK_THREAD_CPUTIME_ID`). Best of {RUNS} runs by average.\n");
     t.push_str(&frames);
     let _ = writeln!(t);
     for (view, rows, r) in &refresh {
@@ -423,7 +427,7 @@ pub fn bench_tui() -> Result<()> {
             unreadable.join(", ")
         );
     }
-    let _ = writeln!(t, "\nSummary: worst frame {worst:.2} ms (target < 16 ms); first full frame {worst_ratio:.2}x csysdig's JSON time at worst (target > 1x); store {overall:.1} bytes/event (target <= 150).");
+    let _ = writeln!(t, "\nSummary: worst frame {worst:.2} ms wall, {worst_cpu:.2} ms CPU (target < 16 ms); first full frame {worst_ratio:.2}x csysdig's JSON time at worst (target > 1x); store {overall:.1} bytes/event (target <= 150).");
     println!("{t}");
     let body = format!(
         "{}{}",
