@@ -195,7 +195,9 @@ fn capture_spectrograms() {
     });
     assert!(s.contains("For: evt.type=futex"), "{s}");
     t.keys(&["BSpace"]);
-    t.wait("System Calls again", 10, |s| s.contains("Viewing: System Calls"));
+    t.wait("System Calls again", 10, |s| {
+        s.contains("Viewing: System Calls")
+    });
     t.keys(&["Home", "S-F12"]);
     t.wait("the file spectrogram", 15, |s| {
         s.contains("Viewing: Spectrogram-File") && s.contains("|100ms")

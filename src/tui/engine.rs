@@ -227,6 +227,9 @@ pub fn capture_loop(job: CaptureJob) {
         let ev = match item {
             Item::Section(meta) => {
                 state.load_meta(&meta);
+                if let Ok(mut s) = store.lock() {
+                    s.push_section(&meta);
+                }
                 continue;
             }
             Item::Event(ev) => ev,
@@ -305,7 +308,7 @@ pub fn capture_loop(job: CaptureJob) {
     let mut stats = None;
     if let Ok(s) = store.lock() {
         let st = s.stats();
-        stats = Some(st);
+        stats = Some((st, s.time_span()));
         if let Ok(mut g) = shared.stats.lock() {
             *g = st;
         }
@@ -313,14 +316,14 @@ pub fn capture_loop(job: CaptureJob) {
     // A file read whole into the store: the start view's table is the one
     // a replay of the store would give, without the replay. (When the
     // store had to drop old events, the table must come from the store.)
-    if let (false, Some((gen, mut a)), Some(st)) = (live, agg.take(), stats) {
+    if let (false, Some((gen, mut a)), Some((st, (t0, t1)))) = (live, agg.take(), stats) {
         if st.evicted == 0 && st.events > 0 {
-            a.add_thread_table(&state, last_shown.max(st.first_ts), &opts);
-            let span = st.last_ts.saturating_sub(st.first_ts).max(1);
+            a.add_thread_table(&state, last_shown.max(t0), &opts);
+            let span = t1.saturating_sub(t0).max(1);
             let _ = to_ui.send(Msg::Table {
                 gen,
                 table: Box::new(a.table(span)),
-                window: (st.first_ts, st.last_ts),
+                window: (t0, t1),
                 live_tick: false,
             });
         }
