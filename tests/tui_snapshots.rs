@@ -500,3 +500,48 @@ fn table_built_while_loading_equals_replay() {
         }
     }
 }
+
+/// Live: every sample of a spectrogram view adds a row after the history,
+/// spanning the sample's window; nothing is added while paused.
+#[test]
+fn spectrogram_live_samples_add_rows() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("spectro_all"));
+    render(&mut app, 80, 24);
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let before = app.spectro.clone().expect("history");
+    let last_end = before.rows.back().map_or(0, |r| r.end);
+    // A sample of the view without a screen width: every call in bucket 1.
+    let agg = views::Aggregator::new(app.view(), None).expect("aggregator");
+    let latest = AtomicU64::new(1);
+    let Some(Msg::Table { table, .. }) = engine::run_query(
+        Query::Table {
+            gen: 1,
+            agg: Box::new(agg),
+            window: None,
+        },
+        &fx.snap,
+        fx.first_ts,
+        &latest,
+    ) else {
+        panic!("no sample");
+    };
+    let calls: u64 = before
+        .rows
+        .iter()
+        .flat_map(|r| &r.counts)
+        .map(|&c| u64::from(c))
+        .sum();
+    app.spectro_tick(app.gen, &table, (last_end, last_end + 2_000_000_000));
+    let after = app.spectro.clone().expect("spectrogram");
+    assert_eq!(after.rows.len(), before.rows.len() + 1);
+    let row = after.rows.back().expect("row");
+    assert_eq!((row.start, row.end), (last_end, last_end + 2_000_000_001));
+    assert_eq!(u64::from(row.counts[0]), calls);
+    key(&mut app, &fx, KeyCode::Char('p'));
+    app.spectro_tick(app.gen, &table, (row.end, row.end + 1000));
+    assert_eq!(
+        app.spectro.as_ref().map(|s| s.rows.len()),
+        Some(after.rows.len())
+    );
+}

@@ -490,6 +490,30 @@ impl App {
         c.follow(n, page);
     }
 
+    /// A live sample of a spectrogram view (events with `window.0 <= ts <=
+    /// window.1`): one more row, unless paused or stale.
+    pub fn spectro_tick(&mut self, gen: u64, t: &Table, window: (u64, u64)) {
+        if gen != self.gen || self.paused {
+            return;
+        }
+        let page = self.spectro_plot.1 as usize;
+        let Some(sp) = self.spectro.as_mut() else {
+            return;
+        };
+        // Rows never overlap: the history may reach into this sample.
+        let start = sp.rows.back().map_or(window.0, |r| r.end.max(window.0));
+        let row = sp.row_from_table(t, start, window.1.saturating_add(1).max(start));
+        sp.push(row);
+        let n = sp.rows.len();
+        let c = &mut self.spectro_cur;
+        if c.back > 0 {
+            // Scrolled back: keep the same rows on screen.
+            c.back += 1;
+        }
+        c.row = c.row.min(n.saturating_sub(1));
+        c.follow(n, page);
+    }
+
     /// True when the spectrogram on hand was built for another width than
     /// the screen now has (after a resize): it must be rebuilt.
     pub fn spectro_stale(&self) -> bool {
@@ -506,26 +530,6 @@ impl App {
     pub fn set_table(&mut self, gen: u64, mut t: Table, live_tick: bool) -> bool {
         if gen != self.gen || (live_tick && self.paused && self.table.is_some()) {
             return false;
-        }
-        if self.view().view_type == ViewType::Spectrogram {
-            // A live sample: one more row.
-            if live_tick && !self.paused {
-                if let Some(sp) = self.spectro.as_mut() {
-                    let end = sp.rows.back().map_or(0, |r| r.end);
-                    let row = sp.row_from_table(&t, end, end.saturating_add(sp.interval_ns));
-                    sp.push(row);
-                    let n = sp.rows.len();
-                    let page = self.spectro_plot.1 as usize;
-                    let c = &mut self.spectro_cur;
-                    if c.back > 0 {
-                        // Scrolled back: keep the same rows on screen.
-                        c.back += 1;
-                    }
-                    c.row = c.row.min(n.saturating_sub(1));
-                    c.follow(n, page);
-                }
-            }
-            return true;
         }
         let l = self.level().clone();
         if let Some((c, d)) = l.sort {

@@ -599,6 +599,10 @@ fn spectro_history(
         return None;
     }
     flush(&mut agg, &mut sp, end_row + 1, &mut cur);
+    // The newest row ends with the newest event (live samples follow it).
+    if let Some(r) = sp.rows.back_mut() {
+        r.end = r.end.min(t_last.saturating_add(1)).max(r.start);
+    }
     Some(Msg::Spectro {
         gen,
         data: Box::new(sp),

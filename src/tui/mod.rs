@@ -448,7 +448,11 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant
                     window,
                     live_tick,
                 } => {
-                    if app.set_table(gen, *table, live_tick) {
+                    if app.view().view_type == views::ViewType::Spectrogram {
+                        if live_tick {
+                            app.spectro_tick(gen, &table, window);
+                        }
+                    } else if app.set_table(gen, *table, live_tick) {
                         drv.frozen = Some(window);
                     }
                 }
