@@ -83,7 +83,8 @@ pub fn info(views: &[ViewDef], view: &ViewDef, table: &Table, containers: bool) 
             json!({
                 "format": c.format,
                 "name": c.name,
-                "size": c.size,
+                // csysdig prints -1 for a column without colsize.
+                "size": c.declared_size.map_or(-1, i64::from),
                 "type": c.type_name,
             })
         })

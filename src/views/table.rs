@@ -20,6 +20,8 @@ pub struct ColumnInfo {
     pub format: &'static str,
     /// Width in characters; 0 = the rest of the line.
     pub size: u32,
+    /// The width the view declares (`colsize`); `None` = by type.
+    pub declared_size: Option<u32>,
     pub aggregation: Aggregation,
     pub groupby_aggregation: Aggregation,
     pub is_sorting: bool,
@@ -37,6 +39,7 @@ impl ColumnInfo {
             type_name: ftype.name(),
             format: field_format(&d.field, ftype),
             size: d.colsize.unwrap_or_else(|| default_width(ftype)),
+            declared_size: d.colsize,
             aggregation: d.aggregation,
             groupby_aggregation: d.groupby_aggregation,
             is_sorting: d.is_sorting,
