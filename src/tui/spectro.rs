@@ -171,15 +171,17 @@ pub fn fmt_ns(ns: u64) -> String {
         return "inf".into();
     }
     let f = ns as f64;
-    if ns < 1_000 {
-        format!("{ns}ns")
+    let (v, unit) = if ns < 1_000 {
+        return format!("{ns}ns");
     } else if ns < 1_000_000 {
-        format!("{:.3}us", f / 1e3)
+        (f / 1e3, "us")
     } else if ns < 1_000_000_000 {
-        format!("{:.3}ms", f / 1e6)
+        (f / 1e6, "ms")
     } else {
-        format!("{:.3}s", f / 1e9)
-    }
+        (f / 1e9, "s")
+    };
+    let t = format!("{v:.3}");
+    format!("{}{unit}", t.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Where the user is: a cursor cell and an optional anchor of a
@@ -429,6 +431,9 @@ mod tests {
         assert_eq!(nice_interval(4_000_000_000, 20), 200_000_000);
         assert_eq!(nice_interval(10, 20), 1000);
         assert_eq!(nice_interval(11_000_000_000, 17), 1_000_000_000);
+        assert_eq!(fmt_ns(500_000_000), "500ms");
+        assert_eq!(fmt_ns(190_547), "190.547us");
+        assert_eq!(fmt_ns(2_000_000_000), "2s");
     }
 
     #[test]
