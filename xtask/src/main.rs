@@ -219,7 +219,7 @@ fn sysdig_version() -> String {
 fn update_md(name: &str, body: &str) -> Result<()> {
     let path = root().join("BENCHMARKS.md");
     let mut text = fs::read_to_string(&path).unwrap_or_else(|_| {
-        "# syspect benchmarks\n\nWritten by `cargo xtask bench <capture|filter|read>`; each \
+        "# syspect benchmarks\n\nWritten by `cargo xtask bench <capture|filter|read|tui>`; each \
          section is replaced by the latest run of its bench. Figures from a shared 2-core VM \
          vary run to run (other jobs compete for the CPUs): the load average at start is \
          recorded with each run, wall times are the best of several runs and CPU times \
