@@ -246,6 +246,8 @@ fn rel(p: &Path) -> String {
 }
 
 pub fn bench_tui() -> Result<()> {
+    // The machine line (and its load average) as the run starts.
+    let head = header("TUI (`cargo xtask bench tui`)", "cargo xtask bench tui");
     let bins = build()?;
     let benchtui = build_benchtui()?;
     let tmp = TempDir::new("tui")?;
@@ -429,11 +431,7 @@ pub fn bench_tui() -> Result<()> {
     }
     let _ = writeln!(t, "\nSummary: worst frame {worst:.2} ms wall, {worst_cpu:.2} ms CPU (target < 16 ms); first full frame {worst_ratio:.2}x csysdig's JSON time at worst (target > 1x); store {overall:.1} bytes/event (target <= 150).");
     println!("{t}");
-    let body = format!(
-        "{}{}",
-        header("TUI (`cargo xtask bench tui`)", "cargo xtask bench tui"),
-        t
-    );
+    let body = format!("{head}{t}");
     update_md("tui", &body)?;
     Ok(())
 }
