@@ -463,13 +463,21 @@ impl App {
         }
     }
 
-    /// True when the screen shows the current view's complete data.
+    /// True when the screen shows complete data: the Dig/Echo window's
+    /// lines when it is open, else the current view's table or spectrogram.
     pub fn has_full_frame(&self) -> bool {
-        self.pane.is_none() && self.has_data()
+        match &self.pane {
+            Some(p) => !p.loading,
+            None => self.has_data(),
+        }
     }
 
-    /// Rows of data on hand (table rows, or spectrogram rows).
+    /// Rows of data on hand (Dig/Echo lines, table rows, or spectrogram
+    /// rows).
     pub fn rows_shown(&self) -> usize {
+        if let Some(p) = &self.pane {
+            return p.lines.len();
+        }
         match self.view().view_type {
             ViewType::Spectrogram => self.spectro.as_ref().map_or(0, |s| s.rows.len()),
             _ => self.table.as_ref().map_or(0, |t| t.rows.len()),

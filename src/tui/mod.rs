@@ -190,6 +190,10 @@ impl Driver {
     }
 
     fn load_pane(&mut self, app: &mut App) {
+        // A capture still loading: the pane is filled once it is read.
+        if !self.loaded {
+            return;
+        }
         let Some(p) = app.pane.as_ref() else {
             return;
         };
@@ -475,6 +479,9 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant
                         // file (aggregated while loading).
                         if !app.has_data() {
                             drv.reaggregate(app);
+                        }
+                        if app.pane.is_some() {
+                            drv.load_pane(app);
                         }
                     }
                 }
