@@ -41,6 +41,8 @@ const volatile __u32 cfg_self_tgid = 0;
 const volatile __u64 cfg_boot_offset = 0;
 const volatile __u32 cfg_wakeup_every = 256;
 const volatile __u64 cfg_wakeup_bytes = 8 << 20;
+/* Benchmarks only: the programs return at once (the attachment's own cost). */
+const volatile __u32 cfg_attach_only = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -82,11 +84,7 @@ static __always_inline struct scratch *ev_begin(__u16 type, __u32 nparams, __u64
 	*(__u16 *)&s->buf[0] = (__u16)cpu;
 	*(__u16 *)&s->buf[2] = REC_MAGIC;
 	*(__u32 *)&s->buf[4] = 0;
-#ifdef EXP_NOTIME
-	*(__u64 *)&s->buf[8] = cfg_boot_offset;
-#else
 	*(__u64 *)&s->buf[8] = bpf_ktime_get_boot_ns() + cfg_boot_offset;
-#endif
 	*(__u64 *)&s->buf[16] = tid;
 	*(__u16 *)&s->buf[28] = type;
 	*(__u32 *)&s->buf[30] = nparams;
@@ -232,10 +230,6 @@ static __always_inline void ev_submit(struct scratch *s)
 		    ((c->sent % every) == 0 && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes))
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
-#ifdef EXP_NOSUBMIT
-	if (total < 8) c->drops++;
-	return;
-#endif
 	if (bpf_ringbuf_output(&events, s->buf, total, flags) != 0) {
 		if (c)
 			c->drops++;

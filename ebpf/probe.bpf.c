@@ -469,9 +469,8 @@ static __always_inline void push_clone_tail(struct scratch *s, struct task_struc
 	push_i64(s, task_vnr(t, 1));
 }
 
-static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 ret, __u64 tid)
+static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr, const __u64 *a, __s64 ret, __u64 tid)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	struct scratch *s;
 	__u16 xev = ev + 1;
 #define BEGIN(n)                          \
@@ -823,15 +822,16 @@ static __always_inline void fill_exit(__u16 ev, __u32 nr, const __u64 *a, __s64 
 
 /* --------------------------------------------------------------- programs */
 
-static __always_inline int skip_current(void)
+/* The thread id of task `t` (the current one), or 0 when its syscalls are
+ * not captured: syspect itself and 32-bit compat tasks. pid and tgid are
+ * read from the task, not through more helper calls. */
+static __always_inline __u64 captured_tid(struct task_struct *t)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	if ((__u32)(pt >> 32) == cfg_self_tgid)
-		return 1;
-	struct task_struct *t = bpf_get_current_task_btf();
+	if ((__u32)t->tgid == cfg_self_tgid)
+		return 0;
 	if (t->thread_info.status & TS_COMPAT)
-		return 1;
-	return 0;
+		return 0;
+	return (__u32)t->pid;
 }
 
 #define READ_ARGS(a, regs)      \
@@ -845,15 +845,15 @@ static __always_inline int skip_current(void)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (skip_current())
+	if (cfg_attach_only)
 		return 0;
-#ifdef EXP_EMPTY
-	return 0;
-#endif
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 tid = captured_tid(t);
+	if (!tid)
+		return 0;
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
 	__u32 nr = id;
-	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
 		struct scratch *s = ev_begin(PPME_GENERIC_E, 2, tid);
@@ -864,9 +864,6 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		ev_submit(s);
 		return 0;
 	}
-#ifdef EXP_BARE
-	{ struct scratch *s = ev_begin(ev, 0, tid); if (s) ev_submit(s); return 0; }
-#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
 	fill_enter(ev, nr, a, tid);
@@ -876,16 +873,16 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	if (skip_current())
+	if (cfg_attach_only)
 		return 0;
-#ifdef EXP_EMPTY
-	return 0;
-#endif
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 tid = captured_tid(t);
+	if (!tid)
+		return 0;
 	long id = regs->orig_ax;
 	if (id < 0 || id >= SC_TABLE_SIZE)
 		return 0;
 	__u32 nr = id;
-	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
 		struct scratch *s = ev_begin(PPME_GENERIC_X, 1, tid);
@@ -895,18 +892,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ev_submit(s);
 		return 0;
 	}
-#ifdef EXP_BARE
-	{ struct scratch *s = ev_begin(ev+1, 0, tid); if (s) ev_submit(s); return 0; }
-#endif
 	__u64 a[6];
 	READ_ARGS(a, regs);
-	fill_exit(ev, nr, a, ret, tid);
+	fill_exit(t, ev, nr, a, ret, tid);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
+	if (cfg_attach_only)
+		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
 	if ((__u32)(pt >> 32) == cfg_self_tgid)
 		return 0;

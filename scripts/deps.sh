@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what syspect needs to build, test and be compared with sysdig:
 # clang + libbpf headers (the eBPF probe), bpftool (vmlinux.h), sysdig
-# 0.29.3 (the oracle), tmux (TUI tests), podman (container tests).
+# 0.29.3 (the oracle), tmux (TUI tests), podman and containerd (container
+# tests; containerd's package brings ctr and the runc shim).
 set -euo pipefail
 need=()
 command -v clang >/dev/null || need+=(clang)
@@ -11,6 +12,7 @@ command -v sysdig >/dev/null || need+=(sysdig)
 command -v tmux >/dev/null || need+=(tmux)
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
+command -v containerd >/dev/null || need+=(containerd)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required" >&2; exit 2; }

@@ -68,6 +68,12 @@ fn open_or_skip(opts: LiveOptions) -> Option<(LiveGuard, LiveSource)> {
         eprintln!("SKIPPED: live capture tests need root (and eBPF); not running as root");
         return None;
     }
+    // These tests look at what the probe sends; the userspace procinfo
+    // samples are tested in tests/live_cpu.rs.
+    let opts = LiveOptions {
+        procinfo: false,
+        ..opts
+    };
     match LiveSource::open(opts) {
         Ok(s) => Some((guard, s)),
         Err(e) => {

@@ -5,18 +5,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, Result};
 use clap::Parser;
 
-use crate::capture::scap::{ScapReader, ScapWriter, WriterOptions};
-use crate::capture::{CaptureMeta, Item, Source};
+use crate::capture::live::LiveOptions;
+use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, ScapReader, WriterOptions};
+use crate::capture::{Item, Source};
 use crate::event::render::{BufFormat, RenderOpts};
 use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
 use crate::filter::Filter;
 use crate::print::format::{Format, DEFAULT};
 use crate::print::summary::Summary;
-use crate::state::State;
+use crate::state::{containers, State};
 
 use super::UsageError;
 
@@ -89,18 +90,41 @@ pub struct DigArgs {
     /// gzip the file written with -w.
     #[arg(short = 'z', long = "compress")]
     pub compress: bool,
-    /// With -w: start a new file every MB megabytes.
-    #[arg(short = 'C', long = "file-size", value_name = "MB")]
-    pub file_size: Option<u64>,
-    /// With -w: start a new file every SECONDS seconds.
-    #[arg(short = 'G', long = "seconds", value_name = "SECONDS")]
-    pub rotate_secs: Option<u64>,
-    /// With -C/-G/-e: keep at most NUM files.
-    #[arg(short = 'W', long = "limit", value_name = "NUM")]
-    pub file_limit: Option<u32>,
-    /// With -w: at most NUM events per file.
-    #[arg(short = 'e', long = "event-limit", value_name = "NUM")]
-    pub event_limit: Option<u64>,
+    /// With -w: start a new file once the current one holds more than MB
+    /// million bytes (10^6); files are named FILE0, FILE1, ...
+    #[arg(
+        short = 'C',
+        long = "file-size",
+        value_name = "MB",
+        allow_hyphen_values = true
+    )]
+    pub file_size: Option<String>,
+    /// With -w: start a new file every SECONDS seconds of event time; FILE
+    /// may hold strftime specifiers (%Y%m%d-%H%M%S), else a counter is added.
+    #[arg(
+        short = 'G',
+        long = "seconds",
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub rotate_secs: Option<String>,
+    /// With -C, -G or -e: keep at most NUM files, overwriting the oldest.
+    #[arg(
+        short = 'W',
+        long = "limit",
+        value_name = "NUM",
+        allow_hyphen_values = true
+    )]
+    pub file_limit: Option<String>,
+    /// With -w: start a new file every NUM events.
+    #[arg(
+        short = 'e',
+        long = "event-limit",
+        visible_alias = "events",
+        value_name = "NUM",
+        allow_hyphen_values = true
+    )]
+    pub event_limit: Option<String>,
     /// Ring buffer size for live capture, in MiB.
     #[arg(long = "buffer-mb", value_name = "MB", default_value_t = 64)]
     pub buffer_mb: usize,
@@ -110,6 +134,16 @@ pub struct DigArgs {
     /// Flush output after every line.
     #[arg(long = "unbuffered")]
     pub unbuffered: bool,
+    /// Benchmarks only: attach the probe but send no events, to measure what
+    /// the attachment alone costs every syscall (`cargo xtask bench capture`).
+    #[arg(long = "probe-attach-only", hide = true)]
+    pub probe_attach_only: bool,
+    /// CRI socket (containerd, cri-o) to ask for container metadata; may be repeated.
+    #[arg(long = "cri", value_name = "PATH")]
+    pub cri: Vec<std::path::PathBuf>,
+    /// Wait at most this many milliseconds for an answer from CRI.
+    #[arg(long = "cri-timeout", value_name = "MS")]
+    pub cri_timeout: Option<u64>,
     /// Filter expression (sysdig filter language); words may come before or after options.
     #[arg(value_name = "FILTER", allow_hyphen_values = false)]
     pub filter: Vec<String>,
@@ -243,12 +277,88 @@ fn param_type_name(t: u8) -> &'static str {
     }
 }
 
+/// A whole number greater than 0 given to a rotation option.
+fn positive(flag: &str, value: &str, unit: &str) -> Result<u64> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(UsageError(format!(
+            "invalid {flag} value '{value}': expected a whole number of {unit} greater than 0"
+        ))
+        .into()),
+    }
+}
+
+/// `-C`, `-G`, `-e`, `-W`: checked before any file is opened.
+fn rotate_spec(a: &DigArgs) -> Result<RotateSpec> {
+    let given = [
+        ("-C", a.file_size.is_some()),
+        ("-G", a.rotate_secs.is_some()),
+        ("-e", a.event_limit.is_some()),
+        ("-W", a.file_limit.is_some()),
+    ];
+    if a.write.is_none() {
+        if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+            return Err(UsageError(format!(
+                "{flag} rotates the file written with -w: give -w FILE too"
+            ))
+            .into());
+        }
+    }
+    let max_bytes = match &a.file_size {
+        Some(v) => {
+            let mb = positive("-C", v, "megabytes (10^6 bytes)")?;
+            Some(
+                mb.checked_mul(1_000_000)
+                    .ok_or_else(|| UsageError(format!("invalid -C value '{v}': too large")))?,
+            )
+        }
+        None => None,
+    };
+    let seconds = match &a.rotate_secs {
+        Some(v) => Some(positive("-G", v, "seconds")?),
+        None => None,
+    };
+    let events = match &a.event_limit {
+        Some(v) => Some(positive("-e", v, "events")?),
+        None => None,
+    };
+    let limit = match &a.file_limit {
+        Some(v) => {
+            let n = positive("-W", v, "files")?;
+            Some(
+                u32::try_from(n)
+                    .map_err(|_| UsageError(format!("invalid -W value '{v}': too large")))?,
+            )
+        }
+        None => None,
+    };
+    let spec = RotateSpec {
+        max_bytes,
+        seconds,
+        events,
+        limit,
+    };
+    if spec.limit.is_some() && !spec.rotates() {
+        return Err(UsageError(
+            "-W limits the number of rotated files: use it with -C, -G or -e".into(),
+        )
+        .into());
+    }
+    Ok(spec)
+}
+
 /// Opens the event source the arguments ask for.
 fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, bool)> {
     match a.read.as_slice() {
         [] => {
             let deadline = a.seconds.map(|s| Duration::from_secs_f64(s.max(0.0)));
-            let src = super::live::open(a.snaplen, a.buffer_mb, Arc::clone(stop), deadline)?;
+            let opts = LiveOptions {
+                snaplen: a.snaplen,
+                ring_bytes: a.buffer_mb.max(1) << 20,
+                attach_only: a.probe_attach_only,
+                ..LiveOptions::default()
+            };
+            let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
         [one] => {
@@ -264,6 +374,7 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
 
 /// Runs `syspect dig`.
 pub fn run(a: DigArgs) -> Result<()> {
+    crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if a.list {
@@ -276,16 +387,7 @@ pub fn run(a: DigArgs) -> Result<()> {
         out.flush()?;
         return Ok(());
     }
-    if a.file_size.is_some()
-        || a.rotate_secs.is_some()
-        || a.file_limit.is_some()
-        || a.event_limit.is_some()
-    {
-        return Err(UsageError(
-            "file rotation (-C, -G, -W, -e) is not implemented yet; write one file with -w".into(),
-        )
-        .into());
-    }
+    let rotation = rotate_spec(&a)?;
     let filter_text = a.filter.join(" ");
     let filter = if filter_text.trim().is_empty() {
         None
@@ -310,21 +412,16 @@ pub fn run(a: DigArgs) -> Result<()> {
     }
     let mut writer = match &a.write {
         Some(path) => {
-            let meta: CaptureMeta = if live {
-                crate::state::procfs::snapshot()
+            let meta = if live {
+                MetaSource::Fresh(Box::new(crate::state::procfs::snapshot))
             } else {
-                src.meta().clone()
+                MetaSource::Fixed(src.meta().clone())
             };
-            let w = ScapWriter::create_with(
-                path,
-                &meta,
-                &WriterOptions {
-                    compress: a.compress,
-                    ..WriterOptions::default()
-                },
-            )
-            .with_context(|| format!("cannot write {path}"))?;
-            Some(w)
+            let opts = WriterOptions {
+                compress: a.compress,
+                ..WriterOptions::default()
+            };
+            Some(RotatingWriter::create(path, rotation, opts, meta, live)?)
         }
         None => None,
     };
@@ -337,7 +434,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut shown: u64 = 0;
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
-    let mut vis = Visibility::new(a.debug, a.all_events);
+    let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
     let mut line = String::with_capacity(512);
     let mut read_error = None;
     loop {
@@ -370,11 +467,28 @@ pub fn run(a: DigArgs) -> Result<()> {
         let seen = vis.classify(&ev);
         if seen == Seen::Unnumbered {
             // sysdig 0.29.3 skips event ids it does not know, without
-            // numbering them; --all-events shows them.
+            // numbering them; --all-events shows them. They are written,
+            // but sysdig never sees them, so they do not count for -e/-C/-G.
             if let Some(w) = writer.as_mut() {
-                w.write_event(&ev)?;
+                w.write_event(&ev, false)?;
             }
             continue;
+        }
+        if seen == Seen::Silent {
+            // Live procinfo: state and the file only. sysdig writes these
+            // meta events even with a filter, and they count for rotation.
+            state.process(&ev);
+            if let Some(w) = writer.as_mut() {
+                w.write_event(&ev, true)?;
+            }
+            continue;
+        }
+        if let Some(w) = writer.as_mut() {
+            if crate::event::table::ids::is_container(ev.etype()) {
+                if let Some(c) = containers::from_event(&ev) {
+                    w.note_container(c.id, &ev);
+                }
+            }
         }
         num += 1;
         if first_ts == 0 && ev.ts() != 0 {
@@ -410,7 +524,7 @@ pub fn run(a: DigArgs) -> Result<()> {
         // Hidden events are written too, so the file keeps its meta events.
         if pass || (skip && filter.is_none()) {
             if let Some(w) = writer.as_mut() {
-                w.write_event(&ev)?;
+                w.write_event(&ev, true)?;
             }
         }
         if pass && !quiet {

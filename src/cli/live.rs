@@ -24,6 +24,15 @@ pub fn open(
         ring_bytes: buffer_mb.max(1) << 20,
         ..LiveOptions::default()
     };
+    open_with(opts, stop, deadline)
+}
+
+/// [`open`] with every probe option given.
+pub fn open_with(
+    opts: LiveOptions,
+    stop: Arc<AtomicBool>,
+    deadline: Option<Duration>,
+) -> Result<Box<dyn Source>> {
     let src = LiveSource::open(opts).map_err(|e| UsageError(e.to_string()))?;
     let handle = src.stop_handle();
     let started = Instant::now();

@@ -53,6 +53,12 @@ pub struct TopArgs {
     /// Stop after this many events.
     #[arg(short = 'n', long = "numevents", value_name = "NUM")]
     pub numevents: Option<u64>,
+    /// CRI socket (containerd, cri-o) to ask for container metadata; may be repeated.
+    #[arg(long = "cri", value_name = "PATH")]
+    pub cri: Vec<std::path::PathBuf>,
+    /// Wait at most this many milliseconds for an answer from CRI.
+    #[arg(long = "cri-timeout", value_name = "MS")]
+    pub cri_timeout: Option<u64>,
     /// Capture filter (sysdig filter language).
     #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
@@ -83,6 +89,7 @@ pub fn run_headless(args: &[String]) -> Result<i32> {
             return Ok(code);
         }
     };
+    crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     headless::run(HeadlessArgs {
         read: a.read,
         delay_ms: a.delay_ms,

@@ -558,6 +558,11 @@ pub mod ids {
     /// table; sysdig 0.29.3 calls them "sysdigevent"). They carry the
     /// thread table into view aggregations, as csysdig does.
     pub const THREAD_TABLE: u16 = 197;
+
+    /// The event types that carry container metadata.
+    pub fn is_container(etype: u16) -> bool {
+        matches!(etype, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E)
+    }
 }
 
 #[cfg(test)]

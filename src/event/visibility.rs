@@ -9,6 +9,10 @@ use super::EventRef;
 pub enum Seen {
     /// An event id sysdig 0.29.3 does not know: skipped without a number.
     Unnumbered,
+    /// An internal event of a live capture (procinfo): state and the views
+    /// see it, but it takes no number and is not shown, so live event
+    /// numbers stay consecutive.
+    Silent,
     /// Numbered but not shown: internal events, state-only events and the
     /// container events a capture starts with.
     Hidden,
@@ -23,6 +27,8 @@ pub struct Visibility {
     pub debug: bool,
     /// Number and show event ids newer than sysdig 0.29.3 knows.
     pub all_events: bool,
+    /// A live source: internal events are [`Seen::Silent`] (unless `debug`).
+    pub live: bool,
     seen_real: bool,
 }
 
@@ -31,8 +37,15 @@ impl Visibility {
         Visibility {
             debug,
             all_events,
+            live: false,
             seen_real: false,
         }
+    }
+
+    /// The rule for a live source (see [`Seen::Silent`]).
+    pub fn with_live(mut self, live: bool) -> Visibility {
+        self.live = live;
+        self
     }
 
     /// Classifies the next event of the source.
@@ -49,6 +62,9 @@ impl Visibility {
             self.seen_real = true;
         }
         let internal = !self.debug && ev.info().has_category(ec::INTERNAL);
+        if internal && self.live {
+            return Seen::Silent;
+        }
         // libsinsp consumes the container events a capture starts with
         // before its event loop: they take a number but are never shown.
         if ev.dump_flags & 1 != 0 || internal || (container_meta && !self.seen_real) {

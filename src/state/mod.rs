@@ -24,6 +24,10 @@ pub struct EvCtx {
     pub fd: Option<i64>,
     /// For an exit event: the timestamp of its enter event on this thread.
     pub enter_ts: Option<u64>,
+    /// For a procinfo event: CPU ticks used since the thread's previous
+    /// procinfo event (user+system, user, system), each at most 100 (a
+    /// percentage for one-second samples); 0 for a thread's first sample.
+    pub cpu: Option<[u8; 3]>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -175,28 +179,7 @@ impl State {
     /// A container metadata event: the container goes into the table and
     /// the event gets libsinsp's `container:<id>` thread.
     fn container_event(&mut self, ev: &EventRef<'_>) {
-        let parsed = if ev.etype() == crate::event::table::ids::CONTAINER_E {
-            // The oldest form: id, type, name, image as parameters.
-            let text = |i: usize| ev.param(i).map(crate::event::params::as_str);
-            text(0).filter(|id| !id.is_empty()).map(|id| {
-                let code = ev
-                    .param(1)
-                    .and_then(|b| crate::event::params::as_i64(crate::event::table::pt::UINT32, b))
-                    .unwrap_or(0);
-                containers::Container {
-                    id,
-                    ctype: containers::ContainerType::from_code(code),
-                    name: text(2).unwrap_or_default(),
-                    image: text(3).unwrap_or_default(),
-                    ..Default::default()
-                }
-            })
-        } else {
-            ev.param(0)
-                .map(crate::event::params::as_str)
-                .and_then(|j| containers::Container::from_event_json(&j).ok())
-        };
-        if let Some(c) = parsed {
+        if let Some(c) = containers::from_event(ev) {
             self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
             self.containers.insert(c);
         }
@@ -266,9 +249,9 @@ impl State {
             self.remove_thread(tid);
         }
         self.evt_thread = None;
-        if self.live {
-            self.containers.poll();
-        }
+        // Applies finished runtime lookups; returns at once when none were
+        // started (captures).
+        self.containers.poll();
         if matches!(
             ev.etype(),
             crate::event::table::ids::CONTAINER_E

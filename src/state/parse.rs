@@ -253,6 +253,23 @@ fn tuple_to_fd_raw(fd: &mut Fd, t: &SockTuple) {
 }
 
 /// Applies `ev` to `st`.
+/// The CPU ticks a procinfo event adds since the thread's previous one, as
+/// libsinsp computes `thread.cpu`, `thread.cpu.user` and `thread.cpu.system`:
+/// the difference of the running totals, 0 for the first sample, at most 100.
+fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
+    let user = ev.param(0).and_then(|b| params::u64_at(b, 0)).unwrap_or(0);
+    let sys = ev.param(1).and_then(|b| params::u64_at(b, 0)).unwrap_or(0);
+    let now = [user.wrapping_add(sys), user, sys];
+    let mut out = [0u8; 3];
+    for i in 0..3 {
+        if t.cpu_last[i] != 0 {
+            out[i] = now[i].wrapping_sub(t.cpu_last[i]).min(100) as u8;
+        }
+        t.cpu_last[i] = now[i];
+    }
+    out
+}
+
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
     let k = kinds();
     let etype = ev.etype() as usize;
@@ -297,6 +314,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         if kind == Kind::ProcExit {
             st.defer_thread_exit(tid);
+        }
+        if etype == usize::from(crate::event::table::ids::PROCINFO_E) {
+            ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
         }
         if kind == Kind::Connect {
             connect_enter(st, ev, tid, fd);
@@ -734,6 +754,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     let mut t = Thread {
         tid: child_tid,
         complete: true,
+        cpu_last: [0; 3],
         last_fd: Some(0),
         ..Default::default()
     };

@@ -227,7 +227,12 @@ fn proc_entry(p: &Process, tid: u64, boot_ns: u64) -> Option<ProcEntry> {
     let stat = p.stat().ok()?;
     let status = p.status().ok();
     let cmdline = p.cmdline().unwrap_or_default();
-    let exe = cmdline.first().cloned().unwrap_or_default();
+    // Kernel threads have no command line: like libscap, their exe (and
+    // so proc.name and the Command column) is the comm.
+    let exe = match cmdline.first() {
+        Some(e) if !e.is_empty() => e.clone(),
+        _ => stat.comm.clone(),
+    };
     let tps = procfs::ticks_per_second().max(1);
     let start_ts = boot_ns + stat.starttime * 1_000_000_000 / tps;
     let cgroups = p

@@ -48,6 +48,8 @@ pub struct Thread {
     /// True when the thread was filled from a full source (procfs, capture
     /// list, clone/execve), false for a placeholder.
     pub complete: bool,
+    /// CPU ticks of the previous procinfo event: user+system, user, system.
+    pub cpu_last: [u64; 3],
 }
 
 impl Thread {
@@ -90,6 +92,7 @@ impl Thread {
             last_enter_ts: 0,
             last_enter_type: u16::MAX,
             complete: true,
+            cpu_last: [0; 3],
         }
     }
 
@@ -132,6 +135,7 @@ impl Thread {
             last_enter_type: u16::MAX,
             last_fd: Some(0),
             complete: false,
+            cpu_last: [0; 3],
             ..Default::default()
         }
     }

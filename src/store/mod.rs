@@ -519,7 +519,7 @@ mod tests {
                 false,
                 EvCtx {
                     fd: Some(3),
-                    enter_ts: None,
+                    ..EvCtx::default()
                 },
                 10 + i % 3,
                 "",

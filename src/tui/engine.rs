@@ -203,7 +203,7 @@ pub fn capture_loop(job: CaptureJob) {
     let mut last_shown = 0u64;
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
-    let mut vis = Visibility::new(false, false);
+    let mut vis = Visibility::new(false, false).with_live(live);
     let mut next_tick = Instant::now() + interval;
     let mut sample_start = 0u64;
     let mut last_ts = 0u64;
@@ -238,7 +238,12 @@ pub fn capture_loop(job: CaptureJob) {
         if seen == Seen::Unnumbered {
             continue;
         }
-        num += 1;
+        // Live procinfo events keep event numbers consecutive (no number of
+        // their own) but feed the tables, as csysdig's tables see them.
+        let silent = seen == Seen::Silent;
+        if !silent {
+            num += 1;
+        }
         if first_ts == 0 && ev.ts() != 0 {
             first_ts = ev.ts();
             sample_start = first_ts;
@@ -246,7 +251,7 @@ pub fn capture_loop(job: CaptureJob) {
         }
         last_ts = last_ts.max(ev.ts());
         let ectx = state.process(&ev);
-        let skip = seen == Seen::Hidden;
+        let skip = seen == Seen::Hidden || silent;
         let (pid, container) = match state.thread(ev.tid()) {
             Some(t) => (t.pid, t.container_id.as_str()),
             None => (ev.tid(), ""),
@@ -257,7 +262,15 @@ pub fn capture_loop(job: CaptureJob) {
         if !skip {
             last_shown = last_shown.max(ev.ts());
         }
-        if let (Some((_, a)), false) = (agg.as_mut(), skip) {
+        // Live, like the headless tables: internal events (procinfo) count,
+        // even though the dig pane hides them as sysdig does. A file's
+        // start view counts what a replay of the store counts.
+        let tabled = if live {
+            !skip || silent || ev.info().has_category(crate::event::table::ec::INTERNAL)
+        } else {
+            !skip
+        };
+        if let (Some((_, a)), true) = (agg.as_mut(), tabled) {
             let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
             a.add(&c);
         }

@@ -276,6 +276,7 @@ impl Driver {
 
 fn run(a: TopArgs) -> Result<()> {
     let started = Instant::now();
+    crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     if a.delay_ms < 100 {
         return Err(UsageError("-d: the update period must be at least 100 ms".into()).into());
     }

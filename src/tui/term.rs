@@ -1,11 +1,15 @@
 //! Terminal setup and restoration on every exit path: a guard with Drop, a
-//! panic hook, and SIGTERM/SIGHUP/SIGINT flags polled by the UI loop.
+//! panic hook, and SIGTERM/SIGHUP/SIGINT flags polled by the UI loop, plus a
+//! watchdog for a terminal that went away (an SSH session that dropped):
+//! crossterm's input reader spins forever on a hung-up tty, so the UI loop
+//! would never see the flag.
 //! `TERM` is never read for capabilities nor rewritten (crossterm emits
 //! plain ANSI and SGR-1006 mouse reports).
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
@@ -56,6 +60,7 @@ impl TermGuard {
             restore();
             return Err(e);
         }
+        spawn_watchdog(Arc::clone(&signal));
         Ok(TermGuard { signal })
     }
 
@@ -80,4 +85,55 @@ impl Drop for TermGuard {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// True when fd 0 or 1 is a terminal whose other side has hung up.
+fn terminal_hung_up() -> bool {
+    [0, 1].into_iter().any(|fd| {
+        // SAFETY: isatty and poll only read the fd number and the pollfd
+        // array of one element we own; neither keeps a pointer.
+        unsafe {
+            if libc::isatty(fd) != 1 {
+                return false;
+            }
+            let mut p = libc::pollfd {
+                fd,
+                events: 0,
+                revents: 0,
+            };
+            libc::poll(&mut p, 1, 0) == 1
+                && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+        }
+    })
+}
+
+/// Ends the process when the terminal hung up, or when a signal asked to
+/// stop and the UI loop did not manage to within two seconds (it may be
+/// stuck in the input reader).
+fn spawn_watchdog(signal: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("syspect-tty".into())
+        .spawn(move || {
+            let mut asked: Option<Instant> = None;
+            loop {
+                std::thread::sleep(Duration::from_millis(250));
+                if !ACTIVE.load(Ordering::SeqCst) && asked.is_none() {
+                    // The UI is suspended for an action or finishing.
+                    continue;
+                }
+                if terminal_hung_up() {
+                    signal.store(true, Ordering::SeqCst);
+                    // Nothing can be drawn or restored on a dead terminal.
+                    ACTIVE.store(false, Ordering::SeqCst);
+                    std::process::exit(129);
+                }
+                if signal.load(Ordering::SeqCst) {
+                    let since = *asked.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= Duration::from_secs(2) {
+                        restore();
+                        std::process::exit(143);
+                    }
+                }
+            }
+        });
 }

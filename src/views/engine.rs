@@ -65,8 +65,6 @@ pub(crate) struct EngCol {
     pub gagg: Aggregation,
     /// What a missing value becomes with `use_defaults` (None: drop the event).
     pub default: Option<CellValue>,
-    /// `thread.cpu*` columns: (user, system) ticks to take from procinfo.
-    pub cpu: Option<(bool, bool)>,
 }
 
 /// csysdig's print format of a field (`ID` numbers are never scaled).
@@ -107,37 +105,6 @@ fn value_of(kind: Kind, v: &Value<'_>) -> Option<CellValue> {
         Kind::D => CellValue::D(v.as_f64()?),
         Kind::S => CellValue::S(v.to_text()?.into_owned()),
     })
-}
-
-/// sinsp's `thread.cpu`: on procinfo events, the tick delta since the
-/// thread's previous procinfo (capped at 100; 0 the first time).
-fn thread_cpu<'a>(
-    c: &Ctx<'a>,
-    user: bool,
-    sys: bool,
-    st: &mut (FxHashMap<u64, u64>, f64),
-) -> Value<'a> {
-    if c.ev.etype() != crate::event::table::ids::PROCINFO_E {
-        return Value::None;
-    }
-    let p = |i: usize| {
-        c.ev.param(i)
-            .and_then(|b| b.get(..8))
-            .map(|b| {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                u64::from_le_bytes(a)
-            })
-            .unwrap_or(0)
-    };
-    let tot = if user { p(0) } else { 0 }.wrapping_add(if sys { p(1) } else { 0 });
-    let last = st.0.insert(c.ev.tid(), tot).unwrap_or(0);
-    st.1 = if last != 0 {
-        (tot.wrapping_sub(last) as f64).min(100.0)
-    } else {
-        0.0
-    };
-    Value::D(st.1)
 }
 
 /// Writes a value as csysdig's row key text into `out`.
@@ -277,9 +244,6 @@ pub struct Aggregator {
     scratch: Vec<Value<'static>>,
     containers: bool,
     dropped: u64,
-    /// Per `thread.cpu*` column: last procinfo tick total per thread, and
-    /// the column's last value (sinsp's per-filtercheck state).
-    cpu_last: Vec<(FxHashMap<u64, u64>, f64)>,
 }
 
 impl Aggregator {
@@ -330,14 +294,7 @@ impl Aggregator {
             let t = field.ftype();
             let kind = Kind::of(t);
             let format = field_format(&c.field, t);
-            let cpu = match c.field.as_str() {
-                "thread.cpu" => Some((true, true)),
-                "thread.cpu.user" => Some((true, false)),
-                "thread.cpu.system" => Some((false, true)),
-                _ => None,
-            };
             cols.push(EngCol {
-                cpu,
                 default: default_for(kind, t, format),
                 field,
                 kind,
@@ -350,7 +307,6 @@ impl Aggregator {
         } else {
             None
         };
-        let n = defs.len();
         Ok(Aggregator {
             view_id: view.id.clone(),
             view_type: view.view_type,
@@ -366,7 +322,6 @@ impl Aggregator {
             scratch: Vec::new(),
             containers,
             dropped: 0,
-            cpu_last: vec![(FxHashMap::default(), 0.0); n],
         })
     }
 
@@ -396,11 +351,8 @@ impl Aggregator {
             .map(|_| Value::None)
             .collect();
         let mut ok = true;
-        for (i, col) in self.cols.iter().enumerate() {
-            let v = match col.cpu {
-                Some((u, s)) => thread_cpu(c, u, s, &mut self.cpu_last[i]),
-                None => col.field.extract(c),
-            };
+        for col in &self.cols {
+            let v = col.field.extract(c);
             let missing = v.is_none() || matches!(&v, Value::List(l) if l.is_empty());
             if missing {
                 // csysdig: with use_defaults a missing value of a field that

@@ -9,6 +9,7 @@
 mod caps;
 mod error;
 mod options;
+pub mod procinfo;
 pub mod record;
 mod source;
 

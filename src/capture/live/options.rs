@@ -22,6 +22,13 @@ pub struct LiveOptions {
     pub poll_timeout: Duration,
     /// Also capture the events of this process (normally excluded).
     pub capture_self: bool,
+    /// Attach the programs but have them return at once, sending nothing:
+    /// what the attachment alone costs every syscall (the floor under any
+    /// tracepoint probe), for `cargo xtask bench capture`.
+    pub attach_only: bool,
+    /// Hand out a procinfo event (CPU ticks) for every thread once a second,
+    /// as libsinsp does live; the CPU columns of the views need them.
+    pub procinfo: bool,
 }
 
 pub const DEFAULT_SNAPLEN: u32 = 80;
@@ -36,6 +43,8 @@ impl Default for LiveOptions {
             wakeup_every: 256,
             poll_timeout: Duration::from_millis(20),
             capture_self: false,
+            attach_only: false,
+            procinfo: true,
         }
     }
 }

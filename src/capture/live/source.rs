@@ -10,7 +10,8 @@ use aya::programs::BtfTracePoint;
 use aya::{Btf, Ebpf, EbpfLoader};
 
 use super::options::LiveOptions;
-use super::record::decode_record;
+use super::procinfo::ProcinfoSampler;
+use super::record::{decode_record, REC_PREFIX};
 use super::{check_capabilities, LiveError};
 use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
 
@@ -67,7 +68,26 @@ pub struct LiveSource {
     delivered: u64,
     bad_records: u64,
     meta: CaptureMeta,
+    procinfo: Option<ProcinfoSampler>,
+    /// Timestamp of the latest event handed out (procinfo events get it, so
+    /// timestamps never go back).
+    last_ts: u64,
+    boot_offset: u64,
     _ebpf: Ebpf,
+}
+
+/// CLOCK_BOOTTIME now, in ns (the probe's clock).
+fn boot_now_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the valid, exclusively borrowed
+    // timespec it is given; the clock id is a constant of this platform.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut t) } != 0 {
+        return 0;
+    }
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
 }
 
 fn boot_offset_ns() -> u64 {
@@ -107,6 +127,7 @@ impl LiveSource {
         let snaplen = opts.snaplen;
         let wakeup = opts.wakeup_every.max(1);
         let wakeup_bytes = u64::from(ring_size / 8);
+        let attach_only = u32::from(opts.attach_only);
 
         let mut loader = EbpfLoader::new();
         loader
@@ -115,6 +136,7 @@ impl LiveSource {
             .override_global("cfg_boot_offset", &boot, true)
             .override_global("cfg_wakeup_every", &wakeup, true)
             .override_global("cfg_wakeup_bytes", &wakeup_bytes, true)
+            .override_global("cfg_attach_only", &attach_only, true)
             .map_max_entries("events", ring_size)
             .map_max_entries("scratch_map", ncpu);
         let mut ebpf = loader
@@ -165,6 +187,9 @@ impl LiveSource {
             delivered: 0,
             bad_records: 0,
             meta: CaptureMeta::default(),
+            procinfo: (opts.procinfo && !opts.attach_only).then(ProcinfoSampler::default),
+            last_ts: 0,
+            boot_offset: boot,
             _ebpf: ebpf,
         })
     }
@@ -207,6 +232,38 @@ impl LiveSource {
         Ok(())
     }
 
+    /// Copies a due procinfo record into `buf`; false when none is due.
+    fn fill_procinfo(&mut self) -> bool {
+        let Some(sampler) = self.procinfo.as_mut() else {
+            return false;
+        };
+        let ts = if self.last_ts != 0 {
+            self.last_ts
+        } else {
+            boot_now_ns().saturating_add(self.boot_offset)
+        };
+        match sampler.next_record(ts) {
+            Some(rec) => {
+                self.buf = rec;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Notes the timestamp of the event in `buf` (before it is handed out).
+    fn note_ts(&mut self) {
+        let at = REC_PREFIX..REC_PREFIX + 8;
+        if let Some(ts) = self
+            .buf
+            .get(at)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+        {
+            self.last_ts = self.last_ts.max(ts);
+        }
+    }
+
     /// Copies the next valid record into `buf`; false when the ring is empty.
     fn fill_next(&mut self) -> bool {
         loop {
@@ -232,6 +289,9 @@ impl LiveSource {
         if self.stop.is_stopped() {
             return Ok(None);
         }
+        if self.fill_procinfo() {
+            return Ok(Some(decode_record(&self.buf)?));
+        }
         if !self.fill_next() {
             self.wait(timeout)?;
             if !self.fill_next() {
@@ -239,6 +299,7 @@ impl LiveSource {
             }
         }
         self.delivered += 1;
+        self.note_ts();
         Ok(Some(decode_record(&self.buf)?))
     }
 }
@@ -250,12 +311,17 @@ impl Source for LiveSource {
             if self.stop.is_stopped() {
                 return Ok(None);
             }
+            if self.fill_procinfo() {
+                let ev = decode_record(&self.buf).map_err(LiveError::from)?;
+                return Ok(Some(Item::Event(ev)));
+            }
             if self.fill_next() {
                 break;
             }
             self.wait(timeout)?;
         }
         self.delivered += 1;
+        self.note_ts();
         let ev = decode_record(&self.buf).map_err(LiveError::from)?;
         Ok(Some(Item::Event(ev)))
     }

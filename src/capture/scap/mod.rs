@@ -11,9 +11,11 @@
 pub mod blocks;
 mod metablocks;
 mod reader;
+pub mod rotate;
 mod writer;
 
 pub use reader::ScapReader;
+pub use rotate::{MetaSource, RotateSpec, RotatingWriter};
 pub use writer::{ScapWriter, WriterOptions};
 
 /// Errors of the scap reader and writer.

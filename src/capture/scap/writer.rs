@@ -57,7 +57,25 @@ impl Default for WriterOptions {
 
 enum Sink {
     Plain(BufWriter<Box<dyn Write + Send>>),
-    Gz(GzEncoder<BufWriter<Box<dyn Write + Send>>>),
+    Gz(GzEncoder<Counted<BufWriter<Box<dyn Write + Send>>>>),
+}
+
+/// Counts the bytes that pass through: the compressed size of a gzip file.
+struct Counted<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl Sink {
@@ -124,7 +142,13 @@ impl ScapWriter {
         let inner: Box<dyn Write + Send> = Box::new(w);
         let bw = BufWriter::with_capacity(BUF_SIZE, inner);
         let sink = if opts.compress {
-            Sink::Gz(GzEncoder::new(bw, Compression::new(opts.level.min(9))))
+            Sink::Gz(GzEncoder::new(
+                Counted {
+                    inner: bw,
+                    count: 0,
+                },
+                Compression::new(opts.level.min(9)),
+            ))
         } else {
             Sink::Plain(bw)
         };
@@ -210,6 +234,17 @@ impl ScapWriter {
     /// Uncompressed bytes written (metadata included).
     pub fn bytes_written(&self) -> u64 {
         self.bytes
+    }
+
+    /// The size the file has reached: the bytes written for a plain file,
+    /// the compressed bytes produced so far for gzip (data still inside the
+    /// compressor is not counted, like zlib's `gzoffset` that libscap uses
+    /// for `sysdig -C`).
+    pub fn file_offset(&self) -> u64 {
+        match &self.sink {
+            Some(Sink::Gz(w)) => w.get_ref().count,
+            _ => self.bytes,
+        }
     }
 
     /// Completes the file (gzip trailer) and flushes it.

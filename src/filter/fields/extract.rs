@@ -1047,24 +1047,17 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
     info.name.as_str()
 }
 
+/// CPU used since the thread's previous procinfo event (state computes it).
 fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
-    if c.ev.etype() != crate::event::table::ids::PROCINFO_E {
+    let Some(cpu) = c.ectx.cpu else {
         return Value::None;
-    }
-    let user =
-        c.ev.param(0)
-            .and_then(|b| params::u64_at(b, 0))
-            .unwrap_or(0);
-    let sys =
-        c.ev.param(1)
-            .and_then(|b| params::u64_at(b, 0))
-            .unwrap_or(0);
-    let v = match id {
-        F::ThreadCpuUser => user,
-        F::ThreadCpuSystem => sys,
-        _ => user + sys,
     };
-    Value::D(v as f64)
+    let v = match id {
+        F::ThreadCpuUser => cpu[1],
+        F::ThreadCpuSystem => cpu[2],
+        _ => cpu[0],
+    };
+    Value::D(f64::from(v))
 }
 
 fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {

@@ -3,6 +3,7 @@
 //! the container labels.
 
 pub mod cgroup;
+pub mod cri;
 pub mod runtime;
 
 use std::collections::BTreeMap;
@@ -180,7 +181,21 @@ pub struct Container {
     pub cpu_shares: i64,
     pub cpu_quota: i64,
     pub cpu_period: i64,
+    /// The pod sandbox, when the runtime (CRI) described it.
+    pub pod: Option<PodSandbox>,
     pub lookup: Lookup,
+}
+
+/// A Kubernetes pod as the CRI `PodSandboxStatus` describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PodSandbox {
+    /// Full sandbox id.
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    pub ip: String,
 }
 
 /// Why a container description was not understood.
@@ -310,6 +325,7 @@ impl Container {
             cpu_shares: jint(c, "cpu_shares"),
             cpu_quota: jint(c, "cpu_quota"),
             cpu_period: jint(c, "cpu_period"),
+            pod: None,
             lookup: Lookup::Done,
         })
     }
@@ -346,13 +362,30 @@ impl Container {
         join_labels(self.labels.iter())
     }
 
-    /// The Kubernetes pod this container belongs to, from its labels.
+    /// The Kubernetes pod this container belongs to: from the runtime's
+    /// pod sandbox when known (CRI), else from the container labels.
     pub fn k8s(&self) -> Option<K8sPod<'_>> {
+        let nonempty = |s: &'_ str| !s.is_empty();
+        let label = |k: &str| self.labels.get(k).map(String::as_str);
+        if let Some(p) = self.pod.as_ref().filter(|p| nonempty(&p.name)) {
+            return Some(K8sPod {
+                name: &p.name,
+                namespace: Some(p.namespace.as_str())
+                    .filter(|s| nonempty(s))
+                    .or_else(|| label(K8S_POD_NAMESPACE)),
+                uid: Some(p.uid.as_str())
+                    .filter(|s| nonempty(s))
+                    .or_else(|| label(K8S_POD_UID)),
+                sandbox_id: Some(short_id(&p.id)).filter(|s| nonempty(s)),
+                labels: &p.labels,
+                container: self,
+            });
+        }
         let name = self.labels.get(K8S_POD_NAME)?;
         Some(K8sPod {
             name,
-            namespace: self.labels.get(K8S_POD_NAMESPACE).map(String::as_str),
-            uid: self.labels.get(K8S_POD_UID).map(String::as_str),
+            namespace: label(K8S_POD_NAMESPACE),
+            uid: label(K8S_POD_UID),
             sandbox_id: [
                 "io.kubernetes.sandbox.id",
                 "io.kubernetes.cri.sandbox-id",
@@ -360,10 +393,16 @@ impl Container {
             ]
             .iter()
             .find_map(|k| self.labels.get(*k))
-            .map(|s| s.get(..cgroup::SHORT_ID_LEN).unwrap_or(s)),
+            .map(|s| short_id(s)),
+            labels: &self.labels,
             container: self,
         })
     }
+}
+
+/// The first 12 characters of an id, as libsinsp shows ids.
+fn short_id(s: &str) -> &str {
+    s.get(..cgroup::SHORT_ID_LEN).unwrap_or(s)
 }
 
 pub const K8S_POD_NAME: &str = "io.kubernetes.pod.name";
@@ -377,15 +416,16 @@ pub struct K8sPod<'a> {
     pub namespace: Option<&'a str>,
     pub uid: Option<&'a str>,
     pub sandbox_id: Option<&'a str>,
+    /// The pod's labels (sandbox labels from CRI, else the container's).
+    pub labels: &'a BTreeMap<String, String>,
     pub container: &'a Container,
 }
 
 impl<'a> K8sPod<'a> {
-    /// Pod labels: the container labels that are not Kubernetes or
-    /// runtime bookkeeping (`io.kubernetes.*`, `annotation.*`).
+    /// Pod labels: the labels that are not Kubernetes or runtime
+    /// bookkeeping (`io.kubernetes.*`, `annotation.*`).
     pub fn labels(&self) -> impl Iterator<Item = (&'a String, &'a String)> {
-        self.container
-            .labels
+        self.labels
             .iter()
             .filter(|(k, _)| !k.starts_with("io.kubernetes.") && !k.starts_with("annotation."))
     }
@@ -442,6 +482,33 @@ pub fn glob_match(pat: &str, s: &str) -> bool {
     pi == p.len()
 }
 
+/// The container a container event (`PPME_CONTAINER_E`, `_JSON_E`,
+/// `_JSON_2_E`) describes, if it names one.
+pub fn from_event(ev: &crate::event::EventRef<'_>) -> Option<Container> {
+    use crate::event::params;
+    if ev.etype() == crate::event::table::ids::CONTAINER_E {
+        // The oldest form: id, type, name, image as parameters.
+        let text = |i: usize| ev.param(i).map(params::as_str);
+        text(0).filter(|id| !id.is_empty()).map(|id| {
+            let code = ev
+                .param(1)
+                .and_then(|b| params::as_i64(crate::event::table::pt::UINT32, b))
+                .unwrap_or(0);
+            Container {
+                id,
+                ctype: ContainerType::from_code(code),
+                name: text(2).unwrap_or_default(),
+                image: text(3).unwrap_or_default(),
+                ..Default::default()
+            }
+        })
+    } else {
+        ev.param(0)
+            .map(params::as_str)
+            .and_then(|j| Container::from_event_json(&j).ok())
+    }
+}
+
 /// The container table.
 #[derive(Debug, Default)]
 pub struct Containers {
@@ -451,6 +518,9 @@ pub struct Containers {
     runtime: Option<runtime::Runtime>,
     /// Warnings for the user (each said once), taken by the front end.
     warnings: Vec<String>,
+    /// Ask the runtime even when not live (tests and measurements of the
+    /// lookup path on captures).
+    always_look_up: bool,
 }
 
 /// A copy of the table for replaying stored events: the metadata, without
@@ -461,6 +531,7 @@ impl Clone for Containers {
             map: self.map.clone(),
             runtime: None,
             warnings: Vec::new(),
+            always_look_up: false,
         }
     }
 }
@@ -481,7 +552,7 @@ impl Containers {
         if id.is_empty() || id == "host" || self.map.contains_key(id) {
             return;
         }
-        if !live {
+        if !live && !self.always_look_up {
             // A capture without metadata for this id: libsinsp keeps an
             // entry of the runtime's type with no name or image.
             self.map
@@ -500,19 +571,39 @@ impl Containers {
         self.warnings.extend(w);
     }
 
-    /// Applies finished runtime lookups (never blocks).
+    /// Applies finished runtime lookups (never blocks). Called for every
+    /// event: with nothing new it reads one flag.
+    #[inline]
     pub fn poll(&mut self) {
+        if self
+            .runtime
+            .as_ref()
+            .is_some_and(runtime::Runtime::has_news)
+        {
+            self.apply_answers();
+        }
+    }
+
+    fn apply_answers(&mut self) {
         let Some(rt) = self.runtime.as_mut() else {
             return;
         };
         for res in rt.poll() {
+            // Only entries still waiting take the answer: metadata that
+            // arrived meanwhile (a capture's container event) stays.
             match res {
                 Ok(c) => {
-                    self.map.insert(c.id.clone(), c);
+                    if let Some(old) = self.map.get_mut(&c.id) {
+                        if old.lookup == Lookup::Pending {
+                            *old = c;
+                        }
+                    }
                 }
                 Err(id) => {
                     if let Some(c) = self.map.get_mut(&id) {
-                        c.lookup = Lookup::Failed;
+                        if c.lookup == Lookup::Pending {
+                            c.lookup = Lookup::Failed;
+                        }
                     }
                 }
             }
@@ -525,12 +616,28 @@ impl Containers {
     /// start-up, never on the event path).
     pub fn wait_pending(&mut self, timeout: std::time::Duration) {
         let end = std::time::Instant::now() + timeout;
-        while self.map.values().any(|c| c.lookup == Lookup::Pending)
-            && std::time::Instant::now() < end
+        while self.lookups_answered() < self.lookups_requested() && std::time::Instant::now() < end
         {
             self.poll();
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+    }
+
+    /// Makes containers seen in cgroups be looked up in the runtime even
+    /// when the events do not come from a live capture (for tests and
+    /// measurements of the lookup path; live captures always look up).
+    pub fn set_lookups(&mut self, on: bool) {
+        self.always_look_up = on;
+    }
+
+    /// How many runtime lookups were started.
+    pub fn lookups_requested(&self) -> u64 {
+        self.runtime.as_ref().map_or(0, runtime::Runtime::requests)
+    }
+
+    /// How many runtime lookups have finished (found or failed).
+    pub fn lookups_answered(&self) -> u64 {
+        self.runtime.as_ref().map_or(0, runtime::Runtime::answers)
     }
 
     /// Warnings not yet shown.

@@ -9,21 +9,26 @@
 //! `unix://` URLs, `/var/run/docker.sock`, `/run/podman/podman.sock`,
 //! `/run/user/$UID/podman/podman.sock`.
 //!
-//! The CRI API of containerd and cri-o is gRPC over HTTP/2; it is not
-//! implemented (it would need an HTTP/2 and protobuf stack). When a CRI
-//! socket exists and a CRI container is seen, one warning says so and the
-//! container keeps its id with `<NA>` metadata.
+//! Containers whose cgroups name containerd or cri-o (and bare ids no
+//! Docker-compatible API knows) are asked about through the CRI API of
+//! their runtime ([`super::cri`]), on the same worker thread.
+//!
+//! A lookup that fails or times out leaves the container with its id and
+//! `<NA>` metadata, and one warning in all (not one per container or
+//! event). A socket that did not answer is left alone for a while, so a
+//! hung runtime does not make every new container wait for the timeout.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as J;
 
-use super::{cgroup, Container, ContainerType, HealthProbe, Lookup, Mount, ProbeKind};
+use super::{cgroup, cri, Container, ContainerType, HealthProbe, Lookup, Mount, ProbeKind};
 
 /// How long one API request may take.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -66,19 +71,6 @@ pub fn docker_sockets() -> Vec<PathBuf> {
         keep
     });
     out
-}
-
-/// CRI sockets present on this machine (containerd, cri-o).
-pub fn cri_sockets() -> Vec<PathBuf> {
-    [
-        "/run/containerd/containerd.sock",
-        "/run/crio/crio.sock",
-        "/var/run/crio/crio.sock",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .filter(|p| p.exists())
-    .collect()
 }
 
 /// `GET path` on a unix-socket HTTP server; returns status and body.
@@ -377,6 +369,7 @@ pub fn container_from_inspect(v: &J, ctype: ContainerType) -> Container {
             .pointer("/HostConfig/CpuPeriod")
             .and_then(J::as_i64)
             .unwrap_or(0),
+        pod: None,
         lookup: Lookup::Done,
     }
 }
@@ -415,11 +408,18 @@ enum Msg {
 pub struct Runtime {
     tx: Option<mpsc::Sender<(String, ContainerType)>>,
     rx: Option<mpsc::Receiver<Msg>>,
+    /// Set by the worker after it sent something: `poll`, called for every
+    /// event, then reads one flag instead of the channel.
+    ready: Arc<AtomicBool>,
     docker: Vec<PathBuf>,
     cri: Vec<PathBuf>,
     warned_cri: bool,
     warned_none: bool,
     warnings: Vec<String>,
+    /// Lookups handed to the worker so far.
+    requests: u64,
+    /// Lookups the worker has finished (found or failed).
+    answers: u64,
 }
 
 impl std::fmt::Debug for Msg {
@@ -434,27 +434,42 @@ impl std::fmt::Debug for Msg {
 
 impl Runtime {
     /// Finds the runtime sockets; the worker thread starts only if there
-    /// is a Docker-compatible one.
+    /// is one (Docker-compatible or CRI).
     pub fn start() -> Runtime {
         let docker = docker_sockets();
-        let cri = cri_sockets();
+        let cri = cri::sockets();
         let mut rt = Runtime {
             tx: None,
             rx: None,
+            ready: Arc::new(AtomicBool::new(false)),
             docker: docker.clone(),
-            cri,
+            cri: cri.clone(),
             warned_cri: false,
             warned_none: false,
             warnings: Vec::new(),
+            requests: 0,
+            answers: 0,
         };
-        if docker.is_empty() {
+        if docker.is_empty() && cri.is_empty() {
             return rt;
         }
         let (req_tx, req_rx) = mpsc::channel::<(String, ContainerType)>();
         let (res_tx, res_rx) = mpsc::channel::<Msg>();
+        let cri_timeout = cri::timeout();
+        let ready = Arc::clone(&rt.ready);
         let spawned = std::thread::Builder::new()
             .name("syspect-containers".into())
-            .spawn(move || worker(docker, req_rx, res_tx));
+            .spawn(move || {
+                let mut w = Worker {
+                    docker,
+                    cri: cri.into_iter().map(CriSocket::new).collect(),
+                    cri_timeout,
+                    tx: res_tx,
+                    ready,
+                    warned: false,
+                };
+                w.run(req_rx)
+            });
         match spawned {
             Ok(_) => {
                 rt.tx = Some(req_tx);
@@ -469,33 +484,37 @@ impl Runtime {
 
     /// Queues a lookup; false when nothing can answer it.
     pub fn request(&mut self, id: &str, ctype: ContainerType) -> bool {
-        if ctype.is_cri() {
+        if ctype.is_cri() && self.cri.is_empty() && self.docker.is_empty() {
             if !self.warned_cri {
                 self.warned_cri = true;
-                let socks: Vec<String> = self.cri.iter().map(|p| p.display().to_string()).collect();
-                self.warnings.push(if socks.is_empty() {
-                    format!("container {id} is a CRI container but no CRI socket was found; its metadata shows <NA>")
-                } else {
-                    format!(
-                        "CRI metadata lookups (gRPC, {}) are not implemented; CRI containers show their id with <NA> metadata",
-                        socks.join(", ")
-                    )
-                });
+                self.warnings.push(format!(
+                    "container {id} is a CRI container but no CRI socket was found (use --cri PATH or SYSPECT_CRI_SOCKET); its metadata shows <NA>"
+                ));
             }
             return false;
         }
         match &self.tx {
-            Some(tx) => tx.send((id.to_string(), ctype)).is_ok(),
+            Some(tx) => {
+                let sent = tx.send((id.to_string(), ctype)).is_ok();
+                self.requests += u64::from(sent);
+                sent
+            }
             None => {
                 if !self.warned_none {
                     self.warned_none = true;
                     self.warnings.push(format!(
-                        "no container runtime API socket found (set DOCKER_HOST or CONTAINER_HOST); container {id} and others show <NA> metadata"
+                        "no container runtime API socket found (set DOCKER_HOST or CONTAINER_HOST, or --cri); container {id} and others show <NA> metadata"
                     ));
                 }
                 false
             }
         }
+    }
+
+    /// True when `poll` has something to give (answers or warnings).
+    #[inline]
+    pub fn has_news(&self) -> bool {
+        self.ready.load(Ordering::Relaxed) || !self.warnings.is_empty()
     }
 
     /// Finished lookups: `Ok(container)` or `Err(id)`.
@@ -504,12 +523,22 @@ impl Runtime {
         let Some(rx) = &self.rx else {
             return out;
         };
+        if !self.ready.load(Ordering::Relaxed) {
+            return out;
+        }
+        // Cleared before draining: a message sent after this is either
+        // drained now or flagged again.
+        self.ready.store(false, Ordering::SeqCst);
         while let Ok(m) = rx.try_recv() {
             match m {
                 Msg::Found(c) => out.push(Ok(*c)),
                 Msg::Failed(id) => out.push(Err(id)),
-                Msg::Warn(w) => self.warnings.push(w),
+                Msg::Warn(w) => {
+                    self.warnings.push(w);
+                    continue;
+                }
             }
+            self.answers += 1;
         }
         out
     }
@@ -522,42 +551,175 @@ impl Runtime {
     pub fn sockets(&self) -> &[PathBuf] {
         &self.docker
     }
+
+    /// The CRI sockets in use.
+    pub fn cri_sockets(&self) -> &[PathBuf] {
+        &self.cri
+    }
+
+    /// How many lookups were handed to the worker.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// How many lookups the worker has finished (as seen by `poll`).
+    pub fn answers(&self) -> u64 {
+        self.answers
+    }
 }
 
-fn worker(socks: Vec<PathBuf>, rx: mpsc::Receiver<(String, ContainerType)>, tx: mpsc::Sender<Msg>) {
-    let mut warned = false;
-    for (id, ctype) in rx {
-        let mut last_err = None;
-        let mut found = None;
-        for s in &socks {
-            match inspect(s, &id, ctype) {
-                Ok(c) => {
-                    found = Some(c);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
+/// How long a socket that failed (timeout, refused) is skipped.
+const BACKOFF: Duration = Duration::from_secs(10);
+
+/// One CRI runtime socket, with its client once connected.
+struct CriSocket {
+    path: PathBuf,
+    client: Option<cri::CriClient>,
+    /// `container.type` from the runtime's `Version` (once known).
+    kind: Option<ContainerType>,
+    /// Not asked again before this instant.
+    failed_until: Option<Instant>,
+}
+
+impl CriSocket {
+    fn new(path: PathBuf) -> CriSocket {
+        CriSocket {
+            path,
+            client: None,
+            kind: None,
+            failed_until: None,
         }
-        let msg = match found {
-            Some(mut c) => {
-                // Keep the id the cgroups gave (the table's key).
-                c.id = id;
-                Msg::Found(Box::new(c))
-            }
-            None => {
-                if !warned {
-                    warned = true;
-                    let why = last_err.map(|e| e.to_string()).unwrap_or_default();
-                    let _ = tx.send(Msg::Warn(format!(
-                        "container metadata lookup failed for {id} ({why}); such containers show <NA> metadata"
-                    )));
-                }
-                Msg::Failed(id)
-            }
+    }
+
+    /// How well this socket fits a container of type `t` (lower first).
+    fn rank(&self, t: ContainerType) -> u8 {
+        let p = self.path.to_string_lossy();
+        let fits = match t {
+            ContainerType::Containerd => p.contains("containerd"),
+            ContainerType::Crio => p.contains("crio"),
+            _ => true,
         };
-        if tx.send(msg).is_err() {
-            return;
+        u8::from(!fits)
+    }
+
+    fn lookup(
+        &mut self,
+        id: &str,
+        ctype: ContainerType,
+        timeout: Duration,
+    ) -> Result<Container, cri::CriError> {
+        if let Some(t) = self.failed_until {
+            if Instant::now() < t {
+                return Err(cri::CriError::Io {
+                    path: self.path.display().to_string(),
+                    source: std::io::Error::other("did not answer recently; skipped"),
+                });
+            }
+            self.failed_until = None;
         }
+        let client = match &mut self.client {
+            Some(c) => c,
+            None => self
+                .client
+                .insert(cri::CriClient::new(&self.path, timeout)?),
+        };
+        if self.kind.is_none() {
+            match client.version() {
+                Ok(v) => self.kind = Some(cri::type_of_runtime(&v.runtime_name)),
+                Err(e) => {
+                    if e.grpc_code().is_none() {
+                        self.failed_until = Some(Instant::now() + BACKOFF);
+                        self.client = None;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let kind = self.kind.unwrap_or(ctype);
+        let res = cri::lookup(client, id, kind);
+        if let Err(e) = &res {
+            if e.grpc_code().is_none() {
+                self.failed_until = Some(Instant::now() + BACKOFF);
+                self.client = None;
+            }
+        }
+        res
+    }
+}
+
+struct Worker {
+    docker: Vec<PathBuf>,
+    cri: Vec<CriSocket>,
+    cri_timeout: Duration,
+    tx: mpsc::Sender<Msg>,
+    ready: Arc<AtomicBool>,
+    warned: bool,
+}
+
+impl Worker {
+    fn run(&mut self, rx: mpsc::Receiver<(String, ContainerType)>) {
+        for (id, ctype) in rx {
+            let msg = match self.lookup(&id, ctype) {
+                Ok(mut c) => {
+                    // Keep the id the cgroups gave (the table's key).
+                    c.id = id;
+                    Msg::Found(Box::new(c))
+                }
+                Err(why) => {
+                    if !self.warned {
+                        self.warned = true;
+                        let _ = self.tx.send(Msg::Warn(format!(
+                            "container metadata lookup failed for {id} ({why}); such containers show <NA> metadata"
+                        )));
+                        self.ready.store(true, Ordering::SeqCst);
+                    }
+                    Msg::Failed(id)
+                }
+            };
+            if self.tx.send(msg).is_err() {
+                return;
+            }
+            self.ready.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn lookup(&mut self, id: &str, ctype: ContainerType) -> Result<Container, String> {
+        // CRI containers go to CRI first, others to the Docker-compatible
+        // APIs first; then the other kind (Kubernetes on dockershim has
+        // CRI-style cgroups, a bare `/<id>` cgroup may be either).
+        let mut last_err = None;
+        for cri_turn in [ctype.is_cri(), !ctype.is_cri()] {
+            if cri_turn {
+                if self.cri.is_empty() && ctype.is_cri() {
+                    last_err = Some("no CRI socket; use --cri PATH".to_string());
+                }
+                let mut order: Vec<usize> = (0..self.cri.len()).collect();
+                order.sort_by_key(|&i| self.cri[i].rank(ctype));
+                for i in order {
+                    match self.cri[i].lookup(id, ctype, self.cri_timeout) {
+                        Ok(c) => return Ok(c),
+                        // For another container, the Docker API's error
+                        // says more.
+                        Err(e) if last_err.is_none() || ctype.is_cri() => {
+                            last_err = Some(e.to_string())
+                        }
+                        Err(_) => {}
+                    }
+                }
+            } else {
+                for s in &self.docker {
+                    match inspect(s, id, ctype) {
+                        Ok(c) => return Ok(c),
+                        // For a CRI container, the CRI error says more.
+                        Err(e) if last_err.is_none() || !ctype.is_cri() => {
+                            last_err = Some(e.to_string())
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| "no runtime socket".into()))
     }
 }
 

@@ -1,0 +1,120 @@
+//! The UI never outlives its terminal: when the terminal hangs up (an SSH
+//! session that dropped, a closed tmux) or a SIGTERM arrives, syspect exits
+//! within seconds instead of spinning in the input reader.
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn tmux(sock: &str, args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
+        .arg("-L")
+        .arg(sock)
+        .args(args)
+        .output()
+        .expect("tmux")
+}
+
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(!in_ci(), "tmux is needed (scripts/deps.sh installs it)");
+        eprintln!("SKIPPED: no tmux");
+    }
+    ok
+}
+
+/// Starts `syspect -r sample.scap` in a fresh tmux server; returns its pid.
+fn start(sock: &str) -> u32 {
+    let cap = capture("libs/sample.scap");
+    let cmd = format!("{} -r {}", syspect_bin(), cap.display());
+    let o = tmux(
+        sock,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Wait for the first frame.
+    let t0 = Instant::now();
+    loop {
+        let screen =
+            String::from_utf8_lossy(&tmux(sock, &["capture-pane", "-p", "-t", "t"]).stdout)
+                .to_string();
+        if screen.contains("Processes") {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no UI: {screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = String::from_utf8_lossy(
+        &tmux(sock, &["display-message", "-p", "-t", "t", "#{pane_pid}"]).stdout,
+    )
+    .trim()
+    .parse()
+    .expect("pane pid");
+    pid
+}
+
+fn gone_within(pid: u32, limit: Duration) -> Option<Duration> {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if status.is_empty() || status.contains("zombie") {
+            return Some(t0.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn hangup_ends_the_ui() {
+    if !have_tmux() {
+        return;
+    }
+    let sock = format!("syspect-hup-{}", std::process::id());
+    let pid = start(&sock);
+    // The terminal goes away under the UI.
+    let _ = tmux(&sock, &["kill-server"]);
+    let took = gone_within(pid, Duration::from_secs(6));
+    if took.is_none() {
+        // SAFETY: kill(2) on the pid of the process this test started.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    assert!(
+        took.is_some(),
+        "syspect still runs 6 s after its terminal hung up"
+    );
+}
+
+#[test]
+fn sigterm_ends_the_ui() {
+    if !have_tmux() {
+        return;
+    }
+    let sock = format!("syspect-term-{}", std::process::id());
+    let pid = start(&sock);
+    // SAFETY: kill(2) on the pid of the process this test started.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGTERM);
+    }
+    let took = gone_within(pid, Duration::from_secs(4));
+    let _ = tmux(&sock, &["kill-server"]);
+    assert!(took.is_some(), "syspect still runs 4 s after SIGTERM");
+}
