@@ -68,10 +68,20 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
                 let agg = views::Aggregator::new(app.view(), app.extra_filter().as_deref())
                     .expect("aggregator");
                 latest.store(app.gen, std::sync::atomic::Ordering::Relaxed);
-                Query::Table {
-                    gen: app.gen,
-                    agg: Box::new(agg),
-                    window: None,
+                if app.view().view_type == views::ViewType::Spectrogram {
+                    Query::Spectro {
+                        gen: app.gen,
+                        agg: Box::new(agg),
+                        width: u32::from(app.spectro_plot.0),
+                        rows: usize::from(app.spectro_plot.1),
+                        interval: None,
+                    }
+                } else {
+                    Query::Table {
+                        gen: app.gen,
+                        agg: Box::new(agg),
+                        window: None,
+                    }
                 }
             }
             Effect::LoadPane => {
@@ -84,6 +94,7 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
                         gen: p.gen,
                         filter,
                         sel: p.sel.clone(),
+                        format: p.format.clone(),
                     },
                     PaneKind::Echo => Query::Echo {
                         gen: p.gen,
@@ -98,6 +109,7 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
             Some(Msg::Table { gen, table, .. }) => {
                 app.set_table(gen, *table, false);
             }
+            Some(Msg::Spectro { gen, data }) => app.set_spectro(gen, *data),
             Some(Msg::Lines {
                 gen,
                 lines,
@@ -160,9 +172,140 @@ fn every_view() {
         let mut app = new_app(&fx, Some(&v.id));
         apply(&mut app, &fx, vec![Effect::Reaggregate]);
         for (w, h) in SIZES {
+            if v.view_type == views::ViewType::Spectrogram {
+                // Spectrograms are built at the screen's width.
+                render(&mut app, w, h);
+                apply(&mut app, &fx, vec![Effect::Reaggregate]);
+            }
             check(&format!("view_{}_{w}x{h}", v.id), &render(&mut app, w, h));
         }
     }
+}
+
+/// Spectrograms: F12 from System Calls (the selected syscall), Shift-F12
+/// and the letter keys, the cursor, a marked rectangle and its Dig, with
+/// and without colour.
+#[test]
+fn spectrograms() {
+    let Some(fx) = fixture() else { return };
+    for (w, h) in SIZES {
+        // F12 on the System Calls row of the busiest syscall.
+        let mut app = new_app(&fx, Some("syscalls"));
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        render(&mut app, w, h);
+        // (sysdigevent, the thread-table pseudo-event, is no syscall.)
+        let (i, sel) = app
+            .table
+            .as_ref()
+            .and_then(|t| {
+                t.rows
+                    .iter()
+                    .enumerate()
+                    .find(|(_, r)| r.key != "sysdigevent")
+                    .map(|(i, r)| (i, r.key.clone()))
+            })
+            .expect("a syscall row");
+        for _ in 0..i {
+            key(&mut app, &fx, KeyCode::Down);
+        }
+        key(&mut app, &fx, KeyCode::F(12));
+        assert_eq!(app.view().id, "spectro_all");
+        assert_eq!(app.level().path, vec![format!("evt.type={sel}")]);
+        render(&mut app, w, h);
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let s = render(&mut app, w, h);
+        assert!(s.contains("|1ns") && s.contains("|1s"), "{s}");
+        check(&format!("spectro_syscall_{w}x{h}"), &s);
+        key(&mut app, &fx, KeyCode::Backspace);
+        assert_eq!(app.view().id, "syscalls");
+
+        // Shift-F12 from Files (whole machine when no row is wanted: the
+        // first row here), the letter key S from Processes.
+        let mut app = new_app(&fx, Some("procs"));
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        app.on_key(KeyEvent::new(KeyCode::F(12), KeyModifiers::SHIFT));
+        assert_eq!(app.view().id, "spectro_file");
+        key(&mut app, &fx, KeyCode::Backspace);
+        key(&mut app, &fx, KeyCode::Char('I'));
+        assert_eq!(app.view().id, "spectro_file");
+        key(&mut app, &fx, KeyCode::Backspace);
+        key(&mut app, &fx, KeyCode::Char('S'));
+        assert_eq!(app.view().id, "spectro_all");
+
+        // The whole-machine file spectrogram: cursor, rectangle, dig.
+        let mut app = new_app(&fx, Some("spectro_file"));
+        render(&mut app, w, h);
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let sp = app.spectro.clone().expect("spectrogram");
+        assert_eq!(sp.width, u32::from(w));
+        let total: u64 = sp
+            .rows
+            .iter()
+            .flat_map(|r| &r.counts)
+            .map(|&c| u64::from(c))
+            .sum();
+        assert!(total > 0);
+        // The busiest cell of the newest non-empty row.
+        let (ri, x) = sp
+            .rows
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, r)| {
+                let (x, c) = r.counts.iter().enumerate().max_by_key(|(_, c)| **c)?;
+                (*c > 0).then_some((i, x))
+            })
+            .expect("a non-empty row");
+        key(&mut app, &fx, KeyCode::Down);
+        app.spectro_cur.row = ri;
+        app.spectro_cur.col = x as u16;
+        key(&mut app, &fx, KeyCode::Char(' '));
+        key(&mut app, &fx, KeyCode::Right);
+        key(&mut app, &fx, KeyCode::Up);
+        check(&format!("spectro_marked_{w}x{h}"), &render(&mut app, w, h));
+        let (r1, r2, c1, c2) = app.spectro_cur.rect();
+        let want: u64 = sp
+            .rows
+            .iter()
+            .skip(r1)
+            .take(r2 + 1 - r1)
+            .map(|r| {
+                r.counts[c1 as usize..=c2 as usize]
+                    .iter()
+                    .map(|&c| u64::from(c))
+                    .sum::<u64>()
+            })
+            .sum();
+        key(&mut app, &fx, KeyCode::Enter);
+        let p = app.pane.as_ref().expect("dig pane");
+        assert!(p.filter.contains("evt.latency>="), "{}", p.filter);
+        let dig = render(&mut app, w, h);
+        let lines = app.pane.as_ref().map_or(0, |p| p.lines.len());
+        assert_eq!(lines as u64, want, "dig shows exactly the counted calls");
+        assert!(dig.contains("(latency="), "{dig}");
+        check(&format!("spectro_dig_{w}x{h}"), &dig);
+    }
+}
+
+/// Colour off (NO_COLOR) draws densities as characters; colour on draws
+/// them as background colours.
+#[test]
+fn spectrogram_density_encoding() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("spectro_all"));
+    render(&mut app, 80, 24);
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mono = render(&mut app, 80, 24);
+    assert!(mono.chars().any(|c| ".:-=+*#%@".contains(c)), "{mono}");
+    app.color = true;
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let colored = (0..80u16)
+        .flat_map(|x| (3..20u16).map(move |y| (x, y)))
+        .filter(|&(x, y)| matches!(buf[(x, y)].bg, ratatui::style::Color::Indexed(_)))
+        .count();
+    assert!(colored > 0, "no coloured cells");
 }
 
 #[test]
@@ -270,4 +413,135 @@ fn store_bytes_per_event() {
         st.bytes_per_event_total()
     );
     assert!(st.bytes_per_event_index() <= 150.0);
+}
+
+/// A capture's start view is aggregated while the file loads (no replay
+/// for the first frame): that table must be the one a replay of the store
+/// gives, for every table and list view.
+#[test]
+fn table_built_while_loading_equals_replay() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc, Mutex};
+    // A concatenated capture too: its later sections' process lists must
+    // reach the replay (the store keeps them).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cat = dir.path().join("cat.scap");
+    let mut bytes = Vec::new();
+    for part in [
+        "captures/sysflow/objectstore_download.scap",
+        "captures/bencer-examples/example2_502error.scap",
+    ] {
+        if let Ok(b) = std::fs::read(shared_dir().join(part)) {
+            bytes.extend_from_slice(&b);
+        }
+    }
+    std::fs::write(&cat, &bytes).expect("write");
+    let cat = cat.to_string_lossy().into_owned();
+    for cap in [
+        "captures/sysflow/files_files.scap",
+        "captures/sysflow/mpm-event_full_capture.scap",
+        cat.as_str(),
+    ] {
+        let path = shared_dir().join(cap);
+        if !path.exists() || bytes.is_empty() {
+            eprintln!("skipping: {} not found", path.display());
+            continue;
+        }
+        for v in views::builtin().expect("views") {
+            if v.view_type == views::ViewType::Spectrogram {
+                continue;
+            }
+            let store = Arc::new(Mutex::new(syspect::store::Store::new(
+                1 << 30,
+                syspect::state::State::new(),
+            )));
+            let shared = Arc::new(engine::Shared::default());
+            let (to_ui, rx) = mpsc::channel();
+            let (_tx, cmds) = mpsc::channel();
+            let (ready, _ready_rx) = mpsc::channel();
+            let agg = views::Aggregator::new(&v, None).expect("aggregator");
+            engine::capture_loop(engine::CaptureJob {
+                file: Some(path.to_string_lossy().into_owned()),
+                snaplen: 80,
+                ring_mb: 1,
+                ready,
+                store: Arc::clone(&store),
+                shared: Arc::clone(&shared),
+                stop: Arc::new(AtomicBool::new(false)),
+                to_ui,
+                cmds,
+                interval: std::time::Duration::from_secs(2),
+                initial: Some((7, Box::new(agg))),
+            });
+            let loaded = rx
+                .try_iter()
+                .find_map(|m| match m {
+                    Msg::Table { gen: 7, table, .. } => Some(table),
+                    _ => None,
+                })
+                .expect("a table with the file");
+            let snap = store.lock().expect("store").snapshot();
+            let latest = AtomicU64::new(8);
+            let agg = views::Aggregator::new(&v, None).expect("aggregator");
+            let Some(Msg::Table { table, .. }) = engine::run_query(
+                Query::Table {
+                    gen: 8,
+                    agg: Box::new(agg),
+                    window: None,
+                },
+                &snap,
+                shared.first_ts.load(Ordering::Relaxed),
+                &latest,
+            ) else {
+                panic!("no replayed table");
+            };
+            assert_eq!(loaded.rows, table.rows, "{cap} {}", v.id);
+            assert_eq!(loaded.interval_ns, table.interval_ns, "{cap} {}", v.id);
+        }
+    }
+}
+
+/// Live: every sample of a spectrogram view adds a row after the history,
+/// spanning the sample's window; nothing is added while paused.
+#[test]
+fn spectrogram_live_samples_add_rows() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("spectro_all"));
+    render(&mut app, 80, 24);
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let before = app.spectro.clone().expect("history");
+    let last_end = before.rows.back().map_or(0, |r| r.end);
+    // A sample of the view without a screen width: every call in bucket 1.
+    let agg = views::Aggregator::new(app.view(), None).expect("aggregator");
+    let latest = AtomicU64::new(1);
+    let Some(Msg::Table { table, .. }) = engine::run_query(
+        Query::Table {
+            gen: 1,
+            agg: Box::new(agg),
+            window: None,
+        },
+        &fx.snap,
+        fx.first_ts,
+        &latest,
+    ) else {
+        panic!("no sample");
+    };
+    let calls: u64 = before
+        .rows
+        .iter()
+        .flat_map(|r| &r.counts)
+        .map(|&c| u64::from(c))
+        .sum();
+    app.spectro_tick(app.gen, &table, (last_end, last_end + 2_000_000_000));
+    let after = app.spectro.clone().expect("spectrogram");
+    assert_eq!(after.rows.len(), before.rows.len() + 1);
+    let row = after.rows.back().expect("row");
+    assert_eq!((row.start, row.end), (last_end, last_end + 2_000_000_001));
+    assert_eq!(u64::from(row.counts[0]), calls);
+    key(&mut app, &fx, KeyCode::Char('p'));
+    app.spectro_tick(app.gen, &table, (row.end, row.end + 1000));
+    assert_eq!(
+        app.spectro.as_ref().map(|s| s.rows.len()),
+        Some(after.rows.len())
+    );
 }

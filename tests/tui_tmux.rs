@@ -164,6 +164,48 @@ fn capture_walkthrough() {
     t.wait("exit", 5, |s| !s.contains("Viewing:"));
 }
 
+/// F12 from System Calls in a real terminal: the spectrogram of the
+/// selected syscall; Shift-F12 (tmux sends xterm's CSI 24;2~) the file one.
+#[test]
+fn capture_spectrograms() {
+    if !have_tmux() {
+        assert!(!ci(), "tmux is required in CI");
+        eprintln!("skipping: tmux not installed");
+        return;
+    }
+    let cap = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
+    if !cap.exists() {
+        eprintln!("skipping: {} not found", cap.display());
+        return;
+    }
+    let bin =
+        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
+    let t = Tmux::start(
+        "syspect-e2e-spectro",
+        &format!("{bin} -r {} -v syscalls", cap.display()),
+    );
+    t.wait("System Calls", 15, |s| {
+        s.contains("Viewing: System Calls") && s.contains("CALLS/S")
+    });
+    t.keys(&["/"]);
+    t.text("futex");
+    t.keys(&["Enter", "F12"]);
+    let s = t.wait("the spectrogram", 15, |s| {
+        s.contains("Viewing: Spectrogram-All") && s.contains("|1ns") && s.contains("calls")
+    });
+    assert!(s.contains("For: evt.type=futex"), "{s}");
+    t.keys(&["BSpace"]);
+    t.wait("System Calls again", 10, |s| {
+        s.contains("Viewing: System Calls")
+    });
+    t.keys(&["Home", "S-F12"]);
+    t.wait("the file spectrogram", 15, |s| {
+        s.contains("Viewing: Spectrogram-File") && s.contains("|100ms")
+    });
+    t.keys(&["q"]);
+    t.wait("exit", 5, |s| !s.contains("Viewing:"));
+}
+
 #[test]
 fn live_file_drilldown() {
     let root = unsafe_free_is_root();

@@ -373,6 +373,60 @@ fn views_match_csysdig() {
     );
 }
 
+/// The spectrogram views: without a screen sysdig 0.29.3 quantizes every
+/// latency to bucket 1 (`evt.latency.quantized` divides by the curses
+/// width, unset in `-j` mode), so csysdig's `-j` is one row holding the
+/// number of calls with a known, non-zero latency. Ours must print the
+/// same bytes, on every capture of the table views plus a busy one.
+#[test]
+fn spectrogram_views_match_csysdig() {
+    if !csysdig_or_skip() {
+        return;
+    }
+    let dir = shared_dir().join("captures");
+    let mut failures = Vec::new();
+    let mut counted = 0;
+    for cap in CAPTURES
+        .iter()
+        .chain(["sysflow/mpm-event_full_capture.scap"].iter())
+    {
+        let path = dir.join(cap);
+        if !path.exists() {
+            eprintln!("skipping {cap}: not found");
+            continue;
+        }
+        for view in ["spectro_all", "spectro_file"] {
+            // The whole output, byte for byte.
+            let run = |bin: &str| {
+                Command::new(bin)
+                    .env("TERM", "xterm")
+                    .arg("-r")
+                    .arg(&path)
+                    .args(["-j", "-v", view])
+                    .output()
+                    .map(|o| o.stdout)
+                    .unwrap_or_default()
+            };
+            let (theirs, ours) = (run("csysdig"), run(env!("CARGO_BIN_EXE_syspect")));
+            if theirs == ours {
+                counted += 1;
+            } else {
+                failures.push(format!(
+                    "{cap} {view}:\ncsysdig: {}\nsyspect: {}",
+                    String::from_utf8_lossy(&theirs),
+                    String::from_utf8_lossy(&ours)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "spectrogram differences:\n{}",
+        failures.join("\n")
+    );
+    eprintln!("spectrogram views identical to csysdig: {counted}");
+}
+
 /// The container views (issue: containers) against csysdig on captures that
 /// hold containers, with the same rules as the table views above.
 const CONTAINER_CAPTURES: &[&str] = &[

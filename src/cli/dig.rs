@@ -399,6 +399,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let opts = FieldOpts {
         render: render_opts(&a),
         time: time_mode(a.timetype.as_deref())?,
+        ..FieldOpts::default()
     };
     let stop = stop_flag();
     let (mut src, live) = open_source(&a, &stop)?;

@@ -20,6 +20,7 @@
 
 use std::sync::Arc;
 
+use crate::capture::CaptureMeta;
 use crate::event::EventRef;
 use crate::state::{EvCtx, State};
 
@@ -49,6 +50,10 @@ pub struct Chunk {
     /// Container ids seen in this chunk (non-host only) and their postings.
     containers: Vec<Box<str>>,
     by_container: Vec<(u32, u32)>,
+    /// Section metadata of a concatenated capture, with the index of the
+    /// event it comes before (`len()` when it came after the last one):
+    /// replay loads it into the state there, as the reader did.
+    sections: Vec<(u32, Arc<CaptureMeta>)>,
     sealed: bool,
 }
 
@@ -134,6 +139,18 @@ impl Chunk {
                 }
             };
             self.by_container.push((c as u32, idx));
+        }
+    }
+
+    /// Loads into `state` the sections that came before event `i` (all the
+    /// remaining ones with `i == len()`), starting at `*next`.
+    fn apply_sections(&self, i: usize, next: &mut usize, state: &mut State) {
+        while let Some((at, meta)) = self.sections.get(*next) {
+            if (*at as usize) > i {
+                break;
+            }
+            state.load_meta(meta);
+            *next += 1;
         }
     }
 
@@ -273,6 +290,13 @@ impl Store {
         self.base = base;
     }
 
+    /// Records the metadata of a new section (a concatenated capture), so
+    /// replays load it at the same point as the capture did.
+    pub fn push_section(&mut self, meta: &CaptureMeta) {
+        let at = self.open.len() as u32;
+        self.open.sections.push((at, Arc::new(meta.clone())));
+    }
+
     /// Adds an event the caller's state has just processed (`ectx` and `pid`
     /// come from that state). `num` is its event number; numbers must grow
     /// by one per pushed event.
@@ -323,11 +347,14 @@ impl Store {
             let Some(c) = self.sealed.pop_front() else {
                 break;
             };
+            let mut next = 0;
             for i in 0..c.len() {
+                c.apply_sections(i, &mut next, &mut self.base);
                 if let Some((ev, _, _)) = c.get(i) {
                     self.base.process(&ev);
                 }
             }
+            c.apply_sections(c.len(), &mut next, &mut self.base);
             self.sealed_raw -= c.raw_bytes();
             self.sealed_index -= c.index_bytes();
             self.evicted += c.len() as u64;
@@ -356,6 +383,26 @@ impl Store {
             index_bytes: self.sealed_index + self.open.index_bytes(),
             cap_bytes: self.cap_bytes,
         }
+    }
+
+    /// (first, newest) timestamps of the stored events, as a
+    /// [`Snapshot`] of the store gives them.
+    pub fn time_span(&self) -> (u64, u64) {
+        let open = (!self.open.is_empty()).then_some(&self.open);
+        let first = self
+            .sealed
+            .front()
+            .map(|c| c.first_ts)
+            .or(open.map(|c| c.first_ts))
+            .unwrap_or(0);
+        let last = self
+            .sealed
+            .iter()
+            .map(|c| c.last_ts)
+            .chain(open.map(|c| c.last_ts))
+            .max()
+            .unwrap_or(0);
+        (first, last)
     }
 
     /// A consistent, independent view of the stored events.
@@ -412,7 +459,9 @@ impl Snapshot {
         for c in &self.chunks {
             let picked = c.select(sel);
             let mut next = 0usize;
+            let mut next_section = 0usize;
             for i in 0..c.len() {
+                c.apply_sections(i, &mut next_section, &mut state);
                 let Some((ev, num, flags)) = c.get(i) else {
                     continue;
                 };
@@ -438,6 +487,7 @@ impl Snapshot {
                     return state;
                 }
             }
+            c.apply_sections(c.len(), &mut next_section, &mut state);
         }
         state
     }

@@ -7,6 +7,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::engine::EchoBlock;
+use super::spectro::{self, Spectro};
 use crate::filter::Filter;
 use crate::store::Select;
 use crate::views::{self, Table, ViewDef, ViewType};
@@ -103,6 +104,8 @@ pub struct Pane {
     /// Filter used to build it, for the header.
     pub filter: String,
     pub sel: Select,
+    /// Dig line format (None: sysdig's default).
+    pub format: Option<String>,
 }
 
 impl Pane {
@@ -319,6 +322,16 @@ pub struct App {
     pub views: Vec<ViewDef>,
     pub stack: Vec<Level>,
     pub table: Option<Table>,
+    /// The data of a spectrogram view.
+    pub spectro: Option<Spectro>,
+    /// The spectrogram's cursor and marked rectangle.
+    pub spectro_cur: spectro::Cursor,
+    /// Plot size (columns, rows) of the last spectrogram draw.
+    pub spectro_plot: (u16, u16),
+    /// Screen position of the plot's top-left cell (last draw).
+    pub spectro_xy: (u16, u16),
+    /// Width of the spectrogram asked for after a resize.
+    spectro_asked: u16,
     pub gen: u64,
     pub overlay: Overlay,
     pub pane: Option<Pane>,
@@ -368,6 +381,11 @@ impl App {
                 ..Level::default()
             }],
             table: None,
+            spectro: None,
+            spectro_cur: spectro::Cursor::default(),
+            spectro_plot: (80, 17),
+            spectro_xy: (0, 3),
+            spectro_asked: 0,
             gen: 1,
             overlay: Overlay::None,
             pane: None,
@@ -437,6 +455,84 @@ impl App {
         }
     }
 
+    /// True when the current view's data (table or spectrogram) is here.
+    pub fn has_data(&self) -> bool {
+        match self.view().view_type {
+            ViewType::Spectrogram => self.spectro.is_some(),
+            _ => self.table.is_some(),
+        }
+    }
+
+    /// True when the screen shows complete data: the Dig/Echo window's
+    /// lines when it is open, else the current view's table or spectrogram.
+    pub fn has_full_frame(&self) -> bool {
+        match &self.pane {
+            Some(p) => !p.loading,
+            None => self.has_data(),
+        }
+    }
+
+    /// Rows of data on hand (Dig/Echo lines, table rows, or spectrogram
+    /// rows).
+    pub fn rows_shown(&self) -> usize {
+        if let Some(p) = &self.pane {
+            return p.lines.len();
+        }
+        match self.view().view_type {
+            ViewType::Spectrogram => self.spectro.as_ref().map_or(0, |s| s.rows.len()),
+            _ => self.table.as_ref().map_or(0, |t| t.rows.len()),
+        }
+    }
+
+    /// A spectrogram's history arrived for generation `gen`.
+    pub fn set_spectro(&mut self, gen: u64, sp: Spectro) {
+        if gen != self.gen || self.view().view_type != ViewType::Spectrogram {
+            return;
+        }
+        let n = sp.rows.len();
+        self.spectro = Some(sp);
+        let page = self.spectro_plot.1 as usize;
+        let c = &mut self.spectro_cur;
+        c.row = c.row.min(n.saturating_sub(1));
+        c.anchor = None;
+        c.follow(n, page);
+    }
+
+    /// A live sample of a spectrogram view (events with `window.0 <= ts <=
+    /// window.1`): one more row, unless paused or stale.
+    pub fn spectro_tick(&mut self, gen: u64, t: &Table, window: (u64, u64)) {
+        if gen != self.gen || self.paused {
+            return;
+        }
+        let page = self.spectro_plot.1 as usize;
+        let Some(sp) = self.spectro.as_mut() else {
+            return;
+        };
+        // Rows never overlap: the history may reach into this sample.
+        let start = sp.rows.back().map_or(window.0, |r| r.end.max(window.0));
+        let row = sp.row_from_table(t, start, window.1.saturating_add(1).max(start));
+        sp.push(row);
+        let n = sp.rows.len();
+        let c = &mut self.spectro_cur;
+        if c.back > 0 {
+            // Scrolled back: keep the same rows on screen.
+            c.back += 1;
+        }
+        c.row = c.row.min(n.saturating_sub(1));
+        c.follow(n, page);
+    }
+
+    /// True when the spectrogram on hand was built for another width than
+    /// the screen now has (after a resize): it must be rebuilt.
+    pub fn spectro_stale(&self) -> bool {
+        self.view().view_type == ViewType::Spectrogram
+            && self.spectro_asked != self.spectro_plot.0
+            && self
+                .spectro
+                .as_ref()
+                .is_some_and(|s| s.width != u32::from(self.spectro_plot.0))
+    }
+
     /// A fresh table arrived for generation `gen`.
     /// Returns false when the table was ignored (stale, or paused).
     pub fn set_table(&mut self, gen: u64, mut t: Table, live_tick: bool) -> bool {
@@ -455,7 +551,7 @@ impl App {
                 .unwrap_or(l.selected.min(t.rows.len().saturating_sub(1))),
             None => 0,
         };
-        self.table = Some(t);
+        discard(self.table.replace(t));
         self.select(sel);
         true
     }
@@ -547,6 +643,19 @@ impl App {
             ]);
             return v;
         }
+        if self.view().view_type == ViewType::Spectrogram {
+            return vec![
+                cmd("F1", "Help"),
+                cmd("F2", "Views"),
+                cmd("F4", "Filter"),
+                cmd("←↑→↓", "Move"),
+                cmd("Space", "Mark"),
+                cmd("Enter", "Dig"),
+                cmd("p", if self.paused { "Resume" } else { "Pause" }),
+                cmd("Bksp", "Back"),
+                cmd("q", "Quit"),
+            ];
+        }
         let mut v = vec![
             cmd("F1", "Help"),
             cmd("F2", "Views"),
@@ -556,6 +665,7 @@ impl App {
             cmd("F7", "Legend"),
             cmd("F8", "Actions"),
             cmd("F9", "Sort"),
+            cmd("F12", "Spectro"),
             cmd("/", "Search"),
             cmd("p", if self.paused { "Resume" } else { "Pause" }),
         ];
@@ -592,7 +702,173 @@ impl App {
         if self.pane.is_some() {
             return self.on_pane_key(k);
         }
+        if self.view().view_type == ViewType::Spectrogram {
+            if let Some(e) = self.on_spectro_key(k) {
+                return e;
+            }
+        }
         self.on_table_key(k)
+    }
+
+    /// Keys of a spectrogram view; `None` passes the key on to the common
+    /// table keys (help, views, filter, legend, pause, back, quit).
+    fn on_spectro_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
+        let page = self.spectro_plot.1 as usize;
+        let wide = (self.spectro_plot.0 / 11).max(1) as isize;
+        let Some(sp) = self.spectro.as_ref() else {
+            return match k.code {
+                KeyCode::Enter | KeyCode::F(6) | KeyCode::Char('d') => {
+                    self.message = Some("No spectrogram data yet".into());
+                    Some(vec![])
+                }
+                _ => None,
+            };
+        };
+        let c = &mut self.spectro_cur;
+        match k.code {
+            KeyCode::Up | KeyCode::Char('k') => c.step(sp, -1, 0, page),
+            KeyCode::Down | KeyCode::Char('j') => c.step(sp, 1, 0, page),
+            KeyCode::Left if k.modifiers.contains(KeyModifiers::SHIFT) => {
+                c.step(sp, 0, -wide, page)
+            }
+            KeyCode::Right if k.modifiers.contains(KeyModifiers::SHIFT) => {
+                c.step(sp, 0, wide, page)
+            }
+            KeyCode::Left => c.step(sp, 0, -1, page),
+            KeyCode::Right => c.step(sp, 0, 1, page),
+            KeyCode::PageUp => c.step(sp, -(page.max(1) as isize), 0, page),
+            KeyCode::PageDown => c.step(sp, page.max(1) as isize, 0, page),
+            KeyCode::Home | KeyCode::Char('g') => c.step(sp, -(sp.rows.len() as isize), 0, page),
+            KeyCode::End | KeyCode::Char('G') => c.step(sp, sp.rows.len() as isize, 0, page),
+            KeyCode::Char(' ') | KeyCode::Char('m') => {
+                c.step(sp, 0, 0, page);
+                c.anchor = match c.anchor {
+                    Some(_) => None,
+                    None => Some((c.row, c.col)),
+                };
+            }
+            KeyCode::Esc => {
+                c.anchor = None;
+                c.active = false;
+            }
+            KeyCode::Enter | KeyCode::F(6) | KeyCode::Char('d') => {
+                return Some(self.spectro_dig());
+            }
+            KeyCode::F(5) | KeyCode::Char('e') => {
+                self.message = Some("Echo works on table views".into());
+            }
+            _ => return None,
+        }
+        Some(vec![])
+    }
+
+    /// Dig on the calls in the marked rectangle (or the cursor cell; the
+    /// whole spectrogram when no cell is selected).
+    fn spectro_dig(&mut self) -> Vec<Effect> {
+        let Some(sp) = self.spectro.as_ref() else {
+            return vec![];
+        };
+        let c = &self.spectro_cur;
+        let sel_filter = if c.active {
+            let (r1, r2, c1, c2) = c.rect();
+            match sp.selection_filter(r1, r2, c1, c2) {
+                Some(f) => Some(f),
+                None => {
+                    self.message = Some("Nothing selected".into());
+                    return vec![];
+                }
+            }
+        } else {
+            None
+        };
+        let l = self.level();
+        let vf = self.view().filter.trim().to_string();
+        let parts: Vec<String> = [
+            Some(self.status.capture_filter.clone()),
+            l.drill_filter.clone(),
+            Some(vf),
+            Some(l.user_filter.clone()),
+            sel_filter,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+        let filter = match parts.len() {
+            0 => String::new(),
+            1 => parts[0].clone(),
+            _ => parts
+                .iter()
+                .map(|p| format!("({p})"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        };
+        let sel = l
+            .select
+            .as_ref()
+            .map(|(f, v)| Select::from_key(f, v))
+            .unwrap_or(Select::All);
+        self.gen += 1;
+        self.pane = Some(Pane {
+            kind: PaneKind::Dig,
+            gen: self.gen,
+            loading: true,
+            lines: Vec::new(),
+            blocks: Vec::new(),
+            line_dir: Vec::new(),
+            echo_mode: EchoMode::Dotted,
+            top: 0,
+            hscroll: 0,
+            search: String::new(),
+            truncated: false,
+            not_found: false,
+            filter,
+            sel,
+            format: Some(format!(
+                "(latency=%evt.latency.human) (fd=%fd.name) {}",
+                crate::print::format::DEFAULT
+            )),
+        });
+        vec![Effect::LoadPane]
+    }
+
+    /// F12 / Shift-F12: the spectrogram `id` for the selected row (as a
+    /// drill-down), or for everything at this level when no row is
+    /// selected.
+    fn open_spectro(&mut self, id: &str) -> Vec<Effect> {
+        let Some(target) = self.views.iter().position(|v| v.id == id) else {
+            self.message = Some(format!("No view '{id}'"));
+            return vec![];
+        };
+        if self.level().view == target {
+            return vec![];
+        }
+        let parent = self.level().clone();
+        let (drill, path, select) = match self.row_drill() {
+            Some((f, field, value)) => {
+                let drill = match &parent.drill_filter {
+                    Some(p) => format!("({p}) and ({f})"),
+                    None => f,
+                };
+                let mut path = parent.path.clone();
+                path.push(format!("{field}={value}"));
+                (Some(drill), path, Some((field, value)))
+            }
+            None => (
+                parent.drill_filter.clone(),
+                parent.path.clone(),
+                parent.select.clone(),
+            ),
+        };
+        self.stack.push(Level {
+            view: target,
+            drill_filter: drill,
+            path,
+            select,
+            user_filter: parent.user_filter.clone(),
+            ..Level::default()
+        });
+        self.restart()
     }
 
     fn on_scroll_page(&mut self, k: KeyEvent, top: usize, help: bool) -> Vec<Effect> {
@@ -746,7 +1022,17 @@ impl App {
     /// A new table is needed for the current level.
     fn restart(&mut self) -> Vec<Effect> {
         self.gen += 1;
-        self.table = None;
+        discard(self.table.take());
+        self.spectro = None;
+        self.spectro_cur = spectro::Cursor::default();
+        vec![Effect::Reaggregate]
+    }
+
+    /// Rebuilds the spectrogram at the screen's new width, keeping the
+    /// current one on screen until the new one arrives.
+    pub fn respectro(&mut self) -> Vec<Effect> {
+        self.gen += 1;
+        self.spectro_asked = self.spectro_plot.0;
         vec![Effect::Reaggregate]
     }
 
@@ -952,6 +1238,7 @@ impl App {
             not_found: false,
             filter,
             sel,
+            format: None,
         });
     }
 
@@ -1001,9 +1288,11 @@ impl App {
                     self.sort_by_col(i);
                 }
             }
-            KeyCode::F(12) => {
-                self.message = Some("Spectrograms are not available in syspect yet".into())
+            KeyCode::F(12) if k.modifiers.contains(KeyModifiers::SHIFT) => {
+                return self.open_spectro("spectro_file")
             }
+            KeyCode::F(24) | KeyCode::Char('I') => return self.open_spectro("spectro_file"),
+            KeyCode::F(12) | KeyCode::Char('S') => return self.open_spectro("spectro_all"),
             KeyCode::Char('p') => {
                 self.paused = !self.paused;
                 return vec![Effect::TogglePause];
@@ -1223,6 +1512,9 @@ impl App {
             return vec![];
         }
         let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        if self.pane.is_none() && self.view().view_type == ViewType::Spectrogram {
+            return self.on_spectro_mouse(m);
+        }
         match m.kind {
             MouseEventKind::ScrollUp => self.on_key(key(KeyCode::Up)),
             MouseEventKind::ScrollDown => self.on_key(key(KeyCode::Down)),
@@ -1260,9 +1552,96 @@ impl App {
 }
 
 impl App {
+    /// The spectrogram cell under a screen position: (row index, column).
+    fn spectro_cell(&self, x: u16, y: u16) -> Option<(usize, u16)> {
+        let sp = self.spectro.as_ref()?;
+        let (x0, y0) = self.spectro_xy;
+        let (w, h) = self.spectro_plot;
+        if x < x0 || y < y0 || x >= x0 + w || y >= y0 + h {
+            return None;
+        }
+        let n = sp.rows.len();
+        let last = n.checked_sub(1)?.saturating_sub(self.spectro_cur.back);
+        let first = (last + 1).saturating_sub(h as usize);
+        let shown = last + 1 - first;
+        let line = (y - y0) as usize;
+        let blank = h as usize - shown;
+        if line < blank {
+            return None;
+        }
+        Some((first + line - blank, x - x0))
+    }
+
+    /// Mouse on a spectrogram: press marks a corner, drag extends the
+    /// rectangle, release opens Dig on it (a plain click just moves the
+    /// cursor); the wheel scrolls.
+    fn on_spectro_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        let page = self.spectro_plot.1 as usize;
+        match m.kind {
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let d = if m.kind == MouseEventKind::ScrollUp {
+                    -1
+                } else {
+                    1
+                };
+                if let Some(sp) = self.spectro.as_ref() {
+                    self.spectro_cur.step(sp, d, 0, page);
+                }
+                vec![]
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some((r, c)) = self.spectro_cell(m.column, m.row) {
+                    let cur = &mut self.spectro_cur;
+                    cur.active = true;
+                    cur.row = r;
+                    cur.col = c;
+                    cur.anchor = Some((r, c));
+                }
+                vec![]
+            }
+            MouseEventKind::Drag(MouseButton::Left) => {
+                if let Some((r, c)) = self.spectro_cell(m.column, m.row) {
+                    let cur = &mut self.spectro_cur;
+                    if cur.anchor.is_some() {
+                        cur.row = r;
+                        cur.col = c;
+                    }
+                }
+                vec![]
+            }
+            MouseEventKind::Up(MouseButton::Left) => {
+                let cur = &mut self.spectro_cur;
+                match cur.anchor {
+                    Some(a) if a != (cur.row, cur.col) => self.spectro_dig(),
+                    _ => {
+                        cur.anchor = None;
+                        vec![]
+                    }
+                }
+            }
+            _ => vec![],
+        }
+    }
+
     /// Status text for the message line.
     pub fn take_message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+}
+
+/// Frees a replaced table. A big one is freed on a short-lived thread:
+/// freeing 50,000 rows of strings takes tens of milliseconds, longer than
+/// a frame.
+fn discard(t: Option<Table>) {
+    match t {
+        Some(t) if t.rows.len() > 4096 => {
+            let spawned = std::thread::Builder::new()
+                .name("syspect-free".into())
+                .spawn(move || drop(t));
+            // Without a thread, it is freed here.
+            drop(spawned);
+        }
+        _ => {}
     }
 }
 

@@ -26,6 +26,8 @@ use crate::state::State;
 use crate::store::{Select, Snapshot, Store, StoreStats};
 use crate::views::{Aggregator, Table};
 
+use super::spectro::{nice_interval, Spectro, MAX_ROWS};
+
 /// Counters the UI reads every frame.
 #[derive(Debug, Default)]
 pub struct Shared {
@@ -59,6 +61,11 @@ pub enum Msg {
         blocks: Vec<EchoBlock>,
         truncated: bool,
     },
+    /// The history of a spectrogram view, from the store.
+    Spectro {
+        gen: u64,
+        data: Box<Spectro>,
+    },
     /// The capture file has been read completely.
     Loaded,
     Error(String),
@@ -86,17 +93,35 @@ pub enum Query {
         gen: u64,
         filter: Option<Filter>,
         sel: Select,
+        /// Line format (None: sysdig's default).
+        format: Option<String>,
     },
     Echo {
         gen: u64,
         filter: Option<Filter>,
         sel: Select,
     },
+    /// A spectrogram's rows: `width` columns (`evt.latency.quantized`
+    /// at that width), one row per `interval` (None: fit the stored span
+    /// into `rows` rows), the last `rows` intervals of the store.
+    Spectro {
+        gen: u64,
+        agg: Box<Aggregator>,
+        width: u32,
+        rows: usize,
+        interval: Option<u64>,
+    },
 }
 
 /// Commands for the capture thread (live only).
 pub enum CapCmd {
-    SetAgg { gen: u64, agg: Box<Aggregator> },
+    /// The view to sample every interval; `spectro_w` is the spectrogram
+    /// width for `evt.latency.quantized` (0 for tables).
+    SetAgg {
+        gen: u64,
+        agg: Box<Aggregator>,
+        spectro_w: u32,
+    },
 }
 
 /// Max dig lines / echo blocks kept for one pane.
@@ -116,6 +141,9 @@ pub struct CaptureJob {
     pub to_ui: Sender<Msg>,
     pub cmds: Receiver<CapCmd>,
     pub interval: Duration,
+    /// Capture files: the start view's aggregator (and its generation),
+    /// fed while the file loads so the first table needs no replay.
+    pub initial: Option<(u64, Box<Aggregator>)>,
 }
 
 fn open_source(
@@ -147,6 +175,7 @@ pub fn capture_loop(job: CaptureJob) {
         to_ui,
         cmds,
         interval,
+        initial,
     } = job;
     let live = file.is_none();
     let mut source = match open_source(file.as_deref(), snaplen, ring_mb, &stop) {
@@ -167,8 +196,11 @@ pub fn capture_loop(job: CaptureJob) {
         s.set_base(state.clone());
     }
     let _ = ready.send(Ok(()));
-    let opts = FieldOpts::default();
-    let mut agg: Option<(u64, Box<Aggregator>)> = None;
+    let mut opts = FieldOpts::default();
+    let mut agg: Option<(u64, Box<Aggregator>)> = if live { None } else { initial };
+    // Newest timestamp of a shown event (the thread-table pass is stamped
+    // from it, as the query thread does).
+    let mut last_shown = 0u64;
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
     let mut vis = Visibility::new(false, false).with_live(live);
@@ -195,6 +227,9 @@ pub fn capture_loop(job: CaptureJob) {
         let ev = match item {
             Item::Section(meta) => {
                 state.load_meta(&meta);
+                if let Ok(mut s) = store.lock() {
+                    s.push_section(&meta);
+                }
                 continue;
             }
             Item::Event(ev) => ev,
@@ -224,9 +259,17 @@ pub fn capture_loop(job: CaptureJob) {
         if let Ok(mut s) = store.lock() {
             s.push(&ev, num, skip, ectx, pid, container);
         }
-        // Like the headless tables: internal events (procinfo) count, even
-        // though the dig pane hides them as sysdig does.
-        let tabled = !skip || silent || ev.info().has_category(crate::event::table::ec::INTERNAL);
+        if !skip {
+            last_shown = last_shown.max(ev.ts());
+        }
+        // Live, like the headless tables: internal events (procinfo) count,
+        // even though the dig pane hides them as sysdig does. A file's
+        // start view counts what a replay of the store counts.
+        let tabled = if live {
+            !skip || silent || ev.info().has_category(crate::event::table::ec::INTERNAL)
+        } else {
+            !skip
+        };
         if let (Some((_, a)), true) = (agg.as_mut(), tabled) {
             let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
             a.add(&c);
@@ -238,7 +281,14 @@ pub fn capture_loop(job: CaptureJob) {
         if live && (num.is_multiple_of(64)) {
             while let Ok(cmd) = cmds.try_recv() {
                 match cmd {
-                    CapCmd::SetAgg { gen, agg: a } => agg = Some((gen, a)),
+                    CapCmd::SetAgg {
+                        gen,
+                        agg: a,
+                        spectro_w,
+                    } => {
+                        agg = Some((gen, a));
+                        opts.spectro_w = spectro_w;
+                    }
                 }
             }
             let now = Instant::now();
@@ -268,9 +318,27 @@ pub fn capture_loop(job: CaptureJob) {
     shared.events.store(num, Ordering::Relaxed);
     shared.last_ts.store(last_ts, Ordering::Relaxed);
     shared.drops.store(source.stats().drops, Ordering::Relaxed);
+    let mut stats = None;
     if let Ok(s) = store.lock() {
+        let st = s.stats();
+        stats = Some((st, s.time_span()));
         if let Ok(mut g) = shared.stats.lock() {
-            *g = s.stats();
+            *g = st;
+        }
+    }
+    // A file read whole into the store: the start view's table is the one
+    // a replay of the store would give, without the replay. (When the
+    // store had to drop old events, the table must come from the store.)
+    if let (false, Some((gen, mut a)), Some((st, (t0, t1)))) = (live, agg.take(), stats) {
+        if st.evicted == 0 && st.events > 0 {
+            a.add_thread_table(&state, last_shown.max(t0), &opts);
+            let span = t1.saturating_sub(t0).max(1);
+            let _ = to_ui.send(Msg::Table {
+                gen,
+                table: Box::new(a.table(span)),
+                window: (t0, t1),
+                live_tick: false,
+            });
         }
     }
     shared.done.store(true, Ordering::Relaxed);
@@ -294,7 +362,7 @@ pub fn query_loop(
         };
         let first_ts = shared.first_ts.load(Ordering::Relaxed);
         let latest = match q {
-            Query::Table { .. } => &latest_table,
+            Query::Table { .. } | Query::Spectro { .. } => &latest_table,
             _ => &latest_pane,
         };
         let msg = run_query(q, &snap, first_ts, latest);
@@ -354,8 +422,20 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                 live_tick: false,
             })
         }
-        Query::Dig { gen, filter, sel } => {
-            let format = Format::parse(DEFAULT).ok()?;
+        Query::Spectro {
+            gen,
+            agg,
+            width,
+            rows,
+            interval,
+        } => spectro_history(snap, first_ts, latest, gen, agg, width, rows, interval),
+        Query::Dig {
+            gen,
+            filter,
+            sel,
+            format,
+        } => {
+            let format = Format::parse(format.as_deref().unwrap_or(DEFAULT)).ok()?;
             let mut lines = std::collections::VecDeque::new();
             let mut truncated = false;
             let mut stop = false;
@@ -459,6 +539,89 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
     }
 }
 
+/// Builds a spectrogram's rows from the store: the view's aggregator is
+/// flushed at every interval boundary, each sample becoming one row.
+#[allow(clippy::too_many_arguments)]
+fn spectro_history(
+    snap: &Snapshot,
+    first_ts: u64,
+    latest: &AtomicU64,
+    gen: u64,
+    mut agg: Box<Aggregator>,
+    width: u32,
+    rows: usize,
+    interval: Option<u64>,
+) -> Option<Msg> {
+    let opts = FieldOpts {
+        spectro_w: width,
+        ..FieldOpts::default()
+    };
+    let (t_first, t_last) = (snap.first_ts(), snap.last_ts());
+    let rows = rows.max(1);
+    let interval = interval
+        .unwrap_or_else(|| nice_interval(t_last.saturating_sub(t_first) + 1, rows))
+        .max(1);
+    let mut sp = Spectro::new(width, interval);
+    // Rows are aligned on multiples of the interval; the last one holds
+    // the newest event.
+    let end_row = t_last / interval;
+    let first_row = if interval.checked_mul(rows as u64).is_some() {
+        (end_row + 1)
+            .saturating_sub(rows as u64)
+            .max(t_first / interval)
+    } else {
+        t_first / interval
+    };
+    let mut cur = first_row;
+    let mut n = 0u64;
+    let mut stop = false;
+    let flush = |agg: &mut Aggregator, sp: &mut Spectro, upto: u64, cur: &mut u64| {
+        while *cur < upto {
+            let start = *cur * interval;
+            let t = agg.table(interval);
+            agg.clear();
+            let row = sp.row_from_table(&t, start, start.saturating_add(interval));
+            sp.push(row);
+            *cur += 1;
+            // A jump in time: only the last MAX_ROWS empty rows matter.
+            if upto - *cur > MAX_ROWS as u64 {
+                *cur = upto - MAX_ROWS as u64;
+            }
+        }
+    };
+    snap.replay(&Select::All, |r| {
+        n += 1;
+        if n.is_multiple_of(4096) && latest.load(Ordering::Relaxed) != gen {
+            stop = true;
+            return false;
+        }
+        let ts = r.ev.ts();
+        if r.hidden || ts == 0 {
+            return true;
+        }
+        let row = ts / interval;
+        if row < first_row {
+            return true;
+        }
+        flush(&mut agg, &mut sp, row, &mut cur);
+        let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+        agg.add(&c);
+        true
+    });
+    if stop {
+        return None;
+    }
+    flush(&mut agg, &mut sp, end_row + 1, &mut cur);
+    // The newest row ends with the newest event (live samples follow it).
+    if let Some(r) = sp.rows.back_mut() {
+        r.end = r.end.min(t_last.saturating_add(1)).max(r.start);
+    }
+    Some(Msg::Spectro {
+        gen,
+        data: Box::new(sp),
+    })
+}
+
 /// Reads a whole capture file into a store, synchronously (tests, tools).
 /// Returns the store and the counters.
 pub fn load_file(path: &str, cap_bytes: usize) -> Result<(Arc<Mutex<Store>>, Arc<Shared>), String> {
@@ -478,6 +641,7 @@ pub fn load_file(path: &str, cap_bytes: usize) -> Result<(Arc<Mutex<Store>>, Arc
         to_ui,
         cmds,
         interval: Duration::from_secs(2),
+        initial: None,
     });
     match ready_rx.recv() {
         Ok(Ok(())) => {}

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod engine;
+pub mod spectro;
 pub mod term;
 pub mod ui;
 
@@ -106,7 +107,6 @@ struct Driver {
     latest_pane: Arc<AtomicU64>,
     shared: Arc<Shared>,
     loaded: bool,
-    pending_table: bool,
     /// The window of the table on screen (for paused live drill-downs).
     frozen: Option<(u64, u64)>,
     file: Option<String>,
@@ -119,18 +119,45 @@ impl Driver {
         let mk = || views::Aggregator::new(&view, extra.as_deref());
         let gen = app.gen;
         self.latest_table.store(gen, Ordering::Relaxed);
-        if self.live {
+        let spectro = view.view_type == views::ViewType::Spectrogram;
+        let spectro_w = if spectro {
+            u32::from(app.spectro_plot.0.max(1))
+        } else {
+            0
+        };
+        if spectro && (self.live || self.loaded) {
             match mk() {
                 Ok(agg) => {
-                    let _ = self.cap_tx.send(CapCmd::SetAgg {
+                    let _ = self.q_tx.send(Query::Spectro {
                         gen,
                         agg: Box::new(agg),
+                        width: spectro_w,
+                        rows: usize::from(app.spectro_plot.1.max(1)),
+                        interval: self.live.then_some(self.interval.as_nanos() as u64),
                     });
                 }
                 Err(e) => {
                     app.message = Some(e.to_string());
                     return;
                 }
+            }
+        }
+        if self.live {
+            match mk() {
+                Ok(agg) => {
+                    let _ = self.cap_tx.send(CapCmd::SetAgg {
+                        gen,
+                        agg: Box::new(agg),
+                        spectro_w,
+                    });
+                }
+                Err(e) => {
+                    app.message = Some(e.to_string());
+                    return;
+                }
+            }
+            if spectro {
+                return;
             }
             let last = self.shared.last_ts.load(Ordering::Relaxed);
             let window = match (app.paused, self.frozen) {
@@ -145,6 +172,9 @@ impl Driver {
                 });
             }
         } else if self.loaded {
+            if spectro {
+                return;
+            }
             match mk() {
                 Ok(agg) => {
                     let _ = self.q_tx.send(Query::Table {
@@ -155,12 +185,15 @@ impl Driver {
                 }
                 Err(e) => app.message = Some(e.to_string()),
             }
-        } else {
-            self.pending_table = true;
         }
+        // Still loading: the table is built when the file is read.
     }
 
     fn load_pane(&mut self, app: &mut App) {
+        // A capture still loading: the pane is filled once it is read.
+        if !self.loaded {
+            return;
+        }
         let Some(p) = app.pane.as_ref() else {
             return;
         };
@@ -181,6 +214,7 @@ impl Driver {
                 gen: p.gen,
                 filter,
                 sel: p.sel.clone(),
+                format: p.format.clone(),
             },
             PaneKind::Echo => Query::Echo {
                 gen: p.gen,
@@ -241,6 +275,7 @@ impl Driver {
 }
 
 fn run(a: TopArgs) -> Result<()> {
+    let started = Instant::now();
     crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     if a.delay_ms < 100 {
         return Err(UsageError("-d: the update period must be at least 100 ms".into()).into());
@@ -268,7 +303,16 @@ fn run(a: TopArgs) -> Result<()> {
     let (cap_tx, cap_rx) = mpsc::channel::<CapCmd>();
     let (q_tx, q_rx) = mpsc::channel::<Query>();
     let (ready_tx, ready_rx) = mpsc::channel();
+    // A capture file: the start view is aggregated while the file loads.
+    let initial = if live || app.view().view_type == views::ViewType::Spectrogram {
+        None
+    } else {
+        views::Aggregator::new(app.view(), app.extra_filter().as_deref())
+            .ok()
+            .map(|agg| (app.gen, Box::new(agg)))
+    };
     let job = CaptureJob {
+        initial,
         file: a.read.clone(),
         snaplen: a.snaplen,
         ring_mb: a.ring_mb,
@@ -310,11 +354,10 @@ fn run(a: TopArgs) -> Result<()> {
         latest_pane,
         shared,
         loaded: live,
-        pending_table: false,
         frozen: None,
         file: a.read.clone(),
     };
-    let result = ui_loop(&mut app, &mut drv, &ui_rx);
+    let result = ui_loop(&mut app, &mut drv, &ui_rx, started);
     stop.store(true, Ordering::Relaxed);
     drop(drv);
     if !live {
@@ -324,7 +367,16 @@ fn run(a: TopArgs) -> Result<()> {
     result
 }
 
-fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>) -> Result<()> {
+/// `SYSPECT_EXIT_AFTER_FIRST_FRAME=1`: quit right after the first full
+/// frame (the start view's complete table; for a capture, after the whole
+/// file is loaded) and print how long it took on stderr. For benchmarks
+/// and scripted checks (`cargo xtask bench tui`).
+const FIRST_FRAME_ENV: &str = "SYSPECT_EXIT_AFTER_FIRST_FRAME";
+
+fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant) -> Result<()> {
+    let exit_after_first =
+        std::env::var_os(FIRST_FRAME_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+    let mut loaded_at: Option<Duration> = None;
     let guard = term::TermGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -401,7 +453,11 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>) -> Result<()> {
                     window,
                     live_tick,
                 } => {
-                    if app.set_table(gen, *table, live_tick) {
+                    if app.view().view_type == views::ViewType::Spectrogram {
+                        if live_tick {
+                            app.spectro_tick(gen, &table, window);
+                        }
+                    } else if app.set_table(gen, *table, live_tick) {
                         drv.frozen = Some(window);
                     }
                 }
@@ -415,12 +471,18 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>) -> Result<()> {
                     blocks,
                     truncated,
                 } => app.set_pane_blocks(gen, blocks, truncated),
+                Msg::Spectro { gen, data } => app.set_spectro(gen, *data),
                 Msg::Loaded => {
+                    loaded_at.get_or_insert(started.elapsed());
                     if !drv.live {
                         drv.loaded = true;
-                        if drv.pending_table || app.table.is_none() {
-                            drv.pending_table = false;
+                        // The start view's table may have come with the
+                        // file (aggregated while loading).
+                        if !app.has_data() {
                             drv.reaggregate(app);
+                        }
+                        if app.pane.is_some() {
+                            drv.load_pane(app);
                         }
                     }
                 }
@@ -447,6 +509,24 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>) -> Result<()> {
             frames.2 = frames.2.max(dt);
             last_draw = Instant::now();
             dirty = false;
+            if app.spectro_stale() {
+                effects.extend(app.respectro());
+            }
+            if exit_after_first && drv.loaded && app.has_full_frame() {
+                let total = started.elapsed();
+                drop(terminal);
+                drop(guard);
+                let ms = |d: Duration| d.as_secs_f64() * 1e3;
+                eprintln!(
+                    "first full frame: {:.1} ms after start (capture loaded at {:.1} ms), {} rows, {} events, draw {:.2} ms",
+                    ms(total),
+                    ms(loaded_at.unwrap_or(total)),
+                    app.rows_shown(),
+                    drv.shared.events.load(Ordering::Relaxed),
+                    ms(dt)
+                );
+                return Ok(());
+            }
         }
         if cev::poll(Duration::from_millis(50))? {
             match cev::read()? {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, InputKind, Overlay, PaneKind};
+use super::spectro;
 use crate::print::format::sanitize_for_terminal;
 use crate::views::{self, ViewType};
 
@@ -155,6 +156,8 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     draw_header(f, app, &th, head);
     if app.pane.is_some() {
         draw_pane(f, app, &th, body);
+    } else if app.view().view_type == ViewType::Spectrogram {
+        draw_spectro(f, app, body);
     } else {
         draw_table(f, app, &th, body);
     }
@@ -416,6 +419,27 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
+fn draw_spectro(f: &mut Frame<'_>, app: &mut App, area: Rect) {
+    let (w, h) = spectro::plot_size(area);
+    app.spectro_plot = (w, h);
+    app.spectro_xy = (area.x, area.y);
+    app.page = h as usize;
+    let waiting = if app.status.loading {
+        "Processing file..."
+    } else if app.status.live {
+        "Collecting data..."
+    } else {
+        "Aggregating..."
+    };
+    let v = spectro::View {
+        data: app.spectro.as_ref(),
+        cursor: &app.spectro_cur,
+        color: app.color,
+        waiting,
+    };
+    spectro::draw(f, &v, area);
+}
+
 fn highlight<'a>(line: &'a str, needle: &str, st: Style) -> Line<'a> {
     if needle.is_empty() || !line.contains(needle) {
         return Line::raw(line);
@@ -553,6 +577,18 @@ fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
                 if p.truncated { "(truncated)" } else { "" }
             )
         }
+        None if app.view().view_type == ViewType::Spectrogram => {
+            let n = app.spectro.as_ref().map_or(0, |s| s.rows.len());
+            let c = &app.spectro_cur;
+            let cur = if n == 0 {
+                0
+            } else if c.active {
+                c.row + 1
+            } else {
+                n
+            };
+            format!("{cur}/{n}")
+        }
         None => {
             let n = app.table.as_ref().map_or(0, |t| t.rows.len());
             let cur = if n == 0 { 0 } else { app.level().selected + 1 };
@@ -634,6 +670,11 @@ pub fn help_lines() -> Vec<String> {
         ("F8 a", "actions (with confirmation)"),
         ("F9 > s", "sort menu;  r = reverse the order"),
         ("Shift+1..9", "sort by column 1..9 (again: reverse)"),
+        ("F12 S", "latency spectrogram of the selection (all calls)"),
+        (
+            "Shift-F12 I",
+            "file I/O latency spectrogram of the selection",
+        ),
         (
             "p",
             "pause / resume the table (drill-down and dig still work)",
@@ -644,6 +685,17 @@ pub fn help_lines() -> Vec<String> {
             "mouse",
             "click: select, double-click: drill down, header: sort",
         ),
+        ("", ""),
+        ("Spectrograms", ""),
+        (
+            "arrows k/j",
+            "move the cursor cell;  Shift+Left/Right: a decade",
+        ),
+        ("PgUp/PgDn Home/End", "older / newer rows"),
+        ("Space m", "mark a corner of a rectangle (again: unmark)"),
+        ("Enter F6 d", "dig the calls in the rectangle or cell"),
+        ("mouse", "drag a rectangle: dig its calls"),
+        ("Esc", "hide the cursor"),
         ("", ""),
         ("Echo / Dig", ""),
         ("Up/Down PgUp/PgDn", "scroll;  Home/End: first/last line"),

@@ -51,7 +51,14 @@ pub fn info(views: &[ViewDef], view: &ViewDef, table: &Table, containers: bool) 
     // csysdig: every table can "drill down"; with no target view the
     // template is empty and the child filter is the view's own.
     let is_table = view.view_type == ViewType::Table;
-    m.insert("canDrillDown".into(), J::Bool(is_table));
+    let is_spectro = view.view_type == ViewType::Spectrogram;
+    m.insert("canDrillDown".into(), J::Bool(is_table || is_spectro));
+    if is_spectro {
+        // csysdig names the bucket field, with no filter template.
+        if let Some(k) = view.key_column(containers) {
+            m.insert("drillDownKeyField".into(), J::String(k.field.clone()));
+        }
+    }
     if is_table {
         if let Some(k) = drilldown_key_field(view, containers) {
             m.insert("drillDownKeyField".into(), J::String(k.to_string()));
@@ -76,7 +83,8 @@ pub fn info(views: &[ViewDef], view: &ViewDef, table: &Table, containers: bool) 
             json!({
                 "format": c.format,
                 "name": c.name,
-                "size": c.size,
+                // csysdig prints -1 for a column without colsize.
+                "size": c.declared_size.map_or(-1, i64::from),
                 "type": c.type_name,
             })
         })

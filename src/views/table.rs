@@ -20,6 +20,8 @@ pub struct ColumnInfo {
     pub format: &'static str,
     /// Width in characters; 0 = the rest of the line.
     pub size: u32,
+    /// The width the view declares (`colsize`); `None` = by type.
+    pub declared_size: Option<u32>,
     pub aggregation: Aggregation,
     pub groupby_aggregation: Aggregation,
     pub is_sorting: bool,
@@ -37,6 +39,7 @@ impl ColumnInfo {
             type_name: ftype.name(),
             format: field_format(&d.field, ftype),
             size: d.colsize.unwrap_or_else(|| default_width(ftype)),
+            declared_size: d.colsize,
             aggregation: d.aggregation,
             groupby_aggregation: d.groupby_aggregation,
             is_sorting: d.is_sorting,
@@ -184,14 +187,46 @@ impl Table {
         }
         self.sort_col = col;
         self.sort_desc = desc;
-        self.rows.sort_by(|a, b| {
-            let o = match (a.cells.get(col), b.cells.get(col)) {
-                (Some(x), Some(y)) => cmp_cells(x, y),
-                _ => Ordering::Equal,
+        // The same order as comparing cells and keys directly, with each
+        // row's sort value and parsed key computed once (tables of 50k
+        // rows are re-sorted at every refresh).
+        let keyed: Vec<(Option<f64>, Option<i64>, usize)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    r.cells.get(col).and_then(num_for_sort),
+                    r.key.parse::<i64>().ok(),
+                    i,
+                )
+            })
+            .collect();
+        let rows = &self.rows;
+        let mut order = keyed;
+        order.sort_by(|a, b| {
+            let (ra, rb) = (&rows[a.2], &rows[b.2]);
+            let o = match (a.0, b.0) {
+                (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                _ => match (ra.cells.get(col), rb.cells.get(col)) {
+                    (Some(x), Some(y)) => cmp_cells(x, y),
+                    _ => Ordering::Equal,
+                },
             };
             let o = if desc { o.reverse() } else { o };
-            o.then_with(|| cmp_keys(&a.key, &b.key))
+            o.then_with(|| match (a.1, b.1) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => cmp_keys(&ra.key, &rb.key),
+            })
         });
+        let mut old: Vec<Option<Row>> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.rows = order
+            .iter()
+            .filter_map(|&(_, _, i)| old.get_mut(i).and_then(Option::take))
+            .collect();
     }
 
     /// csysdig's sort key press: choosing the current column again reverses

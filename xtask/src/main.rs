@@ -1,4 +1,4 @@
-//! `cargo xtask bench <capture|filter|read>`: syspect's benchmarks.
+//! `cargo xtask bench <capture|filter|read|tui>`: syspect's benchmarks.
 //!
 //! Each bench builds syspect in release mode, runs against sysdig on the same
 //! input in the same run, prints a compact table and replaces its section in
@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+
+mod tui;
 
 const CAPTURES: &str = "/work/shared/captures";
 const SYSDIG: &str = "/usr/bin/sysdig";
@@ -34,17 +36,19 @@ fn main() -> Result<()> {
                     "capture" => bench_capture()?,
                     "filter" => bench_filter()?,
                     "read" => bench_read()?,
+                    "tui" => tui::bench_tui()?,
                     "all" => {
                         bench_read()?;
                         bench_filter()?;
+                        tui::bench_tui()?;
                         bench_capture()?;
                     }
-                    o => bail!("unknown bench '{o}': use capture, filter, read or all"),
+                    o => bail!("unknown bench '{o}': use capture, filter, read, tui or all"),
                 }
             }
             Ok(())
         }
-        _ => bail!("usage: cargo xtask bench <capture|filter|read|all>..."),
+        _ => bail!("usage: cargo xtask bench <capture|filter|read|tui|all>..."),
     }
 }
 
@@ -215,7 +219,7 @@ fn sysdig_version() -> String {
 fn update_md(name: &str, body: &str) -> Result<()> {
     let path = root().join("BENCHMARKS.md");
     let mut text = fs::read_to_string(&path).unwrap_or_else(|_| {
-        "# syspect benchmarks\n\nWritten by `cargo xtask bench <capture|filter|read>`; each \
+        "# syspect benchmarks\n\nWritten by `cargo xtask bench <capture|filter|read|tui>`; each \
          section is replaced by the latest run of its bench. Figures from a shared 2-core VM \
          vary run to run (other jobs compete for the CPUs): the load average at start is \
          recorded with each run, wall times are the best of several runs and CPU times \

@@ -375,6 +375,46 @@ fn k8s_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
     }
 }
 
+/// Decades of latency a spectrogram spans: 1 ns to 100 s.
+pub const SPECTRO_DECADES: f64 = 11.0;
+
+/// `evt.latency.quantized` as sysdig 0.29.3 computes it: the column of
+/// `lat` on a spectrogram `width` columns wide that spans
+/// [`SPECTRO_DECADES`] decades from 1 ns, plus one:
+/// `floor(min(log10(lat), 11) * width / 11) + 1`. A zero latency has no
+/// bucket. Without a screen (`width` 0: dig, headless `-j`) every latency
+/// is bucket 1, which is what sysdig and `csysdig -j` print.
+pub fn latency_bucket(lat: u64, width: u32) -> Option<u64> {
+    if lat == 0 {
+        return None;
+    }
+    let l = (lat as f64).log10().min(SPECTRO_DECADES);
+    Some((l * f64::from(width) / SPECTRO_DECADES) as u64 + 1)
+}
+
+/// The smallest latency whose bucket is at least `bucket` at `width`
+/// (`u64::MAX` past the last bucket): `[start(b), start(b + 1))` is the
+/// latency range of bucket `b`, exact at the boundaries.
+pub fn latency_bucket_start(bucket: u64, width: u32) -> u64 {
+    if bucket <= 1 || width == 0 {
+        return 1;
+    }
+    if bucket > u64::from(width) + 1 {
+        return u64::MAX;
+    }
+    let e = (bucket - 1) as f64 * SPECTRO_DECADES / f64::from(width);
+    let mut lat = 10f64.powf(e).ceil().clamp(1.0, u64::MAX as f64) as u64;
+    let at = |l: u64| latency_bucket(l, width).unwrap_or(0);
+    // log10 rounding: step to the exact boundary.
+    while lat > 1 && at(lat - 1) >= bucket {
+        lat -= 1;
+    }
+    while at(lat) < bucket && lat < u64::MAX {
+        lat += 1;
+    }
+    lat
+}
+
 fn latency(c: &Ctx<'_>) -> Option<u64> {
     if c.ev.is_enter() {
         return None;
@@ -415,11 +455,12 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtLatencyS => Value::U(latency(c).unwrap_or(0) / 1_000_000_000),
         F::EvtLatencyNs => Value::U(latency(c).unwrap_or(0) % 1_000_000_000),
         F::EvtLatencyHuman => so(human_duration(latency(c).unwrap_or(0))),
-        F::EvtLatencyQuantized => match latency(c) {
-            Some(l) if l > 0 => Value::U(((l as f64).log10() * 10.0).max(0.0) as u64),
-            Some(_) => Value::U(0),
-            None => Value::None,
-        },
+        F::EvtLatencyQuantized => {
+            match latency(c).and_then(|l| latency_bucket(l, c.opts.spectro_w)) {
+                Some(b) => Value::U(b),
+                None => Value::None,
+            }
+        }
         F::EvtDeltatime => Value::U(ev.ts().saturating_sub(c.prev_ts)),
         F::EvtDeltatimeS => Value::U(ev.ts().saturating_sub(c.prev_ts) / 1_000_000_000),
         F::EvtDeltatimeNs => Value::U(ev.ts().saturating_sub(c.prev_ts) % 1_000_000_000),

@@ -12,6 +12,7 @@ use crate::event::EventRef;
 use crate::state::{EvCtx, Fd, State, Thread};
 
 pub use defs::{all, F};
+pub use extract::{latency_bucket, latency_bucket_start, SPECTRO_DECADES};
 
 /// A field's value type, as `sysdig -lv` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +205,10 @@ pub enum TimeMode {
 pub struct FieldOpts {
     pub render: RenderOpts,
     pub time: TimeMode,
+    /// Columns of the spectrogram on screen (sysdig's `g_csysdig_screen_w`),
+    /// which `evt.latency.quantized` divides the latency range into; 0
+    /// without a screen.
+    pub spectro_w: u32,
 }
 
 /// Everything an extractor can look at for one event.
