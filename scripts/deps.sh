@@ -15,7 +15,8 @@ command -v runc >/dev/null || need+=(runc)
 command -v containerd >/dev/null || need+=(containerd)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v setpriv >/dev/null || need+=(util-linux)
-command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required" >&2; exit 2; }
+source "$(dirname "$0")/cargo-env.sh"
+command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required (rustup: https://rustup.rs)" >&2; exit 2; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -3,6 +3,7 @@
 # Extra arguments go to syspect (e.g. `-r capture.scap`, a filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cargo-env.sh
 bash scripts/deps.sh
 cargo build --release --locked 2>&1 | tail -n 3
 exec ./target/release/syspect "$@"

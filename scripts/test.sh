@@ -3,6 +3,7 @@
 # Live eBPF tests need root; with CI=true they fail instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cargo-env.sh
 bash scripts/deps.sh
 export SYSPECT_SHARED="${SYSPECT_SHARED:-$(cd .. && pwd)/shared}"
 cargo build --release --locked --bins 2>&1 | tail -n 2
