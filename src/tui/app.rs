@@ -109,6 +109,33 @@ pub struct Pane {
 }
 
 impl Pane {
+    /// A pane that is loading `kind` for `filter`/`sel`.
+    pub fn new(
+        kind: PaneKind,
+        gen: u64,
+        filter: String,
+        sel: Select,
+        format: Option<String>,
+    ) -> Pane {
+        Pane {
+            kind,
+            gen,
+            loading: true,
+            lines: Vec::new(),
+            blocks: Vec::new(),
+            line_dir: Vec::new(),
+            echo_mode: EchoMode::Dotted,
+            top: 0,
+            hscroll: 0,
+            search: String::new(),
+            truncated: false,
+            not_found: false,
+            filter,
+            sel,
+            format,
+        }
+    }
+
     pub fn rebuild_echo(&mut self) {
         if self.kind != PaneKind::Echo {
             return;
@@ -809,26 +836,16 @@ impl App {
             .map(|(f, v)| Select::from_key(f, v))
             .unwrap_or(Select::All);
         self.gen += 1;
-        self.pane = Some(Pane {
-            kind: PaneKind::Dig,
-            gen: self.gen,
-            loading: true,
-            lines: Vec::new(),
-            blocks: Vec::new(),
-            line_dir: Vec::new(),
-            echo_mode: EchoMode::Dotted,
-            top: 0,
-            hscroll: 0,
-            search: String::new(),
-            truncated: false,
-            not_found: false,
+        self.pane = Some(Pane::new(
+            PaneKind::Dig,
+            self.gen,
             filter,
             sel,
-            format: Some(format!(
+            Some(format!(
                 "(latency=%evt.latency.human) (fd=%fd.name) {}",
                 crate::print::format::DEFAULT
             )),
-        });
+        ));
         vec![Effect::LoadPane]
     }
 
@@ -1223,23 +1240,7 @@ impl App {
                 .join(" and "),
         };
         self.gen += 1;
-        self.pane = Some(Pane {
-            kind,
-            gen: self.gen,
-            loading: true,
-            lines: Vec::new(),
-            blocks: Vec::new(),
-            line_dir: Vec::new(),
-            echo_mode: EchoMode::Dotted,
-            top: 0,
-            hscroll: 0,
-            search: String::new(),
-            truncated: false,
-            not_found: false,
-            filter,
-            sel,
-            format: None,
-        });
+        self.pane = Some(Pane::new(kind, self.gen, filter, sel, None));
     }
 
     fn on_table_key(&mut self, k: KeyEvent) -> Vec<Effect> {

@@ -80,6 +80,13 @@ struct Bins {
     benchloop: PathBuf,
 }
 
+/// Cargo's target directory (CARGO_TARGET_DIR or `target/` of the repo).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"))
+}
+
 fn build() -> Result<Bins> {
     let root = root();
     eprintln!("building syspect (release)...");
@@ -100,9 +107,7 @@ fn build() -> Result<Bins> {
     if !st.success() {
         bail!("cargo build --release failed");
     }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target = target_dir(&root);
     Ok(Bins {
         syspect: target.join("release/syspect"),
         benchloop: target.join("release/examples/benchloop"),

@@ -43,10 +43,7 @@ fn build_benchtui() -> Result<PathBuf> {
     if !st.success() {
         bail!("cargo build --example benchtui failed");
     }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
-    Ok(target.join("release/examples/benchtui"))
+    Ok(super::target_dir(&root).join("release/examples/benchtui"))
 }
 
 /// One run of the UI until its first full frame.

@@ -821,15 +821,7 @@ pub fn container_from_status(
         })
         .collect();
     let spec = info.get("runtimeSpec").cloned().unwrap_or(J::Null);
-    let env = spec
-        .pointer("/process/env")
-        .and_then(J::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let env = super::jstrings(spec.pointer("/process/env"));
     let cmdline = spec
         .pointer("/process/args")
         .and_then(J::as_array)

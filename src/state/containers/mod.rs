@@ -239,7 +239,8 @@ fn jlabels(v: Option<&J>) -> BTreeMap<String, String> {
     out
 }
 
-fn jstrings(v: Option<&J>) -> Vec<String> {
+/// The strings of a JSON array (anything else: none).
+pub(crate) fn jstrings(v: Option<&J>) -> Vec<String> {
     match v {
         Some(J::Array(a)) => a
             .iter()

@@ -260,15 +260,7 @@ pub fn container_from_inspect(v: &J, ctype: ContainerType) -> Container {
             labels.insert(k.clone(), val.as_str().unwrap_or("").to_string());
         }
     }
-    let env = v
-        .pointer("/Config/Env")
-        .and_then(J::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let env = super::jstrings(v.pointer("/Config/Env"));
     let mounts = v
         .get("Mounts")
         .and_then(J::as_array)
