@@ -49,9 +49,11 @@ pub struct State {
     pub containers: containers::Containers,
     /// The `container:<id>` thread of the current container event.
     evt_thread: Option<Thread>,
-    /// Threads per pid as (all, non-main), built on first use after the
-    /// thread table changed: proc.nthreads is read for every event by the
-    /// Processes view, a table scan each time would be O(threads).
+    /// Threads per pid as (all, non-main), built on first use and then
+    /// kept current by every change of the thread table (`put_thread`,
+    /// `take_thread`, `set_thread_pid`): proc.nthreads is read for every
+    /// event by the Processes view, and a thread exit asks whether its
+    /// process has threads left; a table scan each time would be O(threads).
     thread_counts: std::cell::OnceCell<FxHashMap<u64, (u32, u32)>>,
 }
 
@@ -217,12 +219,45 @@ impl State {
 
     /// Applies one event to the state and says what it is about.
     pub fn process(&mut self, ev: &EventRef<'_>) -> EvCtx {
-        let threads_before = self.threads.len();
-        let ectx = self.process_inner(ev);
-        if self.threads.len() != threads_before || parse::changes_threads(ev.etype()) {
-            self.thread_counts = Default::default();
+        self.process_inner(ev)
+    }
+
+    /// Adds (or replaces) the thread `tid`, keeping the per-pid counts.
+    pub(crate) fn put_thread(&mut self, tid: u64, t: Thread) {
+        let key = (t.pid, t.tid);
+        let old = self.threads.insert(tid, t);
+        if let Some(m) = self.thread_counts.get_mut() {
+            if let Some(o) = &old {
+                count_thread(m, o.pid, o.tid, false);
+            }
+            count_thread(m, key.0, key.1, true);
         }
-        ectx
+    }
+
+    /// Removes the thread `tid`, keeping the per-pid counts.
+    pub(crate) fn take_thread(&mut self, tid: u64) -> Option<Thread> {
+        let old = self.threads.remove(&tid)?;
+        if let Some(m) = self.thread_counts.get_mut() {
+            count_thread(m, old.pid, old.tid, false);
+        }
+        Some(old)
+    }
+
+    /// Moves thread `tid` to process `pid` (an execve that reports another
+    /// pid), keeping the per-pid counts.
+    pub(crate) fn set_thread_pid(&mut self, tid: u64, pid: u64) {
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
+        if t.pid == pid {
+            return;
+        }
+        let (old_pid, ttid) = (t.pid, t.tid);
+        t.pid = pid;
+        if let Some(m) = self.thread_counts.get_mut() {
+            count_thread(m, old_pid, ttid, false);
+            count_thread(m, pid, ttid, true);
+        }
     }
 
     /// (threads, non-main threads) of process `pid`.
@@ -230,9 +265,7 @@ impl State {
         let counts = self.thread_counts.get_or_init(|| {
             let mut m: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
             for t in self.threads.values() {
-                let e = m.entry(t.pid).or_default();
-                e.0 += 1;
-                e.1 += u32::from(t.tid != t.pid);
+                count_thread(&mut m, t.pid, t.tid, true);
             }
             m
         });
@@ -277,19 +310,16 @@ impl State {
                 && ev.etype() != crate::event::table::ids::CONTAINER_JSON_E
                 && ev.etype() != crate::event::table::ids::CONTAINER_JSON_2_E
             {
-                self.threads.insert(tid, Thread::placeholder(tid));
+                self.put_thread(tid, Thread::placeholder(tid));
             }
         }
         parse::apply(self, ev)
     }
 
     fn remove_thread(&mut self, tid: u64) {
-        if let Some(t) = self.threads.remove(&tid) {
-            if t.is_main_thread() {
-                let others = self.threads.values().any(|o| o.pid == t.pid);
-                if !others {
-                    self.fds.remove(&t.pid);
-                }
+        if let Some(t) = self.take_thread(tid) {
+            if t.is_main_thread() && self.thread_count(t.pid).0 == 0 {
+                self.fds.remove(&t.pid);
             }
         }
     }
@@ -301,7 +331,7 @@ impl State {
         match procfs::read_thread(tid) {
             Some((entry, fds)) => {
                 let pid = entry.pid;
-                self.threads.insert(tid, Thread::from_entry(&entry));
+                self.put_thread(tid, Thread::from_entry(&entry));
                 self.set_container(tid);
                 if !self.fds.contains_key(&pid) {
                     let table = self.fds.entry(pid).or_default();
@@ -347,5 +377,21 @@ impl crate::event::render::Resolver for State {
     }
     fn group_name(&self, gid: u32) -> Option<&str> {
         self.groups.get(&gid).map(|g| g.name.as_str())
+    }
+}
+
+/// Counts a thread in (or out of) the per-pid (all, non-main) counts.
+fn count_thread(m: &mut FxHashMap<u64, (u32, u32)>, pid: u64, tid: u64, add: bool) {
+    let e = m.entry(pid).or_default();
+    let non_main = u32::from(tid != pid);
+    if add {
+        e.0 += 1;
+        e.1 += non_main;
+    } else {
+        e.0 = e.0.saturating_sub(1);
+        e.1 = e.1.saturating_sub(non_main);
+        if e.0 == 0 {
+            m.remove(&pid);
+        }
     }
 }

@@ -108,16 +108,6 @@ fn kinds() -> &'static Kinds {
     })
 }
 
-/// True for events that can add threads or move them between processes
-/// (clone and execve set pids); exits and placeholders change the count of
-/// threads and are seen by the caller.
-pub(crate) fn changes_threads(etype: u16) -> bool {
-    matches!(
-        kinds().kind.get(etype as usize),
-        Some(Kind::Clone | Kind::Execve)
-    )
-}
-
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
 /// events later (found by comparing fd.num on the corpus).
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
@@ -839,7 +829,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         p.ptid = u64::MAX;
         p.vtid = parent_tid as i64;
         p.vpid = parent_tid as i64;
-        st.threads.insert(parent_tid, p);
+        st.put_thread(parent_tid, p);
     }
     // A new thread whose process libsinsp does not know yet gets a main
     // thread made from the same information.
@@ -847,7 +837,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         let mut main = t.clone();
         main.tid = t.pid;
         main.vtid = t.vpid;
-        st.threads.insert(t.pid, main);
+        st.put_thread(t.pid, main);
         st.set_container(t.pid);
     }
     if !is_thread {
@@ -858,20 +848,29 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
             }
         }
     }
-    st.threads.insert(child_tid, t);
+    st.put_thread(child_tid, t);
     st.set_container(child_tid);
 }
 
 fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
     let tid = ev.tid();
     let cwd_param = str_param(ev, "cwd").filter(|c| !c.is_empty());
-    let t = st.threads.entry(tid).or_insert_with(|| Thread {
-        tid,
-        pid: tid,
-        last_enter_type: u16::MAX,
-        last_fd: Some(0),
-        ..Default::default()
-    });
+    if !st.threads.contains_key(&tid) {
+        st.put_thread(
+            tid,
+            Thread {
+                tid,
+                pid: tid,
+                last_enter_type: u16::MAX,
+                last_fd: Some(0),
+                ..Default::default()
+            },
+        );
+    }
+    let new_pid = int_param(ev, "pid").filter(|p| *p > 0).map(|p| p as u64);
+    let Some(t) = st.threads.get_mut(&tid) else {
+        return;
+    };
     t.complete = true;
     if let Some(exe) = str_param(ev, "exe") {
         t.exe = exe;
@@ -886,9 +885,6 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
     }
     if let Some(c) = cwd_param {
         t.cwd = c;
-    }
-    if let Some(p) = int_param(ev, "pid").filter(|p| *p > 0) {
-        t.pid = p as u64;
     }
     if let Some(p) = int_param(ev, "ptid").filter(|p| *p > 0) {
         t.ptid = p as u64;
@@ -937,7 +933,10 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
     if let Some(v) = int_param(ev, "cap_inheritable") {
         t.cap_inheritable = v as u64;
     }
-    let pid = t.pid;
+    if let Some(p) = new_pid {
+        st.set_thread_pid(tid, p);
+    }
+    let pid = st.threads.get(&tid).map_or(tid, |t| t.pid);
     // Live events carry empty cgroups, and set_container reads /proc:
     // exec is where runc's child turns into the container's first process.
     st.set_container(tid);
