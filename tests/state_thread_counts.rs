@@ -55,7 +55,7 @@ fn counts_follow_every_event() {
                 info.name.as_str(),
                 "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat" | "procexit"
             );
-            if interesting || n % 97 == 0 {
+            if interesting || n.is_multiple_of(97) {
                 let want = full_count(&st);
                 for (pid, c) in &want {
                     assert_eq!(
