@@ -5,7 +5,6 @@ mod common;
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use common::*;
 
@@ -80,7 +79,7 @@ fn child_activity_is_seen_with_state() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("dig");
-    std::thread::sleep(Duration::from_millis(2000));
+    wait_attached(digger.id());
     let script = format!(
         "exec 3>{t}; printf '%0123d' 0 >&3; exec 3>&-; exec 4<>/dev/tcp/127.0.0.1/{port}; exec /bin/true",
         t = target.display()

@@ -238,3 +238,28 @@ pub fn run_filter_cases(cases: &[(&str, &str)]) {
         "most cases should match some events"
     );
 }
+
+/// Waits until process `pid` has attached its eBPF programs (three bpf
+/// links: sys_enter, sys_exit, sched_process_exit), at most 30 s, so that a
+/// test starts its workload only once the capture sees it.
+pub fn wait_attached(pid: u32) {
+    let links = || {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| std::fs::read_link(e.path()).ok())
+                    .filter(|l| {
+                        l.to_string_lossy().contains("bpf_link")
+                            || l.to_string_lossy().contains("bpf-link")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let t0 = std::time::Instant::now();
+    while links() < 3 && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The ring is drained from the start; a little slack for the first poll.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+}
