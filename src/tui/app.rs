@@ -448,27 +448,15 @@ impl App {
     /// The filter the aggregator gets on top of the view's own filter.
     pub fn extra_filter(&self) -> Option<String> {
         let l = self.level();
-        let parts: Vec<&str> = [
-            Some(self.status.capture_filter.as_str()),
-            l.drill_filter.as_deref(),
-            Some(l.user_filter.as_str()),
-        ]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-        match parts.len() {
-            0 => None,
-            1 => Some(parts[0].to_string()),
-            _ => Some(
-                parts
-                    .iter()
-                    .map(|p| format!("({p})"))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-            ),
-        }
+        let f = and_filters(
+            [
+                Some(self.status.capture_filter.as_str()),
+                l.drill_filter.as_deref(),
+                Some(l.user_filter.as_str()),
+            ]
+            .map(|p| p.map(str::trim)),
+        );
+        (!f.is_empty()).then_some(f)
     }
 
     /// The full filter shown on the header line.
@@ -809,27 +797,13 @@ impl App {
             None
         };
         let l = self.level();
-        let vf = self.view().filter.trim().to_string();
-        let parts: Vec<String> = [
-            Some(self.status.capture_filter.clone()),
-            l.drill_filter.clone(),
-            Some(vf),
-            Some(l.user_filter.clone()),
-            sel_filter,
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-        let filter = match parts.len() {
-            0 => String::new(),
-            1 => parts[0].clone(),
-            _ => parts
-                .iter()
-                .map(|p| format!("({p})"))
-                .collect::<Vec<_>>()
-                .join(" and "),
-        };
+        let filter = and_filters([
+            Some(self.status.capture_filter.as_str()),
+            l.drill_filter.as_deref(),
+            Some(self.view().filter.trim()),
+            Some(l.user_filter.as_str()),
+            sel_filter.as_deref(),
+        ]);
         let sel = l
             .select
             .as_ref()
@@ -1220,25 +1194,12 @@ impl App {
                 ((!vf.is_empty()).then(|| vf.to_string()), sel)
             }
         };
-        let parts: Vec<String> = [
-            Some(self.status.capture_filter.clone()),
-            l.drill_filter.clone(),
-            row_filter,
-            Some(l.user_filter.clone()),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-        let filter = match parts.len() {
-            0 => String::new(),
-            1 => parts[0].clone(),
-            _ => parts
-                .iter()
-                .map(|p| format!("({p})"))
-                .collect::<Vec<_>>()
-                .join(" and "),
-        };
+        let filter = and_filters([
+            Some(self.status.capture_filter.as_str()),
+            l.drill_filter.as_deref(),
+            row_filter.as_deref(),
+            Some(l.user_filter.as_str()),
+        ]);
         self.gen += 1;
         self.pane = Some(Pane::new(kind, self.gen, filter, sel, None));
     }
@@ -1680,5 +1641,23 @@ fn check_filter(i: &mut Input) {
     }
     if let Err(e) = Filter::compile(&i.text) {
         i.error = Some((e.column, e.msg));
+    }
+}
+
+/// The non-blank filters ANDed, each in parentheses when there are several.
+fn and_filters<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    match parts.len() {
+        0 => String::new(),
+        1 => parts[0].to_string(),
+        _ => parts
+            .iter()
+            .map(|p| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join(" and "),
     }
 }

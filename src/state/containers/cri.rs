@@ -379,13 +379,7 @@ pub fn sockets() -> Vec<PathBuf> {
         out.extend(unix_path(&v));
     }
     out.extend(DEFAULT_SOCKETS.iter().map(PathBuf::from));
-    let mut seen = Vec::new();
-    out.retain(|p| {
-        let keep = p.exists() && !seen.contains(p);
-        seen.push(p.clone());
-        keep
-    });
-    out
+    super::runtime::existing_once(out)
 }
 
 /// The gRPC services tried, newest first.

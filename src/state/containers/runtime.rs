@@ -64,13 +64,18 @@ pub fn docker_sockets() -> Vec<PathBuf> {
     // SAFETY: getuid has no preconditions and cannot fail.
     let uid = unsafe { libc::getuid() };
     out.push(PathBuf::from(format!("/run/user/{uid}/podman/podman.sock")));
+    existing_once(out)
+}
+
+/// The paths that exist, each once, in their first order.
+pub(crate) fn existing_once(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
     let mut seen = Vec::new();
-    out.retain(|p| {
+    paths.retain(|p| {
         let keep = p.exists() && !seen.contains(p);
         seen.push(p.clone());
         keep
     });
-    out
+    paths
 }
 
 /// `GET path` on a unix-socket HTTP server; returns status and body.
