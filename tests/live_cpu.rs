@@ -101,19 +101,26 @@ fn procinfo_takes_no_event_number_without_debug() {
     let _live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
     // Two seconds hold at least one procinfo sample of every thread.
     let o = dig(&["-M", "2", "-p", "%evt.num %evt.type"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "dig: {:?}; {err}", o.status);
     let lines = stdout_lines(&o);
-    assert!(lines.len() > 10);
+    assert!(lines.len() > 10, "{} lines in 2 s; {err}", lines.len());
+    let procinfo: Vec<&String> = lines.iter().filter(|l| l.ends_with(" procinfo")).collect();
     assert!(
-        !lines.iter().any(|l| l.ends_with(" procinfo")),
-        "internal events are hidden as sysdig hides them"
+        procinfo.is_empty(),
+        "internal events are hidden as sysdig hides them, but {} are shown, first {:?}; {err}",
+        procinfo.len(),
+        procinfo[0]
     );
     let nums: Vec<u64> = lines
         .iter()
         .filter_map(|l| l.split_whitespace().next()?.parse().ok())
         .collect();
-    for w in nums.windows(2) {
-        assert_eq!(w[1], w[0] + 1, "consecutive event numbers");
+    if let Some(i) = nums.windows(2).position(|w| w[1] != w[0] + 1) {
+        panic!(
+            "event numbers not consecutive at {:?}; {err}",
+            &lines[i.saturating_sub(3)..(i + 4).min(lines.len())]
+        );
     }
 }
 
