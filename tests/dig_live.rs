@@ -184,6 +184,7 @@ fn event_numbers_increase_by_one() {
         return;
     }
     let _live = live_lock();
+    let _activity = Activity::start();
     let o = dig(&["-M", "1", "-p", "%evt.num"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "dig: {:?}; {err}", o.status);

@@ -100,6 +100,7 @@ fn procinfo_takes_no_event_number_without_debug() {
     }
     let _live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
     // Two seconds hold at least one procinfo sample of every thread.
+    let _activity = Activity::start();
     let o = dig(&["-M", "2", "-p", "%evt.num %evt.type"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "dig: {:?}; {err}", o.status);

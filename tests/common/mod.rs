@@ -263,3 +263,31 @@ pub fn wait_attached(pid: u32) {
     // The ring is drained from the start; a little slack for the first poll.
     std::thread::sleep(std::time::Duration::from_millis(200));
 }
+
+/// A shell loop making a few hundred syscalls a second until dropped, for
+/// live tests that need events: an idle machine (as CI's is) may make none
+/// in a second.
+pub struct Activity(std::process::Child);
+
+impl Activity {
+    pub fn start() -> Activity {
+        let child = Command::new("bash")
+            .args([
+                "-c",
+                "while :; do read -r _ </etc/hostname; sleep 0.02; done",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("activity loop");
+        Activity(child)
+    }
+}
+
+impl Drop for Activity {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
