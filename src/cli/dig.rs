@@ -435,6 +435,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
     let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
+    let stateless = !live && quiet && filter.is_none();
     let mut line = String::with_capacity(512);
     let mut read_error = None;
     loop {
@@ -459,7 +460,9 @@ pub fn run(a: DigArgs) -> Result<()> {
                 if let Some(w) = writer.as_mut() {
                     w.write_section(&meta)?;
                 }
-                state.load_meta_owned(*meta);
+                if !stateless {
+                    state.load_meta_owned(*meta);
+                }
                 continue;
             }
             Item::Event(ev) => ev,
@@ -502,7 +505,13 @@ pub fn run(a: DigArgs) -> Result<()> {
         if let Some(s) = summary.as_mut() {
             s.add(&ev);
         }
-        let ectx = state.process(&ev);
+        // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
+        // conversions, `-c`): its events are only counted or copied.
+        let ectx = if stateless {
+            crate::state::EvCtx::default()
+        } else {
+            state.process(&ev)
+        };
         if state.containers.has_warnings() {
             for w in state.containers.take_warnings() {
                 eprintln!("syspect: warning: {w}");
