@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod meta;
+pub mod pipeline;
 pub mod scap;
 
 pub use meta::CaptureMeta;

@@ -9,6 +9,7 @@ use anyhow::{anyhow, Result};
 use clap::Parser;
 
 use crate::capture::live::LiveOptions;
+use crate::capture::pipeline::Pipelined;
 use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, ScapReader, WriterOptions};
 use crate::capture::{Item, Source};
 use crate::event::render::{BufFormat, RenderOpts};
@@ -363,11 +364,11 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
         }
         [one] => {
             let r = ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?;
-            Ok((Box::new(r), false))
+            Ok((Box::new(Pipelined::start(r)?), false))
         }
         many => {
             let r = super::multi::open(many)?;
-            Ok((Box::new(r), false))
+            Ok((Box::new(Pipelined::start(r)?), false))
         }
     }
 }
