@@ -9,8 +9,7 @@ use anyhow::{anyhow, Result};
 use clap::Parser;
 
 use crate::capture::live::LiveOptions;
-use crate::capture::pipeline::Pipelined;
-use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, ScapReader, WriterOptions};
+use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, WriterOptions};
 use crate::capture::{Item, Source};
 use crate::event::render::{BufFormat, RenderOpts};
 use crate::event::visibility::{Seen, Visibility};
@@ -362,14 +361,7 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
-        [one] => {
-            let r = ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?;
-            Ok((Box::new(Pipelined::start(r)?), false))
-        }
-        many => {
-            let r = super::multi::open(many)?;
-            Ok((Box::new(Pipelined::start(r)?), false))
-        }
+        files => Ok((super::multi::open_files(files)?, false)),
     }
 }
 

@@ -1,13 +1,16 @@
-//! Several `-r` files read one after the other as one source: their
-//! (decompressed) bytes are chained, and the reader sees each file's
-//! section header as a new section of a concatenated capture.
+//! Capture files as an event source: one file, or several `-r` files read
+//! one after the other (their decompressed bytes chained, so the reader sees
+//! each file's section header as a new section of a concatenated capture).
+//! The source reads on its own thread ([`Pipelined`]).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 
 use anyhow::Result;
 
+use crate::capture::pipeline::Pipelined;
 use crate::capture::scap::ScapReader;
+use crate::capture::Source;
 
 use super::UsageError;
 
@@ -34,4 +37,14 @@ pub fn open(paths: &[String]) -> Result<ScapReader> {
     }
     ScapReader::from_reader(chain)
         .map_err(|e| UsageError(format!("{}: {e}", paths.join(", "))).into())
+}
+
+/// The source for `-r` files: every front end (dig, the TUI, headless
+/// views) opens capture files here.
+pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
+    let r = match paths {
+        [one] => ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?,
+        many => open(many)?,
+    };
+    Ok(Box::new(Pipelined::start(r)?))
 }

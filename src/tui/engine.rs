@@ -153,11 +153,7 @@ fn open_source(
     stop: &Arc<AtomicBool>,
 ) -> anyhow::Result<Box<dyn Source>> {
     match file {
-        Some(f) => {
-            let r = crate::capture::scap::ScapReader::open(f)
-                .map_err(|e| crate::cli::UsageError(format!("{f}: {e}")))?;
-            Ok(Box::new(r))
-        }
+        Some(f) => crate::cli::multi::open_files(&[f.to_string()]),
         None => crate::cli::live::open(snaplen, ring_mb, Arc::clone(stop), None),
     }
 }

@@ -11,7 +11,6 @@ use super::def::{default_user_dir, find, load_all, ViewDef, ViewType};
 use super::engine::Aggregator;
 use super::json::{views_json, write_slice};
 use super::table::{format_cell, Table};
-use crate::capture::scap::ScapReader;
 use crate::capture::{Item, Source};
 use crate::cli::UsageError;
 use crate::event::visibility::{Seen, Visibility};
@@ -170,9 +169,7 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
     }
     let live = a.read.is_none();
     let mut src: Box<dyn Source> = match &a.read {
-        Some(path) => {
-            Box::new(ScapReader::open(path).map_err(|e| UsageError(format!("{path}: {e}")))?)
-        }
+        Some(path) => crate::cli::multi::open_files(std::slice::from_ref(path))?,
         None => crate::cli::live::open(a.snaplen, a.buffer_mb, Arc::clone(&stop), None)?,
     };
     let mut state = State::new();
