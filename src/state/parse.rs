@@ -354,9 +354,45 @@ fn list_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<Vec<String>> {
     param_bytes(ev, m, p).map(params::as_list)
 }
 
+/// True when no component of `p` (split at `/`) is empty, `.` or `..`:
+/// the path needs no normalising.
+fn clean(p: &[u8]) -> bool {
+    let mut len = 0usize;
+    let mut dots = true;
+    for &c in p {
+        if c == b'/' {
+            if len == 0 || (dots && len <= 2) {
+                return false;
+            }
+            len = 0;
+            dots = true;
+        } else {
+            len += 1;
+            dots &= c == b'.';
+        }
+    }
+    !(len == 0 || (dots && len <= 2))
+}
+
 /// Joins `base` (a directory) and `rel` and normalises `.`/`..`, as
 /// libsinsp's path concatenation does.
 pub fn concat_path(base: &str, rel: &str) -> String {
+    // Most paths need no normalising: copy them whole.
+    if rel.starts_with('/') {
+        if clean(&rel.as_bytes()[1..]) {
+            return rel.to_string();
+        }
+    } else if base.starts_with('/') {
+        let head = base.trim_end_matches('/');
+        let head_clean = head.is_empty() || clean(&head.as_bytes()[1..]);
+        if head_clean && clean(rel.as_bytes()) {
+            let mut s = String::with_capacity(head.len() + rel.len() + 1);
+            s.push_str(head);
+            s.push('/');
+            s.push_str(rel);
+            return s;
+        }
+    }
     // The path is `rel` alone, or `base` (without trailing slashes), a
     // slash and `rel`: its components are those of both parts.
     let (head, absolute) = if rel.starts_with('/') || base.is_empty() {
@@ -1290,6 +1326,15 @@ mod tests {
             "/..",
             "../../x",
             "a/b/../../..",
+            ".a",
+            "..a",
+            "a.",
+            "/.x/..y/",
+            "/usr/lib",
+            "etc/passwd",
+            "/a/b/.",
+            "/a/b/..",
+            "a/.../b",
         ];
         for base in parts {
             for rel in parts {
