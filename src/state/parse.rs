@@ -156,7 +156,25 @@ struct Meta {
     name_id: u16,
     /// Index of each [`P`] parameter, [`NO_PARAM`] when absent.
     params: [u8; P_NAMES.len()],
+    /// An enter event with a parameter some exit reads from the pending
+    /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
+    /// the others every such lookup finds nothing, as with an empty one.
+    keep_enter: bool,
 }
+
+/// The parameters exits read from their thread's pending enter event.
+const ENTER_PARAMS: [P; 10] = [
+    P::Name,
+    P::DirFd,
+    P::Domain,
+    P::Type,
+    P::Cmd,
+    P::Path,
+    P::Uid,
+    P::Euid,
+    P::Gid,
+    P::Egid,
+];
 
 impl Meta {
     fn idx(&self, p: P) -> Option<usize> {
@@ -242,6 +260,7 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         }
     }
     let creates_fd = e.has_flag(ef::CREATES_FD);
+    let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
     Meta {
         info: e,
         kind: kind_of(&e.name),
@@ -257,6 +276,7 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         res_ptype: e.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO),
         name_id: name_id as u16,
         params,
+        keep_enter,
     }
 }
 
@@ -537,7 +557,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         if !m.skip_reset {
             if let Some(t) = st.threads.get_mut(&tid) {
                 t.last_enter.clear();
-                t.last_enter.extend_from_slice(bytes);
+                if m.keep_enter {
+                    t.last_enter.extend_from_slice(bytes);
+                }
                 t.last_enter_ts = ev.ts();
                 t.last_enter_type = etype;
                 // libsinsp only moves its "last event fd" for fd events.
@@ -953,12 +975,14 @@ fn enter_event(st: &State, tid: u64) -> Option<(&'static Meta, &[u8])> {
 
 /// An integer parameter of a pending enter event.
 fn enter_int(enter: Option<(&Meta, &[u8])>, p: P) -> Option<i64> {
+    debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
     let (m, b) = enter?;
     let i = m.idx(p)?;
     params::as_i64(m.info.params[i].ptype, raw_param(b, m.large, i)?)
 }
 
 fn enter_param_str(st: &State, tid: u64, p: P) -> Option<String> {
+    debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
     let (m, b) = enter_event(st, tid)?;
     raw_param(b, m.large, m.idx(p)?).map(params::as_str)
 }

@@ -37,7 +37,8 @@ pub struct Thread {
     pub start_ts: u64,
     /// Container id (`host` for host processes), filled by the container layer.
     pub container_id: String,
-    /// The last enter event of this thread (v2 bytes), for exit events.
+    /// The last enter event of this thread (v2 bytes), for exit events;
+    /// empty when it has no parameter an exit reads (see `state::parse`).
     pub last_enter: Vec<u8>,
     /// The fd the last enter event used (`fd.num` of the exit).
     pub last_fd: Option<i64>,
