@@ -1,7 +1,7 @@
 //! Which events sysdig numbers and which it shows: one rule for `dig`, the
 //! TUI and headless views.
 
-use super::table::{ec, ids, table};
+use super::table::{ec, ids, SYSDIG_0_29_EVENT_MAX};
 use super::EventRef;
 
 /// How an event counts for output.
@@ -51,7 +51,8 @@ impl Visibility {
     /// Classifies the next event of the source.
     pub fn classify(&mut self, ev: &EventRef<'_>) -> Seen {
         let t = ev.etype();
-        if !self.all_events && !table().known_to_sysdig_0_29(t) {
+        // (`EventTable::known_to_sysdig_0_29`, without the table.)
+        if !self.all_events && t >= SYSDIG_0_29_EVENT_MAX {
             return Seen::Unnumbered;
         }
         let container_meta = matches!(

@@ -186,6 +186,20 @@ impl Fd {
         fd
     }
 
+    /// Like [`Fd::from_entry`], moving the entry's name instead of cloning it.
+    pub fn from_entry_owned(mut e: FdEntry) -> Fd {
+        let name = match &mut e.info {
+            FdInfo::Named { name, .. } => Some(std::mem::take(name)),
+            FdInfo::Unix { path, .. } => Some(std::mem::take(path)),
+            _ => None,
+        };
+        let mut fd = Fd::from_entry(&e);
+        if let Some(n) = name {
+            fd.name = n;
+        }
+        fd
+    }
+
     /// Makes this a connected IP socket with the given tuple.
     pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
         self.addrs = SockAddrs::Ip {

@@ -30,6 +30,9 @@ pub struct EvCtx {
     pub cpu: Option<[u8; 3]>,
 }
 
+/// A container id and type found from cgroups.
+type Found = (String, containers::ContainerType);
+
 #[derive(Debug, Default, Clone)]
 pub struct State {
     pub threads: FxHashMap<u64, Thread>,
@@ -65,9 +68,31 @@ impl State {
     /// Seeds the tables from a capture section's metadata.
     pub fn load_meta(&mut self, meta: &CaptureMeta) {
         self.thread_counts = Default::default();
+        let live = self.live;
+        // Threads of a process (and most processes) share their cgroups:
+        // the container found for the previous thread's is reused.
+        let mut last: Option<(&[String], Option<Found>)> = None;
         for p in &meta.procs {
-            self.threads.insert(p.tid, Thread::from_entry(p));
-            self.set_container(p.tid);
+            let mut t = Thread::from_entry_bare(p);
+            if live && p.cgroups.is_empty() {
+                // set_container reads them from /proc.
+                self.threads.insert(p.tid, t);
+                self.set_container(p.tid);
+                continue;
+            }
+            let found = match &last {
+                Some((cg, found)) if *cg == p.cgroups.as_slice() => found.clone(),
+                _ => {
+                    let found = containers::cgroup::container_of(&p.cgroups);
+                    last = Some((p.cgroups.as_slice(), found.clone()));
+                    found
+                }
+            };
+            if let Some((id, ty)) = found {
+                self.containers.note(&id, ty, live);
+                t.container_id = id;
+            }
+            self.threads.insert(p.tid, t);
         }
         for f in &meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
@@ -100,12 +125,12 @@ impl State {
         for p in procs {
             self.threads.insert(p.tid, Thread::from_entry_owned(p));
         }
-        for f in &fds {
+        for f in fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
             self.fds
                 .entry(pid)
                 .or_default()
-                .insert(f.fd, Fd::from_entry(f));
+                .insert(f.fd, Fd::from_entry_owned(f));
         }
         self.fix_socket_directions();
         for u in users {

@@ -1,12 +1,13 @@
 //! How each event changes the state (libsinsp's parsers, rewritten).
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use crate::capture::meta::FdType;
 use crate::event::params::{self, SockAddr, SockTuple};
 use crate::event::table::{ef, pt, table};
-use crate::event::EventRef;
+use crate::event::{EventInfo, EventRef, HDR_LEN};
 
 use super::fds::{l4, Fd};
 use super::threads::Thread;
@@ -39,73 +40,261 @@ enum Kind {
     SendRecv,
 }
 
-struct Kinds {
-    kind: Vec<Kind>,
-    /// Index of the `fd` parameter of each event id.
-    fd_param: Vec<Option<u8>>,
+/// The parameters the parsers read, by name. Their indexes are found once
+/// per event id (see [`Meta::params`]) instead of by name for every event.
+#[derive(Debug, Clone, Copy)]
+enum P {
+    Name,
+    Flags,
+    DirFd,
+    Dev,
+    Ino,
+    Domain,
+    Type,
+    Fd1,
+    Fd2,
+    Source,
+    Peer,
+    Tuple,
+    Addr,
+    OldFd,
+    Fd,
+    Cmd,
+    Path,
+    Uid,
+    Euid,
+    Gid,
+    Egid,
+    Exe,
+    Args,
+    Cwd,
+    Comm,
+    Cgroups,
+    FdLimit,
+    Vtid,
+    Vpid,
+    Ptid,
+    Pid,
+    VmSize,
+    VmRss,
+    VmSwap,
+    Env,
+    Tty,
+    LoginUid,
+    TrustedExepath,
+    CapEffective,
+    CapPermitted,
+    CapInheritable,
 }
 
-fn kinds() -> &'static Kinds {
-    static K: OnceLock<Kinds> = OnceLock::new();
-    K.get_or_init(|| {
-        let t = table();
-        let mut kind = Vec::with_capacity(t.len());
-        let mut fd_param = Vec::with_capacity(t.len());
-        for e in &t.events {
-            let k = match e.name.as_str() {
-                "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Kind::Open,
-                "close" => Kind::Close,
-                "socket" => Kind::Socket,
-                "socketpair" => Kind::SocketPair,
-                "connect" => Kind::Connect,
-                "accept" | "accept4" => Kind::Accept,
-                "bind" => Kind::Bind,
-                "dup" | "dup2" | "dup3" => Kind::Dup,
-                "fcntl" => Kind::Fcntl,
-                "pipe" | "pipe2" => Kind::Pipe,
-                "eventfd" | "eventfd2" => Kind::NamedFd(FdType::Event),
-                "signalfd" | "signalfd4" => Kind::NamedFd(FdType::Signalfd),
-                "timerfd_create" => Kind::NamedFd(FdType::Timerfd),
-                "inotify_init" | "inotify_init1" => Kind::NamedFd(FdType::Inotify),
-                "epoll_create" | "epoll_create1" => Kind::NamedFd(FdType::Eventpoll),
-                "userfaultfd" => Kind::NamedFd(FdType::Userfaultfd),
-                "io_uring_setup" => Kind::NamedFd(FdType::Iouring),
-                "memfd_create" => Kind::NamedFd(FdType::Memfd),
-                "pidfd_open" | "pidfd_getfd" => Kind::NamedFd(FdType::Pidfd),
-                "bpf" => Kind::NamedFd(FdType::Bpf),
-                "clone" | "clone3" | "fork" | "vfork" => Kind::Clone,
-                "execve" | "execveat" => Kind::Execve,
-                "procexit" => Kind::ProcExit,
-                "chdir" => Kind::Chdir,
-                "fchdir" => Kind::Fchdir,
-                "setuid" => Kind::SetUid,
-                "setgid" => Kind::SetGid,
-                "setresuid" => Kind::SetResUid,
-                "setresgid" => Kind::SetResGid,
-                "sendto" | "recvfrom" => Kind::SendRecv,
-                _ => Kind::Other,
-            };
-            kind.push(k);
-            // Enter events that use an fd: their first fd parameter (fd,
-            // out_fd, oldfd...). Exit events: a parameter named fd.
-            let fdp = if e.is_enter {
-                if uses_fd_029(e) {
-                    e.params
-                        .iter()
-                        .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
-                } else {
-                    None
-                }
-            } else {
-                e.params
-                    .iter()
-                    .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
-            }
-            .map(|i| i as u8);
-            fd_param.push(fdp);
+/// The table names of [`P`], in its order.
+const P_NAMES: [&str; 41] = [
+    "name",
+    "flags",
+    "dirfd",
+    "dev",
+    "ino",
+    "domain",
+    "type",
+    "fd1",
+    "fd2",
+    "source",
+    "peer",
+    "tuple",
+    "addr",
+    "oldfd",
+    "fd",
+    "cmd",
+    "path",
+    "uid",
+    "euid",
+    "gid",
+    "egid",
+    "exe",
+    "args",
+    "cwd",
+    "comm",
+    "cgroups",
+    "fdlimit",
+    "vtid",
+    "vpid",
+    "ptid",
+    "pid",
+    "vm_size",
+    "vm_rss",
+    "vm_swap",
+    "env",
+    "tty",
+    "loginuid",
+    "trusted_exepath",
+    "cap_effective",
+    "cap_permitted",
+    "cap_inheritable",
+];
+
+/// No such parameter in [`Meta::params`].
+const NO_PARAM: u8 = u8::MAX;
+
+/// Everything the parsers need to know about one event id, computed once.
+struct Meta {
+    info: &'static EventInfo,
+    kind: Kind,
+    /// Index of the `fd` parameter.
+    fd_param: Option<u8>,
+    /// EF_CREATES_FD.
+    creates_fd: bool,
+    /// An fd event as sysdig 0.29.3 saw it: EF_USES_FD (see
+    /// [`uses_fd_029`]) or EF_CREATES_FD.
+    fd_event: bool,
+    /// Leaves the thread's pending enter event alone.
+    skip_reset: bool,
+    /// Parameter lengths are u32 (EF_LARGE_PAYLOAD).
+    large: bool,
+    /// The type of parameter 0 (the result of an exit).
+    res_ptype: u8,
+    /// Events with the same id share a name id (for enter/exit pairing).
+    name_id: u16,
+    /// Index of each [`P`] parameter, [`NO_PARAM`] when absent.
+    params: [u8; P_NAMES.len()],
+    /// An enter event with a parameter some exit reads from the pending
+    /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
+    /// the others every such lookup finds nothing, as with an empty one.
+    keep_enter: bool,
+}
+
+/// The parameters exits read from their thread's pending enter event.
+const ENTER_PARAMS: [P; 10] = [
+    P::Name,
+    P::DirFd,
+    P::Domain,
+    P::Type,
+    P::Cmd,
+    P::Path,
+    P::Uid,
+    P::Euid,
+    P::Gid,
+    P::Egid,
+];
+
+impl Meta {
+    fn idx(&self, p: P) -> Option<usize> {
+        match self.params[p as usize] {
+            NO_PARAM => None,
+            i => Some(usize::from(i)),
         }
-        Kinds { kind, fd_param }
+    }
+}
+
+struct Metas {
+    by_id: Vec<Meta>,
+    /// For ids past the table.
+    unknown: Meta,
+}
+
+fn kind_of(name: &str) -> Kind {
+    match name {
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Kind::Open,
+        "close" => Kind::Close,
+        "socket" => Kind::Socket,
+        "socketpair" => Kind::SocketPair,
+        "connect" => Kind::Connect,
+        "accept" | "accept4" => Kind::Accept,
+        "bind" => Kind::Bind,
+        "dup" | "dup2" | "dup3" => Kind::Dup,
+        "fcntl" => Kind::Fcntl,
+        "pipe" | "pipe2" => Kind::Pipe,
+        "eventfd" | "eventfd2" => Kind::NamedFd(FdType::Event),
+        "signalfd" | "signalfd4" => Kind::NamedFd(FdType::Signalfd),
+        "timerfd_create" => Kind::NamedFd(FdType::Timerfd),
+        "inotify_init" | "inotify_init1" => Kind::NamedFd(FdType::Inotify),
+        "epoll_create" | "epoll_create1" => Kind::NamedFd(FdType::Eventpoll),
+        "userfaultfd" => Kind::NamedFd(FdType::Userfaultfd),
+        "io_uring_setup" => Kind::NamedFd(FdType::Iouring),
+        "memfd_create" => Kind::NamedFd(FdType::Memfd),
+        "pidfd_open" | "pidfd_getfd" => Kind::NamedFd(FdType::Pidfd),
+        "bpf" => Kind::NamedFd(FdType::Bpf),
+        "clone" | "clone3" | "fork" | "vfork" => Kind::Clone,
+        "execve" | "execveat" => Kind::Execve,
+        "procexit" => Kind::ProcExit,
+        "chdir" => Kind::Chdir,
+        "fchdir" => Kind::Fchdir,
+        "setuid" => Kind::SetUid,
+        "setgid" => Kind::SetGid,
+        "setresuid" => Kind::SetResUid,
+        "setresgid" => Kind::SetResGid,
+        "sendto" | "recvfrom" => Kind::SendRecv,
+        _ => Kind::Other,
+    }
+}
+
+fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
+    // Enter events that use an fd: their first fd parameter (fd,
+    // out_fd, oldfd...). Exit events: a parameter named fd.
+    let fd_param = if e.is_enter {
+        if uses_fd_029(e) {
+            e.params
+                .iter()
+                .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
+        } else {
+            None
+        }
+    } else {
+        e.params
+            .iter()
+            .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
+    }
+    .and_then(|i| u8::try_from(i).ok());
+    let name_id = match names.iter().position(|n| *n == e.name.as_str()) {
+        Some(i) => i,
+        None => {
+            names.push(e.name.as_str());
+            names.len() - 1
+        }
+    };
+    let mut params = [NO_PARAM; P_NAMES.len()];
+    for (slot, name) in params.iter_mut().zip(P_NAMES) {
+        if let Some(i) = e.param_index(name).and_then(|i| u8::try_from(i).ok()) {
+            if i != NO_PARAM {
+                *slot = i;
+            }
+        }
+    }
+    let creates_fd = e.has_flag(ef::CREATES_FD);
+    let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
+    Meta {
+        info: e,
+        kind: kind_of(&e.name),
+        fd_param,
+        creates_fd,
+        fd_event: uses_fd_029(e) || creates_fd,
+        // Like libsinsp, events flagged EF_SKIPPARSERESET (switch, procinfo,
+        // drop...) leave the thread's pending enter event alone, so the
+        // syscall's exit still pairs with it (evt.latency).
+        // (sysdig 0.29.3's table also flags switch this way.)
+        skip_reset: e.has_flag(ef::SKIPPARSERESET) || e.name == "switch",
+        large: e.large_payload(),
+        res_ptype: e.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO),
+        name_id: name_id as u16,
+        params,
+        keep_enter,
+    }
+}
+
+fn metas() -> &'static Metas {
+    static M: OnceLock<Metas> = OnceLock::new();
+    M.get_or_init(|| {
+        let t = table();
+        let mut names = Vec::new();
+        let by_id = t.events.iter().map(|e| make_meta(e, &mut names)).collect();
+        // The table's placeholder for ids it does not have.
+        let unknown = make_meta(t.get(u16::MAX), &mut names);
+        Metas { by_id, unknown }
     })
+}
+
+fn meta(etype: u16) -> &'static Meta {
+    let m = metas();
+    m.by_id.get(usize::from(etype)).unwrap_or(&m.unknown)
 }
 
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
@@ -126,55 +315,136 @@ const CLONE_PARENT: u32 = 256;
 /// PPM_AT_FDCWD.
 const AT_FDCWD: i64 = -100;
 
-fn int_param(ev: &EventRef<'_>, name: &str) -> Option<i64> {
-    let info = ev.info();
-    let i = info.param_index(name)?;
-    let b = ev.param(i)?;
-    params::as_i64(info.params[i].ptype, b)
+fn rd_len(b: &[u8], large: bool, i: usize) -> usize {
+    if large {
+        let at = HDR_LEN + i * 4;
+        b.get(at..at + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+            .unwrap_or(0)
+    } else {
+        let at = HDR_LEN + i * 2;
+        b.get(at..at + 2)
+            .map(|s| usize::from(u16::from_le_bytes([s[0], s[1]])))
+            .unwrap_or(0)
+    }
 }
 
-fn str_param(ev: &EventRef<'_>, name: &str) -> Option<String> {
-    ev.param_by_name(name).map(params::as_str)
+/// Parameter `i` of the v2 event `b` (a whole, validated event: an
+/// [`EventRef`]'s bytes or a copy of them), as [`EventRef::param`] finds
+/// it, with the length size already known.
+fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
+    let n = b
+        .get(22..26)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)?;
+    if i >= n {
+        return None;
+    }
+    let lsz = if large { 4 } else { 2 };
+    let mut off = n.checked_mul(lsz)?.checked_add(HDR_LEN)?;
+    for j in 0..i {
+        off += rd_len(b, large, j);
+    }
+    let l = rd_len(b, large, i);
+    b.get(off..off.checked_add(l)?)
 }
 
-fn list_param(ev: &EventRef<'_>, name: &str) -> Option<Vec<String>> {
-    ev.param_by_name(name).map(params::as_list)
+/// The bytes of parameter `p` of `ev`, whose id's [`Meta`] is `m`.
+fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
+    raw_param(ev.bytes(), m.large, m.idx(p)?)
+}
+
+fn int_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<i64> {
+    let i = m.idx(p)?;
+    let b = raw_param(ev.bytes(), m.large, i)?;
+    params::as_i64(m.info.params[i].ptype, b)
+}
+
+/// A string parameter, borrowed when it is valid UTF-8 (as
+/// [`params::as_str`] reads it).
+fn cow_str(b: &[u8]) -> Cow<'_, str> {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end])
+}
+
+fn str_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<String> {
+    param_bytes(ev, m, p).map(params::as_str)
+}
+
+fn list_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<Vec<String>> {
+    param_bytes(ev, m, p).map(params::as_list)
+}
+
+/// True when no component of `p` (split at `/`) is empty, `.` or `..`:
+/// the path needs no normalising.
+fn clean(p: &[u8]) -> bool {
+    let mut len = 0usize;
+    let mut dots = true;
+    for &c in p {
+        if c == b'/' {
+            if len == 0 || (dots && len <= 2) {
+                return false;
+            }
+            len = 0;
+            dots = true;
+        } else {
+            len += 1;
+            dots &= c == b'.';
+        }
+    }
+    !(len == 0 || (dots && len <= 2))
 }
 
 /// Joins `base` (a directory) and `rel` and normalises `.`/`..`, as
 /// libsinsp's path concatenation does.
 pub fn concat_path(base: &str, rel: &str) -> String {
-    let full = if rel.starts_with('/') || base.is_empty() {
-        rel.to_string()
-    } else {
-        format!("{}/{}", base.trim_end_matches('/'), rel)
-    };
-    normalize(&full)
-}
-
-fn normalize(p: &str) -> String {
-    if !p.starts_with('/') {
-        // Relative (no cwd known): drop "." components, as libsinsp does.
-        let parts: Vec<&str> = p
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != ".")
-            .collect();
-        return parts.join("/");
+    // Most paths need no normalising: copy them whole.
+    if rel.starts_with('/') {
+        if clean(&rel.as_bytes()[1..]) {
+            return rel.to_string();
+        }
+    } else if base.starts_with('/') {
+        let head = base.trim_end_matches('/');
+        let head_clean = head.is_empty() || clean(&head.as_bytes()[1..]);
+        if head_clean && clean(rel.as_bytes()) {
+            let mut s = String::with_capacity(head.len() + rel.len() + 1);
+            s.push_str(head);
+            s.push('/');
+            s.push_str(rel);
+            return s;
+        }
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
+    // The path is `rel` alone, or `base` (without trailing slashes), a
+    // slash and `rel`: its components are those of both parts.
+    let (head, absolute) = if rel.starts_with('/') || base.is_empty() {
+        ("", rel.starts_with('/'))
+    } else {
+        (base.trim_end_matches('/'), base.starts_with('/'))
+    };
+    let mut s = String::with_capacity(head.len() + rel.len() + 1);
+    if !absolute {
+        // Relative (no cwd known): drop "." components, as libsinsp does.
+        for c in head.split('/').chain(rel.split('/')) {
+            if !c.is_empty() && c != "." {
+                if !s.is_empty() {
+                    s.push('/');
+                }
+                s.push_str(c);
+            }
+        }
+        return s;
+    }
+    for c in head.split('/').chain(rel.split('/')) {
         match c {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                let cut = s.rfind('/').unwrap_or(0);
+                s.truncate(cut);
             }
-            c => parts.push(c),
+            c => {
+                s.push('/');
+                s.push_str(c);
+            }
         }
-    }
-    let mut s = String::with_capacity(p.len());
-    for c in &parts {
-        s.push('/');
-        s.push_str(c);
     }
     if s.is_empty() {
         s.push('/');
@@ -242,7 +512,6 @@ fn tuple_to_fd_raw(fd: &mut Fd, t: &SockTuple) {
     }
 }
 
-/// Applies `ev` to `st`.
 /// The CPU ticks a procinfo event adds since the thread's previous one, as
 /// libsinsp computes `thread.cpu`, `thread.cpu.user` and `thread.cpu.system`:
 /// the difference of the running totals, 0 for the first sample, at most 100.
@@ -260,95 +529,87 @@ fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
     out
 }
 
+/// Applies `ev` to `st`.
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
-    let k = kinds();
-    let etype = ev.etype() as usize;
-    let kind = k.kind.get(etype).copied().unwrap_or(Kind::Other);
-    let info = ev.info();
+    let etype = ev.etype();
+    let m = meta(etype);
+    let kind = m.kind;
+    let info = m.info;
     let tid = ev.tid();
+    let bytes = ev.bytes();
     let mut ctx = EvCtx::default();
 
     if ev.is_enter() {
-        let fd = k
+        let fd = m
             .fd_param
-            .get(etype)
-            .copied()
-            .flatten()
-            .and_then(|i| ev.param(i as usize))
+            .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
             .and_then(|b| match b.len() {
                 4 => params::as_i64(pt::FD32, b),
                 _ => params::as_i64(pt::FD, b),
             });
         // An enter that creates an fd has none yet: libsinsp says -1.
-        let fd = if fd.is_none() && info.has_flag(ef::CREATES_FD) {
+        let fd = if fd.is_none() && m.creates_fd {
             Some(-1)
         } else {
             fd
         };
         ctx.fd = fd;
-        let uses_fd = uses_fd_029(info) || info.has_flag(ef::CREATES_FD);
-        // Like libsinsp, events flagged EF_SKIPPARSERESET (switch, procinfo,
-        // drop...) leave the thread's pending enter event alone, so the
-        // syscall's exit still pairs with it (evt.latency).
-        // (sysdig 0.29.3's table also flags switch this way.)
-        let skip_reset = info.has_flag(ef::SKIPPARSERESET) || info.name == "switch";
-        if let (Some(t), false) = (st.threads.get_mut(&tid), skip_reset) {
-            t.last_enter.clear();
-            t.last_enter.extend_from_slice(ev.bytes());
-            t.last_enter_ts = ev.ts();
-            t.last_enter_type = ev.etype();
-            // libsinsp only moves its "last event fd" for fd events.
-            if uses_fd && fd.is_some() {
-                t.last_fd = fd;
+        if !m.skip_reset {
+            if let Some(t) = st.threads.get_mut(&tid) {
+                t.last_enter.clear();
+                if m.keep_enter {
+                    t.last_enter.extend_from_slice(bytes);
+                }
+                t.last_enter_ts = ev.ts();
+                t.last_enter_type = etype;
+                // libsinsp only moves its "last event fd" for fd events.
+                if m.fd_event && fd.is_some() {
+                    t.last_fd = fd;
+                }
             }
         }
         if kind == Kind::ProcExit {
             st.defer_thread_exit(tid);
         }
-        if etype == usize::from(crate::event::table::ids::PROCINFO_E) {
+        if etype == crate::event::table::ids::PROCINFO_E {
             ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
         }
         if kind == Kind::Connect {
-            connect_enter(st, ev, tid, fd);
+            connect_enter(st, ev, m, tid, fd);
         }
         return ctx;
     }
 
-    // The fd of an exit is the thread's last event fd, paired or not (as
-    // libsinsp does); the latency needs a matching enter.
-    let enter_fd = st.threads.get(&tid).and_then(|t| t.last_fd);
-    let enter_ts = match st.threads.get(&tid) {
+    let own_fd = m
+        .fd_param
+        .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
+        .and_then(|b| params::as_i64(pt::FD, b));
+    let res = raw_param(bytes, m.large, 0).and_then(|b| params::as_i64(m.res_ptype, b));
+
+    // One lookup of the thread: the fd of an exit is the thread's last
+    // event fd, paired or not (as libsinsp does); the latency needs a
+    // matching enter.
+    let thread = st.threads.get_mut(&tid);
+    let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
+    ctx.enter_ts = match &thread {
         Some(t)
             if t.last_enter_type != u16::MAX
-                && (t.last_enter_type + 1 == ev.etype()
-                    || table().get(t.last_enter_type).name == info.name) =>
+                && (t.last_enter_type + 1 == etype
+                    || meta(t.last_enter_type).name_id == m.name_id) =>
         {
             Some(t.last_enter_ts)
         }
         _ => None,
     };
-    ctx.enter_ts = enter_ts;
-    let own_fd = k
-        .fd_param
-        .get(etype)
-        .copied()
-        .flatten()
-        .and_then(|i| ev.param(i as usize))
-        .and_then(|b| params::as_i64(pt::FD, b));
-    let fd_event = uses_fd_029(info) || info.has_flag(ef::CREATES_FD);
-    ctx.fd = if info.has_flag(ef::CREATES_FD) {
+    ctx.fd = if m.creates_fd {
         enter_fd
-    } else if fd_event {
+    } else if m.fd_event {
         own_fd.or(enter_fd)
     } else {
         None
     };
 
-    let res = ev
-        .param(0)
-        .and_then(|b| params::as_i64(info.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO), b));
-
-    if info.has_flag(ef::CREATES_FD) {
+    if m.creates_fd {
         if let Some(r) = res {
             // fcntl creates an fd only for F_DUPFD*, handled below.
             if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
@@ -357,42 +618,52 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         if matches!(kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
             // The second fd is the last one libsinsp adds.
-            if let Some(f2) = int_param(ev, "fd2") {
+            if let Some(f2) = int_param(ev, m, P::Fd2) {
                 ctx.fd = Some(f2);
             }
         }
     }
-    if let Some(t) = st.threads.get_mut(&tid) {
-        if fd_event && ctx.fd.is_some() {
-            t.last_fd = ctx.fd;
+    let pid = match thread {
+        Some(t) => {
+            if m.fd_event && ctx.fd.is_some() {
+                t.last_fd = ctx.fd;
+            }
+            t.pid
         }
-    }
+        None => tid,
+    };
 
-    let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
     match kind {
         Kind::Open => {
             let Some(fdn) = res.filter(|r| *r >= 0) else {
                 return ctx;
             };
-            let name = str_param(ev, "name")
-                .or_else(|| enter_param_str(st, tid, "name"))
-                .unwrap_or_default();
-            let flags = int_param(ev, "flags").unwrap_or(0) as u32;
-            let dirfd = int_param(ev, "dirfd").or_else(|| enter_param_int(st, tid, "dirfd"));
-            let base = match dirfd {
-                Some(d) if d != AT_FDCWD && !name.starts_with('/') => {
-                    st.fd(tid, d).map(|f| f.name.clone()).unwrap_or_default()
+            let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
+            let path = {
+                let enter = enter_event(st, tid);
+                let name = match param_bytes(ev, m, P::Name) {
+                    Some(b) => cow_str(b),
+                    None => enter
+                        .and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?))
+                        .map(cow_str)
+                        .unwrap_or_default(),
+                };
+                if name.is_empty() {
+                    String::new()
+                } else {
+                    let dirfd = int_param(ev, m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
+                    let base = match dirfd {
+                        Some(d) if d != AT_FDCWD && !name.starts_with('/') => {
+                            st.fd(tid, d).map(|f| f.name.as_str()).unwrap_or_default()
+                        }
+                        _ => st
+                            .threads
+                            .get(&tid)
+                            .map(|t| t.cwd.as_str())
+                            .unwrap_or_default(),
+                    };
+                    concat_path(base, &name)
                 }
-                _ => st
-                    .threads
-                    .get(&tid)
-                    .map(|t| t.cwd.clone())
-                    .unwrap_or_default(),
-            };
-            let path = if name.is_empty() {
-                name
-            } else {
-                concat_path(&base, &name)
             };
             let ftype = if flags & PPM_O_DIRECTORY != 0 {
                 FdType::Directory
@@ -401,8 +672,8 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             };
             let mut f = Fd::new(ftype, path);
             f.open_flags = flags;
-            f.dev = int_param(ev, "dev").unwrap_or(0) as u32;
-            f.ino = int_param(ev, "ino").unwrap_or(0) as u64;
+            f.dev = int_param(ev, m, P::Dev).unwrap_or(0) as u32;
+            f.ino = int_param(ev, m, P::Ino).unwrap_or(0) as u64;
             st.fds.entry(pid).or_default().insert(fdn, f);
         }
         Kind::Close => {
@@ -416,8 +687,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             let Some(fdn) = res.filter(|r| *r >= 0) else {
                 return ctx;
             };
-            let domain = int_param(ev, "domain").or_else(|| enter_param_int(st, tid, "domain"));
-            let stype = int_param(ev, "type").or_else(|| enter_param_int(st, tid, "type"));
+            let domain =
+                int_param(ev, m, P::Domain).or_else(|| enter_param_int(st, tid, P::Domain));
+            let stype = int_param(ev, m, P::Type).or_else(|| enter_param_int(st, tid, P::Type));
             let ftype = match domain {
                 Some(2) => FdType::Ipv4Sock,
                 Some(10) => FdType::Ipv6Sock,
@@ -434,12 +706,12 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         Kind::SocketPair => {
             if res.is_some_and(|r| r >= 0) {
                 let table = st.fds.entry(pid).or_default();
-                for n in ["fd1", "fd2"] {
-                    if let Some(fdn) = int_param(ev, n) {
+                for n in [P::Fd1, P::Fd2] {
+                    if let Some(fdn) = int_param(ev, m, n) {
                         let mut f = Fd::new(FdType::UnixSock, "");
                         f.addrs = super::fds::SockAddrs::Unix {
-                            source: int_param(ev, "source").unwrap_or(0) as u64,
-                            dest: int_param(ev, "peer").unwrap_or(0) as u64,
+                            source: int_param(ev, m, P::Source).unwrap_or(0) as u64,
+                            dest: int_param(ev, m, P::Peer).unwrap_or(0) as u64,
                         };
                         table.insert(fdn, f);
                     }
@@ -447,7 +719,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             }
         }
         Kind::Connect => {
-            let tuple = ev.param_by_name("tuple").and_then(params::socktuple);
+            let tuple = param_bytes(ev, m, P::Tuple).and_then(params::socktuple);
             if let (Some(fd), Some(t)) = (ctx.fd, tuple) {
                 let r = res.unwrap_or(0);
                 // libsinsp keeps the tuple for success and EINPROGRESS.
@@ -474,16 +746,17 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                     f.l4proto = l4::UDP;
                 }
             }
-            if let Some(t) = ev.param_by_name("tuple").and_then(params::socktuple) {
+            if let Some(t) = param_bytes(ev, m, P::Tuple).and_then(params::socktuple) {
                 tuple_to_fd(&mut f, &t);
             }
             st.fds.entry(pid).or_default().insert(fdn, f);
         }
         Kind::Bind => {
             if res.is_some_and(|r| r >= 0) {
-                if let (Some(fd), Some(addr)) =
-                    (ctx.fd, ev.param_by_name("addr").and_then(params::sockaddr))
-                {
+                if let (Some(fd), Some(addr)) = (
+                    ctx.fd,
+                    param_bytes(ev, m, P::Addr).and_then(params::sockaddr),
+                ) {
                     if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
                         match addr {
                             SockAddr::V4(ip, port) => {
@@ -507,8 +780,8 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             let Some(newfd) = res.filter(|r| *r >= 0) else {
                 return ctx;
             };
-            let old = int_param(ev, "oldfd")
-                .or_else(|| int_param(ev, "fd"))
+            let old = int_param(ev, m, P::OldFd)
+                .or_else(|| int_param(ev, m, P::Fd))
                 .or(enter_fd);
             let copied = old
                 .and_then(|o| st.fds.get(&pid).and_then(|t| t.get(o)).cloned())
@@ -528,7 +801,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         Kind::Fcntl => {
             // F_DUPFD (0) and F_DUPFD_CLOEXEC (libscap value 9 in fcntl_commands).
-            let cmd = int_param(ev, "cmd").or_else(|| enter_param_int(st, tid, "cmd"));
+            let cmd = int_param(ev, m, P::Cmd).or_else(|| enter_param_int(st, tid, P::Cmd));
             if let (Some(newfd), Some(c)) = (res.filter(|r| *r >= 0), cmd) {
                 // F_DUPFD (1) and F_DUPFD_CLOEXEC (26) in libscap's numbering.
                 if c == 1 || c == 26 {
@@ -546,10 +819,10 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         Kind::Pipe => {
             if res.is_some_and(|r| r >= 0) {
-                let ino = int_param(ev, "ino").unwrap_or(0) as u64;
+                let ino = int_param(ev, m, P::Ino).unwrap_or(0) as u64;
                 let table = st.fds.entry(pid).or_default();
-                for n in ["fd1", "fd2"] {
-                    if let Some(fdn) = int_param(ev, n) {
+                for n in [P::Fd1, P::Fd2] {
+                    if let Some(fdn) = int_param(ev, m, n) {
                         let mut f = Fd::new(FdType::Fifo, "");
                         f.ino = ino;
                         table.insert(fdn, f);
@@ -561,8 +834,8 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             if let Some(fdn) = res.filter(|r| *r >= 0) {
                 if ftype != FdType::Bpf || info.has_flag(ef::CREATES_FD) {
                     let name = if ftype == FdType::Memfd {
-                        str_param(ev, "name")
-                            .or_else(|| enter_param_str(st, tid, "name"))
+                        str_param(ev, m, P::Name)
+                            .or_else(|| enter_param_str(st, tid, P::Name))
                             .map(|n| format!("memfd:{n}"))
                             .unwrap_or_default()
                     } else {
@@ -575,16 +848,16 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                 }
             }
         }
-        Kind::Clone => apply_clone(st, ev, res),
+        Kind::Clone => apply_clone(st, ev, m, res),
         Kind::Execve => {
             if res == Some(0) {
-                apply_execve(st, ev);
+                apply_execve(st, ev, m);
             }
         }
         Kind::Chdir => {
             if res == Some(0) {
-                let p = str_param(ev, "path")
-                    .or_else(|| enter_param_str(st, tid, "path"))
+                let p = str_param(ev, m, P::Path)
+                    .or_else(|| enter_param_str(st, tid, P::Path))
                     .unwrap_or_default();
                 set_cwd(st, tid, &p);
             }
@@ -601,12 +874,12 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         Kind::SetUid | Kind::SetResUid => {
             if res == Some(0) {
-                let uid = match kind {
-                    Kind::SetUid => {
-                        int_param(ev, "uid").or_else(|| enter_param_int(st, tid, "uid"))
-                    }
-                    _ => int_param(ev, "euid").or_else(|| enter_param_int(st, tid, "euid")),
+                let p = if kind == Kind::SetUid {
+                    P::Uid
+                } else {
+                    P::Euid
                 };
+                let uid = int_param(ev, m, p).or_else(|| enter_param_int(st, tid, p));
                 if let Some(u) = uid.filter(|u| *u >= 0 && *u != u32::MAX as i64) {
                     set_all_threads(st, pid, |t| t.uid = u as u32);
                 }
@@ -614,12 +887,12 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         }
         Kind::SetGid | Kind::SetResGid => {
             if res == Some(0) {
-                let gid = match kind {
-                    Kind::SetGid => {
-                        int_param(ev, "gid").or_else(|| enter_param_int(st, tid, "gid"))
-                    }
-                    _ => int_param(ev, "egid").or_else(|| enter_param_int(st, tid, "egid")),
+                let p = if kind == Kind::SetGid {
+                    P::Gid
+                } else {
+                    P::Egid
                 };
+                let gid = int_param(ev, m, p).or_else(|| enter_param_int(st, tid, p));
                 if let Some(g) = gid.filter(|g| *g >= 0 && *g != u32::MAX as i64) {
                     set_all_threads(st, pid, |t| t.gid = g as u32);
                 }
@@ -635,8 +908,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
 
 /// A connect's destination is known at enter: libsinsp names the socket
 /// `local->destination` right away.
-fn connect_enter(st: &mut State, ev: &EventRef<'_>, tid: u64, fd: Option<i64>) {
-    let (Some(fd), Some(addr)) = (fd, ev.param_by_name("addr").and_then(params::sockaddr)) else {
+fn connect_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64, fd: Option<i64>) {
+    let (Some(fd), Some(addr)) = (fd, param_bytes(ev, m, P::Addr).and_then(params::sockaddr))
+    else {
         return;
     };
     let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
@@ -686,30 +960,62 @@ fn set_cwd(st: &mut State, tid: u64, p: &str) {
     set_all_threads(st, pid, |t| t.cwd = new.clone());
 }
 
-fn enter_param(st: &State, tid: u64, name: &str) -> Option<(u8, Vec<u8>)> {
+/// The pending enter event of thread `tid` (its id's [`Meta`] and bytes).
+fn enter_event(st: &State, tid: u64) -> Option<(&'static Meta, &[u8])> {
     let t = st.threads.get(&tid)?;
-    let ev = EventRef::new(0, 0, &t.last_enter).ok()?;
-    let info = ev.info();
-    let i = info.param_index(name)?;
-    Some((info.params[i].ptype, ev.param(i)?.to_vec()))
+    let b = t.last_enter.as_slice();
+    // Empty until the thread's first enter; otherwise a copy of a whole,
+    // validated event.
+    if b.len() < HDR_LEN {
+        return None;
+    }
+    let etype = u16::from_le_bytes([b[20], b[21]]);
+    Some((meta(etype), b))
 }
 
-fn enter_param_str(st: &State, tid: u64, name: &str) -> Option<String> {
-    enter_param(st, tid, name).map(|(_, b)| params::as_str(&b))
+/// An integer parameter of a pending enter event.
+fn enter_int(enter: Option<(&Meta, &[u8])>, p: P) -> Option<i64> {
+    debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
+    let (m, b) = enter?;
+    let i = m.idx(p)?;
+    params::as_i64(m.info.params[i].ptype, raw_param(b, m.large, i)?)
 }
 
-fn enter_param_int(st: &State, tid: u64, name: &str) -> Option<i64> {
-    enter_param(st, tid, name).and_then(|(t, b)| params::as_i64(t, &b))
+fn enter_param_str(st: &State, tid: u64, p: P) -> Option<String> {
+    debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
+    let (m, b) = enter_event(st, tid)?;
+    raw_param(b, m.large, m.idx(p)?).map(params::as_str)
 }
 
-fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
+fn enter_param_int(st: &State, tid: u64, p: P) -> Option<i64> {
+    enter_int(enter_event(st, tid), p)
+}
+
+/// What a new thread takes from its parent.
+struct Parent {
+    pid: u64,
+    ptid: u64,
+    sid: u64,
+    vpgid: u64,
+    loginuid: u32,
+    tty: u32,
+    uid: u32,
+    gid: u32,
+    env: Vec<String>,
+    exepath: String,
+    root: String,
+    container_id: String,
+    cwd: String,
+}
+
+fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     let Some(res) = res else {
         return;
     };
     if res < 0 {
         return;
     }
-    let flags = int_param(ev, "flags").unwrap_or(0) as u32;
+    let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
     let is_thread = flags & CLONE_THREAD != 0;
     let caller = ev.tid();
     // Inside a pid namespace the parent sees the child's namespaced pid,
@@ -723,7 +1029,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
     }
     let (child_tid, parent_tid) = if res == 0 {
         // Child side: the event's thread is the child.
-        (caller, int_param(ev, "ptid").unwrap_or(0) as u64)
+        (caller, int_param(ev, m, P::Ptid).unwrap_or(0) as u64)
     } else {
         (res as u64, caller)
     };
@@ -731,16 +1037,31 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         // Made from the parent's side already: the child's own event knows
         // its namespace ids.
         if res == 0 {
-            if let Some(v) = int_param(ev, "vtid") {
+            if let Some(v) = int_param(ev, m, P::Vtid) {
                 existing.vtid = v;
             }
-            if let Some(v) = int_param(ev, "vpid") {
+            if let Some(v) = int_param(ev, m, P::Vpid) {
                 existing.vpid = v;
             }
         }
         return;
     }
-    let parent = st.threads.get(&parent_tid).cloned();
+    // Only what the child inherits is copied, not the whole parent.
+    let parent = st.threads.get(&parent_tid).map(|p| Parent {
+        pid: p.pid,
+        ptid: p.ptid,
+        sid: p.sid,
+        vpgid: p.vpgid,
+        loginuid: p.loginuid,
+        tty: p.tty,
+        uid: p.uid,
+        gid: p.gid,
+        env: p.env.clone(),
+        exepath: p.exepath.clone(),
+        root: p.root.clone(),
+        container_id: p.container_id.clone(),
+        cwd: p.cwd.clone(),
+    });
     let mut t = Thread {
         tid: child_tid,
         complete: true,
@@ -748,7 +1069,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         last_fd: Some(0),
         ..Default::default()
     };
-    let ev_pid = int_param(ev, "pid").unwrap_or(0) as u64;
+    let ev_pid = int_param(ev, m, P::Pid).unwrap_or(0) as u64;
     if res == 0 {
         t.pid = if ev_pid != 0 { ev_pid } else { child_tid };
         t.ptid = parent_tid;
@@ -766,63 +1087,69 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
             parent_tid
         };
     }
-    if let Some(p) = &parent {
+    let parent_known = parent.is_some();
+    let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
+    let (parent_uid, parent_gid) = match &parent {
+        Some(p) => (Some(p.uid), Some(p.gid)),
+        None => (None, None),
+    };
+    let mut parent_cwd = None;
+    if let Some(p) = parent {
         t.sid = p.sid;
         t.vpgid = p.vpgid;
-        t.env = p.env.clone();
-        t.exepath = p.exepath.clone();
+        t.env = p.env;
+        t.exepath = p.exepath;
         t.loginuid = p.loginuid;
         t.tty = p.tty;
-        t.root = p.root.clone();
-        t.container_id = p.container_id.clone();
+        t.root = p.root;
+        t.container_id = p.container_id;
+        parent_cwd = Some(p.cwd);
     }
-    t.exe = str_param(ev, "exe").unwrap_or_default();
-    t.args = list_param(ev, "args").unwrap_or_default();
+    t.exe = str_param(ev, m, P::Exe).unwrap_or_default();
+    t.args = list_param(ev, m, P::Args).unwrap_or_default();
     // The cwd belongs to the process: take the parent's when known.
-    t.cwd = parent
-        .as_ref()
-        .map(|p| p.cwd.clone())
+    t.cwd = parent_cwd
         .filter(|c| !c.is_empty())
-        .or_else(|| str_param(ev, "cwd"))
+        .or_else(|| str_param(ev, m, P::Cwd))
         .unwrap_or_default();
-    t.comm = str_param(ev, "comm")
+    t.comm = str_param(ev, m, P::Comm)
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| t.exe.rsplit('/').next().unwrap_or("").to_string());
-    t.cgroups = list_param(ev, "cgroups").unwrap_or_default();
+    t.cgroups = list_param(ev, m, P::Cgroups).unwrap_or_default();
     if t.cgroups.is_empty() && st.live {
         // The live probe does not report cgroups: a child starts in its
         // parent's.
-        if let Some(p) = &parent {
+        if let Some(p) = st.threads.get(&parent_tid) {
             t.cgroups = p.cgroups.clone();
         }
     }
-    t.fdlimit = int_param(ev, "fdlimit").unwrap_or(0) as u64;
-    t.uid = int_param(ev, "uid")
+    t.fdlimit = int_param(ev, m, P::FdLimit).unwrap_or(0) as u64;
+    t.uid = int_param(ev, m, P::Uid)
         .map(|v| v as u32)
-        .or(parent.as_ref().map(|p| p.uid))
+        .or(parent_uid)
         .unwrap_or(0);
-    t.gid = int_param(ev, "gid")
+    t.gid = int_param(ev, m, P::Gid)
         .map(|v| v as u32)
-        .or(parent.as_ref().map(|p| p.gid))
+        .or(parent_gid)
         .unwrap_or(0);
     if res == 0 {
         // Child side: the parameters describe the child itself.
-        t.vtid = int_param(ev, "vtid").unwrap_or(child_tid as i64);
-        t.vpid = int_param(ev, "vpid").unwrap_or(t.pid as i64);
+        t.vtid = int_param(ev, m, P::Vtid).unwrap_or(child_tid as i64);
+        t.vpid = int_param(ev, m, P::Vpid).unwrap_or(t.pid as i64);
     } else {
         // Parent side: they describe the caller; the child shares its
         // pid namespace, where we only know the child's host ids.
         t.vtid = child_tid as i64;
         t.vpid = t.pid as i64;
     }
-    t.vmsize_kb = int_param(ev, "vm_size").unwrap_or(0) as u32;
-    t.vmrss_kb = int_param(ev, "vm_rss").unwrap_or(0) as u32;
-    t.vmswap_kb = int_param(ev, "vm_swap").unwrap_or(0) as u32;
+    t.vmsize_kb = int_param(ev, m, P::VmSize).unwrap_or(0) as u32;
+    t.vmrss_kb = int_param(ev, m, P::VmRss).unwrap_or(0) as u32;
+    t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
     // A child whose parent libsinsp does not know gets a parent made from
     // the child's information, as libsinsp does.
-    if res == 0 && !is_thread && parent.is_none() && parent_tid != 0 && parent_tid != child_tid {
+    if res == 0 && !is_thread && !parent_known && parent_tid != 0 && parent_tid != child_tid {
         let mut p = t.clone();
         p.tid = parent_tid;
         p.pid = parent_tid;
@@ -840,21 +1167,18 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, res: Option<i64>) {
         st.put_thread(t.pid, main);
         st.set_container(t.pid);
     }
-    if !is_thread {
-        let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
-        if !st.fds.contains_key(&t.pid) {
-            if let Some(pt) = st.fds.get(&parent_pid).cloned() {
-                st.fds.insert(t.pid, pt);
-            }
+    if !is_thread && !st.fds.contains_key(&t.pid) {
+        if let Some(pt) = st.fds.get(&parent_pid).cloned() {
+            st.fds.insert(t.pid, pt);
         }
     }
     st.put_thread(child_tid, t);
     st.set_container(child_tid);
 }
 
-fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
+fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let tid = ev.tid();
-    let cwd_param = str_param(ev, "cwd").filter(|c| !c.is_empty());
+    let cwd_param = str_param(ev, m, P::Cwd).filter(|c| !c.is_empty());
     if !st.threads.contains_key(&tid) {
         st.put_thread(
             tid,
@@ -867,18 +1191,20 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
             },
         );
     }
-    let new_pid = int_param(ev, "pid").filter(|p| *p > 0).map(|p| p as u64);
+    let new_pid = int_param(ev, m, P::Pid)
+        .filter(|p| *p > 0)
+        .map(|p| p as u64);
     let Some(t) = st.threads.get_mut(&tid) else {
         return;
     };
     t.complete = true;
-    if let Some(exe) = str_param(ev, "exe") {
+    if let Some(exe) = str_param(ev, m, P::Exe) {
         t.exe = exe;
     }
-    if let Some(a) = list_param(ev, "args") {
+    if let Some(a) = list_param(ev, m, P::Args) {
         t.args = a;
     }
-    if let Some(c) = str_param(ev, "comm").filter(|c| !c.is_empty()) {
+    if let Some(c) = str_param(ev, m, P::Comm).filter(|c| !c.is_empty()) {
         t.comm = c;
     } else {
         t.comm = t.exe.rsplit('/').next().unwrap_or("").to_string();
@@ -886,51 +1212,51 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
     if let Some(c) = cwd_param {
         t.cwd = c;
     }
-    if let Some(p) = int_param(ev, "ptid").filter(|p| *p > 0) {
+    if let Some(p) = int_param(ev, m, P::Ptid).filter(|p| *p > 0) {
         t.ptid = p as u64;
     }
-    if let Some(e) = list_param(ev, "env") {
+    if let Some(e) = list_param(ev, m, P::Env) {
         t.env = e;
     }
-    if let Some(c) = list_param(ev, "cgroups") {
+    if let Some(c) = list_param(ev, m, P::Cgroups) {
         t.cgroups = c;
     }
-    if let Some(v) = int_param(ev, "fdlimit") {
+    if let Some(v) = int_param(ev, m, P::FdLimit) {
         t.fdlimit = v as u64;
     }
-    if let Some(v) = int_param(ev, "tty") {
+    if let Some(v) = int_param(ev, m, P::Tty) {
         t.tty = v as u32;
     }
-    if let Some(v) = int_param(ev, "loginuid") {
+    if let Some(v) = int_param(ev, m, P::LoginUid) {
         t.loginuid = v as u32;
     }
-    if let Some(v) = int_param(ev, "uid") {
+    if let Some(v) = int_param(ev, m, P::Uid) {
         t.uid = v as u32;
     }
-    if let Some(v) = int_param(ev, "gid") {
+    if let Some(v) = int_param(ev, m, P::Gid) {
         t.gid = v as u32;
     }
-    if let Some(v) = int_param(ev, "vm_size") {
+    if let Some(v) = int_param(ev, m, P::VmSize) {
         t.vmsize_kb = v as u32;
     }
-    if let Some(v) = int_param(ev, "vm_rss") {
+    if let Some(v) = int_param(ev, m, P::VmRss) {
         t.vmrss_kb = v as u32;
     }
-    if let Some(v) = int_param(ev, "vm_swap") {
+    if let Some(v) = int_param(ev, m, P::VmSwap) {
         t.vmswap_kb = v as u32;
     }
-    if let Some(v) = str_param(ev, "trusted_exepath").filter(|s| !s.is_empty()) {
+    if let Some(v) = str_param(ev, m, P::TrustedExepath).filter(|s| !s.is_empty()) {
         t.exepath = v;
     } else if t.exe.starts_with('/') {
         t.exepath = t.exe.clone();
     }
-    if let Some(v) = int_param(ev, "cap_effective") {
+    if let Some(v) = int_param(ev, m, P::CapEffective) {
         t.cap_effective = v as u64;
     }
-    if let Some(v) = int_param(ev, "cap_permitted") {
+    if let Some(v) = int_param(ev, m, P::CapPermitted) {
         t.cap_permitted = v as u64;
     }
-    if let Some(v) = int_param(ev, "cap_inheritable") {
+    if let Some(v) = int_param(ev, m, P::CapInheritable) {
         t.cap_inheritable = v as u64;
     }
     if let Some(p) = new_pid {
@@ -950,11 +1276,129 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>) {
 mod tests {
     use super::*;
 
+    /// The path concatenation as it was first written (split, collect,
+    /// join), to check the single-pass one against.
+    fn concat_path_ref(base: &str, rel: &str) -> String {
+        let full = if rel.starts_with('/') || base.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{}", base.trim_end_matches('/'), rel)
+        };
+        if !full.starts_with('/') {
+            let parts: Vec<&str> = full
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect();
+            return parts.join("/");
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        for c in full.split('/') {
+            match c {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                c => parts.push(c),
+            }
+        }
+        let mut s = String::with_capacity(full.len());
+        for c in &parts {
+            s.push('/');
+            s.push_str(c);
+        }
+        if s.is_empty() {
+            s.push('/');
+        }
+        s
+    }
+
     #[test]
     fn paths() {
         assert_eq!(concat_path("/root", "a/b"), "/root/a/b");
         assert_eq!(concat_path("/root/", "../etc/./passwd"), "/etc/passwd");
         assert_eq!(concat_path("/x", "/abs"), "/abs");
         assert_eq!(concat_path("/", ".."), "/");
+    }
+
+    #[test]
+    fn paths_match_reference() {
+        let parts = [
+            "",
+            "/",
+            "//",
+            "///",
+            ".",
+            "..",
+            "./",
+            "../",
+            "a",
+            "a/",
+            "/a",
+            "/a/",
+            "a/b",
+            "/a/b/",
+            "a//b",
+            "./a",
+            "../a",
+            "a/..",
+            "a/../..",
+            "/a/./b/../c",
+            "...",
+            "a/...",
+            "ä/ö",
+            "x/./",
+            "/..",
+            "../../x",
+            "a/b/../../..",
+            ".a",
+            "..a",
+            "a.",
+            "/.x/..y/",
+            "/usr/lib",
+            "etc/passwd",
+            "/a/b/.",
+            "/a/b/..",
+            "a/.../b",
+        ];
+        for base in parts {
+            for rel in parts {
+                assert_eq!(
+                    concat_path(base, rel),
+                    concat_path_ref(base, rel),
+                    "base {base:?} rel {rel:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn param_indexes_match_names() {
+        let t = table();
+        for e in &t.events {
+            let m = meta(e.id);
+            for (i, name) in P_NAMES.iter().enumerate() {
+                assert_eq!(
+                    m.params[i] as usize,
+                    e.param_index(name).unwrap_or(NO_PARAM as usize),
+                    "{} {}",
+                    e.name,
+                    name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn raw_params_match_event_ref() {
+        let fd = 3i64.to_le_bytes();
+        let name = b"/etc/passwd\0";
+        for etype in [307u16, 324, 293] {
+            let evb =
+                crate::event::build_event(10, 42, etype, &[&fd, &(-100i64).to_le_bytes(), name]);
+            let ev = EventRef::new(0, 0, &evb).expect("valid");
+            for i in 0..5 {
+                assert_eq!(raw_param(ev.bytes(), meta(etype).large, i), ev.param(i));
+            }
+        }
     }
 }

@@ -37,7 +37,8 @@ pub struct Thread {
     pub start_ts: u64,
     /// Container id (`host` for host processes), filled by the container layer.
     pub container_id: String,
-    /// The last enter event of this thread (v2 bytes), for exit events.
+    /// The last enter event of this thread (v2 bytes), for exit events;
+    /// empty when it has no parameter an exit reads (see `state::parse`).
     pub last_enter: Vec<u8>,
     /// The fd the last enter event used (`fd.num` of the exit).
     pub last_fd: Option<i64>,
@@ -54,6 +55,13 @@ pub struct Thread {
 
 impl Thread {
     pub fn from_entry(p: &ProcEntry) -> Thread {
+        let mut t = Thread::from_entry_bare(p);
+        t.container_id = super::containers::cgroup::container_id(&p.cgroups).unwrap_or_default();
+        t
+    }
+
+    /// Like [`Thread::from_entry`], without the container id (left empty).
+    pub(crate) fn from_entry_bare(p: &ProcEntry) -> Thread {
         Thread {
             tid: p.tid,
             pid: p.pid,
@@ -85,7 +93,7 @@ impl Thread {
             cap_inheritable: p.cap_inheritable,
             exe_writable: p.exe_writable,
             start_ts: p.start_ts,
-            container_id: super::containers::cgroup::container_id(&p.cgroups).unwrap_or_default(),
+            container_id: String::new(),
             last_enter: Vec::new(),
             // libsinsp starts every thread's "last event fd" at 0.
             last_fd: Some(0),
@@ -99,7 +107,7 @@ impl Thread {
     /// Like [`Thread::from_entry`], moving the entry's strings instead of
     /// cloning them (capture sections hand over owned metadata).
     pub fn from_entry_owned(p: ProcEntry) -> Thread {
-        let mut t = Thread::from_entry(&ProcEntry {
+        let mut t = Thread::from_entry_bare(&ProcEntry {
             comm: String::new(),
             exe: String::new(),
             exepath: String::new(),

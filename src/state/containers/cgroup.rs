@@ -42,7 +42,10 @@ pub fn container_id(cgroups: &[String]) -> Option<String> {
 /// The path part of `subsys=path` (v1), `=path` (v2) or a bare path.
 /// `/proc/PID/cgroup` lines (`N:subsys:path`) are accepted too.
 pub fn cgroup_path(entry: &str) -> &str {
-    if let Some(i) = entry.find("=/") {
+    // The first `=/` (a byte search: cheaper than a substring searcher for
+    // these short strings).
+    let b = entry.as_bytes();
+    if let Some(i) = (0..b.len().saturating_sub(1)).find(|&i| b[i] == b'=' && b[i + 1] == b'/') {
         return &entry[i + 1..];
     }
     if entry.starts_with('/') {
@@ -82,6 +85,13 @@ fn short(id: &str) -> String {
 /// component wins (podman puts the container's processes in
 /// `libpod-<id>.scope/container`).
 pub fn from_path(path: &str) -> Option<(String, ContainerType)> {
+    if !may_name_container(path) {
+        return None;
+    }
+    scan_components(path)
+}
+
+fn scan_components(path: &str) -> Option<(String, ContainerType)> {
     let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
     for (i, c) in comps.iter().enumerate().rev() {
         if let Some(found) = from_component(c, &comps[..i], path) {
@@ -89,6 +99,26 @@ pub fn from_path(path: &str) -> Option<(String, ContainerType)> {
         }
     }
     None
+}
+
+/// False when no component of `path` can name a container: every id
+/// [`from_component`] recognises is a component of at least 64 bytes, and
+/// LXC names come with `lxc` in the path. Host cgroups (most of them) are
+/// ruled out with one pass over the bytes.
+fn may_name_container(path: &str) -> bool {
+    let b = path.as_bytes();
+    let mut run = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'/' {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run >= 64 || (c == b'l' && b.get(i + 1..i + 3) == Some(b"xc")) {
+            return true;
+        }
+    }
+    false
 }
 
 fn strip_scope(c: &str) -> &str {
@@ -159,6 +189,35 @@ mod tests {
         assert_eq!(cgroup_path("name=systemd=/user.slice"), "/user.slice");
         assert_eq!(cgroup_path("0::/system.slice"), "/system.slice");
         assert_eq!(cgroup_path("4:memory:/docker/x"), "/docker/x");
+    }
+
+    #[test]
+    fn quick_rejection_agrees() {
+        let paths = [
+            format!("/docker/{ID}"),
+            format!("/system.slice/docker-{ID}.scope"),
+            format!("/kubepods/besteffort/pod1/{ID}"),
+            format!("/kubepods.slice/x.slice:cri-containerd:{ID}"),
+            format!("/machine.slice/libpod-{ID}.scope/container"),
+            "/lxc/web".to_string(),
+            "/lxc.payload/web".to_string(),
+            "/lxc.payload.web".to_string(),
+            "/x/lxc/web".to_string(),
+            "/user.slice/user-1000.slice/session-2.scope".to_string(),
+            "/".to_string(),
+            String::new(),
+        ];
+        for p in &paths {
+            assert_eq!(from_path(p), scan_components(p), "{p}");
+        }
+        assert!(may_name_container(&paths[0]));
+        assert!(may_name_container("/lxc/web"));
+        assert!(!may_name_container(
+            "/user.slice/user-1000.slice/session-2.scope"
+        ));
+        assert_eq!(cgroup_path("a=b=/c"), "/c");
+        assert_eq!(cgroup_path("="), "=");
+        assert_eq!(cgroup_path("=/"), "/");
     }
 
     #[test]
