@@ -26,11 +26,13 @@ use crate::event::{table, EventRef, HDR_LEN, HDR_LEN_V1};
 /// Bytes asked of the underlying reader at a time (and the initial buffer).
 const CHUNK: usize = 1 << 20;
 
+#[inline]
 fn le16(b: &[u8], at: usize) -> u16 {
     b.get(at..at + 2)
         .map(|s| u16::from_le_bytes([s[0], s[1]]))
         .unwrap_or(0)
 }
+#[inline]
 fn le32(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
@@ -50,15 +52,19 @@ struct Input {
 }
 
 impl Input {
+    #[inline]
     fn avail(&self) -> usize {
         self.end - self.start
     }
+    #[inline]
     fn offset(&self) -> u64 {
         self.base + self.start as u64
     }
+    #[inline]
     fn data(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
+    #[inline]
     fn consume(&mut self, n: usize) {
         self.start += n.min(self.avail());
     }
@@ -466,6 +472,38 @@ impl ScapReader {
         }
     }
 
+    /// If the buffer starts with a complete v2 event block (lengths and
+    /// trailer consistent, event type in the table), returns where its
+    /// event starts in `input.buf`, the block's total length, cpu and
+    /// dump flags. Checks the same things as `read_block` + `event_block`.
+    #[inline]
+    fn peek_v2_event(&self) -> Option<(usize, usize, u16, u32)> {
+        let d = self.input.buf.get(self.input.start..self.input.end)?;
+        let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
+        let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        let cpu = u16::from_le_bytes([h[8], h[9]]);
+        let (pre, flags) = match bt {
+            blocks::EV_V2 | blocks::EV_V2_LARGE => (2, 0),
+            blocks::EVF_V2 | blocks::EVF_V2_LARGE => {
+                (6, u32::from_le_bytes([h[10], h[11], h[12], h[13]]))
+            }
+            _ => return None,
+        };
+        if total < blocks::MIN_BLOCK + pre + HDR_LEN || total > blocks::MAX_BLOCK_LEN {
+            return None;
+        }
+        let blk = d.get(..total)?;
+        if le32(blk, total - 4) as usize != total {
+            return None;
+        }
+        let ev = blocks::BLOCK_HDR + pre;
+        if le16(blk, ev + 20) as usize >= self.table_len {
+            return None;
+        }
+        Some((self.input.start + ev, total, cpu, flags))
+    }
+
     fn advance(&mut self) -> Result<Next, ScapError> {
         loop {
             let off = self.input.offset();
@@ -585,6 +623,48 @@ impl Source for ScapReader {
         if self.state == State::Done {
             return Ok(None);
         }
+        // Fast path: a whole, well-formed v2 event block of a known type
+        // already in the buffer. Anything else (short buffer, other block
+        // types, v1 events, unknown types, any inconsistency) takes the
+        // general path below, which also produces the errors.
+        if let Some((a, total, cpu, flags)) = self.peek_v2_event() {
+            let end = self.input.start + total - 4;
+            // Same bytes, checks and error as the general path.
+            return match EventRef::new(cpu, flags, &self.input.buf[a..end]) {
+                Ok(ev) => {
+                    self.input.start += total;
+                    self.stats.events += 1;
+                    Ok(Some(Item::Event(ev)))
+                }
+                Err(e) => {
+                    self.state = State::Done;
+                    Err(invalid_event(self.input.base + a as u64, e))
+                }
+            };
+        }
+        self.next_slow()
+    }
+
+    fn meta(&self) -> &CaptureMeta {
+        &self.meta
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.stats
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn invalid_event(off: u64, e: crate::event::EventError) -> SourceError {
+    ScapError::format(off, format!("invalid event: {e}")).into()
+}
+
+impl ScapReader {
+    /// `next_item` for everything but a v2 event block already in the
+    /// buffer: kept out of line so the fast path stays small.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Result<Option<Item<'_>>, SourceError> {
         let next = match self.advance() {
             Ok(n) => n,
             Err(e) => {
@@ -618,18 +698,10 @@ impl Source for ScapReader {
                     Err(e) => {
                         self.state = State::Done;
                         self.stats.events = self.stats.events.saturating_sub(1);
-                        Err(ScapError::format(off, format!("invalid event: {e}")).into())
+                        Err(invalid_event(off, e))
                     }
                 }
             }
         }
-    }
-
-    fn meta(&self) -> &CaptureMeta {
-        &self.meta
-    }
-
-    fn stats(&self) -> SourceStats {
-        self.stats
     }
 }
