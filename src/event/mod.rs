@@ -230,15 +230,22 @@ fn plen(bytes: &[u8], lsz: usize, i: usize) -> usize {
 /// Sum of the little-endian parameter lengths in `lens` (`lsz` bytes each).
 #[inline]
 fn sum_lens(lens: &[u8], lsz: usize) -> usize {
+    // A plain loop: events have a handful of parameters, too few for the
+    // vectorized reduction LLVM emits for `.sum()` to pay off.
+    let mut total = 0usize;
+    let mut i = 0;
     if lsz == 4 {
-        lens.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
-            .sum()
+        while let Some(c) = lens.get(i..i + 4) {
+            total += u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+            i += 4;
+        }
     } else {
-        lens.chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]) as usize)
-            .sum()
+        while let Some(c) = lens.get(i..i + 2) {
+            total += u16::from_le_bytes([c[0], c[1]]) as usize;
+            i += 2;
+        }
     }
+    total
 }
 
 /// Builds a v2 event from parts: used by the probe tests, the converters

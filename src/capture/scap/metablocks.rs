@@ -155,7 +155,12 @@ fn for_each_nul(b: &[u8], mut f: impl FnMut(usize)) {
 /// Number of NUL bytes in `b`.
 fn count_nul(b: &[u8]) -> usize {
     let (ws, rest) = words(b);
-    let n: u32 = ws.map(|w| zero_bytes(w).count_ones()).sum();
+    // (m >> 7) has a 1 in each zero byte; the multiply adds the 8 bytes
+    // into the top one (at most 8: no carry). Cheaper than count_ones
+    // without a hardware popcount (the x86-64 baseline has none).
+    let n: u64 = ws
+        .map(|w| (zero_bytes(w) >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56)
+        .sum();
     n as usize + rest.iter().filter(|&&c| c == 0).count()
 }
 

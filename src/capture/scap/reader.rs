@@ -472,25 +472,28 @@ impl ScapReader {
         }
     }
 
-    /// If the buffer starts with a complete v2 event block (lengths and
-    /// trailer consistent, event type in the table), returns where its
-    /// event starts in `input.buf`, the block's total length, cpu and
-    /// dump flags. Checks the same things as `read_block` + `event_block`.
+    /// If the buffer starts with a complete event block (lengths and
+    /// trailer consistent, event type in the table), returns whether it
+    /// is v2, where its event starts in `input.buf`, the block's total
+    /// length, cpu and dump flags. Checks the same things as `read_block`
+    /// + `event_block`.
     #[inline]
-    fn peek_v2_event(&self) -> Option<(usize, usize, u16, u32)> {
+    fn peek_event(&self) -> Option<(bool, usize, usize, u16, u32)> {
         let d = self.input.buf.get(self.input.start..self.input.end)?;
         let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
         let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
         let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
         let cpu = u16::from_le_bytes([h[8], h[9]]);
-        let (pre, flags) = match bt {
-            blocks::EV_V2 | blocks::EV_V2_LARGE => (2, 0),
-            blocks::EVF_V2 | blocks::EVF_V2_LARGE => {
-                (6, u32::from_le_bytes([h[10], h[11], h[12], h[13]]))
-            }
+        let flags = u32::from_le_bytes([h[10], h[11], h[12], h[13]]);
+        let (v2, pre, flags) = match bt {
+            blocks::EV_V2 | blocks::EV_V2_LARGE => (true, 2, 0),
+            blocks::EVF_V2 | blocks::EVF_V2_LARGE => (true, 6, flags),
+            blocks::EV | blocks::EV_INT => (false, 2, 0),
+            blocks::EVF => (false, 6, flags),
             _ => return None,
         };
-        if total < blocks::MIN_BLOCK + pre + HDR_LEN || total > blocks::MAX_BLOCK_LEN {
+        let hdr = if v2 { HDR_LEN } else { HDR_LEN_V1 };
+        if total < blocks::MIN_BLOCK + pre + hdr || total > blocks::MAX_BLOCK_LEN {
             return None;
         }
         let blk = d.get(..total)?;
@@ -501,7 +504,7 @@ impl ScapReader {
         if le16(blk, ev + 20) as usize >= self.table_len {
             return None;
         }
-        Some((self.input.start + ev, total, cpu, flags))
+        Some((v2, self.input.start + ev, total, cpu, flags))
     }
 
     fn advance(&mut self) -> Result<Next, ScapError> {
@@ -623,22 +626,33 @@ impl Source for ScapReader {
         if self.state == State::Done {
             return Ok(None);
         }
-        // Fast path: a whole, well-formed v2 event block of a known type
-        // already in the buffer. Anything else (short buffer, other block
-        // types, v1 events, unknown types, any inconsistency) takes the
-        // general path below, which also produces the errors.
-        if let Some((a, total, cpu, flags)) = self.peek_v2_event() {
+        // Fast path: a whole event block of a known type, its lengths and
+        // trailer consistent, already in the buffer. Anything else (partial
+        // block, other block types, unknown event types, inconsistent
+        // lengths) takes the general path, which also produces the errors.
+        // Both paths check the same things and give the same errors.
+        if let Some((v2, a, total, cpu, flags)) = self.peek_event() {
             let end = self.input.start + total - 4;
-            // Same bytes, checks and error as the general path.
-            return match EventRef::new(cpu, flags, &self.input.buf[a..end]) {
+            let off = self.input.base + a as u64;
+            let bytes: &[u8] = if v2 {
+                &self.input.buf[a..end]
+            } else {
+                self.scratch.clear();
+                if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
+                    self.state = State::Done;
+                    return Err(ScapError::format(off, msg).into());
+                }
+                &self.scratch
+            };
+            self.input.start += total;
+            return match EventRef::new(cpu, flags, bytes) {
                 Ok(ev) => {
-                    self.input.start += total;
                     self.stats.events += 1;
                     Ok(Some(Item::Event(ev)))
                 }
                 Err(e) => {
                     self.state = State::Done;
-                    Err(invalid_event(self.input.base + a as u64, e))
+                    Err(invalid_event(off, e))
                 }
             };
         }
