@@ -29,16 +29,19 @@ pub enum EventError {
     BadParams { need: usize, len: usize },
 }
 
+#[inline]
 fn rd_u16(b: &[u8], at: usize) -> u16 {
     b.get(at..at + 2)
         .map(|s| u16::from_le_bytes([s[0], s[1]]))
         .unwrap_or(0)
 }
+#[inline]
 fn rd_u32(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
         .unwrap_or(0)
 }
+#[inline]
 fn rd_u64(b: &[u8], at: usize) -> u64 {
     b.get(at..at + 8)
         .map(|s| {
@@ -57,30 +60,35 @@ pub struct EventRef<'a> {
     pub cpu: u16,
     /// scap dump flags (1 = state only, not to be shown).
     pub dump_flags: u32,
+    /// Size of one parameter length (2, or 4 for `EF_LARGE_PAYLOAD`),
+    /// looked up once in `new`.
+    lsz: u8,
     bytes: &'a [u8],
 }
 
 impl<'a> EventRef<'a> {
     /// Checks the v2 layout and borrows it. `bytes` may be longer than the
     /// event; the view is cut to the header's `len`.
+    #[inline]
     pub fn new(cpu: u16, dump_flags: u32, bytes: &'a [u8]) -> Result<Self, EventError> {
-        if bytes.len() < HDR_LEN {
+        let Some(hdr) = bytes.first_chunk::<HDR_LEN>() else {
             return Err(EventError::Short(bytes.len()));
-        }
-        let len = rd_u32(bytes, 16) as usize;
+        };
+        let len = u32::from_le_bytes([hdr[16], hdr[17], hdr[18], hdr[19]]) as usize;
+        let etype = u16::from_le_bytes([hdr[20], hdr[21]]);
+        let nparams = u32::from_le_bytes([hdr[22], hdr[23], hdr[24], hdr[25]]) as usize;
         if len < HDR_LEN {
             return Err(EventError::Short(len));
         }
-        if len > bytes.len() {
+        let Some(bytes) = bytes.get(..len) else {
             return Err(EventError::Overrun {
                 len,
                 avail: bytes.len(),
             });
-        }
-        let bytes = &bytes[..len];
-        let etype = rd_u16(bytes, 20);
-        let nparams = rd_u32(bytes, 22) as usize;
+        };
         let lsz = lensize(etype);
+        // nparams < 2^32 and lsz <= 4: no overflow on 64-bit targets, but
+        // stay checked for 32-bit ones.
         let lens_end = nparams
             .checked_mul(lsz)
             .and_then(|x| x.checked_add(HDR_LEN))
@@ -88,72 +96,80 @@ impl<'a> EventRef<'a> {
                 need: usize::MAX,
                 len,
             })?;
-        if lens_end > len {
+        let Some(lens) = bytes.get(HDR_LEN..lens_end) else {
             return Err(EventError::BadParams {
                 need: lens_end,
                 len,
             });
-        }
-        let mut total = lens_end;
-        for i in 0..nparams {
-            total += plen(bytes, lsz, i);
-        }
+        };
+        // At most 2^30 lengths of at most 2^32 each: no overflow on 64 bits.
+        let total = lens_end + sum_lens(lens, lsz);
         if total > len {
             return Err(EventError::BadParams { need: total, len });
         }
         Ok(EventRef {
             cpu,
             dump_flags,
+            lsz: lsz as u8,
             bytes,
         })
     }
 
     /// The raw event bytes (header included), exactly `len()` long.
+    #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
     }
+    #[inline]
     pub fn ts(&self) -> u64 {
         rd_u64(self.bytes, 0)
     }
+    #[inline]
     pub fn tid(&self) -> u64 {
         rd_u64(self.bytes, 8)
     }
+    #[inline]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
+    #[inline]
     pub fn etype(&self) -> u16 {
         rd_u16(self.bytes, 20)
     }
+    #[inline]
     pub fn nparams(&self) -> usize {
         rd_u32(self.bytes, 22) as usize
     }
     pub fn info(&self) -> &'static EventInfo {
         table().get(self.etype())
     }
+    #[inline]
     pub fn is_enter(&self) -> bool {
         self.etype().is_multiple_of(2)
     }
     /// The bytes of parameter `i`, or `None` past `nparams`.
+    #[inline]
     pub fn param(&self, i: usize) -> Option<&'a [u8]> {
         let n = self.nparams();
         if i >= n {
             return None;
         }
-        let lsz = lensize(self.etype());
-        let mut off = HDR_LEN + n * lsz;
-        for j in 0..i {
-            off += plen(self.bytes, lsz, j);
-        }
+        let lsz = self.lsz as usize;
+        // `new` checked that the lengths and values fit in `bytes`.
+        let lens = self.bytes.get(HDR_LEN..HDR_LEN + n * lsz)?;
+        let off = HDR_LEN + n * lsz + sum_lens(lens.get(..i * lsz)?, lsz);
         let l = plen(self.bytes, lsz, i);
         self.bytes.get(off..off + l)
     }
     /// All parameters in order.
+    #[inline]
     pub fn params(&self) -> ParamIter<'a> {
         let n = self.nparams();
-        let lsz = lensize(self.etype());
+        let lsz = self.lsz as usize;
         ParamIter {
             bytes: self.bytes,
             lsz,
@@ -179,6 +195,7 @@ pub struct ParamIter<'a> {
 
 impl<'a> Iterator for ParamIter<'a> {
     type Item = &'a [u8];
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         if self.i >= self.n {
             return None;
@@ -191,6 +208,7 @@ impl<'a> Iterator for ParamIter<'a> {
     }
 }
 
+#[inline]
 fn lensize(etype: u16) -> usize {
     if table().get(etype).large_payload() {
         4
@@ -199,6 +217,7 @@ fn lensize(etype: u16) -> usize {
     }
 }
 
+#[inline]
 fn plen(bytes: &[u8], lsz: usize, i: usize) -> usize {
     let at = HDR_LEN + i * lsz;
     if lsz == 4 {
@@ -206,6 +225,27 @@ fn plen(bytes: &[u8], lsz: usize, i: usize) -> usize {
     } else {
         rd_u16(bytes, at) as usize
     }
+}
+
+/// Sum of the little-endian parameter lengths in `lens` (`lsz` bytes each).
+#[inline]
+fn sum_lens(lens: &[u8], lsz: usize) -> usize {
+    // A plain loop: events have a handful of parameters, too few for the
+    // vectorized reduction LLVM emits for `.sum()` to pay off.
+    let mut total = 0usize;
+    let mut i = 0;
+    if lsz == 4 {
+        while let Some(c) = lens.get(i..i + 4) {
+            total += u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+            i += 4;
+        }
+    } else {
+        while let Some(c) = lens.get(i..i + 2) {
+            total += u16::from_le_bytes([c[0], c[1]]) as usize;
+            i += 2;
+        }
+    }
+    total
 }
 
 /// Builds a v2 event from parts: used by the probe tests, the converters
@@ -250,6 +290,68 @@ mod tests {
         assert_eq!(e.params().count(), 3);
         assert_eq!(e.param_by_name("name"), Some(&name[..]));
         assert!(e.param(3).is_none());
+    }
+
+    #[test]
+    fn params_of_every_shape() {
+        // 324 has u32 lengths (EF_LARGE_PAYLOAD), 307 u16 ones.
+        for etype in [307u16, 324] {
+            for n in 0..12usize {
+                let vals: Vec<Vec<u8>> = (0..n).map(|i| vec![i as u8; (i * 7) % 5]).collect();
+                let refs: Vec<&[u8]> = vals.iter().map(|v| v.as_slice()).collect();
+                let ev = build_event(1, 2, etype, &refs);
+                let mut longer = ev.clone();
+                longer.extend_from_slice(b"trailing");
+                let e = EventRef::new(0, 0, &longer).expect("valid");
+                assert_eq!(e.bytes(), &ev[..]);
+                assert_eq!(e.nparams(), n);
+                for (i, v) in vals.iter().enumerate() {
+                    assert_eq!(e.param(i), Some(v.as_slice()), "type {etype} param {i}/{n}");
+                }
+                assert_eq!(e.param(n), None);
+                assert_eq!(e.params().collect::<Vec<_>>(), refs);
+            }
+        }
+    }
+
+    #[test]
+    fn error_kinds() {
+        let ev = build_event(10, 42, 307, &[b"abc", b"de"]);
+        assert_eq!(
+            EventRef::new(0, 0, &ev[..25]).err(),
+            Some(EventError::Short(25))
+        );
+        let mut short = ev.clone();
+        short[16..20].copy_from_slice(&20u32.to_le_bytes());
+        assert_eq!(
+            EventRef::new(0, 0, &short).err(),
+            Some(EventError::Short(20))
+        );
+        assert_eq!(
+            EventRef::new(0, 0, &ev[..ev.len() - 1]).err(),
+            Some(EventError::Overrun {
+                len: ev.len(),
+                avail: ev.len() - 1
+            })
+        );
+        let mut many = ev.clone();
+        many[22..26].copy_from_slice(&100u32.to_le_bytes());
+        assert_eq!(
+            EventRef::new(0, 0, &many).err(),
+            Some(EventError::BadParams {
+                need: 26 + 200,
+                len: ev.len()
+            })
+        );
+        let mut long = ev.clone();
+        long[28] = 9; // second value 9 bytes instead of 2
+        assert_eq!(
+            EventRef::new(0, 0, &long).err(),
+            Some(EventError::BadParams {
+                need: ev.len() + 7,
+                len: ev.len()
+            })
+        );
     }
 
     #[test]

@@ -28,15 +28,19 @@ impl<'a> Cur<'a> {
             what,
         }
     }
+    #[inline]
     fn remaining(&self) -> usize {
         self.b.len() - self.pos
     }
+    #[inline]
     fn offset(&self) -> u64 {
         self.base + self.pos as u64
     }
+    #[cold]
     fn err(&self, msg: impl std::fmt::Display) -> ScapError {
         ScapError::format(self.offset(), format!("{}: {}", self.what, msg))
     }
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'a [u8], ScapError> {
         if self.remaining() < n {
             return Err(self.err(format_args!(
@@ -49,27 +53,34 @@ impl<'a> Cur<'a> {
         self.pos += n;
         Ok(s)
     }
+    #[inline]
     fn arr<const N: usize>(&mut self) -> Result<[u8; N], ScapError> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
     }
+    #[inline]
     fn u8(&mut self) -> Result<u8, ScapError> {
         Ok(self.take(1)?[0])
     }
+    #[inline]
     fn u16(&mut self) -> Result<u16, ScapError> {
         Ok(u16::from_le_bytes(self.arr()?))
     }
+    #[inline]
     fn u32(&mut self) -> Result<u32, ScapError> {
         Ok(u32::from_le_bytes(self.arr()?))
     }
+    #[inline]
     fn u64(&mut self) -> Result<u64, ScapError> {
         Ok(u64::from_le_bytes(self.arr()?))
     }
+    #[inline]
     fn i64(&mut self) -> Result<i64, ScapError> {
         Ok(i64::from_le_bytes(self.arr()?))
     }
     /// A `u16 len` + bytes string; `len` must be at most `max`.
+    #[inline]
     fn str16(&mut self, max: usize, field: &str) -> Result<&'a [u8], ScapError> {
         let at = self.pos;
         let l = self.u16()? as usize;
@@ -80,6 +91,7 @@ impl<'a> Cur<'a> {
         self.take(l)
     }
     /// A sub-cursor over the next `n` bytes (an entry with a length prefix).
+    #[inline]
     fn sub(&mut self, n: usize) -> Result<Cur<'a>, ScapError> {
         let base = self.offset();
         let b = self.take(n)?;
@@ -100,6 +112,58 @@ fn owned(b: &[u8]) -> String {
     }
 }
 
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of `b` as little-endian u64 words, and the 0..8 bytes left.
+#[inline]
+fn words(b: &[u8]) -> (impl Iterator<Item = u64> + '_, &[u8]) {
+    let chunks = b.chunks_exact(8);
+    let rest = chunks.remainder();
+    let it = chunks.map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+    (it, rest)
+}
+
+/// The high bit of each byte of `v` that is zero (exact: no false
+/// positives, unlike the `(v - 0x01..) & !v` trick).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    !((v & LO7).wrapping_add(LO7) | v) & HI
+}
+
+/// Calls `f` with the index of every NUL byte of `b`, in order (a word at
+/// a time: metadata lists are long and mostly text).
+#[inline]
+fn for_each_nul(b: &[u8], mut f: impl FnMut(usize)) {
+    let (ws, rest) = words(b);
+    let mut base = 0;
+    for w in ws {
+        let mut m = zero_bytes(w);
+        while m != 0 {
+            f(base + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &c) in rest.iter().enumerate() {
+        if c == 0 {
+            f(base + i);
+        }
+    }
+}
+
+/// Number of NUL bytes in `b`.
+fn count_nul(b: &[u8]) -> usize {
+    let (ws, rest) = words(b);
+    // (m >> 7) has a 1 in each zero byte; the multiply adds the 8 bytes
+    // into the top one (at most 8: no carry). Cheaper than count_ones
+    // without a hardware popcount (the x86-64 baseline has none).
+    let n: u64 = ws
+        .map(|w| (zero_bytes(w) >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56)
+        .sum();
+    n as usize + rest.iter().filter(|&&c| c == 0).count()
+}
+
 /// A C string as libscap would see it: cut at the first NUL.
 fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
@@ -112,7 +176,22 @@ fn list(b: &[u8]) -> Vec<String> {
         return Vec::new();
     }
     let b = b.strip_suffix(&[0]).unwrap_or(b);
-    b.split(|&c| c == 0).map(owned).collect()
+    let mut v = Vec::with_capacity(count_nul(b) + 1);
+    // NUL is a whole character: when the list is valid UTF-8 so is every
+    // item, so one validation pass covers them all (the same Strings as
+    // converting item by item).
+    let text = std::str::from_utf8(b).ok();
+    let item = |a: usize, z: usize| match text.and_then(|s| s.get(a..z)) {
+        Some(s) => s.to_owned(),
+        None => owned(&b[a..z]),
+    };
+    let mut start = 0;
+    for_each_nul(b, |at| {
+        v.push(item(start, at));
+        start = at + 1;
+    });
+    v.push(item(start, b.len()));
+    v
 }
 
 pub(crate) fn parse_mi(body: &[u8], base: u64) -> Result<MachineInfo, ScapError> {
@@ -887,6 +966,54 @@ fn put_fd(o: &mut Vec<u8>, f: &FdEntry, compat: bool) {
                 _ => "",
             };
             pstr(o, name, lim);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The item-by-item conversion `list` replaced.
+    fn list_ref(b: &[u8]) -> Vec<String> {
+        if b.is_empty() {
+            return Vec::new();
+        }
+        let b = b.strip_suffix(&[0]).unwrap_or(b);
+        b.split(|&c| c == 0).map(owned).collect()
+    }
+
+    #[test]
+    fn list_matches_item_by_item() {
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\0".to_vec(),
+            b"\0\0".to_vec(),
+            b"a".to_vec(),
+            b"a\0".to_vec(),
+            b"a\0\0".to_vec(),
+            b"\0a".to_vec(),
+            b"HOME=/root\0PATH=/usr/bin:/bin\0TERM=xterm-256color\0".to_vec(),
+            b"cpuset=/\0cpu=/user.slice\0memory=/user.slice/user-0.slice/session-1.scope\0"
+                .to_vec(),
+            "caf\u{e9}\0na\u{ef}ve\0\u{1f600}\0".as_bytes().to_vec(),
+            b"ok\0bad\xff\xfe\0ok2".to_vec(),
+            b"\x80\0\x01\x01\x01\x01\x01\x01\x01\x01\0\x7f\x80\x81\0".to_vec(),
+            vec![0u8; 17],
+            (0u8..=255).collect(),
+            (0u8..=255).rev().cycle().take(1000).collect(),
+        ];
+        for c in &cases {
+            assert_eq!(list(c), list_ref(c), "{c:?}");
+        }
+        // Every NUL position within and across words.
+        for len in 0..20 {
+            for at in 0..len {
+                let mut b = vec![b'x'; len];
+                b[at] = 0;
+                assert_eq!(list(&b), list_ref(&b), "{b:?}");
+                assert_eq!(count_nul(&b), 1);
+            }
         }
     }
 }
