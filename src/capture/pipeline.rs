@@ -9,7 +9,7 @@ use std::thread;
 
 use super::scap::{ScapError, ScapReader};
 use super::{CaptureMeta, Item, Source, SourceError, SourceStats};
-use crate::event::EventRef;
+use crate::event::Checked;
 
 /// Bytes of event data per batch: big enough to make the hand-over cheap,
 /// small enough to stay in the cache.
@@ -21,8 +21,7 @@ const DEPTH: usize = 4;
 
 enum Entry {
     Event {
-        cpu: u16,
-        flags: u32,
+        checked: Checked,
         start: usize,
         end: usize,
     },
@@ -87,8 +86,7 @@ fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batc
                 let start = batch.data.len();
                 batch.data.extend_from_slice(ev.bytes());
                 batch.entries.push(Entry::Event {
-                    cpu: ev.cpu,
-                    flags: ev.dump_flags,
+                    checked: ev.checked(),
                     start,
                     end: batch.data.len(),
                 });
@@ -124,15 +122,14 @@ impl Source for Pipelined {
                 self.pos += 1;
                 return match &mut self.cur.entries[i] {
                     Entry::Event {
-                        cpu,
-                        flags,
+                        checked,
                         start,
                         end,
                     } => {
-                        let bytes = &self.cur.data[*start..*end];
-                        // Validated by the reader already: this cannot fail.
-                        let ev = EventRef::new(*cpu, *flags, bytes).map_err(|e| {
-                            SourceError::Scap(ScapError::format(0, format!("invalid event: {e}")))
+                        // A copy of an event the reader checked: bound
+                        // again without a second validation.
+                        let ev = checked.bind(&self.cur.data[*start..*end]).ok_or_else(|| {
+                            SourceError::Scap(ScapError::format(0, "invalid event copy"))
                         })?;
                         Ok(Some(Item::Event(ev)))
                     }

@@ -52,6 +52,34 @@ fn rd_u64(b: &[u8], at: usize) -> u64 {
         .unwrap_or(0)
 }
 
+/// The outcome of [`EventRef::new`] for one event, kept apart from its
+/// bytes: the pipelined reader copies events across threads and binds the
+/// copy again without validating it twice.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked {
+    cpu: u16,
+    dump_flags: u32,
+    lsz: u8,
+}
+
+impl Checked {
+    /// The event again, borrowed from `copy`, which must be a byte-exact
+    /// copy of the checked event. Only its length is checked again: every
+    /// accessor is bounds-checked, so even a wrong copy cannot panic.
+    #[inline]
+    pub fn bind(self, copy: &[u8]) -> Option<EventRef<'_>> {
+        let len = copy
+            .get(16..20)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+        (len >= HDR_LEN && len == copy.len()).then_some(EventRef {
+            cpu: self.cpu,
+            dump_flags: self.dump_flags,
+            lsz: self.lsz,
+            bytes: copy,
+        })
+    }
+}
+
 /// A validated event in the v2 layout, borrowed from wherever it lives
 /// (a ring buffer, a file buffer, the store).
 #[derive(Clone, Copy, Debug)]
@@ -113,6 +141,17 @@ impl<'a> EventRef<'a> {
             lsz: lsz as u8,
             bytes,
         })
+    }
+
+    /// What an exact copy of this event needs to be handed out again
+    /// without a second check (see [`Checked::bind`]).
+    #[inline]
+    pub fn checked(&self) -> Checked {
+        Checked {
+            cpu: self.cpu,
+            dump_flags: self.dump_flags,
+            lsz: self.lsz,
+        }
     }
 
     /// The raw event bytes (header included), exactly `len()` long.
