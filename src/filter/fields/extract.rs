@@ -35,6 +35,55 @@ fn char_value(ch: char) -> Value<'static> {
 pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
     let secs = (ts / 1_000_000_000) as i64;
     let ns = (ts % 1_000_000_000) as u32;
+    // Consecutive events mostly fall in the same second: the local time of
+    // that second is formatted once.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, bool, String)> =
+            const { std::cell::RefCell::new((i64::MIN, false, String::new())) };
+    }
+    let cached = LAST.with(|l| {
+        let mut l = l.try_borrow_mut().ok()?;
+        if l.0 != secs || l.1 != date || l.2.is_empty() {
+            let dt = Local.timestamp_opt(secs, 0).single()?;
+            let base = if date {
+                dt.format("%Y-%m-%d %H:%M:%S").to_string()
+            } else {
+                dt.format("%H:%M:%S").to_string()
+            };
+            *l = (secs, date, base);
+        }
+        let mut out = String::with_capacity(l.2.len() + 10);
+        out.push_str(&l.2);
+        if nanos {
+            out.push('.');
+            push_padded(&mut out, u64::from(ns), 9);
+        }
+        Some(out)
+    });
+    match cached {
+        Some(t) => t,
+        None => fmt_time_uncached(ts, date, nanos),
+    }
+}
+
+/// `n` in decimal, zero-padded to `width` digits.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
+    }
+}
+
+fn fmt_time_uncached(ts: u64, date: bool, nanos: bool) -> String {
+    let secs = (ts / 1_000_000_000) as i64;
+    let ns = (ts % 1_000_000_000) as u32;
     let Some(dt) = Local.timestamp_opt(secs, ns).single() else {
         return ts.to_string();
     };
@@ -1257,6 +1306,33 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_times_are_the_times() {
+        for ts in [
+            0u64,
+            1,
+            999_999_999,
+            1_000_000_000,
+            1_700_000_000_123_456_789,
+            1_700_000_000_999_999_999,
+            1_700_000_001_000_000_007,
+            1_600_000_000_000_000_000,
+        ] {
+            for (date, nanos) in [(false, true), (false, false), (true, true), (true, false)] {
+                assert_eq!(
+                    fmt_time(ts, date, nanos),
+                    fmt_time_uncached(ts, date, nanos),
+                    "{ts} {date} {nanos}"
+                );
+            }
+        }
+        let mut s = String::new();
+        push_padded(&mut s, 42, 9);
+        push_padded(&mut s, 0, 3);
+        push_padded(&mut s, 12345, 2);
+        assert_eq!(s, "00000004200012345");
+    }
 
     #[test]
     fn char_values_are_the_char() {
