@@ -146,6 +146,47 @@ enum Node {
     Str(Box<StrNode>),
     /// A signed integer field ([`fields::int_read`]) against a constant.
     Int(F, IntOp, i64),
+    /// Tests whose field the event type decides ([`fields::str_of_type`]):
+    /// the answer per type, precomputed.
+    ByType(Box<ByType>),
+}
+
+/// The answer of a [`StrNode`] for each event type that decides it.
+#[derive(Debug)]
+struct ByType {
+    /// Per type id: `NO`, `YES`, or `ASK` (evaluate `slow`).
+    answers: Vec<u8>,
+    slow: Node,
+}
+
+impl ByType {
+    const NO: u8 = 0;
+    const YES: u8 = 1;
+    const ASK: u8 = 2;
+}
+
+/// A string node on a field the event type decides becomes a table of
+/// answers per type (the node itself serves the other types).
+fn by_type(sn: Box<StrNode>) -> Node {
+    if !fields::decided_by_type(sn.id) {
+        return Node::Str(sn);
+    }
+    let answers = (0..table().len())
+        .map(|id| {
+            match u16::try_from(id)
+                .ok()
+                .and_then(|id| fields::str_of_type(sn.id, id))
+            {
+                Some(v) if sn.tests.iter().any(|t| t.test(v)) => ByType::YES,
+                Some(_) => ByType::NO,
+                None => ByType::ASK,
+            }
+        })
+        .collect();
+    Node::ByType(Box::new(ByType {
+        answers,
+        slow: Node::Str(sn),
+    }))
 }
 
 #[derive(Debug)]
@@ -167,7 +208,8 @@ enum StrTest {
     Eq(Box<str>),
     Ne(Box<str>),
     In(StrSet),
-    Contains(Box<str>),
+    /// The text and its byte searched first ([`rare_byte`]).
+    Contains(Box<str>, usize),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
 }
@@ -179,7 +221,7 @@ impl StrTest {
             StrTest::Eq(s) => v == &**s,
             StrTest::Ne(s) => v != &**s,
             StrTest::In(set) => set.contains(v),
-            StrTest::Contains(s) => contains_bytes(v.as_bytes(), s.as_bytes()),
+            StrTest::Contains(s, k) => contains_at(v.as_bytes(), s.as_bytes(), *k),
             StrTest::StartsWith(s) => v.starts_with(&**s),
             StrTest::EndsWith(s) => v.ends_with(&**s),
         }
@@ -242,27 +284,74 @@ impl StrSet {
 /// Whether `needle` occurs in `hay` (`str::contains` on the strings
 /// these bytes are, without building a searcher per call).
 fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, rest)) = needle.split_first() else {
-        return true;
+    contains_at(hay, needle, rare_byte(needle))
+}
+
+/// The index of the byte of `needle` likely rarest in paths, names and
+/// command lines: the one searched for first.
+fn rare_byte(needle: &[u8]) -> usize {
+    // Most common first; bytes not listed count as rarest.
+    const COMMON: &[u8] = b"/.e-tasoirnlc_dpmu0b1g2hfy3v4k5x6w7j8q9z:";
+    const RANK: [u8; 256] = {
+        let mut r = [COMMON.len() as u8; 256];
+        let mut i = 0;
+        while i < COMMON.len() {
+            r[COMMON[i] as usize] = i as u8;
+            i += 1;
+        }
+        r
     };
-    if hay.len() < needle.len() {
-        return false;
-    }
-    let last = hay.len() - needle.len();
-    let mut i = 0;
-    while i <= last {
-        match hay[i..=last].iter().position(|&b| b == first) {
-            None => return false,
-            Some(p) => {
-                i += p;
-                if hay[i + 1..i + needle.len()] == *rest {
-                    return true;
-                }
-                i += 1;
-            }
+    let rank = |b: u8| RANK[usize::from(b)];
+    let mut best = 0;
+    for (i, &b) in needle.iter().enumerate() {
+        if needle.get(best).is_some_and(|&o| rank(b) > rank(o)) {
+            best = i;
         }
     }
-    false
+    best
+}
+
+/// [`contains_bytes`], scanning for `needle[k]` eight bytes at a time and
+/// comparing the whole needle at each hit.
+fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
+    let n = needle.len();
+    let Some(&b) = needle.get(k) else {
+        return n == 0;
+    };
+    if hay.len() < n {
+        return false;
+    }
+    let last = hay.len() - n;
+    // Position j of `region` is byte k of a match starting at j.
+    let Some(region) = hay.get(k..=last + k) else {
+        return false;
+    };
+    let at = |start: usize| hay.get(start..start + n) == Some(needle);
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO.wrapping_mul(u64::from(b));
+    let mut chunks = region.chunks_exact(8);
+    let mut base = 0;
+    for ch in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(ch);
+        let x = u64::from_le_bytes(w) ^ pat;
+        // A high bit for every zero byte of x (and maybe some false hits
+        // above one, which the comparison rules out).
+        let mut m = x.wrapping_sub(LO) & !x & HI;
+        while m != 0 {
+            if at(base + (m.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == b && at(base + i))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -317,13 +406,15 @@ fn specialize(k: CheckC) -> Node {
             (Operator::In | Operator::Intersects, RhsC::Set(_, strs, true)) => {
                 Some(StrTest::In(StrSet::new(strs.iter().map(String::as_str))))
             }
-            (Operator::Contains, RhsC::One(Const::Str(s))) => Some(StrTest::Contains(text(s))),
+            (Operator::Contains, RhsC::One(Const::Str(s))) => {
+                Some(StrTest::Contains(text(s), rare_byte(s.as_bytes())))
+            }
             (Operator::StartsWith, RhsC::One(Const::Str(s))) => Some(StrTest::StartsWith(text(s))),
             (Operator::EndsWith, RhsC::One(Const::Str(s))) => Some(StrTest::EndsWith(text(s))),
             _ => None,
         };
         if let Some(t) = t {
-            return Node::Str(Box::new(StrNode {
+            return by_type(Box::new(StrNode {
                 id,
                 tests: vec![t],
                 slow: Node::Check(Box::new(k)),
@@ -354,6 +445,11 @@ fn lhs_key(l: &Lhs) -> Option<(bool, F, FieldArg)> {
 fn merge_or(nodes: Vec<Node>) -> Vec<Node> {
     let mut out: Vec<Node> = Vec::with_capacity(nodes.len());
     for n in nodes {
+        // Merged by their string node, tabled again below.
+        let n = match n {
+            Node::ByType(b) => b.slow,
+            other => other,
+        };
         match n {
             Node::Str(sn) => {
                 let prev = out.iter_mut().find_map(|o| match o {
@@ -399,7 +495,7 @@ fn merge_or(nodes: Vec<Node>) -> Vec<Node> {
         .map(|n| match n {
             Node::Str(mut sn) => {
                 merge_eq_tests(&mut sn.tests);
-                Node::Str(sn)
+                by_type(sn)
             }
             // A field checked once stays a plain check.
             Node::AnyOf(m) if m.checks.len() == 1 => {
@@ -909,6 +1005,11 @@ fn eval(n: &Node, c: &Ctx<'_>) -> bool {
             StrRead::Slow => eval(&n.slow, c),
         },
         Node::Int(id, op, k) => fields::int_read(*id, c).is_some_and(|v| op.test(v, *k)),
+        Node::ByType(b) => match b.answers.get(usize::from(c.ev.etype())) {
+            Some(&ByType::NO) => false,
+            Some(&ByType::YES) => true,
+            _ => eval(&b.slow, c),
+        },
     }
 }
 
@@ -1183,12 +1284,54 @@ mod tests {
             ("xyz", "xyz"),
             ("xyz", "xyzz"),
             ("héllo wörld", "ö"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", "/etc"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", "libc.so"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", ".6"),
+            (
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            ),
+            (
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                "/usr/lib/x86_64-linux-gnu/libc.so.7",
+            ),
+            ("curl --flag1 --flag12 http://x", "--flag12"),
+            ("curl --flag1 --flag12 http://x", "--flag13"),
+            ("aaaaaaaaaaaaaaaaaaaaaaab", "aab"),
+            ("\0\0\0\0\0\0\0\0\0\x01", "\0\x01"),
+            ("\x01\0\0\0\0\0\0\0\0\0", "\x01\0"),
         ] {
             assert_eq!(
                 contains_bytes(hay.as_bytes(), needle.as_bytes()),
                 hay.contains(needle),
                 "{hay:?} {needle:?}"
             );
+            for k in 0..needle.len() {
+                assert_eq!(
+                    contains_at(hay.as_bytes(), needle.as_bytes(), k),
+                    hay.contains(needle),
+                    "{hay:?} {needle:?} {k}"
+                );
+            }
+        }
+        // Every needle position against every window of a haystack with
+        // repeats and high bytes.
+        let hay = "ab\u{80}a\u{ff}abaab/etc/ab\u{80}\u{80}xyzab".as_bytes();
+        for i in 0..hay.len() {
+            for j in i..=hay.len().min(i + 6) {
+                let needle = &hay[i..j];
+                for k in 0..needle.len().max(1) {
+                    assert!(contains_at(hay, needle, k) || needle.is_empty());
+                }
+                let mut other = needle.to_vec();
+                if let Some(b) = other.last_mut() {
+                    *b ^= 0x40;
+                    let expect = hay.windows(other.len()).any(|w| w == other.as_slice());
+                    for k in 0..other.len() {
+                        assert_eq!(contains_at(hay, &other, k), expect, "{other:?} {k}");
+                    }
+                }
+            }
         }
     }
 
@@ -1229,6 +1372,11 @@ mod tests {
             panic!("{:?}", f.root)
         };
         assert!(matches!(&v[0], Node::AnyOf(m) if m.checks.len() == 2));
+        let f = Filter::compile("evt.type=open or evt.type=read or evt.dir=<").expect("ok");
+        let Node::Or(v) = &f.root else {
+            panic!("{:?}", f.root)
+        };
+        assert!(v.len() == 2 && v.iter().all(|n| matches!(n, Node::ByType(_))));
         let f = Filter::compile("proc.pid > 0").expect("ok");
         assert!(matches!(f.root, Node::Int(F::ProcPid, IntOp::Gt, 0)));
         // A float constant stays generic.

@@ -177,11 +177,7 @@ fn opt_s(v: Option<&str>) -> Value<'_> {
 }
 
 fn evt_dir(ev: &crate::event::EventRef<'_>) -> &'static str {
-    if ev.is_enter() {
-        ">"
-    } else {
-        "<"
-    }
+    dir_of_type(ev.etype())
 }
 
 /// `proc.name` / `proc.exe`.
@@ -273,6 +269,8 @@ pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
         F::EvtDir => Some(evt_dir(&c.ev)),
         F::FdName | F::FdNameraw => match fd_name_direct(c) {
             Some(n) => Some(n),
+            // What `fd_name_without_state` answers first.
+            None if c.fd().is_none() && (c.ev.is_enter() || c.ectx.fd.is_none()) => None,
             None => return StrRead::Slow,
         },
         F::FdDirectory | F::FdFilename => fd_path_part(c, id),
@@ -1206,22 +1204,55 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
 }
 
 fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
-    let info = ev.info();
+    match type_name_of_id(ev.etype()) {
+        Some(n) => n,
+        // Generic events are named after the syscall they carry.
+        None => ev
+            .param(0)
+            .and_then(|b| params::u16_at(b, 0))
+            .and_then(crate::event::syscalls::name)
+            .unwrap_or("<unknown>"),
+    }
+}
+
+/// `evt.type` of the events with this id; `None` for the generic events,
+/// whose name is the syscall they carry.
+fn type_name_of_id(id: u16) -> Option<&'static str> {
+    let info = crate::event::table::table().get(id);
     if info.id == crate::event::table::ids::THREAD_TABLE {
         // The views' end-of-sample thread events (sysdig 0.29.3's name).
-        return "sysdigevent";
+        return Some("sysdigevent");
     }
     if info.id == crate::event::table::ids::GENERIC_E
         || info.id == crate::event::table::ids::GENERIC_X
     {
-        // Generic events are named after the syscall they carry.
-        return ev
-            .param(0)
-            .and_then(|b| params::u16_at(b, 0))
-            .and_then(crate::event::syscalls::name)
-            .unwrap_or("<unknown>");
+        return None;
     }
-    info.name.as_str()
+    Some(info.name.as_str())
+}
+
+/// True for the fields [`str_of_type`] can decide.
+pub fn decided_by_type(id: F) -> bool {
+    matches!(id, F::EvtType | F::EvtDir)
+}
+
+/// The value of string field `id` for every event of type `etype`, when
+/// the type alone decides it (evt.type but for generic events, evt.dir):
+/// what [`str_read`] gives as `StrRead::Str`.
+pub fn str_of_type(id: F, etype: u16) -> Option<&'static str> {
+    match id {
+        F::EvtType => type_name_of_id(etype),
+        F::EvtDir => Some(dir_of_type(etype)),
+        _ => None,
+    }
+}
+
+fn dir_of_type(etype: u16) -> &'static str {
+    if etype.is_multiple_of(2) {
+        ">"
+    } else {
+        "<"
+    }
 }
 
 /// CPU used since the thread's previous procinfo event (state computes it).
