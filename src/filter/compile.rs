@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::ast::{Check, Expr, FieldExpr, Operator, Rhs, TransformKind};
-use super::fields::{self, BoundField, Ctx, FType, FieldError, Value, F};
+use super::fields::{self, BoundField, Ctx, FType, FieldArg, FieldError, StrRead, Value, F};
 use super::parser::{parse, ParseError};
 use crate::event::table::table;
 
@@ -137,6 +137,403 @@ enum Node {
     Or(Vec<Node>),
     Not(Box<Node>),
     Check(Box<CheckC>),
+    /// Checks of one field, read once: true when any check passes (an
+    /// `or` of checks on the same field).
+    AnyOf(Box<MultiCheck>),
+    /// Tests of one string field read as `&str` without a [`Value`]
+    /// ([`fields::str_read`]): true when any test passes. `slow` is the
+    /// same checks, generic, for the events the reader cannot serve.
+    Str(Box<StrNode>),
+    /// A signed integer field ([`fields::int_read`]) against a constant.
+    Int(F, IntOp, i64),
+    /// Tests whose field the event type decides ([`fields::str_of_type`]):
+    /// the answer per type, precomputed.
+    ByType(Box<ByType>),
+}
+
+/// The answer of a [`StrNode`] for each event type that decides it.
+#[derive(Debug)]
+struct ByType {
+    /// Per type id: `NO`, `YES`, or `ASK` (evaluate `slow`).
+    answers: Vec<u8>,
+    slow: Node,
+}
+
+impl ByType {
+    const NO: u8 = 0;
+    const YES: u8 = 1;
+    const ASK: u8 = 2;
+}
+
+/// A string node on a field the event type decides becomes a table of
+/// answers per type (the node itself serves the other types).
+fn by_type(sn: Box<StrNode>) -> Node {
+    if !fields::decided_by_type(sn.id) {
+        return Node::Str(sn);
+    }
+    let answers = (0..table().len())
+        .map(|id| {
+            match u16::try_from(id)
+                .ok()
+                .and_then(|id| fields::str_of_type(sn.id, id))
+            {
+                Some(v) if sn.tests.iter().any(|t| t.test(v)) => ByType::YES,
+                Some(_) => ByType::NO,
+                None => ByType::ASK,
+            }
+        })
+        .collect();
+    Node::ByType(Box::new(ByType {
+        answers,
+        slow: Node::Str(sn),
+    }))
+}
+
+#[derive(Debug)]
+struct MultiCheck {
+    lhs: Lhs,
+    checks: Vec<(Operator, RhsC)>,
+}
+
+#[derive(Debug)]
+struct StrNode {
+    id: F,
+    tests: Vec<StrTest>,
+    slow: Node,
+}
+
+/// A test on a string value, the same as `check_one` on `Value::S`.
+#[derive(Debug)]
+enum StrTest {
+    Eq(Box<str>),
+    Ne(Box<str>),
+    In(StrSet),
+    /// The text and its byte searched first ([`rare_byte`]).
+    Contains(Box<str>, usize),
+    StartsWith(Box<str>),
+    EndsWith(Box<str>),
+}
+
+impl StrTest {
+    #[inline]
+    fn test(&self, v: &str) -> bool {
+        match self {
+            StrTest::Eq(s) => v == &**s,
+            StrTest::Ne(s) => v != &**s,
+            StrTest::In(set) => set.contains(v),
+            StrTest::Contains(s, k) => contains_at(v.as_bytes(), s.as_bytes(), *k),
+            StrTest::StartsWith(s) => v.starts_with(&**s),
+            StrTest::EndsWith(s) => v.ends_with(&**s),
+        }
+    }
+}
+
+/// A set of strings: a few are compared in turn, more are hashed.
+#[derive(Debug)]
+struct StrSet {
+    /// Bit `n` (n < 63) set when a member is `n` bytes long; bit 63 for
+    /// longer members.
+    lens: u64,
+    few: Vec<Box<str>>,
+    many: FxHashSet<Box<str>>,
+}
+
+impl StrSet {
+    const FEW: usize = 4;
+
+    fn new<'s>(items: impl IntoIterator<Item = &'s str>) -> StrSet {
+        let mut set = StrSet {
+            lens: 0,
+            few: Vec::new(),
+            many: FxHashSet::default(),
+        };
+        for it in items {
+            set.insert(it);
+        }
+        set
+    }
+    fn insert(&mut self, it: &str) {
+        if self.few.iter().any(|s| &**s == it) || self.many.contains(it) {
+            return;
+        }
+        self.lens |= Self::len_bit(it.len());
+        if self.many.is_empty() && self.few.len() < Self::FEW {
+            self.few.push(it.into());
+        } else {
+            self.many.extend(self.few.drain(..));
+            self.many.insert(it.into());
+        }
+    }
+    #[inline]
+    fn len_bit(n: usize) -> u64 {
+        1 << n.min(63)
+    }
+    #[inline]
+    fn contains(&self, v: &str) -> bool {
+        if self.lens & Self::len_bit(v.len()) == 0 {
+            return false;
+        }
+        if self.many.is_empty() {
+            self.few.iter().any(|s| &**s == v)
+        } else {
+            self.many.contains(v)
+        }
+    }
+}
+
+/// Whether `needle` occurs in `hay` (`str::contains` on the strings
+/// these bytes are, without building a searcher per call).
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    contains_at(hay, needle, rare_byte(needle))
+}
+
+/// The index of the byte of `needle` likely rarest in paths, names and
+/// command lines: the one searched for first.
+fn rare_byte(needle: &[u8]) -> usize {
+    // Most common first; bytes not listed count as rarest.
+    const COMMON: &[u8] = b"/.e-tasoirnlc_dpmu0b1g2hfy3v4k5x6w7j8q9z:";
+    const RANK: [u8; 256] = {
+        let mut r = [COMMON.len() as u8; 256];
+        let mut i = 0;
+        while i < COMMON.len() {
+            r[COMMON[i] as usize] = i as u8;
+            i += 1;
+        }
+        r
+    };
+    let rank = |b: u8| RANK[usize::from(b)];
+    let mut best = 0;
+    for (i, &b) in needle.iter().enumerate() {
+        if needle.get(best).is_some_and(|&o| rank(b) > rank(o)) {
+            best = i;
+        }
+    }
+    best
+}
+
+/// [`contains_bytes`], scanning for `needle[k]` eight bytes at a time and
+/// comparing the whole needle at each hit.
+fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
+    let n = needle.len();
+    let Some(&b) = needle.get(k) else {
+        return n == 0;
+    };
+    if hay.len() < n {
+        return false;
+    }
+    let last = hay.len() - n;
+    // Position j of `region` is byte k of a match starting at j.
+    let Some(region) = hay.get(k..=last + k) else {
+        return false;
+    };
+    let at = |start: usize| hay.get(start..start + n) == Some(needle);
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO.wrapping_mul(u64::from(b));
+    let mut chunks = region.chunks_exact(8);
+    let mut base = 0;
+    for ch in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(ch);
+        let x = u64::from_le_bytes(w) ^ pat;
+        // A high bit for every zero byte of x (and maybe some false hits
+        // above one, which the comparison rules out).
+        let mut m = x.wrapping_sub(LO) & !x & HI;
+        while m != 0 {
+            if at(base + (m.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == b && at(base + i))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum IntOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl IntOp {
+    fn of(op: Operator) -> Option<IntOp> {
+        Some(match op {
+            Operator::Eq => IntOp::Eq,
+            Operator::Ne => IntOp::Ne,
+            Operator::Lt => IntOp::Lt,
+            Operator::Le => IntOp::Le,
+            Operator::Gt => IntOp::Gt,
+            Operator::Ge => IntOp::Ge,
+            _ => return None,
+        })
+    }
+    #[inline]
+    fn test(self, v: i64, k: i64) -> bool {
+        match self {
+            IntOp::Eq => v == k,
+            IntOp::Ne => v != k,
+            IntOp::Lt => v < k,
+            IntOp::Le => v <= k,
+            IntOp::Gt => v > k,
+            IntOp::Ge => v >= k,
+        }
+    }
+}
+
+/// The check as a specialized node when its field and operator allow.
+fn specialize(k: CheckC) -> Node {
+    let Lhs::Field(b) = &k.lhs else {
+        return Node::Check(Box::new(k));
+    };
+    let id = b.def.id;
+    if b.arg != FieldArg::None {
+        return Node::Check(Box::new(k));
+    }
+    if fields::str_fast(id) && b.def.ftype == FType::Str {
+        let text = |s: &str| -> Box<str> { s.into() };
+        let t = match (k.op, &k.rhs) {
+            (Operator::Eq, RhsC::One(Const::Str(s))) => Some(StrTest::Eq(text(s))),
+            (Operator::Ne, RhsC::One(Const::Str(s))) => Some(StrTest::Ne(text(s))),
+            (Operator::In | Operator::Intersects, RhsC::Set(_, strs, true)) => {
+                Some(StrTest::In(StrSet::new(strs.iter().map(String::as_str))))
+            }
+            (Operator::Contains, RhsC::One(Const::Str(s))) => {
+                Some(StrTest::Contains(text(s), rare_byte(s.as_bytes())))
+            }
+            (Operator::StartsWith, RhsC::One(Const::Str(s))) => Some(StrTest::StartsWith(text(s))),
+            (Operator::EndsWith, RhsC::One(Const::Str(s))) => Some(StrTest::EndsWith(text(s))),
+            _ => None,
+        };
+        if let Some(t) = t {
+            return by_type(Box::new(StrNode {
+                id,
+                tests: vec![t],
+                slow: Node::Check(Box::new(k)),
+            }));
+        }
+    }
+    if fields::int_fast(id) {
+        if let (Some(op), RhsC::One(Const::Int(n))) = (IntOp::of(k.op), &k.rhs) {
+            return Node::Int(id, op, *n);
+        }
+    }
+    Node::Check(Box::new(k))
+}
+
+/// Identifies a plain field operand, so that checks of the same field
+/// can share one extraction.
+fn lhs_key(l: &Lhs) -> Option<(bool, F, FieldArg)> {
+    match l {
+        Lhs::Field(b) => Some((false, b.def.id, b.arg.clone())),
+        Lhs::AnyAncestor(b) => Some((true, b.def.id, b.arg.clone())),
+        Lhs::Transform(..) => None,
+    }
+}
+
+/// The children of an `or`, with the checks of one field merged into one
+/// node that reads the field once (an `or` of pure checks is true when
+/// any is, in any order).
+fn merge_or(nodes: Vec<Node>) -> Vec<Node> {
+    let mut out: Vec<Node> = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        // Merged by their string node, tabled again below.
+        let n = match n {
+            Node::ByType(b) => b.slow,
+            other => other,
+        };
+        match n {
+            Node::Str(sn) => {
+                let prev = out.iter_mut().find_map(|o| match o {
+                    Node::Str(p) if p.id == sn.id => Some(p),
+                    _ => None,
+                });
+                match prev {
+                    Some(p) => {
+                        let StrNode { tests, slow, .. } = *sn;
+                        p.tests.extend(tests);
+                        let old = std::mem::replace(&mut p.slow, Node::Or(Vec::new()));
+                        p.slow = match old {
+                            Node::Or(mut v) => {
+                                v.push(slow);
+                                Node::Or(v)
+                            }
+                            other => Node::Or(vec![other, slow]),
+                        };
+                    }
+                    None => out.push(Node::Str(sn)),
+                }
+            }
+            Node::Check(k) => {
+                let key = lhs_key(&k.lhs);
+                let i = key.as_ref().and_then(|key| {
+                    out.iter().position(
+                        |o| matches!(o, Node::AnyOf(m) if lhs_key(&m.lhs).as_ref() == Some(key)),
+                    )
+                });
+                let CheckC { lhs, op, rhs } = *k;
+                match i.and_then(|i| out.get_mut(i)) {
+                    Some(Node::AnyOf(m)) => m.checks.push((op, rhs)),
+                    _ => out.push(Node::AnyOf(Box::new(MultiCheck {
+                        lhs,
+                        checks: vec![(op, rhs)],
+                    }))),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter()
+        .map(|n| match n {
+            Node::Str(mut sn) => {
+                merge_eq_tests(&mut sn.tests);
+                by_type(sn)
+            }
+            // A field checked once stays a plain check.
+            Node::AnyOf(m) if m.checks.len() == 1 => {
+                let MultiCheck { lhs, mut checks } = *m;
+                match checks.pop() {
+                    Some((op, rhs)) => Node::Check(Box::new(CheckC { lhs, op, rhs })),
+                    None => Node::Or(Vec::new()),
+                }
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// Equality tests and sets of one string field become one set.
+fn merge_eq_tests(tests: &mut Vec<StrTest>) {
+    let n_sets = tests
+        .iter()
+        .filter(|t| matches!(t, StrTest::Eq(_) | StrTest::In(_)))
+        .count();
+    if n_sets < 2 {
+        return;
+    }
+    let mut set = StrSet::new([]);
+    let mut rest = Vec::with_capacity(tests.len());
+    for t in tests.drain(..) {
+        match t {
+            StrTest::Eq(s) => set.insert(&s),
+            StrTest::In(o) => {
+                for s in o.few.iter().chain(o.many.iter()) {
+                    set.insert(s);
+                }
+            }
+            other => rest.push(other),
+        }
+    }
+    tests.push(StrTest::In(set));
+    tests.extend(rest);
 }
 
 /// A set of event types (bit per event id; generic events are always
@@ -510,7 +907,7 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
             }
         }
     }
-    Ok((Node::Check(Box::new(CheckC { lhs, op, rhs })), types))
+    Ok((specialize(CheckC { lhs, op, rhs }), types))
 }
 
 fn compile_expr(e: &Expr) -> Result<(Node, TypeSet), FilterError> {
@@ -535,6 +932,12 @@ fn compile_expr(e: &Expr) -> Result<(Node, TypeSet), FilterError> {
                 let (n, ct) = compile_expr(c)?;
                 t = t.or(&ct);
                 nodes.push(n);
+            }
+            let mut nodes = merge_or(nodes);
+            if nodes.len() == 1 {
+                if let Some(n) = nodes.pop() {
+                    return Ok((n, t));
+                }
             }
             Ok((Node::Or(nodes), t))
         }
@@ -589,7 +992,24 @@ fn eval(n: &Node, c: &Ctx<'_>) -> bool {
         Node::And(v) => v.iter().all(|n| eval(n, c)),
         Node::Or(v) => v.iter().any(|n| eval(n, c)),
         Node::Not(n) => !eval(n, c),
-        Node::Check(k) => eval_check(k, c),
+        Node::Check(k) => check_value(k.op, &k.rhs, &extract_lhs(&k.lhs, c), c),
+        Node::AnyOf(m) => {
+            let v = extract_lhs(&m.lhs, c);
+            m.checks
+                .iter()
+                .any(|(op, rhs)| check_value(*op, rhs, &v, c))
+        }
+        Node::Str(n) => match fields::str_read(n.id, c) {
+            StrRead::Str(v) => n.tests.iter().any(|t| t.test(v)),
+            StrRead::None => false,
+            StrRead::Slow => eval(&n.slow, c),
+        },
+        Node::Int(id, op, k) => fields::int_read(*id, c).is_some_and(|v| op.test(v, *k)),
+        Node::ByType(b) => match b.answers.get(usize::from(c.ev.etype())) {
+            Some(&ByType::NO) => false,
+            Some(&ByType::YES) => true,
+            _ => eval(&b.slow, c),
+        },
     }
 }
 
@@ -730,7 +1150,7 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
         (Operator::Gt, RhsC::One(k)) => cmp_num(v, k) == Some(Greater),
         (Operator::Ge, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Greater | Equal)),
         (Operator::Contains, RhsC::One(Const::Str(s))) => {
-            text_of(v).is_some_and(|t| t.contains(s.as_str()))
+            text_of(v).is_some_and(|t| contains_bytes(t.as_bytes(), s.as_bytes()))
         }
         (Operator::IContains, RhsC::One(Const::Str(s))) => {
             text_of(v).is_some_and(|t| t.to_lowercase().contains(&s.to_lowercase()))
@@ -794,18 +1214,18 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
     }
 }
 
-fn eval_check(k: &CheckC, c: &Ctx<'_>) -> bool {
-    let v = extract_lhs(&k.lhs, c);
-    match (&v, k.op) {
+/// One check on an extracted value.
+fn check_value(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
+    match v {
         // Either-endpoint and multi-valued fields: any element satisfies.
-        (Value::List(items), op) if op != Operator::Exists => {
+        Value::List(items) if op != Operator::Exists => {
             if op == Operator::Ne {
-                !items.iter().any(|i| check_one(Operator::Eq, &k.rhs, i, c))
+                !items.iter().any(|i| check_one(Operator::Eq, rhs, i, c))
             } else {
-                items.iter().any(|i| check_one(op, &k.rhs, i, c))
+                items.iter().any(|i| check_one(op, rhs, i, c))
             }
         }
-        _ => check_one(k.op, &k.rhs, &v, c),
+        _ => check_one(op, rhs, v, c),
     }
 }
 
@@ -847,6 +1267,121 @@ mod tests {
             e.to_string(),
             "filter: expected a value after '=' at column 11"
         );
+    }
+
+    #[test]
+    fn substring_search() {
+        for (hay, needle) in [
+            ("/etc/passwd", "/etc"),
+            ("/usr/etc", "/etc"),
+            ("/et", "/etc"),
+            ("", ""),
+            ("abc", ""),
+            ("", "a"),
+            ("aaab", "aab"),
+            ("abab", "bab"),
+            ("xyz", "z"),
+            ("xyz", "xyz"),
+            ("xyz", "xyzz"),
+            ("héllo wörld", "ö"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", "/etc"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", "libc.so"),
+            ("/usr/lib/x86_64-linux-gnu/libc.so.6", ".6"),
+            (
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            ),
+            (
+                "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                "/usr/lib/x86_64-linux-gnu/libc.so.7",
+            ),
+            ("curl --flag1 --flag12 http://x", "--flag12"),
+            ("curl --flag1 --flag12 http://x", "--flag13"),
+            ("aaaaaaaaaaaaaaaaaaaaaaab", "aab"),
+            ("\0\0\0\0\0\0\0\0\0\x01", "\0\x01"),
+            ("\x01\0\0\0\0\0\0\0\0\0", "\x01\0"),
+        ] {
+            assert_eq!(
+                contains_bytes(hay.as_bytes(), needle.as_bytes()),
+                hay.contains(needle),
+                "{hay:?} {needle:?}"
+            );
+            for k in 0..needle.len() {
+                assert_eq!(
+                    contains_at(hay.as_bytes(), needle.as_bytes(), k),
+                    hay.contains(needle),
+                    "{hay:?} {needle:?} {k}"
+                );
+            }
+        }
+        // Every needle position against every window of a haystack with
+        // repeats and high bytes.
+        let hay = "ab\u{80}a\u{ff}abaab/etc/ab\u{80}\u{80}xyzab".as_bytes();
+        for i in 0..hay.len() {
+            for j in i..=hay.len().min(i + 6) {
+                let needle = &hay[i..j];
+                for k in 0..needle.len().max(1) {
+                    assert!(contains_at(hay, needle, k) || needle.is_empty());
+                }
+                let mut other = needle.to_vec();
+                if let Some(b) = other.last_mut() {
+                    *b ^= 0x40;
+                    let expect = hay.windows(other.len()).any(|w| w == other.as_slice());
+                    for k in 0..other.len() {
+                        assert_eq!(contains_at(hay, &other, k), expect, "{other:?} {k}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn string_sets() {
+        let few = StrSet::new(["a", "bc"]);
+        assert!(few.contains("a") && few.contains("bc"));
+        assert!(!few.contains("b") && !few.contains("") && !few.contains("bcd"));
+        let names: Vec<String> = (0..70).map(|i| "x".repeat(i)).collect();
+        let many = StrSet::new(names.iter().map(String::as_str));
+        assert!(!many.many.is_empty());
+        for n in &names {
+            assert!(many.contains(n), "{n}");
+        }
+        assert!(!many.contains(&"x".repeat(70)));
+        assert!(!many.contains("y"));
+    }
+
+    #[test]
+    fn ors_of_one_field_merge() {
+        let f = Filter::compile("proc.name=a or proc.name=b or proc.name in (c, d) or fd.name=x")
+            .expect("ok");
+        let Node::Or(v) = &f.root else {
+            panic!("{:?}", f.root)
+        };
+        assert_eq!(v.len(), 2);
+        match &v[0] {
+            Node::Str(n) => {
+                assert_eq!(n.tests.len(), 1);
+                assert!(matches!(&n.tests[0], StrTest::In(s) if s.contains("d")));
+            }
+            other => panic!("{other:?}"),
+        }
+        let f =
+            Filter::compile("proc.cmdline contains a or proc.cmdline contains b or proc.name=c")
+                .expect("ok");
+        let Node::Or(v) = &f.root else {
+            panic!("{:?}", f.root)
+        };
+        assert!(matches!(&v[0], Node::AnyOf(m) if m.checks.len() == 2));
+        let f = Filter::compile("evt.type=open or evt.type=read or evt.dir=<").expect("ok");
+        let Node::Or(v) = &f.root else {
+            panic!("{:?}", f.root)
+        };
+        assert!(v.len() == 2 && v.iter().all(|n| matches!(n, Node::ByType(_))));
+        let f = Filter::compile("proc.pid > 0").expect("ok");
+        assert!(matches!(f.root, Node::Int(F::ProcPid, IntOp::Gt, 0)));
+        // A float constant stays generic.
+        let f = Filter::compile("proc.pid > 0.5").expect("ok");
+        assert!(matches!(f.root, Node::Check(_)));
     }
 
     #[test]

@@ -158,6 +158,9 @@ impl Format {
                 Token::Text(s) => out.push_str(s),
                 Token::Field { field, width } => {
                     let v = field.extract(c);
+                    if width.is_none() && push_plain(out, field, &v, c) {
+                        continue;
+                    }
                     let text = display_value(field, &v);
                     let text = match text {
                         Some(t) => t,
@@ -208,6 +211,48 @@ impl Format {
         }
         out.push_str(&serde_json::Value::Object(map).to_string());
         true
+    }
+}
+
+/// Appends the text of the common values (strings and integers of fields
+/// without a special display) the way `render` would, without building a
+/// `String`; false (nothing appended) for the others.
+fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> bool {
+    use fields::F;
+    if matches!(
+        f.def.id,
+        F::EvtLatencyNs | F::EvtRawtimeNs | F::EvtReltimeNs | F::EvtDeltatimeNs | F::EvtBuffer
+    ) {
+        return false;
+    }
+    match v {
+        Value::S(s) => out.push_str(&sanitize_for_terminal(s, allows_layout(f, c))),
+        Value::U(n) => push_u64(out, *n),
+        Value::I(n) => {
+            if *n < 0 {
+                out.push('-');
+            }
+            push_u64(out, n.unsigned_abs());
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `n` in decimal.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
     }
 }
 
@@ -275,7 +320,8 @@ fn json_value(f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> serde_json::Value {
 /// Removes escape sequences and control characters from event data before
 /// it reaches a terminal. `layout` keeps `\n` and `\t` (hex/ascii dumps).
 pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control()) {
+    // Printable ASCII needs no look at the characters.
+    if !s.bytes().any(|b| !(0x20..0x7f).contains(&b)) || !s.chars().any(|c| c.is_control()) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -361,7 +407,20 @@ mod tests {
     }
 
     #[test]
+    fn plain_numbers() {
+        let mut s = String::new();
+        for n in [0u64, 7, 10, 1234567890, u64::MAX] {
+            s.clear();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
     fn strips_escapes() {
+        assert_eq!(sanitize_for_terminal("plain", false), "plain");
+        assert_eq!(sanitize_for_terminal("héllo", false), "héllo");
+        assert_eq!(sanitize_for_terminal("a\u{85}b", false), "ab");
         assert_eq!(
             sanitize_for_terminal("a\x1b[31mred\x1b[0m\x07b", false),
             "aredb"

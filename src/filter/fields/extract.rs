@@ -22,7 +22,66 @@ fn so<'a>(v: String) -> Value<'a> {
     Value::S(Cow::Owned(v))
 }
 
+/// A one-character string, borrowed for ASCII (no allocation).
+fn char_value(ch: char) -> Value<'static> {
+    const ASCII: &str = "\0\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\x7f";
+    let i = ch as usize;
+    match ASCII.get(i..i + 1) {
+        Some(t) if ch.is_ascii() => s(t),
+        _ => so(ch.to_string()),
+    }
+}
+
 pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
+    let secs = (ts / 1_000_000_000) as i64;
+    let ns = (ts % 1_000_000_000) as u32;
+    // Consecutive events mostly fall in the same second: the local time of
+    // that second is formatted once.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, bool, String)> =
+            const { std::cell::RefCell::new((i64::MIN, false, String::new())) };
+    }
+    let cached = LAST.with(|l| {
+        let mut l = l.try_borrow_mut().ok()?;
+        if l.0 != secs || l.1 != date || l.2.is_empty() {
+            let dt = Local.timestamp_opt(secs, 0).single()?;
+            let base = if date {
+                dt.format("%Y-%m-%d %H:%M:%S").to_string()
+            } else {
+                dt.format("%H:%M:%S").to_string()
+            };
+            *l = (secs, date, base);
+        }
+        let mut out = String::with_capacity(l.2.len() + 10);
+        out.push_str(&l.2);
+        if nanos {
+            out.push('.');
+            push_padded(&mut out, u64::from(ns), 9);
+        }
+        Some(out)
+    });
+    match cached {
+        Some(t) => t,
+        None => fmt_time_uncached(ts, date, nanos),
+    }
+}
+
+/// `n` in decimal, zero-padded to `width` digits.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
+    }
+}
+
+fn fmt_time_uncached(ts: u64, date: bool, nanos: bool) -> String {
     let secs = (ts / 1_000_000_000) as i64;
     let ns = (ts % 1_000_000_000) as u32;
     let Some(dt) = Local.timestamp_opt(secs, ns).single() else {
@@ -108,6 +167,150 @@ fn buflen(c: &Ctx<'_>) -> Option<u64> {
 
 fn fd_is_file(fd: &Fd) -> bool {
     matches!(fd.ftype, FdType::File | FdType::Directory | FdType::FileV2)
+}
+
+fn opt_s(v: Option<&str>) -> Value<'_> {
+    match v {
+        Some(v) => s(v),
+        None => Value::None,
+    }
+}
+
+fn evt_dir(ev: &crate::event::EventRef<'_>) -> &'static str {
+    dir_of_type(ev.etype())
+}
+
+/// `proc.name` / `proc.exe`.
+#[inline]
+fn proc_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
+    let t = c.thread.filter(|t| t.complete)?;
+    Some(if id == F::ProcName { &t.comm } else { &t.exe })
+}
+
+/// `user.name` / `user.homedir` / `user.shell`.
+fn user_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
+    let t = c.thread?;
+    match c.state.user(t.uid) {
+        Some(u) => Some(match id {
+            F::UserName => &u.name,
+            F::UserHomedir => &u.homedir,
+            _ => &u.shell,
+        }),
+        // libsinsp names uid 0 root even without a user table.
+        None if t.uid == 0 && t.complete => match id {
+            F::UserName => Some("root"),
+            F::UserHomedir => Some("/root"),
+            _ => None,
+        },
+        None => None,
+    }
+}
+
+/// `fd.name` when it is the table's name as is (the usual case); `None`
+/// when it needs more work (no fd in the table, or an exit event's empty
+/// name).
+#[inline]
+fn fd_name_direct<'a>(c: &Ctx<'a>) -> Option<&'a str> {
+    match c.fd() {
+        Some(f) if !f.name.is_empty() || c.ev.is_enter() => Some(&f.name),
+        _ => None,
+    }
+}
+
+/// `fd.directory` / `fd.filename` of a file fd.
+fn fd_path_part<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
+    let fd0 = c.fd().filter(|f| fd_is_file(f))?;
+    let (dir, file) = match fd0.name.rfind('/') {
+        Some(0) => ("/", &fd0.name[1..]),
+        Some(i) => (&fd0.name[..i], &fd0.name[i + 1..]),
+        None => ("", fd0.name.as_str()),
+    };
+    Some(if id == F::FdDirectory { dir } else { file })
+}
+
+/// A string field read without building a [`Value`] (the filter's
+/// specialized string checks).
+pub enum StrRead<'a> {
+    /// The field has no value ([`Value::None`]).
+    None,
+    /// The value, exactly what [`extract`] gives as `Value::S`.
+    Str(&'a str),
+    /// This event needs the generic extractor.
+    Slow,
+}
+
+/// True for the fields [`str_read`] reads: string fields without argument
+/// whose value is (almost always) borrowed from the event or the state.
+pub fn str_fast(id: F) -> bool {
+    matches!(
+        id,
+        F::ProcName
+            | F::ProcExe
+            | F::ProcPname
+            | F::EvtType
+            | F::EvtDir
+            | F::FdName
+            | F::FdNameraw
+            | F::FdDirectory
+            | F::FdFilename
+            | F::FdType
+            | F::FdTypechar
+            | F::UserName
+    )
+}
+
+/// The value of a [`str_fast`] field, as [`extract`] would give it.
+#[inline]
+pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
+    let v = match id {
+        F::ProcName | F::ProcExe => proc_str(c, id),
+        F::ProcPname => ancestor(c, 1).map(|t| t.comm.as_str()),
+        F::EvtType => Some(event_name(&c.ev)),
+        F::EvtDir => Some(evt_dir(&c.ev)),
+        F::FdName | F::FdNameraw => match fd_name_direct(c) {
+            Some(n) => Some(n),
+            // What `fd_name_without_state` answers first.
+            None if c.fd().is_none() && (c.ev.is_enter() || c.ectx.fd.is_none()) => None,
+            None => return StrRead::Slow,
+        },
+        F::FdDirectory | F::FdFilename => fd_path_part(c, id),
+        F::FdType => c.fd().map(|f| f.type_name()),
+        F::FdTypechar => match c.fd() {
+            Some(f) => match char_value(f.typechar()) {
+                Value::S(Cow::Borrowed(t)) => Some(t),
+                _ => return StrRead::Slow,
+            },
+            None => None,
+        },
+        F::UserName => user_str(c, id),
+        _ => return StrRead::Slow,
+    };
+    match v {
+        Some(v) => StrRead::Str(v),
+        None => StrRead::None,
+    }
+}
+
+/// True for the fields [`int_read`] reads: signed integers ([`Value::I`]).
+pub fn int_fast(id: F) -> bool {
+    matches!(
+        id,
+        F::ProcPid | F::ThreadTid | F::EvtRawres | F::FdNum | F::EvtCpu
+    )
+}
+
+/// The value of an [`int_fast`] field, as [`extract`] would give it in
+/// `Value::I` (`None` for `Value::None`).
+#[inline]
+pub fn int_read(id: F, c: &Ctx<'_>) -> Option<i64> {
+    match id {
+        F::ProcPid => c.thread.map(|t| t.pid as i64),
+        F::ThreadTid => Some(c.ev.tid() as i64),
+        F::EvtRawres => res_of(c),
+        F::FdNum => c.ectx.fd,
+        F::EvtCpu => Some(c.ev.cpu as i64),
+        _ => None,
+    }
 }
 
 fn main_thread<'a>(c: &Ctx<'a>) -> Option<&'a Thread> {
@@ -426,7 +629,6 @@ fn latency(c: &Ctx<'_>) -> Option<u64> {
 pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
     let ev = &c.ev;
     let t = c.thread;
-    let fd = c.fd;
     match f.def.id {
         F::EvtNum => Value::U(c.num),
         F::EvtTime => so(fmt_time(ev.ts(), false, true)),
@@ -464,7 +666,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtDeltatime => Value::U(ev.ts().saturating_sub(c.prev_ts)),
         F::EvtDeltatimeS => Value::U(ev.ts().saturating_sub(c.prev_ts) / 1_000_000_000),
         F::EvtDeltatimeNs => Value::U(ev.ts().saturating_sub(c.prev_ts) % 1_000_000_000),
-        F::EvtDir => s(if ev.is_enter() { ">" } else { "<" }),
+        F::EvtDir => s(evt_dir(ev)),
         F::EvtType => s(event_name(ev)),
         F::EvtTypeIs => match &f.arg {
             FieldArg::Name(n) => Value::U((event_name(ev) == n) as u64),
@@ -480,7 +682,6 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             }
         }
         F::EvtCategory => s(category_name(ev.info().category)),
-        F::EvtCpu => Value::I(ev.cpu as i64),
         F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
         F::EvtArg => param_value(c, f, false),
         F::EvtRawarg => param_value(c, f, true),
@@ -512,7 +713,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             let Some(n) = buflen(c) else {
                 return Value::None;
             };
-            let Some(fd) = fd else {
+            let Some(fd) = c.fd() else {
                 return Value::None;
             };
             let file = fd_is_file(fd);
@@ -536,7 +737,6 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Some(_) => s("SUCCESS"),
             None => Value::None,
         },
-        F::EvtRawres => res_of(c).map(Value::I).unwrap_or(Value::None),
         F::EvtFailed => Value::B(res_of(c).is_some_and(|r| r < 0)),
         F::EvtIsIo => {
             let (r, w) = is_io(c);
@@ -557,7 +757,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 Value::None
             }
         }
-        F::EvtIsSyslog => Value::B(fd.is_some_and(|f| f.name.contains("/dev/log")) && is_io(c).1),
+        F::EvtIsSyslog => {
+            Value::B(c.fd().is_some_and(|f| f.name.contains("/dev/log")) && is_io(c).1)
+        }
         F::EvtCount => Value::U(1),
         F::EvtCountError
         | F::EvtCountErrorFile
@@ -629,15 +831,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             })
         }
         // ---- process
-        F::ProcPid => t.map(|t| Value::I(t.pid as i64)).unwrap_or(Value::None),
-        F::ProcExe => t
-            .filter(|t| t.complete)
-            .map(|t| s(&t.exe))
-            .unwrap_or(Value::None),
-        F::ProcName => t
-            .filter(|t| t.complete)
-            .map(|t| s(&t.comm))
-            .unwrap_or(Value::None),
+        F::ProcPid | F::ThreadTid | F::FdNum | F::EvtCpu | F::EvtRawres => {
+            int_read(f.def.id, c).map(Value::I).unwrap_or(Value::None)
+        }
+        F::ProcExe | F::ProcName => opt_s(proc_str(c, f.def.id)),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
         F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
         F::ProcCmdline => t
@@ -672,7 +869,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ProcPpid => main_thread(c)
             .map(|t| Value::I(t.ptid as i64))
             .unwrap_or(Value::None),
-        F::ProcPname => ancestor(c, 1).map(|t| s(&t.comm)).unwrap_or(Value::None),
+        F::ProcPname => opt_s(ancestor(c, 1).map(|t| t.comm.as_str())),
         F::ProcPcmdline => ancestor(c, 1)
             .map(|t| so(t.cmdline()))
             .unwrap_or(Value::None),
@@ -737,7 +934,6 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .unwrap_or(Value::None),
         F::ThreadPfmajor => t.map(|t| Value::U(t.pfmajor)).unwrap_or(Value::None),
         F::ThreadPfminor => t.map(|t| Value::U(t.pfminor)).unwrap_or(Value::None),
-        F::ThreadTid => Value::I(ev.tid() as i64),
         F::ThreadIsmain => t
             .map(|t| Value::B(t.is_main_thread()))
             .unwrap_or(Value::None),
@@ -784,25 +980,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ProcIsExeWritable => t.map(|t| Value::B(t.exe_writable)).unwrap_or(Value::None),
         // ---- user / group
         F::UserUid => t.map(|t| Value::U(t.uid as u64)).unwrap_or(Value::None),
-        F::UserName | F::UserHomedir | F::UserShell => {
-            let Some(t) = t else {
-                return Value::None;
-            };
-            match c.state.user(t.uid) {
-                Some(u) => match f.def.id {
-                    F::UserName => s(&u.name),
-                    F::UserHomedir => s(&u.homedir),
-                    _ => s(&u.shell),
-                },
-                // libsinsp names uid 0 root even without a user table.
-                None if t.uid == 0 && t.complete => match f.def.id {
-                    F::UserName => s("root"),
-                    F::UserHomedir => s("/root"),
-                    _ => Value::None,
-                },
-                None => Value::None,
-            }
-        }
+        F::UserName | F::UserHomedir | F::UserShell => opt_s(user_str(c, f.def.id)),
         F::UserLoginuid => t
             .map(|t| Value::I(t.loginuid as i32 as i64))
             .unwrap_or(Value::None),
@@ -845,72 +1023,60 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::ContainerLabel
         | F::ContainerStartTs => container_field(c, f),
         // ---- fd
-        F::FdNum => c.ectx.fd.map(Value::I).unwrap_or(Value::None),
-        F::FdType => fd.map(|f| s(f.type_name())).unwrap_or(Value::None),
-        F::FdTypechar => fd
-            .map(|f| so(f.typechar().to_string()))
+        F::FdType => c.fd().map(|f| s(f.type_name())).unwrap_or(Value::None),
+        F::FdTypechar => c
+            .fd()
+            .map(|f| char_value(f.typechar()))
             .unwrap_or(Value::None),
-        F::FdName | F::FdNameraw => match fd {
-            Some(f) if !f.name.is_empty() || ev.is_enter() => s(&f.name),
-            Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
-                Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
-                _ => s(&f.name),
+        F::FdName | F::FdNameraw => match fd_name_direct(c) {
+            Some(n) => s(n),
+            None => match c.fd() {
+                Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
+                    Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
+                    _ => s(&f.name),
+                },
+                None => fd_name_without_state(c),
             },
-            None => fd_name_without_state(c),
         },
-        F::FdDirectory | F::FdFilename => match fd {
-            Some(fd0) if fd_is_file(fd0) => {
-                let (dir, file) = match fd0.name.rfind('/') {
-                    Some(0) => ("/", &fd0.name[1..]),
-                    Some(i) => (&fd0.name[..i], &fd0.name[i + 1..]),
-                    None => ("", fd0.name.as_str()),
-                };
-                if f.def.id == F::FdDirectory {
-                    s(dir)
-                } else {
-                    s(file)
-                }
-            }
-            _ => Value::None,
-        },
-        F::FdIp | F::FdNet => match fd.and_then(tuple_parts) {
+        F::FdDirectory | F::FdFilename => opt_s(fd_path_part(c, f.def.id)),
+        F::FdIp | F::FdNet => match c.fd().and_then(tuple_parts) {
             Some((a, _, b, _)) => Value::List(vec![Value::Ip(a), Value::Ip(b)]),
-            None => match fd.map(|f| &f.addrs) {
+            None => match c.fd().map(|f| &f.addrs) {
                 Some(SockAddrs::Server { ip, .. }) => Value::Ip(*ip),
                 _ => Value::None,
             },
         },
-        F::FdPort | F::FdProto => match fd.and_then(tuple_parts) {
+        F::FdPort | F::FdProto => match c.fd().and_then(tuple_parts) {
             Some((_, a, _, b)) => Value::List(vec![Value::U(a as u64), Value::U(b as u64)]),
-            None => match fd.map(|f| &f.addrs) {
+            None => match c.fd().map(|f| &f.addrs) {
                 Some(SockAddrs::Server { port, .. }) => Value::U(*port as u64),
                 _ => Value::None,
             },
         },
-        F::FdCip | F::FdCnet => match fd.and_then(tuple_parts) {
+        F::FdCip | F::FdCnet => match c.fd().and_then(tuple_parts) {
             Some((a, _, _, _)) => Value::Ip(a),
             None => Value::None,
         },
-        F::FdSip | F::FdSnet => match fd.and_then(tuple_parts) {
+        F::FdSip | F::FdSnet => match c.fd().and_then(tuple_parts) {
             Some((_, _, b, _)) => Value::Ip(b),
-            None => match fd.map(|f| &f.addrs) {
+            None => match c.fd().map(|f| &f.addrs) {
                 Some(SockAddrs::Server { ip, .. }) => Value::Ip(*ip),
                 _ => Value::None,
             },
         },
-        F::FdCport => match fd.and_then(tuple_parts) {
+        F::FdCport => match c.fd().and_then(tuple_parts) {
             Some((_, p, _, _)) => Value::U(p as u64),
             None => Value::None,
         },
-        F::FdSport => match fd.and_then(tuple_parts) {
+        F::FdSport => match c.fd().and_then(tuple_parts) {
             Some((_, _, _, p)) => Value::U(p as u64),
-            None => match fd.map(|f| &f.addrs) {
+            None => match c.fd().map(|f| &f.addrs) {
                 Some(SockAddrs::Server { port, .. }) => Value::U(*port as u64),
                 _ => Value::None,
             },
         },
         F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLport | F::FdRport => {
-            let Some(f0) = fd else {
+            let Some(f0) = c.fd() else {
                 return Value::None;
             };
             let Some((sip, sport, dip, dport)) = tuple_parts(f0) else {
@@ -929,26 +1095,26 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 _ => Value::U(rport as u64),
             }
         }
-        F::FdL4proto => match fd {
+        F::FdL4proto => match c.fd() {
             Some(f) if f.is_ip() => s(l4_name(f.l4proto)),
             _ => Value::None,
         },
-        F::FdSockfamily => match fd {
+        F::FdSockfamily => match c.fd() {
             Some(f) if f.is_ip() => s("ip"),
             Some(f) if f.ftype == FdType::UnixSock => s("unix"),
             _ => Value::None,
         },
-        F::FdIsServer => match fd {
+        F::FdIsServer => match c.fd() {
             Some(f) if f.is_socket() => {
                 Value::B(f.is_server_side || matches!(f.addrs, SockAddrs::Server { .. }))
             }
             _ => Value::None,
         },
-        F::FdUid => match (fd, c.ectx.fd) {
+        F::FdUid => match (c.fd(), c.ectx.fd) {
             (Some(_), Some(n)) => so(format!("{}{}", ev.tid(), n)),
             _ => Value::None,
         },
-        F::FdContainername | F::FdContainerdirectory => match (fd, t) {
+        F::FdContainername | F::FdContainerdirectory => match (c.fd(), t) {
             (Some(f0), Some(t)) => {
                 let cid = if t.container_id.is_empty() {
                     "host"
@@ -960,19 +1126,28 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             _ => Value::None,
         },
         F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => Value::None,
-        F::FdConnected => fd
+        F::FdConnected => c
+            .fd()
             .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
             .unwrap_or(Value::None),
         F::FdNameChanged => Value::B(false),
         F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => Value::None,
-        F::FdDev => fd.map(|f| Value::I(f.dev as i64)).unwrap_or(Value::None),
-        F::FdDevMajor => fd
+        F::FdDev => c
+            .fd()
+            .map(|f| Value::I(f.dev as i64))
+            .unwrap_or(Value::None),
+        F::FdDevMajor => c
+            .fd()
             .map(|f| Value::I(((f.dev >> 20) & 0xfff) as i64))
             .unwrap_or(Value::None),
-        F::FdDevMinor => fd
+        F::FdDevMinor => c
+            .fd()
             .map(|f| Value::I((f.dev & 0xfffff) as i64))
             .unwrap_or(Value::None),
-        F::FdIno => fd.map(|f| Value::I(f.ino as i64)).unwrap_or(Value::None),
+        F::FdIno => c
+            .fd()
+            .map(|f| Value::I(f.ino as i64))
+            .unwrap_or(Value::None),
         // ---- syslog
         F::SyslogFacilityStr
         | F::SyslogFacility
@@ -1029,22 +1204,55 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
 }
 
 fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
-    let info = ev.info();
+    match type_name_of_id(ev.etype()) {
+        Some(n) => n,
+        // Generic events are named after the syscall they carry.
+        None => ev
+            .param(0)
+            .and_then(|b| params::u16_at(b, 0))
+            .and_then(crate::event::syscalls::name)
+            .unwrap_or("<unknown>"),
+    }
+}
+
+/// `evt.type` of the events with this id; `None` for the generic events,
+/// whose name is the syscall they carry.
+fn type_name_of_id(id: u16) -> Option<&'static str> {
+    let info = crate::event::table::table().get(id);
     if info.id == crate::event::table::ids::THREAD_TABLE {
         // The views' end-of-sample thread events (sysdig 0.29.3's name).
-        return "sysdigevent";
+        return Some("sysdigevent");
     }
     if info.id == crate::event::table::ids::GENERIC_E
         || info.id == crate::event::table::ids::GENERIC_X
     {
-        // Generic events are named after the syscall they carry.
-        return ev
-            .param(0)
-            .and_then(|b| params::u16_at(b, 0))
-            .and_then(crate::event::syscalls::name)
-            .unwrap_or("<unknown>");
+        return None;
     }
-    info.name.as_str()
+    Some(info.name.as_str())
+}
+
+/// True for the fields [`str_of_type`] can decide.
+pub fn decided_by_type(id: F) -> bool {
+    matches!(id, F::EvtType | F::EvtDir)
+}
+
+/// The value of string field `id` for every event of type `etype`, when
+/// the type alone decides it (evt.type but for generic events, evt.dir):
+/// what [`str_read`] gives as `StrRead::Str`.
+pub fn str_of_type(id: F, etype: u16) -> Option<&'static str> {
+    match id {
+        F::EvtType => type_name_of_id(etype),
+        F::EvtDir => Some(dir_of_type(etype)),
+        _ => None,
+    }
+}
+
+fn dir_of_type(etype: u16) -> &'static str {
+    if etype.is_multiple_of(2) {
+        ">"
+    } else {
+        "<"
+    }
 }
 
 /// CPU used since the thread's previous procinfo event (state computes it).
@@ -1061,7 +1269,7 @@ fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 }
 
 fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
-    let is = c.fd.is_some_and(|f| f.name.contains("/dev/log"));
+    let is = c.fd().is_some_and(|f| f.name.contains("/dev/log"));
     if !is || c.ev.is_enter() {
         return Value::None;
     }
@@ -1124,4 +1332,46 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
         }
     }
     so(out.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_times_are_the_times() {
+        for ts in [
+            0u64,
+            1,
+            999_999_999,
+            1_000_000_000,
+            1_700_000_000_123_456_789,
+            1_700_000_000_999_999_999,
+            1_700_000_001_000_000_007,
+            1_600_000_000_000_000_000,
+        ] {
+            for (date, nanos) in [(false, true), (false, false), (true, true), (true, false)] {
+                assert_eq!(
+                    fmt_time(ts, date, nanos),
+                    fmt_time_uncached(ts, date, nanos),
+                    "{ts} {date} {nanos}"
+                );
+            }
+        }
+        let mut s = String::new();
+        push_padded(&mut s, 42, 9);
+        push_padded(&mut s, 0, 3);
+        push_padded(&mut s, 12345, 2);
+        assert_eq!(s, "00000004200012345");
+    }
+
+    #[test]
+    fn char_values_are_the_char() {
+        for ch in (0u8..=0x7f).map(char::from).chain(['é', 'P']) {
+            match char_value(ch) {
+                Value::S(t) => assert_eq!(t, ch.to_string()),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod defs;
 mod extract;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::net::IpAddr;
 
 use crate::event::render::RenderOpts;
@@ -12,7 +13,10 @@ use crate::event::EventRef;
 use crate::state::{EvCtx, Fd, State, Thread};
 
 pub use defs::{all, F};
-pub use extract::{latency_bucket, latency_bucket_start, SPECTRO_DECADES};
+pub use extract::{
+    decided_by_type, int_fast, int_read, latency_bucket, latency_bucket_start, str_fast,
+    str_of_type, str_read, StrRead, SPECTRO_DECADES,
+};
 
 /// A field's value type, as `sysdig -lv` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,13 +216,16 @@ pub struct FieldOpts {
 }
 
 /// Everything an extractor can look at for one event.
+///
+/// Building one is cheap: the thread is one table lookup, and the event's
+/// fd (two more lookups) is found on first use and then kept.
 pub struct Ctx<'a> {
     pub ev: EventRef<'a>,
     pub num: u64,
     pub state: &'a State,
     pub ectx: EvCtx,
     pub thread: Option<&'a Thread>,
-    pub fd: Option<&'a Fd>,
+    fd: OnceCell<Option<&'a Fd>>,
     /// Timestamp of the first event of the source.
     pub first_ts: u64,
     /// Timestamp of the previous event.
@@ -236,27 +243,28 @@ impl<'a> Ctx<'a> {
         prev_ts: u64,
         opts: &'a FieldOpts,
     ) -> Ctx<'a> {
-        let tid = ev.tid();
-        let thread = state.thread(tid);
-        // Same as `state.fd(tid, fd)`, reusing the thread found above.
-        let fd = match ectx.fd {
-            Some(fd) => {
-                let pid = thread.map_or(tid, |t| t.pid);
-                state.fds.get(&pid).and_then(|t| t.get(fd))
-            }
-            None => None,
-        };
         Ctx {
+            thread: state.thread(ev.tid()),
             ev,
             num,
             state,
             ectx,
-            thread,
-            fd,
+            fd: OnceCell::new(),
             first_ts,
             prev_ts,
             opts,
         }
+    }
+
+    /// The event's fd in the table (looked up on first use).
+    #[inline]
+    pub fn fd(&self) -> Option<&'a Fd> {
+        *self.fd.get_or_init(|| {
+            // Same as `state.fd(tid, fd)`, reusing the thread found above.
+            let fd = self.ectx.fd?;
+            let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
+            self.state.fds.get(&pid).and_then(|t| t.get(fd))
+        })
     }
 }
 
