@@ -145,7 +145,7 @@ enum Node {
     /// same checks, generic, for the events the reader cannot serve.
     Str(Box<StrNode>),
     /// A signed integer field ([`fields::int_read`]) against a constant.
-    Int(F, IntOp, i64),
+    Int(F, Operator, i64),
     /// Tests whose field the event type decides ([`fields::str_of_type`]):
     /// the answer per type, precomputed.
     ByType(Box<ByType>),
@@ -354,38 +354,26 @@ fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
         .any(|(i, &c)| c == b && at(base + i))
 }
 
-#[derive(Debug, Clone, Copy)]
-enum IntOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
+/// The integer comparisons the fast path takes (`Node::Int`).
+fn int_op(op: Operator) -> Option<Operator> {
+    matches!(
+        op,
+        Operator::Eq | Operator::Ne | Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge
+    )
+    .then_some(op)
 }
 
-impl IntOp {
-    fn of(op: Operator) -> Option<IntOp> {
-        Some(match op {
-            Operator::Eq => IntOp::Eq,
-            Operator::Ne => IntOp::Ne,
-            Operator::Lt => IntOp::Lt,
-            Operator::Le => IntOp::Le,
-            Operator::Gt => IntOp::Gt,
-            Operator::Ge => IntOp::Ge,
-            _ => return None,
-        })
-    }
-    #[inline]
-    fn test(self, v: i64, k: i64) -> bool {
-        match self {
-            IntOp::Eq => v == k,
-            IntOp::Ne => v != k,
-            IntOp::Lt => v < k,
-            IntOp::Le => v <= k,
-            IntOp::Gt => v > k,
-            IntOp::Ge => v >= k,
-        }
+/// `v op k` for an operator [`int_op`] accepted.
+#[inline]
+fn int_test(op: Operator, v: i64, k: i64) -> bool {
+    match op {
+        Operator::Eq => v == k,
+        Operator::Ne => v != k,
+        Operator::Lt => v < k,
+        Operator::Le => v <= k,
+        Operator::Gt => v > k,
+        Operator::Ge => v >= k,
+        _ => false,
     }
 }
 
@@ -422,7 +410,7 @@ fn specialize(k: CheckC) -> Node {
         }
     }
     if fields::int_fast(id) {
-        if let (Some(op), RhsC::One(Const::Int(n))) = (IntOp::of(k.op), &k.rhs) {
+        if let (Some(op), RhsC::One(Const::Int(n))) = (int_op(k.op), &k.rhs) {
             return Node::Int(id, op, *n);
         }
     }
@@ -1004,7 +992,7 @@ fn eval(n: &Node, c: &Ctx<'_>) -> bool {
             StrRead::None => false,
             StrRead::Slow => eval(&n.slow, c),
         },
-        Node::Int(id, op, k) => fields::int_read(*id, c).is_some_and(|v| op.test(v, *k)),
+        Node::Int(id, op, k) => fields::int_read(*id, c).is_some_and(|v| int_test(*op, v, *k)),
         Node::ByType(b) => match b.answers.get(usize::from(c.ev.etype())) {
             Some(&ByType::NO) => false,
             Some(&ByType::YES) => true,
@@ -1378,7 +1366,7 @@ mod tests {
         };
         assert!(v.len() == 2 && v.iter().all(|n| matches!(n, Node::ByType(_))));
         let f = Filter::compile("proc.pid > 0").expect("ok");
-        assert!(matches!(f.root, Node::Int(F::ProcPid, IntOp::Gt, 0)));
+        assert!(matches!(f.root, Node::Int(F::ProcPid, Operator::Gt, 0)));
         // A float constant stays generic.
         let f = Filter::compile("proc.pid > 0.5").expect("ok");
         assert!(matches!(f.root, Node::Check(_)));
