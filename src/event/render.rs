@@ -317,7 +317,7 @@ pub fn flag_names(v: u64, table_idx: usize) -> String {
     let mut val = v;
     let mut names: Vec<&str> = Vec::new();
     for (n, fv) in &ft.entries {
-        if NEWER_THAN_0_29.contains(&n.as_str()) {
+        if NEWER_THAN_0_29.contains(n) {
             continue;
         }
         let fv = *fv as u64;
@@ -689,7 +689,7 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
         let Some(p) = info.compat_params.get(i) else {
             break;
         };
-        s.push_str(&p.name);
+        s.push_str(p.name);
         s.push('=');
         if p.ptype == pt::FSRELPATH {
             s.push_str(&render_relpath(ev, i, b, res));

@@ -1,7 +1,7 @@
 //! libscap's event table (PPME ids, names, parameter lists, flag tables),
 //! loaded once from `assets/event-table.json`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -111,7 +111,7 @@ pub mod ec {
 }
 
 /// What a parameter's `info` refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamExtra {
     None,
     /// Index into [`EventTable::flag_tables`].
@@ -119,22 +119,58 @@ pub enum ParamExtra {
     /// An `FSRELPATH` resolved against the `dirfd` parameter.
     DirFd,
     /// A `PT_DYN` parameter; the name of its dynamic table.
-    Dyn(String),
+    Dyn(&'static str),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct ParamInfo {
-    pub name: String,
+    pub name: &'static str,
     pub ptype: u8,
     pub fmt: PrintFmt,
     pub extra: ParamExtra,
 }
 
+/// An event name from the compiled-in table. Derefs to `str` and keeps the
+/// `as_str()` that call sites used when the name was a `String`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventName(&'static str);
+
+impl EventName {
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for EventName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl PartialEq<str> for EventName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EventName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for EventName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EventInfo {
     pub id: u16,
-    pub name: String,
-    pub enum_name: String,
+    pub name: EventName,
+    pub enum_name: &'static str,
     pub is_enter: bool,
     pub category: u32,
     pub flags: u32,
@@ -163,17 +199,17 @@ impl EventInfo {
 
 #[derive(Debug, Clone)]
 pub struct FlagTable {
-    pub name: String,
+    pub name: &'static str,
     /// (name, value) in the order libscap lists them.
-    pub entries: Vec<(String, u32)>,
+    pub entries: Vec<(&'static str, u32)>,
 }
 
 #[derive(Debug)]
 pub struct EventTable {
     pub events: Vec<EventInfo>,
     pub flag_tables: Vec<FlagTable>,
-    flag_index: HashMap<String, usize>,
-    by_name: HashMap<String, Vec<u16>>,
+    flag_index: HashMap<&'static str, usize>,
+    by_name: HashMap<&'static str, Vec<u16>>,
     unknown: EventInfo,
 }
 
@@ -205,35 +241,43 @@ impl EventTable {
     }
     /// All distinct event names.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().map(String::as_str)
+        self.by_name.keys().copied()
     }
 }
 
+/// The asset, borrowed from the compiled-in text (its strings have no
+/// escapes; a unit test parses it). Unused top-level keys are skipped.
 #[derive(Deserialize)]
-struct JsonTable {
-    flag_tables: serde_json::Map<String, serde_json::Value>,
-    events: Vec<JsonEvent>,
+struct JsonTable<'a> {
+    /// Sorted by name, as the tables have always been indexed.
+    #[serde(borrow)]
+    flag_tables: BTreeMap<&'a str, Vec<(&'a str, u32)>>,
+    #[serde(borrow)]
+    events: Vec<JsonEvent<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JsonEvent {
+struct JsonEvent<'a> {
     id: u16,
     #[serde(rename = "enum")]
-    enum_name: String,
-    name: String,
-    dir: String,
-    category: Vec<String>,
-    flags: Vec<String>,
-    params: Vec<JsonParam>,
+    enum_name: &'a str,
+    name: &'a str,
+    dir: &'a str,
+    #[serde(borrow)]
+    category: Vec<&'a str>,
+    #[serde(borrow)]
+    flags: Vec<&'a str>,
+    #[serde(borrow)]
+    params: Vec<JsonParam<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JsonParam {
-    name: String,
+struct JsonParam<'a> {
+    name: &'a str,
     type_id: u8,
-    format: String,
-    #[serde(default)]
-    info: Option<serde_json::Value>,
+    format: &'a str,
+    #[serde(default, borrow)]
+    info: Option<&'a str>,
 }
 
 const TABLE_JSON: &str = include_str!("../../assets/event-table.json");
@@ -285,7 +329,7 @@ fn type_id_of(name: &str) -> Option<u8> {
 }
 
 /// One line of `sysdig -L`: (is_enter, name, [(type, param name)]).
-type Signature = (bool, String, Vec<(u8, String)>);
+type Signature = (bool, &'static str, Vec<(u8, &'static str)>);
 
 /// Every line of sysdig 0.29.3's `sysdig -L`.
 fn sysdig_029_signatures() -> Vec<Signature> {
@@ -307,10 +351,10 @@ fn sysdig_029_signatures() -> Vec<Signature> {
             .filter(|a| !a.is_empty())
             .filter_map(|a| {
                 let (t, n) = a.split_once(' ')?;
-                Some((type_id_of(t).unwrap_or(pt::BYTEBUF), n.to_string()))
+                Some((type_id_of(t).unwrap_or(pt::BYTEBUF), n))
             })
             .collect();
-        out.push((enter, name.to_string(), params));
+        out.push((enter, name, params));
     }
     out
 }
@@ -327,9 +371,9 @@ fn compat_params(
     if id >= SYSDIG_0_29_EVENT_MAX {
         return params.to_vec();
     }
-    let mut best: Option<(usize, &Vec<(u8, String)>)> = None;
+    let mut best: Option<(usize, &Vec<(u8, &'static str)>)> = None;
     for (e, n, sig) in sigs {
-        if *e != enter || n != name {
+        if *e != enter || *n != name {
             continue;
         }
         let common = sig
@@ -357,7 +401,7 @@ fn compat_params(
             .map(|(i, (t, n))| {
                 let Some(head) = params.get(i) else {
                     return ParamInfo {
-                        name: n.clone(),
+                        name: n,
                         ptype: *t,
                         fmt: PrintFmt::Dec,
                         extra: ParamExtra::None,
@@ -365,14 +409,10 @@ fn compat_params(
                 };
                 let same = head.name == *n;
                 ParamInfo {
-                    name: n.clone(),
+                    name: n,
                     ptype: *t,
                     fmt: if same { head.fmt } else { PrintFmt::Dec },
-                    extra: if same {
-                        head.extra.clone()
-                    } else {
-                        ParamExtra::None
-                    },
+                    extra: if same { head.extra } else { ParamExtra::None },
                 }
             })
             .collect(),
@@ -426,41 +466,32 @@ fn category_bit(name: &str) -> u32 {
 }
 
 fn build() -> Result<EventTable, serde_json::Error> {
-    let raw: JsonTable = serde_json::from_str(TABLE_JSON)?;
-    let mut flag_tables = Vec::new();
-    let mut flag_index = HashMap::new();
-    for (name, v) in raw.flag_tables {
-        let mut entries = Vec::new();
-        if let Some(arr) = v.as_array() {
-            for e in arr {
-                if let (Some(n), Some(val)) = (e.get(0).and_then(|x| x.as_str()), e.get(1)) {
-                    let val = val.as_u64().unwrap_or(0) as u32;
-                    entries.push((n.to_string(), val));
-                }
-            }
-        }
-        flag_index.insert(name.clone(), flag_tables.len());
+    let raw: JsonTable<'static> = serde_json::from_str(TABLE_JSON)?;
+    let mut flag_tables = Vec::with_capacity(raw.flag_tables.len());
+    let mut flag_index = HashMap::with_capacity(raw.flag_tables.len());
+    for (name, entries) in raw.flag_tables {
+        flag_index.insert(name, flag_tables.len());
         flag_tables.push(FlagTable { name, entries });
     }
     let sigs = sysdig_029_signatures();
     let mut events = Vec::with_capacity(raw.events.len());
-    let mut by_name: HashMap<String, Vec<u16>> = HashMap::new();
+    let mut by_name: HashMap<&'static str, Vec<u16>> = HashMap::new();
     for e in raw.events {
         let params: Vec<ParamInfo> = e
             .params
             .into_iter()
             .map(|p| {
-                let fmt = match p.format.as_str() {
+                let fmt = match p.format {
                     "PF_DEC" => PrintFmt::Dec,
                     "PF_HEX" => PrintFmt::Hex,
                     "PF_OCT" => PrintFmt::Oct,
                     _ => PrintFmt::Na,
                 };
-                let info = p.info.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+                let info = p.info.unwrap_or("");
                 let extra = if info == "DIRFD_PARAM" {
                     ParamExtra::DirFd
                 } else if p.type_id == pt::DYN {
-                    ParamExtra::Dyn(info.to_string())
+                    ParamExtra::Dyn(info)
                 } else if let Some(&i) = flag_index.get(info) {
                     ParamExtra::Flags(i)
                 } else {
@@ -474,14 +505,14 @@ fn build() -> Result<EventTable, serde_json::Error> {
                 }
             })
             .collect();
-        by_name.entry(e.name.clone()).or_default().push(e.id);
+        by_name.entry(e.name).or_default().push(e.id);
         let is_enter = e.dir == "enter";
-        let compat = compat_params(e.id, &e.name, is_enter, &params, &sigs);
+        let compat = compat_params(e.id, e.name, is_enter, &params, &sigs);
         events.push(EventInfo {
             id: e.id,
-            name: e.name,
+            name: EventName(e.name),
             enum_name: e.enum_name,
-            is_enter: e.dir == "enter",
+            is_enter,
             category: e
                 .category
                 .iter()
@@ -500,8 +531,8 @@ fn build() -> Result<EventTable, serde_json::Error> {
         by_name,
         unknown: EventInfo {
             id: u16::MAX,
-            name: "unknown".into(),
-            enum_name: "PPME_UNKNOWN".into(),
+            name: EventName("unknown"),
+            enum_name: "PPME_UNKNOWN",
             is_enter: true,
             category: ec::UNKNOWN,
             flags: 0,
@@ -525,8 +556,8 @@ pub fn table() -> &'static EventTable {
             by_name: HashMap::new(),
             unknown: EventInfo {
                 id: u16::MAX,
-                name: "unknown".into(),
-                enum_name: "PPME_UNKNOWN".into(),
+                name: EventName("unknown"),
+                enum_name: "PPME_UNKNOWN",
                 is_enter: true,
                 category: ec::UNKNOWN,
                 flags: 0,
