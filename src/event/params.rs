@@ -98,6 +98,12 @@ pub fn as_str(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
+/// [`as_str`] without a copy when the bytes are valid UTF-8.
+pub fn as_str_cow(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end])
+}
+
 /// A NUL-separated list (execve args/env, cgroups).
 pub fn as_list(b: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = b

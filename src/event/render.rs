@@ -273,25 +273,62 @@ pub fn signal_name(s: u64) -> Option<&'static str> {
     SIGS.get(s as usize).copied().filter(|n| !n.is_empty())
 }
 
-fn fmt_num_u(v: u64, fmt: PrintFmt) -> String {
-    match fmt {
-        PrintFmt::Hex => format!("{v:X}"),
-        PrintFmt::Oct => {
-            if v == 0 {
-                "0".into()
-            } else {
-                format!("0{v:o}")
-            }
+/// Appends `v` in decimal (what `v.to_string()` gives, without the
+/// formatting machinery).
+fn push_u64(s: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
         }
-        _ => v.to_string(),
+    }
+    s.reserve(buf.len() - i);
+    for &c in &buf[i..] {
+        s.push(c as char);
     }
 }
 
-fn fmt_num_i(v: i64, fmt: PrintFmt) -> String {
+/// Appends `v` in decimal, with a `-` when negative.
+fn push_i64(s: &mut String, v: i64) {
+    if v < 0 {
+        s.push('-');
+    }
+    push_u64(s, v.unsigned_abs());
+}
+
+fn push_num_u(s: &mut String, v: u64, fmt: PrintFmt) {
     match fmt {
-        PrintFmt::Hex => format!("{:X}", v as u64),
-        PrintFmt::Oct => fmt_num_u(v as u64, fmt),
-        _ => v.to_string(),
+        PrintFmt::Hex => {
+            let _ = write!(s, "{v:X}");
+        }
+        PrintFmt::Oct => {
+            if v == 0 {
+                s.push('0');
+            } else {
+                let _ = write!(s, "0{v:o}");
+            }
+        }
+        _ => push_u64(s, v),
+    }
+}
+
+fn push_num_i(s: &mut String, v: i64, fmt: PrintFmt) {
+    match fmt {
+        PrintFmt::Hex | PrintFmt::Oct => push_num_u(s, v as u64, fmt),
+        _ => push_i64(s, v),
+    }
+}
+
+/// Appends `(r)` unless `r` is empty.
+fn push_resolved(s: &mut String, r: &str) {
+    if !r.is_empty() {
+        s.push('(');
+        s.push_str(r);
+        s.push(')');
     }
 }
 
@@ -310,41 +347,68 @@ const NEWER_THAN_0_29: &[&str] = &[
 /// named too; leftover unknown bits are dropped. Enum-typed flags are treated
 /// the same way, as 0.29.3 knows them as plain flags.
 pub fn flag_names(v: u64, table_idx: usize) -> String {
+    let mut s = String::new();
+    push_flag_names(&mut s, v, table_idx, "");
+    s
+}
+
+/// Appends the [`flag_names`] of `v`, `open` before the first name; returns
+/// whether any name was appended.
+fn push_flag_names(s: &mut String, v: u64, table_idx: usize, open: &str) -> bool {
     let Some(ft) = table().flag_tables.get(table_idx) else {
-        return String::new();
+        return false;
     };
     let initial = v;
     let mut val = v;
-    let mut names: Vec<&str> = Vec::new();
-    for (n, fv) in &ft.entries {
-        if NEWER_THAN_0_29.contains(n) {
+    let mut any = false;
+    let mut push = |s: &mut String, n: &str| {
+        s.push_str(if any { "|" } else { open });
+        s.push_str(n);
+        any = true;
+    };
+    for &(n, fv) in &ft.entries {
+        let fv = fv as u64;
+        let whole = fv == initial;
+        let named = whole || (fv == 0 && initial == 0) || (fv != 0 && val != 0 && val & fv == fv);
+        if !named {
             continue;
         }
-        let fv = *fv as u64;
-        if fv == initial {
-            names.push(n);
+        // Entries 0.29.3 does not know are skipped (only checked for the
+        // entries that would be named: the rest are skipped anyway).
+        if NEWER_THAN_0_29.contains(&n) {
+            continue;
+        }
+        push(s, n);
+        if whole {
             break;
         }
-        if (fv == 0 && initial == 0) || (fv != 0 && val != 0 && val & fv == fv) {
-            names.push(n);
-            val &= !fv;
-        }
+        val &= !fv;
     }
-    names.join("|")
+    any
 }
 
 /// Renders a flags value with its table: `4097(O_RDONLY|O_CLOEXEC)`.
 pub fn render_flags(v: u64, table_idx: usize, ptype: u8, fmt: PrintFmt) -> String {
-    let num = if ptype == pt::MODE {
-        fmt_num_u(v, fmt)
+    let mut s = String::new();
+    push_flags(&mut s, v, table_idx, ptype, fmt);
+    s
+}
+
+fn push_flags(s: &mut String, v: u64, table_idx: usize, ptype: u8, fmt: PrintFmt) {
+    if ptype == pt::MODE {
+        push_num_u(s, v, fmt);
     } else {
-        v.to_string()
-    };
-    let names = flag_names(v, table_idx);
-    if names.is_empty() {
-        num
-    } else {
-        format!("{num}({names})")
+        push_u64(s, v);
+    }
+    // An empty name list (e.g. a single empty-named entry) adds nothing,
+    // as `names.is_empty()` did.
+    let mark = s.len();
+    if push_flag_names(s, v, table_idx, "(") {
+        if s.len() == mark + 1 {
+            s.truncate(mark);
+        } else {
+            s.push(')');
+        }
     }
 }
 
@@ -354,6 +418,28 @@ fn printable(c: u8) -> bool {
 
 /// Renders a byte buffer in the selected format.
 pub fn render_buf(b: &[u8], opts: &RenderOpts) -> String {
+    let mut s = String::new();
+    push_buf(&mut s, b, opts);
+    s
+}
+
+fn push_buf(out: &mut String, b: &[u8], opts: &RenderOpts) {
+    if opts.buf == BufFormat::Dotted {
+        let cut = opts.max_buf > 3 && b.len() > opts.max_buf;
+        let shown = if cut { &b[..opts.max_buf - 3] } else { b };
+        out.reserve(shown.len() + 3);
+        for &c in shown {
+            out.push(if printable(c) { c as char } else { '.' });
+        }
+        if cut {
+            out.push_str("...");
+        }
+        return;
+    }
+    out.push_str(&render_buf_other(b, opts));
+}
+
+fn render_buf_other(b: &[u8], opts: &RenderOpts) -> String {
     match opts.buf {
         BufFormat::Dotted => {
             let mut s: String = b
@@ -466,21 +552,30 @@ fn addr_string(a: &SockAddr) -> String {
     }
 }
 
-fn with_resolved(v: String, r: Option<String>) -> String {
-    match r {
-        Some(r) if !r.is_empty() => format!("{v}({r})"),
-        _ => v,
-    }
-}
-
 /// The `(resolved)` part of an fd: `<f>/etc/passwd`, `AT_FDCWD`, `ENOENT`.
 pub fn fd_resolved(fd: i64, tid: u64, res: &dyn Resolver) -> Option<String> {
+    let mut s = String::new();
+    push_fd_resolved(&mut s, fd, tid, res, "", "").then_some(s)
+}
+
+/// Appends the [`fd_resolved`] text between `open` and `close`; false (and
+/// nothing appended) when there is none.
+fn push_fd_resolved(
+    s: &mut String,
+    fd: i64,
+    tid: u64,
+    res: &dyn Resolver,
+    open: &str,
+    close: &str,
+) -> bool {
     if !res.has_thread(tid) {
-        return None;
+        return false;
     }
     if fd >= 0 {
-        let l = res.fd_label(tid, fd)?;
-        let mut s = String::with_capacity(l.name.len() + 4);
+        let Some(l) = res.fd_label(tid, fd) else {
+            return false;
+        };
+        s.push_str(open);
         s.push('<');
         s.push(l.typechar);
         if let Some(c) = l.l4 {
@@ -488,18 +583,25 @@ pub fn fd_resolved(fd: i64, tid: u64, res: &dyn Resolver) -> Option<String> {
         }
         s.push('>');
         s.push_str(&sanitize(l.name));
-        Some(s)
     } else if fd == -100 {
-        Some("AT_FDCWD".into())
+        s.push_str(open);
+        s.push_str("AT_FDCWD");
     } else {
-        errno_name(-fd).map(str::to_string)
+        let Some(n) = errno_name(-fd) else {
+            return false;
+        };
+        s.push_str(open);
+        s.push_str(n);
     }
+    s.push_str(close);
+    true
 }
 
 /// Removes control characters (and so escape sequences) from text that
 /// will reach a terminal.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if s.chars().all(|c| !c.is_control()) {
+    // Fast path: printable ASCII has no control characters.
+    if s.bytes().all(|c| (0x20..0x7f).contains(&c)) || s.chars().all(|c| !c.is_control()) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.chars().filter(|c| !c.is_control()).collect())
@@ -532,36 +634,78 @@ pub fn render_param(
     res: &dyn Resolver,
     opts: &RenderOpts,
 ) -> String {
+    let mut s = String::new();
+    push_param(&mut s, p, b, tid, res, opts);
+    s
+}
+
+/// A path parameter with its resolution against `base`:
+/// `name(/base/name)`, or the bare (sanitised) value when it is absolute,
+/// empty, `<NA>` or there is no base.
+fn push_path(s: &mut String, v: &str, base: Option<&str>) {
+    s.push_str(&sanitize(v));
+    if v.is_empty() || v.starts_with('/') || v == "<NA>" {
+        return;
+    }
+    if let Some(base) = base {
+        s.push('(');
+        s.push_str(&crate::state::parse::concat_path(base, v));
+        s.push(')');
+    }
+}
+
+/// Appends [`render_param`]'s text to `s`.
+fn push_param(
+    s: &mut String,
+    p: &ParamInfo,
+    b: &[u8],
+    tid: u64,
+    res: &dyn Resolver,
+    opts: &RenderOpts,
+) {
     match p.ptype {
         pt::FD | pt::FD32 => {
             let Some(fd) = params::as_i64(p.ptype, b) else {
-                return String::new();
+                return;
             };
-            with_resolved(fd.to_string(), fd_resolved(fd, tid, res))
+            push_i64(s, fd);
+            push_fd_resolved(s, fd, tid, res, "(", ")");
         }
         pt::PID | pt::PID32 => {
             let Some(v) = params::as_i64(p.ptype, b) else {
-                return String::new();
+                return;
             };
-            let r = (v >= 0).then(|| res.comm(v as u64)).flatten();
-            with_resolved(v.to_string(), r.map(str::to_string))
+            push_i64(s, v);
+            if v >= 0 {
+                if let Some(r) = res.comm(v as u64) {
+                    push_resolved(s, r);
+                }
+            }
         }
         pt::ERRNO => {
             let Some(v) = params::as_i64(p.ptype, b) else {
-                return String::new();
+                return;
             };
-            let r = (v < 0).then(|| errno_name(-v)).flatten();
-            with_resolved(fmt_num_i(v, p.fmt), r.map(str::to_string))
+            push_num_i(s, v, p.fmt);
+            if v < 0 {
+                if let Some(r) = errno_name(-v) {
+                    push_resolved(s, r);
+                }
+            }
         }
-        pt::INT8 | pt::INT16 | pt::INT32 | pt::INT64 => params::as_i64(p.ptype, b)
-            .map(|v| fmt_num_i(v, p.fmt))
-            .unwrap_or_default(),
-        pt::UINT64 => params::as_u64(p.ptype, b)
-            .map(|v| match p.fmt {
-                PrintFmt::Hex | PrintFmt::Oct => fmt_num_u(v, p.fmt),
-                _ => (v as i64).to_string(),
-            })
-            .unwrap_or_default(),
+        pt::INT8 | pt::INT16 | pt::INT32 | pt::INT64 => {
+            if let Some(v) = params::as_i64(p.ptype, b) {
+                push_num_i(s, v, p.fmt);
+            }
+        }
+        pt::UINT64 => {
+            if let Some(v) = params::as_u64(p.ptype, b) {
+                match p.fmt {
+                    PrintFmt::Hex | PrintFmt::Oct => push_num_u(s, v, p.fmt),
+                    _ => push_i64(s, v as i64),
+                }
+            }
+        }
         pt::UINT8
         | pt::UINT16
         | pt::UINT32
@@ -569,43 +713,61 @@ pub fn render_param(
         | pt::PORT
         | pt::L4PROTO
         | pt::ABSTIME
-        | pt::BOOL => params::as_u64(p.ptype, b)
-            .map(|v| fmt_num_u(v, p.fmt))
-            .unwrap_or_default(),
+        | pt::BOOL => {
+            if let Some(v) = params::as_u64(p.ptype, b) {
+                push_num_u(s, v, p.fmt);
+            }
+        }
         pt::UID | pt::GID => {
             let Some(v) = params::as_u64(p.ptype, b) else {
-                return String::new();
+                return;
             };
             let v = v as u32;
             if v == u32::MAX {
-                return "-1(<NONE>)".into();
+                s.push_str("-1(<NONE>)");
+                return;
             }
             let name = if p.ptype == pt::UID {
                 res.user_name(v)
             } else {
                 res.group_name(v)
             };
-            format!("{}({})", v as i32, name.unwrap_or("<NA>"))
+            push_i64(s, v as i32 as i64);
+            s.push('(');
+            s.push_str(name.unwrap_or("<NA>"));
+            s.push(')');
         }
         pt::RELTIME => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
             if v == u64::MAX {
-                "none".into()
+                s.push_str("none");
             } else {
-                format!("{v}({}s)", reltime_secs(v))
+                push_u64(s, v);
+                s.push('(');
+                s.push_str(&reltime_secs(v));
+                s.push_str("s)");
             }
         }
         pt::SIGSET => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
-            (0..32)
+            let mut first = true;
+            for n in (0..32)
                 .filter(|i| v & (1 << i) != 0)
                 .filter_map(|i| signal_name(i + 1))
-                .collect::<Vec<_>>()
-                .join(" ")
+            {
+                if !first {
+                    s.push(' ');
+                }
+                first = false;
+                s.push_str(n);
+            }
         }
         pt::SIGTYPE => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
-            with_resolved(v.to_string(), signal_name(v).map(str::to_string))
+            push_u64(s, v);
+            if let Some(r) = signal_name(v) {
+                push_resolved(s, r);
+            }
         }
         pt::FLAGS8
         | pt::FLAGS16
@@ -616,64 +778,57 @@ pub fn render_param(
         | pt::MODE
         | pt::SOCKFAMILY => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
-            match &p.extra {
-                ParamExtra::Flags(i) => render_flags(v, *i, p.ptype, p.fmt),
-                _ if p.ptype == pt::MODE => fmt_num_u(v, p.fmt),
-                _ => v.to_string(),
+            match p.extra {
+                ParamExtra::Flags(i) => push_flags(s, v, i, p.ptype, p.fmt),
+                _ if p.ptype == pt::MODE => push_num_u(s, v, p.fmt),
+                _ => push_u64(s, v),
             }
         }
-        pt::CHARBUF => params::as_str(b),
+        pt::CHARBUF => s.push_str(&params::as_str_cow(b)),
         pt::FSPATH | pt::FSRELPATH => {
-            let v = params::as_str(b);
-            let clean = sanitize(&v).into_owned();
-            if v.is_empty() || v.starts_with('/') || v == "<NA>" {
-                return clean;
-            }
+            let v = params::as_str_cow(b);
             let base = if p.ptype == pt::FSPATH {
-                res.cwd(tid).map(str::to_string)
+                res.cwd(tid)
             } else {
                 // FSRELPATH: the dirfd's path unless it is AT_FDCWD.
                 None
             };
-            match base {
-                Some(base) => {
-                    let full = crate::state::parse::concat_path(&base, &v);
-                    format!("{clean}({full})")
-                }
-                None => clean,
-            }
+            push_path(s, &v, base);
         }
-        pt::BYTEBUF => render_buf(b, opts),
-        pt::SOCKADDR => params::sockaddr(b)
-            .map(|a| addr_string(&a))
-            .unwrap_or_else(|| "NULL".into()),
-        pt::SOCKTUPLE => params::socktuple(b)
-            .map(|t| tuple_string(&t))
-            .unwrap_or_else(|| "NULL".into()),
+        pt::BYTEBUF => push_buf(s, b, opts),
+        pt::SOCKADDR => match params::sockaddr(b) {
+            Some(a) => s.push_str(&addr_string(&a)),
+            None => s.push_str("NULL"),
+        },
+        pt::SOCKTUPLE => match params::socktuple(b) {
+            Some(t) => s.push_str(&tuple_string(&t)),
+            None => s.push_str("NULL"),
+        },
         pt::FDLIST => {
             if !res.has_thread(tid) {
-                return String::new();
+                return;
             }
-            params::fdlist(b)
-                .iter()
-                .map(|(fd, fl)| match res.fd_label(tid, *fd) {
-                    Some(l) => format!("{fd}:{}{fl:x}", l.typechar),
-                    None => format!("{fd}:?{fl:x}"),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
+            for (k, (fd, fl)) in params::fdlist(b).iter().enumerate() {
+                if k > 0 {
+                    s.push(' ');
+                }
+                let _ = match res.fd_label(tid, *fd) {
+                    Some(l) => write!(s, "{fd}:{}{fl:x}", l.typechar),
+                    None => write!(s, "{fd}:?{fl:x}"),
+                };
+            }
         }
         pt::IPV4ADDR => {
             if b.len() >= 4 {
-                std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()
-            } else {
-                String::new()
+                let _ = write!(s, "{}", std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]));
             }
         }
-        pt::DOUBLE => params::u64_at(b, 0)
-            .map(|v| format!("{:.6}", f64::from_bits(v)))
-            .unwrap_or_default(),
-        _ => render_buf(b, opts),
+        pt::DOUBLE => {
+            if let Some(v) = params::u64_at(b, 0) {
+                let _ = write!(s, "{:.6}", f64::from_bits(v));
+            }
+        }
+        _ => push_buf(s, b, opts),
     }
 }
 
@@ -684,7 +839,8 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
     if info.id == ids::GENERIC_E || info.id == ids::GENERIC_X {
         return String::new();
     }
-    let mut s = String::new();
+    let mut s = String::with_capacity(128);
+    let tid = ev.tid();
     for (i, b) in ev.params().enumerate() {
         let Some(p) = info.compat_params.get(i) else {
             break;
@@ -692,9 +848,9 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
         s.push_str(p.name);
         s.push('=');
         if p.ptype == pt::FSRELPATH {
-            s.push_str(&render_relpath(ev, i, b, res));
+            push_relpath(&mut s, ev, i, b, res);
         } else {
-            s.push_str(&render_param(p, b, ev.tid(), res, opts));
+            push_param(&mut s, p, b, tid, res, opts);
         }
         s.push(' ');
     }
@@ -702,16 +858,16 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
 }
 
 /// FSRELPATH: resolved against the event's dirfd parameter (or the cwd).
-fn render_relpath(ev: &EventRef<'_>, _i: usize, b: &[u8], res: &dyn Resolver) -> String {
-    let v = params::as_str(b);
-    let clean = sanitize(&v).into_owned();
+fn push_relpath(s: &mut String, ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn Resolver) {
+    let v = params::as_str_cow(b);
     if v.is_empty() || v.starts_with('/') || v == "<NA>" {
-        return clean;
+        s.push_str(&sanitize(&v));
+        return;
     }
     let info = ev.info();
     // The dirfd is the nearest fd parameter before the path (dirfd, olddir,
     // newdir...).
-    let dirfd = (0.._i)
+    let dirfd = (0..i)
         .rev()
         .find(|&j| {
             matches!(
@@ -724,13 +880,10 @@ fn render_relpath(ev: &EventRef<'_>, _i: usize, b: &[u8], res: &dyn Resolver) ->
                 .and_then(|db| params::as_i64(info.params[di].ptype, db))
         });
     let base = match dirfd {
-        Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name.to_string()),
-        _ => res.cwd(ev.tid()).map(str::to_string),
+        Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name),
+        _ => res.cwd(ev.tid()),
     };
-    match base {
-        Some(base) => format!("{clean}({})", crate::state::parse::concat_path(&base, &v)),
-        None => clean,
-    }
+    push_path(s, &v, base);
 }
 
 #[cfg(test)]
