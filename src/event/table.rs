@@ -263,10 +263,12 @@ struct JsonEvent<'a> {
     enum_name: &'a str,
     name: &'a str,
     dir: &'a str,
-    #[serde(borrow)]
-    category: Vec<&'a str>,
-    #[serde(borrow)]
-    flags: Vec<&'a str>,
+    /// `EC_*` names, or-ed into bits while parsing.
+    #[serde(deserialize_with = "category_bits")]
+    category: u32,
+    /// `EF_*` names, or-ed into bits while parsing.
+    #[serde(deserialize_with = "flag_bits")]
+    flags: u32,
     #[serde(borrow)]
     params: Vec<JsonParam<'a>>,
 }
@@ -278,6 +280,31 @@ struct JsonParam<'a> {
     format: &'a str,
     #[serde(default, borrow)]
     info: Option<&'a str>,
+}
+
+/// Ors the bits of a JSON list of names (without collecting the names).
+struct NameBits(fn(&str) -> u32);
+
+impl<'de> serde::de::Visitor<'de> for NameBits {
+    type Value = u32;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of names")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u32, A::Error> {
+        let mut bits = 0;
+        while let Some(n) = seq.next_element::<&'de str>()? {
+            bits |= (self.0)(n);
+        }
+        Ok(bits)
+    }
+}
+
+fn category_bits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    d.deserialize_seq(NameBits(category_bit))
+}
+
+fn flag_bits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    d.deserialize_seq(NameBits(flag_bit))
 }
 
 const TABLE_JSON: &str = include_str!("../../assets/event-table.json");
@@ -372,10 +399,11 @@ fn compat_params(
         return params.to_vec();
     }
     let mut best: Option<(usize, &Vec<(u8, &'static str)>)> = None;
-    for (e, n, sig) in sigs {
-        if *e != enter || *n != name {
-            continue;
-        }
+    // `sigs` is sorted by (name, direction), stably: the same-named
+    // signatures are one run, in their file order.
+    let lo = sigs.partition_point(|(e, n, _)| (*n, *e) < (name, enter));
+    let run = sigs[lo..].partition_point(|(e, n, _)| *n == name && *e == enter);
+    for (_, _, sig) in &sigs[lo..lo + run] {
         let common = sig
             .iter()
             .zip(params)
@@ -473,7 +501,9 @@ fn build() -> Result<EventTable, serde_json::Error> {
         flag_index.insert(name, flag_tables.len());
         flag_tables.push(FlagTable { name, entries });
     }
-    let sigs = sysdig_029_signatures();
+    let mut sigs = sysdig_029_signatures();
+    // (Stable: equal keys keep their file order, which breaks ties.)
+    sigs.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
     let mut events = Vec::with_capacity(raw.events.len());
     let mut by_name: HashMap<&'static str, Vec<u16>> = HashMap::new();
     for e in raw.events {
@@ -513,12 +543,8 @@ fn build() -> Result<EventTable, serde_json::Error> {
             name: EventName(e.name),
             enum_name: e.enum_name,
             is_enter,
-            category: e
-                .category
-                .iter()
-                .map(|c| category_bit(c))
-                .fold(0, |a, b| a | b),
-            flags: e.flags.iter().map(|f| flag_bit(f)).fold(0, |a, b| a | b),
+            category: e.category,
+            flags: e.flags,
             params,
             compat_params: compat,
         });
