@@ -10,17 +10,24 @@
 #define MM_SWAPENTS 2
 #define MM_SHMEMPAGES 3
 
+/* `t` is a BTF pointer (bpf_get_current_task_btf, a tp_btf argument): the
+ * walk down to the fd array is done with direct loads, which the verifier
+ * turns into PROBE_MEM loads (no helper call, faults read as 0). `fdt->fd`
+ * is a pointer to pointers, i.e. a scalar for the verifier, so the array
+ * element (a variable index) still needs one bpf_probe_read_kernel. */
 static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct files_struct *files = t->files;
+	if (!files)
+		return 0;
+	struct fdtable *fdt = files->fdt;
 	if (!fdt)
 		return 0;
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((__u64)fd >= max)
+	if ((__u64)fd >= fdt->max_fds)
 		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
@@ -180,26 +187,25 @@ static __always_inline int pid_nr_at(struct pid *pid, unsigned int level)
 
 static __always_inline __u64 task_vnr(struct task_struct *t, int group)
 {
-	struct pid *pid = group ? BPF_CORE_READ(t, group_leader, thread_pid) : BPF_CORE_READ(t, thread_pid);
+	struct pid *pid = group ? t->group_leader->thread_pid : t->thread_pid;
 	if (!pid)
 		return 0;
-	return pid_nr_at(pid, BPF_CORE_READ(pid, level));
+	return pid_nr_at(pid, pid->level);
 }
 
 static __always_inline __s64 rss_count(struct mm_struct *mm, int i)
 {
-	__s64 v = 0;
-	bpf_core_read(&v, sizeof(v), &mm->rss_stat[i & 3].count);
+	__s64 v = mm->rss_stat[i & 3].count;
 	return v < 0 ? 0 : v;
 }
 
 /* vm_size, vm_rss, vm_swap in KiB (4 KiB pages) */
 static __always_inline void push_vm(struct scratch *s, struct task_struct *t)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct mm_struct *mm = t->mm;
 	__u32 size = 0, rss = 0, swap = 0;
 	if (mm) {
-		size = BPF_CORE_READ(mm, total_vm) << 2;
+		size = mm->total_vm << 2;
 		rss = (rss_count(mm, MM_FILEPAGES) + rss_count(mm, MM_ANONPAGES) + rss_count(mm, MM_SHMEMPAGES)) << 2;
 		swap = rss_count(mm, MM_SWAPENTS) << 2;
 	}
@@ -213,11 +219,11 @@ static __always_inline void push_vm(struct scratch *s, struct task_struct *t)
  * vm_size, vm_rss, vm_swap, comm, cgroups */
 static __always_inline void push_proc_common(struct scratch *s, struct task_struct *t)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct mm_struct *mm = t->mm;
 	__u64 arg_start = 0, arg_end = 0;
 	if (mm) {
-		arg_start = BPF_CORE_READ(mm, arg_start);
-		arg_end = BPF_CORE_READ(mm, arg_end);
+		arg_start = mm->arg_start;
+		arg_end = mm->arg_end;
 	}
 	/* exe = argv[0], args = the rest (NUL separated) */
 	__u32 before = s->off;
@@ -228,13 +234,13 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 		push_ubytes(s, (const void *)(arg_start + exe_len), total - exe_len, MAX_STR);
 	else
 		push_empty(s);
-	push_i64(s, BPF_CORE_READ(t, pid));
-	push_i64(s, BPF_CORE_READ(t, tgid));
-	push_i64(s, BPF_CORE_READ(t, real_parent, pid));
+	push_i64(s, t->pid);
+	push_i64(s, t->tgid);
+	push_i64(s, t->real_parent->pid);
 	push_empty(s); /* cwd: resolved by the consumer from chdir/procfs */
-	push_i64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE].rlim_cur));
-	push_u64(s, BPF_CORE_READ(t, maj_flt));
-	push_u64(s, BPF_CORE_READ(t, min_flt));
+	push_i64(s, t->signal->rlim[RLIMIT_NOFILE].rlim_cur);
+	push_u64(s, t->maj_flt);
+	push_u64(s, t->min_flt);
 	push_vm(s, t);
 	push_kstr(s, &t->comm);
 	push_empty(s); /* cgroups: not collected yet */
@@ -242,17 +248,20 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 
 static __always_inline __u32 task_tty(struct task_struct *t)
 {
-	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	struct tty_struct *tty = t->signal->tty;
 	if (!tty)
 		return 0;
-	int major = BPF_CORE_READ(tty, driver, major);
-	int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	struct tty_driver *drv = tty->driver;
+	if (!drv)
+		return 0;
+	int major = drv->major;
+	int minor = drv->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
 
 static __always_inline __u64 task_pgid(struct task_struct *t)
 {
-	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	struct pid *p = t->signal->pids[PIDTYPE_PGID];
 	if (!p)
 		return 0;
 	return pid_nr_at(p, 0);

@@ -463,8 +463,9 @@ static __always_inline void push_clone_tail(struct scratch *s, struct task_struc
 	else if (nr == NR_vfork)
 		flags = ppm_clone_flags(0x00000100 | 0x00004000);
 	push_u32(s, flags);
-	push_u32(s, BPF_CORE_READ(t, cred, euid.val));
-	push_u32(s, BPF_CORE_READ(t, cred, egid.val));
+	const struct cred *cred = t->cred;
+	push_u32(s, cred->euid.val);
+	push_u32(s, cred->egid.val);
 	push_i64(s, task_vnr(t, 0));
 	push_i64(s, task_vnr(t, 1));
 }
@@ -635,16 +636,16 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		BEGIN(20);
 		push_i64(s, ret);
 		push_proc_common(s, t);
-		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		struct mm_struct *mm = t->mm;
 		__u64 env_start = 0, env_end = 0;
 		if (mm) {
-			env_start = BPF_CORE_READ(mm, env_start);
-			env_end = BPF_CORE_READ(mm, env_end);
+			env_start = mm->env_start;
+			env_end = mm->env_end;
 		}
 		push_ubytes(s, (void *)env_start, env_end > env_start ? env_end - env_start : 0, MAX_STR);
 		push_u32(s, task_tty(t));
 		push_i64(s, task_pgid(t));
-		push_u32(s, BPF_CORE_READ(t, loginuid.val));
+		push_u32(s, t->loginuid.val);
 		push_u32(s, 0); /* exe flags */
 		break;
 	}
@@ -909,7 +910,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	struct scratch *s = ev_begin(PPME_PROCEXIT_1_E, 4, (__u32)pt);
 	if (!s)
 		return 0;
-	__s32 code = BPF_CORE_READ(p, exit_code);
+	__s32 code = p->exit_code;
 	__u8 sig = code & 0x7f;
 	push_i64(s, code);
 	push_i64(s, sig ? 0 : (code >> 8) & 0xff);
