@@ -178,14 +178,11 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		break;
 	case 4: case 124: case 96: case 70: case 236: case 238: case 20: case 52:
 		/* close, dup, fchdir, fstat, getdents, getdents64, bind, recvmsg: fd */
-		BEGIN(1);
-		push_fd(s, a[0]);
-		break;
+		fix_i64(ev, tid, (__s32)a[0]);
+		return;
 	case 6: case 8: case 34: /* read, write, recvfrom: fd, size */
-		BEGIN(2);
-		push_fd(s, a[0]);
-		push_u32(s, a[2]);
-		break;
+		fix_i64_u32(ev, tid, (__s32)a[0], a[2]);
+		return;
 	case 112: case 114: /* pread, pwrite: fd, size, pos */
 		BEGIN(3);
 		push_fd(s, a[0]);
@@ -193,9 +190,8 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		push_u64(s, a[3]);
 		break;
 	case 116: /* readv: fd */
-		BEGIN(1);
-		push_fd(s, a[0]);
-		break;
+		fix_i64(ev, tid, (__s32)a[0]);
+		return;
 	case 118: /* writev: fd, size */
 		BEGIN(2);
 		push_fd(s, a[0]);
@@ -444,8 +440,8 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		push_u64(s, a[0]);
 		break;
 	default: /* events whose enter has no parameters */
-		BEGIN(0);
-		break;
+		fix_none(ev, tid);
+		return;
 	}
 #undef BEGIN
 	ev_submit(s);
@@ -813,9 +809,8 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_u32(s, ret);
 		break;
 	default: /* every other exit event carries just the return value */
-		BEGIN(1);
-		push_i64(s, ret);
-		break;
+		fix_i64(xev, tid, ret);
+		return;
 	}
 #undef BEGIN
 	ev_submit(s);
@@ -857,12 +852,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u32 nr = id;
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
-		struct scratch *s = ev_begin(PPME_GENERIC_E, 2, tid);
-		if (!s)
-			return 0;
-		push_u16(s, sc_table[nr].ppm_sc);
-		push_u16(s, nr);
-		ev_submit(s);
+		fix_u16_u16(PPME_GENERIC_E, tid, sc_table[nr].ppm_sc, nr);
 		return 0;
 	}
 	__u64 a[6];
@@ -886,11 +876,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 nr = id;
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
-		struct scratch *s = ev_begin(PPME_GENERIC_X, 1, tid);
-		if (!s)
-			return 0;
-		push_u16(s, sc_table[nr].ppm_sc);
-		ev_submit(s);
+		fix_u16(PPME_GENERIC_X, tid, sc_table[nr].ppm_sc);
 		return 0;
 	}
 	__u64 a[6];
