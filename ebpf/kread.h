@@ -9,6 +9,7 @@
 #define MM_ANONPAGES 1
 #define MM_SWAPENTS 2
 #define MM_SHMEMPAGES 3
+#define SKC_HEAD 24
 
 /* `t` is a BTF pointer (bpf_get_current_task_btf, a tp_btf argument): the
  * walk down to the fd array is done with direct loads, which the verifier
@@ -63,13 +64,40 @@ static __always_inline void push_socktuple(struct scratch *s, struct task_struct
 		push_empty(s);
 		return;
 	}
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* The head of sock_common (addresses, ports, family) in one read
+	 * instead of one helper call per field. The offsets are CO-RE
+	 * relocated; the guard is a constant for the verifier. */
+	__u8 head[SKC_HEAD] = {};
+	__u32 o_daddr = bpf_core_field_offset(struct sock_common, skc_daddr);
+	__u32 o_saddr = bpf_core_field_offset(struct sock_common, skc_rcv_saddr);
+	__u32 o_dport = bpf_core_field_offset(struct sock_common, skc_dport);
+	__u32 o_num = bpf_core_field_offset(struct sock_common, skc_num);
+	__u32 o_family = bpf_core_field_offset(struct sock_common, skc_family);
+	int one_read = o_daddr <= SKC_HEAD - 4 && o_saddr <= SKC_HEAD - 4 && o_dport <= SKC_HEAD - 2 &&
+		       o_num <= SKC_HEAD - 2 && o_family <= SKC_HEAD - 2;
+	__u16 family;
+	if (one_read) {
+		bpf_probe_read_kernel(head, sizeof(head), &sk->__sk_common);
+		__builtin_memcpy(&family, head + o_family, 2);
+	} else {
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	}
 	__u8 *p = bufp(s, off);
 	if (family == K_AF_INET) {
-		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u32 laddr, raddr;
+		__u16 lport, rport;
+		if (one_read) {
+			__builtin_memcpy(&laddr, head + o_saddr, 4);
+			__builtin_memcpy(&raddr, head + o_daddr, 4);
+			__builtin_memcpy(&lport, head + o_num, 2);
+			__builtin_memcpy(&rport, head + o_dport, 2);
+		} else {
+			laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		}
+		rport = bpf_ntohs(rport);
 		p[0] = PPM_AF_INET;
 		if (inbound) {
 			__builtin_memcpy(p + 1, &raddr, 4);
@@ -85,16 +113,24 @@ static __always_inline void push_socktuple(struct scratch *s, struct task_struct
 		s->off = off + 13;
 		set_len(s, 13);
 	} else if (family == K_AF_INET6) {
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u16 lport, rport;
+		if (one_read) {
+			__builtin_memcpy(&lport, head + o_num, 2);
+			__builtin_memcpy(&rport, head + o_dport, 2);
+		} else {
+			lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		}
+		rport = bpf_ntohs(rport);
 		p[0] = PPM_AF_INET6;
 		__u8 *first = p + 1, *second = p + 19;
 		if (inbound) {
 			first = p + 19;
 			second = p + 1;
 		}
-		BPF_CORE_READ_INTO(first, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(second, sk, __sk_common.skc_v6_daddr);
+		/* 16 bytes each (BPF_CORE_READ_INTO would copy sizeof(*first) = 1) */
+		bpf_core_read(first, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(second, 16, &sk->__sk_common.skc_v6_daddr);
 		if (inbound) {
 			__builtin_memcpy(p + 17, &rport, 2);
 			__builtin_memcpy(p + 35, &lport, 2);
