@@ -203,6 +203,30 @@ static __always_inline void push_kbytes(struct scratch *s, const void *kptr, __u
 	set_len(s, len);
 }
 
+static __always_inline struct counters *counters_cpu(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+/* Counts an event and picks its commit flags: a wake-up only every
+ * cfg_wakeup_every-th event of the CPU and only when the consumer has
+ * fallen behind; otherwise it finds the data at its next poll timeout. */
+static __always_inline __u64 wake_flags(struct counters *c)
+{
+	if (!c)
+		return BPF_RB_NO_WAKEUP;
+	__u32 every = cfg_wakeup_every;
+	__u64 n = ++c->sent;
+	if (every <= 1)
+		return BPF_RB_FORCE_WAKEUP;
+	/* the default (256) is a power of two: a mask, not a division */
+	__u64 rem = (every & (every - 1)) == 0 ? (n & (every - 1)) : (n % every);
+	if (rem == 0 && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* Fills missing parameters (so nparams always matches the lengths), writes
  * the event length and sends the record. */
 static __always_inline void ev_submit(struct scratch *s)
@@ -218,20 +242,99 @@ static __always_inline void ev_submit(struct scratch *s)
 		return;
 	*(__u32 *)&s->buf[24] = total - REC_PREFIX;
 
-	__u32 zero = 0;
-	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (c) {
-		__u32 every = cfg_wakeup_every;
-		c->sent++;
-		/* Wake the consumer only when it has fallen behind; otherwise it
-		 * finds the data at its next poll timeout. */
-		if (every <= 1 ||
-		    ((c->sent % every) == 0 && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes))
-			flags = BPF_RB_FORCE_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&events, s->buf, total, flags) != 0) {
+	struct counters *c = counters_cpu();
+	if (bpf_ringbuf_output(&events, s->buf, total, wake_flags(c)) != 0) {
 		if (c)
 			c->drops++;
 	}
+}
+
+/* Small events whose size is known at compile time are written straight
+ * into the ring (bpf_ringbuf_reserve + bpf_ringbuf_submit) instead of the
+ * scratch buffer + bpf_ringbuf_output: no scratch lookup, no copy, no
+ * length bookkeeping. `size` must be a constant (the verifier bounds every
+ * write by it). */
+#define FIX_HDR(np) (LENS_OFF + 2 * (np))
+
+static __always_inline __u8 *fix_begin(__u32 size, __u16 type, __u32 nparams, __u64 tid)
+{
+	__u8 *r = bpf_ringbuf_reserve(&events, size, 0);
+	if (!r) {
+		struct counters *c = counters_cpu();
+		if (c) {
+			c->sent++;
+			c->drops++;
+		}
+		return 0;
+	}
+	*(__u16 *)&r[0] = (__u16)bpf_get_smp_processor_id();
+	*(__u16 *)&r[2] = REC_MAGIC;
+	*(__u32 *)&r[4] = 0;
+	*(__u64 *)&r[8] = bpf_ktime_get_boot_ns() + cfg_boot_offset;
+	*(__u64 *)&r[16] = tid;
+	*(__u32 *)&r[24] = size - REC_PREFIX;
+	*(__u16 *)&r[28] = type;
+	*(__u32 *)&r[30] = nparams;
+	return r;
+}
+
+static __always_inline void fix_submit(__u8 *r)
+{
+	bpf_ringbuf_submit(r, wake_flags(counters_cpu()));
+}
+
+/* No parameters. */
+static __always_inline void fix_none(__u16 type, __u64 tid)
+{
+	__u8 *r = fix_begin(FIX_HDR(0), type, 0, tid);
+	if (r)
+		fix_submit(r);
+}
+
+/* One i64 parameter (a return value, an fd). */
+static __always_inline void fix_i64(__u16 type, __u64 tid, __s64 v)
+{
+	__u8 *r = fix_begin(FIX_HDR(1) + 8, type, 1, tid);
+	if (!r)
+		return;
+	*(__u16 *)&r[LENS_OFF] = 8;
+	*(__s64 *)&r[FIX_HDR(1)] = v;
+	fix_submit(r);
+}
+
+/* An i64 (fd) then a u32 (size). */
+static __always_inline void fix_i64_u32(__u16 type, __u64 tid, __s64 v, __u32 w)
+{
+	__u8 *r = fix_begin(FIX_HDR(2) + 12, type, 2, tid);
+	if (!r)
+		return;
+	*(__u16 *)&r[LENS_OFF] = 8;
+	*(__u16 *)&r[LENS_OFF + 2] = 4;
+	*(__s64 *)&r[FIX_HDR(2)] = v;
+	*(__u32 *)&r[FIX_HDR(2) + 8] = w;
+	fix_submit(r);
+}
+
+/* One u16 (generic exit: ID). */
+static __always_inline void fix_u16(__u16 type, __u64 tid, __u16 v)
+{
+	__u8 *r = fix_begin(FIX_HDR(1) + 2, type, 1, tid);
+	if (!r)
+		return;
+	*(__u16 *)&r[LENS_OFF] = 2;
+	*(__u16 *)&r[FIX_HDR(1)] = v;
+	fix_submit(r);
+}
+
+/* Two u16 (generic enter: ID, nativeID). */
+static __always_inline void fix_u16_u16(__u16 type, __u64 tid, __u16 v, __u16 w)
+{
+	__u8 *r = fix_begin(FIX_HDR(2) + 4, type, 2, tid);
+	if (!r)
+		return;
+	*(__u16 *)&r[LENS_OFF] = 2;
+	*(__u16 *)&r[LENS_OFF + 2] = 2;
+	*(__u16 *)&r[FIX_HDR(2)] = v;
+	*(__u16 *)&r[FIX_HDR(2) + 2] = w;
+	fix_submit(r);
 }

@@ -9,18 +9,26 @@
 #define MM_ANONPAGES 1
 #define MM_SWAPENTS 2
 #define MM_SHMEMPAGES 3
+#define SKC_HEAD 24
 
+/* `t` is a BTF pointer (bpf_get_current_task_btf, a tp_btf argument): the
+ * walk down to the fd array is done with direct loads, which the verifier
+ * turns into PROBE_MEM loads (no helper call, faults read as 0). `fdt->fd`
+ * is a pointer to pointers, i.e. a scalar for the verifier, so the array
+ * element (a variable index) still needs one bpf_probe_read_kernel. */
 static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct files_struct *files = t->files;
+	if (!files)
+		return 0;
+	struct fdtable *fdt = files->fdt;
 	if (!fdt)
 		return 0;
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((__u64)fd >= max)
+	if ((__u64)fd >= fdt->max_fds)
 		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
@@ -56,13 +64,40 @@ static __always_inline void push_socktuple(struct scratch *s, struct task_struct
 		push_empty(s);
 		return;
 	}
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* The head of sock_common (addresses, ports, family) in one read
+	 * instead of one helper call per field. The offsets are CO-RE
+	 * relocated; the guard is a constant for the verifier. */
+	__u8 head[SKC_HEAD] = {};
+	__u32 o_daddr = bpf_core_field_offset(struct sock_common, skc_daddr);
+	__u32 o_saddr = bpf_core_field_offset(struct sock_common, skc_rcv_saddr);
+	__u32 o_dport = bpf_core_field_offset(struct sock_common, skc_dport);
+	__u32 o_num = bpf_core_field_offset(struct sock_common, skc_num);
+	__u32 o_family = bpf_core_field_offset(struct sock_common, skc_family);
+	int one_read = o_daddr <= SKC_HEAD - 4 && o_saddr <= SKC_HEAD - 4 && o_dport <= SKC_HEAD - 2 &&
+		       o_num <= SKC_HEAD - 2 && o_family <= SKC_HEAD - 2;
+	__u16 family;
+	if (one_read) {
+		bpf_probe_read_kernel(head, sizeof(head), &sk->__sk_common);
+		__builtin_memcpy(&family, head + o_family, 2);
+	} else {
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	}
 	__u8 *p = bufp(s, off);
 	if (family == K_AF_INET) {
-		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u32 laddr, raddr;
+		__u16 lport, rport;
+		if (one_read) {
+			__builtin_memcpy(&laddr, head + o_saddr, 4);
+			__builtin_memcpy(&raddr, head + o_daddr, 4);
+			__builtin_memcpy(&lport, head + o_num, 2);
+			__builtin_memcpy(&rport, head + o_dport, 2);
+		} else {
+			laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		}
+		rport = bpf_ntohs(rport);
 		p[0] = PPM_AF_INET;
 		if (inbound) {
 			__builtin_memcpy(p + 1, &raddr, 4);
@@ -78,16 +113,24 @@ static __always_inline void push_socktuple(struct scratch *s, struct task_struct
 		s->off = off + 13;
 		set_len(s, 13);
 	} else if (family == K_AF_INET6) {
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u16 lport, rport;
+		if (one_read) {
+			__builtin_memcpy(&lport, head + o_num, 2);
+			__builtin_memcpy(&rport, head + o_dport, 2);
+		} else {
+			lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+			rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		}
+		rport = bpf_ntohs(rport);
 		p[0] = PPM_AF_INET6;
 		__u8 *first = p + 1, *second = p + 19;
 		if (inbound) {
 			first = p + 19;
 			second = p + 1;
 		}
-		BPF_CORE_READ_INTO(first, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(second, sk, __sk_common.skc_v6_daddr);
+		/* 16 bytes each (BPF_CORE_READ_INTO would copy sizeof(*first) = 1) */
+		bpf_core_read(first, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(second, 16, &sk->__sk_common.skc_v6_daddr);
 		if (inbound) {
 			__builtin_memcpy(p + 17, &rport, 2);
 			__builtin_memcpy(p + 35, &lport, 2);
@@ -180,26 +223,25 @@ static __always_inline int pid_nr_at(struct pid *pid, unsigned int level)
 
 static __always_inline __u64 task_vnr(struct task_struct *t, int group)
 {
-	struct pid *pid = group ? BPF_CORE_READ(t, group_leader, thread_pid) : BPF_CORE_READ(t, thread_pid);
+	struct pid *pid = group ? t->group_leader->thread_pid : t->thread_pid;
 	if (!pid)
 		return 0;
-	return pid_nr_at(pid, BPF_CORE_READ(pid, level));
+	return pid_nr_at(pid, pid->level);
 }
 
 static __always_inline __s64 rss_count(struct mm_struct *mm, int i)
 {
-	__s64 v = 0;
-	bpf_core_read(&v, sizeof(v), &mm->rss_stat[i & 3].count);
+	__s64 v = mm->rss_stat[i & 3].count;
 	return v < 0 ? 0 : v;
 }
 
 /* vm_size, vm_rss, vm_swap in KiB (4 KiB pages) */
 static __always_inline void push_vm(struct scratch *s, struct task_struct *t)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct mm_struct *mm = t->mm;
 	__u32 size = 0, rss = 0, swap = 0;
 	if (mm) {
-		size = BPF_CORE_READ(mm, total_vm) << 2;
+		size = mm->total_vm << 2;
 		rss = (rss_count(mm, MM_FILEPAGES) + rss_count(mm, MM_ANONPAGES) + rss_count(mm, MM_SHMEMPAGES)) << 2;
 		swap = rss_count(mm, MM_SWAPENTS) << 2;
 	}
@@ -213,11 +255,11 @@ static __always_inline void push_vm(struct scratch *s, struct task_struct *t)
  * vm_size, vm_rss, vm_swap, comm, cgroups */
 static __always_inline void push_proc_common(struct scratch *s, struct task_struct *t)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct mm_struct *mm = t->mm;
 	__u64 arg_start = 0, arg_end = 0;
 	if (mm) {
-		arg_start = BPF_CORE_READ(mm, arg_start);
-		arg_end = BPF_CORE_READ(mm, arg_end);
+		arg_start = mm->arg_start;
+		arg_end = mm->arg_end;
 	}
 	/* exe = argv[0], args = the rest (NUL separated) */
 	__u32 before = s->off;
@@ -228,13 +270,13 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 		push_ubytes(s, (const void *)(arg_start + exe_len), total - exe_len, MAX_STR);
 	else
 		push_empty(s);
-	push_i64(s, BPF_CORE_READ(t, pid));
-	push_i64(s, BPF_CORE_READ(t, tgid));
-	push_i64(s, BPF_CORE_READ(t, real_parent, pid));
+	push_i64(s, t->pid);
+	push_i64(s, t->tgid);
+	push_i64(s, t->real_parent->pid);
 	push_empty(s); /* cwd: resolved by the consumer from chdir/procfs */
-	push_i64(s, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE].rlim_cur));
-	push_u64(s, BPF_CORE_READ(t, maj_flt));
-	push_u64(s, BPF_CORE_READ(t, min_flt));
+	push_i64(s, t->signal->rlim[RLIMIT_NOFILE].rlim_cur);
+	push_u64(s, t->maj_flt);
+	push_u64(s, t->min_flt);
 	push_vm(s, t);
 	push_kstr(s, &t->comm);
 	push_empty(s); /* cgroups: not collected yet */
@@ -242,17 +284,20 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 
 static __always_inline __u32 task_tty(struct task_struct *t)
 {
-	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	struct tty_struct *tty = t->signal->tty;
 	if (!tty)
 		return 0;
-	int major = BPF_CORE_READ(tty, driver, major);
-	int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	struct tty_driver *drv = tty->driver;
+	if (!drv)
+		return 0;
+	int major = drv->major;
+	int minor = drv->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
 
 static __always_inline __u64 task_pgid(struct task_struct *t)
 {
-	struct pid *p = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	struct pid *p = t->signal->pids[PIDTYPE_PGID];
 	if (!p)
 		return 0;
 	return pid_nr_at(p, 0);

@@ -178,14 +178,11 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		break;
 	case 4: case 124: case 96: case 70: case 236: case 238: case 20: case 52:
 		/* close, dup, fchdir, fstat, getdents, getdents64, bind, recvmsg: fd */
-		BEGIN(1);
-		push_fd(s, a[0]);
-		break;
+		fix_i64(ev, tid, (__s32)a[0]);
+		return;
 	case 6: case 8: case 34: /* read, write, recvfrom: fd, size */
-		BEGIN(2);
-		push_fd(s, a[0]);
-		push_u32(s, a[2]);
-		break;
+		fix_i64_u32(ev, tid, (__s32)a[0], a[2]);
+		return;
 	case 112: case 114: /* pread, pwrite: fd, size, pos */
 		BEGIN(3);
 		push_fd(s, a[0]);
@@ -193,9 +190,8 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		push_u64(s, a[3]);
 		break;
 	case 116: /* readv: fd */
-		BEGIN(1);
-		push_fd(s, a[0]);
-		break;
+		fix_i64(ev, tid, (__s32)a[0]);
+		return;
 	case 118: /* writev: fd, size */
 		BEGIN(2);
 		push_fd(s, a[0]);
@@ -444,8 +440,8 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 		push_u64(s, a[0]);
 		break;
 	default: /* events whose enter has no parameters */
-		BEGIN(0);
-		break;
+		fix_none(ev, tid);
+		return;
 	}
 #undef BEGIN
 	ev_submit(s);
@@ -463,8 +459,9 @@ static __always_inline void push_clone_tail(struct scratch *s, struct task_struc
 	else if (nr == NR_vfork)
 		flags = ppm_clone_flags(0x00000100 | 0x00004000);
 	push_u32(s, flags);
-	push_u32(s, BPF_CORE_READ(t, cred, euid.val));
-	push_u32(s, BPF_CORE_READ(t, cred, egid.val));
+	const struct cred *cred = t->cred;
+	push_u32(s, cred->euid.val);
+	push_u32(s, cred->egid.val);
 	push_i64(s, task_vnr(t, 0));
 	push_i64(s, task_vnr(t, 1));
 }
@@ -635,16 +632,16 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		BEGIN(20);
 		push_i64(s, ret);
 		push_proc_common(s, t);
-		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		struct mm_struct *mm = t->mm;
 		__u64 env_start = 0, env_end = 0;
 		if (mm) {
-			env_start = BPF_CORE_READ(mm, env_start);
-			env_end = BPF_CORE_READ(mm, env_end);
+			env_start = mm->env_start;
+			env_end = mm->env_end;
 		}
 		push_ubytes(s, (void *)env_start, env_end > env_start ? env_end - env_start : 0, MAX_STR);
 		push_u32(s, task_tty(t));
 		push_i64(s, task_pgid(t));
-		push_u32(s, BPF_CORE_READ(t, loginuid.val));
+		push_u32(s, t->loginuid.val);
 		push_u32(s, 0); /* exe flags */
 		break;
 	}
@@ -812,9 +809,8 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_u32(s, ret);
 		break;
 	default: /* every other exit event carries just the return value */
-		BEGIN(1);
-		push_i64(s, ret);
-		break;
+		fix_i64(xev, tid, ret);
+		return;
 	}
 #undef BEGIN
 	ev_submit(s);
@@ -856,12 +852,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u32 nr = id;
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
-		struct scratch *s = ev_begin(PPME_GENERIC_E, 2, tid);
-		if (!s)
-			return 0;
-		push_u16(s, sc_table[nr].ppm_sc);
-		push_u16(s, nr);
-		ev_submit(s);
+		fix_u16_u16(PPME_GENERIC_E, tid, sc_table[nr].ppm_sc, nr);
 		return 0;
 	}
 	__u64 a[6];
@@ -885,11 +876,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 nr = id;
 	__u16 ev = sc_table[nr].enter_event;
 	if (ev == 0) {
-		struct scratch *s = ev_begin(PPME_GENERIC_X, 1, tid);
-		if (!s)
-			return 0;
-		push_u16(s, sc_table[nr].ppm_sc);
-		ev_submit(s);
+		fix_u16(PPME_GENERIC_X, tid, sc_table[nr].ppm_sc);
 		return 0;
 	}
 	__u64 a[6];
@@ -909,7 +896,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	struct scratch *s = ev_begin(PPME_PROCEXIT_1_E, 4, (__u32)pt);
 	if (!s)
 		return 0;
-	__s32 code = BPF_CORE_READ(p, exit_code);
+	__s32 code = p->exit_code;
 	__u8 sig = code & 0x7f;
 	push_i64(s, code);
 	push_i64(s, sig ? 0 : (code >> 8) & 0xff);
