@@ -483,3 +483,65 @@ fn live_event_layouts() {
     assert!(problems.is_empty(), "event layout problems: {problems:#?}");
     assert!(types.len() > 40, "too few event types: {types:?}");
 }
+
+/// An IPv6 connect: the exit's tuple carries both full addresses (::1) and
+/// both ports, and the accepting side's tuple is the same pair seen from
+/// the other end.
+#[test]
+fn live_ipv6_connect_tuple() {
+    let Some((_live, mut src)) = open_or_skip(LiveOptions::default()) else {
+        return;
+    };
+    let listener = match TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, 0)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("skipping: no IPv6 loopback ({e})");
+            return;
+        }
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let acceptor = std::thread::spawn(move || {
+        let (mut s, peer) = listener.accept().expect("accept");
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+        peer.port()
+    });
+    let mut child = Command::new("/bin/bash")
+        .arg("-c")
+        .arg(format!("exec 4<>/dev/tcp/::1/{port}; exec 4>&-"))
+        .spawn()
+        .expect("spawn bash");
+    let pid = u64::from(child.id());
+    let evs = collect(
+        &mut src,
+        Duration::from_secs(20),
+        |e| e.tid() == pid,
+        |v| v.last().is_some_and(|e| e.etype == PROCEXIT),
+    );
+    let _ = child.wait();
+    let client_port = acceptor.join().expect("acceptor");
+    let cx = evs
+        .iter()
+        .rev()
+        .find(|e| e.etype == CONNECT_X)
+        .unwrap_or_else(|| panic!("no connect exit among {} events", evs.len()));
+    match params::socktuple(cx.p(1)) {
+        Some(SockTuple::V6 {
+            sip,
+            sport,
+            dip,
+            dport,
+        }) => {
+            assert_eq!(
+                (sip, sport, dip, dport),
+                (
+                    std::net::Ipv6Addr::LOCALHOST,
+                    client_port,
+                    std::net::Ipv6Addr::LOCALHOST,
+                    port
+                )
+            );
+        }
+        other => panic!("connect tuple {other:?}"),
+    }
+}
