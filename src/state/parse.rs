@@ -160,6 +160,9 @@ struct Meta {
     /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
     /// the others every such lookup finds nothing, as with an empty one.
     keep_enter: bool,
+    /// A thread missing from the table gets a placeholder on this event
+    /// (see [`State::thread_missing`]), unless its tid is -1.
+    makes_placeholder: bool,
 }
 
 /// The parameters exits read from their thread's pending enter event.
@@ -277,6 +280,11 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         name_id: name_id as u16,
         params,
         keep_enter,
+        makes_placeholder: !e.has_category(crate::event::table::ec::SCHEDULER)
+            && !e.has_category(crate::event::table::ec::INTERNAL)
+            && !e.has_flag(ef::SKIPPARSERESET)
+            && e.id != crate::event::table::ids::CONTAINER_JSON_E
+            && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
     }
 }
 
@@ -688,7 +696,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         };
         ctx.fd = fd;
         if m.skip_reset {
-            if !st.threads.contains_key(&tid) {
+            // Reading a capture, thread_missing would do nothing for the
+            // events that make no placeholder (switch, procinfo...).
+            if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
                 st.thread_missing(ev);
             }
         } else {
@@ -1534,6 +1544,29 @@ mod tests {
                 assert_eq!(clean(&p), clean_bytewise(&p), "{p:?}");
             }
         }
+    }
+
+    /// `makes_placeholder` is thread_missing's test of the event, for
+    /// every id (by_id is indexed by id).
+    #[test]
+    fn placeholder_flag_matches_event_info() {
+        let t = table();
+        for (i, e) in t.events.iter().enumerate() {
+            assert_eq!(usize::from(e.id), i);
+            let etype = e.id;
+            let expected = !e.has_category(crate::event::table::ec::SCHEDULER)
+                && !e.has_category(crate::event::table::ec::INTERNAL)
+                && !e.has_flag(ef::SKIPPARSERESET)
+                && etype != crate::event::table::ids::CONTAINER_JSON_E
+                && etype != crate::event::table::ids::CONTAINER_JSON_2_E;
+            assert_eq!(meta(etype).makes_placeholder, expected, "{}", e.name);
+        }
+        // Ids past the table share the unknown event's entry.
+        let u = t.get(u16::MAX);
+        let expected = !u.has_category(crate::event::table::ec::SCHEDULER)
+            && !u.has_category(crate::event::table::ec::INTERNAL)
+            && !u.has_flag(ef::SKIPPARSERESET);
+        assert_eq!(meta(u16::MAX).makes_placeholder, expected);
     }
 
     #[test]
