@@ -205,6 +205,8 @@ impl State {
 
     /// A container metadata event: the container goes into the table and
     /// the event gets libsinsp's `container:<id>` thread.
+    #[cold]
+    #[inline(never)]
     fn container_event(&mut self, ev: &EventRef<'_>) {
         if let Some(c) = containers::from_event(ev) {
             self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
@@ -299,9 +301,7 @@ impl State {
 
     fn process_inner(&mut self, ev: &EventRef<'_>) -> EvCtx {
         if let Some((pid, fd)) = self.pending_fd_close.take() {
-            if let Some(t) = self.fds.get_mut(&pid) {
-                t.remove(fd);
-            }
+            self.close_fd(pid, fd);
         }
         if let Some(tid) = self.pending_thread_exit.take() {
             self.remove_thread(tid);
@@ -319,28 +319,45 @@ impl State {
             self.container_event(ev);
             return EvCtx::default();
         }
-        let tid = ev.tid();
-        if !self.threads.contains_key(&tid) {
-            if self.live {
-                self.lookup_proc(tid);
-            }
-            let info = ev.info();
-            // libsinsp makes a placeholder for an unknown thread that issues a
-            // syscall (so its fds can be tracked), not for scheduler events.
-            if !self.threads.contains_key(&tid)
-                && tid != u64::MAX
-                && !info.has_category(crate::event::table::ec::SCHEDULER)
-                && !info.has_category(crate::event::table::ec::INTERNAL)
-                && !info.has_flag(crate::event::table::ef::SKIPPARSERESET)
-                && ev.etype() != crate::event::table::ids::CONTAINER_JSON_E
-                && ev.etype() != crate::event::table::ids::CONTAINER_JSON_2_E
-            {
-                self.put_thread(tid, Thread::placeholder(tid));
-            }
-        }
+        // The thread is looked up (and made when missing, see
+        // `thread_missing`) by `parse::apply`, once.
         parse::apply(self, ev)
     }
 
+    /// The event's thread is not in the table: look it up in /proc (live)
+    /// and, like libsinsp, make a placeholder for an unknown thread that
+    /// issues a syscall (so its fds can be tracked), not for scheduler
+    /// events. Called by `parse::apply` before it uses the thread.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn thread_missing(&mut self, ev: &EventRef<'_>) {
+        let tid = ev.tid();
+        if self.live {
+            self.lookup_proc(tid);
+        }
+        let info = ev.info();
+        if !self.threads.contains_key(&tid)
+            && tid != u64::MAX
+            && !info.has_category(crate::event::table::ec::SCHEDULER)
+            && !info.has_category(crate::event::table::ec::INTERNAL)
+            && !info.has_flag(crate::event::table::ef::SKIPPARSERESET)
+            && ev.etype() != crate::event::table::ids::CONTAINER_JSON_E
+            && ev.etype() != crate::event::table::ids::CONTAINER_JSON_2_E
+        {
+            self.put_thread(tid, Thread::placeholder(tid));
+        }
+    }
+
+    /// A close deferred from the previous event.
+    #[inline(never)]
+    fn close_fd(&mut self, pid: u64, fd: i64) {
+        if let Some(t) = self.fds.get_mut(&pid) {
+            t.remove(fd);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
     fn remove_thread(&mut self, tid: u64) {
         if let Some(t) = self.take_thread(tid) {
             if t.is_main_thread() && self.thread_count(t.pid).0 == 0 {

@@ -160,6 +160,9 @@ struct Meta {
     /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
     /// the others every such lookup finds nothing, as with an empty one.
     keep_enter: bool,
+    /// A thread missing from the table gets a placeholder on this event
+    /// (see [`State::thread_missing`]), unless its tid is -1.
+    makes_placeholder: bool,
 }
 
 /// The parameters exits read from their thread's pending enter event.
@@ -277,6 +280,11 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         name_id: name_id as u16,
         params,
         keep_enter,
+        makes_placeholder: !e.has_category(crate::event::table::ec::SCHEDULER)
+            && !e.has_category(crate::event::table::ec::INTERNAL)
+            && !e.has_flag(ef::SKIPPARSERESET)
+            && e.id != crate::event::table::ids::CONTAINER_JSON_E
+            && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
     }
 }
 
@@ -356,7 +364,7 @@ fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
 fn int_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<i64> {
     let i = m.idx(p)?;
     let b = raw_param(ev.bytes(), m.large, i)?;
-    params::as_i64(m.info.params[i].ptype, b)
+    int_of(m.info.params[i].ptype, b)
 }
 
 /// A string parameter, borrowed when it is valid UTF-8 (as
@@ -374,9 +382,56 @@ fn list_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<Vec<String>> {
     param_bytes(ev, m, p).map(params::as_list)
 }
 
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The zero bytes of `x`, exactly (the high bit of each): no carry crosses
+/// a byte, since (b & 0x7f) + 0x7f <= 0xfe.
+#[inline]
+fn zeros(x: u64) -> u64 {
+    !(((x & !HI) + !HI) | x) & HI
+}
+
+/// True when some `/` of `p` is followed by `/` or `.`, looked for 8 bytes
+/// at a time.
+fn slash_then_slash_or_dot(p: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const SLASH: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut bad = 0u64;
+    let mut k = 0;
+    while let (Some(x), Some(y)) = (
+        p.get(k..).and_then(|s| s.first_chunk::<8>()),
+        p.get(k + 1..).and_then(|s| s.first_chunk::<8>()),
+    ) {
+        let (x, y) = (u64::from_le_bytes(*x), u64::from_le_bytes(*y));
+        // Byte i of `x` is p[k + i], byte i of `y` is p[k + i + 1]; '.' is
+        // 0x2e and '/' 0x2f, so `y | 1` is '/' for both.
+        bad |= zeros(x ^ SLASH) & zeros((y | LO) ^ SLASH);
+        k += 8;
+    }
+    if bad != 0 {
+        return true;
+    }
+    p.get(k..)
+        .unwrap_or_default()
+        .windows(2)
+        .any(|w| w[0] == b'/' && (w[1] | 1) == b'/')
+}
+
 /// True when no component of `p` (split at `/`) is empty, `.` or `..`:
 /// the path needs no normalising.
 fn clean(p: &[u8]) -> bool {
+    // Enough, and true of most paths: no leading `/` or `.`, no trailing
+    // `/`, and no `/` followed by `/` or `.` (so every component is
+    // non-empty and none starts with a dot).
+    let quick = match (p.first(), p.last()) {
+        (Some(&f), Some(&l)) => f != b'/' && f != b'.' && l != b'/' && !slash_then_slash_or_dot(p),
+        _ => false,
+    };
+    quick || clean_bytewise(p)
+}
+
+/// [`clean`], one byte at a time.
+fn clean_bytewise(p: &[u8]) -> bool {
     let mut len = 0usize;
     let mut dots = true;
     for &c in p {
@@ -529,67 +584,48 @@ fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
     out
 }
 
-/// Applies `ev` to `st`.
-pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
-    let etype = ev.etype();
-    let m = meta(etype);
-    let kind = m.kind;
-    let info = m.info;
-    let tid = ev.tid();
-    let bytes = ev.bytes();
-    let mut ctx = EvCtx::default();
-
-    if ev.is_enter() {
-        let fd = m
-            .fd_param
-            .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-            .and_then(|b| match b.len() {
-                4 => params::as_i64(pt::FD32, b),
-                _ => params::as_i64(pt::FD, b),
-            });
-        // An enter that creates an fd has none yet: libsinsp says -1.
-        let fd = if fd.is_none() && m.creates_fd {
-            Some(-1)
-        } else {
-            fd
-        };
-        ctx.fd = fd;
-        if !m.skip_reset {
-            if let Some(t) = st.threads.get_mut(&tid) {
-                t.last_enter.clear();
-                if m.keep_enter {
-                    t.last_enter.extend_from_slice(bytes);
-                }
-                t.last_enter_ts = ev.ts();
-                t.last_enter_type = etype;
-                // libsinsp only moves its "last event fd" for fd events.
-                if m.fd_event && fd.is_some() {
-                    t.last_fd = fd;
-                }
-            }
+/// An integer parameter of type `ptype`, as [`params::as_i64`] reads it,
+/// with the 8-byte types (results, fds, pids) decoded in line.
+#[inline]
+fn int_of(ptype: u8, b: &[u8]) -> Option<i64> {
+    match ptype {
+        pt::INT64 | pt::ERRNO | pt::FD | pt::PID => {
+            b.first_chunk::<8>().map(|a| i64::from_le_bytes(*a))
         }
-        if kind == Kind::ProcExit {
-            st.defer_thread_exit(tid);
-        }
-        if etype == crate::event::table::ids::PROCINFO_E {
-            ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
-        }
-        if kind == Kind::Connect {
-            connect_enter(st, ev, m, tid, fd);
-        }
-        return ctx;
+        _ => params::as_i64(ptype, b),
     }
+}
 
-    let own_fd = m
-        .fd_param
-        .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-        .and_then(|b| params::as_i64(pt::FD, b));
-    let res = raw_param(bytes, m.large, 0).and_then(|b| params::as_i64(m.res_ptype, b));
+/// Records an enter event on its thread: the pending enter (for the exit),
+/// its time and type, and libsinsp's "last event fd".
+#[inline]
+fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Option<i64>) {
+    t.last_enter.clear();
+    if m.keep_enter {
+        t.last_enter.extend_from_slice(ev.bytes());
+    }
+    t.last_enter_ts = ev.ts();
+    t.last_enter_type = etype;
+    // libsinsp only moves its "last event fd" for fd events.
+    if m.fd_event && fd.is_some() {
+        t.last_fd = fd;
+    }
+}
 
-    // One lookup of the thread: the fd of an exit is the thread's last
-    // event fd, paired or not (as libsinsp does); the latency needs a
-    // matching enter.
-    let thread = st.threads.get_mut(&tid);
+/// What an exit learns from its thread: the thread's last event fd (the
+/// enter's) and pid; `ctx` gets the enter's time and the event's fd.
+#[inline]
+fn note_exit(
+    thread: Option<&mut Thread>,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    etype: u16,
+    own_fd: Option<i64>,
+    res: Option<i64>,
+    ctx: &mut EvCtx,
+) -> (Option<i64>, u64) {
+    // The fd of an exit is the thread's last event fd, paired or not (as
+    // libsinsp does); the latency needs a matching enter.
     let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
     ctx.enter_ts = match &thread {
         Some(t)
@@ -608,15 +644,14 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
     } else {
         None
     };
-
     if m.creates_fd {
         if let Some(r) = res {
             // fcntl creates an fd only for F_DUPFD*, handled below.
-            if r >= 0 && !matches!(kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
+            if r >= 0 && !matches!(m.kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
                 ctx.fd = Some(r);
             }
         }
-        if matches!(kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
+        if matches!(m.kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
             // The second fd is the last one libsinsp adds.
             if let Some(f2) = int_param(ev, m, P::Fd2) {
                 ctx.fd = Some(f2);
@@ -630,9 +665,107 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             }
             t.pid
         }
-        None => tid,
+        None => ev.tid(),
     };
+    (enter_fd, pid)
+}
 
+/// Applies `ev` to `st`. The event's thread is looked up once; when it is
+/// missing, [`State::thread_missing`] makes it (or not) first.
+pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
+    let etype = ev.etype();
+    let m = meta(etype);
+    let kind = m.kind;
+    let tid = ev.tid();
+    let bytes = ev.bytes();
+    let mut ctx = EvCtx::default();
+
+    if ev.is_enter() {
+        let fd = m
+            .fd_param
+            .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
+            .and_then(|b| match b.len() {
+                4 => params::as_i64(pt::FD32, b),
+                _ => int_of(pt::FD, b),
+            });
+        // An enter that creates an fd has none yet: libsinsp says -1.
+        let fd = if fd.is_none() && m.creates_fd {
+            Some(-1)
+        } else {
+            fd
+        };
+        ctx.fd = fd;
+        if m.skip_reset {
+            // Reading a capture, thread_missing would do nothing for the
+            // events that make no placeholder (switch, procinfo...).
+            if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
+                st.thread_missing(ev);
+            }
+        } else {
+            match st.threads.get_mut(&tid) {
+                Some(t) => note_enter(t, ev, m, etype, fd),
+                None => {
+                    st.thread_missing(ev);
+                    if let Some(t) = st.threads.get_mut(&tid) {
+                        note_enter(t, ev, m, etype, fd);
+                    }
+                }
+            }
+        }
+        if kind == Kind::ProcExit {
+            st.defer_thread_exit(tid);
+        }
+        if etype == crate::event::table::ids::PROCINFO_E {
+            ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+        }
+        if kind == Kind::Connect {
+            connect_enter(st, ev, m, tid, fd);
+        }
+        return ctx;
+    }
+
+    let own_fd = m
+        .fd_param
+        .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
+        .and_then(|b| int_of(pt::FD, b));
+    let res = raw_param(bytes, m.large, 0).and_then(|b| int_of(m.res_ptype, b));
+
+    let (enter_fd, pid) = match st.threads.get_mut(&tid) {
+        Some(t) => note_exit(Some(t), ev, m, etype, own_fd, res, &mut ctx),
+        None => {
+            st.thread_missing(ev);
+            note_exit(
+                st.threads.get_mut(&tid),
+                ev,
+                m,
+                etype,
+                own_fd,
+                res,
+                &mut ctx,
+            )
+        }
+    };
+    // Most exits change nothing else: the rest is kept out of line.
+    if matches!(kind, Kind::Other | Kind::ProcExit | Kind::SendRecv) {
+        return ctx;
+    }
+    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// The part of an exit's work that depends on its [`Kind`] (not `Other`).
+#[inline(never)]
+fn apply_exit(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    enter_fd: Option<i64>,
+    pid: u64,
+    mut ctx: EvCtx,
+) -> EvCtx {
+    let kind = m.kind;
+    let info = m.info;
+    let tid = ev.tid();
     match kind {
         Kind::Open => {
             let Some(fdn) = res.filter(|r| *r >= 0) else {
@@ -640,7 +773,9 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
             };
             let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
             let path = {
-                let enter = enter_event(st, tid);
+                // One lookup of the thread: its pending enter and its cwd.
+                let thread = st.threads.get(&tid);
+                let enter = thread.and_then(|t| enter_of(&t.last_enter));
                 let name = match param_bytes(ev, m, P::Name) {
                     Some(b) => cow_str(b),
                     None => enter
@@ -653,14 +788,14 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
                 } else {
                     let dirfd = int_param(ev, m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
                     let base = match dirfd {
-                        Some(d) if d != AT_FDCWD && !name.starts_with('/') => {
-                            st.fd(tid, d).map(|f| f.name.as_str()).unwrap_or_default()
-                        }
-                        _ => st
-                            .threads
-                            .get(&tid)
-                            .map(|t| t.cwd.as_str())
+                        // `pid` is the thread's (or `tid`), as `State::fd` finds it.
+                        Some(d) if d != AT_FDCWD && !name.starts_with('/') => st
+                            .fds
+                            .get(&pid)
+                            .and_then(|t| t.get(d))
+                            .map(|f| f.name.as_str())
                             .unwrap_or_default(),
+                        _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
                     };
                     concat_path(base, &name)
                 }
@@ -962,8 +1097,11 @@ fn set_cwd(st: &mut State, tid: u64, p: &str) {
 
 /// The pending enter event of thread `tid` (its id's [`Meta`] and bytes).
 fn enter_event(st: &State, tid: u64) -> Option<(&'static Meta, &[u8])> {
-    let t = st.threads.get(&tid)?;
-    let b = t.last_enter.as_slice();
+    enter_of(&st.threads.get(&tid)?.last_enter)
+}
+
+/// A thread's pending enter event (see [`enter_event`]).
+fn enter_of(b: &[u8]) -> Option<(&'static Meta, &[u8])> {
     // Empty until the thread's first enter; otherwise a copy of a whole,
     // validated event.
     if b.len() < HDR_LEN {
@@ -1369,6 +1507,66 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `clean` (with its 8-byte scan) agrees with the byte-at-a-time
+    /// check on every string of '/', '.' and 'a' up to 10 bytes, and on
+    /// longer ones with a bad spot at each position.
+    #[test]
+    fn clean_matches_bytewise() {
+        let alphabet = [b'/', b'.', b'a'];
+        let mut buf = Vec::new();
+        for len in 0..=10u32 {
+            for mut code in 0..3usize.pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[code % 3]);
+                    code /= 3;
+                }
+                assert_eq!(clean(&buf), clean_bytewise(&buf), "{buf:?}");
+            }
+        }
+        let base = b"usr/lib/x86_64-linux-gnu/libc.so.6".to_vec();
+        assert!(clean(&base));
+        for at in 0..=base.len() {
+            for ins in [
+                &b"/"[..],
+                b".",
+                b"/.",
+                b"./",
+                b"//",
+                b"/../",
+                b"/./",
+                b"\x80/",
+            ] {
+                let mut p = base.clone();
+                p.splice(at..at, ins.iter().copied());
+                assert_eq!(clean(&p), clean_bytewise(&p), "{p:?}");
+            }
+        }
+    }
+
+    /// `makes_placeholder` is thread_missing's test of the event, for
+    /// every id (by_id is indexed by id).
+    #[test]
+    fn placeholder_flag_matches_event_info() {
+        let t = table();
+        for (i, e) in t.events.iter().enumerate() {
+            assert_eq!(usize::from(e.id), i);
+            let etype = e.id;
+            let expected = !e.has_category(crate::event::table::ec::SCHEDULER)
+                && !e.has_category(crate::event::table::ec::INTERNAL)
+                && !e.has_flag(ef::SKIPPARSERESET)
+                && etype != crate::event::table::ids::CONTAINER_JSON_E
+                && etype != crate::event::table::ids::CONTAINER_JSON_2_E;
+            assert_eq!(meta(etype).makes_placeholder, expected, "{}", e.name);
+        }
+        // Ids past the table share the unknown event's entry.
+        let u = t.get(u16::MAX);
+        let expected = !u.has_category(crate::event::table::ec::SCHEDULER)
+            && !u.has_category(crate::event::table::ec::INTERNAL)
+            && !u.has_flag(ef::SKIPPARSERESET);
+        assert_eq!(meta(u16::MAX).makes_placeholder, expected);
     }
 
     #[test]
