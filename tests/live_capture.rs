@@ -85,6 +85,17 @@ fn open_or_skip(opts: LiveOptions) -> Option<(LiveGuard, LiveSource)> {
 }
 
 /// Drains events until `done` says so or `limit` passes; keeps those `keep` accepts.
+/// Accepts one connection on `listener`, reads it to the end and returns
+/// the peer's port.
+fn accept_one(listener: TcpListener) -> std::thread::JoinHandle<u16> {
+    std::thread::spawn(move || {
+        let (mut s, peer) = listener.accept().expect("accept");
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+        peer.port()
+    })
+}
+
 fn collect(
     src: &mut LiveSource,
     limit: Duration,
@@ -194,12 +205,7 @@ fn live_child_process_events() {
     let data: String = (0..N).map(|i| (b'a' + (i % 26) as u8) as char).collect();
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("listen");
     let port = listener.local_addr().expect("addr").port();
-    let acceptor = std::thread::spawn(move || {
-        let (mut s, peer) = listener.accept().expect("accept");
-        let mut sink = Vec::new();
-        let _ = s.read_to_end(&mut sink);
-        peer.port()
-    });
+    let acceptor = accept_one(listener);
 
     // bash: openat + one write of N bytes, a TCP connect through /dev/tcp,
     // then exec /bin/true in the same process.
@@ -500,12 +506,7 @@ fn live_ipv6_connect_tuple() {
         }
     };
     let port = listener.local_addr().expect("addr").port();
-    let acceptor = std::thread::spawn(move || {
-        let (mut s, peer) = listener.accept().expect("accept");
-        let mut sink = Vec::new();
-        let _ = s.read_to_end(&mut sink);
-        peer.port()
-    });
+    let acceptor = accept_one(listener);
     let mut child = Command::new("/bin/bash")
         .arg("-c")
         .arg(format!("exec 4<>/dev/tcp/::1/{port}; exec 4>&-"))

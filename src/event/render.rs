@@ -275,7 +275,7 @@ pub fn signal_name(s: u64) -> Option<&'static str> {
 
 /// Appends `v` in decimal (what `v.to_string()` gives, without the
 /// formatting machinery).
-fn push_u64(s: &mut String, mut v: u64) {
+pub(crate) fn push_u64(s: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -293,7 +293,7 @@ fn push_u64(s: &mut String, mut v: u64) {
 }
 
 /// Appends `v` in decimal, with a `-` when negative.
-fn push_i64(s: &mut String, v: i64) {
+pub(crate) fn push_i64(s: &mut String, v: i64) {
     if v < 0 {
         s.push('-');
     }

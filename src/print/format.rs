@@ -227,33 +227,11 @@ fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> b
     }
     match v {
         Value::S(s) => out.push_str(&sanitize_for_terminal(s, allows_layout(f, c))),
-        Value::U(n) => push_u64(out, *n),
-        Value::I(n) => {
-            if *n < 0 {
-                out.push('-');
-            }
-            push_u64(out, n.unsigned_abs());
-        }
+        Value::U(n) => crate::event::render::push_u64(out, *n),
+        Value::I(n) => crate::event::render::push_i64(out, *n),
         _ => return false,
     }
     true
-}
-
-/// `n` in decimal.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
 }
 
 /// Buffer layouts of `-A`/`-x`/`-X` put newlines and tabs in `evt.info`
@@ -411,7 +389,7 @@ mod tests {
         let mut s = String::new();
         for n in [0u64, 7, 10, 1234567890, u64::MAX] {
             s.clear();
-            push_u64(&mut s, n);
+            crate::event::render::push_u64(&mut s, n);
             assert_eq!(s, n.to_string());
         }
     }
