@@ -87,27 +87,24 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|_| root.join("target"))
 }
 
-fn build() -> Result<Bins> {
+/// `cargo build --release --quiet -p syspect TARGETS...` in the workspace;
+/// returns the target directory.
+fn cargo_build_release(targets: &[&str]) -> Result<PathBuf> {
     let root = root();
-    eprintln!("building syspect (release)...");
     let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "syspect",
-            "--bin",
-            "syspect",
-            "--example",
-            "benchloop",
-        ])
+        .args(["build", "--release", "--quiet", "-p", "syspect"])
+        .args(targets)
         .status()?;
     if !st.success() {
-        bail!("cargo build --release failed");
+        bail!("cargo build --release {} failed", targets.join(" "));
     }
-    let target = target_dir(&root);
+    Ok(target_dir(&root))
+}
+
+fn build() -> Result<Bins> {
+    eprintln!("building syspect (release)...");
+    let target = cargo_build_release(&["--bin", "syspect", "--example", "benchloop"])?;
     Ok(Bins {
         syspect: target.join("release/syspect"),
         benchloop: target.join("release/examples/benchloop"),

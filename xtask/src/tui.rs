@@ -27,23 +27,8 @@ const FRAMES: usize = 500;
 const RUNS: usize = 3;
 
 fn build_benchtui() -> Result<PathBuf> {
-    let root = super::root();
-    let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "syspect",
-            "--example",
-            "benchtui",
-        ])
-        .status()?;
-    if !st.success() {
-        bail!("cargo build --example benchtui failed");
-    }
-    Ok(super::target_dir(&root).join("release/examples/benchtui"))
+    let target = super::cargo_build_release(&["--example", "benchtui"])?;
+    Ok(target.join("release/examples/benchtui"))
 }
 
 /// One run of the UI until its first full frame.
