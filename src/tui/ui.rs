@@ -308,18 +308,23 @@ fn pad(s: &str, w: usize, right: bool) -> String {
     }
 }
 
+/// What the table and spectrogram areas say before their first data.
+fn waiting_text(app: &App) -> &'static str {
+    if app.status.loading {
+        "Processing file..."
+    } else if app.status.live {
+        "Collecting data..."
+    } else {
+        "Aggregating..."
+    }
+}
+
 fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     app.page = area.height.saturating_sub(1) as usize;
     app.table_y = area.y;
     app.col_x.clear();
     let Some(t) = app.table.as_ref() else {
-        let text = if app.status.loading {
-            "Processing file..."
-        } else if app.status.live {
-            "Collecting data..."
-        } else {
-            "Aggregating..."
-        };
+        let text = waiting_text(app);
         f.render_widget(
             Paragraph::new(text).centered(),
             Rect::new(area.x, area.y + area.height / 2, area.width, 1),
@@ -424,13 +429,7 @@ fn draw_spectro(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     app.spectro_plot = (w, h);
     app.spectro_xy = (area.x, area.y);
     app.page = h as usize;
-    let waiting = if app.status.loading {
-        "Processing file..."
-    } else if app.status.live {
-        "Collecting data..."
-    } else {
-        "Aggregating..."
-    };
+    let waiting = waiting_text(app);
     let v = spectro::View {
         data: app.spectro.as_ref(),
         cursor: &app.spectro_cur,
