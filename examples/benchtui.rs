@@ -58,7 +58,7 @@ fn synth(src: &str, out: &str, n: u64) -> Result<()> {
         p.vpid = (base + i) as i64;
         p.comm = format!("worker-{i}");
         p.exe = p.comm.clone();
-        p.args = vec![format!("--id={i}")];
+        p.args = vec![format!("--id={i}")].into();
         meta.procs.push(p);
     }
     let mut w = ScapWriter::create(out, &meta, false)?;

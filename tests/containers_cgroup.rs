@@ -26,7 +26,7 @@ fn v2(path: &str) -> Vec<String> {
 fn check(path: &str, want: (&str, T)) {
     for (gen, cg) in [("v1", v1(path)), ("v2", v2(path))] {
         assert_eq!(
-            container_of(&cg),
+            container_of(&cg.clone().into()),
             Some((want.0.to_string(), want.1)),
             "{gen} {path}"
         );
@@ -122,7 +122,7 @@ fn host_processes() {
         check(p, ("host", T::Host));
     }
     // Unknown cgroups: no answer (the thread keeps what it had).
-    assert_eq!(container_of(&[]), None);
+    assert_eq!(container_of(&Default::default()), None);
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn capture_process_list_strings() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert_eq!(container_of(&cg), Some((SHORT.into(), T::Docker)));
+    assert_eq!(container_of(&cg.clone().into()), Some((SHORT.into(), T::Docker)));
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub struct ProcEntry {
     pub exe: String,
     pub exepath: String,
     /// argv without argv[0]... as libscap stores it: NUL-separated list.
-    pub args: Vec<String>,
+    pub args: StrList,
     pub cwd: String,
     pub fdlimit: u64,
     pub flags: u32,
@@ -26,11 +26,11 @@ pub struct ProcEntry {
     pub vmswap_kb: u32,
     pub pfmajor: u64,
     pub pfminor: u64,
-    pub env: Vec<String>,
+    pub env: StrList,
     pub vtid: i64,
     pub vpid: i64,
     /// `subsys=path` entries.
-    pub cgroups: Vec<String>,
+    pub cgroups: StrList,
     pub root: String,
     pub pidns_init_start_ts: u64,
     pub tty: u32,
@@ -211,4 +211,186 @@ pub struct CaptureMeta {
     pub users: Vec<UserEntry>,
     pub groups: Vec<GroupEntry>,
     pub interfaces: Vec<IfAddr>,
+}
+
+/// A list of strings (argv, environment, cgroups) held the way libscap and
+/// procfs hold them: one NUL-separated text, so a whole list costs one
+/// allocation however many items it has. Items never contain NUL.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct StrList {
+    /// The items joined by NUL (no trailing NUL).
+    text: String,
+    /// Number of items (`text` alone cannot tell `[]` from `[""]`).
+    len: u32,
+}
+
+impl StrList {
+    pub const fn new() -> StrList {
+        StrList {
+            text: String::new(),
+            len: 0,
+        }
+    }
+
+    /// A NUL-separated list as libscap stores it: one trailing NUL is
+    /// optional, and invalid UTF-8 is replaced, as item-by-item
+    /// conversion would (an invalid sequence never spans a NUL).
+    pub fn from_nul_separated(b: &[u8]) -> StrList {
+        if b.is_empty() {
+            return StrList::new();
+        }
+        let b = b.strip_suffix(&[0]).unwrap_or(b);
+        let len = b.iter().filter(|&&c| c == 0).count() + 1;
+        let text = match std::str::from_utf8(b) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(b).into_owned(),
+        };
+        StrList {
+            text,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> StrListIter<'_> {
+        StrListIter {
+            inner: (self.len > 0).then(|| self.text.split('\0')),
+        }
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.iter().next()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.iter().nth(i)
+    }
+
+    /// The items joined by `sep`.
+    pub fn join(&self, sep: &str) -> String {
+        if sep.len() == 1 {
+            // NUL and `sep` are both one byte: replace in place.
+            return self.text.replace('\0', sep);
+        }
+        let mut s = String::with_capacity(self.text.len() + self.len());
+        for (i, it) in self.iter().enumerate() {
+            if i > 0 {
+                s.push_str(sep);
+            }
+            s.push_str(it);
+        }
+        s
+    }
+
+    /// The items joined by NUL, without a trailing NUL.
+    pub fn as_nul_separated(&self) -> &str {
+        &self.text
+    }
+
+    /// Appends an item; anything from a NUL on is dropped (items cannot
+    /// hold one).
+    pub fn push(&mut self, item: &str) {
+        let item = item.split('\0').next().unwrap_or("");
+        if self.len > 0 {
+            self.text.push('\0');
+        }
+        self.text.push_str(item);
+        self.len = self.len.saturating_add(1);
+    }
+}
+
+impl std::fmt::Debug for StrList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for StrList {
+    fn from_iter<I: IntoIterator<Item = S>>(items: I) -> StrList {
+        let mut l = StrList::new();
+        for it in items {
+            l.push(it.as_ref());
+        }
+        l
+    }
+}
+
+impl<S: AsRef<str>> From<Vec<S>> for StrList {
+    fn from(v: Vec<S>) -> StrList {
+        v.into_iter().collect()
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for StrList {
+    fn eq(&self, other: &[S; N]) -> bool {
+        self.len() == N && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<'a> IntoIterator for &'a StrList {
+    type Item = &'a str;
+    type IntoIter = StrListIter<'a>;
+    fn into_iter(self) -> StrListIter<'a> {
+        self.iter()
+    }
+}
+
+/// The items of a [`StrList`].
+#[derive(Clone)]
+pub struct StrListIter<'a> {
+    inner: Option<std::str::Split<'a, char>>,
+}
+
+impl<'a> Iterator for StrListIter<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        self.inner.as_mut()?.next()
+    }
+}
+
+#[cfg(test)]
+mod strlist_tests {
+    use super::StrList;
+
+    #[test]
+    fn nul_separated_lists() {
+        let l = |b: &[u8]| StrList::from_nul_separated(b).iter().map(String::from).collect::<Vec<_>>();
+        assert!(l(b"").is_empty());
+        assert_eq!(l(b"\0"), vec![""]);
+        assert_eq!(l(b"\0\0"), vec!["", ""]);
+        assert_eq!(l(b"a"), vec!["a"]);
+        assert_eq!(l(b"a\0"), vec!["a"]);
+        assert_eq!(l(b"a\0\0"), vec!["a", ""]);
+        assert_eq!(l(b"\0a"), vec!["", "a"]);
+        assert_eq!(l(b"ok\0bad\xff\xfe\0ok2"), vec!["ok", "bad\u{fffd}\u{fffd}", "ok2"]);
+    }
+
+    #[test]
+    fn push_join_and_compare() {
+        let mut s = StrList::new();
+        assert!(s.is_empty() && s.first().is_none());
+        s.push("a b");
+        s.push("");
+        s.push("c\0d");
+        assert_eq!(s.len(), 3);
+        assert_eq!(s, vec!["a b", "", "c"]);
+        assert_eq!(s.join(" "), "a b  c");
+        assert_eq!(s.join(", "), "a b, , c");
+        assert_eq!(s.get(2), Some("c"));
+        assert_eq!(StrList::from(vec![""]).len(), 1);
+        assert_ne!(StrList::from(vec![""]), StrList::new());
+    }
 }

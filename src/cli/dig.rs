@@ -348,7 +348,11 @@ fn rotate_spec(a: &DigArgs) -> Result<RotateSpec> {
 }
 
 /// Opens the event source the arguments ask for.
-fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, bool)> {
+fn open_source(
+    a: &DigArgs,
+    stop: &Arc<AtomicBool>,
+    later_meta: bool,
+) -> Result<(Box<dyn Source>, bool)> {
     match a.read.as_slice() {
         [] => {
             let deadline = a.seconds.map(|s| Duration::from_secs_f64(s.max(0.0)));
@@ -361,7 +365,7 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
-        files => Ok((super::multi::open_files(files)?, false)),
+        files => Ok((super::multi::open_files_with(files, later_meta)?, false)),
     }
 }
 
@@ -395,7 +399,10 @@ pub fn run(a: DigArgs) -> Result<()> {
         ..FieldOpts::default()
     };
     let stop = stop_flag();
-    let (mut src, live) = open_source(&a, &stop)?;
+    // A quiet, unfiltered read that writes nothing keeps no state (see
+    // `stateless` below): later sections' metadata is then only checked.
+    let later_meta = !(a.quiet && a.write.is_none() && filter.is_none());
+    let (mut src, live) = open_source(&a, &stop, later_meta)?;
     let mut state = State::new();
     state.live = live;
     if live {

@@ -42,9 +42,17 @@ pub fn open(paths: &[String]) -> Result<ScapReader> {
 /// The source for `-r` files: every front end (dig, the TUI, headless
 /// views) opens capture files here.
 pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
-    let r = match paths {
+    open_files_with(paths, true)
+}
+
+/// [`open_files`] for a consumer that may keep no state: unless
+/// `later_meta`, the metadata of the sections after the first is checked
+/// but not decoded ([`ScapReader::decode_later_metadata`]).
+pub fn open_files_with(paths: &[String], later_meta: bool) -> Result<Box<dyn Source>> {
+    let mut r = match paths {
         [one] => ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?,
         many => open(many)?,
     };
+    r.decode_later_metadata(later_meta);
     Ok(Box::new(Pipelined::start(r)?))
 }

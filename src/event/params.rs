@@ -104,18 +104,6 @@ pub fn as_str_cow(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&b[..end])
 }
 
-/// A NUL-separated list (execve args/env, cgroups).
-pub fn as_list(b: &[u8]) -> Vec<String> {
-    let mut out: Vec<String> = b
-        .split(|&c| c == 0)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect();
-    if b.last() == Some(&0) || b.is_empty() {
-        out.pop();
-    }
-    out
-}
-
 pub fn sockaddr(b: &[u8]) -> Option<SockAddr> {
     let fam = *b.first()?;
     Some(match fam {
@@ -192,7 +180,6 @@ mod tests {
         assert_eq!(as_i64(pt::ERRNO, &(-2i64).to_le_bytes()), Some(-2));
         assert_eq!(as_i64(pt::INT32, &(-5i32).to_le_bytes()), Some(-5));
         assert_eq!(as_u64(pt::FLAGS32, &7u32.to_le_bytes()), Some(7));
-        assert_eq!(as_list(b"a\0b\0"), vec!["a", "b"]);
         assert_eq!(as_str(b"x\0"), "x");
     }
 }

@@ -10,7 +10,7 @@ pub mod threads;
 
 use rustc_hash::FxHashMap;
 
-use crate::capture::meta::{CaptureMeta, GroupEntry, UserEntry};
+use crate::capture::meta::{CaptureMeta, GroupEntry, StrList, UserEntry};
 use crate::event::EventRef;
 
 pub use fds::{Fd, FdTable};
@@ -71,7 +71,7 @@ impl State {
         let live = self.live;
         // Threads of a process (and most processes) share their cgroups:
         // the container found for the previous thread's is reused.
-        let mut last: Option<(&[String], Option<Found>)> = None;
+        let mut last: Option<(&StrList, Option<Found>)> = None;
         for p in &meta.procs {
             let mut t = Thread::from_entry_bare(p);
             if live && p.cgroups.is_empty() {
@@ -81,10 +81,10 @@ impl State {
                 continue;
             }
             let found = match &last {
-                Some((cg, found)) if *cg == p.cgroups.as_slice() => found.clone(),
+                Some((cg, found)) if *cg == &p.cgroups => found.clone(),
                 _ => {
                     let found = containers::cgroup::container_of(&p.cgroups);
-                    last = Some((p.cgroups.as_slice(), found.clone()));
+                    last = Some((&p.cgroups, found.clone()));
                     found
                 }
             };

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use crate::capture::meta::FdType;
+use crate::capture::meta::{FdType, StrList};
 use crate::event::params::{self, SockAddr, SockTuple};
 use crate::event::table::{ef, pt, table};
 use crate::event::{EventInfo, EventRef, HDR_LEN};
@@ -378,8 +378,8 @@ fn str_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<String> {
     param_bytes(ev, m, p).map(params::as_str)
 }
 
-fn list_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<Vec<String>> {
-    param_bytes(ev, m, p).map(params::as_list)
+fn list_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<StrList> {
+    param_bytes(ev, m, p).map(StrList::from_nul_separated)
 }
 
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -1139,7 +1139,7 @@ struct Parent {
     tty: u32,
     uid: u32,
     gid: u32,
-    env: Vec<String>,
+    env: StrList,
     exepath: String,
     root: String,
     container_id: String,

@@ -1,6 +1,6 @@
 //! Threads and processes as libsinsp keeps them.
 
-use crate::capture::meta::ProcEntry;
+use crate::capture::meta::{ProcEntry, StrList};
 
 #[derive(Debug, Clone, Default)]
 pub struct Thread {
@@ -12,9 +12,9 @@ pub struct Thread {
     pub comm: String,
     pub exe: String,
     pub exepath: String,
-    pub args: Vec<String>,
+    pub args: StrList,
     pub cwd: String,
-    pub env: Vec<String>,
+    pub env: StrList,
     pub fdlimit: u64,
     pub uid: u32,
     pub gid: u32,
@@ -22,7 +22,7 @@ pub struct Thread {
     pub tty: u32,
     pub vtid: i64,
     pub vpid: i64,
-    pub cgroups: Vec<String>,
+    pub cgroups: StrList,
     pub root: String,
     pub vmsize_kb: u32,
     pub vmrss_kb: u32,
@@ -111,10 +111,10 @@ impl Thread {
             comm: String::new(),
             exe: String::new(),
             exepath: String::new(),
-            args: Vec::new(),
+            args: StrList::new(),
             cwd: String::new(),
-            env: Vec::new(),
-            cgroups: Vec::new(),
+            env: StrList::new(),
+            cgroups: StrList::new(),
             root: String::new(),
             ..p
         });

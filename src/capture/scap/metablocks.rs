@@ -5,7 +5,7 @@
 use super::blocks::{self, MAX_ARGS, MAX_CREDENTIALS_STR, MAX_PATH};
 use super::ScapError;
 use crate::capture::meta::{
-    FdEntry, FdInfo, FdType, GroupEntry, IfAddr, MachineInfo, ProcEntry, UserEntry,
+    FdEntry, FdInfo, FdType, GroupEntry, IfAddr, MachineInfo, ProcEntry, StrList, UserEntry,
 };
 
 // ---------------------------------------------------------------- decoding
@@ -17,6 +17,9 @@ pub(crate) struct Cur<'a> {
     /// Stream offset of `b[0]`.
     base: u64,
     what: &'static str,
+    /// Whether the decoded entries are kept: when not, every length and
+    /// bound is still checked, but no text is copied and nothing is stored.
+    keep: bool,
 }
 
 impl<'a> Cur<'a> {
@@ -26,7 +29,12 @@ impl<'a> Cur<'a> {
             pos: 0,
             base,
             what,
+            keep: true,
         }
+    }
+    fn keeping(mut self, keep: bool) -> Self {
+        self.keep = keep;
+        self
     }
     #[inline]
     fn remaining(&self) -> usize {
@@ -90,6 +98,22 @@ impl<'a> Cur<'a> {
         }
         self.take(l)
     }
+    /// A [`Cur::str16`] C string as an owned String (empty when not keeping).
+    #[inline]
+    fn text16(&mut self, max: usize, field: &str) -> Result<String, ScapError> {
+        let b = self.str16(max, field)?;
+        Ok(if self.keep { cstr(b) } else { String::new() })
+    }
+    /// A [`Cur::str16`] NUL-separated list (empty when not keeping).
+    #[inline]
+    fn list16(&mut self, max: usize, field: &str) -> Result<StrList, ScapError> {
+        let b = self.str16(max, field)?;
+        Ok(if self.keep {
+            StrList::from_nul_separated(b)
+        } else {
+            StrList::new()
+        })
+    }
     /// A sub-cursor over the next `n` bytes (an entry with a length prefix).
     #[inline]
     fn sub(&mut self, n: usize) -> Result<Cur<'a>, ScapError> {
@@ -100,6 +124,7 @@ impl<'a> Cur<'a> {
             pos: 0,
             base,
             what: self.what,
+            keep: self.keep,
         })
     }
 }
@@ -112,86 +137,10 @@ fn owned(b: &[u8]) -> String {
     }
 }
 
-const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// The bytes of `b` as little-endian u64 words, and the 0..8 bytes left.
-#[inline]
-fn words(b: &[u8]) -> (impl Iterator<Item = u64> + '_, &[u8]) {
-    let chunks = b.chunks_exact(8);
-    let rest = chunks.remainder();
-    let it = chunks.map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-    (it, rest)
-}
-
-/// The high bit of each byte of `v` that is zero (exact: no false
-/// positives, unlike the `(v - 0x01..) & !v` trick).
-#[inline]
-fn zero_bytes(v: u64) -> u64 {
-    !((v & LO7).wrapping_add(LO7) | v) & HI
-}
-
-/// Calls `f` with the index of every NUL byte of `b`, in order (a word at
-/// a time: metadata lists are long and mostly text).
-#[inline]
-fn for_each_nul(b: &[u8], mut f: impl FnMut(usize)) {
-    let (ws, rest) = words(b);
-    let mut base = 0;
-    for w in ws {
-        let mut m = zero_bytes(w);
-        while m != 0 {
-            f(base + (m.trailing_zeros() / 8) as usize);
-            m &= m - 1;
-        }
-        base += 8;
-    }
-    for (i, &c) in rest.iter().enumerate() {
-        if c == 0 {
-            f(base + i);
-        }
-    }
-}
-
-/// Number of NUL bytes in `b`.
-fn count_nul(b: &[u8]) -> usize {
-    let (ws, rest) = words(b);
-    // (m >> 7) has a 1 in each zero byte; the multiply adds the 8 bytes
-    // into the top one (at most 8: no carry). Cheaper than count_ones
-    // without a hardware popcount (the x86-64 baseline has none).
-    let n: u64 = ws
-        .map(|w| (zero_bytes(w) >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56)
-        .sum();
-    n as usize + rest.iter().filter(|&&c| c == 0).count()
-}
-
 /// A C string as libscap would see it: cut at the first NUL.
 fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     owned(&b[..end])
-}
-
-/// A NUL-separated list (args, env, cgroups); one trailing NUL is optional.
-fn list(b: &[u8]) -> Vec<String> {
-    if b.is_empty() {
-        return Vec::new();
-    }
-    let b = b.strip_suffix(&[0]).unwrap_or(b);
-    let mut v = Vec::with_capacity(count_nul(b) + 1);
-    // NUL is a whole character: when the list is valid UTF-8 so is every
-    // item, so one validation pass covers them all (the same Strings as
-    // converting item by item).
-    let text = std::str::from_utf8(b).ok();
-    let item = |a: usize, z: usize| match text.and_then(|s| s.get(a..z)) {
-        Some(s) => s.to_owned(),
-        None => owned(&b[a..z]),
-    };
-    let mut start = 0;
-    for_each_nul(b, |at| {
-        v.push(item(start, at));
-        start = at + 1;
-    });
-    v.push(item(start, b.len()));
-    v
 }
 
 pub(crate) fn parse_mi(body: &[u8], base: u64) -> Result<MachineInfo, ScapError> {
@@ -223,9 +172,10 @@ pub(crate) fn parse_pl(
     body: &[u8],
     base: u64,
     ver: u8,
+    keep: bool,
     out: &mut Vec<ProcEntry>,
 ) -> Result<(), ScapError> {
-    let mut c = Cur::new(body, base, "process list");
+    let mut c = Cur::new(body, base, "process list").keeping(keep);
     while c.remaining() >= 4 {
         if ver >= 9 {
             let at = c.pos;
@@ -238,9 +188,15 @@ pub(crate) fn parse_pl(
                 )));
             }
             let mut e = c.sub(sub_len - 4)?;
-            out.push(parse_proc(&mut e, ver)?);
+            let p = parse_proc(&mut e, ver)?;
+            if keep {
+                out.push(p);
+            }
         } else {
-            out.push(parse_proc(&mut c, ver)?);
+            let p = parse_proc(&mut c, ver)?;
+            if keep {
+                out.push(p);
+            }
         }
     }
     Ok(())
@@ -265,13 +221,13 @@ fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {
     if ver >= 8 {
         p.vpgid = c.u64()?;
     }
-    p.comm = cstr(c.str16(MAX_PATH, "comm")?);
-    p.exe = cstr(c.str16(MAX_PATH, "exe")?);
+    p.comm = c.text16(MAX_PATH, "comm")?;
+    p.exe = c.text16(MAX_PATH, "exe")?;
     if ver >= 7 {
-        p.exepath = cstr(c.str16(MAX_PATH, "exepath")?);
+        p.exepath = c.text16(MAX_PATH, "exepath")?;
     }
-    p.args = list(c.str16(MAX_ARGS, "args")?);
-    p.cwd = cstr(c.str16(MAX_PATH, "cwd")?);
+    p.args = c.list16(MAX_ARGS, "args")?;
+    p.cwd = c.text16(MAX_PATH, "cwd")?;
     p.fdlimit = c.u64()?;
     p.flags = c.u32()?;
     p.uid = c.u32()?;
@@ -283,14 +239,14 @@ fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {
         p.pfmajor = c.u64()?;
         p.pfminor = c.u64()?;
         if ver >= 3 {
-            p.env = list(c.str16(MAX_ARGS, "env")?);
+            p.env = c.list16(MAX_ARGS, "env")?;
         }
         if ver >= 4 {
             p.vtid = c.i64()?;
             p.vpid = c.i64()?;
-            p.cgroups = list(c.str16(MAX_ARGS, "cgroups")?);
+            p.cgroups = c.list16(MAX_ARGS, "cgroups")?;
             if ver >= 5 {
-                p.root = cstr(c.str16(MAX_PATH, "root")?);
+                p.root = c.text16(MAX_PATH, "root")?;
             }
         }
     }
@@ -352,9 +308,10 @@ pub(crate) fn parse_fdl(
     body: &[u8],
     base: u64,
     ver: u8,
+    keep: bool,
     out: &mut Vec<FdEntry>,
 ) -> Result<(), ScapError> {
-    let mut c = Cur::new(body, base, "fd list");
+    let mut c = Cur::new(body, base, "fd list").keeping(keep);
     let tid = c.u64()?;
     while c.remaining() >= 4 {
         if ver >= 2 {
@@ -368,9 +325,15 @@ pub(crate) fn parse_fdl(
                 )));
             }
             let mut e = c.sub(sub_len - 4)?;
-            out.push(parse_fd(&mut e, tid, true)?);
+            let f = parse_fd(&mut e, tid, true)?;
+            if keep {
+                out.push(f);
+            }
         } else {
-            out.push(parse_fd(&mut c, tid, false)?);
+            let f = parse_fd(&mut c, tid, false)?;
+            if keep {
+                out.push(f);
+            }
         }
     }
     Ok(())
@@ -383,7 +346,7 @@ fn parse_fd(c: &mut Cur<'_>, tid: u64, v2: bool) -> Result<FdEntry, ScapError> {
     let t = c.u8()?;
     let named = |c: &mut Cur<'_>| -> Result<FdInfo, ScapError> {
         Ok(FdInfo::Named {
-            name: cstr(c.str16(MAX_PATH - 1, "fd name")?),
+            name: c.text16(MAX_PATH - 1, "fd name")?,
             open_flags: 0,
             dev: 0,
         })
@@ -431,12 +394,12 @@ fn parse_fd(c: &mut Cur<'_>, tid: u64, v2: bool) -> Result<FdEntry, ScapError> {
             FdInfo::Unix {
                 source: c.u64()?,
                 dest: c.u64()?,
-                path: cstr(c.str16(MAX_PATH - 1, "unix socket path")?),
+                path: c.text16(MAX_PATH - 1, "unix socket path")?,
             },
         ),
         16 => {
             let open_flags = c.u32()?;
-            let name = cstr(c.str16(MAX_PATH - 1, "file name")?);
+            let name = c.text16(MAX_PATH - 1, "file name")?;
             let dev = if v2 && c.remaining() >= 4 {
                 c.u32()?
             } else {
@@ -484,9 +447,10 @@ pub(crate) fn parse_il(
     body: &[u8],
     base: u64,
     ver: u8,
+    keep: bool,
     out: &mut Vec<IfAddr>,
 ) -> Result<(), ScapError> {
-    let mut c = Cur::new(body, base, "interface list");
+    let mut c = Cur::new(body, base, "interface list").keeping(keep);
     while c.remaining() >= 4 {
         if ver >= 2 {
             let at = c.pos;
@@ -500,10 +464,10 @@ pub(crate) fn parse_il(
                 )));
             }
             let mut e = c.sub(len)?;
-            if let Some(a) = parse_if(&mut e, true)? {
+            if let (Some(a), true) = (parse_if(&mut e, true)?, keep) {
                 out.push(a);
             }
-        } else if let Some(a) = parse_if(&mut c, false)? {
+        } else if let (Some(a), true) = (parse_if(&mut c, false)?, keep) {
             out.push(a);
         }
     }
@@ -561,10 +525,11 @@ pub(crate) fn parse_ul(
     body: &[u8],
     base: u64,
     ver: u8,
+    keep: bool,
     users: &mut Vec<UserEntry>,
     groups: &mut Vec<GroupEntry>,
 ) -> Result<(), ScapError> {
-    let mut c = Cur::new(body, base, "user list");
+    let mut c = Cur::new(body, base, "user list").keeping(keep);
     while c.remaining() >= 4 {
         if ver >= 2 {
             let at = c.pos;
@@ -594,9 +559,12 @@ fn parse_user(
     if t == 0 {
         let uid = c.u32()?;
         let gid = c.u32()?;
-        let name = cstr(c.str16(MAX_CREDENTIALS_STR - 1, "user name")?);
-        let homedir = cstr(c.str16(MAX_PATH - 1, "home directory")?);
-        let shell = cstr(c.str16(MAX_PATH - 1, "shell")?);
+        let name = c.text16(MAX_CREDENTIALS_STR - 1, "user name")?;
+        let homedir = c.text16(MAX_PATH - 1, "home directory")?;
+        let shell = c.text16(MAX_PATH - 1, "shell")?;
+        if !c.keep {
+            return Ok(());
+        }
         users.push(UserEntry {
             uid,
             gid,
@@ -606,8 +574,10 @@ fn parse_user(
         });
     } else {
         let gid = c.u32()?;
-        let name = cstr(c.str16(MAX_CREDENTIALS_STR - 1, "group name")?);
-        groups.push(GroupEntry { gid, name });
+        let name = c.text16(MAX_CREDENTIALS_STR - 1, "group name")?;
+        if c.keep {
+            groups.push(GroupEntry { gid, name });
+        }
     }
     Ok(())
 }
@@ -658,7 +628,15 @@ fn pstr(o: &mut Vec<u8>, s: &str, max: usize) {
 }
 
 /// A NUL-terminated list, clipped (at an item boundary when possible) to `max`.
-fn plist(o: &mut Vec<u8>, items: &[String], max: usize) {
+fn plist(o: &mut Vec<u8>, items: &StrList, max: usize) {
+    let text = items.as_nul_separated();
+    if !items.is_empty() && text.len() < max {
+        // The whole list fits: its NUL-separated text plus the last NUL.
+        p16(o, text.len() as u16 + 1);
+        o.extend_from_slice(text.as_bytes());
+        o.push(0);
+        return;
+    }
     let mut buf: Vec<u8> = Vec::new();
     for it in items {
         if buf.len() + it.len() + 1 > max {
@@ -974,7 +952,7 @@ fn put_fd(o: &mut Vec<u8>, f: &FdEntry, compat: bool) {
 mod tests {
     use super::*;
 
-    /// The item-by-item conversion `list` replaced.
+    /// Item-by-item conversion: what `StrList::from_nul_separated` must equal.
     fn list_ref(b: &[u8]) -> Vec<String> {
         if b.is_empty() {
             return Vec::new();
@@ -984,7 +962,7 @@ mod tests {
     }
 
     #[test]
-    fn list_matches_item_by_item() {
+    fn nul_lists_match_item_by_item() {
         let cases: Vec<Vec<u8>> = vec![
             b"".to_vec(),
             b"\0".to_vec(),
@@ -1004,15 +982,14 @@ mod tests {
             (0u8..=255).rev().cycle().take(1000).collect(),
         ];
         for c in &cases {
-            assert_eq!(list(c), list_ref(c), "{c:?}");
+            assert_eq!(StrList::from_nul_separated(c), list_ref(c), "{c:?}");
         }
         // Every NUL position within and across words.
         for len in 0..20 {
             for at in 0..len {
                 let mut b = vec![b'x'; len];
                 b[at] = 0;
-                assert_eq!(list(&b), list_ref(&b), "{b:?}");
-                assert_eq!(count_nul(&b), 1);
+                assert_eq!(StrList::from_nul_separated(&b), list_ref(&b), "{b:?}");
             }
         }
     }

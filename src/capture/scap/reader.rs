@@ -149,6 +149,9 @@ pub struct ScapReader {
     scratch: Vec<u8>,
     state: State,
     table_len: usize,
+    /// Decode the metadata of the sections after the first (otherwise it is
+    /// only checked, and those sections arrive with machine info alone).
+    later_meta: bool,
 }
 
 impl std::fmt::Debug for ScapReader {
@@ -204,9 +207,17 @@ impl ScapReader {
             scratch: Vec::new(),
             state: State::Events,
             table_len: table().len(),
+            later_meta: true,
         };
         rd.meta = rd.read_section(true)?;
         Ok(rd)
+    }
+
+    /// Whether the process, fd, user and interface lists of later sections
+    /// (concatenated captures) are decoded, or only checked: a reader whose
+    /// consumer keeps no state needs none of them.
+    pub fn decode_later_metadata(&mut self, yes: bool) {
+        self.later_meta = yes;
     }
 
     /// Events skipped because their type is beyond the event table.
@@ -363,6 +374,7 @@ impl ScapReader {
         self.sections += 1;
 
         let mut meta = CaptureMeta::default();
+        let keep = first || self.later_meta;
         let mut seen_scap = false;
         loop {
             let off = self.input.offset();
@@ -382,12 +394,17 @@ impl ScapReader {
             let boff = off + blocks::BLOCK_HDR as u64;
             match k {
                 Kind::Mi => meta.machine = Some(metablocks::parse_mi(body, boff)?),
-                Kind::Pl(v) => metablocks::parse_pl(body, boff, v, &mut meta.procs)?,
-                Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, &mut meta.fds)?,
-                Kind::Il(v) => metablocks::parse_il(body, boff, v, &mut meta.interfaces)?,
-                Kind::Ul(v) => {
-                    metablocks::parse_ul(body, boff, v, &mut meta.users, &mut meta.groups)?
-                }
+                Kind::Pl(v) => metablocks::parse_pl(body, boff, v, keep, &mut meta.procs)?,
+                Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, keep, &mut meta.fds)?,
+                Kind::Il(v) => metablocks::parse_il(body, boff, v, keep, &mut meta.interfaces)?,
+                Kind::Ul(v) => metablocks::parse_ul(
+                    body,
+                    boff,
+                    v,
+                    keep,
+                    &mut meta.users,
+                    &mut meta.groups,
+                )?,
                 Kind::Pcapng(name) if first && !seen_scap => {
                     return Err(ScapError::NotScap {
                         offset: off,

@@ -15,6 +15,7 @@
 //! Like libsinsp, ids are cut to their first 12 characters.
 
 use super::ContainerType;
+use crate::capture::meta::StrList;
 
 /// Length of the ids libsinsp shows.
 pub const SHORT_ID_LEN: usize = 12;
@@ -22,7 +23,7 @@ pub const SHORT_ID_LEN: usize = 12;
 /// The container a thread with these cgroups belongs to: `None` when the
 /// cgroups are unknown (empty list), `Some(("host", Host))` when none of
 /// them names a container.
-pub fn container_of(cgroups: &[String]) -> Option<(String, ContainerType)> {
+pub fn container_of(cgroups: &StrList) -> Option<(String, ContainerType)> {
     if cgroups.is_empty() {
         return None;
     }
@@ -35,7 +36,7 @@ pub fn container_of(cgroups: &[String]) -> Option<(String, ContainerType)> {
 }
 
 /// Just the id (`host` for host processes).
-pub fn container_id(cgroups: &[String]) -> Option<String> {
+pub fn container_id(cgroups: &StrList) -> Option<String> {
     container_of(cgroups).map(|(id, _)| id)
 }
 
@@ -60,9 +61,9 @@ pub fn cgroup_path(entry: &str) -> &str {
 }
 
 /// `/proc/TID/cgroup` as `subsystems=path` entries (`=path` for v2).
-pub fn read_proc_cgroups(tid: u64) -> Option<Vec<String>> {
+pub fn read_proc_cgroups(tid: u64) -> Option<StrList> {
     let text = std::fs::read_to_string(format!("/proc/{tid}/cgroup")).ok()?;
-    let v: Vec<String> = text
+    let v: StrList = text
         .lines()
         .filter_map(|l| {
             let mut parts = l.splitn(3, ':');
@@ -222,7 +223,7 @@ mod tests {
 
     #[test]
     fn conmon_is_not_the_container() {
-        let cg = vec![format!("=/machine.slice/libpod-conmon-{ID}.scope")];
+        let cg = StrList::from(vec![format!("=/machine.slice/libpod-conmon-{ID}.scope")]);
         assert_eq!(container_id(&cg).as_deref(), Some("host"));
     }
 }
