@@ -145,7 +145,10 @@ fn capture_process_list_strings() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert_eq!(container_of(&cg.clone().into()), Some((SHORT.into(), T::Docker)));
+    assert_eq!(
+        container_of(&cg.clone().into()),
+        Some((SHORT.into(), T::Docker))
+    );
 }
 
 #[test]

@@ -485,6 +485,73 @@ fn concatenated_captures_read_as_sum() {
     }
 }
 
+/// A reader whose consumer keeps no state checks the metadata of later
+/// sections without decoding it (`decode_later_metadata(false)`, used by
+/// `dig -q`): damage there must end the read exactly as decoding would,
+/// with the same message and offset.
+#[test]
+fn later_metadata_is_checked_when_not_decoded() {
+    let x = plain_bytes("libs/sample.scap");
+    let split = x.len();
+    let mut cat = x;
+    cat.extend_from_slice(&plain_bytes("sysflow/files_files.scap"));
+    let starts = block_starts(&cat);
+    let ty = |at: usize| u32::from_le_bytes(cat[at..at + 4].try_into().unwrap());
+    let is_event = |t: u32| {
+        matches!(
+            t,
+            0x204 | 0x208 | 0x216 | 0x217 | 0x221 | 0x222 | 0x8010_ABCD
+        )
+    };
+    // The metadata blocks of the second section (after its header).
+    let meta: Vec<(usize, usize)> = starts
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .filter(|&(a, _)| a > split)
+        .take_while(|&(a, _)| !is_event(ty(a)))
+        .collect();
+    assert!(meta.len() >= 3, "second section metadata blocks: {meta:?}");
+    let outcome = |bytes: Vec<u8>, decode: bool| -> (u64, Option<String>) {
+        let mut r = match open_bytes(bytes) {
+            Ok(r) => r,
+            Err(e) => return (0, Some(e.to_string())),
+        };
+        r.decode_later_metadata(decode);
+        let mut n = 0;
+        loop {
+            match r.next_item() {
+                Ok(None) => return (n, None),
+                Ok(Some(Item::Event(_))) => n += 1,
+                Ok(Some(Item::Section(m))) => {
+                    assert_eq!(m.procs.is_empty(), !decode, "procs decoded iff asked");
+                }
+                Err(e) => return (n, Some(e.to_string())),
+            }
+        }
+    };
+    let clean = outcome(cat.clone(), false);
+    assert_eq!(clean, outcome(cat.clone(), true));
+    assert!(clean.1.is_none(), "{clean:?}");
+    let mut rng = Rng(0x5eed);
+    let mut errors = 0;
+    for _ in 0..400 {
+        let (a, b) = meta[rng.below(meta.len())];
+        // A byte of the block body (not its framing).
+        let at = a + 8 + rng.below(b - a - 12);
+        let mut bad = cat.clone();
+        bad[at] = (rng.next() & 0xff) as u8 | 0x80;
+        let want = outcome(bad.clone(), true);
+        let got = outcome(bad, false);
+        assert_eq!(got, want, "byte {at} of block {a}..{b}");
+        errors += usize::from(want.1.is_some());
+    }
+    // Most body bytes are text, which any value fits; some hit lengths.
+    assert!(
+        errors >= 10,
+        "only {errors} of 400 damaged files gave an error"
+    );
+}
+
 // ------------------------------------------------------------ synthetic files
 
 fn block(bt: u32, body: &[u8]) -> Vec<u8> {

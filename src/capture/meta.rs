@@ -367,7 +367,12 @@ mod strlist_tests {
 
     #[test]
     fn nul_separated_lists() {
-        let l = |b: &[u8]| StrList::from_nul_separated(b).iter().map(String::from).collect::<Vec<_>>();
+        let l = |b: &[u8]| {
+            StrList::from_nul_separated(b)
+                .iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         assert!(l(b"").is_empty());
         assert_eq!(l(b"\0"), vec![""]);
         assert_eq!(l(b"\0\0"), vec!["", ""]);
@@ -375,7 +380,10 @@ mod strlist_tests {
         assert_eq!(l(b"a\0"), vec!["a"]);
         assert_eq!(l(b"a\0\0"), vec!["a", ""]);
         assert_eq!(l(b"\0a"), vec!["", "a"]);
-        assert_eq!(l(b"ok\0bad\xff\xfe\0ok2"), vec!["ok", "bad\u{fffd}\u{fffd}", "ok2"]);
+        assert_eq!(
+            l(b"ok\0bad\xff\xfe\0ok2"),
+            vec!["ok", "bad\u{fffd}\u{fffd}", "ok2"]
+        );
     }
 
     #[test]

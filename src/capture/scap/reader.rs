@@ -397,14 +397,9 @@ impl ScapReader {
                 Kind::Pl(v) => metablocks::parse_pl(body, boff, v, keep, &mut meta.procs)?,
                 Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, keep, &mut meta.fds)?,
                 Kind::Il(v) => metablocks::parse_il(body, boff, v, keep, &mut meta.interfaces)?,
-                Kind::Ul(v) => metablocks::parse_ul(
-                    body,
-                    boff,
-                    v,
-                    keep,
-                    &mut meta.users,
-                    &mut meta.groups,
-                )?,
+                Kind::Ul(v) => {
+                    metablocks::parse_ul(body, boff, v, keep, &mut meta.users, &mut meta.groups)?
+                }
                 Kind::Pcapng(name) if first && !seen_scap => {
                     return Err(ScapError::NotScap {
                         offset: off,
