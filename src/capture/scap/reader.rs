@@ -567,11 +567,24 @@ fn sum_le16(b: &[u8]) -> usize {
     t
 }
 
-/// Converts a v1 event (22-byte header, u16 lengths) into the v2 layout,
-/// inferring `nparams` the way libscap does: start from the event table's
-/// parameter count and decrease it until header + lengths + values end
-/// exactly at the event's end.
-fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+/// How a v1 event (22-byte header, u16 lengths) maps onto the v2 layout.
+struct V1Layout {
+    etype: u16,
+    /// Parameter count.
+    n: usize,
+    /// u32 lengths in v2 (`EF_LARGE_PAYLOAD`).
+    large: bool,
+    /// End of the values in the v1 event.
+    values_end: usize,
+    /// Length of the v2 event.
+    newlen: usize,
+}
+
+/// Checks a v1 event and works out its v2 layout, inferring `nparams` the
+/// way libscap does: start from the event table's parameter count and
+/// decrease it until header + lengths + values end exactly at the event's
+/// end.
+fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     if ev.len() < HDR_LEN_V1 {
         return Err(format!(
             "v1 event shorter than its header ({} bytes)",
@@ -620,18 +633,35 @@ fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         ));
     };
     let large = info.large_payload();
-    let lsz = if large { 4 } else { 2 };
-    let lens = &body[..2 * n];
-    let values = &body[2 * n..end - HDR_LEN];
-    let newlen = HDR_LEN + lsz * n + values.len();
-    out.reserve(newlen);
+    let values_end = end - 4;
+    let values = values_end - HDR_LEN_V1 - 2 * n;
+    Ok(V1Layout {
+        etype,
+        n,
+        large,
+        values_end,
+        newlen: HDR_LEN + if large { 4 } else { 2 } * n + values,
+    })
+}
+
+/// The v2 header of a converted v1 event.
+fn v2_header(ev: &[u8], l: &V1Layout) -> [u8; HDR_LEN] {
     let mut hdr = [0u8; HDR_LEN];
     hdr[..16].copy_from_slice(&ev[..16]);
-    hdr[16..20].copy_from_slice(&(newlen as u32).to_le_bytes());
-    hdr[20..22].copy_from_slice(&etype.to_le_bytes());
-    hdr[22..26].copy_from_slice(&(n as u32).to_le_bytes());
-    out.extend_from_slice(&hdr);
-    if large {
+    hdr[16..20].copy_from_slice(&(l.newlen as u32).to_le_bytes());
+    hdr[20..22].copy_from_slice(&l.etype.to_le_bytes());
+    hdr[22..26].copy_from_slice(&(l.n as u32).to_le_bytes());
+    hdr
+}
+
+/// Converts a v1 event into the v2 layout, in `out`.
+fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    let l = v1_layout(ev)?;
+    let lens = &ev[HDR_LEN_V1..HDR_LEN_V1 + 2 * l.n];
+    let values = &ev[HDR_LEN_V1 + 2 * l.n..l.values_end];
+    out.reserve(l.newlen);
+    out.extend_from_slice(&v2_header(ev, &l));
+    if l.large {
         for c in lens.chunks_exact(2) {
             let l = u16::from_le_bytes([c[0], c[1]]);
             out.extend_from_slice(&u32::from(l).to_le_bytes());
@@ -642,6 +672,24 @@ fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     }
     out.extend_from_slice(values);
     Ok(())
+}
+
+/// Converts the v1 event at `buf[at..end]` into the v2 layout where it
+/// lies, when its lengths stay u16: the v2 header, 4 bytes longer, takes
+/// the 4 bytes before `at` (block framing already read), and the lengths
+/// and values stay put. Returns where the v2 event starts, or `None` when
+/// it cannot be done in place (u32 lengths, or no room before `at`).
+fn convert_v1_in_place(buf: &mut [u8], at: usize, end: usize) -> Result<Option<usize>, String> {
+    let Some(ev) = buf.get(at..end) else {
+        return Ok(None);
+    };
+    let l = v1_layout(ev)?;
+    if l.large || at < 4 {
+        return Ok(None);
+    }
+    let hdr = v2_header(ev, &l);
+    buf[at - 4..at + HDR_LEN_V1].copy_from_slice(&hdr);
+    Ok(Some(at - 4))
 }
 
 impl Source for ScapReader {
@@ -660,12 +708,23 @@ impl Source for ScapReader {
             let bytes: &[u8] = if v2 {
                 &self.input.buf[a..end]
             } else {
-                self.scratch.clear();
-                if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
-                    self.state = State::Done;
-                    return Err(ScapError::format(off, msg).into());
+                // The block is consumed below: its framing before the
+                // event can take the longer v2 header.
+                match convert_v1_in_place(&mut self.input.buf, a, end) {
+                    Ok(Some(from)) => &self.input.buf[from..end],
+                    Ok(None) => {
+                        self.scratch.clear();
+                        if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
+                            self.state = State::Done;
+                            return Err(ScapError::format(off, msg).into());
+                        }
+                        &self.scratch
+                    }
+                    Err(msg) => {
+                        self.state = State::Done;
+                        return Err(ScapError::format(off, msg).into());
+                    }
                 }
-                &self.scratch
             };
             self.input.start += total;
             return match EventRef::new(cpu, flags, bytes) {
