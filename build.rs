@@ -1,4 +1,6 @@
-//! Compiles the eBPF probe (`ebpf/probe.bpf.c`) with clang `-target bpf`.
+//! Generates the event and syscall tables (Rust statics from the files in
+//! `assets/`, see `assets/*_gen.rs`) and compiles the eBPF probe
+//! (`ebpf/probe.bpf.c`) with clang `-target bpf`.
 //!
 //! `vmlinux.h` is generated into `OUT_DIR` with `bpftool btf dump` from the
 //! running kernel's BTF (or taken from `$SYSPECT_VMLINUX_H`); the probe uses
@@ -7,6 +9,11 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "assets/event_table_gen.rs"]
+mod event_table_gen;
+#[path = "assets/syscalls_gen.rs"]
+mod syscalls_gen;
 
 const SOURCES: &[&str] = &[
     "ebpf/probe.bpf.c",
@@ -74,11 +81,43 @@ fn vmlinux_h(out: &Path) -> PathBuf {
     dest
 }
 
+/// Writes `OUT_DIR/event_table.rs` for `src/event/table.rs`.
+fn event_table(out: &Path) {
+    const JSON: &str = "assets/event-table.json";
+    const SYSDIG_029: &str = "assets/sysdig-0.29.3-events.txt";
+    println!("cargo:rerun-if-changed={JSON}");
+    println!("cargo:rerun-if-changed={SYSDIG_029}");
+    let read =
+        |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| fail(&format!("reading {p}: {e}")));
+    let src = event_table_gen::generate(&read(JSON), &read(SYSDIG_029))
+        .unwrap_or_else(|e| fail(&format!("generating the event table: {e}")));
+    let dest = out.join("event_table.rs");
+    std::fs::write(&dest, src)
+        .unwrap_or_else(|e| fail(&format!("writing {}: {e}", dest.display())));
+}
+
+/// Writes `OUT_DIR/syscalls.rs` for `src/event/syscalls.rs`.
+fn syscall_tables(out: &Path) {
+    const PPM_SC: &str = "assets/ppm_sc.txt";
+    const X86_64: &str = "assets/syscalls_x86_64.txt";
+    println!("cargo:rerun-if-changed={PPM_SC}");
+    println!("cargo:rerun-if-changed={X86_64}");
+    let read =
+        |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| fail(&format!("reading {p}: {e}")));
+    let src = syscalls_gen::generate(&read(PPM_SC), &read(X86_64))
+        .unwrap_or_else(|e| fail(&format!("generating the syscall tables: {e}")));
+    let dest = out.join("syscalls.rs");
+    std::fs::write(&dest, src)
+        .unwrap_or_else(|e| fail(&format!("writing {}: {e}", dest.display())));
+}
+
 fn main() {
     for s in SOURCES {
         println!("cargo:rerun-if-changed={s}");
     }
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR not set")));
+    event_table(&out);
+    syscall_tables(&out);
     let clang = env::var("CLANG").unwrap_or_else(|_| "clang".to_string());
     println!("cargo:rerun-if-env-changed=CLANG");
     if !tool_exists(&clang) {

@@ -1,6 +1,8 @@
 //! `syspect dig`: sysdig's command line.
 
 use std::io::{self, IsTerminal, Write};
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -347,6 +349,42 @@ fn rotate_spec(a: &DigArgs) -> Result<RotateSpec> {
     Ok(spec)
 }
 
+/// A value `run` either frees at its end or leaves to the process exit
+/// (which follows right after: `main` exits with `run`'s status).
+enum AtExit<T> {
+    Free(T),
+    Leak(ManuallyDrop<T>),
+}
+
+impl<T> AtExit<T> {
+    fn new(value: T, leak: bool) -> Self {
+        if leak {
+            AtExit::Leak(ManuallyDrop::new(value))
+        } else {
+            AtExit::Free(value)
+        }
+    }
+}
+
+impl<T> Deref for AtExit<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            AtExit::Free(v) => v,
+            AtExit::Leak(v) => v,
+        }
+    }
+}
+
+impl<T> DerefMut for AtExit<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            AtExit::Free(v) => v,
+            AtExit::Leak(v) => v,
+        }
+    }
+}
+
 /// Opens the event source the arguments ask for.
 fn open_source(
     a: &DigArgs,
@@ -402,12 +440,19 @@ pub fn run(a: DigArgs) -> Result<()> {
     // A quiet, unfiltered read that writes nothing keeps no state (see
     // `stateless` below): later sections' metadata is then only checked.
     let later_meta = !(a.quiet && a.write.is_none() && filter.is_none());
-    let (mut src, live) = open_source(&a, &stop, later_meta)?;
-    let mut state = State::new();
+    let (src, live) = open_source(&a, &stop, later_meta)?;
+    // Reading files, the state and the source (with its copy of the
+    // capture's process tables) are left to the process exit: freeing them
+    // costs more than the rest of a short run's teardown.
+    let mut src = AtExit::new(src, !live);
+    let mut state = AtExit::new(State::new(), !live);
     state.live = live;
+    // A quiet, unfiltered read (`-q`, `-w` conversions) keeps no state
+    // (see the event loop): it does not load the process list either.
+    let stateless = !live && (a.quiet || a.write.is_some()) && filter.is_none();
     if live {
         state.load_meta(&crate::state::procfs::snapshot());
-    } else {
+    } else if !stateless {
         state.load_meta(src.meta());
     }
     let mut writer = match &a.write {
@@ -435,7 +480,6 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
     let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
-    let stateless = !live && quiet && filter.is_none();
     let mut line = String::with_capacity(512);
     let mut read_error = None;
     loop {

@@ -1,10 +1,8 @@
-//! libscap's event table (PPME ids, names, parameter lists, flag tables),
-//! loaded once from `assets/event-table.json`.
-
-use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
-
-use serde::Deserialize;
+//! libscap's event table (PPME ids, names, parameter lists, flag tables).
+//!
+//! `build.rs` generates it from `assets/event-table.json` and
+//! `assets/sysdig-0.29.3-events.txt` (see `assets/event_table_gen.rs`) as
+//! statics: nothing is parsed or allocated at run time.
 
 /// libscap parameter types (`enum ppm_param_type`).
 pub mod pt {
@@ -166,6 +164,32 @@ impl std::fmt::Display for EventName {
     }
 }
 
+/// A list in the compiled-in table: a `'static` slice that reads like the
+/// `Vec` it used to be (`iter`, `len`, indexing, `for x in &list`).
+#[derive(Clone, Copy)]
+pub struct StaticList<T: 'static>(&'static [T]);
+
+impl<T> std::ops::Deref for StaticList<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.0
+    }
+}
+
+impl<'a, T> IntoIterator for &'a StaticList<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for StaticList<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EventInfo {
     pub id: u16,
@@ -174,10 +198,10 @@ pub struct EventInfo {
     pub is_enter: bool,
     pub category: u32,
     pub flags: u32,
-    pub params: Vec<ParamInfo>,
+    pub params: StaticList<ParamInfo>,
     /// The parameters as sysdig 0.29.3 names, types and shows them (a
     /// prefix of the event's layout); `params` when 0.29.3 has no entry.
-    pub compat_params: Vec<ParamInfo>,
+    pub compat_params: StaticList<ParamInfo>,
 }
 
 impl EventInfo {
@@ -201,20 +225,23 @@ impl EventInfo {
 pub struct FlagTable {
     pub name: &'static str,
     /// (name, value) in the order libscap lists them.
-    pub entries: Vec<(&'static str, u32)>,
+    pub entries: StaticList<(&'static str, u32)>,
 }
 
 #[derive(Debug)]
 pub struct EventTable {
-    pub events: Vec<EventInfo>,
-    pub flag_tables: Vec<FlagTable>,
-    flag_index: HashMap<&'static str, usize>,
-    by_name: HashMap<&'static str, Vec<u16>>,
+    /// Indexed by event id.
+    pub events: StaticList<EventInfo>,
+    /// Sorted by name.
+    pub flag_tables: StaticList<FlagTable>,
+    /// (name, every id with that name), sorted by name.
+    by_name: &'static [(&'static str, &'static [u16])],
     unknown: EventInfo,
 }
 
 impl EventTable {
     /// The event with this id; an "unknown" placeholder for ids past the table.
+    #[inline]
     pub fn get(&self, id: u16) -> &EventInfo {
         self.events.get(id as usize).unwrap_or(&self.unknown)
     }
@@ -228,10 +255,16 @@ impl EventTable {
     }
     /// Every event id (enter and exit, all versions) with this name.
     pub fn ids_named(&self, name: &str) -> &[u16] {
-        self.by_name.get(name).map(Vec::as_slice).unwrap_or(&[])
+        match self.by_name.binary_search_by(|(n, _)| (*n).cmp(name)) {
+            Ok(i) => self.by_name[i].1,
+            Err(_) => &[],
+        }
     }
     pub fn flag_table(&self, name: &str) -> Option<&FlagTable> {
-        self.flag_index.get(name).map(|&i| &self.flag_tables[i])
+        self.flag_tables
+            .binary_search_by(|t| t.name.cmp(name))
+            .ok()
+            .and_then(|i| self.flag_tables.get(i))
     }
     pub fn len(&self) -> usize {
         self.events.len()
@@ -239,359 +272,45 @@ impl EventTable {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }
-    /// All distinct event names.
+    /// All distinct event names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().copied()
+        self.by_name.iter().map(|(n, _)| *n)
     }
 }
 
-/// The asset, borrowed from the compiled-in text (its strings have no
-/// escapes; a unit test parses it). Unused top-level keys are skipped.
-#[derive(Deserialize)]
-struct JsonTable<'a> {
-    /// Sorted by name, as the tables have always been indexed.
-    #[serde(borrow)]
-    flag_tables: BTreeMap<&'a str, Vec<(&'a str, u32)>>,
-    #[serde(borrow)]
-    events: Vec<JsonEvent<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonEvent<'a> {
-    id: u16,
-    #[serde(rename = "enum")]
-    enum_name: &'a str,
-    name: &'a str,
-    dir: &'a str,
-    /// `EC_*` names, or-ed into bits while parsing.
-    #[serde(deserialize_with = "category_bits")]
-    category: u32,
-    /// `EF_*` names, or-ed into bits while parsing.
-    #[serde(deserialize_with = "flag_bits")]
-    flags: u32,
-    #[serde(borrow)]
-    params: Vec<JsonParam<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonParam<'a> {
-    name: &'a str,
-    type_id: u8,
-    format: &'a str,
-    #[serde(default, borrow)]
-    info: Option<&'a str>,
-}
-
-/// Ors the bits of a JSON list of names (without collecting the names).
-struct NameBits(fn(&str) -> u32);
-
-impl<'de> serde::de::Visitor<'de> for NameBits {
-    type Value = u32;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a list of names")
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u32, A::Error> {
-        let mut bits = 0;
-        while let Some(n) = seq.next_element::<&'de str>()? {
-            bits |= (self.0)(n);
-        }
-        Ok(bits)
+/// Shorthand for the generated parameter lists.
+const fn param(name: &'static str, ptype: u8, fmt: PrintFmt, extra: ParamExtra) -> ParamInfo {
+    ParamInfo {
+        name,
+        ptype,
+        fmt,
+        extra,
     }
 }
 
-fn category_bits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    d.deserialize_seq(NameBits(category_bit))
-}
+// FLAG_TABLES, EVENTS and BY_NAME (and the parameter arrays they point to).
+include!(concat!(env!("OUT_DIR"), "/event_table.rs"));
 
-fn flag_bits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    d.deserialize_seq(NameBits(flag_bit))
-}
-
-const TABLE_JSON: &str = include_str!("../../assets/event-table.json");
-const SYSDIG_029_EVENTS: &str = include_str!("../../assets/sysdig-0.29.3-events.txt");
-
-fn type_id_of(name: &str) -> Option<u8> {
-    Some(match name {
-        "INT8" => pt::INT8,
-        "INT16" => pt::INT16,
-        "INT32" => pt::INT32,
-        "INT64" => pt::INT64,
-        "UINT8" => pt::UINT8,
-        "UINT16" => pt::UINT16,
-        "UINT32" => pt::UINT32,
-        "UINT64" => pt::UINT64,
-        "CHARBUF" => pt::CHARBUF,
-        "BYTEBUF" => pt::BYTEBUF,
-        "ERRNO" => pt::ERRNO,
-        "SOCKADDR" => pt::SOCKADDR,
-        "SOCKTUPLE" => pt::SOCKTUPLE,
-        "FD" => pt::FD,
-        "PID" => pt::PID,
-        "FDLIST" => pt::FDLIST,
-        "FSPATH" => pt::FSPATH,
-        "SYSCALLID" => pt::SYSCALLID,
-        "SIGTYPE" => pt::SIGTYPE,
-        "RELTIME" => pt::RELTIME,
-        "ABSTIME" => pt::ABSTIME,
-        "PORT" => pt::PORT,
-        "L4PROTO" => pt::L4PROTO,
-        "SOCKFAMILY" => pt::SOCKFAMILY,
-        "BOOL" => pt::BOOL,
-        "IPV4ADDR" => pt::IPV4ADDR,
-        "DYNAMIC" | "DYN" => pt::DYN,
-        "FLAGS8" => pt::FLAGS8,
-        "FLAGS16" => pt::FLAGS16,
-        "FLAGS32" => pt::FLAGS32,
-        "UID" => pt::UID,
-        "GID" => pt::GID,
-        "DOUBLE" => pt::DOUBLE,
-        "SIGSET" => pt::SIGSET,
-        "MODE" => pt::MODE,
-        "FSRELPATH" => pt::FSRELPATH,
-        "IPV6ADDR" => pt::IPV6ADDR,
-        "IPADDR" => pt::IPADDR,
-        "IPNET" => pt::IPNET,
-        _ => return None,
-    })
-}
-
-/// One line of `sysdig -L`: (is_enter, name, [(type, param name)]).
-type Signature = (bool, &'static str, Vec<(u8, &'static str)>);
-
-/// Every line of sysdig 0.29.3's `sysdig -L`.
-fn sysdig_029_signatures() -> Vec<Signature> {
-    let mut out = Vec::new();
-    for line in SYSDIG_029_EVENTS.lines() {
-        let line = line.trim();
-        let (enter, rest) = match line.split_at_checked(2) {
-            Some(("> ", r)) => (true, r),
-            Some(("< ", r)) => (false, r),
-            _ => continue,
-        };
-        let Some((name, args)) = rest.split_once('(') else {
-            continue;
-        };
-        let args = args.trim_end_matches(')');
-        let params = args
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .filter_map(|a| {
-                let (t, n) = a.split_once(' ')?;
-                Some((type_id_of(t).unwrap_or(pt::BYTEBUF), n))
-            })
-            .collect();
-        out.push((enter, name, params));
-    }
-    out
-}
-
-/// The 0.29.3 view of an event's parameters: the signature of the same
-/// name and direction that shares the longest name prefix with `params`.
-fn compat_params(
-    id: u16,
-    name: &str,
-    enter: bool,
-    params: &[ParamInfo],
-    sigs: &[Signature],
-) -> Vec<ParamInfo> {
-    if id >= SYSDIG_0_29_EVENT_MAX {
-        return params.to_vec();
-    }
-    let mut best: Option<(usize, &Vec<(u8, &'static str)>)> = None;
-    // `sigs` is sorted by (name, direction), stably: the same-named
-    // signatures are one run, in their file order.
-    let lo = sigs.partition_point(|(e, n, _)| (*n, *e) < (name, enter));
-    let run = sigs[lo..].partition_point(|(e, n, _)| *n == name && *e == enter);
-    for (_, _, sig) in &sigs[lo..lo + run] {
-        let common = sig
-            .iter()
-            .zip(params)
-            .take_while(|((_, a), p)| *a == p.name)
-            .count();
-        // The whole signature must describe a layout prefix: all but
-        // renamed trailing params match by name.
-        if common == 0 && !sig.is_empty() {
-            continue;
-        }
-        let better = match best {
-            None => true,
-            Some((c, b)) => common > c || (common == c && sig.len() > b.len()),
-        };
-        if better {
-            best = Some((common, sig));
-        }
-    }
-    match best {
-        Some((_, sig)) => sig
-            .iter()
-            .enumerate()
-            .map(|(i, (t, n))| {
-                let Some(head) = params.get(i) else {
-                    return ParamInfo {
-                        name: n,
-                        ptype: *t,
-                        fmt: PrintFmt::Dec,
-                        extra: ParamExtra::None,
-                    };
-                };
-                let same = head.name == *n;
-                ParamInfo {
-                    name: n,
-                    ptype: *t,
-                    fmt: if same { head.fmt } else { PrintFmt::Dec },
-                    extra: if same { head.extra } else { ParamExtra::None },
-                }
-            })
-            .collect(),
-        None => params.to_vec(),
-    }
-}
-
-fn flag_bit(name: &str) -> u32 {
-    match name {
-        "EF_CREATES_FD" => ef::CREATES_FD,
-        "EF_DESTROYS_FD" => ef::DESTROYS_FD,
-        "EF_USES_FD" => ef::USES_FD,
-        "EF_READS_FROM_FD" => ef::READS_FROM_FD,
-        "EF_WRITES_TO_FD" => ef::WRITES_TO_FD,
-        "EF_MODIFIES_STATE" => ef::MODIFIES_STATE,
-        "EF_UNUSED" => ef::UNUSED,
-        "EF_WAITS" => ef::WAITS,
-        "EF_SKIPPARSERESET" => ef::SKIPPARSERESET,
-        "EF_OLD_VERSION" => ef::OLD_VERSION,
-        "EF_LARGE_PAYLOAD" => ef::LARGE_PAYLOAD,
-        "EF_CONVERTER_MANAGED" => ef::CONVERTER_MANAGED,
-        _ => 0,
-    }
-}
-
-fn category_bit(name: &str) -> u32 {
-    match name {
-        "EC_SYSCALL" => ec::SYSCALL,
-        "EC_TRACEPOINT" => ec::TRACEPOINT,
-        "EC_PLUGIN" => ec::PLUGIN,
-        "EC_METAEVENT" => ec::METAEVENT,
-        "EC_INTERNAL" => ec::INTERNAL,
-        "EC_FILE" => ec::FILE,
-        "EC_NET" => ec::NET,
-        "EC_IPC" => ec::IPC,
-        "EC_MEMORY" => ec::MEMORY,
-        "EC_PROCESS" => ec::PROCESS,
-        "EC_SLEEP" => ec::SLEEP,
-        "EC_SYSTEM" => ec::SYSTEM,
-        "EC_SIGNAL" => ec::SIGNAL,
-        "EC_USER" => ec::USER,
-        "EC_TIME" => ec::TIME,
-        "EC_IO_READ" => ec::IO_READ,
-        "EC_IO_WRITE" => ec::IO_WRITE,
-        "EC_IO_OTHER" => ec::IO_OTHER,
-        "EC_WAIT" => ec::WAIT,
-        "EC_SCHEDULER" => ec::SCHEDULER,
-        "EC_OTHER" => ec::OTHER,
-        _ => ec::UNKNOWN,
-    }
-}
-
-fn build() -> Result<EventTable, serde_json::Error> {
-    let raw: JsonTable<'static> = serde_json::from_str(TABLE_JSON)?;
-    let mut flag_tables = Vec::with_capacity(raw.flag_tables.len());
-    let mut flag_index = HashMap::with_capacity(raw.flag_tables.len());
-    for (name, entries) in raw.flag_tables {
-        flag_index.insert(name, flag_tables.len());
-        flag_tables.push(FlagTable { name, entries });
-    }
-    let mut sigs = sysdig_029_signatures();
-    // (Stable: equal keys keep their file order, which breaks ties.)
-    sigs.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
-    let mut events = Vec::with_capacity(raw.events.len());
-    let mut by_name: HashMap<&'static str, Vec<u16>> = HashMap::new();
-    for e in raw.events {
-        let params: Vec<ParamInfo> = e
-            .params
-            .into_iter()
-            .map(|p| {
-                let fmt = match p.format {
-                    "PF_DEC" => PrintFmt::Dec,
-                    "PF_HEX" => PrintFmt::Hex,
-                    "PF_OCT" => PrintFmt::Oct,
-                    _ => PrintFmt::Na,
-                };
-                let info = p.info.unwrap_or("");
-                let extra = if info == "DIRFD_PARAM" {
-                    ParamExtra::DirFd
-                } else if p.type_id == pt::DYN {
-                    ParamExtra::Dyn(info)
-                } else if let Some(&i) = flag_index.get(info) {
-                    ParamExtra::Flags(i)
-                } else {
-                    ParamExtra::None
-                };
-                ParamInfo {
-                    name: p.name,
-                    ptype: p.type_id,
-                    fmt,
-                    extra,
-                }
-            })
-            .collect();
-        by_name.entry(e.name).or_default().push(e.id);
-        let is_enter = e.dir == "enter";
-        let compat = compat_params(e.id, e.name, is_enter, &params, &sigs);
-        events.push(EventInfo {
-            id: e.id,
-            name: EventName(e.name),
-            enum_name: e.enum_name,
-            is_enter,
-            category: e.category,
-            flags: e.flags,
-            params,
-            compat_params: compat,
-        });
-    }
-    events.sort_by_key(|e| e.id);
-    Ok(EventTable {
-        events,
-        flag_tables,
-        flag_index,
-        by_name,
-        unknown: EventInfo {
-            id: u16::MAX,
-            name: EventName("unknown"),
-            enum_name: "PPME_UNKNOWN",
-            is_enter: true,
-            category: ec::UNKNOWN,
-            flags: 0,
-            params: Vec::new(),
-            compat_params: Vec::new(),
-        },
-    })
-}
+static TABLE: EventTable = EventTable {
+    events: StaticList(&EVENTS),
+    flag_tables: StaticList(&FLAG_TABLES),
+    by_name: &BY_NAME,
+    unknown: EventInfo {
+        id: u16::MAX,
+        name: EventName("unknown"),
+        enum_name: "PPME_UNKNOWN",
+        is_enter: true,
+        category: ec::UNKNOWN,
+        flags: 0,
+        params: StaticList(&[]),
+        compat_params: StaticList(&[]),
+    },
+};
 
 /// The process-wide event table.
+#[inline]
 pub fn table() -> &'static EventTable {
-    static TABLE: OnceLock<EventTable> = OnceLock::new();
-    TABLE.get_or_init(|| match build() {
-        Ok(t) => t,
-        // The asset is compiled in and checked by a unit test, so this
-        // cannot fail at run time; fall back to an empty table rather than panic.
-        Err(_) => EventTable {
-            events: Vec::new(),
-            flag_tables: Vec::new(),
-            flag_index: HashMap::new(),
-            by_name: HashMap::new(),
-            unknown: EventInfo {
-                id: u16::MAX,
-                name: EventName("unknown"),
-                enum_name: "PPME_UNKNOWN",
-                is_enter: true,
-                category: ec::UNKNOWN,
-                flags: 0,
-                params: Vec::new(),
-                compat_params: Vec::new(),
-            },
-        },
-    })
+    &TABLE
 }
 
 /// PPM_EVENT_MAX of sysdig 0.29.3.
@@ -625,10 +344,13 @@ pub mod ids {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    const TABLE_JSON: &str = include_str!("../../assets/event-table.json");
 
     #[test]
     fn table_loads() {
-        let t = build().expect("event table parses");
+        let t = table();
         assert_eq!(t.events.len(), 454);
         for (i, e) in t.events.iter().enumerate() {
             assert_eq!(e.id as usize, i);
@@ -636,18 +358,85 @@ mod tests {
         let openat = t.get(307);
         assert_eq!(openat.name, "openat");
         assert!(!openat.is_enter);
-        assert_eq!(
-            openat.params[3].extra,
-            ParamExtra::Flags(t.flag_index["file_flags"])
-        );
+        let file_flags = t
+            .flag_tables
+            .iter()
+            .position(|f| f.name == "file_flags")
+            .expect("file_flags");
+        assert_eq!(openat.params[3].extra, ParamExtra::Flags(file_flags));
         assert_eq!(openat.params[2].extra, ParamExtra::DirFd);
         assert!(t.get(324).large_payload());
         assert!(t.ids_named("execve").contains(&293));
+        assert!(t.ids_named("no-such-event").is_empty());
+        assert_eq!(t.get(9999).name, "unknown");
         // 0.29.3 shows 6 openat exit params, and names execve's 18th pgid.
         assert_eq!(openat.compat_params.len(), 6);
         let ex = t.get(293);
         assert_eq!(ex.compat_params.len(), 20);
         assert_eq!(ex.compat_params[17].name, "pgid");
         assert_eq!(ex.compat_params[18].ptype, pt::INT32);
+    }
+
+    /// The generated statics say what the JSON asset says.
+    #[test]
+    fn matches_the_asset() {
+        let root: Value = serde_json::from_str(TABLE_JSON).expect("asset parses");
+        let t = table();
+        let flags = root["flag_tables"].as_object().expect("flag_tables");
+        assert_eq!(flags.len(), t.flag_tables.len());
+        for (name, entries) in flags {
+            let ft = t.flag_table(name).expect("flag table by name");
+            assert_eq!(ft.name, name);
+            let entries = entries.as_array().expect("entries");
+            assert_eq!(entries.len(), ft.entries.len(), "{name}");
+            for (e, &(n, v)) in entries.iter().zip(&ft.entries) {
+                assert_eq!(e[0].as_str(), Some(n), "{name}");
+                assert_eq!(e[1].as_u64(), Some(u64::from(v)), "{name}");
+            }
+        }
+        assert!(t.flag_tables.windows(2).all(|w| w[0].name < w[1].name));
+        let events = root["events"].as_array().expect("events");
+        assert_eq!(events.len(), t.len());
+        for e in events {
+            let id = e["id"].as_u64().and_then(|i| u16::try_from(i).ok());
+            let info = t.get(id.expect("id"));
+            assert_eq!(e["name"].as_str(), Some(info.name.as_str()));
+            assert_eq!(e["enum"].as_str(), Some(info.enum_name));
+            assert_eq!(e["dir"].as_str() == Some("enter"), info.is_enter);
+            assert!(t.ids_named(&info.name).contains(&info.id));
+            let has = |key: &str, name: &str| {
+                e[key]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(name)))
+            };
+            assert_eq!(has("flags", "EF_USES_FD"), info.has_flag(ef::USES_FD));
+            assert_eq!(
+                has("flags", "EF_LARGE_PAYLOAD"),
+                info.has_flag(ef::LARGE_PAYLOAD)
+            );
+            assert_eq!(
+                has("category", "EC_INTERNAL"),
+                info.has_category(ec::INTERNAL)
+            );
+            assert_eq!(has("category", "EC_NET"), info.has_category(ec::NET));
+            let params = e["params"].as_array().expect("params");
+            assert_eq!(params.len(), info.params.len(), "{}", info.name);
+            for (p, pi) in params.iter().zip(&info.params) {
+                assert_eq!(p["name"].as_str(), Some(pi.name));
+                assert_eq!(p["type_id"].as_u64(), Some(u64::from(pi.ptype)));
+                let info_text = p["info"].as_str().unwrap_or("");
+                match pi.extra {
+                    ParamExtra::Flags(i) => assert_eq!(t.flag_tables[i].name, info_text),
+                    ParamExtra::DirFd => assert_eq!(info_text, "DIRFD_PARAM"),
+                    ParamExtra::Dyn(n) => assert_eq!(n, info_text),
+                    ParamExtra::None => assert!(t.flag_table(info_text).is_none()),
+                }
+            }
+        }
+        let mut names: Vec<&str> = t.names().collect();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
     }
 }
