@@ -57,8 +57,8 @@ pub struct Pipelined {
 
 impl Pipelined {
     /// Starts reading `reader` on a new thread.
-    pub fn start(reader: ScapReader) -> std::io::Result<Pipelined> {
-        let meta = reader.meta().clone();
+    pub fn start(mut reader: ScapReader) -> std::io::Result<Pipelined> {
+        let meta = reader.take_meta();
         let (tx, rx) = mpsc::sync_channel::<Batch>(DEPTH);
         let (recycle, spare) = mpsc::channel::<Batch>();
         thread::Builder::new()

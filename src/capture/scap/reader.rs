@@ -220,6 +220,12 @@ impl ScapReader {
         self.later_meta = yes;
     }
 
+    /// Moves the first section's metadata out (what [`Source::meta`]
+    /// returns is empty afterwards): for a caller that keeps it elsewhere.
+    pub(crate) fn take_meta(&mut self) -> CaptureMeta {
+        std::mem::take(&mut self.meta)
+    }
+
     /// Events skipped because their type is beyond the event table.
     pub fn skipped_unknown(&self) -> u64 {
         self.skipped_unknown
