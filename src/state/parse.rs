@@ -9,7 +9,9 @@ use crate::event::params::{self, SockAddr, SockTuple};
 use crate::event::table::{ef, pt, table};
 use crate::event::{EventInfo, EventRef, HDR_LEN};
 
-use super::fds::{l4, Fd};
+use rustc_hash::FxHashMap;
+
+use super::fds::{l4, Fd, FdTable};
 use super::threads::Thread;
 use super::{EvCtx, State};
 
@@ -38,6 +40,8 @@ enum Kind {
     SetResUid,
     SetResGid,
     SendRecv,
+    /// A container metadata event (see `State::container_event`).
+    Container,
 }
 
 /// The parameters the parsers read, by name. Their indexes are found once
@@ -163,6 +167,12 @@ struct Meta {
     /// A thread missing from the table gets a placeholder on this event
     /// (see [`State::thread_missing`]), unless its tid is -1.
     makes_placeholder: bool,
+    /// An exit with work past [`note_exit`] (see [`apply_exit`]).
+    exit_work: bool,
+    /// An exit whose result is read.
+    needs_res: bool,
+    /// An enter with work past [`note_enter`] (see [`enter_work`]).
+    enter_work: bool,
 }
 
 /// The parameters exits read from their thread's pending enter event.
@@ -264,9 +274,19 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
     }
     let creates_fd = e.has_flag(ef::CREATES_FD);
     let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
+    let kind = match e.id {
+        crate::event::table::ids::CONTAINER_E
+        | crate::event::table::ids::CONTAINER_JSON_E
+        | crate::event::table::ids::CONTAINER_JSON_2_E => Kind::Container,
+        _ => kind_of(&e.name),
+    };
+    let exit_work = !matches!(
+        kind,
+        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container
+    );
     Meta {
         info: e,
-        kind: kind_of(&e.name),
+        kind,
         fd_param,
         creates_fd,
         fd_event: uses_fd_029(e) || creates_fd,
@@ -285,6 +305,10 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
             && !e.has_flag(ef::SKIPPARSERESET)
             && e.id != crate::event::table::ids::CONTAINER_JSON_E
             && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
+        exit_work,
+        needs_res: exit_work || creates_fd,
+        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect)
+            || e.id == crate::event::table::ids::PROCINFO_E,
     }
 }
 
@@ -356,6 +380,64 @@ fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(l)?)
 }
 
+/// How many parameters [`Params`] finds in its one pass.
+const PARAMS_AT: usize = 12;
+
+/// The parameters of one event, the offsets of the first [`PARAMS_AT`]
+/// found in one pass (an exit that reads several parameters).
+struct Params<'a> {
+    b: &'a [u8],
+    large: bool,
+    /// Number of parameters with an offset in `at`.
+    n: usize,
+    /// `at[i]..at[i + 1]` is parameter `i`, for `i < n`.
+    at: [u32; PARAMS_AT + 1],
+}
+
+impl<'a> Params<'a> {
+    /// `b` is a whole, validated event (see [`raw_param`]).
+    #[inline]
+    fn new(b: &'a [u8], large: bool) -> Params<'a> {
+        let total = b
+            .get(22..26)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+            .unwrap_or(0);
+        let lsz = if large { 4 } else { 2 };
+        let n = total.min(PARAMS_AT);
+        let mut at = [0u32; PARAMS_AT + 1];
+        let mut off = HDR_LEN + total * lsz;
+        at[0] = off as u32;
+        for i in 0..n {
+            off += rd_len(b, large, i);
+            at[i + 1] = off as u32;
+        }
+        Params { b, large, n, at }
+    }
+
+    /// Parameter `i`, as [`raw_param`] finds it.
+    #[inline]
+    fn raw(&self, i: usize) -> Option<&'a [u8]> {
+        if i < self.n {
+            self.b.get(self.at[i] as usize..self.at[i + 1] as usize)
+        } else {
+            raw_param(self.b, self.large, i)
+        }
+    }
+
+    /// Parameter `p` of an event whose id's [`Meta`] is `m`.
+    #[inline]
+    fn get(&self, m: &Meta, p: P) -> Option<&'a [u8]> {
+        self.raw(m.idx(p)?)
+    }
+
+    /// Integer parameter `p`, as [`int_param`] reads it.
+    #[inline]
+    fn int(&self, m: &Meta, p: P) -> Option<i64> {
+        let i = m.idx(p)?;
+        int_of(m.info.params[i].ptype, self.raw(i)?)
+    }
+}
+
 /// The bytes of parameter `p` of `ev`, whose id's [`Meta`] is `m`.
 fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
     raw_param(ev.bytes(), m.large, m.idx(p)?)
@@ -371,7 +453,12 @@ fn int_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<i64> {
 /// [`params::as_str`] reads it).
 fn cow_str(b: &[u8]) -> Cow<'_, str> {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end])
+    let b = &b[..end];
+    // The validation of `from_utf8` is quicker than the lossy one's.
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn str_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<String> {
@@ -452,20 +539,29 @@ fn clean_bytewise(p: &[u8]) -> bool {
 /// Joins `base` (a directory) and `rel` and normalises `.`/`..`, as
 /// libsinsp's path concatenation does.
 pub fn concat_path(base: &str, rel: &str) -> String {
+    let mut s = String::new();
+    concat_path_into(&mut s, base, rel);
+    s
+}
+
+/// [`concat_path`], written into `s` (cleared first, its buffer kept).
+pub fn concat_path_into(s: &mut String, base: &str, rel: &str) {
+    s.clear();
     // Most paths need no normalising: copy them whole.
     if rel.starts_with('/') {
         if clean(&rel.as_bytes()[1..]) {
-            return rel.to_string();
+            s.push_str(rel);
+            return;
         }
     } else if base.starts_with('/') {
         let head = base.trim_end_matches('/');
         let head_clean = head.is_empty() || clean(&head.as_bytes()[1..]);
         if head_clean && clean(rel.as_bytes()) {
-            let mut s = String::with_capacity(head.len() + rel.len() + 1);
+            s.reserve(head.len() + rel.len() + 1);
             s.push_str(head);
             s.push('/');
             s.push_str(rel);
-            return s;
+            return;
         }
     }
     // The path is `rel` alone, or `base` (without trailing slashes), a
@@ -475,7 +571,7 @@ pub fn concat_path(base: &str, rel: &str) -> String {
     } else {
         (base.trim_end_matches('/'), base.starts_with('/'))
     };
-    let mut s = String::with_capacity(head.len() + rel.len() + 1);
+    s.reserve(head.len() + rel.len() + 1);
     if !absolute {
         // Relative (no cwd known): drop "." components, as libsinsp does.
         for c in head.split('/').chain(rel.split('/')) {
@@ -486,7 +582,7 @@ pub fn concat_path(base: &str, rel: &str) -> String {
                 s.push_str(c);
             }
         }
-        return s;
+        return;
     }
     for c in head.split('/').chain(rel.split('/')) {
         match c {
@@ -504,7 +600,6 @@ pub fn concat_path(base: &str, rel: &str) -> String {
     if s.is_empty() {
         s.push('/');
     }
-    s
 }
 
 fn tuple_to_fd(fd: &mut Fd, t: &SockTuple) {
@@ -585,20 +680,36 @@ fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
 }
 
 /// An integer parameter of type `ptype`, as [`params::as_i64`] reads it,
-/// with the 8-byte types (results, fds, pids) decoded in line.
+/// decoded in line.
 #[inline]
 fn int_of(ptype: u8, b: &[u8]) -> Option<i64> {
     match ptype {
         pt::INT64 | pt::ERRNO | pt::FD | pt::PID => {
             b.first_chunk::<8>().map(|a| i64::from_le_bytes(*a))
         }
-        _ => params::as_i64(ptype, b),
+        pt::INT32 | pt::FD32 | pt::PID32 => b
+            .first_chunk::<4>()
+            .map(|a| i64::from(i32::from_le_bytes(*a))),
+        pt::INT16 => b
+            .first_chunk::<2>()
+            .map(|a| i64::from(i16::from_le_bytes(*a))),
+        pt::INT8 => b.first().map(|v| i64::from(*v as i8)),
+        // Unsigned and flag types: by their length.
+        _ => match *b {
+            [v] => Some(i64::from(v)),
+            [x, y] => Some(i64::from(u16::from_le_bytes([x, y]))),
+            [x, y, z, w] => Some(i64::from(u32::from_le_bytes([x, y, z, w]))),
+            [a0, a1, a2, a3, a4, a5, a6, a7] => {
+                Some(u64::from_le_bytes([a0, a1, a2, a3, a4, a5, a6, a7]) as i64)
+            }
+            _ => None,
+        },
     }
 }
 
 /// Records an enter event on its thread: the pending enter (for the exit),
 /// its time and type, and libsinsp's "last event fd".
-#[inline]
+#[inline(always)]
 fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Option<i64>) {
     t.last_enter.clear();
     if m.keep_enter {
@@ -614,142 +725,250 @@ fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Optio
 
 /// What an exit learns from its thread: the thread's last event fd (the
 /// enter's) and pid; `ctx` gets the enter's time and the event's fd.
-#[inline]
+#[inline(always)]
 fn note_exit(
     thread: Option<&mut Thread>,
     ev: &EventRef<'_>,
     m: &Meta,
     etype: u16,
-    own_fd: Option<i64>,
     res: Option<i64>,
     ctx: &mut EvCtx,
 ) -> (Option<i64>, u64) {
     // The fd of an exit is the thread's last event fd, paired or not (as
     // libsinsp does); the latency needs a matching enter.
     let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
-    ctx.enter_ts = match &thread {
-        Some(t)
-            if t.last_enter_type != u16::MAX
-                && (t.last_enter_type + 1 == etype
-                    || meta(t.last_enter_type).name_id == m.name_id) =>
-        {
-            Some(t.last_enter_ts)
-        }
-        _ => None,
-    };
-    ctx.fd = if m.creates_fd {
-        enter_fd
-    } else if m.fd_event {
-        own_fd.or(enter_fd)
-    } else {
-        None
-    };
-    if m.creates_fd {
-        if let Some(r) = res {
-            // fcntl creates an fd only for F_DUPFD*, handled below.
-            if r >= 0 && !matches!(m.kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
-                ctx.fd = Some(r);
-            }
-        }
-        if matches!(m.kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
-            // The second fd is the last one libsinsp adds.
-            if let Some(f2) = int_param(ev, m, P::Fd2) {
-                ctx.fd = Some(f2);
-            }
+    if let Some(t) = &thread {
+        let lt = t.last_enter_type;
+        if lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id) {
+            ctx.enter_ts = Some(t.last_enter_ts);
         }
     }
-    let pid = match thread {
+    if m.fd_event {
+        ctx.fd = exit_fd(ev, m, res, enter_fd);
+    }
+    match thread {
         Some(t) => {
             if m.fd_event && ctx.fd.is_some() {
                 t.last_fd = ctx.fd;
             }
-            t.pid
+            (enter_fd, t.pid)
         }
-        None => ev.tid(),
-    };
-    (enter_fd, pid)
+        None => (enter_fd, ev.tid()),
+    }
+}
+
+/// The fd of an exit that is an fd event (`fd.num`).
+#[inline(always)]
+fn exit_fd(ev: &EventRef<'_>, m: &Meta, res: Option<i64>, enter_fd: Option<i64>) -> Option<i64> {
+    if !m.creates_fd {
+        // The exit's own fd parameter, else the enter's.
+        return m
+            .fd_param
+            .and_then(|i| raw_param(ev.bytes(), m.large, usize::from(i)))
+            .and_then(|b| int_of(pt::FD, b))
+            .or(enter_fd);
+    }
+    let ok = res.is_some_and(|r| r >= 0);
+    match m.kind {
+        // The second fd is the last one libsinsp adds.
+        Kind::Pipe | Kind::SocketPair if ok => int_param(ev, m, P::Fd2).or(enter_fd),
+        // fcntl creates an fd only for F_DUPFD*, handled in `apply_exit`.
+        Kind::Pipe | Kind::SocketPair | Kind::Fcntl => enter_fd,
+        _ if ok => res,
+        _ => enter_fd,
+    }
+}
+
+/// An enter event's fd: its first fd parameter (as sysdig 0.29.3 saw fd
+/// events), -1 for one that creates an fd (it has none yet).
+#[inline(always)]
+fn enter_fd(ev: &EventRef<'_>, m: &Meta) -> Option<i64> {
+    let fd = m
+        .fd_param
+        .and_then(|i| raw_param(ev.bytes(), m.large, usize::from(i)))
+        .and_then(|b| match b.len() {
+            4 => int_of(pt::FD32, b),
+            _ => int_of(pt::FD, b),
+        });
+    if fd.is_none() && m.creates_fd {
+        Some(-1)
+    } else {
+        fd
+    }
 }
 
 /// Applies `ev` to `st`. The event's thread is looked up once; when it is
 /// missing, [`State::thread_missing`] makes it (or not) first.
+#[inline]
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
     let etype = ev.etype();
     let m = meta(etype);
-    let kind = m.kind;
-    let tid = ev.tid();
-    let bytes = ev.bytes();
-    let mut ctx = EvCtx::default();
+    if etype.is_multiple_of(2) {
+        if m.kind == Kind::Container {
+            return st.container_event(ev);
+        }
+        apply_enter(st, ev, m, etype)
+    } else {
+        apply_exit_common(st, ev, m, etype)
+    }
+}
 
-    if ev.is_enter() {
-        let fd = m
-            .fd_param
-            .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-            .and_then(|b| match b.len() {
-                4 => params::as_i64(pt::FD32, b),
-                _ => int_of(pt::FD, b),
-            });
-        // An enter that creates an fd has none yet: libsinsp says -1.
-        let fd = if fd.is_none() && m.creates_fd {
-            Some(-1)
-        } else {
-            fd
-        };
-        ctx.fd = fd;
-        if m.skip_reset {
-            // Reading a capture, thread_missing would do nothing for the
-            // events that make no placeholder (switch, procinfo...).
-            if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
-                st.thread_missing(ev);
-            }
-        } else {
-            match st.threads.get_mut(&tid) {
-                Some(t) => note_enter(t, ev, m, etype, fd),
-                None => {
-                    st.thread_missing(ev);
-                    if let Some(t) = st.threads.get_mut(&tid) {
-                        note_enter(t, ev, m, etype, fd);
-                    }
-                }
-            }
+/// [`apply`] for an enter event.
+#[inline(never)]
+fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
+    let tid = ev.tid();
+    let fd = enter_fd(ev, m);
+    if !m.skip_reset {
+        match st.threads.get_mut(&tid) {
+            Some(t) => note_enter(t, ev, m, etype, fd),
+            None => enter_missing_thread(st, ev, m, etype, fd),
         }
-        if kind == Kind::ProcExit {
-            st.defer_thread_exit(tid);
-        }
-        if etype == crate::event::table::ids::PROCINFO_E {
-            ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
-        }
-        if kind == Kind::Connect {
-            connect_enter(st, ev, m, tid, fd);
-        }
+    } else if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
+        // Reading a capture, thread_missing would do nothing for the
+        // events that make no placeholder (switch, procinfo...).
+        st.thread_missing(ev);
+    }
+    let mut ctx = EvCtx {
+        fd,
+        ..EvCtx::default()
+    };
+    if m.enter_work {
+        enter_work(st, ev, m, etype, fd, &mut ctx);
+    }
+    ctx
+}
+
+/// [`apply_enter`] when the event's thread is not in the table.
+#[cold]
+#[inline(never)]
+fn enter_missing_thread(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Option<i64>) {
+    st.thread_missing(ev);
+    if let Some(t) = st.threads.get_mut(&ev.tid()) {
+        note_enter(t, ev, m, etype, fd);
+    }
+}
+
+/// The enter events with more to do: procexit, connect, procinfo.
+#[inline(never)]
+fn enter_work(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    etype: u16,
+    fd: Option<i64>,
+    ctx: &mut EvCtx,
+) {
+    let tid = ev.tid();
+    match m.kind {
+        Kind::ProcExit => st.defer_thread_exit(tid),
+        Kind::Connect => connect_enter(st, ev, m, tid, fd),
+        _ => {}
+    }
+    if etype == crate::event::table::ids::PROCINFO_E {
+        ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+    }
+}
+
+/// [`apply`] for an exit event.
+#[inline(never)]
+fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
+    let tid = ev.tid();
+    // The result, when something reads it.
+    let res = if m.needs_res {
+        raw_param(ev.bytes(), m.large, 0).and_then(|b| int_of(m.res_ptype, b))
+    } else {
+        None
+    };
+    let Some(t) = st.threads.get_mut(&tid) else {
+        return exit_missing_thread(st, ev, m, etype, res);
+    };
+    let mut ctx = EvCtx::default();
+    let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
+    if m.kind == Kind::Open {
+        // Done here, with the thread at hand.
+        open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
         return ctx;
     }
-
-    let own_fd = m
-        .fd_param
-        .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-        .and_then(|b| int_of(pt::FD, b));
-    let res = raw_param(bytes, m.large, 0).and_then(|b| int_of(m.res_ptype, b));
-
-    let (enter_fd, pid) = match st.threads.get_mut(&tid) {
-        Some(t) => note_exit(Some(t), ev, m, etype, own_fd, res, &mut ctx),
-        None => {
-            st.thread_missing(ev);
-            note_exit(
-                st.threads.get_mut(&tid),
-                ev,
-                m,
-                etype,
-                own_fd,
-                res,
-                &mut ctx,
-            )
-        }
-    };
     // Most exits change nothing else: the rest is kept out of line.
-    if matches!(kind, Kind::Other | Kind::ProcExit | Kind::SendRecv) {
+    if !m.exit_work {
         return ctx;
     }
     apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// [`apply_exit_common`] when the event's thread is not in the table.
+#[cold]
+#[inline(never)]
+fn exit_missing_thread(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    etype: u16,
+    res: Option<i64>,
+) -> EvCtx {
+    st.thread_missing(ev);
+    let mut ctx = EvCtx::default();
+    let t = st.threads.get_mut(&ev.tid());
+    let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
+    if m.kind == Kind::Open {
+        let t = st.threads.get(&ev.tid());
+        open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        return ctx;
+    }
+    if !m.exit_work {
+        return ctx;
+    }
+    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// An open's exit: the new fd, named from the path (resolved against the
+/// directory fd or the thread's cwd).
+#[inline]
+fn open_exit(
+    thread: Option<&Thread>,
+    fds: &mut FxHashMap<u64, FdTable>,
+    spare: &mut Vec<String>,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    pid: u64,
+) {
+    let Some(fdn) = res.filter(|r| *r >= 0) else {
+        return;
+    };
+    let p = Params::new(ev.bytes(), m.large);
+    let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
+    let mut path = spare.pop().unwrap_or_default();
+    let enter = thread.and_then(|t| enter_of(&t.last_enter));
+    let name = match p.get(m, P::Name) {
+        Some(b) => Some(b),
+        None => enter.and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
+    };
+    if let Some(name) = name.map(cow_str).filter(|n| !n.is_empty()) {
+        let dirfd = p.int(m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
+        let base = match dirfd {
+            // `pid` is the thread's (or `tid`), as `State::fd` finds it.
+            Some(d) if d != AT_FDCWD && !name.starts_with('/') => fds
+                .get(&pid)
+                .and_then(|t| t.get(d))
+                .map(|f| f.name.as_str())
+                .unwrap_or_default(),
+            _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
+        };
+        concat_path_into(&mut path, base, &name);
+    }
+    let ftype = if flags & PPM_O_DIRECTORY != 0 {
+        FdType::Directory
+    } else {
+        FdType::File
+    };
+    let mut f = Fd::new(ftype, path);
+    f.open_flags = flags;
+    f.dev = p.int(m, P::Dev).unwrap_or(0) as u32;
+    f.ino = p.int(m, P::Ino).unwrap_or(0) as u64;
+    if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
+        super::fds::keep_spare(spare, old.name);
+    }
 }
 
 /// The part of an exit's work that depends on its [`Kind`] (not `Other`).
@@ -767,50 +986,6 @@ fn apply_exit(
     let info = m.info;
     let tid = ev.tid();
     match kind {
-        Kind::Open => {
-            let Some(fdn) = res.filter(|r| *r >= 0) else {
-                return ctx;
-            };
-            let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
-            let path = {
-                // One lookup of the thread: its pending enter and its cwd.
-                let thread = st.threads.get(&tid);
-                let enter = thread.and_then(|t| enter_of(&t.last_enter));
-                let name = match param_bytes(ev, m, P::Name) {
-                    Some(b) => cow_str(b),
-                    None => enter
-                        .and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?))
-                        .map(cow_str)
-                        .unwrap_or_default(),
-                };
-                if name.is_empty() {
-                    String::new()
-                } else {
-                    let dirfd = int_param(ev, m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
-                    let base = match dirfd {
-                        // `pid` is the thread's (or `tid`), as `State::fd` finds it.
-                        Some(d) if d != AT_FDCWD && !name.starts_with('/') => st
-                            .fds
-                            .get(&pid)
-                            .and_then(|t| t.get(d))
-                            .map(|f| f.name.as_str())
-                            .unwrap_or_default(),
-                        _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
-                    };
-                    concat_path(base, &name)
-                }
-            };
-            let ftype = if flags & PPM_O_DIRECTORY != 0 {
-                FdType::Directory
-            } else {
-                FdType::File
-            };
-            let mut f = Fd::new(ftype, path);
-            f.open_flags = flags;
-            f.dev = int_param(ev, m, P::Dev).unwrap_or(0) as u32;
-            f.ino = int_param(ev, m, P::Ino).unwrap_or(0) as u64;
-            st.fds.entry(pid).or_default().insert(fdn, f);
-        }
         Kind::Close => {
             if res.is_some_and(|r| r >= 0) {
                 if let Some(fd) = ctx.fd {
@@ -860,10 +1035,7 @@ fn apply_exit(
                 // libsinsp keeps the tuple for success and EINPROGRESS.
                 if r >= 0 || r == -115 {
                     let table = st.fds.entry(pid).or_default();
-                    let f = table
-                        .fds
-                        .entry(fd)
-                        .or_insert_with(|| Fd::new(FdType::Unknown, ""));
+                    let f = table.get_or_insert_with(fd, || Fd::new(FdType::Unknown, ""));
                     tuple_to_fd(f, &t);
                     f.learn_l4();
                 }
@@ -1036,7 +1208,8 @@ fn apply_exit(
         // libsinsp 0.29 does not name unconnected sockets from
         // sendto/recvfrom tuples (verified on the corpus).
         Kind::SendRecv => {}
-        Kind::ProcExit | Kind::Other => {}
+        // Open is done by `open_exit`.
+        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container => {}
     }
     ctx
 }
@@ -1406,7 +1579,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     st.set_container(tid);
     // Close-on-exec fds go away.
     if let Some(table) = st.fds.get_mut(&pid) {
-        table.fds.retain(|_, f| f.open_flags & PPM_O_CLOEXEC == 0);
+        table.retain(|f| f.open_flags & PPM_O_CLOEXEC == 0);
     }
 }
 

@@ -1,5 +1,9 @@
 //! Threads and processes as libsinsp keeps them.
 
+use std::cell::Cell;
+
+use rustc_hash::FxHashMap;
+
 use crate::capture::meta::ProcEntry;
 
 #[derive(Debug, Clone, Default)]
@@ -174,5 +178,187 @@ impl Thread {
         } else {
             format!("{}/", self.cwd)
         }
+    }
+}
+
+/// No slot in [`ThreadTable::last`].
+const NO_SLOT: u32 = u32::MAX;
+
+/// The thread table: threads by tid, with a map-like interface.
+///
+/// Threads live in slots found through a tid → slot map, and the slot of
+/// the last thread looked up is remembered: the events of a thread mostly
+/// come in runs (an enter, then its exit), so most lookups skip the hash.
+#[derive(Debug, Clone)]
+pub struct ThreadTable {
+    slots: Vec<Option<Thread>>,
+    index: FxHashMap<u64, u32>,
+    /// Empty slots.
+    free: Vec<u32>,
+    /// The last tid looked up and its slot ([`NO_SLOT`]: none). Always
+    /// right: a removal forgets it.
+    last: Cell<(u64, u32)>,
+}
+
+impl Default for ThreadTable {
+    fn default() -> ThreadTable {
+        ThreadTable {
+            slots: Vec::new(),
+            index: FxHashMap::default(),
+            free: Vec::new(),
+            last: Cell::new((0, NO_SLOT)),
+        }
+    }
+}
+
+impl ThreadTable {
+    /// The slot of `tid`, remembered for the next lookup.
+    #[inline]
+    fn slot(&self, tid: u64) -> Option<usize> {
+        let (ltid, lslot) = self.last.get();
+        if ltid == tid && lslot != NO_SLOT {
+            return Some(lslot as usize);
+        }
+        let s = *self.index.get(&tid)?;
+        self.last.set((tid, s));
+        Some(s as usize)
+    }
+
+    #[inline]
+    pub fn get(&self, tid: &u64) -> Option<&Thread> {
+        let s = self.slot(*tid)?;
+        self.slots.get(s)?.as_ref()
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, tid: &u64) -> Option<&mut Thread> {
+        let s = self.slot(*tid)?;
+        self.slots.get_mut(s)?.as_mut()
+    }
+
+    #[inline]
+    pub fn contains_key(&self, tid: &u64) -> bool {
+        self.slot(*tid).is_some()
+    }
+
+    /// Adds (or replaces) thread `tid`, handing back the one it replaced.
+    pub fn insert(&mut self, tid: u64, t: Thread) -> Option<Thread> {
+        if let Some(s) = self.slot(tid) {
+            return self.slots.get_mut(s).and_then(|x| x.replace(t));
+        }
+        let s = match self.free.pop() {
+            Some(s) => {
+                if let Some(x) = self.slots.get_mut(s as usize) {
+                    *x = Some(t);
+                }
+                s
+            }
+            None => {
+                // More than 2^32 - 1 threads cannot be: a tid map that
+                // large would not fit in memory either.
+                let s = u32::try_from(self.slots.len()).unwrap_or(NO_SLOT - 1);
+                self.slots.push(Some(t));
+                s
+            }
+        };
+        self.index.insert(tid, s);
+        self.last.set((tid, s));
+        None
+    }
+
+    pub fn remove(&mut self, tid: &u64) -> Option<Thread> {
+        let s = self.index.remove(tid)?;
+        if self.last.get().0 == *tid {
+            self.last.set((0, NO_SLOT));
+        }
+        let old = self.slots.get_mut(s as usize)?.take();
+        self.free.push(s);
+        old
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+        self.slots.reserve(n.saturating_sub(self.free.len()));
+    }
+
+    /// The tids, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &u64> {
+        self.index.keys()
+    }
+
+    /// The threads, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &Thread> {
+        self.slots.iter().flatten()
+    }
+
+    /// The threads, in no particular order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Thread> {
+        self.slots.iter_mut().flatten()
+    }
+
+    /// (tid, thread) pairs, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&u64, &Thread)> {
+        self.index
+            .iter()
+            .filter_map(|(tid, s)| Some((tid, self.slots.get(*s as usize)?.as_ref()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table against a plain map, with the remembered slot in play.
+    #[test]
+    fn table_matches_map() {
+        let mut t = ThreadTable::default();
+        let mut m: std::collections::HashMap<u64, u64> = Default::default();
+        for step in 0u64..400 {
+            let tid = (step * 7919) % 37;
+            match step % 5 {
+                0 | 1 => {
+                    let th = Thread {
+                        tid,
+                        pid: step,
+                        ..Default::default()
+                    };
+                    assert_eq!(t.insert(tid, th).map(|x| x.pid), m.insert(tid, step));
+                }
+                2 => assert_eq!(t.remove(&tid).map(|x| x.pid), m.remove(&tid)),
+                3 => {
+                    if let Some(x) = t.get_mut(&tid) {
+                        x.pid += 1000;
+                    }
+                    if let Some(x) = m.get_mut(&tid) {
+                        *x += 1000;
+                    }
+                }
+                _ => {}
+            }
+            // Looked up twice: the second time through the remembered slot.
+            for _ in 0..2 {
+                assert_eq!(t.get(&tid).map(|x| x.pid), m.get(&tid).copied());
+                assert_eq!(t.contains_key(&tid), m.contains_key(&tid));
+            }
+            assert_eq!(t.len(), m.len());
+        }
+        for tid in 0..40 {
+            assert_eq!(t.get(&tid).map(|x| x.pid), m.get(&tid).copied());
+        }
+        let mut keys: Vec<u64> = t.keys().copied().collect();
+        keys.sort_unstable();
+        let mut want: Vec<u64> = m.keys().copied().collect();
+        want.sort_unstable();
+        assert_eq!(keys, want);
+        assert_eq!(t.values().count(), m.len());
+        assert!(t.iter().all(|(k, x)| m.get(k) == Some(&x.pid)));
     }
 }
