@@ -1,6 +1,5 @@
 //! File descriptors as libsinsp keeps them: one table per process.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
@@ -213,9 +212,12 @@ impl Fd {
         let s = &mut self.name;
         s.clear();
         push_ip(s, &sip);
-        let _ = write!(s, ":{sport}->");
+        s.push(':');
+        push_dec(s, u32::from(sport));
+        s.push_str("->");
         push_ip(s, &dip);
-        let _ = write!(s, ":{dport}");
+        s.push(':');
+        push_dec(s, u32::from(dport));
     }
 
     /// Makes this a listening IP socket.
@@ -224,7 +226,8 @@ impl Fd {
         let s = &mut self.name;
         s.clear();
         push_ip(s, &ip);
-        let _ = write!(s, ":{port}");
+        s.push(':');
+        push_dec(s, u32::from(port));
     }
 }
 
@@ -232,9 +235,33 @@ impl Fd {
 fn push_ip(s: &mut String, ip: &IpAddr) {
     match ip {
         IpAddr::V4(a) => {
-            let _ = write!(s, "{a}");
+            let [a, b, c, d] = a.octets();
+            push_dec(s, u32::from(a));
+            s.push('.');
+            push_dec(s, u32::from(b));
+            s.push('.');
+            push_dec(s, u32::from(c));
+            s.push('.');
+            push_dec(s, u32::from(d));
         }
         IpAddr::V6(a) => s.push_str(&crate::event::params::ipv6_string(a)),
+    }
+}
+
+/// Appends `v` in decimal to `s` (what `write!(s, "{v}")` writes).
+fn push_dec(s: &mut String, mut v: u32) {
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &buf[at..] {
+        s.push(char::from(c));
     }
 }
 
@@ -432,6 +459,36 @@ impl FdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Socket names as `format!` writes them.
+    #[test]
+    fn tuple_names() {
+        let mut f = Fd::new(FdType::Ipv4Sock, "old");
+        for (a, p) in [
+            ([0, 0, 0, 0], 0u16),
+            ([10, 1, 200, 255], 65535),
+            ([127, 0, 0, 1], 80),
+        ] {
+            let ip = IpAddr::from(a);
+            let dip = IpAddr::from([192, 168, 0, 9]);
+            f.set_tuple(ip, p, dip, 443);
+            assert_eq!(
+                f.name,
+                format!("{}:{}->{}:{}", ip_str(&ip), p, ip_str(&dip), 443)
+            );
+            f.set_server(ip, p);
+            assert_eq!(f.name, format!("{}:{}", ip_str(&ip), p));
+        }
+        let v6: IpAddr = "2001:db8::1".parse().expect("v6");
+        f.set_tuple(v6, 1, v6, 2);
+        assert_eq!(f.name, format!("{}:1->{}:2", ip_str(&v6), ip_str(&v6)));
+        let mut s = String::new();
+        for v in [0, 9, 10, 99, 100, 65535, u32::MAX] {
+            s.clear();
+            push_dec(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     /// The table against a plain map, for fds in the vector and out of it.
     #[test]

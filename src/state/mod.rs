@@ -6,6 +6,7 @@ pub mod containers;
 pub mod fds;
 pub mod parse;
 pub mod procfs;
+pub mod table;
 pub mod threads;
 
 use rustc_hash::FxHashMap;
@@ -37,7 +38,7 @@ type Found = (String, containers::ContainerType);
 pub struct State {
     pub threads: ThreadTable,
     /// fd tables keyed by pid (threads of a process share one table).
-    pub fds: FxHashMap<u64, FdTable>,
+    pub fds: table::Table<FdTable>,
     pub users: FxHashMap<u32, UserEntry>,
     pub groups: FxHashMap<u32, GroupEntry>,
     /// Look missing threads up in /proc (live capture only).

@@ -1,6 +1,5 @@
 //! How each event changes the state (libsinsp's parsers, rewritten).
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -12,6 +11,7 @@ use crate::event::{EventInfo, EventRef, HDR_LEN};
 use rustc_hash::FxHashMap;
 
 use super::fds::{l4, Fd, FdTable};
+use super::table::Table;
 use super::threads::Thread;
 use super::{EvCtx, State};
 
@@ -160,6 +160,8 @@ struct Meta {
     name_id: u16,
     /// Index of each [`P`] parameter, [`NO_PARAM`] when absent.
     params: [u8; P_NAMES.len()],
+    /// The type of each [`P`] parameter (0 when absent).
+    ptypes: [u8; P_NAMES.len()],
     /// An enter event with a parameter some exit reads from the pending
     /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
     /// the others every such lookup finds nothing, as with an empty one.
@@ -190,6 +192,7 @@ const ENTER_PARAMS: [P; 10] = [
 ];
 
 impl Meta {
+    #[inline(always)]
     fn idx(&self, p: P) -> Option<usize> {
         match self.params[p as usize] {
             NO_PARAM => None,
@@ -240,7 +243,7 @@ fn kind_of(name: &str) -> Kind {
     }
 }
 
-fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
+fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) -> Meta {
     // Enter events that use an fd: their first fd parameter (fd,
     // out_fd, oldfd...). Exit events: a parameter named fd.
     let fd_param = if e.is_enter {
@@ -257,18 +260,20 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
             .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
     }
     .and_then(|i| u8::try_from(i).ok());
-    let name_id = match names.iter().position(|n| *n == e.name.as_str()) {
-        Some(i) => i,
-        None => {
-            names.push(e.name.as_str());
-            names.len() - 1
-        }
-    };
+    let next = names.len() as u16;
+    let name_id = *names.entry(e.name.as_str()).or_insert(next);
+    // Each parameter's name looked up once; the first of a name counts
+    // (as `EventInfo::param_index` finds it).
     let mut params = [NO_PARAM; P_NAMES.len()];
-    for (slot, name) in params.iter_mut().zip(P_NAMES) {
-        if let Some(i) = e.param_index(name).and_then(|i| u8::try_from(i).ok()) {
-            if i != NO_PARAM {
-                *slot = i;
+    let mut ptypes = [0; P_NAMES.len()];
+    for (i, p) in e.params.iter().enumerate() {
+        let Some(k) = p_index(p.name) else {
+            continue;
+        };
+        if let Ok(i) = u8::try_from(i) {
+            if i != NO_PARAM && params[k] == NO_PARAM {
+                params[k] = i;
+                ptypes[k] = p.ptype;
             }
         }
     }
@@ -297,8 +302,9 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         skip_reset: e.has_flag(ef::SKIPPARSERESET) || e.name == "switch",
         large: e.large_payload(),
         res_ptype: e.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO),
-        name_id: name_id as u16,
+        name_id,
         params,
+        ptypes,
         keep_enter,
         makes_placeholder: !e.has_category(crate::event::table::ec::SCHEDULER)
             && !e.has_category(crate::event::table::ec::INTERNAL)
@@ -312,11 +318,20 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
     }
 }
 
+/// The [`P`] (its index in [`P_NAMES`]) of a parameter name.
+fn p_index(name: &str) -> Option<usize> {
+    static BY_NAME: OnceLock<FxHashMap<&'static str, usize>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| P_NAMES.iter().enumerate().map(|(i, n)| (*n, i)).collect())
+        .get(name)
+        .copied()
+}
+
 fn metas() -> &'static Metas {
     static M: OnceLock<Metas> = OnceLock::new();
     M.get_or_init(|| {
         let t = table();
-        let mut names = Vec::new();
+        let mut names = FxHashMap::default();
         let by_id = t.events.iter().map(|e| make_meta(e, &mut names)).collect();
         // The table's placeholder for ids it does not have.
         let unknown = make_meta(t.get(u16::MAX), &mut names);
@@ -415,7 +430,7 @@ impl<'a> Params<'a> {
     }
 
     /// Parameter `i`, as [`raw_param`] finds it.
-    #[inline]
+    #[inline(always)]
     fn raw(&self, i: usize) -> Option<&'a [u8]> {
         if i < self.n {
             self.b.get(self.at[i] as usize..self.at[i + 1] as usize)
@@ -431,10 +446,10 @@ impl<'a> Params<'a> {
     }
 
     /// Integer parameter `p`, as [`int_param`] reads it.
-    #[inline]
+    #[inline(always)]
     fn int(&self, m: &Meta, p: P) -> Option<i64> {
         let i = m.idx(p)?;
-        int_of(m.info.params[i].ptype, self.raw(i)?)
+        int_of(m.ptypes[p as usize], self.raw(i)?)
     }
 }
 
@@ -446,19 +461,7 @@ fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
 fn int_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<i64> {
     let i = m.idx(p)?;
     let b = raw_param(ev.bytes(), m.large, i)?;
-    int_of(m.info.params[i].ptype, b)
-}
-
-/// A string parameter, borrowed when it is valid UTF-8 (as
-/// [`params::as_str`] reads it).
-fn cow_str(b: &[u8]) -> Cow<'_, str> {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    let b = &b[..end];
-    // The validation of `from_utf8` is quicker than the lossy one's.
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
+    int_of(m.ptypes[p as usize], b)
 }
 
 fn str_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<String> {
@@ -681,7 +684,7 @@ fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
 
 /// An integer parameter of type `ptype`, as [`params::as_i64`] reads it,
 /// decoded in line.
-#[inline]
+#[inline(always)]
 fn int_of(ptype: u8, b: &[u8]) -> Option<i64> {
     match ptype {
         pt::INT64 | pt::ERRNO | pt::FD | pt::PID => {
@@ -799,7 +802,7 @@ fn enter_fd(ev: &EventRef<'_>, m: &Meta) -> Option<i64> {
 
 /// Applies `ev` to `st`. The event's thread is looked up once; when it is
 /// missing, [`State::thread_missing`] makes it (or not) first.
-#[inline]
+#[inline(always)]
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
     let etype = ev.etype();
     let m = meta(etype);
@@ -814,7 +817,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
 }
 
 /// [`apply`] for an enter event.
-#[inline(never)]
+#[inline(always)]
 fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
     let tid = ev.tid();
     let fd = enter_fd(ev, m);
@@ -870,7 +873,7 @@ fn enter_work(
 }
 
 /// [`apply`] for an exit event.
-#[inline(never)]
+#[inline(always)]
 fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
     let tid = ev.tid();
     // The result, when something reads it.
@@ -923,10 +926,10 @@ fn exit_missing_thread(
 
 /// An open's exit: the new fd, named from the path (resolved against the
 /// directory fd or the thread's cwd).
-#[inline]
+#[inline(never)]
 fn open_exit(
     thread: Option<&Thread>,
-    fds: &mut FxHashMap<u64, FdTable>,
+    fds: &mut Table<FdTable>,
     spare: &mut Vec<String>,
     ev: &EventRef<'_>,
     m: &Meta,
@@ -944,18 +947,21 @@ fn open_exit(
         Some(b) => Some(b),
         None => enter.and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
     };
-    if let Some(name) = name.map(cow_str).filter(|n| !n.is_empty()) {
-        let dirfd = p.int(m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
-        let base = match dirfd {
-            // `pid` is the thread's (or `tid`), as `State::fd` finds it.
-            Some(d) if d != AT_FDCWD && !name.starts_with('/') => fds
-                .get(&pid)
-                .and_then(|t| t.get(d))
-                .map(|f| f.name.as_str())
-                .unwrap_or_default(),
-            _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
-        };
-        concat_path_into(&mut path, base, &name);
+    if let Some(b) = name {
+        let (end, pairs_ok) = scan_name(b);
+        let b = &b[..end];
+        match std::str::from_utf8(b) {
+            // Most paths: absolute, with nothing to normalise (as
+            // `concat_path_into` finds them, without a second look).
+            Ok(name) if pairs_ok && name.len() >= 2 && b[0] == b'/' && !name.ends_with('/') => {
+                path.push_str(name);
+            }
+            Ok(name) => open_path(&mut path, thread, fds, &p, m, enter, pid, name),
+            Err(_) => {
+                let name = String::from_utf8_lossy(b);
+                open_path(&mut path, thread, fds, &p, m, enter, pid, &name);
+            }
+        }
     }
     let ftype = if flags & PPM_O_DIRECTORY != 0 {
         FdType::Directory
@@ -969,6 +975,81 @@ fn open_exit(
     if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
         super::fds::keep_spare(spare, old.name);
     }
+}
+
+/// The name of an opened fd: `name` resolved against the directory fd or
+/// the thread's cwd, written into `path`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn open_path(
+    path: &mut String,
+    thread: Option<&Thread>,
+    fds: &Table<FdTable>,
+    p: &Params<'_>,
+    m: &Meta,
+    enter: Option<(&Meta, &[u8])>,
+    pid: u64,
+    name: &str,
+) {
+    if name.is_empty() {
+        return;
+    }
+    // An absolute name needs no base.
+    let dirfd = if name.starts_with('/') {
+        None
+    } else {
+        p.int(m, P::DirFd).or_else(|| enter_int(enter, P::DirFd))
+    };
+    let base = match dirfd {
+        // `pid` is the thread's (or `tid`), as `State::fd` finds it.
+        Some(d) if d != AT_FDCWD => fds
+            .get(&pid)
+            .and_then(|t| t.get(d))
+            .map(|f| f.name.as_str())
+            .unwrap_or_default(),
+        _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
+    };
+    concat_path_into(path, base, name);
+}
+
+/// Where a string parameter ends (its first NUL, else its length), and
+/// whether no `/` before that is followed by `/` or `.` (as
+/// [`slash_then_slash_or_dot`] finds), both looked for 8 bytes at a time.
+#[inline]
+fn scan_name(p: &[u8]) -> (usize, bool) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const SLASH: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut ok = true;
+    let mut k = 0;
+    while let (Some(x), Some(y)) = (
+        p.get(k..).and_then(|s| s.first_chunk::<8>()),
+        p.get(k + 1..).and_then(|s| s.first_chunk::<8>()),
+    ) {
+        let (x, y) = (u64::from_le_bytes(*x), u64::from_le_bytes(*y));
+        // As in `slash_then_slash_or_dot`: byte i is p[k + i] == '/' and
+        // p[k + i + 1] one of '/' and '.'.
+        let bad = zeros(x ^ SLASH) & zeros((y | LO) ^ SLASH);
+        let z = zeros(x);
+        if z != 0 {
+            // The first NUL is byte `j`: only the pairs before it count
+            // (the pair at j - 1 is '/' and NUL, never bad).
+            let j = z.trailing_zeros() / 8;
+            let before = (1u64 << (8 * j)) - 1;
+            return (k + j as usize, ok && bad & before == 0);
+        }
+        ok &= bad == 0;
+        k += 8;
+    }
+    let rest = p.get(k..).unwrap_or_default();
+    for (i, &c) in rest.iter().enumerate() {
+        if c == 0 {
+            return (k + i, ok);
+        }
+        if c == b'/' && rest.get(i + 1).is_some_and(|n| (n | 1) == b'/') {
+            ok = false;
+        }
+    }
+    (p.len(), ok)
 }
 
 /// The part of an exit's work that depends on its [`Kind`] (not `Other`).
@@ -1289,7 +1370,7 @@ fn enter_int(enter: Option<(&Meta, &[u8])>, p: P) -> Option<i64> {
     debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
     let (m, b) = enter?;
     let i = m.idx(p)?;
-    params::as_i64(m.info.params[i].ptype, raw_param(b, m.large, i)?)
+    int_of(m.ptypes[p as usize], raw_param(b, m.large, i)?)
 }
 
 fn enter_param_str(st: &State, tid: u64, p: P) -> Option<String> {
@@ -1715,6 +1796,50 @@ mod tests {
                 let mut p = base.clone();
                 p.splice(at..at, ins.iter().copied());
                 assert_eq!(clean(&p), clean_bytewise(&p), "{p:?}");
+            }
+        }
+    }
+
+    /// `int_of` reads every type and length as `params::as_i64` does.
+    #[test]
+    fn int_of_matches_as_i64() {
+        let bytes: Vec<u8> = (0..10u8)
+            .map(|i| i.wrapping_mul(77).wrapping_add(200))
+            .collect();
+        for ptype in 0..=u8::MAX {
+            for len in 0..=bytes.len() {
+                let b = &bytes[..len];
+                assert_eq!(int_of(ptype, b), params::as_i64(ptype, b), "{ptype} {len}");
+            }
+        }
+    }
+
+    /// `scan_name` finds the first NUL and the `/` pairs before it as a
+    /// byte-at-a-time search does.
+    #[test]
+    fn scan_name_matches_bytewise() {
+        let alphabet = [b'/', b'.', b'a', 0];
+        let mut buf = Vec::new();
+        for len in 0..=9u32 {
+            for mut code in 0..4usize.pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[code % 4]);
+                    code /= 4;
+                }
+                let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+                let want = (end, !slash_then_slash_or_dot(&buf[..end]));
+                assert_eq!(scan_name(&buf), want, "{buf:?}");
+            }
+        }
+        let base = b"/usr/lib/x86_64-linux-gnu/libc.so.6".to_vec();
+        for at in 0..=base.len() {
+            for ins in [&b"/"[..], b"\0", b"/.", b"//", b"\0//", b"//\0", b"\x80/"] {
+                let mut p = base.clone();
+                p.splice(at..at, ins.iter().copied());
+                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
+                let want = (end, !slash_then_slash_or_dot(&p[..end]));
+                assert_eq!(scan_name(&p), want, "{p:?}");
             }
         }
     }
