@@ -950,16 +950,21 @@ fn open_exit(
     if let Some(b) = name {
         let (end, pairs_ok) = scan_name(b);
         let b = &b[..end];
-        match std::str::from_utf8(b) {
+        if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
             // Most paths: absolute, with nothing to normalise (as
-            // `concat_path_into` finds them, without a second look).
-            Ok(name) if pairs_ok && name.len() >= 2 && b[0] == b'/' && !name.ends_with('/') => {
-                path.push_str(name);
-            }
-            Ok(name) => open_path(&mut path, thread, fds, &p, m, enter, pid, name),
-            Err(_) => {
-                let name = String::from_utf8_lossy(b);
-                open_path(&mut path, thread, fds, &p, m, enter, pid, &name);
+            // `concat_path_into` finds them, without a second look). The
+            // bytes are copied into the buffer first: `from_utf8` checks
+            // an aligned buffer a word at a time.
+            let mut v = path.into_bytes();
+            v.extend_from_slice(b);
+            path = String::from_utf8(v).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned());
+        } else {
+            match std::str::from_utf8(b) {
+                Ok(name) => open_path(&mut path, thread, fds, &p, m, enter, pid, name),
+                Err(_) => {
+                    let name = String::from_utf8_lossy(b);
+                    open_path(&mut path, thread, fds, &p, m, enter, pid, &name);
+                }
             }
         }
     }
