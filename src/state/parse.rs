@@ -804,6 +804,11 @@ fn enter_fd(ev: &EventRef<'_>, m: &Meta) -> Option<i64> {
 /// missing, [`State::thread_missing`] makes it (or not) first.
 #[inline(always)]
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
+    // Never true (`EventRef::new` checks it), but said here it spares the
+    // header reads below their own checks.
+    if ev.bytes().len() < HDR_LEN {
+        return EvCtx::default();
+    }
     let etype = ev.etype();
     let m = meta(etype);
     if etype.is_multiple_of(2) {
@@ -831,14 +836,16 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
         // events that make no placeholder (switch, procinfo...).
         st.thread_missing(ev);
     }
-    let mut ctx = EvCtx {
-        fd,
-        ..EvCtx::default()
+    let cpu = if m.enter_work {
+        enter_work(st, ev, m, etype, fd)
+    } else {
+        None
     };
-    if m.enter_work {
-        enter_work(st, ev, m, etype, fd, &mut ctx);
+    EvCtx {
+        fd,
+        enter_ts: None,
+        cpu,
     }
-    ctx
 }
 
 /// [`apply_enter`] when the event's thread is not in the table.
@@ -851,7 +858,8 @@ fn enter_missing_thread(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16,
     }
 }
 
-/// The enter events with more to do: procexit, connect, procinfo.
+/// The enter events with more to do: procexit, connect, procinfo (whose
+/// CPU sample it returns).
 #[inline(never)]
 fn enter_work(
     st: &mut State,
@@ -859,8 +867,7 @@ fn enter_work(
     m: &Meta,
     etype: u16,
     fd: Option<i64>,
-    ctx: &mut EvCtx,
-) {
+) -> Option<[u8; 3]> {
     let tid = ev.tid();
     match m.kind {
         Kind::ProcExit => st.defer_thread_exit(tid),
@@ -868,8 +875,9 @@ fn enter_work(
         _ => {}
     }
     if etype == crate::event::table::ids::PROCINFO_E {
-        ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+        return st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
     }
+    None
 }
 
 /// [`apply`] for an exit event.
