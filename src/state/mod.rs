@@ -361,7 +361,7 @@ impl State {
     }
 
     /// A close deferred from the previous event.
-    #[inline(never)]
+    #[inline]
     fn close_fd(&mut self, pid: u64, fd: i64) {
         if let Some(f) = self.fds.get_mut(&pid).and_then(|t| t.remove(fd)) {
             fds::keep_spare(&mut self.spare_names, f.name);

@@ -904,6 +904,13 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     if !m.exit_work {
         return ctx;
     }
+    if m.kind == Kind::Close {
+        // As in `apply_exit`, without the call.
+        if let (true, Some(fd)) = (res.is_some_and(|r| r >= 0), ctx.fd) {
+            st.defer_fd_close(pid, fd);
+        }
+        return ctx;
+    }
     apply_exit(st, ev, m, res, enter_fd, pid, ctx)
 }
 
