@@ -208,13 +208,60 @@ impl Fd {
             dip,
             dport,
         };
-        self.name = format!("{}:{}->{}:{}", ip_str(&sip), sport, ip_str(&dip), dport);
+        // Written over the old name, keeping its buffer.
+        let s = &mut self.name;
+        s.clear();
+        push_ip(s, &sip);
+        s.push(':');
+        push_dec(s, u32::from(sport));
+        s.push_str("->");
+        push_ip(s, &dip);
+        s.push(':');
+        push_dec(s, u32::from(dport));
     }
 
     /// Makes this a listening IP socket.
     pub fn set_server(&mut self, ip: IpAddr, port: u16) {
         self.addrs = SockAddrs::Server { ip, port };
-        self.name = format!("{}:{}", ip_str(&ip), port);
+        let s = &mut self.name;
+        s.clear();
+        push_ip(s, &ip);
+        s.push(':');
+        push_dec(s, u32::from(port));
+    }
+}
+
+/// Appends [`ip_str`] of `ip` to `s`.
+fn push_ip(s: &mut String, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(a) => {
+            let [a, b, c, d] = a.octets();
+            push_dec(s, u32::from(a));
+            s.push('.');
+            push_dec(s, u32::from(b));
+            s.push('.');
+            push_dec(s, u32::from(c));
+            s.push('.');
+            push_dec(s, u32::from(d));
+        }
+        IpAddr::V6(a) => s.push_str(&crate::event::params::ipv6_string(a)),
+    }
+}
+
+/// Appends `v` in decimal to `s` (what `write!(s, "{v}")` writes).
+fn push_dec(s: &mut String, mut v: u32) {
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &buf[at..] {
+        s.push(char::from(c));
     }
 }
 
@@ -283,29 +330,200 @@ pub fn type_name(t: FdType) -> &'static str {
     }
 }
 
+/// Keeps the buffer of an fd name that is no longer used, to be reused for
+/// the name of a new fd (an open/close pair then allocates nothing).
+#[inline]
+pub(crate) fn keep_spare(spare: &mut Vec<String>, mut name: String) {
+    if name.capacity() != 0 && name.capacity() <= 1024 && spare.len() < 64 {
+        name.clear();
+        spare.push(name);
+    }
+}
+
+/// fds below this number live in a vector indexed by fd; the others (rare:
+/// negative or very large numbers) in a map.
+const DENSE: usize = 1024;
+
 /// The fds of one process.
 #[derive(Debug, Clone, Default)]
 pub struct FdTable {
-    pub fds: FxHashMap<i64, Fd>,
+    /// fds `0..DENSE`, by number.
+    low: Vec<Option<Fd>>,
+    /// The other fds.
+    high: FxHashMap<i64, Fd>,
+    /// Number of fds in the table.
+    len: usize,
+}
+
+/// The `low` index of `fd`, when it goes there.
+#[inline]
+fn dense(fd: i64) -> Option<usize> {
+    usize::try_from(fd).ok().filter(|i| *i < DENSE)
 }
 
 impl FdTable {
+    #[inline]
     pub fn get(&self, fd: i64) -> Option<&Fd> {
-        self.fds.get(&fd)
+        match dense(fd) {
+            Some(i) => self.low.get(i)?.as_ref(),
+            None => self.high.get(&fd),
+        }
     }
+    #[inline]
     pub fn get_mut(&mut self, fd: i64) -> Option<&mut Fd> {
-        self.fds.get_mut(&fd)
+        match dense(fd) {
+            Some(i) => self.low.get_mut(i)?.as_mut(),
+            None => self.high.get_mut(&fd),
+        }
     }
-    pub fn insert(&mut self, fd: i64, f: Fd) {
-        self.fds.insert(fd, f);
+    /// Adds (or replaces) `fd`, handing back the fd it replaced.
+    #[inline]
+    pub fn insert(&mut self, fd: i64, f: Fd) -> Option<Fd> {
+        let old = match dense(fd) {
+            Some(i) => {
+                if i >= self.low.len() {
+                    self.low.resize_with(i + 1, || None);
+                }
+                self.low.get_mut(i).and_then(|s| s.replace(f))
+            }
+            None => self.high.insert(fd, f),
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
     }
+    #[inline]
     pub fn remove(&mut self, fd: i64) -> Option<Fd> {
-        self.fds.remove(&fd)
+        let old = match dense(fd) {
+            Some(i) => self.low.get_mut(i)?.take(),
+            None => self.high.remove(&fd),
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+    /// The fd `fd`, added with `make` when missing.
+    pub fn get_or_insert_with(&mut self, fd: i64, make: impl FnOnce() -> Fd) -> &mut Fd {
+        let len = &mut self.len;
+        match dense(fd) {
+            Some(i) => {
+                if i >= self.low.len() {
+                    self.low.resize_with(i + 1, || None);
+                }
+                let slot = &mut self.low[i];
+                if slot.is_none() {
+                    *len += 1;
+                }
+                slot.get_or_insert_with(make)
+            }
+            None => self.high.entry(fd).or_insert_with(|| {
+                *len += 1;
+                make()
+            }),
+        }
     }
     pub fn len(&self) -> usize {
-        self.fds.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.fds.is_empty()
+        self.len == 0
+    }
+    /// All fds, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &Fd> {
+        self.low.iter().flatten().chain(self.high.values())
+    }
+    /// All fds, in no particular order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Fd> {
+        self.low.iter_mut().flatten().chain(self.high.values_mut())
+    }
+    /// Keeps the fds `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Fd) -> bool) {
+        let mut removed = 0;
+        for slot in &mut self.low {
+            if slot.as_ref().is_some_and(|f| !keep(f)) {
+                *slot = None;
+                removed += 1;
+            }
+        }
+        self.high.retain(|_, f| {
+            let k = keep(f);
+            removed += usize::from(!k);
+            k
+        });
+        self.len -= removed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Socket names as `format!` writes them.
+    #[test]
+    fn tuple_names() {
+        let mut f = Fd::new(FdType::Ipv4Sock, "old");
+        for (a, p) in [
+            ([0, 0, 0, 0], 0u16),
+            ([10, 1, 200, 255], 65535),
+            ([127, 0, 0, 1], 80),
+        ] {
+            let ip = IpAddr::from(a);
+            let dip = IpAddr::from([192, 168, 0, 9]);
+            f.set_tuple(ip, p, dip, 443);
+            assert_eq!(
+                f.name,
+                format!("{}:{}->{}:{}", ip_str(&ip), p, ip_str(&dip), 443)
+            );
+            f.set_server(ip, p);
+            assert_eq!(f.name, format!("{}:{}", ip_str(&ip), p));
+        }
+        let v6: IpAddr = "2001:db8::1".parse().expect("v6");
+        f.set_tuple(v6, 1, v6, 2);
+        assert_eq!(f.name, format!("{}:1->{}:2", ip_str(&v6), ip_str(&v6)));
+        let mut s = String::new();
+        for v in [0, 9, 10, 99, 100, 65535, u32::MAX] {
+            s.clear();
+            push_dec(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    /// The table against a plain map, for fds in the vector and out of it.
+    #[test]
+    fn table_matches_map() {
+        let mut t = FdTable::default();
+        let mut m: std::collections::HashMap<i64, Fd> = Default::default();
+        let fds = [0i64, 3, 3, 7, -1, -100, 1023, 1024, 5000, 7, 0, 2];
+        for (k, &fd) in fds.iter().enumerate() {
+            let f = Fd::new(FdType::File, format!("/f{k}"));
+            assert_eq!(t.insert(fd, f.clone()), m.insert(fd, f));
+            assert_eq!(t.len(), m.len());
+            if k % 3 == 2 {
+                let gone = fds[k / 2];
+                assert_eq!(t.remove(gone), m.remove(&gone));
+                assert_eq!(t.len(), m.len());
+            }
+        }
+        for fd in -200..6000 {
+            assert_eq!(t.get(fd), m.get(&fd), "{fd}");
+        }
+        let mut names: Vec<&str> = t.values().map(|f| f.name.as_str()).collect();
+        let mut want: Vec<&str> = m.values().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(names, want);
+        t.get_or_insert_with(9, || Fd::new(FdType::Fifo, "p")).ino = 4;
+        t.get_or_insert_with(9, || Fd::new(FdType::File, "x")).dev = 5;
+        assert_eq!(
+            t.get(9).map(|f| (f.name.as_str(), f.ino, f.dev)),
+            Some(("p", 4, 5))
+        );
+        t.get_or_insert_with(-7, || Fd::new(FdType::Fifo, "q"));
+        assert_eq!(t.len(), m.len() + 2);
+        t.retain(|f| f.name.starts_with("/f1"));
+        assert!(t.values().all(|f| f.name.starts_with("/f1")));
+        assert_eq!(t.len(), t.values().count());
     }
 }

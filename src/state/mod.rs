@@ -6,6 +6,7 @@ pub mod containers;
 pub mod fds;
 pub mod parse;
 pub mod procfs;
+pub mod table;
 pub mod threads;
 
 use rustc_hash::FxHashMap;
@@ -14,7 +15,7 @@ use crate::capture::meta::{CaptureMeta, GroupEntry, StrList, UserEntry};
 use crate::event::EventRef;
 
 pub use fds::{Fd, FdTable};
-pub use threads::Thread;
+pub use threads::{Thread, ThreadTable};
 
 /// What the current event is about, once state has seen it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,9 +36,9 @@ type Found = (String, containers::ContainerType);
 
 #[derive(Debug, Default, Clone)]
 pub struct State {
-    pub threads: FxHashMap<u64, Thread>,
+    pub threads: ThreadTable,
     /// fd tables keyed by pid (threads of a process share one table).
-    pub fds: FxHashMap<u64, FdTable>,
+    pub fds: table::Table<FdTable>,
     pub users: FxHashMap<u32, UserEntry>,
     pub groups: FxHashMap<u32, GroupEntry>,
     /// Look missing threads up in /proc (live capture only).
@@ -58,6 +59,9 @@ pub struct State {
     /// event by the Processes view, and a thread exit asks whether its
     /// process has threads left; a table scan each time would be O(threads).
     thread_counts: std::cell::OnceCell<FxHashMap<u64, (u32, u32)>>,
+    /// Name buffers of closed fds, reused for the names of new ones (an
+    /// open/close pair then allocates nothing).
+    pub(crate) spare_names: Vec<String>,
 }
 
 impl State {
@@ -147,7 +151,7 @@ impl State {
     fn fix_socket_directions(&mut self) {
         let mut server_ports = rustc_hash::FxHashSet::default();
         for table in self.fds.values() {
-            for f in table.fds.values() {
+            for f in table.values() {
                 if let fds::SockAddrs::Server { port, .. } = f.addrs {
                     server_ports.insert(port);
                 }
@@ -157,7 +161,7 @@ impl State {
             return;
         }
         for table in self.fds.values_mut() {
-            for f in table.fds.values_mut() {
+            for f in table.values_mut() {
                 if let fds::SockAddrs::Ip {
                     sip,
                     sport,
@@ -207,11 +211,12 @@ impl State {
     /// the event gets libsinsp's `container:<id>` thread.
     #[cold]
     #[inline(never)]
-    fn container_event(&mut self, ev: &EventRef<'_>) {
+    pub(crate) fn container_event(&mut self, ev: &EventRef<'_>) -> EvCtx {
         if let Some(c) = containers::from_event(ev) {
             self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
             self.containers.insert(c);
         }
+        EvCtx::default()
     }
 
     /// The main thread of `tid`'s process.
@@ -299,7 +304,29 @@ impl State {
         counts.get(&pid).copied().unwrap_or((0, 0))
     }
 
+    #[inline]
     fn process_inner(&mut self, ev: &EventRef<'_>) -> EvCtx {
+        // One test for the three things the previous event may have left.
+        if self.pending_fd_close.is_some()
+            | self.pending_thread_exit.is_some()
+            | self.evt_thread.is_some()
+        {
+            self.run_pending();
+        }
+        // Applies finished runtime lookups; returns at once when none were
+        // started (captures).
+        self.containers.poll();
+        // The thread is looked up (and made when missing, see
+        // `thread_missing`) by `parse::apply`, once; container events go
+        // to `container_event`.
+        parse::apply(self, ev)
+    }
+
+    /// What the previous event left for this one: a close and a thread exit
+    /// deferred, as libsinsp does, and a container event's thread.
+    #[cold]
+    #[inline(never)]
+    fn run_pending(&mut self) {
         if let Some((pid, fd)) = self.pending_fd_close.take() {
             self.close_fd(pid, fd);
         }
@@ -307,21 +334,6 @@ impl State {
             self.remove_thread(tid);
         }
         self.evt_thread = None;
-        // Applies finished runtime lookups; returns at once when none were
-        // started (captures).
-        self.containers.poll();
-        if matches!(
-            ev.etype(),
-            crate::event::table::ids::CONTAINER_E
-                | crate::event::table::ids::CONTAINER_JSON_E
-                | crate::event::table::ids::CONTAINER_JSON_2_E
-        ) {
-            self.container_event(ev);
-            return EvCtx::default();
-        }
-        // The thread is looked up (and made when missing, see
-        // `thread_missing`) by `parse::apply`, once.
-        parse::apply(self, ev)
     }
 
     /// The event's thread is not in the table: look it up in /proc (live)
@@ -349,10 +361,10 @@ impl State {
     }
 
     /// A close deferred from the previous event.
-    #[inline(never)]
+    #[inline]
     fn close_fd(&mut self, pid: u64, fd: i64) {
-        if let Some(t) = self.fds.get_mut(&pid) {
-            t.remove(fd);
+        if let Some(f) = self.fds.get_mut(&pid).and_then(|t| t.remove(fd)) {
+            fds::keep_spare(&mut self.spare_names, f.name);
         }
     }
 

@@ -1,6 +1,5 @@
 //! How each event changes the state (libsinsp's parsers, rewritten).
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -9,7 +8,10 @@ use crate::event::params::{self, SockAddr, SockTuple};
 use crate::event::table::{ef, pt, table};
 use crate::event::{EventInfo, EventRef, HDR_LEN};
 
-use super::fds::{l4, Fd};
+use rustc_hash::FxHashMap;
+
+use super::fds::{l4, Fd, FdTable};
+use super::table::Table;
 use super::threads::Thread;
 use super::{EvCtx, State};
 
@@ -38,6 +40,8 @@ enum Kind {
     SetResUid,
     SetResGid,
     SendRecv,
+    /// A container metadata event (see `State::container_event`).
+    Container,
 }
 
 /// The parameters the parsers read, by name. Their indexes are found once
@@ -156,6 +160,8 @@ struct Meta {
     name_id: u16,
     /// Index of each [`P`] parameter, [`NO_PARAM`] when absent.
     params: [u8; P_NAMES.len()],
+    /// The type of each [`P`] parameter (0 when absent).
+    ptypes: [u8; P_NAMES.len()],
     /// An enter event with a parameter some exit reads from the pending
     /// enter ([`ENTER_PARAMS`]): only these are kept in `last_enter`. For
     /// the others every such lookup finds nothing, as with an empty one.
@@ -163,6 +169,12 @@ struct Meta {
     /// A thread missing from the table gets a placeholder on this event
     /// (see [`State::thread_missing`]), unless its tid is -1.
     makes_placeholder: bool,
+    /// An exit with work past [`note_exit`] (see [`apply_exit`]).
+    exit_work: bool,
+    /// An exit whose result is read.
+    needs_res: bool,
+    /// An enter with work past [`note_enter`] (see [`enter_work`]).
+    enter_work: bool,
 }
 
 /// The parameters exits read from their thread's pending enter event.
@@ -180,6 +192,7 @@ const ENTER_PARAMS: [P; 10] = [
 ];
 
 impl Meta {
+    #[inline(always)]
     fn idx(&self, p: P) -> Option<usize> {
         match self.params[p as usize] {
             NO_PARAM => None,
@@ -230,7 +243,7 @@ fn kind_of(name: &str) -> Kind {
     }
 }
 
-fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
+fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) -> Meta {
     // Enter events that use an fd: their first fd parameter (fd,
     // out_fd, oldfd...). Exit events: a parameter named fd.
     let fd_param = if e.is_enter {
@@ -247,26 +260,38 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
             .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
     }
     .and_then(|i| u8::try_from(i).ok());
-    let name_id = match names.iter().position(|n| *n == e.name.as_str()) {
-        Some(i) => i,
-        None => {
-            names.push(e.name.as_str());
-            names.len() - 1
-        }
-    };
+    let next = names.len() as u16;
+    let name_id = *names.entry(e.name.as_str()).or_insert(next);
+    // Each parameter's name looked up once; the first of a name counts
+    // (as `EventInfo::param_index` finds it).
     let mut params = [NO_PARAM; P_NAMES.len()];
-    for (slot, name) in params.iter_mut().zip(P_NAMES) {
-        if let Some(i) = e.param_index(name).and_then(|i| u8::try_from(i).ok()) {
-            if i != NO_PARAM {
-                *slot = i;
+    let mut ptypes = [0; P_NAMES.len()];
+    for (i, p) in e.params.iter().enumerate() {
+        let Some(k) = p_index(p.name) else {
+            continue;
+        };
+        if let Ok(i) = u8::try_from(i) {
+            if i != NO_PARAM && params[k] == NO_PARAM {
+                params[k] = i;
+                ptypes[k] = p.ptype;
             }
         }
     }
     let creates_fd = e.has_flag(ef::CREATES_FD);
     let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
+    let kind = match e.id {
+        crate::event::table::ids::CONTAINER_E
+        | crate::event::table::ids::CONTAINER_JSON_E
+        | crate::event::table::ids::CONTAINER_JSON_2_E => Kind::Container,
+        _ => kind_of(&e.name),
+    };
+    let exit_work = !matches!(
+        kind,
+        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container
+    );
     Meta {
         info: e,
-        kind: kind_of(&e.name),
+        kind,
         fd_param,
         creates_fd,
         fd_event: uses_fd_029(e) || creates_fd,
@@ -277,22 +302,36 @@ fn make_meta(e: &'static EventInfo, names: &mut Vec<&'static str>) -> Meta {
         skip_reset: e.has_flag(ef::SKIPPARSERESET) || e.name == "switch",
         large: e.large_payload(),
         res_ptype: e.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO),
-        name_id: name_id as u16,
+        name_id,
         params,
+        ptypes,
         keep_enter,
         makes_placeholder: !e.has_category(crate::event::table::ec::SCHEDULER)
             && !e.has_category(crate::event::table::ec::INTERNAL)
             && !e.has_flag(ef::SKIPPARSERESET)
             && e.id != crate::event::table::ids::CONTAINER_JSON_E
             && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
+        exit_work,
+        needs_res: exit_work || creates_fd,
+        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect)
+            || e.id == crate::event::table::ids::PROCINFO_E,
     }
+}
+
+/// The [`P`] (its index in [`P_NAMES`]) of a parameter name.
+fn p_index(name: &str) -> Option<usize> {
+    static BY_NAME: OnceLock<FxHashMap<&'static str, usize>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| P_NAMES.iter().enumerate().map(|(i, n)| (*n, i)).collect())
+        .get(name)
+        .copied()
 }
 
 fn metas() -> &'static Metas {
     static M: OnceLock<Metas> = OnceLock::new();
     M.get_or_init(|| {
         let t = table();
-        let mut names = Vec::new();
+        let mut names = FxHashMap::default();
         let by_id = t.events.iter().map(|e| make_meta(e, &mut names)).collect();
         // The table's placeholder for ids it does not have.
         let unknown = make_meta(t.get(u16::MAX), &mut names);
@@ -356,6 +395,64 @@ fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(l)?)
 }
 
+/// How many parameters [`Params`] finds in its one pass.
+const PARAMS_AT: usize = 12;
+
+/// The parameters of one event, the offsets of the first [`PARAMS_AT`]
+/// found in one pass (an exit that reads several parameters).
+struct Params<'a> {
+    b: &'a [u8],
+    large: bool,
+    /// Number of parameters with an offset in `at`.
+    n: usize,
+    /// `at[i]..at[i + 1]` is parameter `i`, for `i < n`.
+    at: [u32; PARAMS_AT + 1],
+}
+
+impl<'a> Params<'a> {
+    /// `b` is a whole, validated event (see [`raw_param`]).
+    #[inline]
+    fn new(b: &'a [u8], large: bool) -> Params<'a> {
+        let total = b
+            .get(22..26)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+            .unwrap_or(0);
+        let lsz = if large { 4 } else { 2 };
+        let n = total.min(PARAMS_AT);
+        let mut at = [0u32; PARAMS_AT + 1];
+        let mut off = HDR_LEN + total * lsz;
+        at[0] = off as u32;
+        for i in 0..n {
+            off += rd_len(b, large, i);
+            at[i + 1] = off as u32;
+        }
+        Params { b, large, n, at }
+    }
+
+    /// Parameter `i`, as [`raw_param`] finds it.
+    #[inline(always)]
+    fn raw(&self, i: usize) -> Option<&'a [u8]> {
+        if i < self.n {
+            self.b.get(self.at[i] as usize..self.at[i + 1] as usize)
+        } else {
+            raw_param(self.b, self.large, i)
+        }
+    }
+
+    /// Parameter `p` of an event whose id's [`Meta`] is `m`.
+    #[inline]
+    fn get(&self, m: &Meta, p: P) -> Option<&'a [u8]> {
+        self.raw(m.idx(p)?)
+    }
+
+    /// Integer parameter `p`, as [`int_param`] reads it.
+    #[inline(always)]
+    fn int(&self, m: &Meta, p: P) -> Option<i64> {
+        let i = m.idx(p)?;
+        int_of(m.ptypes[p as usize], self.raw(i)?)
+    }
+}
+
 /// The bytes of parameter `p` of `ev`, whose id's [`Meta`] is `m`.
 fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
     raw_param(ev.bytes(), m.large, m.idx(p)?)
@@ -364,14 +461,7 @@ fn param_bytes<'a>(ev: &EventRef<'a>, m: &Meta, p: P) -> Option<&'a [u8]> {
 fn int_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<i64> {
     let i = m.idx(p)?;
     let b = raw_param(ev.bytes(), m.large, i)?;
-    int_of(m.info.params[i].ptype, b)
-}
-
-/// A string parameter, borrowed when it is valid UTF-8 (as
-/// [`params::as_str`] reads it).
-fn cow_str(b: &[u8]) -> Cow<'_, str> {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end])
+    int_of(m.ptypes[p as usize], b)
 }
 
 fn str_param(ev: &EventRef<'_>, m: &Meta, p: P) -> Option<String> {
@@ -452,20 +542,29 @@ fn clean_bytewise(p: &[u8]) -> bool {
 /// Joins `base` (a directory) and `rel` and normalises `.`/`..`, as
 /// libsinsp's path concatenation does.
 pub fn concat_path(base: &str, rel: &str) -> String {
+    let mut s = String::new();
+    concat_path_into(&mut s, base, rel);
+    s
+}
+
+/// [`concat_path`], written into `s` (cleared first, its buffer kept).
+pub fn concat_path_into(s: &mut String, base: &str, rel: &str) {
+    s.clear();
     // Most paths need no normalising: copy them whole.
     if rel.starts_with('/') {
         if clean(&rel.as_bytes()[1..]) {
-            return rel.to_string();
+            s.push_str(rel);
+            return;
         }
     } else if base.starts_with('/') {
         let head = base.trim_end_matches('/');
         let head_clean = head.is_empty() || clean(&head.as_bytes()[1..]);
         if head_clean && clean(rel.as_bytes()) {
-            let mut s = String::with_capacity(head.len() + rel.len() + 1);
+            s.reserve(head.len() + rel.len() + 1);
             s.push_str(head);
             s.push('/');
             s.push_str(rel);
-            return s;
+            return;
         }
     }
     // The path is `rel` alone, or `base` (without trailing slashes), a
@@ -475,7 +574,7 @@ pub fn concat_path(base: &str, rel: &str) -> String {
     } else {
         (base.trim_end_matches('/'), base.starts_with('/'))
     };
-    let mut s = String::with_capacity(head.len() + rel.len() + 1);
+    s.reserve(head.len() + rel.len() + 1);
     if !absolute {
         // Relative (no cwd known): drop "." components, as libsinsp does.
         for c in head.split('/').chain(rel.split('/')) {
@@ -486,7 +585,7 @@ pub fn concat_path(base: &str, rel: &str) -> String {
                 s.push_str(c);
             }
         }
-        return s;
+        return;
     }
     for c in head.split('/').chain(rel.split('/')) {
         match c {
@@ -504,7 +603,6 @@ pub fn concat_path(base: &str, rel: &str) -> String {
     if s.is_empty() {
         s.push('/');
     }
-    s
 }
 
 fn tuple_to_fd(fd: &mut Fd, t: &SockTuple) {
@@ -585,20 +683,36 @@ fn cpu_sample(t: &mut Thread, ev: &EventRef<'_>) -> [u8; 3] {
 }
 
 /// An integer parameter of type `ptype`, as [`params::as_i64`] reads it,
-/// with the 8-byte types (results, fds, pids) decoded in line.
-#[inline]
+/// decoded in line.
+#[inline(always)]
 fn int_of(ptype: u8, b: &[u8]) -> Option<i64> {
     match ptype {
         pt::INT64 | pt::ERRNO | pt::FD | pt::PID => {
             b.first_chunk::<8>().map(|a| i64::from_le_bytes(*a))
         }
-        _ => params::as_i64(ptype, b),
+        pt::INT32 | pt::FD32 | pt::PID32 => b
+            .first_chunk::<4>()
+            .map(|a| i64::from(i32::from_le_bytes(*a))),
+        pt::INT16 => b
+            .first_chunk::<2>()
+            .map(|a| i64::from(i16::from_le_bytes(*a))),
+        pt::INT8 => b.first().map(|v| i64::from(*v as i8)),
+        // Unsigned and flag types: by their length.
+        _ => match *b {
+            [v] => Some(i64::from(v)),
+            [x, y] => Some(i64::from(u16::from_le_bytes([x, y]))),
+            [x, y, z, w] => Some(i64::from(u32::from_le_bytes([x, y, z, w]))),
+            [a0, a1, a2, a3, a4, a5, a6, a7] => {
+                Some(u64::from_le_bytes([a0, a1, a2, a3, a4, a5, a6, a7]) as i64)
+            }
+            _ => None,
+        },
     }
 }
 
 /// Records an enter event on its thread: the pending enter (for the exit),
 /// its time and type, and libsinsp's "last event fd".
-#[inline]
+#[inline(always)]
 fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Option<i64>) {
     t.last_enter.clear();
     if m.keep_enter {
@@ -614,142 +728,348 @@ fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Optio
 
 /// What an exit learns from its thread: the thread's last event fd (the
 /// enter's) and pid; `ctx` gets the enter's time and the event's fd.
-#[inline]
+#[inline(always)]
 fn note_exit(
     thread: Option<&mut Thread>,
     ev: &EventRef<'_>,
     m: &Meta,
     etype: u16,
-    own_fd: Option<i64>,
     res: Option<i64>,
     ctx: &mut EvCtx,
 ) -> (Option<i64>, u64) {
     // The fd of an exit is the thread's last event fd, paired or not (as
     // libsinsp does); the latency needs a matching enter.
     let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
-    ctx.enter_ts = match &thread {
-        Some(t)
-            if t.last_enter_type != u16::MAX
-                && (t.last_enter_type + 1 == etype
-                    || meta(t.last_enter_type).name_id == m.name_id) =>
-        {
-            Some(t.last_enter_ts)
-        }
-        _ => None,
-    };
-    ctx.fd = if m.creates_fd {
-        enter_fd
-    } else if m.fd_event {
-        own_fd.or(enter_fd)
-    } else {
-        None
-    };
-    if m.creates_fd {
-        if let Some(r) = res {
-            // fcntl creates an fd only for F_DUPFD*, handled below.
-            if r >= 0 && !matches!(m.kind, Kind::Pipe | Kind::SocketPair | Kind::Fcntl) {
-                ctx.fd = Some(r);
-            }
-        }
-        if matches!(m.kind, Kind::Pipe | Kind::SocketPair) && res.is_some_and(|r| r >= 0) {
-            // The second fd is the last one libsinsp adds.
-            if let Some(f2) = int_param(ev, m, P::Fd2) {
-                ctx.fd = Some(f2);
-            }
+    if let Some(t) = &thread {
+        let lt = t.last_enter_type;
+        if lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id) {
+            ctx.enter_ts = Some(t.last_enter_ts);
         }
     }
-    let pid = match thread {
+    if m.fd_event {
+        ctx.fd = exit_fd(ev, m, res, enter_fd);
+    }
+    match thread {
         Some(t) => {
             if m.fd_event && ctx.fd.is_some() {
                 t.last_fd = ctx.fd;
             }
-            t.pid
+            (enter_fd, t.pid)
         }
-        None => ev.tid(),
-    };
-    (enter_fd, pid)
+        None => (enter_fd, ev.tid()),
+    }
+}
+
+/// The fd of an exit that is an fd event (`fd.num`).
+#[inline(always)]
+fn exit_fd(ev: &EventRef<'_>, m: &Meta, res: Option<i64>, enter_fd: Option<i64>) -> Option<i64> {
+    if !m.creates_fd {
+        // The exit's own fd parameter, else the enter's.
+        return m
+            .fd_param
+            .and_then(|i| raw_param(ev.bytes(), m.large, usize::from(i)))
+            .and_then(|b| int_of(pt::FD, b))
+            .or(enter_fd);
+    }
+    let ok = res.is_some_and(|r| r >= 0);
+    match m.kind {
+        // The second fd is the last one libsinsp adds.
+        Kind::Pipe | Kind::SocketPair if ok => int_param(ev, m, P::Fd2).or(enter_fd),
+        // fcntl creates an fd only for F_DUPFD*, handled in `apply_exit`.
+        Kind::Pipe | Kind::SocketPair | Kind::Fcntl => enter_fd,
+        _ if ok => res,
+        _ => enter_fd,
+    }
+}
+
+/// An enter event's fd: its first fd parameter (as sysdig 0.29.3 saw fd
+/// events), -1 for one that creates an fd (it has none yet).
+#[inline(always)]
+fn enter_fd(ev: &EventRef<'_>, m: &Meta) -> Option<i64> {
+    let fd = m
+        .fd_param
+        .and_then(|i| raw_param(ev.bytes(), m.large, usize::from(i)))
+        .and_then(|b| match b.len() {
+            4 => int_of(pt::FD32, b),
+            _ => int_of(pt::FD, b),
+        });
+    if fd.is_none() && m.creates_fd {
+        Some(-1)
+    } else {
+        fd
+    }
 }
 
 /// Applies `ev` to `st`. The event's thread is looked up once; when it is
 /// missing, [`State::thread_missing`] makes it (or not) first.
+#[inline(always)]
 pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
+    // Never true (`EventRef::new` checks it), but said here it spares the
+    // header reads below their own checks.
+    if ev.bytes().len() < HDR_LEN {
+        return EvCtx::default();
+    }
     let etype = ev.etype();
     let m = meta(etype);
-    let kind = m.kind;
-    let tid = ev.tid();
-    let bytes = ev.bytes();
-    let mut ctx = EvCtx::default();
+    if etype.is_multiple_of(2) {
+        if m.kind == Kind::Container {
+            return st.container_event(ev);
+        }
+        apply_enter(st, ev, m, etype)
+    } else {
+        apply_exit_common(st, ev, m, etype)
+    }
+}
 
-    if ev.is_enter() {
-        let fd = m
-            .fd_param
-            .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-            .and_then(|b| match b.len() {
-                4 => params::as_i64(pt::FD32, b),
-                _ => int_of(pt::FD, b),
-            });
-        // An enter that creates an fd has none yet: libsinsp says -1.
-        let fd = if fd.is_none() && m.creates_fd {
-            Some(-1)
-        } else {
-            fd
-        };
-        ctx.fd = fd;
-        if m.skip_reset {
-            // Reading a capture, thread_missing would do nothing for the
-            // events that make no placeholder (switch, procinfo...).
-            if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
-                st.thread_missing(ev);
-            }
-        } else {
-            match st.threads.get_mut(&tid) {
-                Some(t) => note_enter(t, ev, m, etype, fd),
-                None => {
-                    st.thread_missing(ev);
-                    if let Some(t) = st.threads.get_mut(&tid) {
-                        note_enter(t, ev, m, etype, fd);
-                    }
-                }
-            }
+/// [`apply`] for an enter event.
+#[inline(always)]
+fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
+    let tid = ev.tid();
+    let fd = enter_fd(ev, m);
+    if !m.skip_reset {
+        match st.threads.get_mut(&tid) {
+            Some(t) => note_enter(t, ev, m, etype, fd),
+            None => enter_missing_thread(st, ev, m, etype, fd),
         }
-        if kind == Kind::ProcExit {
-            st.defer_thread_exit(tid);
-        }
-        if etype == crate::event::table::ids::PROCINFO_E {
-            ctx.cpu = st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
-        }
-        if kind == Kind::Connect {
-            connect_enter(st, ev, m, tid, fd);
-        }
+    } else if (st.live || m.makes_placeholder) && !st.threads.contains_key(&tid) {
+        // Reading a capture, thread_missing would do nothing for the
+        // events that make no placeholder (switch, procinfo...).
+        st.thread_missing(ev);
+    }
+    let cpu = if m.enter_work {
+        enter_work(st, ev, m, etype, fd)
+    } else {
+        None
+    };
+    EvCtx {
+        fd,
+        enter_ts: None,
+        cpu,
+    }
+}
+
+/// [`apply_enter`] when the event's thread is not in the table.
+#[cold]
+#[inline(never)]
+fn enter_missing_thread(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Option<i64>) {
+    st.thread_missing(ev);
+    if let Some(t) = st.threads.get_mut(&ev.tid()) {
+        note_enter(t, ev, m, etype, fd);
+    }
+}
+
+/// The enter events with more to do: procexit, connect, procinfo (whose
+/// CPU sample it returns).
+#[inline(never)]
+fn enter_work(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    etype: u16,
+    fd: Option<i64>,
+) -> Option<[u8; 3]> {
+    let tid = ev.tid();
+    match m.kind {
+        Kind::ProcExit => st.defer_thread_exit(tid),
+        Kind::Connect => connect_enter(st, ev, m, tid, fd),
+        _ => {}
+    }
+    if etype == crate::event::table::ids::PROCINFO_E {
+        return st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+    }
+    None
+}
+
+/// [`apply`] for an exit event.
+#[inline(always)]
+fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx {
+    let tid = ev.tid();
+    // The result, when something reads it.
+    let res = if m.needs_res {
+        raw_param(ev.bytes(), m.large, 0).and_then(|b| int_of(m.res_ptype, b))
+    } else {
+        None
+    };
+    let Some(t) = st.threads.get_mut(&tid) else {
+        return exit_missing_thread(st, ev, m, etype, res);
+    };
+    let mut ctx = EvCtx::default();
+    let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
+    if m.kind == Kind::Open {
+        // Done here, with the thread at hand.
+        open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
         return ctx;
     }
-
-    let own_fd = m
-        .fd_param
-        .and_then(|i| raw_param(bytes, m.large, usize::from(i)))
-        .and_then(|b| int_of(pt::FD, b));
-    let res = raw_param(bytes, m.large, 0).and_then(|b| int_of(m.res_ptype, b));
-
-    let (enter_fd, pid) = match st.threads.get_mut(&tid) {
-        Some(t) => note_exit(Some(t), ev, m, etype, own_fd, res, &mut ctx),
-        None => {
-            st.thread_missing(ev);
-            note_exit(
-                st.threads.get_mut(&tid),
-                ev,
-                m,
-                etype,
-                own_fd,
-                res,
-                &mut ctx,
-            )
-        }
-    };
     // Most exits change nothing else: the rest is kept out of line.
-    if matches!(kind, Kind::Other | Kind::ProcExit | Kind::SendRecv) {
+    if !m.exit_work {
+        return ctx;
+    }
+    if m.kind == Kind::Close {
+        // As in `apply_exit`, without the call.
+        if let (true, Some(fd)) = (res.is_some_and(|r| r >= 0), ctx.fd) {
+            st.defer_fd_close(pid, fd);
+        }
         return ctx;
     }
     apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// [`apply_exit_common`] when the event's thread is not in the table.
+#[cold]
+#[inline(never)]
+fn exit_missing_thread(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    etype: u16,
+    res: Option<i64>,
+) -> EvCtx {
+    st.thread_missing(ev);
+    let mut ctx = EvCtx::default();
+    let t = st.threads.get_mut(&ev.tid());
+    let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
+    if m.kind == Kind::Open {
+        let t = st.threads.get(&ev.tid());
+        open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        return ctx;
+    }
+    if !m.exit_work {
+        return ctx;
+    }
+    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// An open's exit: the new fd, named from the path (resolved against the
+/// directory fd or the thread's cwd).
+#[inline(never)]
+fn open_exit(
+    thread: Option<&Thread>,
+    fds: &mut Table<FdTable>,
+    spare: &mut Vec<String>,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    pid: u64,
+) {
+    let Some(fdn) = res.filter(|r| *r >= 0) else {
+        return;
+    };
+    let p = Params::new(ev.bytes(), m.large);
+    let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
+    let mut path = spare.pop().unwrap_or_default();
+    let enter = thread.and_then(|t| enter_of(&t.last_enter));
+    let name = match p.get(m, P::Name) {
+        Some(b) => Some(b),
+        None => enter.and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
+    };
+    if let Some(b) = name {
+        let (end, pairs_ok) = scan_name(b);
+        let b = &b[..end];
+        if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
+            // Most paths: absolute, with nothing to normalise (as
+            // `concat_path_into` finds them, without a second look). The
+            // bytes are copied into the buffer first: `from_utf8` checks
+            // an aligned buffer a word at a time.
+            let mut v = path.into_bytes();
+            v.extend_from_slice(b);
+            path = String::from_utf8(v).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned());
+        } else {
+            match std::str::from_utf8(b) {
+                Ok(name) => open_path(&mut path, thread, fds, &p, m, enter, pid, name),
+                Err(_) => {
+                    let name = String::from_utf8_lossy(b);
+                    open_path(&mut path, thread, fds, &p, m, enter, pid, &name);
+                }
+            }
+        }
+    }
+    let ftype = if flags & PPM_O_DIRECTORY != 0 {
+        FdType::Directory
+    } else {
+        FdType::File
+    };
+    let mut f = Fd::new(ftype, path);
+    f.open_flags = flags;
+    f.dev = p.int(m, P::Dev).unwrap_or(0) as u32;
+    f.ino = p.int(m, P::Ino).unwrap_or(0) as u64;
+    if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
+        super::fds::keep_spare(spare, old.name);
+    }
+}
+
+/// The name of an opened fd: `name` resolved against the directory fd or
+/// the thread's cwd, written into `path`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn open_path(
+    path: &mut String,
+    thread: Option<&Thread>,
+    fds: &Table<FdTable>,
+    p: &Params<'_>,
+    m: &Meta,
+    enter: Option<(&Meta, &[u8])>,
+    pid: u64,
+    name: &str,
+) {
+    if name.is_empty() {
+        return;
+    }
+    // An absolute name needs no base.
+    let dirfd = if name.starts_with('/') {
+        None
+    } else {
+        p.int(m, P::DirFd).or_else(|| enter_int(enter, P::DirFd))
+    };
+    let base = match dirfd {
+        // `pid` is the thread's (or `tid`), as `State::fd` finds it.
+        Some(d) if d != AT_FDCWD => fds
+            .get(&pid)
+            .and_then(|t| t.get(d))
+            .map(|f| f.name.as_str())
+            .unwrap_or_default(),
+        _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
+    };
+    concat_path_into(path, base, name);
+}
+
+/// Where a string parameter ends (its first NUL, else its length), and
+/// whether no `/` before that is followed by `/` or `.` (as
+/// [`slash_then_slash_or_dot`] finds), both looked for 8 bytes at a time.
+#[inline]
+fn scan_name(p: &[u8]) -> (usize, bool) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const SLASH: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut ok = true;
+    let mut k = 0;
+    while let (Some(x), Some(y)) = (
+        p.get(k..).and_then(|s| s.first_chunk::<8>()),
+        p.get(k + 1..).and_then(|s| s.first_chunk::<8>()),
+    ) {
+        let (x, y) = (u64::from_le_bytes(*x), u64::from_le_bytes(*y));
+        // As in `slash_then_slash_or_dot`: byte i is p[k + i] == '/' and
+        // p[k + i + 1] one of '/' and '.'.
+        let bad = zeros(x ^ SLASH) & zeros((y | LO) ^ SLASH);
+        let z = zeros(x);
+        if z != 0 {
+            // The first NUL is byte `j`: only the pairs before it count
+            // (the pair at j - 1 is '/' and NUL, never bad).
+            let j = z.trailing_zeros() / 8;
+            let before = (1u64 << (8 * j)) - 1;
+            return (k + j as usize, ok && bad & before == 0);
+        }
+        ok &= bad == 0;
+        k += 8;
+    }
+    let rest = p.get(k..).unwrap_or_default();
+    for (i, &c) in rest.iter().enumerate() {
+        if c == 0 {
+            return (k + i, ok);
+        }
+        if c == b'/' && rest.get(i + 1).is_some_and(|n| (n | 1) == b'/') {
+            ok = false;
+        }
+    }
+    (p.len(), ok)
 }
 
 /// The part of an exit's work that depends on its [`Kind`] (not `Other`).
@@ -767,50 +1087,6 @@ fn apply_exit(
     let info = m.info;
     let tid = ev.tid();
     match kind {
-        Kind::Open => {
-            let Some(fdn) = res.filter(|r| *r >= 0) else {
-                return ctx;
-            };
-            let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
-            let path = {
-                // One lookup of the thread: its pending enter and its cwd.
-                let thread = st.threads.get(&tid);
-                let enter = thread.and_then(|t| enter_of(&t.last_enter));
-                let name = match param_bytes(ev, m, P::Name) {
-                    Some(b) => cow_str(b),
-                    None => enter
-                        .and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?))
-                        .map(cow_str)
-                        .unwrap_or_default(),
-                };
-                if name.is_empty() {
-                    String::new()
-                } else {
-                    let dirfd = int_param(ev, m, P::DirFd).or_else(|| enter_int(enter, P::DirFd));
-                    let base = match dirfd {
-                        // `pid` is the thread's (or `tid`), as `State::fd` finds it.
-                        Some(d) if d != AT_FDCWD && !name.starts_with('/') => st
-                            .fds
-                            .get(&pid)
-                            .and_then(|t| t.get(d))
-                            .map(|f| f.name.as_str())
-                            .unwrap_or_default(),
-                        _ => thread.map(|t| t.cwd.as_str()).unwrap_or_default(),
-                    };
-                    concat_path(base, &name)
-                }
-            };
-            let ftype = if flags & PPM_O_DIRECTORY != 0 {
-                FdType::Directory
-            } else {
-                FdType::File
-            };
-            let mut f = Fd::new(ftype, path);
-            f.open_flags = flags;
-            f.dev = int_param(ev, m, P::Dev).unwrap_or(0) as u32;
-            f.ino = int_param(ev, m, P::Ino).unwrap_or(0) as u64;
-            st.fds.entry(pid).or_default().insert(fdn, f);
-        }
         Kind::Close => {
             if res.is_some_and(|r| r >= 0) {
                 if let Some(fd) = ctx.fd {
@@ -860,10 +1136,7 @@ fn apply_exit(
                 // libsinsp keeps the tuple for success and EINPROGRESS.
                 if r >= 0 || r == -115 {
                     let table = st.fds.entry(pid).or_default();
-                    let f = table
-                        .fds
-                        .entry(fd)
-                        .or_insert_with(|| Fd::new(FdType::Unknown, ""));
+                    let f = table.get_or_insert_with(fd, || Fd::new(FdType::Unknown, ""));
                     tuple_to_fd(f, &t);
                     f.learn_l4();
                 }
@@ -1036,7 +1309,8 @@ fn apply_exit(
         // libsinsp 0.29 does not name unconnected sockets from
         // sendto/recvfrom tuples (verified on the corpus).
         Kind::SendRecv => {}
-        Kind::ProcExit | Kind::Other => {}
+        // Open is done by `open_exit`.
+        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container => {}
     }
     ctx
 }
@@ -1116,7 +1390,7 @@ fn enter_int(enter: Option<(&Meta, &[u8])>, p: P) -> Option<i64> {
     debug_assert!(ENTER_PARAMS.iter().any(|q| *q as usize == p as usize));
     let (m, b) = enter?;
     let i = m.idx(p)?;
-    params::as_i64(m.info.params[i].ptype, raw_param(b, m.large, i)?)
+    int_of(m.ptypes[p as usize], raw_param(b, m.large, i)?)
 }
 
 fn enter_param_str(st: &State, tid: u64, p: P) -> Option<String> {
@@ -1406,7 +1680,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     st.set_container(tid);
     // Close-on-exec fds go away.
     if let Some(table) = st.fds.get_mut(&pid) {
-        table.fds.retain(|_, f| f.open_flags & PPM_O_CLOEXEC == 0);
+        table.retain(|f| f.open_flags & PPM_O_CLOEXEC == 0);
     }
 }
 
@@ -1542,6 +1816,50 @@ mod tests {
                 let mut p = base.clone();
                 p.splice(at..at, ins.iter().copied());
                 assert_eq!(clean(&p), clean_bytewise(&p), "{p:?}");
+            }
+        }
+    }
+
+    /// `int_of` reads every type and length as `params::as_i64` does.
+    #[test]
+    fn int_of_matches_as_i64() {
+        let bytes: Vec<u8> = (0..10u8)
+            .map(|i| i.wrapping_mul(77).wrapping_add(200))
+            .collect();
+        for ptype in 0..=u8::MAX {
+            for len in 0..=bytes.len() {
+                let b = &bytes[..len];
+                assert_eq!(int_of(ptype, b), params::as_i64(ptype, b), "{ptype} {len}");
+            }
+        }
+    }
+
+    /// `scan_name` finds the first NUL and the `/` pairs before it as a
+    /// byte-at-a-time search does.
+    #[test]
+    fn scan_name_matches_bytewise() {
+        let alphabet = [b'/', b'.', b'a', 0];
+        let mut buf = Vec::new();
+        for len in 0..=9u32 {
+            for mut code in 0..4usize.pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[code % 4]);
+                    code /= 4;
+                }
+                let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+                let want = (end, !slash_then_slash_or_dot(&buf[..end]));
+                assert_eq!(scan_name(&buf), want, "{buf:?}");
+            }
+        }
+        let base = b"/usr/lib/x86_64-linux-gnu/libc.so.6".to_vec();
+        for at in 0..=base.len() {
+            for ins in [&b"/"[..], b"\0", b"/.", b"//", b"\0//", b"//\0", b"\x80/"] {
+                let mut p = base.clone();
+                p.splice(at..at, ins.iter().copied());
+                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
+                let want = (end, !slash_then_slash_or_dot(&p[..end]));
+                assert_eq!(scan_name(&p), want, "{p:?}");
             }
         }
     }

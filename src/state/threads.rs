@@ -176,3 +176,6 @@ impl Thread {
         }
     }
 }
+
+/// The thread table, by tid.
+pub type ThreadTable = super::table::Table<Thread>;
