@@ -62,6 +62,9 @@ pub struct State {
     /// Name buffers of closed fds, reused for the names of new ones (an
     /// open/close pair then allocates nothing).
     pub(crate) spare_names: Vec<String>,
+    /// The cgroups last looked up for a container and what they gave:
+    /// children and threads of a process share their parent's.
+    cgroup_memo: Option<(StrList, Option<Found>)>,
 }
 
 impl State {
@@ -199,7 +202,15 @@ impl State {
                 t.cgroups = cg;
             }
         }
-        if let Some((id, ty)) = containers::cgroup::container_of(&t.cgroups) {
+        let found = match &self.cgroup_memo {
+            Some((cg, found)) if *cg == t.cgroups => found.clone(),
+            _ => {
+                let found = containers::cgroup::container_of(&t.cgroups);
+                self.cgroup_memo = Some((t.cgroups.clone(), found.clone()));
+                found
+            }
+        };
+        if let Some((id, ty)) = found {
             if t.container_id != id {
                 t.container_id = id.clone();
             }
