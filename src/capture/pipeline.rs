@@ -79,6 +79,7 @@ impl Pipelined {
 fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
     let mut batch = Batch::default();
     loop {
+        // Until the batch is full, events and sections only go in it.
         let end = match reader.next_item() {
             Ok(Some(Item::Event(ev))) => {
                 let start = batch.data.len();
@@ -89,27 +90,31 @@ fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batc
                     len: ev.len() as u32,
                     start,
                 });
+                if !batch.full() {
+                    continue;
+                }
                 None
             }
             Ok(Some(Item::Section(meta))) => {
                 batch.sections.push((batch.slots.len(), Some(meta)));
+                if !batch.full() {
+                    continue;
+                }
                 None
             }
             Ok(None) => Some(Ok(())),
             Err(e) => Some(Err(e)),
         };
         let last = end.is_some();
-        if last || batch.full() {
-            batch.stats = reader.stats();
-            batch.end = end;
-            let mut next = spare.try_recv().unwrap_or_default();
-            next.data.clear();
-            next.slots.clear();
-            next.sections.clear();
-            next.end = None;
-            if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
-                return;
-            }
+        batch.stats = reader.stats();
+        batch.end = end;
+        let mut next = spare.try_recv().unwrap_or_default();
+        next.data.clear();
+        next.slots.clear();
+        next.sections.clear();
+        next.end = None;
+        if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
+            return;
         }
     }
 }
