@@ -563,16 +563,37 @@ pub fn run(a: DigArgs) -> Result<()> {
             let skip = seen == Seen::Hidden;
             // The Ctx (thread and fd lookups) is built only when the filter
             // has to be evaluated or the event printed: events whose type the
-            // filter cannot match, and `-q` runs without a filter, never need it.
-            let mut ctx = None;
-            let pass = !skip
-                && match filter.as_ref() {
-                    None => true,
-                    Some(f) if !f.may_match_type(ev.etype()) => false,
-                    Some(f) => f.matches(
-                        ctx.insert(Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts)),
-                    ),
-                };
+            // filter cannot match, and `-q` runs without a filter, never need
+            // it. (Printing needs no file: `-w` is quiet.)
+            let pass = if skip || !filter.as_ref().is_none_or(|f| f.may_match_type(ev.etype())) {
+                false
+            } else if filter.is_none() && quiet {
+                true
+            } else {
+                let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                let pass = filter.as_ref().is_none_or(|f| f.matches_typed(&c));
+                if pass && !quiet {
+                    line.clear();
+                    let ok = if a.json {
+                        format.render_json(&c, &mut line)
+                    } else {
+                        format.render(&c, &mut line)
+                    };
+                    if ok {
+                        line.push('\n');
+                        if let Err(e) = out.write_all(line.as_bytes()) {
+                            if e.kind() == io::ErrorKind::BrokenPipe {
+                                return Ok(());
+                            }
+                            return Err(e.into());
+                        }
+                        if unbuffered {
+                            let _ = out.flush();
+                        }
+                    }
+                }
+                pass
+            };
             // Hidden events are written too, so the file keeps its meta events.
             if pass || (skip && filter.is_none()) {
                 if let Some(w) = writer.as_mut() {
@@ -581,30 +602,6 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             if !pass {
                 continue;
-            }
-            if !quiet {
-                let c = ctx.get_or_insert_with(|| {
-                    Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts)
-                });
-                let c = &*c;
-                line.clear();
-                let ok = if a.json {
-                    format.render_json(c, &mut line)
-                } else {
-                    format.render(c, &mut line)
-                };
-                if ok {
-                    line.push('\n');
-                    if let Err(e) = out.write_all(line.as_bytes()) {
-                        if e.kind() == io::ErrorKind::BrokenPipe {
-                            return Ok(());
-                        }
-                        return Err(e.into());
-                    }
-                    if unbuffered {
-                        let _ = out.flush();
-                    }
-                }
             }
             shown += 1;
             prev_ts = ts;

@@ -234,6 +234,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    #[inline(always)]
     pub fn new(
         ev: EventRef<'a>,
         num: u64,
