@@ -537,7 +537,8 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             num += 1;
             let ts = ev.ts();
-            if first_ts == 0 && ts != 0 {
+            // (The first non-zero timestamp: a zero keeps it zero.)
+            if first_ts == 0 {
                 first_ts = ts;
             }
             if let Some(d) = file_deadline_ns {

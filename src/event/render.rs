@@ -282,9 +282,10 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 8081828384858687888990919293949596979899";
 
 /// `v` in decimal at the end of `buf`, zero-padded to `width` digits
-/// (at most 20): the index where the digits start.
+/// (at most 20): the index where the digits start. Only ever writes ASCII
+/// digits.
 #[inline]
-pub(crate) fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
+fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
     let mut i = buf.len();
     while v >= 100 && i >= 2 {
         let d = (v % 100) as usize * 2;
@@ -302,7 +303,7 @@ pub(crate) fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
         }
     } else if i >= 1 {
         i -= 1;
-        buf[i] = b'0' + v as u8;
+        buf[i] = b'0' + (v % 10) as u8;
     }
     let start = buf.len().saturating_sub(width.min(buf.len()));
     while i > start {
@@ -312,22 +313,22 @@ pub(crate) fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
     i
 }
 
-/// Appends ASCII bytes (digits), copied at once.
+/// Appends `v` in decimal, zero-padded to `width` digits (at most 20).
 #[inline]
-pub(crate) fn push_ascii(s: &mut String, b: &[u8]) {
-    if b.is_ascii() {
-        // SAFETY: ASCII bytes are UTF-8 on their own: appended to valid
-        // UTF-8, they leave it valid.
-        unsafe { s.as_mut_vec() }.extend_from_slice(b);
-    }
+pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let i = digits(&mut buf, v, width);
+    let d = buf.get(i..).unwrap_or_default();
+    // SAFETY: `buf` only ever holds ASCII digits (its initial b'0's and
+    // what `digits` writes: pairs of DIGIT_PAIRS, b'0' + a digit, b'0'),
+    // and ASCII appended to UTF-8 leaves it UTF-8.
+    unsafe { s.as_mut_vec() }.extend_from_slice(d);
 }
 
 /// Appends `v` in decimal (what `v.to_string()` gives, without the
 /// formatting machinery).
 pub(crate) fn push_u64(s: &mut String, v: u64) {
-    let mut buf = [0u8; 20];
-    let i = digits(&mut buf, v, 1);
-    push_ascii(s, buf.get(i..).unwrap_or_default());
+    push_decimal(s, v, 1);
 }
 
 /// True when every byte is printable ASCII (0x20 to 0x7e), looked at
@@ -999,9 +1000,9 @@ mod tests {
             u64::MAX,
         ] {
             for width in [1usize, 2, 3, 9, 20] {
-                let mut buf = [0u8; 20];
-                let i = digits(&mut buf, v, width);
-                assert_eq!(&buf[i..], format!("{v:0width$}").as_bytes(), "{v} {width}");
+                s.clear();
+                push_decimal(&mut s, v, width);
+                assert_eq!(s, format!("{v:0width$}"), "{v} {width}");
             }
             s.clear();
             push_u64(&mut s, v);

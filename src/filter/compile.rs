@@ -156,6 +156,9 @@ enum Node {
 struct ByType {
     /// Per type id: `NO`, `YES`, or `ASK` (evaluate `slow`).
     answers: Vec<u8>,
+    /// For `evt.type`, whose generic events ask: the answer per syscall
+    /// code they carry (below [`ByType::CODES`]).
+    by_code: Option<Vec<u8>>,
     slow: Node,
 }
 
@@ -163,6 +166,8 @@ impl ByType {
     const NO: u8 = 0;
     const YES: u8 = 1;
     const ASK: u8 = 2;
+    /// Syscall codes `by_code` answers for.
+    const CODES: u16 = 1024;
 
     /// The types whose events may pass: all but those answered `NO` (and
     /// the generic events, as every [`TypeSet`] has them); exact when
@@ -205,8 +210,19 @@ fn by_type(sn: Box<StrNode>) -> Node {
             }
         })
         .collect();
+    // Generic events: the first syscall codes (all the named ones), the
+    // others ask.
+    let by_code = (sn.id == F::EvtType).then(|| {
+        (0..ByType::CODES)
+            .map(|k| match fields::generic_type_name(Some(k)) {
+                v if sn.tests.iter().any(|t| t.test(v)) => ByType::YES,
+                _ => ByType::NO,
+            })
+            .collect()
+    });
     Node::ByType(Box::new(ByType {
         answers,
+        by_code,
         slow: Node::Str(sn),
     }))
 }
@@ -1067,13 +1083,33 @@ fn lower_neg(n: Node, neg: bool) -> Pred {
         Node::Str(sn) => lower_str(*sn, neg),
         Node::Int(id, op, k) => lower_int(id, op, k, neg),
         Node::ByType(b) => {
-            let ByType { answers, slow } = *b;
+            let ByType {
+                answers,
+                by_code,
+                slow,
+            } = *b;
             let slow = lower_neg(slow, neg);
-            Box::new(move |c| match answers.get(usize::from(c.ev.etype())) {
-                Some(&ByType::NO) => neg,
-                Some(&ByType::YES) => !neg,
-                _ => slow(c),
-            })
+            match by_code {
+                Some(codes) => Box::new(move |c| {
+                    match answers.get(usize::from(c.ev.etype())) {
+                        Some(&ByType::NO) => neg,
+                        Some(&ByType::YES) => !neg,
+                        // A generic event: its syscall decides.
+                        Some(_) => match fields::generic_code(&c.ev)
+                            .and_then(|k| codes.get(usize::from(k)))
+                        {
+                            Some(a) => (*a == ByType::YES) != neg,
+                            None => slow(c),
+                        },
+                        None => slow(c),
+                    }
+                }),
+                None => Box::new(move |c| match answers.get(usize::from(c.ev.etype())) {
+                    Some(&ByType::NO) => neg,
+                    Some(&ByType::YES) => !neg,
+                    _ => slow(c),
+                }),
+            }
         }
         Node::Not(n) if neg => lower(*n),
         other if neg => {
@@ -1648,6 +1684,9 @@ mod tests {
             "evt.type contains open",
             "evt.type startswith f or evt.type endswith at",
             "evt.type=mprotect",
+            // Generic events (their syscall names them).
+            "evt.type in (clock_gettime, set_robust_list, rt_sigaction)",
+            "not evt.type=clock_gettime and evt.dir=>",
             "evt.type in (mprotect, brk) and evt.dir=<",
             "not (evt.type in (mprotect, brk) and evt.dir=<)",
             "proc.pid > 0",

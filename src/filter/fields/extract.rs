@@ -75,9 +75,7 @@ pub fn push_time(out: &mut String, ts: u64, date: bool, nanos: bool) {
 
 /// `n` in decimal, zero-padded to `width` digits.
 fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut buf = [0u8; 20];
-    let i = render::digits(&mut buf, n, width);
-    render::push_ascii(out, buf.get(i..).unwrap_or_default());
+    render::push_decimal(out, n, width);
 }
 
 /// `d` nanoseconds as seconds with nine decimals (`-t a`, `-t r`...).
@@ -1267,12 +1265,20 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
     match type_name_of_id(ev.etype()) {
         Some(n) => n,
         // Generic events are named after the syscall they carry.
-        None => ev
-            .param(0)
-            .and_then(|b| params::u16_at(b, 0))
-            .and_then(crate::event::syscalls::name)
-            .unwrap_or("<unknown>"),
+        None => generic_type_name(generic_code(ev)),
     }
+}
+
+/// The syscall code a generic event carries (its first parameter).
+#[inline]
+pub fn generic_code(ev: &crate::event::EventRef<'_>) -> Option<u16> {
+    ev.param(0).and_then(|b| params::u16_at(b, 0))
+}
+
+/// `evt.type` of a generic event carrying this syscall code.
+pub fn generic_type_name(code: Option<u16>) -> &'static str {
+    code.and_then(crate::event::syscalls::name)
+        .unwrap_or("<unknown>")
 }
 
 /// `evt.type` of the events with this id; `None` for the generic events,
