@@ -5,7 +5,7 @@ mod defs;
 mod extract;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use crate::event::render::RenderOpts;
@@ -226,7 +226,8 @@ pub struct Ctx<'a> {
     pub state: &'a State,
     pub ectx: EvCtx,
     pub thread: Option<&'a Thread>,
-    fd: OnceCell<Option<&'a Fd>>,
+    /// The event's fd, once looked up.
+    fd: Cell<Option<Option<&'a Fd>>>,
     /// Timestamp of the first event of the source.
     pub first_ts: u64,
     /// Timestamp of the previous event.
@@ -251,7 +252,7 @@ impl<'a> Ctx<'a> {
             num,
             state,
             ectx,
-            fd: OnceCell::new(),
+            fd: Cell::new(None),
             first_ts,
             prev_ts,
             opts,
@@ -261,12 +262,19 @@ impl<'a> Ctx<'a> {
     /// The event's fd in the table (looked up on first use).
     #[inline]
     pub fn fd(&self) -> Option<&'a Fd> {
-        *self.fd.get_or_init(|| {
-            // Same as `state.fd(tid, fd)`, reusing the thread found above.
-            let fd = self.ectx.fd?;
-            let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
-            self.state.fds.get(&pid).and_then(|t| t.get(fd))
-        })
+        if let Some(f) = self.fd.get() {
+            return f;
+        }
+        let f = self.find_fd();
+        self.fd.set(Some(f));
+        f
+    }
+
+    fn find_fd(&self) -> Option<&'a Fd> {
+        // Same as `state.fd(tid, fd)`, reusing the thread found above.
+        let fd = self.ectx.fd?;
+        let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
+        self.state.fds.get(&pid).and_then(|t| t.get(fd))
     }
 }
 
