@@ -509,7 +509,11 @@ pub fn run(a: DigArgs) -> Result<()> {
             continue;
         }
         for ev in events {
-            let seen = vis.classify(&ev);
+            // Read once: the state update in between cannot change them,
+            // but the compiler cannot know.
+            let etype = ev.etype();
+            let ts = ev.ts();
+            let seen = vis.classify_type(etype, ev.dump_flags);
             if seen == Seen::Unnumbered {
                 // sysdig 0.29.3 skips event ids it does not know, without
                 // numbering them; --all-events shows them. They are written,
@@ -529,14 +533,13 @@ pub fn run(a: DigArgs) -> Result<()> {
                 continue;
             }
             if let Some(w) = writer.as_mut() {
-                if crate::event::table::ids::is_container(ev.etype()) {
+                if crate::event::table::ids::is_container(etype) {
                     if let Some(c) = containers::from_event(&ev) {
                         w.note_container(c.id, &ev);
                     }
                 }
             }
             num += 1;
-            let ts = ev.ts();
             // (The first non-zero timestamp: a zero keeps it zero.)
             if first_ts == 0 {
                 first_ts = ts;
@@ -566,7 +569,7 @@ pub fn run(a: DigArgs) -> Result<()> {
             // has to be evaluated or the event printed: events whose type the
             // filter cannot match, and `-q` runs without a filter, never need
             // it. (Printing needs no file: `-w` is quiet.)
-            let pass = if skip || !filter.as_ref().is_none_or(|f| f.may_match_type(ev.etype())) {
+            let pass = if skip || !filter.as_ref().is_none_or(|f| f.may_match_type(etype)) {
                 false
             } else if filter.is_none() && quiet {
                 true
