@@ -10,7 +10,7 @@ use clap::Parser;
 
 use crate::capture::live::LiveOptions;
 use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, WriterOptions};
-use crate::capture::{Events, Run, Source};
+use crate::capture::{Run, Source};
 use crate::event::render::{BufFormat, RenderOpts};
 use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
@@ -365,34 +365,6 @@ fn open_source(a: &DigArgs, stop: &Arc<AtomicBool>) -> Result<(Box<dyn Source>, 
     }
 }
 
-/// The main loop for the events of a quiet, unfiltered, stateless read of
-/// files without `-S`, `-w` or `-M`: numbers them and counts those shown
-/// as the full loop would. True when `-n` ends the read.
-fn count_run(
-    events: Events<'_>,
-    vis: &mut Visibility,
-    num: &mut u64,
-    shown: &mut u64,
-    limit: u64,
-) -> bool {
-    // Kept in locals through the loop, stored back once.
-    let (mut n, mut s) = (*num, *shown);
-    let mut stop = false;
-    for (etype, dump_flags) in events.types() {
-        let seen = vis.classify_type(etype, dump_flags);
-        // (A file source has no silent events.)
-        n += u64::from(!matches!(seen, Seen::Unnumbered | Seen::Silent));
-        let is_shown = seen == Seen::Shown;
-        s += u64::from(is_shown);
-        if is_shown && s >= limit {
-            stop = true;
-            break;
-        }
-    }
-    (*num, *shown) = (n, s);
-    stop
-}
-
 /// Runs `syspect dig`.
 pub fn run(a: DigArgs) -> Result<()> {
     crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
@@ -497,7 +469,9 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
         };
         if count_only {
-            let stop = count_run(events, &mut vis, &mut num, &mut shown, limit);
+            // A quiet read of files without filter, summary, output file
+            // or time limit only numbers the events.
+            let stop = vis.count(events.types(), &mut num, &mut shown, limit);
             if num > 0 && state.containers.has_warnings() {
                 for w in state.containers.take_warnings() {
                     eprintln!("syspect: warning: {w}");

@@ -134,6 +134,51 @@ impl Visibility {
         self.classify_other(k, dump_flags)
     }
 
+    /// Classifies the events of these type ids and dump flags only to
+    /// count them: adds those that take a number to `num` and those shown
+    /// to `shown`, and stops after the event that brings `shown` to
+    /// `limit` (true then). For a source without silent events.
+    pub fn count(
+        &mut self,
+        types: impl Iterator<Item = (u16, u32)>,
+        num: &mut u64,
+        shown: &mut u64,
+        limit: u64,
+    ) -> bool {
+        // Kept in registers through the loop, stored back once.
+        let (mut n, mut s) = (*num, *shown);
+        let mut stop = false;
+        for (etype, dump_flags) in types {
+            let k = self
+                .kinds
+                .get(usize::from(etype))
+                .copied()
+                .unwrap_or(self.beyond);
+            let is_shown = if k == kind::PLAIN {
+                self.seen_real = true;
+                n += 1;
+                dump_flags & 1 == 0
+            } else {
+                match self.classify_other(k, dump_flags) {
+                    Seen::Unnumbered | Seen::Silent => continue,
+                    seen => {
+                        n += 1;
+                        seen == Seen::Shown
+                    }
+                }
+            };
+            if is_shown {
+                s += 1;
+                if s >= limit {
+                    stop = true;
+                    break;
+                }
+            }
+        }
+        (*num, *shown) = (n, s);
+        stop
+    }
+
     /// [`Visibility::classify`] for the ids that are not plain (rare:
     /// kept out of the callers' loops).
     #[inline(never)]
@@ -201,6 +246,50 @@ mod tests {
             Seen::Hidden
         } else {
             Seen::Shown
+        }
+    }
+
+    #[test]
+    fn counts_as_classify_does() {
+        let order: Vec<(u16, u32)> = [ids::CONTAINER_E, ids::CONTAINER_JSON_E, 228, 400, 3]
+            .into_iter()
+            .chain(0..400u16)
+            .enumerate()
+            .map(|(i, t)| (t, u32::from(i % 3 == 0)))
+            .collect();
+        for debug in [false, true] {
+            for all_events in [false, true] {
+                for limit in [0u64, 1, 5, 100, u64::MAX] {
+                    let mut a = Visibility::new(debug, all_events);
+                    let mut b = a.clone();
+                    let (mut num, mut shown) = (0u64, 0u64);
+                    let mut stop = false;
+                    for &(t, df) in &order {
+                        let seen = a.classify_type(t, df);
+                        if matches!(seen, Seen::Unnumbered | Seen::Silent) {
+                            continue;
+                        }
+                        num += 1;
+                        if seen == Seen::Shown {
+                            shown += 1;
+                            if shown >= limit {
+                                stop = true;
+                                break;
+                            }
+                        }
+                    }
+                    // In two runs, as a reader hands them out.
+                    let (mut n2, mut s2) = (0u64, 0u64);
+                    let (first, rest) = order.split_at(7);
+                    let stop2 = b.count(first.iter().copied(), &mut n2, &mut s2, limit)
+                        || b.count(rest.iter().copied(), &mut n2, &mut s2, limit);
+                    assert_eq!(
+                        (num, shown, stop),
+                        (n2, s2, stop2),
+                        "{debug} {all_events} {limit}"
+                    );
+                }
+            }
         }
     }
 
