@@ -9,7 +9,7 @@ pub mod scap;
 
 pub use meta::CaptureMeta;
 
-use crate::event::EventRef;
+use crate::event::{Checked, EventRef};
 
 /// What a source yields, one at a time.
 pub enum Item<'a> {
@@ -17,6 +17,102 @@ pub enum Item<'a> {
     Event(EventRef<'a>),
     /// The metadata of a new section (a concatenated capture starts one).
     Section(Box<CaptureMeta>),
+}
+
+/// What a source yields in bulk ([`Source::next_run`]).
+pub enum Run<'a> {
+    /// Consecutive events, in order, valid until the next call.
+    Events(Events<'a>),
+    /// The metadata of a new section (a concatenated capture starts one).
+    Section(Box<CaptureMeta>),
+}
+
+/// Where a copied event lies in a batch's buffer (see [`Events`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    pub(crate) checked: Checked,
+    /// The event's length (it is at most `u32::MAX`).
+    pub(crate) len: u32,
+    pub(crate) start: usize,
+}
+
+/// A run of events: the copies in a batch of a pipelined reader, or one
+/// event of a source that hands them out one at a time.
+pub struct Events<'a> {
+    data: &'a [u8],
+    slots: std::slice::Iter<'a, Slot>,
+    one: Option<EventRef<'a>>,
+}
+
+impl<'a> Events<'a> {
+    /// One event.
+    pub fn one(ev: EventRef<'a>) -> Events<'a> {
+        Events {
+            data: &[],
+            slots: [].iter(),
+            one: Some(ev),
+        }
+    }
+
+    /// The events at `slots` in `data`, which the reader copied there
+    /// byte for byte after checking them.
+    pub(crate) fn copies(data: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
+        Events {
+            data,
+            slots: slots.iter(),
+            one: None,
+        }
+    }
+}
+
+impl<'a> Events<'a> {
+    /// The type id and dump flags of each event, without the events.
+    pub fn types(self) -> Types<'a> {
+        Types {
+            slots: self.slots,
+            one: self.one.map(|ev| (ev.etype(), ev.dump_flags)),
+        }
+    }
+}
+
+/// The type ids and dump flags of a run of events ([`Events::types`]).
+pub struct Types<'a> {
+    slots: std::slice::Iter<'a, Slot>,
+    one: Option<(u16, u32)>,
+}
+
+impl Iterator for Types<'_> {
+    type Item = (u16, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u16, u32)> {
+        match self.slots.next() {
+            Some(s) => Some((s.checked.etype(), s.checked.dump_flags())),
+            None => self.one.take(),
+        }
+    }
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = EventRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<EventRef<'a>> {
+        match self.slots.next() {
+            // The slots are the reader's own record of what it copied
+            // where, so `get` cannot fail.
+            Some(s) => Some(
+                s.checked
+                    .bind_copy(self.data.get(s.start..)?.get(..s.len as usize)?),
+            ),
+            None => self.one.take(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.slots.len() + usize::from(self.one.is_some());
+        (n, Some(n))
+    }
 }
 
 /// Counters a source keeps about itself.
@@ -32,6 +128,15 @@ pub struct SourceStats {
 pub trait Source {
     /// The next item, `Ok(None)` at the end (live sources end when stopped).
     fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError>;
+    /// The next items in bulk: as many consecutive events as the source
+    /// has at hand (a pipelined reader's batch up to its next section), so
+    /// that a consumer loops over them without a call per event.
+    fn next_run(&mut self) -> Result<Option<Run<'_>>, SourceError> {
+        Ok(self.next_item()?.map(|it| match it {
+            Item::Event(ev) => Run::Events(Events::one(ev)),
+            Item::Section(meta) => Run::Section(meta),
+        }))
+    }
     /// Metadata read when the source opened (first section).
     fn meta(&self) -> &CaptureMeta;
     fn stats(&self) -> SourceStats;

@@ -8,8 +8,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 
 use super::scap::{ScapError, ScapReader};
-use super::{CaptureMeta, Item, Source, SourceError, SourceStats};
-use crate::event::Checked;
+use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats};
 
 /// Bytes of event data per batch: big enough to make the hand-over cheap,
 /// small enough to stay in the cache.
@@ -19,19 +18,14 @@ const BATCH_ITEMS: usize = 4096;
 /// Batches in flight between the threads.
 const DEPTH: usize = 4;
 
-enum Entry {
-    Event {
-        checked: Checked,
-        start: usize,
-        end: usize,
-    },
-    Section(Box<CaptureMeta>),
-}
-
 #[derive(Default)]
 struct Batch {
     data: Vec<u8>,
-    entries: Vec<Entry>,
+    /// The events copied into `data`, in order.
+    slots: Vec<Slot>,
+    /// The sections read with them: each comes after this many slots.
+    /// (`None` once handed out.)
+    sections: Vec<(usize, Option<Box<CaptureMeta>>)>,
     /// The reader's counters once this batch was filled.
     stats: SourceStats,
     /// Set on the last batch: how the reader ended.
@@ -40,7 +34,7 @@ struct Batch {
 
 impl Batch {
     fn full(&self) -> bool {
-        self.data.len() >= BATCH_BYTES || self.entries.len() >= BATCH_ITEMS
+        self.data.len() >= BATCH_BYTES || self.slots.len() + self.sections.len() >= BATCH_ITEMS
     }
 }
 
@@ -50,7 +44,10 @@ pub struct Pipelined {
     rx: Receiver<Batch>,
     recycle: Sender<Batch>,
     cur: Batch,
+    /// The next slot of `cur` to hand out.
     pos: usize,
+    /// The next section of `cur` to hand out.
+    sec: usize,
     stats: SourceStats,
     finished: bool,
 }
@@ -70,6 +67,7 @@ impl Pipelined {
             recycle,
             cur: Batch::default(),
             pos: 0,
+            sec: 0,
             stats: SourceStats::default(),
             finished: false,
         })
@@ -81,80 +79,144 @@ impl Pipelined {
 fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
     let mut batch = Batch::default();
     loop {
+        // Until the batch is full, events and sections only go in it.
         let end = match reader.next_item() {
             Ok(Some(Item::Event(ev))) => {
                 let start = batch.data.len();
                 batch.data.extend_from_slice(ev.bytes());
-                batch.entries.push(Entry::Event {
+                batch.slots.push(Slot {
                     checked: ev.checked(),
+                    // The header's u32 length.
+                    len: ev.len() as u32,
                     start,
-                    end: batch.data.len(),
                 });
+                if !batch.full() {
+                    continue;
+                }
                 None
             }
             Ok(Some(Item::Section(meta))) => {
-                batch.entries.push(Entry::Section(meta));
+                batch.sections.push((batch.slots.len(), Some(meta)));
+                if !batch.full() {
+                    continue;
+                }
                 None
             }
             Ok(None) => Some(Ok(())),
             Err(e) => Some(Err(e)),
         };
         let last = end.is_some();
-        if last || batch.full() {
-            batch.stats = reader.stats();
-            batch.end = end;
-            let mut next = spare.try_recv().unwrap_or_default();
-            next.data.clear();
-            next.entries.clear();
-            next.end = None;
-            if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
-                return;
-            }
+        batch.stats = reader.stats();
+        batch.end = end;
+        let mut next = spare.try_recv().unwrap_or_default();
+        next.data.clear();
+        next.slots.clear();
+        next.sections.clear();
+        next.end = None;
+        if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
+            return;
         }
+    }
+}
+
+impl Pipelined {
+    /// The slots of `cur` before its next section (all of them when no
+    /// section is left).
+    #[inline]
+    fn stop(&self) -> usize {
+        match self.cur.sections.get(self.sec) {
+            Some((at, _)) => *at,
+            None => self.cur.slots.len(),
+        }
+    }
+
+    /// The next section of `cur`, when it comes now (after `pos` slots).
+    fn section_now(&mut self) -> Option<Box<CaptureMeta>> {
+        match self.cur.sections.get_mut(self.sec) {
+            Some((at, meta)) if *at <= self.pos => {
+                self.sec += 1;
+                // Taken once: a `None` is never reached again.
+                meta.take()
+            }
+            _ => None,
+        }
+    }
+
+    /// Moves to the next batch once `cur` is used up: false at the end.
+    fn refill(&mut self) -> Result<bool, SourceError> {
+        if self.finished {
+            return Ok(false);
+        }
+        if let Some(end) = self.cur.end.take() {
+            self.finished = true;
+            end?;
+            return Ok(false);
+        }
+        let Ok(next) = self.rx.recv() else {
+            // The reader thread is gone without a last batch.
+            self.finished = true;
+            return Err(SourceError::Scap(ScapError::Io(std::io::Error::other(
+                "the reading thread stopped unexpectedly",
+            ))));
+        };
+        let done = std::mem::replace(&mut self.cur, next);
+        self.pos = 0;
+        self.sec = 0;
+        self.stats = self.cur.stats;
+        let _ = self.recycle.send(done);
+        Ok(true)
     }
 }
 
 impl Source for Pipelined {
     fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
         loop {
-            if self.pos < self.cur.entries.len() {
-                let i = self.pos;
-                self.pos += 1;
-                return match &mut self.cur.entries[i] {
-                    Entry::Event {
-                        checked,
-                        start,
-                        end,
-                    } => {
-                        // A copy of an event the reader checked: bound
-                        // again without a second validation.
-                        let ev = checked.bind(&self.cur.data[*start..*end]).ok_or_else(|| {
-                            SourceError::Scap(ScapError::format(0, "invalid event copy"))
-                        })?;
-                        Ok(Some(Item::Event(ev)))
-                    }
-                    Entry::Section(meta) => Ok(Some(Item::Section(std::mem::take(meta)))),
+            if self.pos < self.stop() {
+                let Some(s) = self.cur.slots.get(self.pos).copied() else {
+                    break;
                 };
+                self.pos += 1;
+                // A copy of an event the reader checked: bound again
+                // without a second validation.
+                let ev = self
+                    .cur
+                    .data
+                    .get(s.start..)
+                    .and_then(|b| b.get(..s.len as usize))
+                    .and_then(|b| s.checked.bind(b))
+                    .ok_or_else(|| SourceError::Scap(ScapError::format(0, "invalid event copy")))?;
+                return Ok(Some(Item::Event(ev)));
             }
-            if self.finished {
+            if let Some(meta) = self.section_now() {
+                return Ok(Some(Item::Section(meta)));
+            }
+            let used_up = self.pos >= self.cur.slots.len() && self.sec >= self.cur.sections.len();
+            if used_up && !self.refill()? {
                 return Ok(None);
             }
-            if let Some(end) = self.cur.end.take() {
-                self.finished = true;
-                end?;
+        }
+        Err(SourceError::Scap(ScapError::format(
+            0,
+            "invalid event copy",
+        )))
+    }
+
+    fn next_run(&mut self) -> Result<Option<Run<'_>>, SourceError> {
+        loop {
+            let stop = self.stop();
+            if self.pos < stop {
+                let from = self.pos;
+                self.pos = stop;
+                let slots = self.cur.slots.get(from..stop).unwrap_or_default();
+                return Ok(Some(Run::Events(Events::copies(&self.cur.data, slots))));
+            }
+            if let Some(meta) = self.section_now() {
+                return Ok(Some(Run::Section(meta)));
+            }
+            let used_up = self.pos >= self.cur.slots.len() && self.sec >= self.cur.sections.len();
+            if used_up && !self.refill()? {
                 return Ok(None);
             }
-            let Ok(next) = self.rx.recv() else {
-                // The reader thread is gone without a last batch.
-                self.finished = true;
-                return Err(SourceError::Scap(ScapError::Io(std::io::Error::other(
-                    "the reading thread stopped unexpectedly",
-                ))));
-            };
-            let done = std::mem::replace(&mut self.cur, next);
-            self.pos = 0;
-            self.stats = self.cur.stats;
-            let _ = self.recycle.send(done);
         }
     }
 

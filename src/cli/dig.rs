@@ -12,7 +12,7 @@ use clap::Parser;
 
 use crate::capture::live::LiveOptions;
 use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, WriterOptions};
-use crate::capture::{Item, Source};
+use crate::capture::{Run, Source};
 use crate::event::render::{BufFormat, RenderOpts};
 use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
@@ -482,25 +482,29 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
     let mut line = String::with_capacity(512);
     let mut read_error = None;
-    loop {
+    // Per-source settings, decided once.
+    let live_deadline = deadline.filter(|_| live);
+    let file_deadline_ns = deadline.filter(|_| !live).map(|d| d.as_nanos() as u64);
+    let limit = a.numevents.unwrap_or(u64::MAX);
+    // A quiet read of files without filter, summary, output file or time
+    // limit only numbers the events.
+    let count_only =
+        stateless && summary.is_none() && writer.is_none() && file_deadline_ns.is_none();
+    'read: loop {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        if let Some(d) = deadline {
-            if live && started.elapsed() >= d {
+        if let Some(d) = live_deadline {
+            if started.elapsed() >= d {
                 break;
             }
         }
-        let item = match src.next_item() {
-            Ok(Some(i)) => i,
-            Ok(None) => break,
-            Err(e) => {
-                read_error = Some(e);
-                break;
-            }
-        };
-        let ev = match item {
-            Item::Section(meta) => {
+        // A file source hands out a batch of events at a time, a live one
+        // one event: the stop flag and the live deadline are checked
+        // between runs.
+        let events = match src.next_run() {
+            Ok(Some(Run::Events(e))) => e,
+            Ok(Some(Run::Section(meta))) => {
                 if let Some(w) = writer.as_mut() {
                     w.write_section(&meta)?;
                 }
@@ -509,105 +513,129 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
                 continue;
             }
-            Item::Event(ev) => ev,
-        };
-        let seen = vis.classify(&ev);
-        if seen == Seen::Unnumbered {
-            // sysdig 0.29.3 skips event ids it does not know, without
-            // numbering them; --all-events shows them. They are written,
-            // but sysdig never sees them, so they do not count for -e/-C/-G.
-            if let Some(w) = writer.as_mut() {
-                w.write_event(&ev, false)?;
-            }
-            continue;
-        }
-        if seen == Seen::Silent {
-            // Live procinfo: state and the file only. sysdig writes these
-            // meta events even with a filter, and they count for rotation.
-            state.process(&ev);
-            if let Some(w) = writer.as_mut() {
-                w.write_event(&ev, true)?;
-            }
-            continue;
-        }
-        if let Some(w) = writer.as_mut() {
-            if crate::event::table::ids::is_container(ev.etype()) {
-                if let Some(c) = containers::from_event(&ev) {
-                    w.note_container(c.id, &ev);
-                }
-            }
-        }
-        num += 1;
-        if first_ts == 0 && ev.ts() != 0 {
-            first_ts = ev.ts();
-        }
-        if let (Some(d), false) = (deadline, live) {
-            if first_ts != 0 && ev.ts().saturating_sub(first_ts) > d.as_nanos() as u64 {
+            Ok(None) => break,
+            Err(e) => {
+                read_error = Some(e);
                 break;
             }
-        }
-        if let Some(s) = summary.as_mut() {
-            s.add(&ev);
-        }
-        // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
-        // conversions, `-c`): its events are only counted or copied.
-        let ectx = if stateless {
-            crate::state::EvCtx::default()
-        } else {
-            state.process(&ev)
         };
-        if state.containers.has_warnings() {
-            for w in state.containers.take_warnings() {
-                eprintln!("syspect: warning: {w}");
-            }
-        }
-        let skip = seen == Seen::Hidden;
-        // The Ctx (thread and fd lookups) is built only when the filter has
-        // to be evaluated or the event printed: events whose type the filter
-        // cannot match, and `-q` runs without a filter, never need it.
-        let mut ctx = None;
-        let pass = !skip
-            && match filter.as_ref() {
-                None => true,
-                Some(f) if !f.may_match_type(ev.etype()) => false,
-                Some(f) => {
-                    f.matches(ctx.insert(Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts)))
+        if count_only {
+            // A quiet read of files without filter, summary, output file
+            // or time limit only numbers the events.
+            let stop = vis.count(events.types(), &mut num, &mut shown, limit);
+            if num > 0 && state.containers.has_warnings() {
+                for w in state.containers.take_warnings() {
+                    eprintln!("syspect: warning: {w}");
                 }
-            };
-        // Hidden events are written too, so the file keeps its meta events.
-        if pass || (skip && filter.is_none()) {
-            if let Some(w) = writer.as_mut() {
-                w.write_event(&ev, true)?;
             }
+            if stop {
+                break;
+            }
+            continue;
         }
-        if pass && !quiet {
-            let c = ctx
-                .get_or_insert_with(|| Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts));
-            let c = &*c;
-            line.clear();
-            let ok = if a.json {
-                format.render_json(c, &mut line)
-            } else {
-                format.render(c, &mut line)
-            };
-            if ok {
-                line.push('\n');
-                if let Err(e) = out.write_all(line.as_bytes()) {
-                    if e.kind() == io::ErrorKind::BrokenPipe {
-                        return Ok(());
+        for ev in events {
+            // Read once: the state update in between cannot change them,
+            // but the compiler cannot know.
+            let etype = ev.etype();
+            let ts = ev.ts();
+            let seen = vis.classify_type(etype, ev.dump_flags);
+            if seen == Seen::Unnumbered {
+                // sysdig 0.29.3 skips event ids it does not know, without
+                // numbering them; --all-events shows them. They are written,
+                // but sysdig never sees them, so they do not count for -e/-C/-G.
+                if let Some(w) = writer.as_mut() {
+                    w.write_event(&ev, false)?;
+                }
+                continue;
+            }
+            if seen == Seen::Silent {
+                // Live procinfo: state and the file only. sysdig writes these
+                // meta events even with a filter, and they count for rotation.
+                state.process(&ev);
+                if let Some(w) = writer.as_mut() {
+                    w.write_event(&ev, true)?;
+                }
+                continue;
+            }
+            if let Some(w) = writer.as_mut() {
+                if crate::event::table::ids::is_container(etype) {
+                    if let Some(c) = containers::from_event(&ev) {
+                        w.note_container(c.id, &ev);
                     }
-                    return Err(e.into());
-                }
-                if unbuffered {
-                    let _ = out.flush();
                 }
             }
-        }
-        if pass {
+            num += 1;
+            // (The first non-zero timestamp: a zero keeps it zero.)
+            if first_ts == 0 {
+                first_ts = ts;
+            }
+            if let Some(d) = file_deadline_ns {
+                if first_ts != 0 && ts.saturating_sub(first_ts) > d {
+                    break 'read;
+                }
+            }
+            if let Some(s) = summary.as_mut() {
+                s.add(&ev);
+            }
+            // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
+            // conversions, `-c`): its events are only counted or copied.
+            let ectx = if stateless {
+                crate::state::EvCtx::default()
+            } else {
+                state.process(&ev)
+            };
+            if state.containers.has_warnings() {
+                for w in state.containers.take_warnings() {
+                    eprintln!("syspect: warning: {w}");
+                }
+            }
+            let skip = seen == Seen::Hidden;
+            // The Ctx (thread and fd lookups) is built only when the filter
+            // has to be evaluated or the event printed: events whose type the
+            // filter cannot match, and `-q` runs without a filter, never need
+            // it. (Printing needs no file: `-w` is quiet.)
+            let pass = if skip || !filter.as_ref().is_none_or(|f| f.may_match_type(etype)) {
+                false
+            } else if filter.is_none() && quiet {
+                true
+            } else {
+                let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                let pass = filter.as_ref().is_none_or(|f| f.matches_typed(&c));
+                if pass && !quiet {
+                    line.clear();
+                    let ok = if a.json {
+                        format.render_json(&c, &mut line)
+                    } else {
+                        format.render(&c, &mut line)
+                    };
+                    if ok {
+                        line.push('\n');
+                        if let Err(e) = out.write_all(line.as_bytes()) {
+                            if e.kind() == io::ErrorKind::BrokenPipe {
+                                return Ok(());
+                            }
+                            return Err(e.into());
+                        }
+                        if unbuffered {
+                            let _ = out.flush();
+                        }
+                    }
+                }
+                pass
+            };
+            // Hidden events are written too, so the file keeps its meta events.
+            if pass || (skip && filter.is_none()) {
+                if let Some(w) = writer.as_mut() {
+                    w.write_event(&ev, true)?;
+                }
+            }
+            if !pass {
+                continue;
+            }
             shown += 1;
-            prev_ts = ev.ts();
-            if a.numevents.is_some_and(|n| shown >= n) {
-                break;
+            prev_ts = ts;
+            if shown >= limit {
+                break 'read;
             }
         }
     }

@@ -58,11 +58,24 @@ fn rd_u64(b: &[u8], at: usize) -> u64 {
 #[derive(Clone, Copy, Debug)]
 pub struct Checked {
     cpu: u16,
+    /// The event's type id, for a consumer that only needs that
+    /// ([`Checked::etype`]).
+    etype: u16,
     dump_flags: u32,
     lsz: u8,
 }
 
 impl Checked {
+    /// The event's type id.
+    #[inline]
+    pub fn etype(&self) -> u16 {
+        self.etype
+    }
+    /// The event's dump flags.
+    #[inline]
+    pub fn dump_flags(&self) -> u32 {
+        self.dump_flags
+    }
     /// The event again, borrowed from `copy`, which must be a byte-exact
     /// copy of the checked event. Only its length is checked again: every
     /// accessor is bounds-checked, so even a wrong copy cannot panic.
@@ -77,6 +90,20 @@ impl Checked {
             lsz: self.lsz,
             bytes: copy,
         })
+    }
+
+    /// [`Checked::bind`] without the length check, for copies this process
+    /// made itself and recorded the bounds of (the pipelined reader's
+    /// batches). A wrong copy still cannot panic: every accessor is
+    /// bounds-checked.
+    #[inline]
+    pub fn bind_copy(self, copy: &[u8]) -> EventRef<'_> {
+        EventRef {
+            cpu: self.cpu,
+            dump_flags: self.dump_flags,
+            lsz: self.lsz,
+            bytes: copy,
+        }
     }
 }
 
@@ -149,6 +176,7 @@ impl<'a> EventRef<'a> {
     pub fn checked(&self) -> Checked {
         Checked {
             cpu: self.cpu,
+            etype: self.etype(),
             dump_flags: self.dump_flags,
             lsz: self.lsz,
         }

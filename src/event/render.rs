@@ -273,23 +273,87 @@ pub fn signal_name(s: u64) -> Option<&'static str> {
     SIGS.get(s as usize).copied().filter(|n| !n.is_empty())
 }
 
-/// Appends `v` in decimal (what `v.to_string()` gives, without the
-/// formatting machinery).
-pub(crate) fn push_u64(s: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
+/// The two digits of 0..100.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// `v` in decimal at the end of `buf`, zero-padded to `width` digits
+/// (at most 20): the index where the digits start. Only ever writes ASCII
+/// digits.
+#[inline]
+fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
     let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+    while v >= 100 && i >= 2 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        if let (Some(out), Some(pair)) = (buf.get_mut(i..i + 2), DIGIT_PAIRS.get(d..d + 2)) {
+            out.copy_from_slice(pair);
         }
     }
-    s.reserve(buf.len() - i);
-    for &c in &buf[i..] {
-        s.push(c as char);
+    if v >= 10 && i >= 2 {
+        let d = v as usize * 2;
+        i -= 2;
+        if let (Some(out), Some(pair)) = (buf.get_mut(i..i + 2), DIGIT_PAIRS.get(d..d + 2)) {
+            out.copy_from_slice(pair);
+        }
+    } else if i >= 1 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
     }
+    let start = buf.len().saturating_sub(width.min(buf.len()));
+    while i > start {
+        i -= 1;
+        buf[i] = b'0';
+    }
+    i
+}
+
+/// Appends `v` in decimal, zero-padded to `width` digits (at most 20).
+#[inline]
+pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let i = digits(&mut buf, v, width);
+    let d = buf.get(i..).unwrap_or_default();
+    // SAFETY: `buf` only ever holds ASCII digits (its initial b'0's and
+    // what `digits` writes: pairs of DIGIT_PAIRS, b'0' + a digit, b'0'),
+    // and ASCII appended to UTF-8 leaves it UTF-8.
+    unsafe { s.as_mut_vec() }.extend_from_slice(d);
+}
+
+/// Appends `v` in decimal (what `v.to_string()` gives, without the
+/// formatting machinery).
+pub(crate) fn push_u64(s: &mut String, v: u64) {
+    push_decimal(s, v, 1);
+}
+
+/// True when every byte is printable ASCII (0x20 to 0x7e), looked at
+/// eight bytes at a time.
+#[inline]
+pub(crate) fn printable_ascii(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    for ch in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(ch);
+        let w = u64::from_le_bytes(w);
+        // A high bit where a byte is 0x80 or more (w itself), 0x7f (+1
+        // reaches 0x80; smaller bytes carry nothing into the next one) or
+        // below 0x20 (-0x20 wraps; the lowest such byte is exact, as the
+        // bytes below it borrow nothing): no false hits when all are good.
+        if (w.wrapping_sub(LO * 0x20) | w | w.wrapping_add(LO)) & HI != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&c| (0x20..0x7f).contains(&c))
 }
 
 /// Appends `v` in decimal, with a `-` when negative.
@@ -601,7 +665,7 @@ fn push_fd_resolved(
 /// will reach a terminal.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     // Fast path: printable ASCII has no control characters.
-    if s.bytes().all(|c| (0x20..0x7f).contains(&c)) || s.chars().all(|c| !c.is_control()) {
+    if printable_ascii(s.as_bytes()) || s.chars().all(|c| !c.is_control()) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.chars().filter(|c| !c.is_control()).collect())
@@ -835,11 +899,18 @@ fn push_param(
 /// `%evt.info`: `name=value ` for every parameter of the event; empty for
 /// generic `syscall` events.
 pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> String {
+    let mut s = String::with_capacity(128);
+    push_evt_info(&mut s, ev, res, opts);
+    s
+}
+
+/// Appends [`evt_info`].
+pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) {
     let info = ev.info();
     if info.id == ids::GENERIC_E || info.id == ids::GENERIC_X {
-        return String::new();
+        return;
     }
-    let mut s = String::with_capacity(128);
+    s.reserve(128);
     let tid = ev.tid();
     for (i, b) in ev.params().enumerate() {
         let Some(p) = info.compat_params.get(i) else {
@@ -848,13 +919,12 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
         s.push_str(p.name);
         s.push('=');
         if p.ptype == pt::FSRELPATH {
-            push_relpath(&mut s, ev, i, b, res);
+            push_relpath(s, ev, i, b, res);
         } else {
-            push_param(&mut s, p, b, tid, res, opts);
+            push_param(s, p, b, tid, res, opts);
         }
         s.push(' ');
     }
-    s
 }
 
 /// FSRELPATH: resolved against the event's dirfd parameter (or the cwd).
@@ -889,6 +959,59 @@ fn push_relpath(s: &mut String, ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_ascii_is_the_bytewise_check() {
+        let slow = |b: &[u8]| b.iter().all(|&c| (0x20..0x7f).contains(&c));
+        let mut bytes: Vec<u8> = (0x20..0x7f).collect();
+        for bad in [0u8, 0x1f, 0x7f, 0x80, 0xff, b'\n', 0x20, 0x7e] {
+            for at in 0..bytes.len().min(40) {
+                for len in [at + 1, at + 8, at + 17, bytes.len()] {
+                    let mut b = bytes.clone();
+                    b[at] = bad;
+                    let b = &b[..len.min(b.len())];
+                    assert_eq!(printable_ascii(b), slow(b), "{bad:#x} at {at} of {len}");
+                    // Every alignment of the eight-byte words.
+                    for skip in 1..8.min(b.len()) {
+                        assert_eq!(printable_ascii(&b[skip..]), slow(&b[skip..]));
+                    }
+                }
+            }
+        }
+        bytes.clear();
+        assert!(printable_ascii(&bytes));
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let mut s = String::new();
+        for v in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            12345,
+            999_999_999,
+            u64::MAX,
+        ] {
+            for width in [1usize, 2, 3, 9, 20] {
+                s.clear();
+                push_decimal(&mut s, v, width);
+                assert_eq!(s, format!("{v:0width$}"), "{v} {width}");
+            }
+            s.clear();
+            push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+            s.clear();
+            push_i64(&mut s, v as i64);
+            assert_eq!(s, (v as i64).to_string());
+        }
+    }
     use crate::event::build_event;
 
     struct OneFd;

@@ -27,58 +27,183 @@ pub enum Seen {
     Shown,
 }
 
+/// How [`Visibility::classify`] treats an event id (its table `kinds`).
+mod kind {
+    /// Shown unless its dump flags say state only.
+    pub const PLAIN: u8 = 0;
+    /// Internal: hidden (silent live).
+    pub const INTERNAL: u8 = 1;
+    /// A container event: hidden before the first other event.
+    pub const CONTAINER: u8 = 2;
+    /// A container event that is internal too (hidden or silent, without
+    /// counting as a first other event).
+    pub const CONTAINER_INTERNAL: u8 = 3;
+    /// Unknown to sysdig 0.29.3.
+    pub const UNNUMBERED: u8 = 4;
+}
+
+/// Event ids the table of [`Visibility`] covers: every id sysdig 0.29.3
+/// knows (the others are all [`kind::PLAIN`] or all [`kind::UNNUMBERED`]).
+const KINDS: usize = SYSDIG_0_29_EVENT_MAX as usize;
+
 /// The per-source memory the rule needs.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Visibility {
     /// Show internal events too (`-D`).
-    pub debug: bool,
+    debug: bool,
     /// Number and show event ids newer than sysdig 0.29.3 knows.
-    pub all_events: bool,
+    all_events: bool,
     /// A live source: internal events are [`Seen::Silent`] (unless `debug`).
-    pub live: bool,
+    live: bool,
     seen_real: bool,
+    /// The [`kind`] of each id below [`KINDS`], for these settings.
+    kinds: [u8; KINDS],
+    /// The kind of the ids from [`KINDS`] on.
+    beyond: u8,
+}
+
+impl Default for Visibility {
+    fn default() -> Visibility {
+        Visibility::new(false, false)
+    }
 }
 
 impl Visibility {
     pub fn new(debug: bool, all_events: bool) -> Visibility {
+        Visibility::with(debug, all_events, false)
+    }
+
+    fn with(debug: bool, all_events: bool, live: bool) -> Visibility {
+        let mut kinds = [kind::PLAIN; KINDS];
+        for (t, k) in (0u16..).zip(kinds.iter_mut()) {
+            let container_meta = matches!(
+                t,
+                ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
+            );
+            let internal = !debug && is_internal(t);
+            *k = match (container_meta, internal) {
+                (false, false) => kind::PLAIN,
+                (false, true) => kind::INTERNAL,
+                (true, false) => kind::CONTAINER,
+                (true, true) => kind::CONTAINER_INTERNAL,
+            };
+        }
         Visibility {
             debug,
             all_events,
-            live: false,
+            live,
             seen_real: false,
+            kinds,
+            // (`EventTable::known_to_sysdig_0_29`, without the table.)
+            beyond: if all_events {
+                kind::PLAIN
+            } else {
+                kind::UNNUMBERED
+            },
         }
     }
 
     /// The rule for a live source (see [`Seen::Silent`]).
-    pub fn with_live(mut self, live: bool) -> Visibility {
-        self.live = live;
-        self
+    pub fn with_live(self, live: bool) -> Visibility {
+        Visibility::with(self.debug, self.all_events, live)
     }
 
     /// Classifies the next event of the source.
+    #[inline]
     pub fn classify(&mut self, ev: &EventRef<'_>) -> Seen {
-        let t = ev.etype();
-        // (`EventTable::known_to_sysdig_0_29`, without the table.)
-        if !self.all_events && t >= SYSDIG_0_29_EVENT_MAX {
-            return Seen::Unnumbered;
-        }
-        let container_meta = matches!(
-            t,
-            ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
-        );
-        if !container_meta {
+        self.classify_type(ev.etype(), ev.dump_flags)
+    }
+
+    /// [`Visibility::classify`] for an event of this type id and these
+    /// dump flags.
+    #[inline]
+    pub fn classify_type(&mut self, etype: u16, dump_flags: u32) -> Seen {
+        let k = self
+            .kinds
+            .get(usize::from(etype))
+            .copied()
+            .unwrap_or(self.beyond);
+        if k == kind::PLAIN {
             self.seen_real = true;
+            return if dump_flags & 1 != 0 {
+                Seen::Hidden
+            } else {
+                Seen::Shown
+            };
         }
-        let internal = !self.debug && is_internal(t);
-        if internal && self.live {
-            return Seen::Silent;
+        self.classify_other(k, dump_flags)
+    }
+
+    /// Classifies the events of these type ids and dump flags only to
+    /// count them: adds those that take a number to `num` and those shown
+    /// to `shown`, and stops after the event that brings `shown` to
+    /// `limit` (true then). For a source without silent events.
+    pub fn count(
+        &mut self,
+        types: impl Iterator<Item = (u16, u32)>,
+        num: &mut u64,
+        shown: &mut u64,
+        limit: u64,
+    ) -> bool {
+        // Kept in registers through the loop, stored back once.
+        let (mut n, mut s) = (*num, *shown);
+        let mut stop = false;
+        for (etype, dump_flags) in types {
+            let k = self
+                .kinds
+                .get(usize::from(etype))
+                .copied()
+                .unwrap_or(self.beyond);
+            let is_shown = if k == kind::PLAIN {
+                self.seen_real = true;
+                n += 1;
+                dump_flags & 1 == 0
+            } else {
+                match self.classify_other(k, dump_flags) {
+                    Seen::Unnumbered | Seen::Silent => continue,
+                    seen => {
+                        n += 1;
+                        seen == Seen::Shown
+                    }
+                }
+            };
+            if is_shown {
+                s += 1;
+                if s >= limit {
+                    stop = true;
+                    break;
+                }
+            }
         }
-        // libsinsp consumes the container events a capture starts with
-        // before its event loop: they take a number but are never shown.
-        if ev.dump_flags & 1 != 0 || internal || (container_meta && !self.seen_real) {
-            Seen::Hidden
-        } else {
-            Seen::Shown
+        (*num, *shown) = (n, s);
+        stop
+    }
+
+    /// [`Visibility::classify`] for the ids that are not plain (rare:
+    /// kept out of the callers' loops).
+    #[inline(never)]
+    fn classify_other(&mut self, k: u8, dump_flags: u32) -> Seen {
+        match k {
+            kind::UNNUMBERED => Seen::Unnumbered,
+            kind::INTERNAL | kind::CONTAINER_INTERNAL => {
+                if k == kind::INTERNAL {
+                    self.seen_real = true;
+                }
+                if self.live {
+                    Seen::Silent
+                } else {
+                    Seen::Hidden
+                }
+            }
+            // libsinsp consumes the container events a capture starts with
+            // before its event loop: they take a number but are never shown.
+            _ => {
+                if dump_flags & 1 != 0 || !self.seen_real {
+                    Seen::Hidden
+                } else {
+                    Seen::Shown
+                }
+            }
         }
     }
 }
@@ -86,7 +211,7 @@ impl Visibility {
 #[cfg(test)]
 mod tests {
     use super::super::table::{ec, table};
-    use super::is_internal;
+    use super::*;
 
     #[test]
     fn internal_ids_match_the_table() {
@@ -96,6 +221,107 @@ mod tests {
                 table().get(t).has_category(ec::INTERNAL),
                 "event id {t}"
             );
+        }
+    }
+
+    /// The rule as it was written before the table: the table must give
+    /// the same answers for every id, setting and order of events.
+    fn reference(v: &mut (bool, bool, bool, bool), t: u16, dump_flags: u32) -> Seen {
+        let (debug, all_events, live, seen_real) = v;
+        if !*all_events && t >= SYSDIG_0_29_EVENT_MAX {
+            return Seen::Unnumbered;
+        }
+        let container_meta = matches!(
+            t,
+            ids::CONTAINER_JSON_E | ids::CONTAINER_JSON_2_E | ids::CONTAINER_E
+        );
+        if !container_meta {
+            *seen_real = true;
+        }
+        let internal = !*debug && is_internal(t);
+        if internal && *live {
+            return Seen::Silent;
+        }
+        if dump_flags & 1 != 0 || internal || (container_meta && !*seen_real) {
+            Seen::Hidden
+        } else {
+            Seen::Shown
+        }
+    }
+
+    #[test]
+    fn counts_as_classify_does() {
+        let order: Vec<(u16, u32)> = [ids::CONTAINER_E, ids::CONTAINER_JSON_E, 228, 400, 3]
+            .into_iter()
+            .chain(0..400u16)
+            .enumerate()
+            .map(|(i, t)| (t, u32::from(i % 3 == 0)))
+            .collect();
+        for debug in [false, true] {
+            for all_events in [false, true] {
+                for limit in [0u64, 1, 5, 100, u64::MAX] {
+                    let mut a = Visibility::new(debug, all_events);
+                    let mut b = a.clone();
+                    let (mut num, mut shown) = (0u64, 0u64);
+                    let mut stop = false;
+                    for &(t, df) in &order {
+                        let seen = a.classify_type(t, df);
+                        if matches!(seen, Seen::Unnumbered | Seen::Silent) {
+                            continue;
+                        }
+                        num += 1;
+                        if seen == Seen::Shown {
+                            shown += 1;
+                            if shown >= limit {
+                                stop = true;
+                                break;
+                            }
+                        }
+                    }
+                    // In two runs, as a reader hands them out.
+                    let (mut n2, mut s2) = (0u64, 0u64);
+                    let (first, rest) = order.split_at(7);
+                    let stop2 = b.count(first.iter().copied(), &mut n2, &mut s2, limit)
+                        || b.count(rest.iter().copied(), &mut n2, &mut s2, limit);
+                    assert_eq!(
+                        (num, shown, stop),
+                        (n2, s2, stop2),
+                        "{debug} {all_events} {limit}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_matches_the_rule() {
+        let ids: Vec<u16> = (0..400u16).chain([1000, u16::MAX]).collect();
+        for debug in [false, true] {
+            for all_events in [false, true] {
+                for live in [false, true] {
+                    // Container events first, then every id, twice.
+                    let order: Vec<u16> = [ids::CONTAINER_E, ids::CONTAINER_JSON_E, 228]
+                        .into_iter()
+                        .chain(ids.iter().copied())
+                        .chain(ids.iter().copied())
+                        .collect();
+                    for every in [0usize, 1, 3] {
+                        let mut vis = Visibility::new(debug, all_events).with_live(live);
+                        let mut r = (debug, all_events, live, false);
+                        for (i, &t) in order.iter().enumerate() {
+                            // State-only events: none, all, or every third.
+                            let dump_flags = u32::from(every != 0 && i % every == 0);
+                            let ev = crate::event::build_event(1, 2, t, &[]);
+                            let e = EventRef::new(0, dump_flags, &ev).expect("valid");
+                            assert_eq!(
+                                vis.classify(&e),
+                                reference(&mut r, t, dump_flags),
+                                "id {t} debug {debug} all {all_events} live {live} flags {dump_flags}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ enum Const {
     Bytes(Vec<u8>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Lhs {
     Field(BoundField),
     /// `proc.aname` / `proc.apid` without index in a filter: any ancestor.
@@ -105,7 +105,7 @@ enum Lhs {
     Transform(TransformKind, Box<Lhs>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum RhsC {
     None,
     One(Const),
@@ -124,14 +124,14 @@ impl RhsC {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CheckC {
     lhs: Lhs,
     op: Operator,
     rhs: RhsC,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
@@ -152,10 +152,13 @@ enum Node {
 }
 
 /// The answer of a [`StrNode`] for each event type that decides it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ByType {
     /// Per type id: `NO`, `YES`, or `ASK` (evaluate `slow`).
     answers: Vec<u8>,
+    /// For `evt.type`, whose generic events ask: the answer per syscall
+    /// code they carry (below [`ByType::CODES`]).
+    by_code: Option<Vec<u8>>,
     slow: Node,
 }
 
@@ -163,6 +166,28 @@ impl ByType {
     const NO: u8 = 0;
     const YES: u8 = 1;
     const ASK: u8 = 2;
+    /// Syscall codes `by_code` answers for.
+    const CODES: u16 = 1024;
+
+    /// The types whose events may pass: all but those answered `NO` (and
+    /// the generic events, as every [`TypeSet`] has them); exact when
+    /// only generic events ask.
+    fn types(&self) -> TypeSet {
+        let mut t = TypeSet::none();
+        t.exact = true;
+        for (id, &a) in (0u16..).zip(&self.answers) {
+            if a != ByType::NO {
+                t.set(id);
+            }
+            if a == ByType::ASK && id > 1 {
+                t.exact = false;
+            }
+        }
+        // (Ids past `answers` ask: `has` answers true for them.)
+        t.set(0);
+        t.set(1);
+        t
+    }
 }
 
 /// A string node on a field the event type decides becomes a table of
@@ -171,7 +196,9 @@ fn by_type(sn: Box<StrNode>) -> Node {
     if !fields::decided_by_type(sn.id) {
         return Node::Str(sn);
     }
-    let answers = (0..table().len())
+    // Every id a TypeSet has a bit for (past the table too: their name
+    // and direction are decided as well), so `ByType::types` is exact.
+    let answers = (0..TypeSet::words() * 64)
         .map(|id| {
             match u16::try_from(id)
                 .ok()
@@ -183,19 +210,30 @@ fn by_type(sn: Box<StrNode>) -> Node {
             }
         })
         .collect();
+    // Generic events: the first syscall codes (all the named ones), the
+    // others ask.
+    let by_code = (sn.id == F::EvtType).then(|| {
+        (0..ByType::CODES)
+            .map(|k| match fields::generic_type_name(Some(k)) {
+                v if sn.tests.iter().any(|t| t.test(v)) => ByType::YES,
+                _ => ByType::NO,
+            })
+            .collect()
+    });
     Node::ByType(Box::new(ByType {
         answers,
+        by_code,
         slow: Node::Str(sn),
     }))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct MultiCheck {
     lhs: Lhs,
     checks: Vec<(Operator, RhsC)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct StrNode {
     id: F,
     tests: Vec<StrTest>,
@@ -203,7 +241,7 @@ struct StrNode {
 }
 
 /// A test on a string value, the same as `check_one` on `Value::S`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum StrTest {
     Eq(Box<str>),
     Ne(Box<str>),
@@ -229,7 +267,7 @@ impl StrTest {
 }
 
 /// A set of strings: a few are compared in turn, more are hashed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct StrSet {
     /// Bit `n` (n < 63) set when a member is `n` bytes long; bit 63 for
     /// longer members.
@@ -591,11 +629,22 @@ impl TypeSet {
 }
 
 /// A compiled filter.
-#[derive(Debug)]
 pub struct Filter {
     root: Node,
+    /// `root` lowered to closures ([`lower`]): what [`Filter::matches`] runs.
+    pred: Pred,
     types: TypeSet,
     text: String,
+}
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filter")
+            .field("root", &self.root)
+            .field("types", &self.types)
+            .field("text", &self.text)
+            .finish_non_exhaustive()
+    }
 }
 
 fn err(column: usize, msg: impl Into<String>) -> FilterError {
@@ -895,7 +944,14 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
             }
         }
     }
-    Ok((specialize(CheckC { lhs, op, rhs }), types))
+    let node = specialize(CheckC { lhs, op, rhs });
+    if let Node::ByType(b) = &node {
+        // The types a per-type answer leaves possible (`evt.dir=<`: exit
+        // events only) are pushed down too.
+        let bt = b.types();
+        types = if types.exact { types.and(&bt) } else { bt };
+    }
+    Ok((node, types))
 }
 
 fn compile_expr(e: &Expr) -> Result<(Node, TypeSet), FilterError> {
@@ -950,6 +1006,7 @@ impl Filter {
         let ast = parse(text)?;
         let (root, types) = compile_expr(&ast)?;
         Ok(Filter {
+            pred: lower(root.clone()),
             root,
             types,
             text: text.to_string(),
@@ -967,11 +1024,207 @@ impl Filter {
     }
 
     /// Evaluates the filter on one event.
+    #[inline]
     pub fn matches(&self, c: &Ctx<'_>) -> bool {
-        if !self.types.has(c.ev.etype()) {
-            return false;
+        self.types.has(c.ev.etype()) && (self.pred)(c)
+    }
+
+    /// [`Filter::matches`] for an event whose type [`Filter::may_match_type`]
+    /// accepted.
+    #[inline]
+    pub fn matches_typed(&self, c: &Ctx<'_>) -> bool {
+        (self.pred)(c)
+    }
+}
+
+/// A node lowered to a closure made for its field, operator and constant:
+/// one indirect call per node, where [`eval`] matches on the node kind,
+/// then on the field id, then on the test.
+type Pred = Box<dyn Fn(&Ctx<'_>) -> bool + Send + Sync>;
+
+fn lower(n: Node) -> Pred {
+    match n {
+        Node::And(v) => {
+            let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
+            match (v.pop(), v.pop()) {
+                (None, _) => Box::new(|_| true),
+                (Some(a), None) => a,
+                (Some(b), Some(a)) if v.is_empty() => Box::new(move |c| a(c) && b(c)),
+                (Some(b), Some(a)) => {
+                    v.push(a);
+                    v.push(b);
+                    let v = v.into_boxed_slice();
+                    Box::new(move |c| v.iter().all(|p| p(c)))
+                }
+            }
         }
-        eval(&self.root, c)
+        Node::Or(v) => {
+            let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
+            match (v.pop(), v.pop()) {
+                (None, _) => Box::new(|_| false),
+                (Some(a), None) => a,
+                (Some(b), Some(a)) if v.is_empty() => Box::new(move |c| a(c) || b(c)),
+                (Some(b), Some(a)) => {
+                    v.push(a);
+                    v.push(b);
+                    let v = v.into_boxed_slice();
+                    Box::new(move |c| v.iter().any(|p| p(c)))
+                }
+            }
+        }
+        Node::Not(n) => lower_neg(*n, true),
+        other => lower_neg(other, false),
+    }
+}
+
+/// A leaf node lowered, its answer negated when `neg` (for `not`).
+fn lower_neg(n: Node, neg: bool) -> Pred {
+    match n {
+        Node::Str(sn) => lower_str(*sn, neg),
+        Node::Int(id, op, k) => lower_int(id, op, k, neg),
+        Node::ByType(b) => {
+            let ByType {
+                answers,
+                by_code,
+                slow,
+            } = *b;
+            let slow = lower_neg(slow, neg);
+            match by_code {
+                Some(codes) => Box::new(move |c| {
+                    match answers.get(usize::from(c.ev.etype())) {
+                        Some(&ByType::NO) => neg,
+                        Some(&ByType::YES) => !neg,
+                        // A generic event: its syscall decides.
+                        Some(_) => match fields::generic_code(&c.ev)
+                            .and_then(|k| codes.get(usize::from(k)))
+                        {
+                            Some(a) => (*a == ByType::YES) != neg,
+                            None => slow(c),
+                        },
+                        None => slow(c),
+                    }
+                }),
+                None => Box::new(move |c| match answers.get(usize::from(c.ev.etype())) {
+                    Some(&ByType::NO) => neg,
+                    Some(&ByType::YES) => !neg,
+                    _ => slow(c),
+                }),
+            }
+        }
+        Node::Not(n) if neg => lower(*n),
+        other if neg => {
+            let p = lower(other);
+            Box::new(move |c| !p(c))
+        }
+        // Generic checks.
+        Node::Check(_) | Node::AnyOf(_) => Box::new(move |c| eval(&n, c)),
+        other => lower(other),
+    }
+}
+
+/// A [`StrNode`] on the reader of its field (`fields::str_read` for that
+/// field, which inlines to the field's own code).
+fn lower_str(sn: StrNode, neg: bool) -> Pred {
+    macro_rules! by_field {
+        ($($f:ident),*) => {
+            match sn.id {
+                $(F::$f => {
+                    fn read<'a>(c: &Ctx<'a>) -> StrRead<'a> {
+                        fields::str_read(F::$f, c)
+                    }
+                    str_pred(read, sn, neg)
+                })*
+                _ => {
+                    let slow = lower_neg(sn.slow, neg);
+                    Box::new(move |c| slow(c))
+                }
+            }
+        };
+    }
+    by_field!(
+        ProcName,
+        ProcExe,
+        ProcPname,
+        EvtType,
+        EvtDir,
+        FdName,
+        FdNameraw,
+        FdDirectory,
+        FdFilename,
+        FdType,
+        FdTypechar,
+        UserName
+    )
+}
+
+/// [`lower_str`] with the field's reader: a closure per kind of test.
+fn str_pred<R>(read: R, sn: StrNode, neg: bool) -> Pred
+where
+    R: for<'a> Fn(&Ctx<'a>) -> StrRead<'a> + Copy + Send + Sync + 'static,
+{
+    let StrNode { tests, slow, .. } = sn;
+    let slow = lower_neg(slow, neg);
+    match <[StrTest; 1]>::try_from(tests) {
+        Ok([StrTest::Eq(k)]) => str_test(read, move |v| v == &*k, slow, neg),
+        Ok([StrTest::Ne(k)]) => str_test(read, move |v| v != &*k, slow, neg),
+        Ok([StrTest::In(set)]) => str_test(read, move |v| set.contains(v), slow, neg),
+        Ok([StrTest::Contains(k, at)]) => str_test(
+            read,
+            move |v| contains_at(v.as_bytes(), k.as_bytes(), at),
+            slow,
+            neg,
+        ),
+        Ok([StrTest::StartsWith(k)]) => str_test(read, move |v| v.starts_with(&*k), slow, neg),
+        Ok([StrTest::EndsWith(k)]) => str_test(read, move |v| v.ends_with(&*k), slow, neg),
+        Err(tests) => str_test(read, move |v| tests.iter().any(|t| t.test(v)), slow, neg),
+    }
+}
+
+fn str_test<R, T>(read: R, test: T, slow: Pred, neg: bool) -> Pred
+where
+    R: for<'a> Fn(&Ctx<'a>) -> StrRead<'a> + Send + Sync + 'static,
+    T: Fn(&str) -> bool + Send + Sync + 'static,
+{
+    Box::new(move |c| match read(c) {
+        StrRead::Str(v) => test(v) != neg,
+        StrRead::None => neg,
+        // (`slow` is negated already.)
+        StrRead::Slow => slow(c),
+    })
+}
+
+/// A [`Node::Int`] on the reader of its field.
+fn lower_int(id: F, op: Operator, k: i64, neg: bool) -> Pred {
+    macro_rules! by_field {
+        ($($f:ident),*) => {
+            match id {
+                $(F::$f => {
+                    fn read(c: &Ctx<'_>) -> Option<i64> {
+                        fields::int_read(F::$f, c)
+                    }
+                    int_pred(read, op, k, neg)
+                })*
+                _ => Box::new(move |c| {
+                    fields::int_read(id, c).is_some_and(|v| int_test(op, v, k)) != neg
+                }),
+            }
+        };
+    }
+    by_field!(ProcPid, ThreadTid, EvtRawres, FdNum, EvtCpu)
+}
+
+fn int_pred<R>(read: R, op: Operator, k: i64, neg: bool) -> Pred
+where
+    R: Fn(&Ctx<'_>) -> Option<i64> + Send + Sync + 'static,
+{
+    match op {
+        Operator::Eq => Box::new(move |c| read(c).is_some_and(|v| v == k) != neg),
+        Operator::Ne => Box::new(move |c| read(c).is_some_and(|v| v != k) != neg),
+        Operator::Lt => Box::new(move |c| read(c).is_some_and(|v| v < k) != neg),
+        Operator::Le => Box::new(move |c| read(c).is_some_and(|v| v <= k) != neg),
+        Operator::Gt => Box::new(move |c| read(c).is_some_and(|v| v > k) != neg),
+        Operator::Ge => Box::new(move |c| read(c).is_some_and(|v| v >= k) != neg),
+        _ => Box::new(move |c| read(c).is_some_and(|v| int_test(op, v, k)) != neg),
     }
 }
 
@@ -1370,6 +1623,141 @@ mod tests {
         // A float constant stays generic.
         let f = Filter::compile("proc.pid > 0.5").expect("ok");
         assert!(matches!(f.root, Node::Check(_)));
+    }
+
+    /// The lowered closures and the type pushdown against the tree
+    /// evaluated without them, on every event of real captures (skipped
+    /// without the shared captures folder).
+    #[test]
+    fn lowered_filters_match_the_tree() {
+        use crate::capture::{Item, Source};
+        use crate::filter::fields::FieldOpts;
+        let dir = match std::env::var_os("SYSPECT_SHARED") {
+            Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+            _ => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
+        }
+        .join("captures");
+        let files = [
+            "libs/curl_google.scap",
+            "falco/cat_write.scap",
+            "sysflow/files_filesat.scap",
+            "bencer-examples/example5_httpd.scap",
+            "sysflow/client-server_tcp-client-server.scap",
+            "sysflow/files_files_old.scap",
+            "bencer-examples/example2_502error.scap",
+            "sysflow/alpine_alpine.scap",
+        ];
+        let filters: Vec<Filter> = [
+            "proc.name=curl",
+            "proc.name!=curl",
+            "not proc.name=curl",
+            "proc.name in (bash, sh, curl)",
+            "not proc.name in (bash, sh)",
+            "proc.name=curl or proc.name=cat or proc.exe contains bin",
+            "proc.exe startswith /usr",
+            "proc.exe endswith curl",
+            "proc.pname=bash",
+            "not proc.pname in (bash, sshd)",
+            "fd.name contains /etc",
+            "not fd.name contains /etc",
+            "fd.name startswith /lib or fd.name endswith .so.6",
+            "fd.nameraw contains lib",
+            "fd.directory=/etc",
+            "not fd.directory=/tmp",
+            "fd.filename in (passwd, hosts, ld.so.cache)",
+            "fd.type=file",
+            "fd.type in (ipv4, unix)",
+            "fd.typechar=f",
+            "not fd.typechar=f",
+            "user.name=root",
+            "not user.name=nobody",
+            "evt.type=openat",
+            "evt.type!=read",
+            "not evt.type=read",
+            "evt.type in (open, openat, read, write)",
+            "not evt.type in (switch, read)",
+            "evt.dir=<",
+            "evt.dir=>",
+            "not evt.dir=<",
+            "evt.dir!=<",
+            "evt.type=openat or evt.dir=>",
+            "evt.type contains open",
+            "evt.type startswith f or evt.type endswith at",
+            "evt.type=mprotect",
+            // Generic events (their syscall names them).
+            "evt.type in (clock_gettime, set_robust_list, rt_sigaction)",
+            "not evt.type=clock_gettime and evt.dir=>",
+            "evt.type in (mprotect, brk) and evt.dir=<",
+            "not (evt.type in (mprotect, brk) and evt.dir=<)",
+            "proc.pid > 0",
+            "proc.pid < 1000",
+            "proc.pid = 1",
+            "proc.pid != 1",
+            "not proc.pid <= 100",
+            "thread.tid >= 100",
+            "evt.rawres >= 0",
+            "evt.rawres < 0",
+            "not evt.rawres >= 0",
+            "fd.num > 2 and fd.num < 10",
+            "evt.cpu=1",
+            "evt.cpu!=0",
+            "proc.cmdline contains curl or proc.cmdline contains cat",
+            "fd.name exists",
+            "not fd.name exists",
+            "evt.type in (open, openat) and evt.dir=< and fd.typechar=f and not proc.name in (bash, sh) \
+             and fd.name contains /etc and not fd.name startswith /etc/ld.so and proc.pid > 0 \
+             and not user.name=nobody and evt.rawres >= 0 and not fd.directory=/tmp",
+            "(evt.type=read or evt.type=write) and not (proc.name=curl or fd.name contains lib)",
+            "not (proc.name=curl and evt.dir=<) or fd.num=3",
+        ]
+        .iter()
+        .map(|t| Filter::compile(t).unwrap_or_else(|e| panic!("{t}: {e}")))
+        .collect();
+        let opts = FieldOpts::default();
+        let mut seen = 0;
+        let mut hits = vec![0usize; filters.len()];
+        for f in files {
+            let Ok(mut r) = crate::capture::scap::ScapReader::open(dir.join(f)) else {
+                eprintln!("skipped {f}: not found");
+                continue;
+            };
+            let mut st = crate::state::State::new();
+            st.load_meta(r.meta());
+            let mut num = 0;
+            while let Ok(Some(it)) = r.next_item() {
+                let ev = match it {
+                    Item::Event(ev) => ev,
+                    Item::Section(m) => {
+                        st.load_meta_owned(*m);
+                        continue;
+                    }
+                };
+                num += 1;
+                seen += 1;
+                let ectx = st.process(&ev);
+                let c = Ctx::new(ev, num, &st, ectx, 0, 0, &opts);
+                for (i, flt) in filters.iter().enumerate() {
+                    let want = eval(&flt.root, &c);
+                    assert_eq!(
+                        flt.matches(&c),
+                        want,
+                        "{f} event {num} type {}: {}",
+                        ev.etype(),
+                        flt.text()
+                    );
+                    if flt.may_match_type(ev.etype()) {
+                        assert_eq!(flt.matches_typed(&c), want, "{f} {num}: {}", flt.text());
+                    }
+                    hits[i] += usize::from(want);
+                }
+            }
+        }
+        if seen > 0 {
+            eprintln!("replayed {seen} events");
+            // Most filters both pass and fail somewhere.
+            let split = hits.iter().filter(|&&h| h > 0 && h < seen).count();
+            assert!(split * 10 >= filters.len() * 8, "{hits:?} of {seen}");
+        }
     }
 
     #[test]

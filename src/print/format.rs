@@ -1,7 +1,7 @@
 //! sysdig's `-p` output formats: `%field`, `%Nfield`, `%field[arg]`,
 //! a leading `*`, literal text with `\n`, `\t`, `\\` escapes.
 
-use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Value};
+use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Pushed, Value};
 
 /// The default line.
 pub const DEFAULT: &str =
@@ -157,6 +157,26 @@ impl Format {
             match t {
                 Token::Text(s) => out.push_str(s),
                 Token::Field { field, width } => {
+                    if width.is_none() {
+                        // Most fields append their text without a `Value`.
+                        let at = out.len();
+                        match fields::push_text(field, c, out) {
+                            Some(Pushed::Clean) => continue,
+                            Some(Pushed::Text) => {
+                                sanitize_tail(out, at, allows_layout(field, c));
+                                continue;
+                            }
+                            Some(Pushed::Missing) if self.print_all => {
+                                out.push_str("<NA>");
+                                continue;
+                            }
+                            Some(Pushed::Missing) => {
+                                out.truncate(start);
+                                return false;
+                            }
+                            None => {}
+                        }
+                    }
                     let v = field.extract(c);
                     if width.is_none() && push_plain(out, field, &v, c) {
                         continue;
@@ -295,11 +315,22 @@ fn json_value(f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> serde_json::Value {
     }
 }
 
+/// [`sanitize_for_terminal`] on the text appended to `out` from `at` on.
+fn sanitize_tail(out: &mut String, at: usize, layout: bool) {
+    let Some(tail) = out.get(at..) else {
+        return;
+    };
+    if let std::borrow::Cow::Owned(clean) = sanitize_for_terminal(tail, layout) {
+        out.truncate(at);
+        out.push_str(&clean);
+    }
+}
+
 /// Removes escape sequences and control characters from event data before
 /// it reaches a terminal. `layout` keeps `\n` and `\t` (hex/ascii dumps).
 pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
     // Printable ASCII needs no look at the characters.
-    if !s.bytes().any(|b| !(0x20..0x7f).contains(&b)) || !s.chars().any(|c| c.is_control()) {
+    if crate::event::render::printable_ascii(s.as_bytes()) || !s.chars().any(|c| c.is_control()) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -348,6 +379,120 @@ pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `render` as it was before `push_text`: every field extracted as a
+    /// `Value`, then shown.
+    fn render_by_values(f: &Format, c: &Ctx<'_>, out: &mut String) -> bool {
+        let start = out.len();
+        for t in &f.tokens {
+            match t {
+                Token::Text(s) => out.push_str(s),
+                Token::Field { field, width } => {
+                    let v = field.extract(c);
+                    if width.is_none() && push_plain(out, field, &v, c) {
+                        continue;
+                    }
+                    let text = match display_value(field, &v) {
+                        Some(t) => t,
+                        None if f.print_all => "<NA>".into(),
+                        None => {
+                            out.truncate(start);
+                            return false;
+                        }
+                    };
+                    let clean = sanitize_for_terminal(&text, allows_layout(field, c));
+                    match width {
+                        Some(w) => {
+                            let n = clean.chars().count().min(*w);
+                            out.extend(clean.chars().take(n));
+                            out.extend(std::iter::repeat_n(' ', w - n));
+                        }
+                        None => out.push_str(&clean),
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The text fields append against their values, on every event of
+    /// real captures, in every time mode and buffer layout (skipped without
+    /// the shared captures folder).
+    #[test]
+    fn pushed_text_is_the_value_text() {
+        use crate::capture::{Item, Source};
+        use crate::event::render::{BufFormat, RenderOpts};
+        use crate::filter::fields::{FieldOpts, TimeMode};
+        let dir = match std::env::var_os("SYSPECT_SHARED") {
+            Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+            _ => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
+        }
+        .join("captures");
+        let formats: Vec<Format> = [
+            DEFAULT,
+            "%evt.num %evt.time %evt.time.s %evt.datetime %evt.datetime.s %evt.rawtime \
+             %evt.outputtime %evt.args",
+            "%proc.name %proc.exe %proc.pname %evt.type %evt.dir %fd.name %fd.nameraw \
+             %fd.directory %fd.filename %fd.type %fd.typechar %user.name",
+            "%proc.pid %thread.tid %evt.rawres %fd.num %evt.cpu %5evt.num|%3proc.name|",
+            "%fd.name %evt.res",
+        ]
+        .iter()
+        .map(|f| Format::parse(f).unwrap_or_else(|e| panic!("{f}: {e}")))
+        .collect();
+        let mut seen = 0;
+        for file in [
+            "libs/curl_google.scap",
+            "falco/cat_write.scap",
+            "sysflow/client-server_tcp-client-server.scap",
+            "bencer-examples/example5_httpd.scap",
+        ] {
+            for (time, buf) in [
+                (TimeMode::Human, BufFormat::Dotted),
+                (TimeMode::Absolute, BufFormat::Ascii),
+                (TimeMode::Relative, BufFormat::HexAscii),
+                (TimeMode::Delta, BufFormat::Hex),
+                (TimeMode::PrevDelta, BufFormat::Base64),
+            ] {
+                let Ok(mut r) = crate::capture::scap::ScapReader::open(dir.join(file)) else {
+                    eprintln!("skipped {file}: not found");
+                    break;
+                };
+                let opts = FieldOpts {
+                    render: RenderOpts { buf, max_buf: 80 },
+                    time,
+                    ..FieldOpts::default()
+                };
+                let mut st = crate::state::State::new();
+                st.load_meta(r.meta());
+                let (mut num, mut first, mut prev) = (0, 0, 0);
+                while let Ok(Some(it)) = r.next_item() {
+                    let ev = match it {
+                        Item::Event(ev) => ev,
+                        Item::Section(m) => {
+                            st.load_meta_owned(*m);
+                            continue;
+                        }
+                    };
+                    num += 1;
+                    seen += 1;
+                    if first == 0 {
+                        first = ev.ts();
+                    }
+                    let ectx = st.process(&ev);
+                    let c = Ctx::new(ev, num, &st, ectx, first, prev, &opts);
+                    for f in &formats {
+                        let (mut a, mut b) = (String::from("x"), String::from("x"));
+                        let ok = f.render(&c, &mut a);
+                        assert_eq!(ok, render_by_values(f, &c, &mut b), "{file} {num}");
+                        assert_eq!(a, b, "{file} event {num}");
+                    }
+                    prev = ev.ts();
+                }
+            }
+        }
+        eprintln!("rendered {seen} events");
+    }
 
     #[test]
     fn parses_default() {

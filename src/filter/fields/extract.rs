@@ -33,6 +33,13 @@ fn char_value(ch: char) -> Value<'static> {
 }
 
 pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
+    let mut out = String::with_capacity(32);
+    push_time(&mut out, ts, date, nanos);
+    out
+}
+
+/// Appends [`fmt_time`].
+pub fn push_time(out: &mut String, ts: u64, date: bool, nanos: bool) {
     let secs = (ts / 1_000_000_000) as i64;
     let ns = (ts % 1_000_000_000) as u32;
     // Consecutive events mostly fall in the same second: the local time of
@@ -52,33 +59,30 @@ pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
             };
             *l = (secs, date, base);
         }
-        let mut out = String::with_capacity(l.2.len() + 10);
         out.push_str(&l.2);
-        if nanos {
-            out.push('.');
-            push_padded(&mut out, u64::from(ns), 9);
-        }
-        Some(out)
+        Some(())
     });
     match cached {
-        Some(t) => t,
-        None => fmt_time_uncached(ts, date, nanos),
+        Some(()) => {
+            if nanos {
+                out.push('.');
+                push_padded(out, u64::from(ns), 9);
+            }
+        }
+        None => out.push_str(&fmt_time_uncached(ts, date, nanos)),
     }
 }
 
 /// `n` in decimal, zero-padded to `width` digits.
-fn push_padded(out: &mut String, mut n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    while n > 0 {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let start = i.min(buf.len().saturating_sub(width));
-    for &b in &buf[start..] {
-        out.push(char::from(b));
-    }
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    render::push_decimal(out, n, width);
+}
+
+/// `d` nanoseconds as seconds with nine decimals (`-t a`, `-t r`...).
+fn push_secs(out: &mut String, d: u64) {
+    render::push_u64(out, d / 1_000_000_000);
+    out.push('.');
+    push_padded(out, d % 1_000_000_000, 9);
 }
 
 fn fmt_time_uncached(ts: u64, date: bool, nanos: bool) -> String {
@@ -623,6 +627,60 @@ fn latency(c: &Ctx<'_>) -> Option<u64> {
         return None;
     }
     c.ectx.enter_ts.map(|t| c.ev.ts().saturating_sub(t))
+}
+
+/// What [`push_text`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Appended text that needs no terminal sanitizing (digits, times).
+    Clean,
+    /// Appended text from the event or the state.
+    Text,
+    /// Nothing: the field has no value.
+    Missing,
+}
+
+/// Appends the text `-p` prints for `f` (before the terminal
+/// sanitizing), without building a [`Value`], for the fields that can;
+/// `None` (nothing appended) for the other fields: use [`extract`]. The
+/// text is what `display_value` gives for the value [`extract`] returns.
+pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
+    let ev = &c.ev;
+    match f.def.id {
+        F::EvtNum => render::push_u64(out, c.num),
+        F::EvtOutputtime => match c.opts.time {
+            TimeMode::Human => push_time(out, ev.ts(), false, true),
+            TimeMode::Absolute => push_secs(out, ev.ts()),
+            TimeMode::Relative => push_secs(out, ev.ts().saturating_sub(c.first_ts)),
+            TimeMode::PrevDelta => push_secs(out, ev.ts().saturating_sub(c.prev_ts)),
+            TimeMode::Delta => push_secs(out, latency(c).unwrap_or(0)),
+        },
+        F::EvtTime => push_time(out, ev.ts(), false, true),
+        F::EvtTimeS => push_time(out, ev.ts(), false, false),
+        F::EvtDatetime => push_time(out, ev.ts(), true, true),
+        F::EvtDatetimeS => push_time(out, ev.ts(), true, false),
+        F::EvtRawtime => render::push_u64(out, ev.ts()),
+        F::EvtArgs | F::EvtInfo => {
+            render::push_evt_info(out, ev, c.state, &c.opts.render);
+            return Some(Pushed::Text);
+        }
+        id if int_fast(id) => match int_read(id, c) {
+            Some(v) => render::push_i64(out, v),
+            None => return Some(Pushed::Missing),
+        },
+        id if str_fast(id) => {
+            return match str_read(id, c) {
+                StrRead::Str(v) => {
+                    out.push_str(v);
+                    Some(Pushed::Text)
+                }
+                StrRead::None => Some(Pushed::Missing),
+                StrRead::Slow => None,
+            }
+        }
+        _ => return None,
+    }
+    Some(Pushed::Clean)
 }
 
 /// Extracts `f` for the event in `c`.
@@ -1207,12 +1265,20 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
     match type_name_of_id(ev.etype()) {
         Some(n) => n,
         // Generic events are named after the syscall they carry.
-        None => ev
-            .param(0)
-            .and_then(|b| params::u16_at(b, 0))
-            .and_then(crate::event::syscalls::name)
-            .unwrap_or("<unknown>"),
+        None => generic_type_name(generic_code(ev)),
     }
+}
+
+/// The syscall code a generic event carries (its first parameter).
+#[inline]
+pub fn generic_code(ev: &crate::event::EventRef<'_>) -> Option<u16> {
+    ev.param(0).and_then(|b| params::u16_at(b, 0))
+}
+
+/// `evt.type` of a generic event carrying this syscall code.
+pub fn generic_type_name(code: Option<u16>) -> &'static str {
+    code.and_then(crate::event::syscalls::name)
+        .unwrap_or("<unknown>")
 }
 
 /// `evt.type` of the events with this id; `None` for the generic events,

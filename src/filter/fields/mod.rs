@@ -5,7 +5,7 @@ mod defs;
 mod extract;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use crate::event::render::RenderOpts;
@@ -14,8 +14,9 @@ use crate::state::{EvCtx, Fd, State, Thread};
 
 pub use defs::{all, F};
 pub use extract::{
-    decided_by_type, int_fast, int_read, latency_bucket, latency_bucket_start, str_fast,
-    str_of_type, str_read, StrRead, SPECTRO_DECADES,
+    decided_by_type, generic_code, generic_type_name, int_fast, int_read, latency_bucket,
+    latency_bucket_start, push_text, str_fast, str_of_type, str_read, Pushed, StrRead,
+    SPECTRO_DECADES,
 };
 
 /// A field's value type, as `sysdig -lv` names them.
@@ -225,7 +226,8 @@ pub struct Ctx<'a> {
     pub state: &'a State,
     pub ectx: EvCtx,
     pub thread: Option<&'a Thread>,
-    fd: OnceCell<Option<&'a Fd>>,
+    /// The event's fd, once looked up.
+    fd: Cell<Option<Option<&'a Fd>>>,
     /// Timestamp of the first event of the source.
     pub first_ts: u64,
     /// Timestamp of the previous event.
@@ -234,6 +236,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    #[inline(always)]
     pub fn new(
         ev: EventRef<'a>,
         num: u64,
@@ -249,7 +252,7 @@ impl<'a> Ctx<'a> {
             num,
             state,
             ectx,
-            fd: OnceCell::new(),
+            fd: Cell::new(None),
             first_ts,
             prev_ts,
             opts,
@@ -259,12 +262,19 @@ impl<'a> Ctx<'a> {
     /// The event's fd in the table (looked up on first use).
     #[inline]
     pub fn fd(&self) -> Option<&'a Fd> {
-        *self.fd.get_or_init(|| {
-            // Same as `state.fd(tid, fd)`, reusing the thread found above.
-            let fd = self.ectx.fd?;
-            let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
-            self.state.fds.get(&pid).and_then(|t| t.get(fd))
-        })
+        if let Some(f) = self.fd.get() {
+            return f;
+        }
+        let f = self.find_fd();
+        self.fd.set(Some(f));
+        f
+    }
+
+    fn find_fd(&self) -> Option<&'a Fd> {
+        // Same as `state.fd(tid, fd)`, reusing the thread found above.
+        let fd = self.ectx.fd?;
+        let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
+        self.state.fds.get(&pid).and_then(|t| t.get(fd))
     }
 }
 
