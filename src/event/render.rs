@@ -319,10 +319,10 @@ pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let i = digits(&mut buf, v, width);
     let d = buf.get(i..).unwrap_or_default();
-    // SAFETY: `buf` only ever holds ASCII digits (its initial b'0's and
-    // what `digits` writes: pairs of DIGIT_PAIRS, b'0' + a digit, b'0'),
-    // and ASCII appended to UTF-8 leaves it UTF-8.
-    unsafe { s.as_mut_vec() }.extend_from_slice(d);
+    // Always ASCII digits: the check is a short ASCII fast path.
+    if let Ok(t) = std::str::from_utf8(d) {
+        s.push_str(t);
+    }
 }
 
 /// Appends `v` in decimal (what `v.to_string()` gives, without the
