@@ -7,6 +7,7 @@ use std::io::{Cursor, Read};
 use common_scap::*;
 use syspect::capture::meta::{FdInfo, FdType};
 use syspect::capture::scap::{ScapError, ScapReader};
+use syspect::capture::CaptureMeta;
 use syspect::capture::{Item, Source};
 
 fn file_bytes(rel: &str) -> Vec<u8> {
@@ -550,6 +551,97 @@ fn later_metadata_is_checked_when_not_decoded() {
         errors >= 10,
         "only {errors} of 400 damaged files gave an error"
     );
+}
+
+/// Everything a source hands out, for comparing two ways of reading.
+fn drain_source(src: &mut dyn Source) -> (Vec<Ev>, Vec<CaptureMeta>, Option<String>) {
+    let mut events = Vec::new();
+    let mut sections = Vec::new();
+    let error = loop {
+        match src.next_item() {
+            Ok(None) => break None,
+            Ok(Some(Item::Event(e))) => events.push(Ev {
+                cpu: e.cpu,
+                flags: e.dump_flags,
+                bytes: e.bytes().to_vec(),
+            }),
+            Ok(Some(Item::Section(m))) => sections.push(*m),
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    (events, sections, error)
+}
+
+/// The pipelined reader (the file read ahead in chunks on one thread,
+/// decoded on another) hands out exactly what the plain reader does: plain
+/// and gzip, concatenated sections whose process list is longer than a
+/// read-ahead chunk (so blocks straddle chunks), and truncated copies,
+/// whose errors must match too.
+#[test]
+fn pipelined_reads_like_the_plain_reader() {
+    use syspect::capture::pipeline::Pipelined;
+    use syspect::capture::scap::{ScapWriter, WriterOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.scap");
+    {
+        let r = ScapReader::open(capture("libs/sample.scap")).unwrap();
+        let mut meta = r.meta().clone();
+        let tmpl = meta.procs[0].clone();
+        for i in 0..6000u64 {
+            let mut p = tmpl.clone();
+            p.tid = 1_000_000 + i;
+            p.pid = p.tid;
+            p.env = (0..8)
+                .map(|k| format!("VAR{k}={}", "x".repeat(40 + (i as usize % 57))))
+                .collect();
+            meta.procs.push(p);
+        }
+        let mut w = ScapWriter::create_with(&big, &meta, &WriterOptions::default()).unwrap();
+        for round in 0..3 {
+            if round > 0 {
+                w.write_section(&meta).unwrap();
+            }
+            let mut r = ScapReader::open(capture("libs/sample.scap")).unwrap();
+            while let Some(it) = r.next_item().unwrap() {
+                if let Item::Event(e) = it {
+                    w.write_event(&e).unwrap();
+                }
+            }
+        }
+        w.finish().unwrap();
+    }
+    let big = std::fs::read(&big).unwrap();
+    assert!(big.len() > 4 << 20, "{} bytes", big.len());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &big).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut cases = vec![("big", big.clone()), ("big.gz", gz.clone())];
+    for cut in [big.len() / 3, big.len() / 2 + 7, big.len() - 5] {
+        cases.push(("big, truncated", big[..cut].to_vec()));
+    }
+    cases.push(("big.gz, truncated", gz[..gz.len() * 2 / 3].to_vec()));
+    for rel in [
+        "sysflow/mpm-event_full_capture.scap",
+        "falco/cat_write.scap",
+    ] {
+        cases.push((rel, file_bytes(rel)));
+    }
+    for (name, bytes) in cases {
+        let plain = match open_bytes(bytes.clone()) {
+            Ok(mut r) => drain_source(&mut r),
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let mut piped = Pipelined::start(open_bytes(bytes).unwrap()).unwrap();
+        let piped = drain_source(&mut piped);
+        assert_eq!(piped.2, plain.2, "{name}: the error");
+        assert_eq!(piped.0.len(), plain.0.len(), "{name}: events");
+        assert!(piped.0 == plain.0, "{name}: event bytes differ");
+        assert!(piped.1 == plain.1, "{name}: sections differ");
+        if name == "big" {
+            assert_eq!(plain.1.len(), 2);
+            assert!(plain.2.is_none());
+        }
+    }
 }
 
 // ------------------------------------------------------------ synthetic files

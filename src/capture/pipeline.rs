@@ -56,6 +56,8 @@ impl Pipelined {
     /// Starts reading `reader` on a new thread.
     pub fn start(mut reader: ScapReader) -> std::io::Result<Pipelined> {
         let meta = reader.take_meta();
+        // A third thread reads the file ahead of the decoding one.
+        reader.read_ahead()?;
         let (tx, rx) = mpsc::sync_channel::<Batch>(DEPTH);
         let (recycle, spare) = mpsc::channel::<Batch>();
         thread::Builder::new()

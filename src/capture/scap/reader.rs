@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
+use super::ahead::{Msg, ReadAhead, ROOM};
 use super::blocks::{self, EvKind, Kind};
 use super::metablocks;
 use super::ScapError;
@@ -40,9 +41,12 @@ fn le32(b: &[u8], at: usize) -> u32 {
 }
 
 /// The buffered input: `buf[start..end]` is read but not yet consumed;
-/// `base` is the stream offset of `buf[0]`.
+/// `base` is the stream offset of `buf[0]` (modulo 2^64: with read-ahead
+/// chunks, `buf[0]` may lie before the start of the stream).
 struct Input {
     src: Box<dyn Read + Send>,
+    /// Set once `src` reads on a thread of its own.
+    ahead: Option<ReadAhead>,
     gz: bool,
     buf: Vec<u8>,
     start: usize,
@@ -58,7 +62,7 @@ impl Input {
     }
     #[inline]
     fn offset(&self) -> u64 {
-        self.base + self.start as u64
+        self.base.wrapping_add(self.start as u64)
     }
     #[inline]
     fn data(&self) -> &[u8] {
@@ -83,6 +87,9 @@ impl Input {
 
     #[inline(never)]
     fn fill_slow(&mut self, n: usize) -> Result<(), ScapError> {
+        if self.ahead.is_some() {
+            return self.fill_ahead(n);
+        }
         if self.avail() == 0 {
             self.base += self.end as u64;
             self.start = 0;
@@ -112,6 +119,55 @@ impl Input {
                     });
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// [`Input::fill_slow`] from read-ahead chunks: each chunk becomes the
+    /// buffer, with the unread tail of the previous one moved into the room
+    /// in front of its data (or, for a tail longer than that, both copied
+    /// into a new buffer).
+    fn fill_ahead(&mut self, n: usize) -> Result<(), ScapError> {
+        while self.avail() < n && !self.eof {
+            let Some(ahead) = self.ahead.as_ref() else {
+                return Ok(());
+            };
+            let (chunk, cend) = match ahead.next() {
+                Msg::Data { buf, end } => (buf, end),
+                Msg::End => {
+                    self.eof = true;
+                    break;
+                }
+                Msg::Failed(e) => {
+                    self.eof = true;
+                    let at = self.base.wrapping_add(self.end as u64);
+                    return Err(if self.gz {
+                        ScapError::format(at, format!("corrupt or truncated gzip data: {e}"))
+                    } else {
+                        ScapError::Io(e)
+                    });
+                }
+            };
+            let off = self.offset();
+            let tail = self.avail();
+            let old = if tail <= ROOM {
+                let mut chunk = chunk;
+                let at = ROOM - tail;
+                chunk[at..ROOM].copy_from_slice(&self.buf[self.start..self.end]);
+                self.start = at;
+                self.end = cend;
+                std::mem::replace(&mut self.buf, chunk)
+            } else {
+                let mut joined = Vec::with_capacity(tail + cend - ROOM);
+                joined.extend_from_slice(&self.buf[self.start..self.end]);
+                joined.extend_from_slice(&chunk[ROOM..cend]);
+                ahead.give_back(chunk);
+                self.start = 0;
+                self.end = joined.len();
+                std::mem::replace(&mut self.buf, joined)
+            };
+            ahead.give_back(old);
+            self.base = off.wrapping_sub(self.start as u64);
         }
         Ok(())
     }
@@ -191,6 +247,7 @@ impl ScapReader {
         let mut rd = ScapReader {
             input: Input {
                 src,
+                ahead: None,
                 gz,
                 buf: Vec::new(),
                 start: 0,
@@ -224,6 +281,16 @@ impl ScapReader {
     /// returns is empty afterwards): for a caller that keeps it elsewhere.
     pub(crate) fn take_meta(&mut self) -> CaptureMeta {
         std::mem::take(&mut self.meta)
+    }
+
+    /// From now on, the input is read (and decompressed) on a thread of its
+    /// own, ahead of the decoding.
+    pub(crate) fn read_ahead(&mut self) -> std::io::Result<()> {
+        if self.input.ahead.is_none() && !self.input.eof {
+            let src = std::mem::replace(&mut self.input.src, Box::new(std::io::empty()));
+            self.input.ahead = Some(ReadAhead::start(src)?);
+        }
+        Ok(())
     }
 
     /// Events skipped because their type is beyond the event table.
@@ -710,7 +777,7 @@ impl Source for ScapReader {
         // Both paths check the same things and give the same errors.
         if let Some((v2, a, total, cpu, flags)) = self.peek_event() {
             let end = self.input.start + total - 4;
-            let off = self.input.base + a as u64;
+            let off = self.input.base.wrapping_add(a as u64);
             let bytes: &[u8] = if v2 {
                 &self.input.buf[a..end]
             } else {
