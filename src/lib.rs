@@ -10,5 +10,7 @@ pub mod filter;
 pub mod print;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod tui;
 pub mod views;

@@ -1630,13 +1630,7 @@ mod tests {
     /// without the shared captures folder).
     #[test]
     fn lowered_filters_match_the_tree() {
-        use crate::capture::{Item, Source};
         use crate::filter::fields::FieldOpts;
-        let dir = match std::env::var_os("SYSPECT_SHARED") {
-            Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
-            _ => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
-        }
-        .join("captures");
         let files = [
             "libs/curl_google.scap",
             "falco/cat_write.scap",
@@ -1717,25 +1711,9 @@ mod tests {
         let mut seen = 0;
         let mut hits = vec![0usize; filters.len()];
         for f in files {
-            let Ok(mut r) = crate::capture::scap::ScapReader::open(dir.join(f)) else {
-                eprintln!("skipped {f}: not found");
-                continue;
-            };
-            let mut st = crate::state::State::new();
-            st.load_meta(r.meta());
-            let mut num = 0;
-            while let Ok(Some(it)) = r.next_item() {
-                let ev = match it {
-                    Item::Event(ev) => ev,
-                    Item::Section(m) => {
-                        st.load_meta_owned(*m);
-                        continue;
-                    }
-                };
-                num += 1;
+            crate::testing::replay(f, |num, ev, st, ectx| {
                 seen += 1;
-                let ectx = st.process(&ev);
-                let c = Ctx::new(ev, num, &st, ectx, 0, 0, &opts);
+                let c = Ctx::new(ev, num, st, ectx, 0, 0, &opts);
                 for (i, flt) in filters.iter().enumerate() {
                     let want = eval(&flt.root, &c);
                     assert_eq!(
@@ -1750,7 +1728,7 @@ mod tests {
                     }
                     hits[i] += usize::from(want);
                 }
-            }
+            });
         }
         if seen > 0 {
             eprintln!("replayed {seen} events");

@@ -177,35 +177,9 @@ impl Format {
                             None => {}
                         }
                     }
-                    let v = field.extract(c);
-                    if width.is_none() && push_plain(out, field, &v, c) {
-                        continue;
-                    }
-                    let text = display_value(field, &v);
-                    let text = match text {
-                        Some(t) => t,
-                        None if self.print_all => "<NA>".into(),
-                        None => {
-                            out.truncate(start);
-                            return false;
-                        }
-                    };
-                    let clean = sanitize_for_terminal(&text, allows_layout(field, c));
-                    match width {
-                        Some(w) => {
-                            let mut n = 0;
-                            for ch in clean.chars() {
-                                if n == *w {
-                                    break;
-                                }
-                                out.push(ch);
-                                n += 1;
-                            }
-                            for _ in n..*w {
-                                out.push(' ');
-                            }
-                        }
-                        None => out.push_str(&clean),
+                    if !push_value(out, field, *width, c, self.print_all) {
+                        out.truncate(start);
+                        return false;
                     }
                 }
             }
@@ -232,6 +206,36 @@ impl Format {
         out.push_str(&serde_json::Value::Object(map).to_string());
         true
     }
+}
+
+/// Appends a field's text through its extracted `Value`, cut or padded to
+/// `width`; false when the value is missing and `<NA>` is not wanted.
+fn push_value(
+    out: &mut String,
+    field: &BoundField,
+    width: Option<usize>,
+    c: &Ctx<'_>,
+    print_all: bool,
+) -> bool {
+    let v = field.extract(c);
+    if width.is_none() && push_plain(out, field, &v, c) {
+        return true;
+    }
+    let text = match display_value(field, &v) {
+        Some(t) => t,
+        None if print_all => "<NA>".into(),
+        None => return false,
+    };
+    let clean = sanitize_for_terminal(&text, allows_layout(field, c));
+    match width {
+        Some(w) => {
+            let n = clean.chars().count().min(w);
+            out.extend(clean.chars().take(n));
+            out.extend(std::iter::repeat_n(' ', w - n));
+        }
+        None => out.push_str(&clean),
+    }
+    true
 }
 
 /// Appends the text of the common values (strings and integers of fields
@@ -388,26 +392,9 @@ mod tests {
             match t {
                 Token::Text(s) => out.push_str(s),
                 Token::Field { field, width } => {
-                    let v = field.extract(c);
-                    if width.is_none() && push_plain(out, field, &v, c) {
-                        continue;
-                    }
-                    let text = match display_value(field, &v) {
-                        Some(t) => t,
-                        None if f.print_all => "<NA>".into(),
-                        None => {
-                            out.truncate(start);
-                            return false;
-                        }
-                    };
-                    let clean = sanitize_for_terminal(&text, allows_layout(field, c));
-                    match width {
-                        Some(w) => {
-                            let n = clean.chars().count().min(*w);
-                            out.extend(clean.chars().take(n));
-                            out.extend(std::iter::repeat_n(' ', w - n));
-                        }
-                        None => out.push_str(&clean),
+                    if !push_value(out, field, *width, c, f.print_all) {
+                        out.truncate(start);
+                        return false;
                     }
                 }
             }
@@ -420,14 +407,8 @@ mod tests {
     /// the shared captures folder).
     #[test]
     fn pushed_text_is_the_value_text() {
-        use crate::capture::{Item, Source};
         use crate::event::render::{BufFormat, RenderOpts};
         use crate::filter::fields::{FieldOpts, TimeMode};
-        let dir = match std::env::var_os("SYSPECT_SHARED") {
-            Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
-            _ => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
-        }
-        .join("captures");
         let formats: Vec<Format> = [
             DEFAULT,
             "%evt.num %evt.time %evt.time.s %evt.datetime %evt.datetime.s %evt.rawtime \
@@ -454,33 +435,18 @@ mod tests {
                 (TimeMode::Delta, BufFormat::Hex),
                 (TimeMode::PrevDelta, BufFormat::Base64),
             ] {
-                let Ok(mut r) = crate::capture::scap::ScapReader::open(dir.join(file)) else {
-                    eprintln!("skipped {file}: not found");
-                    break;
-                };
                 let opts = FieldOpts {
                     render: RenderOpts { buf, max_buf: 80 },
                     time,
                     ..FieldOpts::default()
                 };
-                let mut st = crate::state::State::new();
-                st.load_meta(r.meta());
-                let (mut num, mut first, mut prev) = (0, 0, 0);
-                while let Ok(Some(it)) = r.next_item() {
-                    let ev = match it {
-                        Item::Event(ev) => ev,
-                        Item::Section(m) => {
-                            st.load_meta_owned(*m);
-                            continue;
-                        }
-                    };
-                    num += 1;
+                let (mut first, mut prev) = (0, 0);
+                let found = crate::testing::replay(file, |num, ev, st, ectx| {
                     seen += 1;
                     if first == 0 {
                         first = ev.ts();
                     }
-                    let ectx = st.process(&ev);
-                    let c = Ctx::new(ev, num, &st, ectx, first, prev, &opts);
+                    let c = Ctx::new(ev, num, st, ectx, first, prev, &opts);
                     for f in &formats {
                         let (mut a, mut b) = (String::from("x"), String::from("x"));
                         let ok = f.render(&c, &mut a);
@@ -488,6 +454,9 @@ mod tests {
                         assert_eq!(a, b, "{file} event {num}");
                     }
                     prev = ev.ts();
+                });
+                if !found {
+                    break;
                 }
             }
         }

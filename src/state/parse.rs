@@ -1788,34 +1788,40 @@ mod tests {
     /// longer ones with a bad spot at each position.
     #[test]
     fn clean_matches_bytewise() {
-        let alphabet = [b'/', b'.', b'a'];
+        each_string(b"/.a", 10, |b| {
+            assert_eq!(clean(b), clean_bytewise(b), "{b:?}")
+        });
+        let base = b"usr/lib/x86_64-linux-gnu/libc.so.6";
+        assert!(clean(base));
+        let ins: [&[u8]; 8] = [b"/", b".", b"/.", b"./", b"//", b"/../", b"/./", b"\x80/"];
+        each_splice(base, &ins, |p| {
+            assert_eq!(clean(p), clean_bytewise(p), "{p:?}")
+        });
+    }
+
+    /// Calls `f` with every string of up to `max_len` bytes of `alphabet`.
+    fn each_string(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&[u8])) {
+        let k = alphabet.len();
         let mut buf = Vec::new();
-        for len in 0..=10u32 {
-            for mut code in 0..3usize.pow(len) {
+        for len in 0..=max_len {
+            for mut code in 0..k.pow(len) {
                 buf.clear();
                 for _ in 0..len {
-                    buf.push(alphabet[code % 3]);
-                    code /= 3;
+                    buf.push(alphabet[code % k]);
+                    code /= k;
                 }
-                assert_eq!(clean(&buf), clean_bytewise(&buf), "{buf:?}");
+                f(&buf);
             }
         }
-        let base = b"usr/lib/x86_64-linux-gnu/libc.so.6".to_vec();
-        assert!(clean(&base));
+    }
+
+    /// Calls `f` with `base` with each of `inserts` put in at each position.
+    fn each_splice(base: &[u8], inserts: &[&[u8]], mut f: impl FnMut(&[u8])) {
         for at in 0..=base.len() {
-            for ins in [
-                &b"/"[..],
-                b".",
-                b"/.",
-                b"./",
-                b"//",
-                b"/../",
-                b"/./",
-                b"\x80/",
-            ] {
-                let mut p = base.clone();
+            for ins in inserts {
+                let mut p = base.to_vec();
                 p.splice(at..at, ins.iter().copied());
-                assert_eq!(clean(&p), clean_bytewise(&p), "{p:?}");
+                f(&p);
             }
         }
     }
@@ -1838,30 +1844,14 @@ mod tests {
     /// byte-at-a-time search does.
     #[test]
     fn scan_name_matches_bytewise() {
-        let alphabet = [b'/', b'.', b'a', 0];
-        let mut buf = Vec::new();
-        for len in 0..=9u32 {
-            for mut code in 0..4usize.pow(len) {
-                buf.clear();
-                for _ in 0..len {
-                    buf.push(alphabet[code % 4]);
-                    code /= 4;
-                }
-                let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
-                let want = (end, !slash_then_slash_or_dot(&buf[..end]));
-                assert_eq!(scan_name(&buf), want, "{buf:?}");
-            }
-        }
-        let base = b"/usr/lib/x86_64-linux-gnu/libc.so.6".to_vec();
-        for at in 0..=base.len() {
-            for ins in [&b"/"[..], b"\0", b"/.", b"//", b"\0//", b"//\0", b"\x80/"] {
-                let mut p = base.clone();
-                p.splice(at..at, ins.iter().copied());
-                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
-                let want = (end, !slash_then_slash_or_dot(&p[..end]));
-                assert_eq!(scan_name(&p), want, "{p:?}");
-            }
-        }
+        let check = |b: &[u8]| {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+            let want = (end, !slash_then_slash_or_dot(&b[..end]));
+            assert_eq!(scan_name(b), want, "{b:?}");
+        };
+        each_string(b"/.a\0", 9, check);
+        let ins: [&[u8]; 7] = [b"/", b"\0", b"/.", b"//", b"\0//", b"//\0", b"\x80/"];
+        each_splice(b"/usr/lib/x86_64-linux-gnu/libc.so.6", &ins, check);
     }
 
     /// `makes_placeholder` is thread_missing's test of the event, for
