@@ -81,34 +81,47 @@ fn vmlinux_h(out: &Path) -> PathBuf {
     dest
 }
 
-/// Writes `OUT_DIR/event_table.rs` for `src/event/table.rs`.
-fn event_table(out: &Path) {
-    const JSON: &str = "assets/event-table.json";
-    const SYSDIG_029: &str = "assets/sysdig-0.29.3-events.txt";
-    println!("cargo:rerun-if-changed={JSON}");
-    println!("cargo:rerun-if-changed={SYSDIG_029}");
+/// Writes `OUT_DIR/<name>` from the two asset files `inputs`, with `gen`
+/// (`what` names the result in errors).
+fn generate<E: std::fmt::Display>(
+    out: &Path,
+    name: &str,
+    inputs: [&str; 2],
+    what: &str,
+    gen: fn(&str, &str) -> Result<String, E>,
+) {
+    for p in inputs {
+        println!("cargo:rerun-if-changed={p}");
+    }
     let read =
         |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| fail(&format!("reading {p}: {e}")));
-    let src = event_table_gen::generate(&read(JSON), &read(SYSDIG_029))
-        .unwrap_or_else(|e| fail(&format!("generating the event table: {e}")));
-    let dest = out.join("event_table.rs");
+    let src = gen(&read(inputs[0]), &read(inputs[1]))
+        .unwrap_or_else(|e| fail(&format!("generating {what}: {e}")));
+    let dest = out.join(name);
     std::fs::write(&dest, src)
         .unwrap_or_else(|e| fail(&format!("writing {}: {e}", dest.display())));
 }
 
+/// Writes `OUT_DIR/event_table.rs` for `src/event/table.rs`.
+fn event_table(out: &Path) {
+    generate(
+        out,
+        "event_table.rs",
+        ["assets/event-table.json", "assets/sysdig-0.29.3-events.txt"],
+        "the event table",
+        event_table_gen::generate,
+    );
+}
+
 /// Writes `OUT_DIR/syscalls.rs` for `src/event/syscalls.rs`.
 fn syscall_tables(out: &Path) {
-    const PPM_SC: &str = "assets/ppm_sc.txt";
-    const X86_64: &str = "assets/syscalls_x86_64.txt";
-    println!("cargo:rerun-if-changed={PPM_SC}");
-    println!("cargo:rerun-if-changed={X86_64}");
-    let read =
-        |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| fail(&format!("reading {p}: {e}")));
-    let src = syscalls_gen::generate(&read(PPM_SC), &read(X86_64))
-        .unwrap_or_else(|e| fail(&format!("generating the syscall tables: {e}")));
-    let dest = out.join("syscalls.rs");
-    std::fs::write(&dest, src)
-        .unwrap_or_else(|e| fail(&format!("writing {}: {e}", dest.display())));
+    generate(
+        out,
+        "syscalls.rs",
+        ["assets/ppm_sc.txt", "assets/syscalls_x86_64.txt"],
+        "the syscall tables",
+        syscalls_gen::generate,
+    );
 }
 
 fn main() {
