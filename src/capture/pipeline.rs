@@ -9,6 +9,7 @@ use std::thread;
 
 use super::scap::{ScapError, ScapReader};
 use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats};
+use crate::event::EventRef;
 
 /// Bytes of event data per batch: big enough to make the hand-over cheap,
 /// small enough to stay in the cache.
@@ -33,6 +34,19 @@ struct Batch {
 }
 
 impl Batch {
+    /// Copies an event in.
+    #[inline]
+    fn push_event(&mut self, ev: &EventRef<'_>) {
+        let start = self.data.len();
+        self.data.extend_from_slice(ev.bytes());
+        self.slots.push(Slot {
+            checked: ev.checked(),
+            // The header's u32 length.
+            len: ev.len() as u32,
+            start,
+        });
+    }
+
     fn full(&self) -> bool {
         self.data.len() >= BATCH_BYTES || self.slots.len() + self.sections.len() >= BATCH_ITEMS
     }
@@ -81,31 +95,33 @@ impl Pipelined {
 fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
     let mut batch = Batch::default();
     loop {
+        // The events already in the reader's buffer, without a call each.
+        let ready = reader.take_ready(|ev| {
+            batch.push_event(ev);
+            !batch.full()
+        });
         // Until the batch is full, events and sections only go in it.
-        let end = match reader.next_item() {
-            Ok(Some(Item::Event(ev))) => {
-                let start = batch.data.len();
-                batch.data.extend_from_slice(ev.bytes());
-                batch.slots.push(Slot {
-                    checked: ev.checked(),
-                    // The header's u32 length.
-                    len: ev.len() as u32,
-                    start,
-                });
-                if !batch.full() {
-                    continue;
-                }
-                None
-            }
-            Ok(Some(Item::Section(meta))) => {
-                batch.sections.push((batch.slots.len(), Some(meta)));
-                if !batch.full() {
-                    continue;
-                }
-                None
-            }
-            Ok(None) => Some(Ok(())),
+        let end = match ready {
             Err(e) => Some(Err(e)),
+            Ok(()) if batch.full() => None,
+            Ok(()) => match reader.next_item() {
+                Ok(Some(Item::Event(ev))) => {
+                    batch.push_event(&ev);
+                    if !batch.full() {
+                        continue;
+                    }
+                    None
+                }
+                Ok(Some(Item::Section(meta))) => {
+                    batch.sections.push((batch.slots.len(), Some(meta)));
+                    if !batch.full() {
+                        continue;
+                    }
+                    None
+                }
+                Ok(None) => Some(Ok(())),
+                Err(e) => Some(Err(e)),
+            },
         };
         let last = end.is_some();
         batch.stats = reader.stats();

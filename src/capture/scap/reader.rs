@@ -765,53 +765,86 @@ fn convert_v1_in_place(buf: &mut [u8], at: usize, end: usize) -> Result<Option<u
     Ok(Some(at - 4))
 }
 
+impl ScapReader {
+    /// The fast path of `next_item`: the event of a whole event block of a
+    /// known type, its lengths and trailer consistent, already in the
+    /// buffer; `None` for anything else (partial block, other block types,
+    /// unknown event types, inconsistent lengths), which the general path
+    /// handles and turns into errors. Both paths check the same things and
+    /// give the same errors.
+    #[inline(always)]
+    fn ready_event(&mut self) -> Option<Result<EventRef<'_>, SourceError>> {
+        let (v2, a, total, cpu, flags) = self.peek_event()?;
+        let end = self.input.start + total - 4;
+        let off = self.input.base.wrapping_add(a as u64);
+        let bytes: &[u8] = if v2 {
+            &self.input.buf[a..end]
+        } else {
+            // The block is consumed below: its framing before the event
+            // can take the longer v2 header.
+            match convert_v1_in_place(&mut self.input.buf, a, end) {
+                Ok(Some(from)) => &self.input.buf[from..end],
+                Ok(None) => {
+                    self.scratch.clear();
+                    if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
+                        self.state = State::Done;
+                        return Some(Err(ScapError::format(off, msg).into()));
+                    }
+                    &self.scratch
+                }
+                Err(msg) => {
+                    self.state = State::Done;
+                    return Some(Err(ScapError::format(off, msg).into()));
+                }
+            }
+        };
+        self.input.start += total;
+        Some(match EventRef::new(cpu, flags, bytes) {
+            Ok(ev) => {
+                self.stats.events += 1;
+                Ok(ev)
+            }
+            Err(e) => {
+                self.state = State::Done;
+                Err(invalid_event(off, e))
+            }
+        })
+    }
+
+    /// Hands the events already in the buffer to `take`, one after the
+    /// other, while it returns true: the events `next_item` would return
+    /// next, without a call per event. Stops before anything else
+    /// (sections, partial blocks, the end), which `next_item` returns.
+    pub(crate) fn take_ready(
+        &mut self,
+        mut take: impl FnMut(&EventRef<'_>) -> bool,
+    ) -> Result<(), SourceError> {
+        if self.state == State::Done {
+            return Ok(());
+        }
+        while let Some(r) = self.ready_event() {
+            if !take(&r?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Source for ScapReader {
     fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
         if self.state == State::Done {
             return Ok(None);
         }
-        // Fast path: a whole event block of a known type, its lengths and
-        // trailer consistent, already in the buffer. Anything else (partial
-        // block, other block types, unknown event types, inconsistent
-        // lengths) takes the general path, which also produces the errors.
-        // Both paths check the same things and give the same errors.
-        if let Some((v2, a, total, cpu, flags)) = self.peek_event() {
-            let end = self.input.start + total - 4;
-            let off = self.input.base.wrapping_add(a as u64);
-            let bytes: &[u8] = if v2 {
-                &self.input.buf[a..end]
-            } else {
-                // The block is consumed below: its framing before the
-                // event can take the longer v2 header.
-                match convert_v1_in_place(&mut self.input.buf, a, end) {
-                    Ok(Some(from)) => &self.input.buf[from..end],
-                    Ok(None) => {
-                        self.scratch.clear();
-                        if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
-                            self.state = State::Done;
-                            return Err(ScapError::format(off, msg).into());
-                        }
-                        &self.scratch
-                    }
-                    Err(msg) => {
-                        self.state = State::Done;
-                        return Err(ScapError::format(off, msg).into());
-                    }
-                }
-            };
-            self.input.start += total;
-            return match EventRef::new(cpu, flags, bytes) {
-                Ok(ev) => {
-                    self.stats.events += 1;
-                    Ok(Some(Item::Event(ev)))
-                }
-                Err(e) => {
-                    self.state = State::Done;
-                    Err(invalid_event(off, e))
-                }
-            };
+        if self.peek_event().is_none() {
+            return self.next_slow();
         }
-        self.next_slow()
+        match self.ready_event() {
+            Some(Ok(ev)) => Ok(Some(Item::Event(ev))),
+            Some(Err(e)) => Err(e),
+            // peek_event just found the event: not reached.
+            None => Err(ScapError::format(0, "reader: an event in the buffer vanished").into()),
+        }
     }
 
     fn meta(&self) -> &CaptureMeta {
