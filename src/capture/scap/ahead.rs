@@ -7,7 +7,7 @@
 //! that goes on in the next chunk) there, and the block is whole without
 //! copying the chunk. Chunks come back for reuse.
 
-use std::io::{ErrorKind, Read};
+use std::io::Read;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 use std::time::Duration;
@@ -53,7 +53,7 @@ impl ReadAhead {
 
     /// A chunk buffer to fill again (its contents do not matter).
     pub(crate) fn give_back(&self, buf: Vec<u8>) {
-        if buf.len() >= ROOM + DATA {
+        if buf.capacity() >= ROOM + DATA {
             let _ = self.spare.send(buf);
         }
     }
@@ -77,29 +77,26 @@ fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receive
                 .recv_timeout(Duration::from_millis(5))
                 .unwrap_or_default(),
         };
-        if buf.len() < ROOM + DATA {
-            buf.resize(ROOM + DATA, 0);
-        }
-        let mut end = ROOM;
-        while end < buf.len() {
-            match src.read(&mut buf[end..]) {
-                Ok(0) => break,
-                Ok(k) => end += k,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    if end > ROOM && tx.send(Msg::Data { buf, end }).is_err() {
-                        return;
-                    }
-                    let _ = tx.send(Msg::Failed(e));
+        // The room is written (zeroed) once per buffer; the data is read
+        // into spare capacity, which `read_to_end` does not zero.
+        buf.resize(ROOM, 0);
+        buf.reserve(DATA);
+        if let Err(e) = (&mut src).take(DATA as u64).read_to_end(&mut buf) {
+            if buf.len() > ROOM {
+                let end = buf.len();
+                if tx.send(Msg::Data { buf, end }).is_err() {
                     return;
                 }
             }
+            let _ = tx.send(Msg::Failed(e));
+            return;
         }
+        let end = buf.len();
         if end == ROOM {
             let _ = tx.send(Msg::End);
             return;
         }
-        let last = end < buf.len();
+        let last = end < ROOM + DATA;
         if tx.send(Msg::Data { buf, end }).is_err() {
             return;
         }

@@ -26,6 +26,9 @@ use crate::event::{table, EventRef, HDR_LEN, HDR_LEN_V1};
 
 /// Bytes asked of the underlying reader at a time (and the initial buffer).
 const CHUNK: usize = 1 << 20;
+/// The first buffer: small captures (and the first section of big ones,
+/// before read-ahead takes over) never touch a whole chunk.
+const FIRST_CHUNK: usize = 64 << 10;
 
 #[inline]
 fn le16(b: &[u8], at: usize) -> u16 {
@@ -103,7 +106,7 @@ impl Input {
         while self.avail() < n && !self.eof {
             if self.end == self.buf.len() {
                 let need = self.start + n;
-                let grow = (self.buf.len() * 2).max(CHUNK).min(need.max(CHUNK));
+                let grow = (self.buf.len() * 2).max(FIRST_CHUNK).min(need.max(CHUNK));
                 self.buf.resize(grow, 0);
             }
             match self.src.read(&mut self.buf[self.end..]) {
