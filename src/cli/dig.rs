@@ -437,9 +437,12 @@ pub fn run(a: DigArgs) -> Result<()> {
         ..FieldOpts::default()
     };
     let stop = stop_flag();
-    // A quiet, unfiltered read that writes nothing keeps no state (see
-    // `stateless` below): later sections' metadata is then only checked.
-    let later_meta = !(a.quiet && a.write.is_none() && filter.is_none());
+    // A quiet, unfiltered read of files (`-q`, `-w` conversions) keeps no
+    // state (see the event loop): it does not load the process list
+    // either, and unless it writes a file, the metadata of later sections
+    // is only checked.
+    let stateless = !a.read.is_empty() && (a.quiet || a.write.is_some()) && filter.is_none();
+    let later_meta = !stateless || a.write.is_some();
     let (src, live) = open_source(&a, &stop, later_meta)?;
     // Reading files, the state and the source (with its copy of the
     // capture's process tables) are left to the process exit: freeing them
@@ -447,9 +450,6 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut src = AtExit::new(src, !live);
     let mut state = AtExit::new(State::new(), !live);
     state.live = live;
-    // A quiet, unfiltered read (`-q`, `-w` conversions) keeps no state
-    // (see the event loop): it does not load the process list either.
-    let stateless = !live && (a.quiet || a.write.is_some()) && filter.is_none();
     if live {
         state.load_meta(&crate::state::procfs::snapshot());
     } else if !stateless {
@@ -522,13 +522,8 @@ pub fn run(a: DigArgs) -> Result<()> {
         if count_only {
             // A quiet read of files without filter, summary, output file
             // or time limit only numbers the events.
-            let stop = vis.count(events.types(), &mut num, &mut shown, limit);
-            if num > 0 && state.containers.has_warnings() {
-                for w in state.containers.take_warnings() {
-                    eprintln!("syspect: warning: {w}");
-                }
-            }
-            if stop {
+            // (No state is kept, so there are no container warnings.)
+            if vis.count(events.types(), &mut num, &mut shown, limit) {
                 break;
             }
             continue;

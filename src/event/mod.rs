@@ -84,12 +84,7 @@ impl Checked {
         let len = copy
             .get(16..20)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
-        (len >= HDR_LEN && len == copy.len()).then_some(EventRef {
-            cpu: self.cpu,
-            dump_flags: self.dump_flags,
-            lsz: self.lsz,
-            bytes: copy,
-        })
+        (len >= HDR_LEN && len == copy.len()).then(|| self.bind_copy(copy))
     }
 
     /// [`Checked::bind`] without the length check, for copies this process
