@@ -33,7 +33,28 @@ struct Batch {
     end: Option<Result<(), SourceError>>,
 }
 
+/// What the consumer of a [`Pipelined`] reader takes from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carry {
+    /// The events themselves.
+    Events,
+    /// Only their type ids and dump flags ([`super::Events::types`]): the
+    /// bytes are not copied, and iterating the events yields none.
+    Types,
+}
+
 impl Batch {
+    /// Records an event's type only ([`Carry::Types`]): a slot without
+    /// bytes, which binds to no event.
+    #[inline]
+    fn push_type(&mut self, ev: &EventRef<'_>) {
+        self.slots.push(Slot {
+            checked: ev.checked(),
+            len: 1,
+            start: usize::MAX,
+        });
+    }
+
     /// Copies an event in.
     #[inline]
     fn push_event(&mut self, ev: &EventRef<'_>) {
@@ -68,7 +89,13 @@ pub struct Pipelined {
 
 impl Pipelined {
     /// Starts reading `reader` on a new thread.
-    pub fn start(mut reader: ScapReader) -> std::io::Result<Pipelined> {
+    pub fn start(reader: ScapReader) -> std::io::Result<Pipelined> {
+        Pipelined::start_with(reader, Carry::Events)
+    }
+
+    /// [`Pipelined::start`] for a consumer that takes only what `carry`
+    /// says.
+    pub fn start_with(mut reader: ScapReader, carry: Carry) -> std::io::Result<Pipelined> {
         let meta = reader.take_meta();
         // A third thread reads the file ahead of the decoding one.
         reader.read_ahead()?;
@@ -76,7 +103,10 @@ impl Pipelined {
         let (recycle, spare) = mpsc::channel::<Batch>();
         thread::Builder::new()
             .name("syspect-read".into())
-            .spawn(move || produce(reader, &tx, &spare))?;
+            .spawn(move || match carry {
+                Carry::Events => produce(reader, &tx, &spare, Batch::push_event),
+                Carry::Types => produce(reader, &tx, &spare, Batch::push_type),
+            })?;
         Ok(Pipelined {
             meta,
             rx,
@@ -92,12 +122,17 @@ impl Pipelined {
 
 /// The reading thread: fills batches until the reader ends or the
 /// consumer goes away.
-fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
+fn produce(
+    mut reader: ScapReader,
+    tx: &SyncSender<Batch>,
+    spare: &Receiver<Batch>,
+    push: impl Fn(&mut Batch, &EventRef<'_>),
+) {
     let mut batch = Batch::default();
     loop {
         // The events already in the reader's buffer, without a call each.
         let ready = reader.take_ready(|ev| {
-            batch.push_event(ev);
+            push(&mut batch, ev);
             !batch.full()
         });
         // Until the batch is full, events and sections only go in it.
@@ -106,7 +141,7 @@ fn produce(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batc
             Ok(()) if batch.full() => None,
             Ok(()) => match reader.next_item() {
                 Ok(Some(Item::Event(ev))) => {
-                    batch.push_event(&ev);
+                    push(&mut batch, &ev);
                     if !batch.full() {
                         continue;
                     }

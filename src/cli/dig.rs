@@ -11,6 +11,7 @@ use anyhow::{anyhow, Result};
 use clap::Parser;
 
 use crate::capture::live::LiveOptions;
+use crate::capture::pipeline::Carry;
 use crate::capture::scap::{MetaSource, RotateSpec, RotatingWriter, WriterOptions};
 use crate::capture::{Run, Source};
 use crate::event::render::{BufFormat, RenderOpts};
@@ -390,6 +391,7 @@ fn open_source(
     a: &DigArgs,
     stop: &Arc<AtomicBool>,
     later_meta: bool,
+    carry: Carry,
 ) -> Result<(Box<dyn Source>, bool)> {
     match a.read.as_slice() {
         [] => {
@@ -403,7 +405,10 @@ fn open_source(
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
-        files => Ok((super::multi::open_files_with(files, later_meta)?, false)),
+        files => Ok((
+            super::multi::open_files_with(files, later_meta, carry)?,
+            false,
+        )),
     }
 }
 
@@ -443,7 +448,15 @@ pub fn run(a: DigArgs) -> Result<()> {
     // is only checked.
     let stateless = !a.read.is_empty() && (a.quiet || a.write.is_some()) && filter.is_none();
     let later_meta = !stateless || a.write.is_some();
-    let (src, live) = open_source(&a, &stop, later_meta)?;
+    // Without a summary, an output file or a time limit, such a read only
+    // numbers the events (see the event loop): their types are all it takes.
+    let count_only = stateless && !a.summary && a.write.is_none() && a.seconds.is_none();
+    let carry = if count_only {
+        Carry::Types
+    } else {
+        Carry::Events
+    };
+    let (src, live) = open_source(&a, &stop, later_meta, carry)?;
     // Reading files, the state and the source (with its copy of the
     // capture's process tables) are left to the process exit: freeing them
     // costs more than the rest of a short run's teardown.
@@ -486,10 +499,6 @@ pub fn run(a: DigArgs) -> Result<()> {
     let live_deadline = deadline.filter(|_| live);
     let file_deadline_ns = deadline.filter(|_| !live).map(|d| d.as_nanos() as u64);
     let limit = a.numevents.unwrap_or(u64::MAX);
-    // A quiet read of files without filter, summary, output file or time
-    // limit only numbers the events.
-    let count_only =
-        stateless && summary.is_none() && writer.is_none() && file_deadline_ns.is_none();
     'read: loop {
         if stop.load(Ordering::Relaxed) {
             break;

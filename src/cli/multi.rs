@@ -8,7 +8,7 @@ use std::io::{BufReader, Read};
 
 use anyhow::Result;
 
-use crate::capture::pipeline::Pipelined;
+use crate::capture::pipeline::{Carry, Pipelined};
 use crate::capture::scap::ScapReader;
 use crate::capture::Source;
 
@@ -42,17 +42,22 @@ pub fn open(paths: &[String]) -> Result<ScapReader> {
 /// The source for `-r` files: every front end (dig, the TUI, headless
 /// views) opens capture files here.
 pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
-    open_files_with(paths, true)
+    open_files_with(paths, true, Carry::Events)
 }
 
 /// [`open_files`] for a consumer that may keep no state: unless
 /// `later_meta`, the metadata of the sections after the first is checked
-/// but not decoded ([`ScapReader::decode_later_metadata`]).
-pub fn open_files_with(paths: &[String], later_meta: bool) -> Result<Box<dyn Source>> {
+/// but not decoded ([`ScapReader::decode_later_metadata`]); `carry` says
+/// whether it takes the events or only their types.
+pub fn open_files_with(
+    paths: &[String],
+    later_meta: bool,
+    carry: Carry,
+) -> Result<Box<dyn Source>> {
     let mut r = match paths {
         [one] => ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?,
         many => open(many)?,
     };
     r.decode_later_metadata(later_meta);
-    Ok(Box::new(Pipelined::start(r)?))
+    Ok(Box::new(Pipelined::start_with(r, carry)?))
 }

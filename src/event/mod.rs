@@ -116,7 +116,46 @@ pub struct EventRef<'a> {
     bytes: &'a [u8],
 }
 
+/// The size of a parameter length (2, or 4 for `EF_LARGE_PAYLOAD`) of
+/// every type id in the event table, by id: what [`EventRef::check`] takes.
+pub fn lsz_by_type() -> &'static [u8] {
+    static LSZ: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+    LSZ.get_or_init(|| {
+        (0..table().len())
+            .map(|t| u16::try_from(t).map_or(2, |t| lensize(t) as u8))
+            .collect()
+    })
+}
+
 impl<'a> EventRef<'a> {
+    /// [`EventRef::new`] for a bulk reader's fast path: the same checks,
+    /// with the length size looked up in `lsz` ([`lsz_by_type`]), and
+    /// `None` for anything that fails them or a type id past `lsz` (the
+    /// reader's general path then gives the error).
+    #[inline(always)]
+    pub fn check(cpu: u16, dump_flags: u32, bytes: &'a [u8], lsz: &[u8]) -> Option<Self> {
+        let hdr = bytes.first_chunk::<HDR_LEN>()?;
+        let len = u32::from_le_bytes([hdr[16], hdr[17], hdr[18], hdr[19]]) as usize;
+        let etype = u16::from_le_bytes([hdr[20], hdr[21]]);
+        let nparams = u32::from_le_bytes([hdr[22], hdr[23], hdr[24], hdr[25]]) as usize;
+        let l = *lsz.get(usize::from(etype))?;
+        if len < HDR_LEN {
+            return None;
+        }
+        let bytes = bytes.get(..len)?;
+        let lens_end = nparams.checked_mul(usize::from(l))?.checked_add(HDR_LEN)?;
+        let lens = bytes.get(HDR_LEN..lens_end)?;
+        if lens_end + sum_lens(lens, usize::from(l)) > len {
+            return None;
+        }
+        Some(EventRef {
+            cpu,
+            dump_flags,
+            lsz: l,
+            bytes,
+        })
+    }
+
     /// Checks the v2 layout and borrows it. `bytes` may be longer than the
     /// event; the view is cut to the header's `len`.
     #[inline]

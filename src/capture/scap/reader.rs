@@ -634,6 +634,39 @@ impl ScapReader {
     }
 }
 
+/// The event of the v2 event block at the start of `d` and the block's
+/// length, when the whole block is there and passes every check
+/// `ready_event` makes (block type, lengths, trailer, known type id, event
+/// layout); `None` otherwise.
+#[inline(always)]
+fn v2_block<'a>(d: &'a [u8], lsz: &[u8]) -> Option<(EventRef<'a>, usize)> {
+    let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
+    let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+    let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    let (pre, flags) = match bt {
+        blocks::EV_V2 | blocks::EV_V2_LARGE => (2, 0),
+        blocks::EVF_V2 | blocks::EVF_V2_LARGE => {
+            (6, u32::from_le_bytes([h[10], h[11], h[12], h[13]]))
+        }
+        _ => return None,
+    };
+    if total < blocks::MIN_BLOCK + pre + HDR_LEN || total > blocks::MAX_BLOCK_LEN {
+        return None;
+    }
+    let blk = d.get(..total)?;
+    if le32(blk, total - 4) as usize != total {
+        return None;
+    }
+    let cpu = u16::from_le_bytes([h[8], h[9]]);
+    let ev = EventRef::check(
+        cpu,
+        flags,
+        blk.get(blocks::BLOCK_HDR + pre..total - 4)?,
+        lsz,
+    )?;
+    Some((ev, total))
+}
+
 /// Sum of the little-endian u16s in `b`.
 fn sum_le16(b: &[u8]) -> usize {
     let mut t = 0;
@@ -825,9 +858,26 @@ impl ScapReader {
         if self.state == State::Done {
             return Ok(());
         }
-        while let Some(r) = self.ready_event() {
-            if !take(&r?) {
-                break;
+        let lsz = crate::event::lsz_by_type();
+        loop {
+            // v2 event blocks in one pass; everything else (and every
+            // error) through `ready_event`, which checks the same.
+            let data = self.input.buf.get(self.input.start..self.input.end);
+            if let Some((ev, total)) = data.and_then(|d| v2_block(d, lsz)) {
+                self.input.start += total;
+                self.stats.events += 1;
+                if !take(&ev) {
+                    break;
+                }
+                continue;
+            }
+            match self.ready_event() {
+                Some(r) => {
+                    if !take(&r?) {
+                        break;
+                    }
+                }
+                None => break,
             }
         }
         Ok(())
