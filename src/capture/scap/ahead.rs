@@ -59,6 +59,41 @@ impl ReadAhead {
     }
 }
 
+/// Reads a chunk's data into `buf`'s spare capacity, which
+/// `read_to_end` does not zero: for the first chunk, so a short stream
+/// does not touch memory it never uses. Returns the end of the data, or
+/// where it stopped and the error.
+fn fill_spare(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
+    // The room is written (zeroed) once per buffer.
+    buf.resize(ROOM, 0);
+    buf.reserve(DATA);
+    match src.take(DATA as u64).read_to_end(buf) {
+        Ok(_) => Ok(buf.len()),
+        Err(e) => Err((buf.len(), e)),
+    }
+}
+
+/// Reads a chunk's data with as few `read` calls as the source allows
+/// (`read_to_end` starts small, and doubles): into the buffer's whole
+/// length, zeroed once when the buffer is new, and kept at that length
+/// when it comes back. Returns what [`fill_spare`] does.
+fn fill_whole(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
+    buf.resize(ROOM + DATA, 0);
+    let mut end = ROOM;
+    while let Some(free) = buf.get_mut(end..) {
+        if free.is_empty() {
+            break;
+        }
+        match src.read(free) {
+            Ok(0) => break,
+            Ok(n) => end += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((end, e)),
+        }
+    }
+    Ok(end)
+}
+
 /// The reading thread: fills chunks until the end of the stream, an error,
 /// or the reader going away.
 fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receiver<Vec<u8>>) {
@@ -66,6 +101,7 @@ fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receive
     // and one being filled), wait a little for one to come back rather
     // than make another (a new one costs page faults and zeroing).
     let mut made = 0;
+    let mut big = false;
     loop {
         let mut buf = match spares.try_recv() {
             Ok(b) => b,
@@ -77,25 +113,28 @@ fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receive
                 .recv_timeout(Duration::from_millis(5))
                 .unwrap_or_default(),
         };
-        // The room is written (zeroed) once per buffer; the data is read
-        // into spare capacity, which `read_to_end` does not zero.
-        buf.resize(ROOM, 0);
-        buf.reserve(DATA);
-        if let Err(e) = (&mut src).take(DATA as u64).read_to_end(&mut buf) {
-            if buf.len() > ROOM {
-                let end = buf.len();
-                if tx.send(Msg::Data { buf, end }).is_err() {
+        let filled = if big {
+            fill_whole(&mut *src, &mut buf)
+        } else {
+            fill_spare(&mut *src, &mut buf)
+        };
+        let end = match filled {
+            Ok(end) => end,
+            Err((end, e)) => {
+                if end > ROOM && tx.send(Msg::Data { buf, end }).is_err() {
                     return;
                 }
+                let _ = tx.send(Msg::Failed(e));
+                return;
             }
-            let _ = tx.send(Msg::Failed(e));
-            return;
-        }
-        let end = buf.len();
+        };
         if end == ROOM {
             let _ = tx.send(Msg::End);
             return;
         }
+        // A full chunk: the stream is long, and the next chunks are read
+        // whole.
+        big = true;
         let last = end < ROOM + DATA;
         if tx.send(Msg::Data { buf, end }).is_err() {
             return;
