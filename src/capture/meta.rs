@@ -240,7 +240,7 @@ impl StrList {
             return StrList::new();
         }
         let b = b.strip_suffix(&[0]).unwrap_or(b);
-        let len = b.iter().filter(|&&c| c == 0).count() + 1;
+        let len = memchr::memchr_iter(0, b).count() + 1;
         let text = match std::str::from_utf8(b) {
             Ok(s) => s.to_owned(),
             Err(_) => String::from_utf8_lossy(b).into_owned(),

@@ -139,7 +139,7 @@ fn owned(b: &[u8]) -> String {
 
 /// A C string as libscap would see it: cut at the first NUL.
 fn cstr(b: &[u8]) -> String {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    let end = memchr::memchr(0, b).unwrap_or(b.len());
     owned(&b[..end])
 }
 
