@@ -132,6 +132,38 @@ static __always_inline void push_empty(struct scratch *s)
 	set_len(s, 0);
 }
 
+/* Small user reads go through a stack buffer in a separate BPF function.
+ * bpf_probe_read_user runs the hardened-usercopy check on its destination:
+ * a map value (vmalloc) costs an is_vmalloc_addr and a virt_addr_valid call,
+ * while a destination on the kernel task stack returns at the stack test.
+ * The programs' own frames are large, so the kernel gives them the per-CPU
+ * private BPF stack (also not the task stack); a subprogram whose frame stays
+ * under BPF_PRIV_STACK_MIN_SIZE (64 bytes) runs on the task stack. Measured
+ * here: 30-45 ns less per read (a 1-byte read/write exit: 295 -> 262 ns).
+ * Strings are not done this way: a string that does not fit would need a
+ * second read, which costs more than the check saves. Copies 1..SMALL_UREAD bytes from `uptr`
+ * to `dst`, which must have room for SMALL_UREAD bytes (the bytes past `len`
+ * are garbage); returns the bytes copied, 0 on a fault. */
+#define SMALL_UREAD 48
+
+static __noinline int uread_small(__u8 *dst, const void *uptr, __u64 len)
+{
+	__u64 tmp[SMALL_UREAD / 8];
+	BARRIER_VAR(len);
+	if (len == 0 || len > SMALL_UREAD)
+		return 0;
+	if (bpf_probe_read_user(tmp, len, uptr) < 0)
+		return 0;
+	__u64 *d = (__u64 *)dst;
+	d[0] = tmp[0];
+	d[1] = tmp[1];
+	d[2] = tmp[2];
+	d[3] = tmp[3];
+	d[4] = tmp[4];
+	d[5] = tmp[5];
+	return len;
+}
+
 /* A NUL-terminated user string (length includes the NUL); empty on fault. */
 static __always_inline void push_ustr(struct scratch *s, const void *uptr)
 {
@@ -158,8 +190,11 @@ static __always_inline void push_kstr(struct scratch *s, const void *kptr)
 }
 
 /* Copies `len` user bytes (clamped to `max`, itself <= HALF) into the current
- * parameter without closing it; returns the bytes copied. */
-static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
+ * parameter without closing it; returns the bytes copied. `small`: reads of
+ * at most SMALL_UREAD bytes go through uread_small (a constant at every call
+ * site; the iovec gatherer passes 0, as a subprogram call per iovec in its
+ * loop makes the verifier's work explode). */
+static __always_inline __u32 append_ubytes_x(struct scratch *s, const void *uptr, __u64 len, __u32 max, int small)
 {
 	__u32 off = s->off;
 	if (!uptr || off > MAX_EVENT)
@@ -171,15 +206,25 @@ static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, 
 	__u32 l = (__u32)len & (HALF - 1);
 	if (l == 0)
 		return 0;
+	if (small && l <= SMALL_UREAD) {
+		l = uread_small(bufp(s, off), uptr, l);
+		s->off = off + l;
+		return l;
+	}
 	if (bpf_probe_read_user(bufp(s, off), l, uptr) < 0)
 		return 0;
 	s->off = off + l;
 	return l;
 }
 
+static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
+{
+	return append_ubytes_x(s, uptr, len, max, 0);
+}
+
 static __always_inline void push_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
 {
-	__u32 l = append_ubytes(s, uptr, len, max);
+	__u32 l = append_ubytes_x(s, uptr, len, max, 1);
 	set_len(s, l);
 }
 
