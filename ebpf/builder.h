@@ -146,21 +146,24 @@ static __always_inline void push_empty(struct scratch *s)
  * are garbage); returns the bytes copied, 0 on a fault. */
 #define SMALL_UREAD 48
 
-static __noinline int uread_small(__u8 *dst, const void *uptr, __u64 len)
+struct ublob {
+	__u64 w[SMALL_UREAD / 8];
+};
+
+/* A global (not static) function: the verifier checks it once, not at every
+ * call site (a static subprogram called in the iovec loop made the exit
+ * program's verification explode). */
+__noinline int uread_small(struct ublob *dst, __u64 uptr, __u64 len)
 {
-	__u64 tmp[SMALL_UREAD / 8];
+	struct ublob tmp;
+	if (!dst)
+		return 0;
 	BARRIER_VAR(len);
 	if (len == 0 || len > SMALL_UREAD)
 		return 0;
-	if (bpf_probe_read_user(tmp, len, uptr) < 0)
+	if (bpf_probe_read_user(&tmp, len, (const void *)uptr) < 0)
 		return 0;
-	__u64 *d = (__u64 *)dst;
-	d[0] = tmp[0];
-	d[1] = tmp[1];
-	d[2] = tmp[2];
-	d[3] = tmp[3];
-	d[4] = tmp[4];
-	d[5] = tmp[5];
+	*dst = tmp;
 	return len;
 }
 
@@ -190,11 +193,8 @@ static __always_inline void push_kstr(struct scratch *s, const void *kptr)
 }
 
 /* Copies `len` user bytes (clamped to `max`, itself <= HALF) into the current
- * parameter without closing it; returns the bytes copied. `small`: reads of
- * at most SMALL_UREAD bytes go through uread_small (a constant at every call
- * site; the iovec gatherer passes 0, as a subprogram call per iovec in its
- * loop makes the verifier's work explode). */
-static __always_inline __u32 append_ubytes_x(struct scratch *s, const void *uptr, __u64 len, __u32 max, int small)
+ * parameter without closing it; returns the bytes copied. */
+static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
 {
 	__u32 off = s->off;
 	if (!uptr || off > MAX_EVENT)
@@ -206,8 +206,8 @@ static __always_inline __u32 append_ubytes_x(struct scratch *s, const void *uptr
 	__u32 l = (__u32)len & (HALF - 1);
 	if (l == 0)
 		return 0;
-	if (small && l <= SMALL_UREAD) {
-		l = uread_small(bufp(s, off), uptr, l);
+	if (l <= SMALL_UREAD) {
+		l = uread_small((struct ublob *)bufp(s, off), (__u64)uptr, l);
 		s->off = off + l;
 		return l;
 	}
@@ -217,14 +217,9 @@ static __always_inline __u32 append_ubytes_x(struct scratch *s, const void *uptr
 	return l;
 }
 
-static __always_inline __u32 append_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
-{
-	return append_ubytes_x(s, uptr, len, max, 0);
-}
-
 static __always_inline void push_ubytes(struct scratch *s, const void *uptr, __u64 len, __u32 max)
 {
-	__u32 l = append_ubytes_x(s, uptr, len, max, 1);
+	__u32 l = append_ubytes(s, uptr, len, max);
 	set_len(s, l);
 }
 
