@@ -525,7 +525,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_ustr(s, (void *)a[0]);
 		push_u32(s, ppm_open_flags(a[1]));
 		push_u32(s, ppm_open_mode(a[1], a[2]));
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 306: /* openat: fd, dirfd, name, flags, mode, dev */
 		BEGIN(6);
@@ -534,7 +534,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_ustr(s, (void *)a[1]);
 		push_u32(s, ppm_open_flags(a[2]));
 		push_u32(s, ppm_open_mode(a[2], a[3]));
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 326: { /* openat2: fd, dirfd, name, flags, mode, resolve */
 		struct { __u64 flags, mode, resolve; } how = {};
@@ -553,7 +553,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_i64(s, ret);
 		push_ustr(s, (void *)a[0]);
 		push_u32(s, a[1] & 07777);
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 6: case 8: case 112: case 114: /* read, write, pread, pwrite: res, data */
 		BEGIN(2);
