@@ -630,7 +630,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_i64(s, ret);
 		push_i64(s, fds[0]);
 		push_i64(s, fds[1]);
-		struct sock *sk = ret == 0 ? file_sock(fd_file(t, fds[0])) : 0;
+		struct sock *sk = ret == 0 ? fd_sock(t, fds[0]) : 0;
 		struct sock *peer = 0;
 		if (sk && a[0] == K_AF_UNIX)
 			peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
@@ -653,7 +653,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 			push_socktuple(s, t, ret, 1);
 		else
 			push_empty(s);
-		struct sock *lsk = file_sock(fd_file(t, (__s32)a[0]));
+		struct sock *lsk = fd_sock(t, (__s32)a[0]);
 		__u32 qlen = 0, qmax = 0;
 		if (lsk) {
 			qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
