@@ -54,11 +54,89 @@ static __always_inline __u32 file_dev(struct file *f)
 	return ppm_encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
 }
 
+#define NR_OPEN_DEFAULT 64
+
+#define FD_BIT(b)              \
+	if (i & (b)) {             \
+		p += (b);              \
+		BARRIER_VAR(p);        \
+	}
+
+/* The struct file of `fd` as a BTF pointer, read from files->fd_array while
+ * the task's fd table is still the one embedded in files_struct (fd < 64 and
+ * never expanded): *hit = 1 and the file (0 if the fd is not open) can be
+ * followed with direct loads, no helper call. Otherwise *hit = 0 and the
+ * caller goes through fd_file (one bpf_probe_read_kernel, then a scalar that
+ * needs a helper call per read). The verifier accepts only constant offsets
+ * into a BTF object, so the index is built from its six bits, one branch
+ * each; the 64 paths merge again once the pointer is loaded. */
+static __always_inline struct file *fd_array_file(struct task_struct *t, __s64 fd, int *hit)
+{
+	*hit = 0;
+	if (fd < 0 || fd >= NR_OPEN_DEFAULT)
+		return 0;
+	struct files_struct *files = t->files;
+	if (!files)
+		return 0;
+	struct fdtable *fdt = files->fdt;
+	if (!fdt)
+		return 0;
+	struct file **p = files->fd_array;
+	/* Compared through an opaque copy: otherwise clang, knowing the two
+	 * equal, may index fdt->fd (a scalar for the verifier) instead of p. */
+	__u64 pa = (__u64)p;
+	BARRIER_VAR(pa);
+	if ((__u64)fdt->fd != pa)
+		return 0;
+	__u32 i = fd;
+	FD_BIT(32);
+	FD_BIT(16);
+	FD_BIT(8);
+	FD_BIT(4);
+	FD_BIT(2);
+	FD_BIT(1);
+	*hit = 1;
+	return *p;
+}
+
+/* `dev` of the file behind `fd` (the open family's exit): about 100 ns less
+ * than fd_file + file_dev (four bpf_probe_read_kernel calls) when
+ * fd_array_file hits. */
+static __always_inline __u32 fd_dev(struct task_struct *t, __s64 fd)
+{
+	int hit;
+	struct file *f = fd_array_file(t, fd, &hit);
+	if (!hit)
+		return file_dev(fd_file(t, fd));
+	if (!f)
+		return 0;
+	return ppm_encode_dev(f->f_inode->i_sb->s_dev);
+}
+
+/* The socket behind `fd`, or 0: file_sock(fd_file(t, fd)) with one helper
+ * call instead of five when fd_array_file hits (`private_data` is a void
+ * pointer, a scalar for the verifier, so socket->sk is still read with one). */
+static __always_inline struct sock *fd_sock(struct task_struct *t, __s64 fd)
+{
+	int hit;
+	struct file *f = fd_array_file(t, fd, &hit);
+	if (!hit)
+		return file_sock(fd_file(t, fd));
+	if (!f)
+		return 0;
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = f->private_data;
+	if (!sock)
+		return 0;
+	return BPF_CORE_READ(sock, sk);
+}
+
 /* Writes a SOCKTUPLE for the socket behind `fd`. `inbound` puts the peer
  * first (accept, recv*), otherwise the local end first (connect, send*). */
 static __always_inline void push_socktuple(struct scratch *s, struct task_struct *t, __s64 fd, int inbound)
 {
-	struct sock *sk = file_sock(fd_file(t, fd));
+	struct sock *sk = fd_sock(t, fd);
 	__u32 off = s->off;
 	if (!sk || off > MAX_EVENT) {
 		push_empty(s);

@@ -42,6 +42,45 @@ struct pollfd_u {
 #define MAX_IOV 8
 #define MAX_POLLFD 16
 
+/* Small fixed-size user reads, through global BPF functions whose frames are
+ * on the task stack (see uread_small in builder.h). Global functions are
+ * verified once, so calling them in the iovec and pollfd loops stays cheap
+ * for the verifier. */
+
+/* Two u64 (an iovec, a timespec) into *dst; -1 on a fault (*dst zeroed). */
+__noinline int uread_pair(struct iovec_u *dst, __u64 uptr)
+{
+	struct iovec_u v;
+	if (!dst)
+		return -1;
+	long r = bpf_probe_read_user(&v, sizeof(v), (const void *)uptr);
+	*dst = v; /* zeroed by the helper on a fault */
+	return r < 0 ? -1 : 0;
+}
+
+/* 8 bytes into *dst; -1 on a fault (*dst zeroed). */
+__noinline int uread8(__u64 *dst, __u64 uptr)
+{
+	__u64 v;
+	if (!dst)
+		return -1;
+	long r = bpf_probe_read_user(&v, sizeof(v), (const void *)uptr);
+	*dst = v;
+	return r < 0 ? -1 : 0;
+}
+
+/* `size` (1..8) bytes, zero-extended; 0 on a fault, as bpf_probe_read_user
+ * leaves its destination zeroed. */
+__noinline __u64 uread_word(__u64 uptr, __u64 size)
+{
+	__u64 v = 0;
+	BARRIER_VAR(size);
+	if (size == 0 || size > 8)
+		return 0;
+	bpf_probe_read_user(&v, size, (const void *)uptr);
+	return v;
+}
+
 static __always_inline __u64 iov_total(const struct iovec_u *iov, __u64 cnt)
 {
 	__u64 total = 0;
@@ -49,7 +88,7 @@ static __always_inline __u64 iov_total(const struct iovec_u *iov, __u64 cnt)
 		if (i >= cnt)
 			break;
 		struct iovec_u v;
-		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]) < 0)
+		if (uread_pair(&v, (__u64)&iov[i]) < 0)
 			break;
 		total += v.len;
 	}
@@ -71,7 +110,7 @@ static __always_inline void push_iov(struct scratch *s, const struct iovec_u *io
 		if (i >= cnt || left == 0)
 			break;
 		struct iovec_u v;
-		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]) < 0)
+		if (uread_pair(&v, (__u64)&iov[i]) < 0)
 			break;
 		__u64 want = v.len < left ? v.len : left;
 		__u32 got = append_ubytes(s, (const void *)v.base, want, MAX_SNAPLEN);
@@ -80,6 +119,17 @@ static __always_inline void push_iov(struct scratch *s, const struct iovec_u *io
 		left -= got;
 	}
 	set_len(s, s->off - start);
+}
+
+static __always_inline int uread_pollfd(struct pollfd_u *p, __u64 uptr)
+{
+	__u64 w;
+	if (uread8(&w, uptr) < 0)
+		return -1;
+	p->fd = (__s32)w;
+	p->events = (__s16)(w >> 32);
+	p->revents = (__s16)(w >> 48);
+	return 0;
 }
 
 static __always_inline void push_fdlist(struct scratch *s, const struct pollfd_u *fds, __u64 nfds, int out)
@@ -95,7 +145,7 @@ static __always_inline void push_fdlist(struct scratch *s, const struct pollfd_u
 		if (i >= nfds)
 			break;
 		struct pollfd_u pfd;
-		if (bpf_probe_read_user(&pfd, sizeof(pfd), &fds[i]) < 0)
+		if (uread_pollfd(&pfd, (__u64)&fds[i]) < 0)
 			break;
 		__s64 fd = pfd.fd;
 		__u16 fl = ppm_poll_flags(out ? pfd.revents : pfd.events);
@@ -110,26 +160,20 @@ static __always_inline void push_fdlist(struct scratch *s, const struct pollfd_u
 
 static __always_inline __s64 read_user_s64(__u64 uptr, __s64 dflt)
 {
-	__s64 v = dflt;
-	if (uptr)
-		bpf_probe_read_user(&v, sizeof(v), (const void *)uptr);
-	return v;
+	return uptr ? (__s64)uread_word(uptr, 8) : dflt;
 }
 
 static __always_inline __s32 read_user_s32(__u64 uptr, __s32 dflt)
 {
-	__s32 v = dflt;
-	if (uptr)
-		bpf_probe_read_user(&v, sizeof(v), (const void *)uptr);
-	return v;
+	return uptr ? (__s32)uread_word(uptr, 4) : dflt;
 }
 
 static __always_inline __u64 reltime(__u64 uts)
 {
-	struct { __s64 sec; __s64 nsec; } ts = {};
-	if (!uts || bpf_probe_read_user(&ts, sizeof(ts), (const void *)uts) < 0)
+	struct iovec_u ts; /* tv_sec, tv_nsec */
+	if (!uts || uread_pair(&ts, uts) < 0)
 		return 0;
-	return ts.sec * 1000000000ULL + ts.nsec;
+	return (__s64)ts.base * 1000000000ULL + (__s64)ts.len;
 }
 
 static __always_inline void push_fd(struct scratch *s, __u64 v)
@@ -481,7 +525,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_ustr(s, (void *)a[0]);
 		push_u32(s, ppm_open_flags(a[1]));
 		push_u32(s, ppm_open_mode(a[1], a[2]));
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 306: /* openat: fd, dirfd, name, flags, mode, dev */
 		BEGIN(6);
@@ -490,7 +534,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_ustr(s, (void *)a[1]);
 		push_u32(s, ppm_open_flags(a[2]));
 		push_u32(s, ppm_open_mode(a[2], a[3]));
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 326: { /* openat2: fd, dirfd, name, flags, mode, resolve */
 		struct { __u64 flags, mode, resolve; } how = {};
@@ -509,7 +553,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_i64(s, ret);
 		push_ustr(s, (void *)a[0]);
 		push_u32(s, a[1] & 07777);
-		push_u32(s, ret >= 0 ? file_dev(fd_file(t, ret)) : 0);
+		push_u32(s, ret >= 0 ? fd_dev(t, ret) : 0);
 		break;
 	case 6: case 8: case 112: case 114: /* read, write, pread, pwrite: res, data */
 		BEGIN(2);
@@ -586,7 +630,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		push_i64(s, ret);
 		push_i64(s, fds[0]);
 		push_i64(s, fds[1]);
-		struct sock *sk = ret == 0 ? file_sock(fd_file(t, fds[0])) : 0;
+		struct sock *sk = ret == 0 ? fd_sock(t, fds[0]) : 0;
 		struct sock *peer = 0;
 		if (sk && a[0] == K_AF_UNIX)
 			peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
@@ -609,7 +653,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 			push_socktuple(s, t, ret, 1);
 		else
 			push_empty(s);
-		struct sock *lsk = file_sock(fd_file(t, (__s32)a[0]));
+		struct sock *lsk = fd_sock(t, (__s32)a[0]);
 		__u32 qlen = 0, qmax = 0;
 		if (lsk) {
 			qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
