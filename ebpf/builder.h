@@ -38,9 +38,7 @@ struct counters {
 
 const volatile __u32 cfg_snaplen = 80;
 const volatile __u32 cfg_self_tgid = 0;
-/* realtime - monotonic at load: ts = bpf_ktime_get_ns() + this (bpf_ktime_get_ns
- * is one call level cheaper than bpf_ktime_get_boot_ns, about 6 ns an event). */
-const volatile __u64 cfg_mono_offset = 0;
+const volatile __u64 cfg_boot_offset = 0;
 const volatile __u32 cfg_wakeup_every = 256;
 const volatile __u64 cfg_wakeup_bytes = 8 << 20;
 /* Benchmarks only: the programs return at once (the attachment's own cost). */
@@ -86,7 +84,7 @@ static __always_inline struct scratch *ev_begin(__u16 type, __u32 nparams, __u64
 	*(__u16 *)&s->buf[0] = (__u16)cpu;
 	*(__u16 *)&s->buf[2] = REC_MAGIC;
 	*(__u32 *)&s->buf[4] = 0;
-	*(__u64 *)&s->buf[8] = bpf_ktime_get_ns() + cfg_mono_offset;
+	*(__u64 *)&s->buf[8] = bpf_ktime_get_boot_ns() + cfg_boot_offset;
 	*(__u64 *)&s->buf[16] = tid;
 	*(__u16 *)&s->buf[28] = type;
 	*(__u32 *)&s->buf[30] = nparams;
@@ -312,7 +310,7 @@ static __always_inline __u8 *fix_begin(__u32 size, __u16 type, __u32 nparams, __
 	*(__u16 *)&r[0] = (__u16)bpf_get_smp_processor_id();
 	*(__u16 *)&r[2] = REC_MAGIC;
 	*(__u32 *)&r[4] = 0;
-	*(__u64 *)&r[8] = bpf_ktime_get_ns() + cfg_mono_offset;
+	*(__u64 *)&r[8] = bpf_ktime_get_boot_ns() + cfg_boot_offset;
 	*(__u64 *)&r[16] = tid;
 	*(__u32 *)&r[24] = size - REC_PREFIX;
 	*(__u16 *)&r[28] = type;

@@ -72,46 +72,41 @@ pub struct LiveSource {
     /// Timestamp of the latest event handed out (procinfo events get it, so
     /// timestamps never go back).
     last_ts: u64,
-    mono_offset: u64,
+    boot_offset: u64,
     _ebpf: Ebpf,
 }
 
-/// CLOCK_MONOTONIC now, in ns (the probe's clock, `bpf_ktime_get_ns`).
-fn mono_now_ns() -> u64 {
+/// CLOCK_BOOTTIME now, in ns (the probe's clock).
+fn boot_now_ns() -> u64 {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes into the valid, exclusively borrowed
     // timespec it is given; the clock id is a constant of this platform.
-    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) } != 0 {
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut t) } != 0 {
         return 0;
     }
     u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
 }
 
-/// realtime − monotonic, in ns: added by the probe to `bpf_ktime_get_ns`.
-/// (Monotonic rather than boottime: `bpf_ktime_get_ns` is one call level
-/// cheaper than `bpf_ktime_get_boot_ns`. The two differ only by time spent
-/// suspended, which shifts later timestamps of a capture that spans a
-/// suspend; they stay ordered.)
-fn mono_offset_ns() -> u64 {
+fn boot_offset_ns() -> u64 {
     let mut real = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    let mut mono = real;
+    let mut boot = real;
     // SAFETY: clock_gettime writes into the valid, exclusively borrowed
     // timespec it is given; the clock ids are constants of this platform.
     let ok = unsafe {
         libc::clock_gettime(libc::CLOCK_REALTIME, &mut real) == 0
-            && libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut mono) == 0
+            && libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut boot) == 0
     };
     if !ok {
         return 0;
     }
     let ns = |t: libc::timespec| (t.tv_sec as i128) * 1_000_000_000 + t.tv_nsec as i128;
-    u64::try_from(ns(real) - ns(mono)).unwrap_or(0)
+    u64::try_from(ns(real) - ns(boot)).unwrap_or(0)
 }
 
 impl LiveSource {
@@ -128,7 +123,7 @@ impl LiveSource {
         } else {
             std::process::id()
         };
-        let mono = mono_offset_ns();
+        let boot = boot_offset_ns();
         let snaplen = opts.snaplen;
         let wakeup = opts.wakeup_every.max(1);
         let wakeup_bytes = u64::from(ring_size / 8);
@@ -138,7 +133,7 @@ impl LiveSource {
         loader
             .override_global("cfg_snaplen", &snaplen, true)
             .override_global("cfg_self_tgid", &self_tgid, true)
-            .override_global("cfg_mono_offset", &mono, true)
+            .override_global("cfg_boot_offset", &boot, true)
             .override_global("cfg_wakeup_every", &wakeup, true)
             .override_global("cfg_wakeup_bytes", &wakeup_bytes, true)
             .override_global("cfg_attach_only", &attach_only, true)
@@ -194,7 +189,7 @@ impl LiveSource {
             meta: CaptureMeta::default(),
             procinfo: (opts.procinfo && !opts.attach_only).then(ProcinfoSampler::default),
             last_ts: 0,
-            mono_offset: mono,
+            boot_offset: boot,
             _ebpf: ebpf,
         })
     }
@@ -245,7 +240,7 @@ impl LiveSource {
         let ts = if self.last_ts != 0 {
             self.last_ts
         } else {
-            mono_now_ns().saturating_add(self.mono_offset)
+            boot_now_ns().saturating_add(self.boot_offset)
         };
         match sampler.next_record(ts) {
             Some(rec) => {
