@@ -153,14 +153,20 @@ impl State {
     /// port into client→server and mark them as the server side.
     fn fix_socket_directions(&mut self) {
         let mut server_ports = rustc_hash::FxHashSet::default();
+        // Whether the second pass has anything to change.
+        let mut listed_ip = false;
         for table in self.fds.values() {
             for f in table.values() {
-                if let fds::SockAddrs::Server { port, .. } = f.addrs {
-                    server_ports.insert(port);
+                match f.addrs {
+                    fds::SockAddrs::Server { port, .. } => {
+                        server_ports.insert(port);
+                    }
+                    fds::SockAddrs::Ip { .. } => listed_ip |= f.from_list,
+                    _ => {}
                 }
             }
         }
-        if server_ports.is_empty() {
+        if server_ports.is_empty() || !listed_ip {
             return;
         }
         for table in self.fds.values_mut() {
@@ -182,6 +188,7 @@ impl State {
         }
     }
 
+    #[inline]
     pub fn thread(&self, tid: u64) -> Option<&Thread> {
         match &self.evt_thread {
             Some(t) if t.tid == tid => Some(t),
