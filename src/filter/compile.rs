@@ -250,6 +250,8 @@ enum StrTest {
     Contains(Box<str>, usize),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
+    /// Several `startswith` of one field: true when any prefix is.
+    Prefixes(Prefixes),
 }
 
 impl StrTest {
@@ -262,6 +264,58 @@ impl StrTest {
             StrTest::Contains(s, k) => contains_at(v.as_bytes(), s.as_bytes(), *k),
             StrTest::StartsWith(s) => v.starts_with(&**s),
             StrTest::EndsWith(s) => v.ends_with(&**s),
+            StrTest::Prefixes(p) => p.any(v),
+        }
+    }
+}
+
+/// Prefixes tested together: the first eight bytes of the value are read
+/// once, and each prefix compares its own first eight (masked) against
+/// them before a whole comparison.
+#[derive(Debug, Clone)]
+struct Prefixes {
+    /// (first bytes, mask of the bytes the prefix has among the first
+    /// eight, the prefix)
+    items: Vec<(u64, u64, Box<str>)>,
+}
+
+impl Prefixes {
+    fn new(items: Vec<Box<str>>) -> Prefixes {
+        let items = items
+            .into_iter()
+            .map(|p| {
+                let n = p.len().min(8);
+                let mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                (head8(p.as_bytes()), mask, p)
+            })
+            .collect();
+        Prefixes { items }
+    }
+
+    /// True when `v` starts with one of the prefixes.
+    #[inline]
+    fn any(&self, v: &str) -> bool {
+        let w = head8(v.as_bytes());
+        self.items
+            .iter()
+            .any(|(head, mask, p)| w & mask == *head && v.starts_with(&**p))
+    }
+}
+
+/// The first eight bytes of `b` (zeros past its end), little endian.
+#[inline]
+fn head8(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut w = [0u8; 8];
+            let n = b.len().min(8);
+            w[..n].copy_from_slice(&b[..n]);
+            u64::from_le_bytes(w)
         }
     }
 }
@@ -521,6 +575,7 @@ fn merge_or(nodes: Vec<Node>) -> Vec<Node> {
         .map(|n| match n {
             Node::Str(mut sn) => {
                 merge_eq_tests(&mut sn.tests);
+                merge_prefix_tests(&mut sn.tests);
                 by_type(sn)
             }
             // A field checked once stays a plain check.
@@ -560,6 +615,38 @@ fn merge_eq_tests(tests: &mut Vec<StrTest>) {
     }
     tests.push(StrTest::In(set));
     tests.extend(rest);
+}
+
+/// `startswith` tests of one string field become one [`Prefixes`], in
+/// place of the first.
+fn merge_prefix_tests(tests: &mut Vec<StrTest>) {
+    let n = tests
+        .iter()
+        .filter(|t| matches!(t, StrTest::StartsWith(_)))
+        .count();
+    if n < 2 {
+        return;
+    }
+    let mut prefixes = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(tests.len() - n + 1);
+    for t in tests.drain(..) {
+        match t {
+            StrTest::StartsWith(p) => {
+                if prefixes.is_empty() {
+                    // Its place, filled below.
+                    out.push(StrTest::Prefixes(Prefixes { items: Vec::new() }));
+                }
+                prefixes.push(p);
+            }
+            other => out.push(other),
+        }
+    }
+    for t in &mut out {
+        if let StrTest::Prefixes(p) = t {
+            *p = Prefixes::new(std::mem::take(&mut prefixes));
+        }
+    }
+    *tests = out;
 }
 
 /// A set of event types (bit per event id; generic events are always
@@ -1176,6 +1263,7 @@ where
         ),
         Ok([StrTest::StartsWith(k)]) => str_test(read, move |v| v.starts_with(&*k), slow, neg),
         Ok([StrTest::EndsWith(k)]) => str_test(read, move |v| v.ends_with(&*k), slow, neg),
+        Ok([StrTest::Prefixes(p)]) => str_test(read, move |v| p.any(v), slow, neg),
         Err(tests) => str_test(read, move |v| tests.iter().any(|t| t.test(v)), slow, neg),
     }
 }
@@ -1591,6 +1679,69 @@ mod tests {
         assert!(!many.contains("y"));
     }
 
+    /// A prefix set answers as its `starts_with` tests one by one.
+    #[test]
+    fn prefix_sets() {
+        let prefixes = [
+            "",
+            "/",
+            "/etc",
+            "/etc/ld.so",
+            "/usr/bin",
+            "/var/run/docker.sock",
+            "é/x",
+            "abcdefgh",
+            "abcdefghi",
+        ];
+        let values = [
+            "",
+            "/",
+            "/e",
+            "/etc",
+            "/etc/",
+            "/etc/ld.so.cache",
+            "/usr/bin/x",
+            "/usr/bi",
+            "/var/run/docker.sock",
+            "/var/run/docker.soc",
+            "é/x/y",
+            "é",
+            "abcdefgh",
+            "abcdefg",
+            "abcdefghi!",
+            "abcdefgX",
+        ];
+        for n in 1..=prefixes.len() {
+            for skip in 0..prefixes.len() {
+                let chosen: Vec<&str> = prefixes
+                    .iter()
+                    .cycle()
+                    .skip(skip)
+                    .take(n)
+                    .copied()
+                    .collect();
+                let set = Prefixes::new(chosen.iter().map(|p| Box::from(*p)).collect());
+                for v in values {
+                    assert_eq!(
+                        set.any(v),
+                        chosen.iter().any(|p| v.starts_with(p)),
+                        "{chosen:?} {v:?}"
+                    );
+                }
+            }
+        }
+        let f = Filter::compile("fd.name startswith /a or fd.name=/b or fd.name startswith /c")
+            .expect("ok");
+        match &f.root {
+            Node::Str(n) => {
+                assert_eq!(n.tests.len(), 2);
+                assert!(matches!(&n.tests[0], StrTest::Prefixes(p) if p.items.len() == 2));
+                assert!(matches!(&n.tests[1], StrTest::Eq(s) if &**s == "/b"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn ors_of_one_field_merge() {
         let f = Filter::compile("proc.name=a or proc.name=b or proc.name in (c, d) or fd.name=x")
@@ -1655,6 +1806,8 @@ mod tests {
             "fd.name contains /etc",
             "not fd.name contains /etc",
             "fd.name startswith /lib or fd.name endswith .so.6",
+            "fd.name startswith /etc or fd.name startswith /usr/lib or fd.name startswith /dev/urandom \
+             or fd.name startswith /lib/x86_64-linux-gnu/libc or fd.name=/tmp",
             "fd.nameraw contains lib",
             "fd.directory=/etc",
             "not fd.directory=/tmp",
