@@ -140,6 +140,10 @@ pub struct DigArgs {
     /// the attachment alone costs every syscall (`cargo xtask bench capture`).
     #[arg(long = "probe-attach-only", hide = true)]
     pub probe_attach_only: bool,
+    /// Tests only: apply every event to the state, even those whose
+    /// changes nothing in this run can show (see the event loop).
+    #[arg(long = "no-elide", hide = true)]
+    pub no_elide: bool,
     /// CRI socket (containerd, cri-o) to ask for container metadata; may be repeated.
     #[arg(long = "cri", value_name = "PATH")]
     pub cri: Vec<std::path::PathBuf>,
@@ -490,6 +494,11 @@ pub fn run(a: DigArgs) -> Result<()> {
     // limit only numbers the events.
     let count_only =
         stateless && summary.is_none() && writer.is_none() && file_deadline_ns.is_none();
+    // A procinfo event only changes its thread's CPU sample, which only
+    // procinfo events read (thread.cpu*). Reading a file without -D, they
+    // are hidden (never filtered or printed): their update is skipped.
+    // (Live, they are silent events and go to the state above.)
+    let skip_procinfo = !live && !a.debug && !a.no_elide;
     'read: loop {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -574,7 +583,11 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
             // conversions, `-c`): its events are only counted or copied.
-            let ectx = if stateless {
+            let ectx = if stateless
+                || (skip_procinfo
+                    && etype == crate::event::table::ids::PROCINFO_E
+                    && seen == Seen::Hidden)
+            {
                 crate::state::EvCtx::default()
             } else {
                 state.process(&ev)
