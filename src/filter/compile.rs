@@ -326,16 +326,22 @@ struct StrSet {
     /// Bit `n` (n < 63) set when a member is `n` bytes long; bit 63 for
     /// longer members.
     lens: u64,
+    /// Bit [`StrSet::sig`] of every member set: most other values are
+    /// turned away by one bit, without hashing them.
+    sigs: Box<[u64; StrSet::SIG_WORDS]>,
     few: Vec<Box<str>>,
     many: FxHashSet<Box<str>>,
 }
 
 impl StrSet {
     const FEW: usize = 4;
+    /// Words of `sigs` (4096 bits).
+    const SIG_WORDS: usize = 64;
 
     fn new<'s>(items: impl IntoIterator<Item = &'s str>) -> StrSet {
         let mut set = StrSet {
             lens: 0,
+            sigs: Box::new([0; StrSet::SIG_WORDS]),
             few: Vec::new(),
             many: FxHashSet::default(),
         };
@@ -344,9 +350,25 @@ impl StrSet {
         }
         set
     }
+    /// A 12-bit digest of a value's length and first, middle and last
+    /// bytes.
+    #[inline]
+    fn sig(v: &[u8]) -> usize {
+        let n = v.len();
+        let byte = |i: usize| u32::from(v.get(i).copied().unwrap_or(0));
+        let h = (n as u32).wrapping_mul(0x27d4_eb2f)
+            ^ byte(0).wrapping_mul(0x9e37_79b1)
+            ^ byte(n / 2).wrapping_mul(0xc2b2_ae35)
+            ^ byte(n.wrapping_sub(1)).wrapping_mul(0x85eb_ca6b);
+        (h >> 20) as usize
+    }
     fn insert(&mut self, it: &str) {
         if self.few.iter().any(|s| &**s == it) || self.many.contains(it) {
             return;
+        }
+        let h = Self::sig(it.as_bytes());
+        if let Some(w) = self.sigs.get_mut(h / 64) {
+            *w |= 1 << (h % 64);
         }
         self.lens |= Self::len_bit(it.len());
         if self.many.is_empty() && self.few.len() < Self::FEW {
@@ -363,6 +385,14 @@ impl StrSet {
     #[inline]
     fn contains(&self, v: &str) -> bool {
         if self.lens & Self::len_bit(v.len()) == 0 {
+            return false;
+        }
+        let h = Self::sig(v.as_bytes());
+        if self
+            .sigs
+            .get(h / 64)
+            .is_none_or(|w| w & (1 << (h % 64)) == 0)
+        {
             return false;
         }
         if self.many.is_empty() {
@@ -1677,6 +1707,26 @@ mod tests {
         }
         assert!(!many.contains(&"x".repeat(70)));
         assert!(!many.contains("y"));
+        // Against a plain set, members and not.
+        let members: Vec<String> = (0..47)
+            .map(|i| format!("proc{i}"))
+            .chain(["curl", "sudo", "cat", "", "é", "a/b"].map(String::from))
+            .collect();
+        let set = StrSet::new(members.iter().map(String::as_str));
+        let plain: std::collections::HashSet<&str> = members.iter().map(String::as_str).collect();
+        let probes: Vec<String> = (0..200)
+            .map(|i| format!("proc{i}"))
+            .chain((0..200).map(|i| format!("p{i}c")))
+            .chain(
+                [
+                    "bash", "sh", "curl", "curl2", "cat", "ca", "é", "è", "a/b", "", "sudo ",
+                ]
+                .map(String::from),
+            )
+            .collect();
+        for p in &probes {
+            assert_eq!(set.contains(p), plain.contains(p.as_str()), "{p:?}");
+        }
     }
 
     /// A prefix set answers as its `starts_with` tests one by one.
