@@ -957,10 +957,11 @@ fn open_exit(
     let p = Params::new(ev.bytes(), m.large);
     let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
     let mut path = spare.pop().unwrap_or_default();
-    let enter = thread.and_then(|t| enter_of(&t.last_enter));
     let name = match p.get(m, P::Name) {
         Some(b) => Some(b),
-        None => enter.and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
+        None => thread
+            .and_then(|t| enter_of(&t.last_enter))
+            .and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
     };
     // The spare buffer still holds the name of the fd it came from.
     match name {
@@ -979,7 +980,7 @@ fn open_exit(
                 }
             } else {
                 path.clear();
-                open_name(&mut path, thread, fds, &p, m, enter, pid, b);
+                open_name(&mut path, thread, fds, &p, m, pid, b);
             }
         }
     }
@@ -1017,10 +1018,10 @@ fn open_name(
     fds: &Table<FdTable>,
     p: &Params<'_>,
     m: &Meta,
-    enter: Option<(&Meta, &[u8])>,
     pid: u64,
     b: &[u8],
 ) {
+    let enter = thread.and_then(|t| enter_of(&t.last_enter));
     match std::str::from_utf8(b) {
         Ok(name) => open_path(path, thread, fds, p, m, enter, pid, name),
         Err(_) => {
