@@ -452,12 +452,10 @@ fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let pat = LO.wrapping_mul(u64::from(b));
-    let mut chunks = region.chunks_exact(8);
-    let mut base = 0;
-    for ch in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(ch);
-        let x = u64::from_le_bytes(w) ^ pat;
+    // The positions of `b` among the eight bytes of `region` from `base`
+    // that are a match.
+    let hits = |base: usize, ch: &[u8; 8]| {
+        let x = u64::from_le_bytes(*ch) ^ pat;
         // A high bit for every zero byte of x (and maybe some false hits
         // above one, which the comparison rules out).
         let mut m = x.wrapping_sub(LO) & !x & HI;
@@ -467,13 +465,28 @@ fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
             }
             m &= m - 1;
         }
+        false
+    };
+    let len = region.len();
+    let mut base = 0;
+    while let Some(ch) = region.get(base..).and_then(|r| r.first_chunk::<8>()) {
+        if hits(base, ch) {
+            return true;
+        }
         base += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .enumerate()
-        .any(|(i, &c)| c == b && at(base + i))
+    if base == len {
+        return false;
+    }
+    // The last bytes: the eight that end the region (some looked at
+    // already), or one by one in a region shorter than eight.
+    match len.checked_sub(8) {
+        Some(from) => region
+            .get(from..)
+            .and_then(|r| r.first_chunk::<8>())
+            .is_some_and(|ch| hits(from, ch)),
+        None => region.iter().enumerate().any(|(i, &c)| c == b && at(i)),
+    }
 }
 
 /// The integer comparisons the fast path takes (`Node::Int`).
@@ -1671,6 +1684,30 @@ mod tests {
                     hay.contains(needle),
                     "{hay:?} {needle:?} {k}"
                 );
+            }
+        }
+        // Every length of haystack (region shorter than, equal to and
+        // longer than a word, with a tail) and match position.
+        let long = "/var/lib/x/etc/y/etc/zz/et/etc/q/etcetc/e/t/c/0123456789/etc";
+        for n in 0..=long.len() {
+            let hay = &long.as_bytes()[..n];
+            for needle in [
+                "/etc",
+                "etc",
+                "c",
+                "/e",
+                "9/etc",
+                "zz/et/etc/q",
+                "0123456789/etc",
+            ] {
+                let expect = hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+                for k in 0..needle.len() {
+                    assert_eq!(
+                        contains_at(hay, needle.as_bytes(), k),
+                        expect,
+                        "{n} {needle:?} {k}"
+                    );
+                }
             }
         }
         // Every needle position against every window of a haystack with
