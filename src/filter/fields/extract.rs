@@ -660,6 +660,10 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtDatetime => push_time(out, ev.ts(), true, true),
         F::EvtDatetimeS => push_time(out, ev.ts(), true, false),
         F::EvtRawtime => render::push_u64(out, ev.ts()),
+        // Names from the event and syscall tables: printable ASCII (see
+        // the test `type_names_are_printable`).
+        F::EvtType => out.push_str(event_name(ev)),
+        F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
             render::push_evt_info(out, ev, c.state, &c.opts.render);
             return Some(Pushed::Text);
@@ -1403,6 +1407,21 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `push_text` shows evt.type and evt.dir without terminal sanitizing:
+    /// every name they can give is printable ASCII.
+    #[test]
+    fn type_names_are_printable() {
+        let ok = |n: &str| render::printable_ascii(n.as_bytes()) && !n.is_empty();
+        for id in 0..=u16::MAX {
+            if let Some(n) = type_name_of_id(id) {
+                assert!(ok(n), "{id}: {n:?}");
+            }
+            assert!(ok(dir_of_type(id)), "{id}");
+            assert!(ok(generic_type_name(Some(id))), "code {id}");
+        }
+        assert!(ok(generic_type_name(None)));
+    }
 
     #[test]
     fn cached_times_are_the_times() {
