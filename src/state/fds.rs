@@ -201,9 +201,11 @@ impl Fd {
             dip,
             dport,
         };
-        // Written over the old name, keeping its buffer.
+        // Written over the old name, keeping its buffer (made big enough
+        // for two IPv4 endpoints at once).
         let s = &mut self.name;
         s.clear();
+        s.reserve(48);
         push_ip(s, &sip);
         s.push(':');
         push_dec(s, u32::from(sport));
@@ -218,6 +220,7 @@ impl Fd {
         self.addrs = SockAddrs::Server { ip, port };
         let s = &mut self.name;
         s.clear();
+        s.reserve(24);
         push_ip(s, &ip);
         s.push(':');
         push_dec(s, u32::from(port));
@@ -349,6 +352,17 @@ pub struct FdTable {
     len: usize,
 }
 
+/// Makes room in `low` (an [`FdTable`]'s) for fd `i`: at least 32 slots
+/// at once, as most processes open a few dozen fds.
+#[cold]
+#[inline(never)]
+fn grow(low: &mut Vec<Option<Fd>>, i: usize) {
+    if low.capacity() < 32 {
+        low.reserve_exact(32usize.max(i + 1) - low.len());
+    }
+    low.resize_with(i + 1, || None);
+}
+
 /// The `low` index of `fd`, when it goes there.
 #[inline]
 fn dense(fd: i64) -> Option<usize> {
@@ -376,7 +390,7 @@ impl FdTable {
         let old = match dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
-                    self.low.resize_with(i + 1, || None);
+                    grow(&mut self.low, i);
                 }
                 self.low.get_mut(i).and_then(|s| s.replace(f))
             }
@@ -404,7 +418,7 @@ impl FdTable {
         match dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
-                    self.low.resize_with(i + 1, || None);
+                    grow(&mut self.low, i);
                 }
                 let slot = &mut self.low[i];
                 if slot.is_none() {
