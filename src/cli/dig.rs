@@ -141,6 +141,10 @@ pub struct DigArgs {
     /// the attachment alone costs every syscall (`cargo xtask bench capture`).
     #[arg(long = "probe-attach-only", hide = true)]
     pub probe_attach_only: bool,
+    /// Tests only: apply every event to the state, even those whose
+    /// changes nothing in this run can show (see the event loop).
+    #[arg(long = "no-elide", hide = true)]
+    pub no_elide: bool,
     /// CRI socket (containerd, cri-o) to ask for container metadata; may be repeated.
     #[arg(long = "cri", value_name = "PATH")]
     pub cri: Vec<std::path::PathBuf>,
@@ -386,6 +390,59 @@ impl<T> DerefMut for AtExit<T> {
     }
 }
 
+/// How the events that reach the filter are judged and printed.
+struct Printer<'f> {
+    filter: Option<&'f Filter>,
+    format: &'f Format,
+    json: bool,
+    quiet: bool,
+    unbuffered: bool,
+    /// The line being rendered (its buffer reused).
+    line: String,
+}
+
+impl Printer<'_> {
+    /// Evaluates the filter on the event of `c` and prints the event when
+    /// it passes (unless quiet); says whether it passed.
+    #[inline(always)]
+    fn pass(&mut self, c: &Ctx<'_>, out: &mut impl Write) -> io::Result<bool> {
+        let pass = self.filter.is_none_or(|f| f.matches_typed(c));
+        if pass && !self.quiet {
+            self.print(c, out)?;
+        }
+        Ok(pass)
+    }
+
+    /// Prints the event of `c` (nothing when a field is missing and the
+    /// format has no `*`).
+    #[inline(never)]
+    fn print(&mut self, c: &Ctx<'_>, out: &mut impl Write) -> io::Result<()> {
+        self.line.clear();
+        let ok = if self.json {
+            self.format.render_json(c, &mut self.line)
+        } else {
+            self.format.render(c, &mut self.line)
+        };
+        if ok {
+            self.line.push('\n');
+            out.write_all(self.line.as_bytes())?;
+            if self.unbuffered {
+                let _ = out.flush();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Prints the warnings of the container layer.
+#[cold]
+#[inline(never)]
+fn warn_containers(state: &mut State) {
+    for w in state.containers.take_warnings() {
+        eprintln!("syspect: warning: {w}");
+    }
+}
+
 /// Opens the event source the arguments ask for.
 fn open_source(
     a: &DigArgs,
@@ -493,12 +550,26 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
     let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
-    let mut line = String::with_capacity(512);
     let mut read_error = None;
     // Per-source settings, decided once.
     let live_deadline = deadline.filter(|_| live);
     let file_deadline_ns = deadline.filter(|_| !live).map(|d| d.as_nanos() as u64);
     let limit = a.numevents.unwrap_or(u64::MAX);
+    // A procinfo event only changes its thread's CPU sample, which only
+    // procinfo events read (thread.cpu*). Reading a file without -D, they
+    // are hidden (never filtered or printed): their update is skipped.
+    // (Live, they are silent events and go to the state above.)
+    let skip_procinfo = !live && !a.debug && !a.no_elide;
+    let plain =
+        !live && !stateless && writer.is_none() && summary.is_none() && file_deadline_ns.is_none();
+    let mut printer = Printer {
+        filter: filter.as_ref(),
+        format: &format,
+        json: a.json,
+        quiet,
+        unbuffered,
+        line: String::with_capacity(512),
+    };
     'read: loop {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -534,6 +605,53 @@ pub fn run(a: DigArgs) -> Result<()> {
             // (No state is kept, so there are no container warnings.)
             if vis.count(events.types(), &mut num, &mut shown, limit) {
                 break;
+            }
+            continue;
+        }
+        if plain {
+            // The same loop without what a plain read of files never has
+            // (output file, summary, time limit, silent events, stateless
+            // runs): fewer checks and spills per event.
+            for ev in events {
+                let etype = ev.etype();
+                let ts = ev.ts();
+                let seen = vis.classify_type(etype, ev.dump_flags);
+                if seen == Seen::Unnumbered {
+                    continue;
+                }
+                num += 1;
+                if first_ts == 0 {
+                    first_ts = ts;
+                }
+                let ectx = if skip_procinfo
+                    && etype == crate::event::table::ids::PROCINFO_E
+                    && seen == Seen::Hidden
+                {
+                    crate::state::EvCtx::default()
+                } else {
+                    state.process(&ev)
+                };
+                if state.containers.has_warnings() {
+                    warn_containers(&mut state);
+                }
+                if seen == Seen::Hidden || !filter.as_ref().is_none_or(|f| f.may_match_type(etype))
+                {
+                    continue;
+                }
+                if filter.is_some() || !quiet {
+                    let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                    match printer.pass(&c, &mut out) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                shown += 1;
+                prev_ts = ts;
+                if shown >= limit {
+                    break 'read;
+                }
             }
             continue;
         }
@@ -583,15 +701,17 @@ pub fn run(a: DigArgs) -> Result<()> {
             }
             // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
             // conversions, `-c`): its events are only counted or copied.
-            let ectx = if stateless {
+            let ectx = if stateless
+                || (skip_procinfo
+                    && etype == crate::event::table::ids::PROCINFO_E
+                    && seen == Seen::Hidden)
+            {
                 crate::state::EvCtx::default()
             } else {
                 state.process(&ev)
             };
             if state.containers.has_warnings() {
-                for w in state.containers.take_warnings() {
-                    eprintln!("syspect: warning: {w}");
-                }
+                warn_containers(&mut state);
             }
             let skip = seen == Seen::Hidden;
             // The Ctx (thread and fd lookups) is built only when the filter
@@ -604,28 +724,11 @@ pub fn run(a: DigArgs) -> Result<()> {
                 true
             } else {
                 let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-                let pass = filter.as_ref().is_none_or(|f| f.matches_typed(&c));
-                if pass && !quiet {
-                    line.clear();
-                    let ok = if a.json {
-                        format.render_json(&c, &mut line)
-                    } else {
-                        format.render(&c, &mut line)
-                    };
-                    if ok {
-                        line.push('\n');
-                        if let Err(e) = out.write_all(line.as_bytes()) {
-                            if e.kind() == io::ErrorKind::BrokenPipe {
-                                return Ok(());
-                            }
-                            return Err(e.into());
-                        }
-                        if unbuffered {
-                            let _ = out.flush();
-                        }
-                    }
+                match printer.pass(&c, &mut out) {
+                    Ok(pass) => pass,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(e) => return Err(e.into()),
                 }
-                pass
             };
             // Hidden events are written too, so the file keeps its meta events.
             if pass || (skip && filter.is_none()) {

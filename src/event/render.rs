@@ -319,9 +319,13 @@ pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let i = digits(&mut buf, v, width);
     let d = buf.get(i..).unwrap_or_default();
-    // Always ASCII digits: the check is a short ASCII fast path.
-    if let Ok(t) = std::str::from_utf8(d) {
-        s.push_str(t);
+    // ASCII digits, pushed one by one: cheaper than checking them as UTF-8
+    // and copying them for the few a number has.
+    // (The mask keeps them digits and tells the compiler each is one
+    // byte long.)
+    s.reserve(d.len());
+    for &c in d {
+        s.push(char::from(c & 0x7f));
     }
 }
 

@@ -250,6 +250,8 @@ enum StrTest {
     Contains(Box<str>, usize),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
+    /// Several `startswith` of one field: true when any prefix is.
+    Prefixes(Prefixes),
 }
 
 impl StrTest {
@@ -262,6 +264,58 @@ impl StrTest {
             StrTest::Contains(s, k) => contains_at(v.as_bytes(), s.as_bytes(), *k),
             StrTest::StartsWith(s) => v.starts_with(&**s),
             StrTest::EndsWith(s) => v.ends_with(&**s),
+            StrTest::Prefixes(p) => p.any(v),
+        }
+    }
+}
+
+/// Prefixes tested together: the first eight bytes of the value are read
+/// once, and each prefix compares its own first eight (masked) against
+/// them before a whole comparison.
+#[derive(Debug, Clone)]
+struct Prefixes {
+    /// (first bytes, mask of the bytes the prefix has among the first
+    /// eight, the prefix)
+    items: Vec<(u64, u64, Box<str>)>,
+}
+
+impl Prefixes {
+    fn new(items: Vec<Box<str>>) -> Prefixes {
+        let items = items
+            .into_iter()
+            .map(|p| {
+                let n = p.len().min(8);
+                let mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                (head8(p.as_bytes()), mask, p)
+            })
+            .collect();
+        Prefixes { items }
+    }
+
+    /// True when `v` starts with one of the prefixes.
+    #[inline]
+    fn any(&self, v: &str) -> bool {
+        let w = head8(v.as_bytes());
+        self.items
+            .iter()
+            .any(|(head, mask, p)| w & mask == *head && v.starts_with(&**p))
+    }
+}
+
+/// The first eight bytes of `b` (zeros past its end), little endian.
+#[inline]
+fn head8(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut w = [0u8; 8];
+            let n = b.len().min(8);
+            w[..n].copy_from_slice(&b[..n]);
+            u64::from_le_bytes(w)
         }
     }
 }
@@ -272,16 +326,22 @@ struct StrSet {
     /// Bit `n` (n < 63) set when a member is `n` bytes long; bit 63 for
     /// longer members.
     lens: u64,
+    /// Bit [`StrSet::sig`] of every member set: most other values are
+    /// turned away by one bit, without hashing them.
+    sigs: Box<[u64; StrSet::SIG_WORDS]>,
     few: Vec<Box<str>>,
     many: FxHashSet<Box<str>>,
 }
 
 impl StrSet {
     const FEW: usize = 4;
+    /// Words of `sigs` (4096 bits).
+    const SIG_WORDS: usize = 64;
 
     fn new<'s>(items: impl IntoIterator<Item = &'s str>) -> StrSet {
         let mut set = StrSet {
             lens: 0,
+            sigs: Box::new([0; StrSet::SIG_WORDS]),
             few: Vec::new(),
             many: FxHashSet::default(),
         };
@@ -290,9 +350,25 @@ impl StrSet {
         }
         set
     }
+    /// A 12-bit digest of a value's length and first, middle and last
+    /// bytes.
+    #[inline]
+    fn sig(v: &[u8]) -> usize {
+        let n = v.len();
+        let byte = |i: usize| u32::from(v.get(i).copied().unwrap_or(0));
+        let h = (n as u32).wrapping_mul(0x27d4_eb2f)
+            ^ byte(0).wrapping_mul(0x9e37_79b1)
+            ^ byte(n / 2).wrapping_mul(0xc2b2_ae35)
+            ^ byte(n.wrapping_sub(1)).wrapping_mul(0x85eb_ca6b);
+        (h >> 20) as usize
+    }
     fn insert(&mut self, it: &str) {
         if self.few.iter().any(|s| &**s == it) || self.many.contains(it) {
             return;
+        }
+        let h = Self::sig(it.as_bytes());
+        if let Some(w) = self.sigs.get_mut(h / 64) {
+            *w |= 1 << (h % 64);
         }
         self.lens |= Self::len_bit(it.len());
         if self.many.is_empty() && self.few.len() < Self::FEW {
@@ -309,6 +385,14 @@ impl StrSet {
     #[inline]
     fn contains(&self, v: &str) -> bool {
         if self.lens & Self::len_bit(v.len()) == 0 {
+            return false;
+        }
+        let h = Self::sig(v.as_bytes());
+        if self
+            .sigs
+            .get(h / 64)
+            .is_none_or(|w| w & (1 << (h % 64)) == 0)
+        {
             return false;
         }
         if self.many.is_empty() {
@@ -368,12 +452,10 @@ fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let pat = LO.wrapping_mul(u64::from(b));
-    let mut chunks = region.chunks_exact(8);
-    let mut base = 0;
-    for ch in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(ch);
-        let x = u64::from_le_bytes(w) ^ pat;
+    // The positions of `b` among the eight bytes of `region` from `base`
+    // that are a match.
+    let hits = |base: usize, ch: &[u8; 8]| {
+        let x = u64::from_le_bytes(*ch) ^ pat;
         // A high bit for every zero byte of x (and maybe some false hits
         // above one, which the comparison rules out).
         let mut m = x.wrapping_sub(LO) & !x & HI;
@@ -383,13 +465,28 @@ fn contains_at(hay: &[u8], needle: &[u8], k: usize) -> bool {
             }
             m &= m - 1;
         }
+        false
+    };
+    let len = region.len();
+    let mut base = 0;
+    while let Some(ch) = region.get(base..).and_then(|r| r.first_chunk::<8>()) {
+        if hits(base, ch) {
+            return true;
+        }
         base += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .enumerate()
-        .any(|(i, &c)| c == b && at(base + i))
+    if base == len {
+        return false;
+    }
+    // The last bytes: the eight that end the region (some looked at
+    // already), or one by one in a region shorter than eight.
+    match len.checked_sub(8) {
+        Some(from) => region
+            .get(from..)
+            .and_then(|r| r.first_chunk::<8>())
+            .is_some_and(|ch| hits(from, ch)),
+        None => region.iter().enumerate().any(|(i, &c)| c == b && at(i)),
+    }
 }
 
 /// The integer comparisons the fast path takes (`Node::Int`).
@@ -521,6 +618,7 @@ fn merge_or(nodes: Vec<Node>) -> Vec<Node> {
         .map(|n| match n {
             Node::Str(mut sn) => {
                 merge_eq_tests(&mut sn.tests);
+                merge_prefix_tests(&mut sn.tests);
                 by_type(sn)
             }
             // A field checked once stays a plain check.
@@ -560,6 +658,38 @@ fn merge_eq_tests(tests: &mut Vec<StrTest>) {
     }
     tests.push(StrTest::In(set));
     tests.extend(rest);
+}
+
+/// `startswith` tests of one string field become one [`Prefixes`], in
+/// place of the first.
+fn merge_prefix_tests(tests: &mut Vec<StrTest>) {
+    let n = tests
+        .iter()
+        .filter(|t| matches!(t, StrTest::StartsWith(_)))
+        .count();
+    if n < 2 {
+        return;
+    }
+    let mut prefixes = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(tests.len() - n + 1);
+    for t in tests.drain(..) {
+        match t {
+            StrTest::StartsWith(p) => {
+                if prefixes.is_empty() {
+                    // Its place, filled below.
+                    out.push(StrTest::Prefixes(Prefixes { items: Vec::new() }));
+                }
+                prefixes.push(p);
+            }
+            other => out.push(other),
+        }
+    }
+    for t in &mut out {
+        if let StrTest::Prefixes(p) = t {
+            *p = Prefixes::new(std::mem::take(&mut prefixes));
+        }
+    }
+    *tests = out;
 }
 
 /// A set of event types (bit per event id; generic events are always
@@ -1176,6 +1306,7 @@ where
         ),
         Ok([StrTest::StartsWith(k)]) => str_test(read, move |v| v.starts_with(&*k), slow, neg),
         Ok([StrTest::EndsWith(k)]) => str_test(read, move |v| v.ends_with(&*k), slow, neg),
+        Ok([StrTest::Prefixes(p)]) => str_test(read, move |v| p.any(v), slow, neg),
         Err(tests) => str_test(read, move |v| tests.iter().any(|t| t.test(v)), slow, neg),
     }
 }
@@ -1555,6 +1686,30 @@ mod tests {
                 );
             }
         }
+        // Every length of haystack (region shorter than, equal to and
+        // longer than a word, with a tail) and match position.
+        let long = "/var/lib/x/etc/y/etc/zz/et/etc/q/etcetc/e/t/c/0123456789/etc";
+        for n in 0..=long.len() {
+            let hay = &long.as_bytes()[..n];
+            for needle in [
+                "/etc",
+                "etc",
+                "c",
+                "/e",
+                "9/etc",
+                "zz/et/etc/q",
+                "0123456789/etc",
+            ] {
+                let expect = hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+                for k in 0..needle.len() {
+                    assert_eq!(
+                        contains_at(hay, needle.as_bytes(), k),
+                        expect,
+                        "{n} {needle:?} {k}"
+                    );
+                }
+            }
+        }
         // Every needle position against every window of a haystack with
         // repeats and high bytes.
         let hay = "ab\u{80}a\u{ff}abaab/etc/ab\u{80}\u{80}xyzab".as_bytes();
@@ -1589,6 +1744,89 @@ mod tests {
         }
         assert!(!many.contains(&"x".repeat(70)));
         assert!(!many.contains("y"));
+        // Against a plain set, members and not.
+        let members: Vec<String> = (0..47)
+            .map(|i| format!("proc{i}"))
+            .chain(["curl", "sudo", "cat", "", "é", "a/b"].map(String::from))
+            .collect();
+        let set = StrSet::new(members.iter().map(String::as_str));
+        let plain: std::collections::HashSet<&str> = members.iter().map(String::as_str).collect();
+        let probes: Vec<String> = (0..200)
+            .map(|i| format!("proc{i}"))
+            .chain((0..200).map(|i| format!("p{i}c")))
+            .chain(
+                [
+                    "bash", "sh", "curl", "curl2", "cat", "ca", "é", "è", "a/b", "", "sudo ",
+                ]
+                .map(String::from),
+            )
+            .collect();
+        for p in &probes {
+            assert_eq!(set.contains(p), plain.contains(p.as_str()), "{p:?}");
+        }
+    }
+
+    /// A prefix set answers as its `starts_with` tests one by one.
+    #[test]
+    fn prefix_sets() {
+        let prefixes = [
+            "",
+            "/",
+            "/etc",
+            "/etc/ld.so",
+            "/usr/bin",
+            "/var/run/docker.sock",
+            "é/x",
+            "abcdefgh",
+            "abcdefghi",
+        ];
+        let values = [
+            "",
+            "/",
+            "/e",
+            "/etc",
+            "/etc/",
+            "/etc/ld.so.cache",
+            "/usr/bin/x",
+            "/usr/bi",
+            "/var/run/docker.sock",
+            "/var/run/docker.soc",
+            "é/x/y",
+            "é",
+            "abcdefgh",
+            "abcdefg",
+            "abcdefghi!",
+            "abcdefgX",
+        ];
+        for n in 1..=prefixes.len() {
+            for skip in 0..prefixes.len() {
+                let chosen: Vec<&str> = prefixes
+                    .iter()
+                    .cycle()
+                    .skip(skip)
+                    .take(n)
+                    .copied()
+                    .collect();
+                let set = Prefixes::new(chosen.iter().map(|p| Box::from(*p)).collect());
+                for v in values {
+                    assert_eq!(
+                        set.any(v),
+                        chosen.iter().any(|p| v.starts_with(p)),
+                        "{chosen:?} {v:?}"
+                    );
+                }
+            }
+        }
+        let f = Filter::compile("fd.name startswith /a or fd.name=/b or fd.name startswith /c")
+            .expect("ok");
+        match &f.root {
+            Node::Str(n) => {
+                assert_eq!(n.tests.len(), 2);
+                assert!(matches!(&n.tests[0], StrTest::Prefixes(p) if p.items.len() == 2));
+                assert!(matches!(&n.tests[1], StrTest::Eq(s) if &**s == "/b"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -1655,6 +1893,8 @@ mod tests {
             "fd.name contains /etc",
             "not fd.name contains /etc",
             "fd.name startswith /lib or fd.name endswith .so.6",
+            "fd.name startswith /etc or fd.name startswith /usr/lib or fd.name startswith /dev/urandom \
+             or fd.name startswith /lib/x86_64-linux-gnu/libc or fd.name=/tmp",
             "fd.nameraw contains lib",
             "fd.directory=/etc",
             "not fd.directory=/tmp",

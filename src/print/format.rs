@@ -155,7 +155,12 @@ impl Format {
         let start = out.len();
         for t in &self.tokens {
             match t {
-                Token::Text(s) => out.push_str(s),
+                // (A one-byte text is ASCII: the mask changes nothing but
+                // spares `push` its multi-byte path.)
+                Token::Text(s) => match s.as_bytes() {
+                    [b] => out.push(char::from(b & 0x7f)),
+                    _ => out.push_str(s),
+                },
                 Token::Field { field, width } => {
                     if width.is_none() {
                         // Most fields append their text without a `Value`.

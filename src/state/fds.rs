@@ -128,23 +128,33 @@ impl Fd {
 
     /// Builds an fd from a capture's fd-list entry.
     pub fn from_entry(e: &FdEntry) -> Fd {
-        let ftype = if e.ftype == FdType::FileV2 {
+        Fd::from_info(e.ftype, e.ino, e.info.clone())
+    }
+
+    /// Like [`Fd::from_entry`], moving the entry's name instead of cloning it.
+    pub fn from_entry_owned(e: FdEntry) -> Fd {
+        Fd::from_info(e.ftype, e.ino, e.info)
+    }
+
+    /// An fd of a capture's (or /proc's) fd list.
+    fn from_info(ftype: FdType, ino: u64, info: FdInfo) -> Fd {
+        let ftype = if ftype == FdType::FileV2 {
             FdType::File
         } else {
-            e.ftype
+            ftype
         };
-        let mut fd = Fd::new(ftype, "");
-        fd.ino = e.ino;
+        let mut fd = Fd::new(ftype, String::new());
+        fd.ino = ino;
         fd.from_list = true;
-        match &e.info {
+        match info {
             FdInfo::Named {
                 name,
                 open_flags,
                 dev,
             } => {
-                fd.name = name.clone();
-                fd.open_flags = *open_flags;
-                fd.dev = *dev;
+                fd.name = name;
+                fd.open_flags = open_flags;
+                fd.dev = dev;
             }
             FdInfo::Ipv4 {
                 sip,
@@ -153,8 +163,8 @@ impl Fd {
                 dport,
                 l4proto,
             } => {
-                fd.l4proto = *l4proto;
-                fd.set_tuple(IpAddr::from(*sip), *sport, IpAddr::from(*dip), *dport);
+                fd.l4proto = l4proto;
+                fd.set_tuple(IpAddr::from(sip), sport, IpAddr::from(dip), dport);
             }
             FdInfo::Ipv6 {
                 sip,
@@ -163,39 +173,22 @@ impl Fd {
                 dport,
                 l4proto,
             } => {
-                fd.l4proto = *l4proto;
-                fd.set_tuple(v6_or_mapped(*sip), *sport, v6_or_mapped(*dip), *dport);
+                fd.l4proto = l4proto;
+                fd.set_tuple(v6_or_mapped(sip), sport, v6_or_mapped(dip), dport);
             }
             FdInfo::Ipv4Server { ip, port, l4proto } => {
-                fd.l4proto = *l4proto;
-                fd.set_server(IpAddr::from(*ip), *port);
+                fd.l4proto = l4proto;
+                fd.set_server(IpAddr::from(ip), port);
             }
             FdInfo::Ipv6Server { ip, port, l4proto } => {
-                fd.l4proto = *l4proto;
-                fd.set_server(v6_or_mapped(*ip), *port);
+                fd.l4proto = l4proto;
+                fd.set_server(v6_or_mapped(ip), port);
             }
             FdInfo::Unix { source, dest, path } => {
-                fd.addrs = SockAddrs::Unix {
-                    source: *source,
-                    dest: *dest,
-                };
-                fd.name = path.clone();
+                fd.addrs = SockAddrs::Unix { source, dest };
+                fd.name = path;
             }
             FdInfo::None => {}
-        }
-        fd
-    }
-
-    /// Like [`Fd::from_entry`], moving the entry's name instead of cloning it.
-    pub fn from_entry_owned(mut e: FdEntry) -> Fd {
-        let name = match &mut e.info {
-            FdInfo::Named { name, .. } => Some(std::mem::take(name)),
-            FdInfo::Unix { path, .. } => Some(std::mem::take(path)),
-            _ => None,
-        };
-        let mut fd = Fd::from_entry(&e);
-        if let Some(n) = name {
-            fd.name = n;
         }
         fd
     }
@@ -208,9 +201,11 @@ impl Fd {
             dip,
             dport,
         };
-        // Written over the old name, keeping its buffer.
+        // Written over the old name, keeping its buffer (made big enough
+        // for two IPv4 endpoints at once).
         let s = &mut self.name;
         s.clear();
+        s.reserve(48);
         push_ip(s, &sip);
         s.push(':');
         push_dec(s, u32::from(sport));
@@ -225,6 +220,7 @@ impl Fd {
         self.addrs = SockAddrs::Server { ip, port };
         let s = &mut self.name;
         s.clear();
+        s.reserve(24);
         push_ip(s, &ip);
         s.push(':');
         push_dec(s, u32::from(port));
@@ -331,11 +327,12 @@ pub fn type_name(t: FdType) -> &'static str {
 }
 
 /// Keeps the buffer of an fd name that is no longer used, to be reused for
-/// the name of a new fd (an open/close pair then allocates nothing).
+/// the name of a new fd (an open/close pair then allocates nothing). The
+/// buffer keeps its text: a file opened again under the same name needs
+/// no copy (users overwrite or clear it).
 #[inline]
-pub(crate) fn keep_spare(spare: &mut Vec<String>, mut name: String) {
+pub(crate) fn keep_spare(spare: &mut Vec<String>, name: String) {
     if name.capacity() != 0 && name.capacity() <= 1024 && spare.len() < 64 {
-        name.clear();
         spare.push(name);
     }
 }
@@ -353,6 +350,17 @@ pub struct FdTable {
     high: FxHashMap<i64, Fd>,
     /// Number of fds in the table.
     len: usize,
+}
+
+/// Makes room in `low` (an [`FdTable`]'s) for fd `i`: at least 32 slots
+/// at once, as most processes open a few dozen fds.
+#[cold]
+#[inline(never)]
+fn grow(low: &mut Vec<Option<Fd>>, i: usize) {
+    if low.capacity() < 32 {
+        low.reserve_exact(32usize.max(i + 1) - low.len());
+    }
+    low.resize_with(i + 1, || None);
 }
 
 /// The `low` index of `fd`, when it goes there.
@@ -382,7 +390,7 @@ impl FdTable {
         let old = match dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
-                    self.low.resize_with(i + 1, || None);
+                    grow(&mut self.low, i);
                 }
                 self.low.get_mut(i).and_then(|s| s.replace(f))
             }
@@ -410,7 +418,7 @@ impl FdTable {
         match dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
-                    self.low.resize_with(i + 1, || None);
+                    grow(&mut self.low, i);
                 }
                 let slot = &mut self.low[i];
                 if slot.is_none() {
@@ -459,6 +467,60 @@ impl FdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fds built from owned and borrowed list entries are the same.
+    #[test]
+    fn owned_entry_same_fd() {
+        let infos = [
+            FdInfo::Named {
+                name: "/etc/passwd".into(),
+                open_flags: 1,
+                dev: 2,
+            },
+            FdInfo::Ipv4 {
+                sip: [10, 0, 0, 1],
+                dip: [10, 0, 0, 2],
+                sport: 40000,
+                dport: 80,
+                l4proto: l4::TCP,
+            },
+            FdInfo::Ipv4Server {
+                ip: [0, 0, 0, 0],
+                port: 80,
+                l4proto: l4::TCP,
+            },
+            FdInfo::Ipv6 {
+                sip: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4],
+                dip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                sport: 1,
+                dport: 2,
+                l4proto: l4::UDP,
+            },
+            FdInfo::Ipv6Server {
+                ip: [0; 16],
+                port: 22,
+                l4proto: l4::TCP,
+            },
+            FdInfo::Unix {
+                source: 1,
+                dest: 2,
+                path: "/run/x.sock".into(),
+            },
+            FdInfo::None,
+        ];
+        for (i, info) in infos.into_iter().enumerate() {
+            for ftype in [FdType::File, FdType::FileV2, FdType::Ipv4Sock] {
+                let e = FdEntry {
+                    tid: 1,
+                    fd: i as i64,
+                    ino: 99,
+                    ftype,
+                    info: info.clone(),
+                };
+                assert_eq!(Fd::from_entry_owned(e.clone()), Fd::from_entry(&e));
+            }
+        }
+    }
 
     /// Socket names as `format!` writes them.
     #[test]

@@ -53,6 +53,8 @@ pub struct State {
     pub containers: containers::Containers,
     /// The `container:<id>` thread of the current container event.
     evt_thread: Option<Thread>,
+    /// True when one of the three above is set (one test per event).
+    pending: bool,
     /// Threads per pid as (all, non-main), built on first use and then
     /// kept current by every change of the thread table (`put_thread`,
     /// `take_thread`, `set_thread_pid`): proc.nthreads is read for every
@@ -153,14 +155,20 @@ impl State {
     /// port into client→server and mark them as the server side.
     fn fix_socket_directions(&mut self) {
         let mut server_ports = rustc_hash::FxHashSet::default();
+        // Whether the second pass has anything to change.
+        let mut listed_ip = false;
         for table in self.fds.values() {
             for f in table.values() {
-                if let fds::SockAddrs::Server { port, .. } = f.addrs {
-                    server_ports.insert(port);
+                match f.addrs {
+                    fds::SockAddrs::Server { port, .. } => {
+                        server_ports.insert(port);
+                    }
+                    fds::SockAddrs::Ip { .. } => listed_ip |= f.from_list,
+                    _ => {}
                 }
             }
         }
-        if server_ports.is_empty() {
+        if server_ports.is_empty() || !listed_ip {
             return;
         }
         for table in self.fds.values_mut() {
@@ -182,6 +190,7 @@ impl State {
         }
     }
 
+    #[inline]
     pub fn thread(&self, tid: u64) -> Option<&Thread> {
         match &self.evt_thread {
             Some(t) if t.tid == tid => Some(t),
@@ -225,6 +234,7 @@ impl State {
     pub(crate) fn container_event(&mut self, ev: &EventRef<'_>) -> EvCtx {
         if let Some(c) = containers::from_event(ev) {
             self.evt_thread = Some(containers::event_thread(ev.tid(), &c.id));
+            self.pending = true;
             self.containers.insert(c);
         }
         EvCtx::default()
@@ -318,10 +328,7 @@ impl State {
     #[inline]
     fn process_inner(&mut self, ev: &EventRef<'_>) -> EvCtx {
         // One test for the three things the previous event may have left.
-        if self.pending_fd_close.is_some()
-            | self.pending_thread_exit.is_some()
-            | self.evt_thread.is_some()
-        {
+        if self.pending {
             self.run_pending();
         }
         // Applies finished runtime lookups; returns at once when none were
@@ -345,6 +352,7 @@ impl State {
             self.remove_thread(tid);
         }
         self.evt_thread = None;
+        self.pending = false;
     }
 
     /// The event's thread is not in the table: look it up in /proc (live)
@@ -413,10 +421,12 @@ impl State {
 
     pub(crate) fn defer_fd_close(&mut self, pid: u64, fd: i64) {
         self.pending_fd_close = Some((pid, fd));
+        self.pending = true;
     }
 
     pub(crate) fn defer_thread_exit(&mut self, tid: u64) {
         self.pending_thread_exit = Some(tid);
+        self.pending = true;
     }
 }
 

@@ -957,29 +957,30 @@ fn open_exit(
     let p = Params::new(ev.bytes(), m.large);
     let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
     let mut path = spare.pop().unwrap_or_default();
-    let enter = thread.and_then(|t| enter_of(&t.last_enter));
     let name = match p.get(m, P::Name) {
         Some(b) => Some(b),
-        None => enter.and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
+        None => thread
+            .and_then(|t| enter_of(&t.last_enter))
+            .and_then(|(em, eb)| raw_param(eb, em.large, em.idx(P::Name)?)),
     };
-    if let Some(b) = name {
-        let (end, pairs_ok) = scan_name(b);
-        let b = &b[..end];
-        if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
-            // Most paths: absolute, with nothing to normalise (as
-            // `concat_path_into` finds them, without a second look). The
-            // bytes are copied into the buffer first: `from_utf8` checks
-            // an aligned buffer a word at a time.
-            let mut v = path.into_bytes();
-            v.extend_from_slice(b);
-            path = String::from_utf8(v).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned());
-        } else {
-            match std::str::from_utf8(b) {
-                Ok(name) => open_path(&mut path, thread, fds, &p, m, enter, pid, name),
-                Err(_) => {
-                    let name = String::from_utf8_lossy(b);
-                    open_path(&mut path, thread, fds, &p, m, enter, pid, &name);
+    // The spare buffer still holds the name of the fd it came from.
+    match name {
+        None => path.clear(),
+        Some(b) => {
+            let (end, pairs_ok) = scan_name(b);
+            let b = &b[..end];
+            if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
+                // Most paths: absolute, with nothing to normalise (as
+                // `concat_path_into` finds them, without a second look).
+                // A program that opens and closes the same file again and
+                // again gets back the buffer of its last close, already
+                // holding the name.
+                if path.as_bytes() != b {
+                    path = path_from(path, b);
                 }
+            } else {
+                path.clear();
+                open_name(&mut path, thread, fds, &p, m, pid, b);
             }
         }
     }
@@ -994,6 +995,39 @@ fn open_exit(
     f.ino = p.int(m, P::Ino).unwrap_or(0) as u64;
     if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
         super::fds::keep_spare(spare, old.name);
+    }
+}
+
+/// `b` (an absolute path) in the buffer of `path`. The bytes are copied
+/// in first: `from_utf8` checks an aligned buffer a word at a time.
+#[inline]
+fn path_from(path: String, b: &[u8]) -> String {
+    let mut v = path.into_bytes();
+    v.clear();
+    v.extend_from_slice(b);
+    String::from_utf8(v).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned())
+}
+
+/// [`open_path`] for a name not yet known to be UTF-8.
+#[allow(clippy::too_many_arguments)]
+#[cold]
+#[inline(never)]
+fn open_name(
+    path: &mut String,
+    thread: Option<&Thread>,
+    fds: &Table<FdTable>,
+    p: &Params<'_>,
+    m: &Meta,
+    pid: u64,
+    b: &[u8],
+) {
+    let enter = thread.and_then(|t| enter_of(&t.last_enter));
+    match std::str::from_utf8(b) {
+        Ok(name) => open_path(path, thread, fds, p, m, enter, pid, name),
+        Err(_) => {
+            let name = String::from_utf8_lossy(b);
+            open_path(path, thread, fds, p, m, enter, pid, &name);
+        }
     }
 }
 

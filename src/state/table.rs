@@ -62,7 +62,7 @@ impl<'a, V> Entry<'a, V> {
 
 impl<V> Table<V> {
     /// The slot of `key`, remembered for the next lookup.
-    #[inline]
+    #[inline(always)]
     fn slot(&self, key: u64) -> Option<usize> {
         let (lkey, lslot) = self.last.get();
         if lkey == key && lslot != NO_SLOT {
@@ -93,7 +93,7 @@ impl<V> Table<V> {
         s as usize
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, key: &u64) -> Option<&V> {
         let s = self.slot(*key)?;
         self.slots.get(s)?.as_ref()

@@ -104,29 +104,49 @@ impl Thread {
         }
     }
 
-    /// Like [`Thread::from_entry`], moving the entry's strings instead of
-    /// cloning them (capture sections hand over owned metadata).
+    /// Like [`Thread::from_entry_bare`], moving the entry's strings instead
+    /// of cloning them (capture sections hand over owned metadata).
     pub fn from_entry_owned(p: ProcEntry) -> Thread {
-        let mut t = Thread::from_entry_bare(&ProcEntry {
-            comm: String::new(),
-            exe: String::new(),
-            exepath: String::new(),
-            args: StrList::new(),
-            cwd: String::new(),
-            env: StrList::new(),
-            cgroups: StrList::new(),
-            root: String::new(),
-            ..p
-        });
-        t.comm = p.comm;
-        t.exe = p.exe;
-        t.exepath = p.exepath;
-        t.args = p.args;
-        t.cwd = p.cwd;
-        t.env = p.env;
-        t.cgroups = p.cgroups;
-        t.root = p.root;
-        t
+        Thread {
+            tid: p.tid,
+            pid: p.pid,
+            ptid: p.ptid,
+            sid: p.sid,
+            vpgid: p.vpgid,
+            comm: p.comm,
+            exe: p.exe,
+            exepath: p.exepath,
+            args: p.args,
+            cwd: p.cwd,
+            env: p.env,
+            fdlimit: p.fdlimit,
+            uid: p.uid,
+            gid: p.gid,
+            loginuid: p.loginuid,
+            tty: p.tty,
+            vtid: p.vtid,
+            vpid: p.vpid,
+            cgroups: p.cgroups,
+            root: p.root,
+            vmsize_kb: p.vmsize_kb,
+            vmrss_kb: p.vmrss_kb,
+            vmswap_kb: p.vmswap_kb,
+            pfmajor: p.pfmajor,
+            pfminor: p.pfminor,
+            cap_permitted: p.cap_permitted,
+            cap_effective: p.cap_effective,
+            cap_inheritable: p.cap_inheritable,
+            exe_writable: p.exe_writable,
+            start_ts: p.start_ts,
+            container_id: String::new(),
+            last_enter: Vec::new(),
+            // libsinsp starts every thread's "last event fd" at 0.
+            last_fd: Some(0),
+            last_enter_ts: 0,
+            last_enter_type: u16::MAX,
+            complete: true,
+            cpu_last: [0; 3],
+        }
     }
 
     /// A thread seen in events before anything else told us about it.
@@ -179,3 +199,50 @@ impl Thread {
 
 /// The thread table, by tid.
 pub type ThreadTable = super::table::Table<Thread>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moving an entry's strings builds the same thread as cloning them.
+    #[test]
+    fn owned_entry_same_thread() {
+        let p = ProcEntry {
+            tid: 7,
+            pid: 5,
+            ptid: 1,
+            sid: 2,
+            vpgid: 3,
+            comm: "curl".into(),
+            exe: "/usr/bin/curl".into(),
+            exepath: "/usr/bin/curl".into(),
+            args: StrList::from_nul_separated(b"-s\0http://x\0"),
+            cwd: "/tmp/".into(),
+            env: StrList::from_nul_separated(b"PATH=/bin\0HOME=/root\0"),
+            cgroups: StrList::from_nul_separated(b"cpu=/docker/abc\0"),
+            root: "/".into(),
+            fdlimit: 1024,
+            uid: 1000,
+            gid: 100,
+            loginuid: 4,
+            tty: 34816,
+            vtid: 9,
+            vpid: 8,
+            vmsize_kb: 10,
+            vmrss_kb: 11,
+            vmswap_kb: 12,
+            pfmajor: 13,
+            pfminor: 14,
+            cap_permitted: 15,
+            cap_effective: 16,
+            cap_inheritable: 17,
+            exe_writable: true,
+            start_ts: 18,
+            ..ProcEntry::default()
+        };
+        assert_eq!(
+            format!("{:?}", Thread::from_entry_owned(p.clone())),
+            format!("{:?}", Thread::from_entry_bare(&p))
+        );
+    }
+}

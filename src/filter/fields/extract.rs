@@ -66,23 +66,31 @@ pub fn push_time(out: &mut String, ts: u64, date: bool, nanos: bool) {
         Some(()) => {
             if nanos {
                 out.push('.');
-                push_padded(out, u64::from(ns), 9);
+                push_nanos(out, ns);
             }
         }
         None => out.push_str(&fmt_time_uncached(ts, date, nanos)),
     }
 }
 
-/// `n` in decimal, zero-padded to `width` digits.
-fn push_padded(out: &mut String, n: u64, width: usize) {
-    render::push_decimal(out, n, width);
+/// `ns` (below 10^9) as nine digits, zero-padded (`{ns:09}`), three
+/// at a time.
+#[inline]
+fn push_nanos(out: &mut String, ns: u32) {
+    out.reserve(9);
+    for group in [ns / 1_000_000 % 1000, ns / 1000 % 1000, ns % 1000] {
+        for d in [group / 100, group / 10 % 10, group % 10] {
+            // (A digit: the mask only tells `push` it is one byte.)
+            out.push(char::from((b'0' + d as u8) & 0x7f));
+        }
+    }
 }
 
 /// `d` nanoseconds as seconds with nine decimals (`-t a`, `-t r`...).
 fn push_secs(out: &mut String, d: u64) {
     render::push_u64(out, d / 1_000_000_000);
     out.push('.');
-    push_padded(out, d % 1_000_000_000, 9);
+    push_nanos(out, (d % 1_000_000_000) as u32);
 }
 
 fn fmt_time_uncached(ts: u64, date: bool, nanos: bool) -> String {
@@ -660,6 +668,10 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtDatetime => push_time(out, ev.ts(), true, true),
         F::EvtDatetimeS => push_time(out, ev.ts(), true, false),
         F::EvtRawtime => render::push_u64(out, ev.ts()),
+        // Names from the event and syscall tables: printable ASCII (see
+        // the test `type_names_are_printable`).
+        F::EvtType => out.push_str(event_name(ev)),
+        F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
             render::push_evt_info(out, ev, c.state, &c.opts.render);
             return Some(Pushed::Text);
@@ -1404,6 +1416,21 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 mod tests {
     use super::*;
 
+    /// `push_text` shows evt.type and evt.dir without terminal sanitizing:
+    /// every name they can give is printable ASCII.
+    #[test]
+    fn type_names_are_printable() {
+        let ok = |n: &str| render::printable_ascii(n.as_bytes()) && !n.is_empty();
+        for id in 0..=u16::MAX {
+            if let Some(n) = type_name_of_id(id) {
+                assert!(ok(n), "{id}: {n:?}");
+            }
+            assert!(ok(dir_of_type(id)), "{id}");
+            assert!(ok(generic_type_name(Some(id))), "code {id}");
+        }
+        assert!(ok(generic_type_name(None)));
+    }
+
     #[test]
     fn cached_times_are_the_times() {
         for ts in [
@@ -1425,9 +1452,29 @@ mod tests {
             }
         }
         let mut s = String::new();
-        push_padded(&mut s, 42, 9);
-        push_padded(&mut s, 0, 3);
-        push_padded(&mut s, 12345, 2);
+        for ns in [
+            0u32,
+            1,
+            9,
+            10,
+            42,
+            999,
+            1000,
+            123_456_789,
+            999_999_999,
+            100_000_000,
+            7_000_001,
+        ] {
+            let mut a = String::new();
+            let mut b = String::new();
+            push_nanos(&mut a, ns);
+            render::push_decimal(&mut b, u64::from(ns), 9);
+            assert_eq!(a, b);
+            assert_eq!(a, format!("{ns:09}"));
+        }
+        render::push_decimal(&mut s, 42, 9);
+        render::push_decimal(&mut s, 0, 3);
+        render::push_decimal(&mut s, 12345, 2);
         assert_eq!(s, "00000004200012345");
     }
 

@@ -1,0 +1,69 @@
+//! The state updates `dig` skips when nothing in the run can show them
+//! change no output: every capture, read with and without the skipping
+//! (`--no-elide`), prints the same in several formats and filters.
+mod common;
+
+use common::*;
+
+/// Output formats and filters that read much of the state.
+const CASES: &[&[&str]] = &[
+    &[],
+    &["-D"],
+    &[
+        "-p",
+        "%evt.num %proc.name %thread.tid %fd.num %fd.name %evt.latency %thread.cpu %thread.cpu.user %evt.info",
+    ],
+    &["-D", "-p", "%evt.num %evt.type %thread.cpu %thread.cpu.system %proc.name"],
+    &["-j"],
+    &["fd.name contains /etc or proc.name=curl"],
+    &["-q", "-v"],
+];
+
+#[test]
+fn skipped_updates_change_no_output() {
+    let dir = shared_dir().join("captures");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        eprintln!("no shared captures: skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    for sub in rd.flatten() {
+        let Ok(inner) = std::fs::read_dir(sub.path()) else {
+            continue;
+        };
+        for f in inner.flatten() {
+            let p = f.path();
+            if p.to_string_lossy().contains(".scap") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut compared = 0;
+    for f in &files {
+        let path = f.to_string_lossy();
+        for case in CASES {
+            let mut args = vec!["-r", path.as_ref()];
+            args.extend_from_slice(case);
+            let fast = dig(&args);
+            args.push("--no-elide");
+            let full = dig(&args);
+            let strip = |o: &std::process::Output| {
+                // -v prints the elapsed time.
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .filter(|l| !l.starts_with("Elapsed time"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            assert_eq!(fast.status.code(), full.status.code(), "{path} {case:?}");
+            assert!(
+                fast.stdout == full.stdout,
+                "{path} {case:?}: output differs without --no-elide"
+            );
+            assert_eq!(strip(&fast), strip(&full), "{path} {case:?}");
+            compared += 1;
+        }
+    }
+    eprintln!("compared {compared} runs");
+}
