@@ -11,6 +11,16 @@
 #define MM_SHMEMPAGES 3
 #define SKC_HEAD 24
 
+/* The task's fd table (direct loads), with its files_struct in *files;
+ * 0 when either is missing. */
+static __always_inline struct fdtable *task_fdt(struct task_struct *t, struct files_struct **files)
+{
+	*files = t->files;
+	if (!*files)
+		return 0;
+	return (*files)->fdt;
+}
+
 /* `t` is a BTF pointer (bpf_get_current_task_btf, a tp_btf argument): the
  * walk down to the fd array is done with direct loads, which the verifier
  * turns into PROBE_MEM loads (no helper call, faults read as 0). `fdt->fd`
@@ -20,10 +30,8 @@ static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct files_struct *files = t->files;
-	if (!files)
-		return 0;
-	struct fdtable *fdt = files->fdt;
+	struct files_struct *files;
+	struct fdtable *fdt = task_fdt(t, &files);
 	if (!fdt)
 		return 0;
 	if ((__u64)fd >= fdt->max_fds)
@@ -75,10 +83,8 @@ static __always_inline struct file *fd_array_file(struct task_struct *t, __s64 f
 	*hit = 0;
 	if (fd < 0 || fd >= NR_OPEN_DEFAULT)
 		return 0;
-	struct files_struct *files = t->files;
-	if (!files)
-		return 0;
-	struct fdtable *fdt = files->fdt;
+	struct files_struct *files;
+	struct fdtable *fdt = task_fdt(t, &files);
 	if (!fdt)
 		return 0;
 	struct file **p = files->fd_array;

@@ -62,50 +62,11 @@ impl Thread {
 
     /// Like [`Thread::from_entry`], without the container id (left empty).
     pub(crate) fn from_entry_bare(p: &ProcEntry) -> Thread {
-        Thread {
-            tid: p.tid,
-            pid: p.pid,
-            ptid: p.ptid,
-            sid: p.sid,
-            vpgid: p.vpgid,
-            comm: p.comm.clone(),
-            exe: p.exe.clone(),
-            exepath: p.exepath.clone(),
-            args: p.args.clone(),
-            cwd: p.cwd.clone(),
-            env: p.env.clone(),
-            fdlimit: p.fdlimit,
-            uid: p.uid,
-            gid: p.gid,
-            loginuid: p.loginuid,
-            tty: p.tty,
-            vtid: p.vtid,
-            vpid: p.vpid,
-            cgroups: p.cgroups.clone(),
-            root: p.root.clone(),
-            vmsize_kb: p.vmsize_kb,
-            vmrss_kb: p.vmrss_kb,
-            vmswap_kb: p.vmswap_kb,
-            pfmajor: p.pfmajor,
-            pfminor: p.pfminor,
-            cap_permitted: p.cap_permitted,
-            cap_effective: p.cap_effective,
-            cap_inheritable: p.cap_inheritable,
-            exe_writable: p.exe_writable,
-            start_ts: p.start_ts,
-            container_id: String::new(),
-            last_enter: Vec::new(),
-            // libsinsp starts every thread's "last event fd" at 0.
-            last_fd: Some(0),
-            last_enter_ts: 0,
-            last_enter_type: u16::MAX,
-            complete: true,
-            cpu_last: [0; 3],
-        }
+        Thread::from_entry_owned(p.clone())
     }
 
-    /// Like [`Thread::from_entry_bare`], moving the entry's strings instead
-    /// of cloning them (capture sections hand over owned metadata).
+    /// [`Thread::from_entry_bare`] of an entry handed over (capture
+    /// sections hand over owned metadata): its strings move.
     pub fn from_entry_owned(p: ProcEntry) -> Thread {
         Thread {
             tid: p.tid,
