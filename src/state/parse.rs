@@ -1479,7 +1479,14 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     } else {
         (res as u64, caller)
     };
-    if let Some(existing) = st.threads.get_mut(&child_tid).filter(|t| t.complete) {
+    // A thread from a process list is made again from the clone: the list
+    // may have been read after the clone, and after an exec (libsinsp
+    // does the same).
+    if let Some(existing) = st
+        .threads
+        .get_mut(&child_tid)
+        .filter(|t| t.complete && !t.listed)
+    {
         // Made from the parent's side already: the child's own event knows
         // its namespace ids.
         if res == 0 {
@@ -1940,5 +1947,65 @@ mod tests {
                 assert_eq!(raw_param(ev.bytes(), meta(etype).large, i), ev.param(i));
             }
         }
+    }
+
+    /// A process list read after a clone (and the child's exec) lists the
+    /// child under its new name; the child's clone event describes it as
+    /// it was then, and wins, as in libsinsp: a live `-w` capture starts
+    /// the probe before it reads /proc.
+    #[test]
+    fn a_clone_describes_a_listed_thread_anew() {
+        use crate::capture::meta::{ProcEntry, StrList};
+        use crate::state::State;
+        let entry = |tid: u64, comm: &str| ProcEntry {
+            tid,
+            pid: tid,
+            ptid: 1,
+            comm: comm.into(),
+            exe: comm.into(),
+            args: StrList::new(),
+            ..ProcEntry::default()
+        };
+        let meta = crate::capture::CaptureMeta {
+            procs: vec![entry(100, "bash"), entry(200, "sleep")],
+            ..Default::default()
+        };
+        let mut st = State::new();
+        st.load_meta(&meta);
+        let (i64b, u64b, u32b) = (
+            |v: i64| v.to_le_bytes().to_vec(),
+            |v: u64| v.to_le_bytes().to_vec(),
+            |v: u32| v.to_le_bytes().to_vec(),
+        );
+        let params: Vec<Vec<u8>> = vec![
+            i64b(0),
+            b"/bin/bash\0".to_vec(),
+            b"-c\0".to_vec(),
+            i64b(200),
+            i64b(200),
+            i64b(100),
+            b"/\0".to_vec(),
+            i64b(1024),
+            u64b(0),
+            u64b(0),
+            u32b(0),
+            u32b(0),
+            u32b(0),
+            b"bash\0".to_vec(),
+            Vec::new(),
+            u32b(0),
+            u32b(0),
+            u32b(0),
+            i64b(200),
+            i64b(200),
+            u64b(0),
+        ];
+        let refs: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
+        let evb = crate::event::build_event(10, 200, 223, &refs);
+        let ev = EventRef::new(0, 0, &evb).expect("valid");
+        st.process(&ev);
+        let t = st.thread(200).expect("thread");
+        assert_eq!((t.comm.as_str(), t.ptid), ("bash", 100));
+        assert!(!t.listed);
     }
 }

@@ -49,6 +49,11 @@ pub struct Thread {
     /// True when the thread was filled from a full source (procfs, capture
     /// list, clone/execve), false for a placeholder.
     pub complete: bool,
+    /// True while the thread is as a process list (procfs, a capture's
+    /// list) described it: a clone event for its tid then describes it
+    /// anew (the list may have been read after the clone, and after an
+    /// exec).
+    pub listed: bool,
     /// CPU ticks of the previous procinfo event: user+system, user, system.
     pub cpu_last: [u64; 3],
 }
@@ -106,6 +111,7 @@ impl Thread {
             last_enter_ts: 0,
             last_enter_type: u16::MAX,
             complete: true,
+            listed: true,
             cpu_last: [0; 3],
         }
     }
