@@ -505,9 +505,11 @@ pub fn run(a: DigArgs) -> Result<()> {
     // is only checked.
     let stateless = !a.read.is_empty() && (a.quiet || a.write.is_some()) && filter.is_none();
     let later_meta = !stateless || a.write.is_some();
-    // Without a summary, an output file or a time limit, such a read only
-    // numbers the events (see the event loop): their types are all it takes.
-    let count_only = stateless && !a.summary && a.write.is_none() && a.seconds.is_none();
+    // A read of files without a summary, an output file or a time limit
+    // runs without the checks for them (see the event loop): stateless, it
+    // only numbers the events, and their types are all it takes.
+    let plain_read = !a.read.is_empty() && !a.summary && a.write.is_none() && a.seconds.is_none();
+    let count_only = stateless && plain_read;
     let carry = if count_only {
         Carry::Types
     } else {
@@ -560,8 +562,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     // are hidden (never filtered or printed): their update is skipped.
     // (Live, they are silent events and go to the state above.)
     let skip_procinfo = !live && !a.debug && !a.no_elide;
-    let plain =
-        !live && !stateless && writer.is_none() && summary.is_none() && file_deadline_ns.is_none();
+    let plain = plain_read && !stateless;
     let mut printer = Printer {
         filter: filter.as_ref(),
         format: &format,

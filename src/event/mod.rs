@@ -134,32 +134,29 @@ impl<'a> EventRef<'a> {
     /// reader's general path then gives the error).
     #[inline(always)]
     pub fn check(cpu: u16, dump_flags: u32, bytes: &'a [u8], lsz: &[u8]) -> Option<Self> {
-        let hdr = bytes.first_chunk::<HDR_LEN>()?;
-        let len = u32::from_le_bytes([hdr[16], hdr[17], hdr[18], hdr[19]]) as usize;
-        let etype = u16::from_le_bytes([hdr[20], hdr[21]]);
-        let nparams = u32::from_le_bytes([hdr[22], hdr[23], hdr[24], hdr[25]]) as usize;
+        let etype = bytes
+            .get(20..22)
+            .map(|t| u16::from_le_bytes([t[0], t[1]]))?;
         let l = *lsz.get(usize::from(etype))?;
-        if len < HDR_LEN {
-            return None;
-        }
-        let bytes = bytes.get(..len)?;
-        let lens_end = nparams.checked_mul(usize::from(l))?.checked_add(HDR_LEN)?;
-        let lens = bytes.get(HDR_LEN..lens_end)?;
-        if lens_end + sum_lens(lens, usize::from(l)) > len {
-            return None;
-        }
-        Some(EventRef {
-            cpu,
-            dump_flags,
-            lsz: l,
-            bytes,
-        })
+        Self::validate(cpu, dump_flags, bytes, |_| usize::from(l)).ok()
     }
 
     /// Checks the v2 layout and borrows it. `bytes` may be longer than the
     /// event; the view is cut to the header's `len`.
     #[inline]
     pub fn new(cpu: u16, dump_flags: u32, bytes: &'a [u8]) -> Result<Self, EventError> {
+        Self::validate(cpu, dump_flags, bytes, lensize)
+    }
+
+    /// The checks of [`EventRef::new`] and [`EventRef::check`], with the
+    /// length size of the event's type from `lsz_of`.
+    #[inline(always)]
+    fn validate(
+        cpu: u16,
+        dump_flags: u32,
+        bytes: &'a [u8],
+        lsz_of: impl FnOnce(u16) -> usize,
+    ) -> Result<Self, EventError> {
         let Some(hdr) = bytes.first_chunk::<HDR_LEN>() else {
             return Err(EventError::Short(bytes.len()));
         };
@@ -175,7 +172,7 @@ impl<'a> EventRef<'a> {
                 avail: bytes.len(),
             });
         };
-        let lsz = lensize(etype);
+        let lsz = lsz_of(etype);
         // nparams < 2^32 and lsz <= 4: no overflow on 64-bit targets, but
         // stay checked for 32-bit ones.
         let lens_end = nparams

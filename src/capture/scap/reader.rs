@@ -568,31 +568,11 @@ impl ScapReader {
     #[inline]
     fn peek_event(&self) -> Option<(bool, usize, usize, u16, u32)> {
         let d = self.input.buf.get(self.input.start..self.input.end)?;
-        let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
-        let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
-        let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
-        let cpu = u16::from_le_bytes([h[8], h[9]]);
-        let flags = u32::from_le_bytes([h[10], h[11], h[12], h[13]]);
-        let (v2, pre, flags) = match bt {
-            blocks::EV_V2 | blocks::EV_V2_LARGE => (true, 2, 0),
-            blocks::EVF_V2 | blocks::EVF_V2_LARGE => (true, 6, flags),
-            blocks::EV | blocks::EV_INT => (false, 2, 0),
-            blocks::EVF => (false, 6, flags),
-            _ => return None,
-        };
-        let hdr = if v2 { HDR_LEN } else { HDR_LEN_V1 };
-        if total < blocks::MIN_BLOCK + pre + hdr || total > blocks::MAX_BLOCK_LEN {
+        let f = event_frame::<true>(d)?;
+        if le16(d, f.event + 20) as usize >= self.table_len {
             return None;
         }
-        let blk = d.get(..total)?;
-        if le32(blk, total - 4) as usize != total {
-            return None;
-        }
-        let ev = blocks::BLOCK_HDR + pre;
-        if le16(blk, ev + 20) as usize >= self.table_len {
-            return None;
-        }
-        Some((v2, self.input.start + ev, total, cpu, flags))
+        Some((f.v2, self.input.start + f.event, f.total, f.cpu, f.flags))
     }
 
     fn advance(&mut self) -> Result<Next, ScapError> {
@@ -634,37 +614,62 @@ impl ScapReader {
     }
 }
 
-/// The event of the v2 event block at the start of `d` and the block's
-/// length, when the whole block is there and passes every check
-/// `ready_event` makes (block type, lengths, trailer, known type id, event
-/// layout); `None` otherwise.
+/// The framing of a whole event block at the start of `d`.
+struct Frame {
+    /// v2 layout (else v1).
+    v2: bool,
+    /// Where the event starts in `d`.
+    event: usize,
+    /// The block's total length.
+    total: usize,
+    cpu: u16,
+    flags: u32,
+}
+
+/// The framing of the event block at the start of `d`, when the whole
+/// block is there with consistent lengths and trailer; `None` otherwise
+/// (other block types too, and v1 event blocks unless `V1`: the batch
+/// loop's v2 pass does without those branches).
 #[inline(always)]
-fn v2_block<'a>(d: &'a [u8], lsz: &[u8]) -> Option<(EventRef<'a>, usize)> {
+fn event_frame<const V1: bool>(d: &[u8]) -> Option<Frame> {
     let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
     let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
     let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
-    let (pre, flags) = match bt {
-        blocks::EV_V2 | blocks::EV_V2_LARGE => (2, 0),
-        blocks::EVF_V2 | blocks::EVF_V2_LARGE => {
-            (6, u32::from_le_bytes([h[10], h[11], h[12], h[13]]))
-        }
+    let cpu = u16::from_le_bytes([h[8], h[9]]);
+    let flags = u32::from_le_bytes([h[10], h[11], h[12], h[13]]);
+    let (v2, pre, flags) = match bt {
+        blocks::EV_V2 | blocks::EV_V2_LARGE => (true, 2, 0),
+        blocks::EVF_V2 | blocks::EVF_V2_LARGE => (true, 6, flags),
+        blocks::EV | blocks::EV_INT if V1 => (false, 2, 0),
+        blocks::EVF if V1 => (false, 6, flags),
         _ => return None,
     };
-    if total < blocks::MIN_BLOCK + pre + HDR_LEN || total > blocks::MAX_BLOCK_LEN {
+    let hdr = if v2 { HDR_LEN } else { HDR_LEN_V1 };
+    if total < blocks::MIN_BLOCK + pre + hdr || total > blocks::MAX_BLOCK_LEN {
         return None;
     }
     let blk = d.get(..total)?;
     if le32(blk, total - 4) as usize != total {
         return None;
     }
-    let cpu = u16::from_le_bytes([h[8], h[9]]);
-    let ev = EventRef::check(
+    Some(Frame {
+        v2,
+        event: blocks::BLOCK_HDR + pre,
+        total,
         cpu,
         flags,
-        blk.get(blocks::BLOCK_HDR + pre..total - 4)?,
-        lsz,
-    )?;
-    Some((ev, total))
+    })
+}
+
+/// The event of the v2 event block at the start of `d` and the block's
+/// length, when the whole block is there and passes every check
+/// `ready_event` makes (framing, known type id, event layout); `None`
+/// otherwise.
+#[inline(always)]
+fn v2_block<'a>(d: &'a [u8], lsz: &[u8]) -> Option<(EventRef<'a>, usize)> {
+    let f = event_frame::<false>(d)?;
+    let ev = EventRef::check(f.cpu, f.flags, d.get(f.event..f.total - 4)?, lsz)?;
+    Some((ev, f.total))
 }
 
 /// Sum of the little-endian u16s in `b`.
