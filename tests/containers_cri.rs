@@ -548,7 +548,7 @@ fn containerd_cri_fields_live() {
             "--cri",
             &ctd.sock().display().to_string(),
             "-p",
-            "*%container.id %container.name %container.image %k8s.pod.name %k8s.ns.name %container.type %k8s.pod.uid %k8s.pod.sandbox_id %k8s.pod.label.tier %container.label.app %proc.name",
+            "*%evt.rawtime %container.id %container.name %container.image %k8s.pod.name %k8s.ns.name %container.type %k8s.pod.uid %k8s.pod.sandbox_id %k8s.pod.label.tier %container.label.app %proc.name",
             "container.id!=host",
         ])
         .env_remove("DOCKER_HOST")
@@ -564,15 +564,26 @@ fn containerd_cri_fields_live() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "syspect dig failed: {stderr}");
-    let mut kinds: Vec<&str> = stdout.lines().collect();
-    kinds.sort_by_key(|l| l.rsplit_once(' ').map(|(a, _)| a).unwrap_or(l));
-    kinds.dedup_by_key(|l| l.rsplit_once(' ').map(|(a, _)| a).unwrap_or(l));
+    // Each line: the event's time, then the container columns, then the
+    // process name.
+    let rows: Vec<(u64, &str, &str)> = stdout
+        .lines()
+        .filter_map(|l| {
+            let (ts, rest) = l.split_once(' ')?;
+            let (cols, comm) = rest.rsplit_once(' ')?;
+            Some((ts.parse().ok()?, cols, comm))
+        })
+        .collect();
+    let mut kinds: Vec<&str> = rows.iter().map(|r| r.1).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
     eprintln!("distinct container columns seen:\n{}", kinds.join("\n"));
     for (id, name) in [(&id_a, "app-a"), (&id_b, "app-b")] {
         let short = &id[..12];
-        let lines: Vec<&str> = stdout
-            .lines()
-            .filter(|l| l.starts_with(&format!("{short} ")))
+        let lines: Vec<common::ContainerRow> = rows
+            .iter()
+            .filter(|r| r.1.starts_with(&format!("{short} ")))
+            .copied()
             .collect();
         assert!(
             !lines.is_empty(),
@@ -580,24 +591,10 @@ fn containerd_cri_fields_live() {
             stdout.lines().take(5).collect::<Vec<_>>().join("\n")
         );
         let want = format!(
-            "{short} {name} {image} web-0 prod containerd {uid} {} front syspect-test ",
+            "{short} {name} {image} web-0 prod containerd {uid} {} front syspect-test",
             &pod_id[..12]
         );
-        let good = lines.iter().filter(|l| l.starts_with(&want)).count();
-        // The first events of a container started during the capture may
-        // come before the runtime answered (fields <NA>).
-        assert!(
-            good * 10 >= lines.len() * 8,
-            "{short}: {good} of {} lines carry {want:?}; e.g. {:?}",
-            lines.len(),
-            lines.iter().find(|l| !l.starts_with(&want))
-        );
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with(&want) && (l.ends_with(" cat") || l.ends_with(" sh"))),
-            "{short}: no events of the container's shell loop"
-        );
+        common::check_metadata_arrival(short, &lines, &want, &["cat", "sh"]);
     }
     // The library's lookup directly, by the short ids cgroups give: a
     // container (verbose status, sandbox, image) and the pod sandbox itself

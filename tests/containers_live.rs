@@ -4,6 +4,8 @@
 //! Needs root, eBPF, podman, runc and busybox-static: without them the test
 //! is skipped with the reason, except with CI=true where it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -187,7 +189,7 @@ fn podman_container_fields_live() {
             "-M",
             "5",
             "-p",
-            "%container.id|%container.name|%container.image|%container.type|%k8s.pod.name|%k8s.ns.name|%container.label.app|%proc.name",
+            "%evt.rawtime|%container.id|%container.name|%container.image|%container.type|%k8s.pod.name|%k8s.ns.name|%container.label.app|%proc.name",
             "container.id!=host",
         ])
         .env("CONTAINER_HOST", format!("unix://{}", fx.socket().display()))
@@ -212,31 +214,22 @@ fn podman_container_fields_live() {
         (&id_b, &name_b, "web-1", "staging"),
     ] {
         let short = &id[..12];
-        let lines: Vec<&str> = stdout
+        let lines: Vec<common::ContainerRow> = stdout
             .lines()
-            .filter(|l| l.starts_with(&format!("{short}|")))
+            .filter_map(|l| {
+                let (ts, rest) = l.split_once('|')?;
+                let (cols, comm) = rest.rsplit_once('|')?;
+                Some((ts.parse().ok()?, cols, comm))
+            })
+            .filter(|r| r.1.starts_with(&format!("{short}|")))
             .collect();
         assert!(
             !lines.is_empty(),
             "no events from container {short} ({name}); stderr: {stderr}\nstdout head: {}",
             stdout.lines().take(5).collect::<Vec<_>>().join("\n")
         );
-        let want = format!("{short}|{name}|{image}|podman|{pod}|{ns}|syspect-test|");
-        let good = lines.iter().filter(|l| l.starts_with(&want)).count();
-        // The very first events of a new container may come before the API
-        // answered (fields <NA>); nearly all must carry the metadata, and
-        // the container's own loop (cat, sh) must be among them.
-        assert!(
-            good * 10 >= lines.len() * 8,
-            "{short}: {good} of {} lines carry {want}; e.g. {:?}",
-            lines.len(),
-            lines.iter().find(|l| !l.starts_with(&want))
-        );
-        assert!(
-            lines.iter().any(|l| l.starts_with(&want)
-                && (l.ends_with("|cat") || l.ends_with("|sh") || l.ends_with("|exe"))),
-            "{short}: no events of the container's shell loop"
-        );
+        let want = format!("{short}|{name}|{image}|podman|{pod}|{ns}|syspect-test");
+        common::check_metadata_arrival(short, &lines, &want, &["cat", "sh", "exe"]);
     }
     assert!(!stderr.contains("warning"), "unexpected warnings: {stderr}");
     containers_view_drills_into_processes(&fx, &name_a, &id_a[..12]);

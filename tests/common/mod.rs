@@ -291,3 +291,39 @@ impl Drop for Activity {
         let _ = self.0.wait();
     }
 }
+
+/// One event line of a live container capture: the event's time (ns), the
+/// container columns, and the process name.
+pub type ContainerRow<'a> = (u64, &'a str, &'a str);
+
+/// Checks how container metadata reaches the events of one container in a
+/// live capture. The first events of a container come before the runtime
+/// has answered the lookup (their fields are `<NA>`): for a container
+/// started during the capture they are mostly runc's own set-up, thousands
+/// of events within a few milliseconds, so their share says nothing. What
+/// must hold: the answer (`want`, the full columns) comes soon after the
+/// container's first event, from then on every event carries it, and the
+/// container's own processes (`comms`) are among them.
+pub fn check_metadata_arrival(short: &str, rows: &[ContainerRow], want: &str, comms: &[&str]) {
+    assert!(!rows.is_empty(), "no events from container {short}");
+    let Some(first_good) = rows.iter().position(|r| r.1 == want) else {
+        panic!("{short}: no line carries {want:?}; e.g. {:?}", rows[0]);
+    };
+    let wait_ms = rows[first_good].0.saturating_sub(rows[0].0) / 1_000_000;
+    eprintln!(
+        "{short}: {} of {} lines carry the metadata; it came {wait_ms} ms after the first event",
+        rows.len() - first_good,
+        rows.len()
+    );
+    assert!(
+        wait_ms < 1500,
+        "{short}: the metadata came {wait_ms} ms after the container's first event"
+    );
+    if let Some(bad) = rows[first_good..].iter().find(|r| r.1 != want) {
+        panic!("{short}: after the metadata came, a line has {bad:?}, not {want:?}");
+    }
+    assert!(
+        rows[first_good..].iter().any(|r| comms.contains(&r.2)),
+        "{short}: no events of the container's own processes {comms:?}"
+    );
+}
