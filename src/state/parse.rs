@@ -255,9 +255,13 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
             None
         }
     } else {
-        e.params
-            .iter()
-            .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
+        // copy_file_range's exit names the fd it wrote to, and that is the
+        // event's fd in sysdig 0.29.3 (`fd.num`, `fd.name`), not the enter's
+        // fdin.
+        e.params.iter().position(|p| {
+            (p.name == "fd" || (p.name == "fdout" && e.name == "copy_file_range"))
+                && matches!(p.ptype, pt::FD | pt::FD32)
+        })
     }
     .and_then(|i| u8::try_from(i).ok());
     let next = names.len() as u16;
@@ -1247,14 +1251,21 @@ fn apply_exit(
             if let (Some(newfd), Some(c)) = (res.filter(|r| *r >= 0), cmd) {
                 // F_DUPFD (1) and F_DUPFD_CLOEXEC (26) in libscap's numbering.
                 if c == 1 || c == 26 {
+                    let mut copied = false;
                     if let (Some(old), Some(table)) = (enter_fd, st.fds.get_mut(&pid)) {
                         if let Some(f) = table.get(old).cloned() {
                             table.insert(newfd, f);
+                            copied = true;
                         }
                     }
-                    ctx.fd = Some(newfd);
-                    if let Some(t) = st.threads.get_mut(&tid) {
-                        t.last_fd = ctx.fd;
+                    // The new fd becomes the event's only when the old one
+                    // was known (libsinsp stops at an unknown fd; the event
+                    // keeps the enter's).
+                    if copied {
+                        ctx.fd = Some(newfd);
+                        if let Some(t) = st.threads.get_mut(&tid) {
+                            t.last_fd = ctx.fd;
+                        }
                     }
                 }
             }

@@ -18,11 +18,17 @@ use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
 /// The compiled probe (built by build.rs).
 static PROBE: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probe.bpf.o"));
 
-/// (program name in the object, BTF tracepoint it attaches to)
+/// (program name in the object, BTF tracepoint it attaches to), in the
+/// order they are attached. All are loaded (verified) before the first is
+/// attached: loading `sys_enter` takes tens of milliseconds, and a capture
+/// that saw exits during that time had no enter events for the processes
+/// that ran then. `sys_enter` goes before `sys_exit`, so that the moment
+/// between the two attachments only leaves syscalls whose exit comes after
+/// the capture starts, as any capture has.
 const PROGRAMS: &[(&str, &str)] = &[
     ("sched_process_exit", "sched_process_exit"),
-    ("sys_exit", "sys_exit"),
     ("sys_enter", "sys_enter"),
+    ("sys_exit", "sys_exit"),
 ];
 
 /// Per-CPU counters kept by the probe (`struct counters` in builder.h).
@@ -158,6 +164,17 @@ impl LiveSource {
                 source: Box::new(e),
             };
             prog.load(tp, &btf).map_err(perr)?;
+        }
+        for &(name, _) in PROGRAMS {
+            let perr = |e| LiveError::Program {
+                name,
+                source: Box::new(e),
+            };
+            let prog: &mut BtfTracePoint = ebpf
+                .program_mut(name)
+                .ok_or(LiveError::MissingProgram(name))?
+                .try_into()
+                .map_err(perr)?;
             prog.attach().map_err(perr)?;
         }
 
