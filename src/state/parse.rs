@@ -1510,6 +1510,10 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         }
         return;
     }
+    // A thread entry the clone replaces (from a process list, or made for
+    // events seen before the clone): libsinsp removes it, with its fd table
+    // when it is a process, and makes the child anew.
+    let replaces = st.threads.contains_key(&child_tid);
     // Only what the child inherits is copied, not the whole parent.
     let parent = st.threads.get(&parent_tid).map(|p| Parent {
         pid: p.pid,
@@ -1631,9 +1635,15 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         st.put_thread(t.pid, main);
         st.set_container(t.pid);
     }
-    if !is_thread && !st.fds.contains_key(&t.pid) {
-        if let Some(pt) = st.fds.get(&parent_pid).cloned() {
-            st.fds.insert(t.pid, pt);
+    if !is_thread && (replaces || !st.fds.contains_key(&t.pid)) {
+        match st.fds.get(&parent_pid).cloned() {
+            Some(pt) => {
+                st.fds.insert(t.pid, pt);
+            }
+            None if replaces => {
+                st.fds.remove(&t.pid);
+            }
+            None => {}
         }
     }
     st.put_thread(child_tid, t);
@@ -1977,8 +1987,21 @@ mod tests {
             args: StrList::new(),
             ..ProcEntry::default()
         };
+        let fd = |tid: u64, fd: i64, name: &str| crate::capture::meta::FdEntry {
+            tid,
+            fd,
+            ino: 0,
+            ftype: crate::capture::meta::FdType::File,
+            info: crate::capture::meta::FdInfo::Named {
+                name: name.into(),
+                open_flags: 0,
+                dev: 0,
+            },
+        };
+        // The list was read after the child exec'd sleep and opened a file.
         let meta = crate::capture::CaptureMeta {
             procs: vec![entry(100, "bash"), entry(200, "sleep")],
+            fds: vec![fd(100, 13, "/dev/null"), fd(200, 5, "/tmp/later")],
             ..Default::default()
         };
         let mut st = State::new();
@@ -2018,5 +2041,13 @@ mod tests {
         let t = st.thread(200).expect("thread");
         assert_eq!((t.comm.as_str(), t.ptid), ("bash", 100));
         assert!(!t.listed);
+        // Its fds are its parent's at the clone, not the listed ones.
+        let name = |fd: i64| {
+            st.fd_table(200)
+                .and_then(|tb| tb.get(fd))
+                .map(|f| f.name.clone())
+        };
+        assert_eq!(name(13).as_deref(), Some("/dev/null"));
+        assert_eq!(name(5), None);
     }
 }
