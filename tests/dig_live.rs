@@ -215,7 +215,7 @@ fn live_write_is_read_by_sysdig() {
     let mut load = Command::new("bash")
         .args([
             "-c",
-            "for i in $(seq 1 60); do cat /etc/hostname >/dev/null; sleep 0.05; done",
+            "for i in $(seq 1 400); do cat /etc/hostname >/dev/null; sleep 0.05; done",
         ])
         .spawn()
         .expect("load");
