@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
-use super::ahead::{Msg, ReadAhead, ROOM};
+use super::ahead::{Msg, ReadAhead, Returns, ROOM};
 use super::blocks::{self, EvKind, Kind};
 use super::metablocks;
 use super::ScapError;
@@ -56,6 +56,12 @@ struct Input {
     end: usize,
     base: u64,
     eof: bool,
+    /// Keep the chunks read ahead once used, in `retired`, rather than
+    /// give them back: the consumer of the events still reads them.
+    keep: bool,
+    /// The buffers replaced since the last [`ScapReader::take_retired`],
+    /// oldest first.
+    retired: Vec<Vec<u8>>,
 }
 
 impl Input {
@@ -169,7 +175,11 @@ impl Input {
                 self.end = joined.len();
                 std::mem::replace(&mut self.buf, joined)
             };
-            ahead.give_back(old);
+            if self.keep {
+                self.retired.push(old);
+            } else {
+                ahead.give_back(old);
+            }
             self.base = off.wrapping_sub(self.start as u64);
         }
         Ok(())
@@ -257,6 +267,8 @@ impl ScapReader {
                 end: 0,
                 base: 0,
                 eof: false,
+                keep: false,
+                retired: Vec::new(),
             },
             meta: CaptureMeta::default(),
             version: (0, 0),
@@ -288,12 +300,66 @@ impl ScapReader {
 
     /// From now on, the input is read (and decompressed) on a thread of its
     /// own, ahead of the decoding.
-    pub(crate) fn read_ahead(&mut self) -> std::io::Result<()> {
+    /// `held` chunks may be held by the consumers of the events
+    /// ([`ScapReader::keep_chunks`]) besides the reader's own.
+    pub(crate) fn read_ahead(&mut self, held: usize) -> std::io::Result<()> {
         if self.input.ahead.is_none() && !self.input.eof {
             let src = std::mem::replace(&mut self.input.src, Box::new(std::io::empty()));
-            self.input.ahead = Some(ReadAhead::start(src)?);
+            self.input.ahead = Some(ReadAhead::start(src, held)?);
         }
         Ok(())
+    }
+
+    /// From now on, the buffers the events lie in are not reused once the
+    /// reader is past them, but kept for [`ScapReader::take_retired`]: the
+    /// events handed out stay valid after the reader moves on (in
+    /// [`ScapReader::buf_range`] as it was when they were handed out).
+    pub(crate) fn keep_chunks(&mut self) {
+        self.input.keep = true;
+    }
+
+    /// The address range of the buffer the events handed out now lie in
+    /// (unless they were converted into a scratch buffer): for telling
+    /// where an event is in the buffer [`ScapReader::take_retired`] or
+    /// [`ScapReader::take_buf`] hands over later.
+    pub(crate) fn buf_range(&self) -> std::ops::Range<usize> {
+        let p = self.input.buf.as_ptr() as usize;
+        p..p + self.input.buf.len()
+    }
+
+    /// With [`ScapReader::keep_chunks`], the buffer the reader left since
+    /// the last call, if it did: the one `buf_range` described then. (Any
+    /// buffer it went through after that one holds no event handed out,
+    /// and goes back for reuse.)
+    pub(crate) fn take_retired(&mut self) -> Option<Vec<u8>> {
+        if self.input.retired.is_empty() {
+            return None;
+        }
+        let mut more = self.input.retired.drain(..);
+        let first = more.next();
+        if let Some(ahead) = self.input.ahead.as_ref() {
+            for b in more {
+                ahead.give_back(b);
+            }
+        }
+        first
+    }
+
+    /// The reader's current buffer, for a consumer of the events in it
+    /// once the reader is done ([`Source::next_item`] ended or failed):
+    /// the reader reads nothing more afterwards.
+    pub(crate) fn take_buf(&mut self) -> Vec<u8> {
+        self.state = State::Done;
+        self.input.eof = true;
+        self.input.start = 0;
+        self.input.end = 0;
+        std::mem::take(&mut self.input.buf)
+    }
+
+    /// Where the consumer of the events gives chunks back once done with
+    /// them ([`ScapReader::keep_chunks`]); `None` without read-ahead.
+    pub(crate) fn chunk_returns(&self) -> Option<Returns> {
+        self.input.ahead.as_ref().map(ReadAhead::returns)
     }
 
     /// Events skipped because their type is beyond the event table.
