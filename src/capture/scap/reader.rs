@@ -218,6 +218,8 @@ pub struct ScapReader {
     scratch: Vec<u8>,
     state: State,
     table_len: usize,
+    /// The fd list entries of the last section read.
+    last_fds: usize,
     /// Decode the metadata of the sections after the first (otherwise it is
     /// only checked, and those sections arrive with machine info alone).
     later_meta: bool,
@@ -279,6 +281,7 @@ impl ScapReader {
             scratch: Vec::new(),
             state: State::Events,
             table_len: table().len(),
+            last_fds: 0,
             later_meta: true,
         };
         rd.meta = rd.read_section(true)?;
@@ -517,6 +520,12 @@ impl ScapReader {
 
         let mut meta = CaptureMeta::default();
         let keep = first || self.later_meta;
+        if keep {
+            // About as many as the last section had: the fd list comes in
+            // a block per thread, so the vector would grow (and copy)
+            // many times.
+            meta.fds.reserve(self.last_fds);
+        }
         let mut seen_scap = false;
         loop {
             let off = self.input.offset();
@@ -558,6 +567,7 @@ impl ScapReader {
             }
             self.input.consume(total);
         }
+        self.last_fds = meta.fds.len();
         if first && !seen_scap && self.skipped_blocks > 0 && self.input.avail() == 0 {
             return Err(ScapError::NotScap {
                 offset: off,
@@ -790,13 +800,14 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     }
     let body = &ev[HDR_LEN_V1..len];
     let info = table().get(etype);
+    // The counts whose lengths fit before the end (`2 * n <= body.len()`
+    // then), from the largest down, with the sum of their lengths kept
+    // as `n` decreases.
+    let top = info.params.len().min(end.saturating_sub(HDR_LEN) / 2);
+    let mut sum = body.get(..2 * top).map_or(0, sum_le16);
     let mut found = None;
-    for n in (0..=info.params.len()).rev() {
-        let lens_end = HDR_LEN + 2 * n;
-        if lens_end > end {
-            continue;
-        }
-        let valptr = lens_end + body.get(..2 * n).map_or(0, sum_le16);
+    for n in (0..=top).rev() {
+        let valptr = HDR_LEN + 2 * n + sum;
         if valptr < end {
             return Err(format!(
                 "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
@@ -805,6 +816,9 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
         if valptr == end {
             found = Some(n);
             break;
+        }
+        if n > 0 {
+            sum -= usize::from(le16(body, 2 * (n - 1)));
         }
     }
     let Some(n) = found else {
