@@ -27,38 +27,19 @@ pub enum Run<'a> {
     Section(Box<CaptureMeta>),
 }
 
-/// Where an event lies in a batch's buffers (see [`Events`]).
+/// Where an event lies in a batch's buffer (see [`Events`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     pub(crate) checked: Checked,
     /// The event's length (it is at most `u32::MAX`).
     pub(crate) len: u32,
-    /// Its offset in the batch's data, or with [`Slot::EXTRA`] set, in its
-    /// extra buffer.
     pub(crate) start: usize,
-}
-
-impl Slot {
-    /// The flag of a [`Slot::start`] in the extra buffer.
-    pub(crate) const EXTRA: usize = 1 << (usize::BITS - 1);
-
-    /// The slot's bytes, in `data` or `extra`.
-    #[inline]
-    pub(crate) fn bytes<'a>(&self, data: &'a [u8], extra: &'a [u8]) -> Option<&'a [u8]> {
-        let (buf, at) = if self.start & Slot::EXTRA == 0 {
-            (data, self.start)
-        } else {
-            (extra, self.start & !Slot::EXTRA)
-        };
-        buf.get(at..)?.get(..self.len as usize)
-    }
 }
 
 /// A run of events: the copies in a batch of a pipelined reader, or one
 /// event of a source that hands them out one at a time.
 pub struct Events<'a> {
     data: &'a [u8],
-    extra: &'a [u8],
     slots: std::slice::Iter<'a, Slot>,
     one: Option<EventRef<'a>>,
 }
@@ -68,18 +49,16 @@ impl<'a> Events<'a> {
     pub fn one(ev: EventRef<'a>) -> Events<'a> {
         Events {
             data: &[],
-            extra: &[],
             slots: [].iter(),
             one: Some(ev),
         }
     }
 
-    /// The events at `slots` in `data` and `extra`, which the reader
-    /// checked there (or before it copied them there byte for byte).
-    pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
+    /// The events at `slots` in `data`, which the reader checked there
+    /// (or before it copied them there byte for byte).
+    pub(crate) fn copies(data: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         Events {
             data,
-            extra,
             slots: slots.iter(),
             one: None,
         }
@@ -122,7 +101,10 @@ impl<'a> Iterator for Events<'a> {
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
             // where, so `get` cannot fail.
-            Some(s) => Some(s.checked.bind_copy(s.bytes(self.data, self.extra)?)),
+            Some(s) => Some(
+                s.checked
+                    .bind_copy(self.data.get(s.start..)?.get(..s.len as usize)?),
+            ),
             None => self.one.take(),
         }
     }

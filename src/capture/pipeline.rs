@@ -7,8 +7,9 @@
 //! events of one chunk, and its chunk goes back to the reading thread once
 //! the caller is done with it. The few events that lie elsewhere (a block
 //! that went on in the next chunk, a v1 event converted into a scratch
-//! buffer) are copied into the batch's extra buffer. Batches are handed
-//! back for reuse, so the steady state allocates nothing.
+//! buffer) are copied after the chunk's data, in spare capacity chunks
+//! are made with. Batches are handed back for reuse, so the steady state
+//! allocates nothing.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
@@ -27,8 +28,12 @@ const DEPTH: usize = 4;
 struct Batch {
     /// The chunk the events lie in (empty when only types travel).
     data: Vec<u8>,
-    /// Events that lie outside `data`, copied.
+    /// Events that lie outside `data`, copied, until they are appended
+    /// to it (when the batch is sent).
     extra: Vec<u8>,
+    /// The slots of the events in `extra` (their `start` is in `extra`
+    /// until then).
+    moved: Vec<usize>,
     /// The events, in order.
     slots: Vec<Slot>,
     /// The sections read with them: each comes after this many slots.
@@ -72,9 +77,10 @@ impl Batch {
         let start = if chunk.start <= at && at + b.len() <= chunk.end {
             at - chunk.start
         } else {
+            self.moved.push(self.slots.len());
             let start = self.extra.len();
             self.extra.extend_from_slice(b);
-            start | Slot::EXTRA
+            start
         };
         self.slots.push(Slot {
             checked: ev.checked(),
@@ -88,6 +94,22 @@ impl Batch {
         self.slots.len() + self.sections.len() >= BATCH_ITEMS
     }
 
+    /// Sets the chunk the events lie in, and appends the events of
+    /// `extra` to it.
+    fn seal(&mut self, data: Vec<u8>) {
+        self.data = data;
+        if self.moved.is_empty() {
+            return;
+        }
+        let base = self.data.len();
+        self.data.extend_from_slice(&self.extra);
+        for &i in &self.moved {
+            if let Some(s) = self.slots.get_mut(i) {
+                s.start += base;
+            }
+        }
+    }
+
     /// A batch to fill: `spare`, emptied, or a new one.
     fn reuse(spare: Option<Batch>) -> Batch {
         let mut b = spare.unwrap_or_else(|| Batch {
@@ -96,6 +118,7 @@ impl Batch {
         });
         b.data.clear();
         b.extra.clear();
+        b.moved.clear();
         b.slots.clear();
         b.sections.clear();
         b.end = None;
@@ -199,7 +222,7 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
             None => continue,
         };
         let last = end.is_some();
-        batch.data = data;
+        batch.seal(data);
         batch.stats = reader.stats();
         batch.end = end;
         let next = Batch::reuse(spare.try_recv().ok());
@@ -318,8 +341,11 @@ impl Source for Pipelined {
                 self.pos += 1;
                 // A copy of an event the reader checked: bound again
                 // without a second validation.
-                let ev = s
-                    .bytes(&self.cur.data, &self.cur.extra)
+                let ev = self
+                    .cur
+                    .data
+                    .get(s.start..)
+                    .and_then(|b| b.get(..s.len as usize))
                     .and_then(|b| s.checked.bind(b))
                     .ok_or_else(|| SourceError::Scap(ScapError::format(0, "invalid event copy")))?;
                 return Ok(Some(Item::Event(ev)));
@@ -345,11 +371,7 @@ impl Source for Pipelined {
                 let from = self.pos;
                 self.pos = stop;
                 let slots = self.cur.slots.get(from..stop).unwrap_or_default();
-                return Ok(Some(Run::Events(Events::copies(
-                    &self.cur.data,
-                    &self.cur.extra,
-                    slots,
-                ))));
+                return Ok(Some(Run::Events(Events::copies(&self.cur.data, slots))));
             }
             if let Some(meta) = self.section_now() {
                 return Ok(Some(Run::Section(meta)));

@@ -16,6 +16,8 @@ use std::time::Duration;
 pub(crate) const ROOM: usize = 512 * 1024;
 /// Bytes of data per chunk.
 const DATA: usize = 256 * 1024;
+/// Spare capacity after each chunk's data.
+const SLACK: usize = 64 * 1024;
 /// Chunks read ahead of the reader.
 const DEPTH: usize = 2;
 
@@ -86,7 +88,8 @@ fn give_back(spare: &Sender<Vec<u8>>, buf: Vec<u8>) {
 /// the source allows. Returns the end of the data, or where it stopped
 /// and the error.
 fn fill(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
-    // A buffer that comes back is that long already.
+    // A buffer that comes back is that long already (or longer, with
+    // events appended).
     buf.resize(ROOM + DATA, 0);
     let mut end = ROOM;
     while let Some(free) = buf.get_mut(end..) {
@@ -108,8 +111,13 @@ fn fill(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io:
 /// faulted in once written, so the room costs memory only as far as
 /// the tails moved there reach into it, and a short stream's chunk only
 /// as far as its data.
+///
+/// Its capacity goes [`SLACK`] beyond its length, for the few events a
+/// consumer of the chunk appends after the data.
 fn new_chunk() -> Vec<u8> {
-    vec![0; ROOM + DATA]
+    let mut buf = vec![0; ROOM + DATA + SLACK];
+    buf.truncate(ROOM + DATA);
+    buf
 }
 
 /// The reading thread: fills chunks until the end of the stream, an error,
