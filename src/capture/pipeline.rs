@@ -22,7 +22,7 @@ use crate::event::EventRef;
 /// Entries per batch (events and sections) when only the types travel.
 const BATCH_ITEMS: usize = 4096;
 /// Batches in flight between the threads.
-const DEPTH: usize = 4;
+const DEPTH: usize = 2;
 
 #[derive(Default)]
 struct Batch {
