@@ -21,6 +21,11 @@ use crate::event::EventRef;
 
 /// Entries per batch (events and sections) when only the types travel.
 const BATCH_ITEMS: usize = 4096;
+/// Slots reserved in a new batch: about as many events as a chunk can
+/// hold (a small event block is some 40 bytes), so that the vector is not
+/// grown and copied as it fills. The pages past those used are never
+/// touched.
+const SLOTS: usize = 16384;
 /// Batches in flight between the threads.
 const DEPTH: usize = 2;
 
@@ -113,7 +118,7 @@ impl Batch {
     /// A batch to fill: `spare`, emptied, or a new one.
     fn reuse(spare: Option<Batch>) -> Batch {
         let mut b = spare.unwrap_or_else(|| Batch {
-            slots: Vec::with_capacity(BATCH_ITEMS),
+            slots: Vec::with_capacity(SLOTS),
             ..Batch::default()
         });
         b.data.clear();
