@@ -14,7 +14,7 @@
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 
-use super::scap::ahead::Returns;
+use super::scap::ahead::{Returns, BIG_DATA};
 use super::scap::{ScapError, ScapReader};
 use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats};
 use crate::event::EventRef;
@@ -26,8 +26,10 @@ const BATCH_ITEMS: usize = 4096;
 /// grown and copied as it fills. The pages past those used are never
 /// touched.
 const SLOTS: usize = 16384;
-/// Batches in flight between the threads.
+/// Batches in flight between the threads (each holds a chunk).
 const DEPTH: usize = 2;
+/// Batches in flight when only the types travel (they hold no chunk).
+const TYPES_DEPTH: usize = 4;
 
 #[derive(Default)]
 struct Batch {
@@ -160,11 +162,13 @@ impl Pipelined {
         // A third thread reads the file ahead of the decoding one. The
         // batches in flight, the caller's and the one being filled hold a
         // chunk each.
-        let held = match carry {
-            Carry::Events => DEPTH + 2,
-            Carry::Types => 0,
+        // Without the events, no chunk is held past the reader, and
+        // bigger ones mean fewer hand-overs.
+        let (held, data) = match carry {
+            Carry::Events => (DEPTH + 2, 0),
+            Carry::Types => (0, BIG_DATA),
         };
-        reader.read_ahead(held)?;
+        reader.read_ahead(held, data)?;
         let chunks = match carry {
             Carry::Events => {
                 reader.keep_chunks();
@@ -172,7 +176,10 @@ impl Pipelined {
             }
             Carry::Types => None,
         };
-        let (tx, rx) = mpsc::sync_channel::<Batch>(DEPTH);
+        let (tx, rx) = mpsc::sync_channel::<Batch>(match carry {
+            Carry::Events => DEPTH,
+            Carry::Types => TYPES_DEPTH,
+        });
         let (recycle, spare) = mpsc::channel::<Batch>();
         thread::Builder::new()
             .name("syspect-read".into())

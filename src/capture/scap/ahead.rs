@@ -15,7 +15,11 @@ use std::time::Duration;
 /// Free bytes in front of each chunk's data.
 pub(crate) const ROOM: usize = 512 * 1024;
 /// Bytes of data per chunk.
+/// (At least: a reader whose consumer keeps no chunk asks for
+/// [`BIG_DATA`], fewer chunks and hand-overs.)
 const DATA: usize = 256 * 1024;
+/// Bytes of data per chunk for a reader whose consumer keeps none.
+pub(crate) const BIG_DATA: usize = 512 * 1024;
 /// Spare capacity after each chunk's data.
 const SLACK: usize = 64 * 1024;
 /// Chunks read ahead of the reader.
@@ -38,14 +42,20 @@ pub(crate) struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Starts reading `src` on a new thread; `held` chunks may be kept
-    /// by the reader's consumers besides the reader's own.
-    pub(crate) fn start(src: Box<dyn Read + Send>, held: usize) -> std::io::Result<ReadAhead> {
+    /// Starts reading `src` on a new thread, in chunks of `data` bytes
+    /// (at least [`DATA`]); `held` chunks may be kept by the reader's
+    /// consumers besides the reader's own.
+    pub(crate) fn start(
+        src: Box<dyn Read + Send>,
+        held: usize,
+        data: usize,
+    ) -> std::io::Result<ReadAhead> {
+        let data = data.max(DATA);
         let (tx, rx) = mpsc::sync_channel::<Msg>(DEPTH);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
         thread::Builder::new()
             .name("syspect-io".into())
-            .spawn(move || produce(src, &tx, &spares, DEPTH + 2 + held))?;
+            .spawn(move || produce(src, &tx, &spares, DEPTH + 2 + held, data))?;
         Ok(ReadAhead { rx, spare })
     }
 
@@ -87,10 +97,14 @@ fn give_back(spare: &Sender<Vec<u8>>, buf: Vec<u8>) {
 /// Reads a chunk's data into `buf[ROOM..]` with as few `read` calls as
 /// the source allows. Returns the end of the data, or where it stopped
 /// and the error.
-fn fill(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
+fn fill(
+    src: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    data: usize,
+) -> Result<usize, (usize, std::io::Error)> {
     // A buffer that comes back is that long already (or longer, with
     // events appended).
-    buf.resize(ROOM + DATA, 0);
+    buf.resize(ROOM + data, 0);
     let mut end = ROOM;
     while let Some(free) = buf.get_mut(end..) {
         if free.is_empty() {
@@ -114,9 +128,9 @@ fn fill(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io:
 ///
 /// Its capacity goes [`SLACK`] beyond its length, for the few events a
 /// consumer of the chunk appends after the data.
-fn new_chunk() -> Vec<u8> {
-    let mut buf = vec![0; ROOM + DATA + SLACK];
-    buf.truncate(ROOM + DATA);
+fn new_chunk(data: usize) -> Vec<u8> {
+    let mut buf = vec![0; ROOM + data + SLACK];
+    buf.truncate(ROOM + data);
     buf
 }
 
@@ -127,6 +141,7 @@ fn produce(
     tx: &SyncSender<Msg>,
     spares: &Receiver<Vec<u8>>,
     pool: usize,
+    data: usize,
 ) {
     // Buffers made so far: past `pool` (those in the channel, the
     // reader's, one being filled and those its consumers hold), wait for
@@ -140,13 +155,13 @@ fn produce(
             Ok(b) => b,
             Err(_) if made < pool => {
                 made += 1;
-                new_chunk()
+                new_chunk(data)
             }
             Err(_) => spares
                 .recv_timeout(Duration::from_millis(100))
-                .unwrap_or_else(|_| new_chunk()),
+                .unwrap_or_else(|_| new_chunk(data)),
         };
-        let end = match fill(&mut *src, &mut buf) {
+        let end = match fill(&mut *src, &mut buf, data) {
             Ok(end) => end,
             Err((end, e)) => {
                 if end > ROOM && tx.send(Msg::Data { buf, end }).is_err() {
@@ -160,7 +175,7 @@ fn produce(
             let _ = tx.send(Msg::End);
             return;
         }
-        let last = end < ROOM + DATA;
+        let last = end < ROOM + data;
         if tx.send(Msg::Data { buf, end }).is_err() {
             return;
         }

@@ -304,11 +304,12 @@ impl ScapReader {
     /// From now on, the input is read (and decompressed) on a thread of its
     /// own, ahead of the decoding.
     /// `held` chunks may be held by the consumers of the events
-    /// ([`ScapReader::keep_chunks`]) besides the reader's own.
-    pub(crate) fn read_ahead(&mut self, held: usize) -> std::io::Result<()> {
+    /// ([`ScapReader::keep_chunks`]) besides the reader's own; `data` is
+    /// the bytes per chunk ([`ReadAhead::start`]).
+    pub(crate) fn read_ahead(&mut self, held: usize, data: usize) -> std::io::Result<()> {
         if self.input.ahead.is_none() && !self.input.eof {
             let src = std::mem::replace(&mut self.input.src, Box::new(std::io::empty()));
-            self.input.ahead = Some(ReadAhead::start(src, held)?);
+            self.input.ahead = Some(ReadAhead::start(src, held, data)?);
         }
         Ok(())
     }
