@@ -27,7 +27,7 @@ pub enum Run<'a> {
     Section(Box<CaptureMeta>),
 }
 
-/// Where a copied event lies in a batch's buffer (see [`Events`]).
+/// Where an event lies in a batch's buffer (see [`Events`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     pub(crate) checked: Checked,
@@ -54,8 +54,8 @@ impl<'a> Events<'a> {
         }
     }
 
-    /// The events at `slots` in `data`, which the reader copied there
-    /// byte for byte after checking them.
+    /// The events at `slots` in `data`, which the reader checked there
+    /// (or before it copied them there byte for byte).
     pub(crate) fn copies(data: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         Events {
             data,

@@ -1,28 +1,47 @@
 //! A capture file read on its own thread: decompression, block parsing,
 //! event validation and metadata decoding run on one core while the caller
-//! (state, filter, output) runs on another. Events travel in batches of
-//! copied bytes, handed back for reuse, so the steady state allocates
-//! nothing.
+//! (state, filter, output) runs on another.
+//!
+//! Events travel in batches that own the read-ahead chunk they lie in (the
+//! reader checks them where they are, and copies none): a batch is the
+//! events of one chunk, and its chunk goes back to the reading thread once
+//! the caller is done with it. The few events that lie elsewhere (a block
+//! that went on in the next chunk, a v1 event converted into a scratch
+//! buffer) are copied after the chunk's data, in spare capacity chunks
+//! are made with. Batches are handed back for reuse, so the steady state
+//! allocates nothing.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 
+use super::scap::ahead::{Returns, BIG_DATA};
 use super::scap::{ScapError, ScapReader};
 use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats};
 use crate::event::EventRef;
 
-/// Bytes of event data per batch: big enough to make the hand-over cheap,
-/// small enough to stay in the cache.
-const BATCH_BYTES: usize = 256 * 1024;
-/// Entries per batch (events and sections).
+/// Entries per batch (events and sections) when only the types travel.
 const BATCH_ITEMS: usize = 4096;
-/// Batches in flight between the threads.
-const DEPTH: usize = 4;
+/// Slots reserved in a new batch: about as many events as a chunk can
+/// hold (a small event block is some 40 bytes), so that the vector is not
+/// grown and copied as it fills. The pages past those used are never
+/// touched.
+const SLOTS: usize = 16384;
+/// Batches in flight between the threads (each holds a chunk).
+const DEPTH: usize = 2;
+/// Batches in flight when only the types travel (they hold no chunk).
+const TYPES_DEPTH: usize = 4;
 
 #[derive(Default)]
 struct Batch {
+    /// The chunk the events lie in (empty when only types travel).
     data: Vec<u8>,
-    /// The events copied into `data`, in order.
+    /// Events that lie outside `data`, copied, until they are appended
+    /// to it (when the batch is sent).
+    extra: Vec<u8>,
+    /// The slots of the events in `extra` (their `start` is in `extra`
+    /// until then).
+    moved: Vec<usize>,
+    /// The events, in order.
     slots: Vec<Slot>,
     /// The sections read with them: each comes after this many slots.
     /// (`None` once handed out.)
@@ -55,11 +74,21 @@ impl Batch {
         });
     }
 
-    /// Copies an event in.
+    /// Records an event that lies in the buffer at the addresses `chunk`
+    /// (which becomes `data`), or copies it into `extra` if it lies
+    /// elsewhere.
     #[inline]
-    fn push_event(&mut self, ev: &EventRef<'_>) {
-        let start = self.data.len();
-        self.data.extend_from_slice(ev.bytes());
+    fn push_event(&mut self, ev: &EventRef<'_>, chunk: &std::ops::Range<usize>) {
+        let b = ev.bytes();
+        let at = b.as_ptr() as usize;
+        let start = if chunk.start <= at && at + b.len() <= chunk.end {
+            at - chunk.start
+        } else {
+            self.moved.push(self.slots.len());
+            let start = self.extra.len();
+            self.extra.extend_from_slice(b);
+            start
+        };
         self.slots.push(Slot {
             checked: ev.checked(),
             // The header's u32 length.
@@ -69,7 +98,38 @@ impl Batch {
     }
 
     fn full(&self) -> bool {
-        self.data.len() >= BATCH_BYTES || self.slots.len() + self.sections.len() >= BATCH_ITEMS
+        self.slots.len() + self.sections.len() >= BATCH_ITEMS
+    }
+
+    /// Sets the chunk the events lie in, and appends the events of
+    /// `extra` to it.
+    fn seal(&mut self, data: Vec<u8>) {
+        self.data = data;
+        if self.moved.is_empty() {
+            return;
+        }
+        let base = self.data.len();
+        self.data.extend_from_slice(&self.extra);
+        for &i in &self.moved {
+            if let Some(s) = self.slots.get_mut(i) {
+                s.start += base;
+            }
+        }
+    }
+
+    /// A batch to fill: `spare`, emptied, or a new one.
+    fn reuse(spare: Option<Batch>) -> Batch {
+        let mut b = spare.unwrap_or_else(|| Batch {
+            slots: Vec::with_capacity(SLOTS),
+            ..Batch::default()
+        });
+        b.data.clear();
+        b.extra.clear();
+        b.moved.clear();
+        b.slots.clear();
+        b.sections.clear();
+        b.end = None;
+        b
     }
 }
 
@@ -78,6 +138,8 @@ pub struct Pipelined {
     meta: CaptureMeta,
     rx: Receiver<Batch>,
     recycle: Sender<Batch>,
+    /// Where the chunks of used batches go back to be read into again.
+    chunks: Option<Returns>,
     cur: Batch,
     /// The next slot of `cur` to hand out.
     pos: usize,
@@ -97,20 +159,39 @@ impl Pipelined {
     /// says.
     pub fn start_with(mut reader: ScapReader, carry: Carry) -> std::io::Result<Pipelined> {
         let meta = reader.take_meta();
-        // A third thread reads the file ahead of the decoding one.
-        reader.read_ahead()?;
-        let (tx, rx) = mpsc::sync_channel::<Batch>(DEPTH);
+        // A third thread reads the file ahead of the decoding one. The
+        // batches in flight, the caller's and the one being filled hold a
+        // chunk each.
+        // Without the events, no chunk is held past the reader, and
+        // bigger ones mean fewer hand-overs.
+        let (held, data) = match carry {
+            Carry::Events => (DEPTH + 2, 0),
+            Carry::Types => (0, BIG_DATA),
+        };
+        reader.read_ahead(held, data)?;
+        let chunks = match carry {
+            Carry::Events => {
+                reader.keep_chunks();
+                reader.chunk_returns()
+            }
+            Carry::Types => None,
+        };
+        let (tx, rx) = mpsc::sync_channel::<Batch>(match carry {
+            Carry::Events => DEPTH,
+            Carry::Types => TYPES_DEPTH,
+        });
         let (recycle, spare) = mpsc::channel::<Batch>();
         thread::Builder::new()
             .name("syspect-read".into())
             .spawn(move || match carry {
-                Carry::Events => produce(reader, &tx, &spare, Batch::push_event),
-                Carry::Types => produce(reader, &tx, &spare, Batch::push_type),
+                Carry::Events => produce_events(reader, &tx, &spare),
+                Carry::Types => produce_types(reader, &tx, &spare),
             })?;
         Ok(Pipelined {
             meta,
             rx,
             recycle,
+            chunks,
             cur: Batch::default(),
             pos: 0,
             sec: 0,
@@ -120,15 +201,55 @@ impl Pipelined {
     }
 }
 
-/// The reading thread: fills batches until the reader ends or the
-/// consumer goes away.
-fn produce(
-    mut reader: ScapReader,
-    tx: &SyncSender<Batch>,
-    spare: &Receiver<Batch>,
-    push: impl Fn(&mut Batch, &EventRef<'_>),
-) {
-    let mut batch = Batch::default();
+/// The reading thread with [`Carry::Events`]: a batch per chunk, until
+/// the reader ends or the consumer goes away.
+fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
+    let mut batch = Batch::reuse(None);
+    // Where the events of `batch` lie, until the reader leaves that chunk.
+    let mut chunk = reader.buf_range();
+    loop {
+        let ready = reader.take_ready(|ev| {
+            batch.push_event(ev, &chunk);
+            true
+        });
+        let end = match ready {
+            Err(e) => Some(Err(e)),
+            Ok(()) => match reader.next_item() {
+                Ok(Some(Item::Event(ev))) => {
+                    batch.push_event(&ev, &chunk);
+                    None
+                }
+                Ok(Some(Item::Section(meta))) => {
+                    batch.sections.push((batch.slots.len(), Some(meta)));
+                    None
+                }
+                Ok(None) => Some(Ok(())),
+                Err(e) => Some(Err(e)),
+            },
+        };
+        // The batch goes once the reader leaves its chunk, or ends.
+        let data = match reader.take_retired() {
+            Some(old) => old,
+            None if end.is_some() => reader.take_buf(),
+            None => continue,
+        };
+        let last = end.is_some();
+        batch.seal(data);
+        batch.stats = reader.stats();
+        batch.end = end;
+        let next = Batch::reuse(spare.try_recv().ok());
+        if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
+            return;
+        }
+        chunk = reader.buf_range();
+    }
+}
+
+/// The reading thread with [`Carry::Types`]: fills batches until the
+/// reader ends or the consumer goes away.
+fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
+    let push = Batch::push_type;
+    let mut batch = Batch::reuse(None);
     loop {
         // The events already in the reader's buffer, without a call each.
         let ready = reader.take_ready(|ev| {
@@ -161,11 +282,7 @@ fn produce(
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
-        let mut next = spare.try_recv().unwrap_or_default();
-        next.data.clear();
-        next.slots.clear();
-        next.sections.clear();
-        next.end = None;
+        let next = Batch::reuse(spare.try_recv().ok());
         if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
             return;
         }
@@ -204,6 +321,11 @@ impl Pipelined {
             self.finished = true;
             end?;
             return Ok(false);
+        }
+        // The chunk goes back to be read into before the wait.
+        let chunk = std::mem::take(&mut self.cur.data);
+        if let Some(r) = self.chunks.as_ref() {
+            r.give_back(chunk);
         }
         let Ok(next) = self.rx.recv() else {
             // The reader thread is gone without a last batch.

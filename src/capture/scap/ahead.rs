@@ -15,7 +15,13 @@ use std::time::Duration;
 /// Free bytes in front of each chunk's data.
 pub(crate) const ROOM: usize = 512 * 1024;
 /// Bytes of data per chunk.
-const DATA: usize = 512 * 1024;
+/// (At least: a reader whose consumer keeps no chunk asks for
+/// [`BIG_DATA`], fewer chunks and hand-overs.)
+const DATA: usize = 256 * 1024;
+/// Bytes of data per chunk for a reader whose consumer keeps none.
+pub(crate) const BIG_DATA: usize = 512 * 1024;
+/// Spare capacity after each chunk's data.
+const SLACK: usize = 64 * 1024;
 /// Chunks read ahead of the reader.
 const DEPTH: usize = 2;
 
@@ -36,13 +42,20 @@ pub(crate) struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Starts reading `src` on a new thread.
-    pub(crate) fn start(src: Box<dyn Read + Send>) -> std::io::Result<ReadAhead> {
+    /// Starts reading `src` on a new thread, in chunks of `data` bytes
+    /// (at least [`DATA`]); `held` chunks may be kept by the reader's
+    /// consumers besides the reader's own.
+    pub(crate) fn start(
+        src: Box<dyn Read + Send>,
+        held: usize,
+        data: usize,
+    ) -> std::io::Result<ReadAhead> {
+        let data = data.max(DATA);
         let (tx, rx) = mpsc::sync_channel::<Msg>(DEPTH);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
         thread::Builder::new()
             .name("syspect-io".into())
-            .spawn(move || produce(src, &tx, &spares))?;
+            .spawn(move || produce(src, &tx, &spares, DEPTH + 2 + held, data))?;
         Ok(ReadAhead { rx, spare })
     }
 
@@ -53,32 +66,45 @@ impl ReadAhead {
 
     /// A chunk buffer to fill again (its contents do not matter).
     pub(crate) fn give_back(&self, buf: Vec<u8>) {
-        if buf.capacity() >= ROOM + DATA {
-            let _ = self.spare.send(buf);
-        }
+        give_back(&self.spare, buf);
+    }
+
+    /// Where chunks are given back from another thread (one that holds
+    /// them after the reader is done with them).
+    pub(crate) fn returns(&self) -> Returns {
+        Returns(self.spare.clone())
     }
 }
 
-/// Reads a chunk's data into `buf`'s spare capacity, which
-/// `read_to_end` does not zero: for the first chunk, so a short stream
-/// does not touch memory it never uses. Returns the end of the data, or
-/// where it stopped and the error.
-fn fill_spare(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
-    // The room is written (zeroed) once per buffer.
-    buf.resize(ROOM, 0);
-    buf.reserve(DATA);
-    match src.take(DATA as u64).read_to_end(buf) {
-        Ok(_) => Ok(buf.len()),
-        Err(e) => Err((buf.len(), e)),
+/// Gives chunk buffers back to a read-ahead thread ([`ReadAhead::returns`]).
+#[derive(Clone)]
+pub(crate) struct Returns(Sender<Vec<u8>>);
+
+impl Returns {
+    /// [`ReadAhead::give_back`].
+    pub(crate) fn give_back(&self, buf: Vec<u8>) {
+        give_back(&self.0, buf);
     }
 }
 
-/// Reads a chunk's data with as few `read` calls as the source allows
-/// (`read_to_end` starts small, and doubles): into the buffer's whole
-/// length, zeroed once when the buffer is new, and kept at that length
-/// when it comes back. Returns what [`fill_spare`] does.
-fn fill_whole(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, std::io::Error)> {
-    buf.resize(ROOM + DATA, 0);
+/// Sends `buf` back for reuse if it can hold a chunk (others are freed).
+fn give_back(spare: &Sender<Vec<u8>>, buf: Vec<u8>) {
+    if buf.capacity() >= ROOM + DATA {
+        let _ = spare.send(buf);
+    }
+}
+
+/// Reads a chunk's data into `buf[ROOM..]` with as few `read` calls as
+/// the source allows. Returns the end of the data, or where it stopped
+/// and the error.
+fn fill(
+    src: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    data: usize,
+) -> Result<usize, (usize, std::io::Error)> {
+    // A buffer that comes back is that long already (or longer, with
+    // events appended).
+    buf.resize(ROOM + data, 0);
     let mut end = ROOM;
     while let Some(free) = buf.get_mut(end..) {
         if free.is_empty() {
@@ -94,31 +120,48 @@ fn fill_whole(src: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, (usize, st
     Ok(end)
 }
 
+/// A new chunk buffer. Allocated zeroed (`calloc`), not zeroed after:
+/// fresh pages from the system are zero already, and a page is only
+/// faulted in once written, so the room costs memory only as far as
+/// the tails moved there reach into it, and a short stream's chunk only
+/// as far as its data.
+///
+/// Its capacity goes [`SLACK`] beyond its length, for the few events a
+/// consumer of the chunk appends after the data.
+fn new_chunk(data: usize) -> Vec<u8> {
+    let mut buf = vec![0; ROOM + data + SLACK];
+    buf.truncate(ROOM + data);
+    buf
+}
+
 /// The reading thread: fills chunks until the end of the stream, an error,
 /// or the reader going away.
-fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receiver<Vec<u8>>) {
-    // Buffers made so far: past a few (those in the channel, the reader's
-    // and one being filled), wait a little for one to come back rather
-    // than make another (a new one costs page faults and zeroing).
+fn produce(
+    mut src: Box<dyn Read + Send>,
+    tx: &SyncSender<Msg>,
+    spares: &Receiver<Vec<u8>>,
+    pool: usize,
+    data: usize,
+) {
+    // Buffers made so far: past `pool` (those in the channel, the
+    // reader's, one being filled and those its consumers hold), wait for
+    // one to come back rather than make another (a new one costs page
+    // faults and zeroing). One always comes back unless the reader keeps
+    // more than it should: the wait is bounded all the same, so that
+    // such a reader only costs memory.
     let mut made = 0;
-    let mut big = false;
     loop {
         let mut buf = match spares.try_recv() {
             Ok(b) => b,
-            Err(_) if made < DEPTH + 2 => {
+            Err(_) if made < pool => {
                 made += 1;
-                Vec::new()
+                new_chunk(data)
             }
             Err(_) => spares
-                .recv_timeout(Duration::from_millis(5))
-                .unwrap_or_default(),
+                .recv_timeout(Duration::from_millis(100))
+                .unwrap_or_else(|_| new_chunk(data)),
         };
-        let filled = if big {
-            fill_whole(&mut *src, &mut buf)
-        } else {
-            fill_spare(&mut *src, &mut buf)
-        };
-        let end = match filled {
+        let end = match fill(&mut *src, &mut buf, data) {
             Ok(end) => end,
             Err((end, e)) => {
                 if end > ROOM && tx.send(Msg::Data { buf, end }).is_err() {
@@ -132,10 +175,7 @@ fn produce(mut src: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Receive
             let _ = tx.send(Msg::End);
             return;
         }
-        // A full chunk: the stream is long, and the next chunks are read
-        // whole.
-        big = true;
-        let last = end < ROOM + DATA;
+        let last = end < ROOM + data;
         if tx.send(Msg::Data { buf, end }).is_err() {
             return;
         }

@@ -176,6 +176,9 @@ pub(crate) fn parse_pl(
     out: &mut Vec<ProcEntry>,
 ) -> Result<(), ScapError> {
     let mut c = Cur::new(body, base, "process list").keeping(keep);
+    if keep && ver >= 9 {
+        out.reserve(count_entries(body));
+    }
     while c.remaining() >= 4 {
         if ver >= 9 {
             let at = c.pos;
@@ -200,6 +203,22 @@ pub(crate) fn parse_pl(
         }
     }
     Ok(())
+}
+
+/// The entries of a list of length-prefixed entries (PL_V9), as far as
+/// their lengths are consistent: a capacity to reserve, not a check.
+fn count_entries(body: &[u8]) -> usize {
+    let mut at = 0;
+    let mut n = 0;
+    while let Some(l) = body.get(at..at + 4) {
+        let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+        if len < 4 {
+            break;
+        }
+        n += 1;
+        at += len;
+    }
+    n
 }
 
 fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {

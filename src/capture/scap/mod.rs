@@ -8,7 +8,7 @@
 //! Byte offsets in errors are offsets in the *uncompressed* stream (for a
 //! gzip file, the offset inside the decompressed data).
 
-mod ahead;
+pub(crate) mod ahead;
 pub mod blocks;
 mod metablocks;
 mod reader;

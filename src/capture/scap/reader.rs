@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
-use super::ahead::{Msg, ReadAhead, ROOM};
+use super::ahead::{Msg, ReadAhead, Returns, ROOM};
 use super::blocks::{self, EvKind, Kind};
 use super::metablocks;
 use super::ScapError;
@@ -56,6 +56,12 @@ struct Input {
     end: usize,
     base: u64,
     eof: bool,
+    /// Keep the chunks read ahead once used, in `retired`, rather than
+    /// give them back: the consumer of the events still reads them.
+    keep: bool,
+    /// The buffers replaced since the last [`ScapReader::take_retired`],
+    /// oldest first.
+    retired: Vec<Vec<u8>>,
 }
 
 impl Input {
@@ -169,7 +175,11 @@ impl Input {
                 self.end = joined.len();
                 std::mem::replace(&mut self.buf, joined)
             };
-            ahead.give_back(old);
+            if self.keep {
+                self.retired.push(old);
+            } else {
+                ahead.give_back(old);
+            }
             self.base = off.wrapping_sub(self.start as u64);
         }
         Ok(())
@@ -208,6 +218,8 @@ pub struct ScapReader {
     scratch: Vec<u8>,
     state: State,
     table_len: usize,
+    /// The fd list entries of the last section read.
+    last_fds: usize,
     /// Decode the metadata of the sections after the first (otherwise it is
     /// only checked, and those sections arrive with machine info alone).
     later_meta: bool,
@@ -257,6 +269,8 @@ impl ScapReader {
                 end: 0,
                 base: 0,
                 eof: false,
+                keep: false,
+                retired: Vec::new(),
             },
             meta: CaptureMeta::default(),
             version: (0, 0),
@@ -267,6 +281,7 @@ impl ScapReader {
             scratch: Vec::new(),
             state: State::Events,
             table_len: table().len(),
+            last_fds: 0,
             later_meta: true,
         };
         rd.meta = rd.read_section(true)?;
@@ -288,12 +303,67 @@ impl ScapReader {
 
     /// From now on, the input is read (and decompressed) on a thread of its
     /// own, ahead of the decoding.
-    pub(crate) fn read_ahead(&mut self) -> std::io::Result<()> {
+    /// `held` chunks may be held by the consumers of the events
+    /// ([`ScapReader::keep_chunks`]) besides the reader's own; `data` is
+    /// the bytes per chunk ([`ReadAhead::start`]).
+    pub(crate) fn read_ahead(&mut self, held: usize, data: usize) -> std::io::Result<()> {
         if self.input.ahead.is_none() && !self.input.eof {
             let src = std::mem::replace(&mut self.input.src, Box::new(std::io::empty()));
-            self.input.ahead = Some(ReadAhead::start(src)?);
+            self.input.ahead = Some(ReadAhead::start(src, held, data)?);
         }
         Ok(())
+    }
+
+    /// From now on, the buffers the events lie in are not reused once the
+    /// reader is past them, but kept for [`ScapReader::take_retired`]: the
+    /// events handed out stay valid after the reader moves on (in
+    /// [`ScapReader::buf_range`] as it was when they were handed out).
+    pub(crate) fn keep_chunks(&mut self) {
+        self.input.keep = true;
+    }
+
+    /// The address range of the buffer the events handed out now lie in
+    /// (unless they were converted into a scratch buffer): for telling
+    /// where an event is in the buffer [`ScapReader::take_retired`] or
+    /// [`ScapReader::take_buf`] hands over later.
+    pub(crate) fn buf_range(&self) -> std::ops::Range<usize> {
+        let p = self.input.buf.as_ptr() as usize;
+        p..p + self.input.buf.len()
+    }
+
+    /// With [`ScapReader::keep_chunks`], the buffer the reader left since
+    /// the last call, if it did: the one `buf_range` described then. (Any
+    /// buffer it went through after that one holds no event handed out,
+    /// and goes back for reuse.)
+    pub(crate) fn take_retired(&mut self) -> Option<Vec<u8>> {
+        if self.input.retired.is_empty() {
+            return None;
+        }
+        let mut more = self.input.retired.drain(..);
+        let first = more.next();
+        if let Some(ahead) = self.input.ahead.as_ref() {
+            for b in more {
+                ahead.give_back(b);
+            }
+        }
+        first
+    }
+
+    /// The reader's current buffer, for a consumer of the events in it
+    /// once the reader is done ([`Source::next_item`] ended or failed):
+    /// the reader reads nothing more afterwards.
+    pub(crate) fn take_buf(&mut self) -> Vec<u8> {
+        self.state = State::Done;
+        self.input.eof = true;
+        self.input.start = 0;
+        self.input.end = 0;
+        std::mem::take(&mut self.input.buf)
+    }
+
+    /// Where the consumer of the events gives chunks back once done with
+    /// them ([`ScapReader::keep_chunks`]); `None` without read-ahead.
+    pub(crate) fn chunk_returns(&self) -> Option<Returns> {
+        self.input.ahead.as_ref().map(ReadAhead::returns)
     }
 
     /// Events skipped because their type is beyond the event table.
@@ -451,6 +521,12 @@ impl ScapReader {
 
         let mut meta = CaptureMeta::default();
         let keep = first || self.later_meta;
+        if keep {
+            // About as many as the last section had: the fd list comes in
+            // a block per thread, so the vector would grow (and copy)
+            // many times.
+            meta.fds.reserve(self.last_fds);
+        }
         let mut seen_scap = false;
         loop {
             let off = self.input.offset();
@@ -492,6 +568,7 @@ impl ScapReader {
             }
             self.input.consume(total);
         }
+        self.last_fds = meta.fds.len();
         if first && !seen_scap && self.skipped_blocks > 0 && self.input.avail() == 0 {
             return Err(ScapError::NotScap {
                 offset: off,
@@ -724,13 +801,14 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     }
     let body = &ev[HDR_LEN_V1..len];
     let info = table().get(etype);
+    // The counts whose lengths fit before the end (`2 * n <= body.len()`
+    // then), from the largest down, with the sum of their lengths kept
+    // as `n` decreases.
+    let top = info.params.len().min(end.saturating_sub(HDR_LEN) / 2);
+    let mut sum = body.get(..2 * top).map_or(0, sum_le16);
     let mut found = None;
-    for n in (0..=info.params.len()).rev() {
-        let lens_end = HDR_LEN + 2 * n;
-        if lens_end > end {
-            continue;
-        }
-        let valptr = lens_end + body.get(..2 * n).map_or(0, sum_le16);
+    for n in (0..=top).rev() {
+        let valptr = HDR_LEN + 2 * n + sum;
         if valptr < end {
             return Err(format!(
                 "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
@@ -739,6 +817,9 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
         if valptr == end {
             found = Some(n);
             break;
+        }
+        if n > 0 {
+            sum -= usize::from(le16(body, 2 * (n - 1)));
         }
     }
     let Some(n) = found else {
