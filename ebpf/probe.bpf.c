@@ -493,11 +493,35 @@ static __always_inline void fill_enter(__u16 ev, __u32 nr, const __u64 *a, __u64
 
 /* ------------------------------------------------------------------- exit */
 
-static __always_inline void push_clone_tail(struct scratch *s, struct task_struct *t, __u32 nr, const __u64 *a)
+/* The kernel clone flags a new thread certainly had, from what its task
+ * shares with its group leader: the only source that cannot change under us
+ * in the child. (CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.) */
+static __always_inline __u64 thread_clone_flags(struct task_struct *t)
+{
+	__u64 f = 0x00010000 | 0x00000800 | 0x00000100; /* THREAD SIGHAND VM */
+	struct task_struct *leader = t->group_leader;
+	if (t->files == leader->files)
+		f |= 0x00000400; /* CLONE_FILES */
+	if (t->fs == leader->fs)
+		f |= 0x00000200; /* CLONE_FS */
+	if (t->clear_child_tid)
+		f |= 0x00200000; /* CLONE_CHILD_CLEARTID */
+	return f;
+}
+
+static __always_inline void push_clone_tail(struct scratch *s, struct task_struct *t, __u32 nr, const __u64 *a, long ret)
 {
 	__u32 flags = 0;
 	if (nr == NR_clone)
 		flags = ppm_clone_flags(a[0]);
+	else if (nr == NR_clone3 && ret == 0 && t->pid != t->tgid)
+		/* A new thread's clone3 returns while its creator runs on: the
+		 * clone_args the creator passed (on its stack, in memory the
+		 * thread shares) are often overwritten by then, and reading
+		 * them gave flags without CLONE_THREAD for ~12% of new threads
+		 * and impossible bits for most. A forked or vforked child reads
+		 * its own copy of that memory, or its parent waits. */
+		flags = ppm_clone_flags(thread_clone_flags(t));
 	else if (nr == NR_clone3)
 		flags = ppm_clone_flags(read_user_s64(a[0], 0));
 	else if (nr == NR_vfork)
@@ -693,7 +717,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		BEGIN(20);
 		push_i64(s, ret);
 		push_proc_common(s, t);
-		push_clone_tail(s, t, nr, a);
+		push_clone_tail(s, t, nr, a, ret);
 		break;
 	case 300: case 278: case 94: case 266: /* unlink, rmdir, chdir, chroot: res, path */
 		BEGIN(2);

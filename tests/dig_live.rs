@@ -282,3 +282,84 @@ fn live_write_is_read_by_sysdig() {
     let theirs_n = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", "%evt.num"])).len();
     assert_eq!(ours_n, theirs_n, "same number of events");
 }
+
+/// A new thread's own clone3 exit reports flags with CLONE_THREAD and
+/// without impossible bits. (Read from the clone_args its creator passed,
+/// they were often overwritten by then: the creator runs on.)
+#[test]
+fn new_threads_report_thread_clone_flags() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let _live = live_lock();
+    let me = std::process::id();
+    let filter = format!("proc.pid={me} and evt.type=clone3 and evt.dir=< and evt.rawres=0");
+    let child = Command::new(syspect_bin())
+        .args([
+            "dig",
+            "-M",
+            "4",
+            "-p",
+            "%thread.tid %proc.pid %evt.arg.flags",
+            &filter,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn syspect dig");
+    wait_attached(child.id());
+    // Threads that start threads, and go on using their stacks at once
+    // (over the clone_args they passed).
+    fn scribble(depth: u32) -> u8 {
+        let a = std::hint::black_box([0x5au8; 512]);
+        if depth == 0 {
+            a[7]
+        } else {
+            a[3].wrapping_add(scribble(depth - 1))
+        }
+    }
+    for _ in 0..40 {
+        let h = std::thread::spawn(|| {
+            let inner: Vec<_> = (0..8)
+                .map(|_| {
+                    let t = std::thread::spawn(|| std::hint::black_box(0));
+                    std::hint::black_box(scribble(16));
+                    t
+                })
+                .collect();
+            for t in inner {
+                let _ = t.join();
+            }
+        });
+        let _ = h.join();
+    }
+    let out = child.wait_with_output().expect("syspect dig");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut threads = 0;
+    for l in text.lines() {
+        let mut w = l.split(' ');
+        let (Some(tid), Some(pid), Some(flags)) = (w.next(), w.next(), w.next()) else {
+            continue;
+        };
+        if tid == pid {
+            continue;
+        }
+        threads += 1;
+        assert!(flags.contains("CLONE_THREAD"), "{l}");
+        for bad in [
+            "CLONE_VFORK",
+            "CLONE_NEWNET",
+            "CLONE_PTRACE",
+            "CLONE_IO",
+            "CLONE_PARENT|",
+        ] {
+            assert!(!flags.contains(bad), "{l}");
+        }
+    }
+    assert!(threads >= 300, "{threads} new threads seen:\n{text}");
+}
