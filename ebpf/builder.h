@@ -130,6 +130,16 @@ static __always_inline void push_empty(struct scratch *s)
 	set_len(s, 0);
 }
 
+/* An empty string parameter that is not a path: one NUL, as libscap writes
+ * it. sysdig 0.29.3 reads a zero-length string parameter as a C string, past
+ * its end (an empty `cwd=` printed the next parameter's bytes). (A path that
+ * could not be read stays zero-length: sysdig shows it empty, where it would
+ * show an empty path as the cwd.) */
+static __always_inline void push_empty_str(struct scratch *s)
+{
+	push_u8(s, 0);
+}
+
 /* Small user reads go through a stack buffer in a separate BPF function.
  * bpf_probe_read_user runs the hardened-usercopy check on its destination:
  * a map value (vmalloc) costs an is_vmalloc_addr and a virt_addr_valid call,

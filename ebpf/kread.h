@@ -357,7 +357,7 @@ static __always_inline void push_proc_common(struct scratch *s, struct task_stru
 	push_i64(s, t->pid);
 	push_i64(s, t->tgid);
 	push_i64(s, t->real_parent->pid);
-	push_empty(s); /* cwd: resolved by the consumer from chdir/procfs */
+	push_empty_str(s); /* cwd: resolved by the consumer from chdir/procfs */
 	push_i64(s, t->signal->rlim[RLIMIT_NOFILE].rlim_cur);
 	push_u64(s, t->maj_flt);
 	push_u64(s, t->min_flt);

@@ -735,7 +735,7 @@ static __always_inline void fill_exit(struct task_struct *t, __u16 ev, __u32 nr,
 		if (ret > 0)
 			push_ustr(s, (void *)a[0]);
 		else
-			push_empty(s);
+			push_empty_str(s);
 		break;
 	case 302: /* unlinkat: res, dirfd, name, flags */
 		BEGIN(4);

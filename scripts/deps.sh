@@ -2,7 +2,8 @@
 # Installs what syspect needs to build, test and be compared with sysdig:
 # clang + libbpf headers (the eBPF probe), bpftool (vmlinux.h), sysdig
 # 0.29.3 (the oracle), tmux (TUI tests), podman and containerd (container
-# tests; containerd's package brings ctr and the runc shim).
+# tests; containerd's package brings ctr and the runc shim), curl (a live
+# socket test).
 set -euo pipefail
 need=()
 command -v clang >/dev/null || need+=(clang)
@@ -15,6 +16,7 @@ command -v runc >/dev/null || need+=(runc)
 command -v containerd >/dev/null || need+=(containerd)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v curl >/dev/null || need+=(curl)
 source "$(dirname "$0")/cargo-env.sh"
 command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required (rustup: https://rustup.rs)" >&2; exit 2; }
 if [ ${#need[@]} -gt 0 ]; then

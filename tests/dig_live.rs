@@ -363,3 +363,66 @@ fn new_threads_report_thread_clone_flags() {
     }
     assert!(threads >= 300, "{threads} new threads seen:\n{text}");
 }
+
+/// Sockets in a live capture read as sysdig reads them: curl's failed
+/// connect to the nscd unix socket (named at the enter, `NULL` at the
+/// exit) and its TCP connect to a loopback listener (named at the exit).
+#[test]
+fn live_sockets_are_read_as_sysdig_reads_them() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let _live = live_lock();
+    let Some(sd) = sysdig() else { return };
+    if !std::path::Path::new("/usr/bin/curl").exists() {
+        assert!(
+            !in_ci(),
+            "CI=true: curl is missing (scripts/deps.sh installs it)"
+        );
+        eprintln!("SKIPPED: curl is not installed");
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            let mut s = s;
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            use std::io::Write;
+            let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("net.scap");
+    let f = file.to_string_lossy().to_string();
+    let mut load = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "for i in $(seq 1 400); do curl -s http://127.0.0.1:{port}/ >/dev/null; sleep 0.02; done"
+            ),
+        ])
+        .spawn()
+        .expect("load");
+    let w = dig(&["-w", &f, "-M", "3"]);
+    let _ = load.kill();
+    let _ = load.wait();
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let fmt = "*%evt.num %evt.type %thread.tid %proc.name %fd.num %fd.name %evt.res";
+    let ours = stdout_lines(&dig(&["-r", &f, "-p", fmt, "proc.name=curl"]));
+    let theirs = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", fmt, "proc.name=curl"]));
+    assert!(
+        ours.iter()
+            .any(|l| l.contains(&format!("127.0.0.1:{port}"))),
+        "no TCP connect of curl seen"
+    );
+    let d = differing_lines(&ours, &theirs);
+    assert!(
+        d.is_empty(),
+        "{} of {} differ: {:#?}",
+        d.len(),
+        theirs.len(),
+        &d[..d.len().min(6)]
+    );
+}

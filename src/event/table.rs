@@ -326,6 +326,7 @@ pub mod ids {
     pub const PROCEXIT_1_E: u16 = 186;
     pub const CONTAINER_E: u16 = 228;
     pub const PROCINFO_E: u16 = 234;
+    pub const CONNECT_X: u16 = 23;
     pub const CONTAINER_JSON_E: u16 = 272;
     pub const CONTAINER_JSON_2_E: u16 = 324;
     pub const ASYNCEVENT_E: u16 = 402;

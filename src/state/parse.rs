@@ -1363,37 +1363,20 @@ fn apply_exit(
 /// A connect's destination is known at enter: libsinsp names the socket
 /// `local->destination` right away.
 fn connect_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64, fd: Option<i64>) {
-    let (Some(fd), Some(addr)) = (fd, param_bytes(ev, m, P::Addr).and_then(params::sockaddr))
+    // sysdig 0.29.3 names a unix socket after the path it connects to, at
+    // the enter, before the exit says whether it could (a failed connect
+    // keeps that name). An IP socket keeps its name until the exit's tuple.
+    let (Some(fd), Some(SockAddr::Unix(path))) =
+        (fd, param_bytes(ev, m, P::Addr).and_then(params::sockaddr))
     else {
         return;
     };
     let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
-    let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) else {
-        return;
-    };
-    let (sip, sport) = match f.addrs {
-        super::fds::SockAddrs::Ip { sip, sport, .. } => (Some(sip), sport),
-        _ => (None, 0),
-    };
-    match addr {
-        SockAddr::V4(ip, port) if f.ftype == FdType::Ipv4Sock => {
-            let s = sip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-            f.set_tuple(s, sport, IpAddr::V4(ip), port);
-            f.learn_l4();
+    if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
+        if f.ftype == FdType::UnixSock && !path.is_empty() {
+            f.name.clear();
+            f.name.push_str(&path);
         }
-        SockAddr::V6(ip, port) if f.ftype == FdType::Ipv6Sock => {
-            let d = ip
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(ip));
-            let s = sip.unwrap_or(match d {
-                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-            });
-            f.set_tuple(s, sport, d, port);
-            f.learn_l4();
-        }
-        _ => {}
     }
 }
 

@@ -224,9 +224,19 @@ fn user_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
 #[inline]
 fn fd_name_direct<'a>(c: &Ctx<'a>) -> Option<&'a str> {
     match c.fd() {
+        // A connect that failed has no tuple: sysdig 0.29.3 names its exit's
+        // fd after that empty tuple.
+        Some(_) if failed_connect_exit(c) => Some("NULL"),
         Some(f) if !f.name.is_empty() || c.ev.is_enter() => Some(&f.name),
         _ => None,
     }
+}
+
+/// A connect exit without a tuple (the connect failed).
+#[inline]
+fn failed_connect_exit(c: &Ctx<'_>) -> bool {
+    c.ev.etype() == crate::event::table::ids::CONNECT_X
+        && c.ev.param_by_name("tuple").is_some_and(<[u8]>::is_empty)
 }
 
 /// `fd.directory` / `fd.filename` of a file fd.
