@@ -354,7 +354,7 @@ pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
     e.flags & ef::USES_FD != 0
         && !matches!(
             e.name.as_str(),
-            "mmap" | "mmap2" | "mkdirat" | "symlinkat" | "unlinkat"
+            "mmap" | "mmap2" | "mkdirat" | "symlinkat" | "unlinkat" | "fchmodat"
         )
 }
 
@@ -1497,6 +1497,27 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     // events seen before the clone): libsinsp removes it, with its fd table
     // when it is a process, and makes the child anew.
     let replaces = st.threads.contains_key(&child_tid);
+    // A caller known only from its own events (no process list or clone
+    // described it: it started just before a live capture, between the
+    // probe's start and the /proc read): libsinsp drops the stand-in and
+    // makes another, named from the clone event, with no parent, user or
+    // fds, and the child inherits nothing from it.
+    if res > 0
+        && st
+            .threads
+            .get(&caller)
+            .is_some_and(|p| !p.complete && p.comm.is_empty() && p.uid == u32::MAX)
+    {
+        let mut p = Thread::placeholder(caller);
+        p.complete = true;
+        p.exe = str_param(ev, m, P::Exe).unwrap_or_default();
+        p.args = list_param(ev, m, P::Args).unwrap_or_default();
+        p.comm = str_param(ev, m, P::Comm)
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| p.exe.rsplit('/').next().unwrap_or("").to_string());
+        st.fds.remove(&caller);
+        st.put_thread(caller, p);
+    }
     // Only what the child inherits is copied, not the whole parent.
     let parent = st.threads.get(&parent_tid).map(|p| Parent {
         pid: p.pid,
@@ -1957,6 +1978,63 @@ mod tests {
     /// child under its new name; the child's clone event describes it as
     /// it was then, and wins, as in libsinsp: a live `-w` capture starts
     /// the probe before it reads /proc.
+    /// A clone exit (`clone` 20, caller side) from `tid` returning `res`.
+    fn clone_exit(tid: u64, res: i64, comm: &str) -> Vec<u8> {
+        let (i64b, u64b, u32b) = (
+            |v: i64| v.to_le_bytes().to_vec(),
+            |v: u64| v.to_le_bytes().to_vec(),
+            |v: u32| v.to_le_bytes().to_vec(),
+        );
+        let params: Vec<Vec<u8>> = vec![
+            i64b(res),
+            format!("/bin/{comm}\0").into_bytes(),
+            b"-c\0".to_vec(),
+            i64b(tid as i64),
+            i64b(tid as i64),
+            i64b(1),
+            b"\0".to_vec(),
+            i64b(1024),
+            u64b(0),
+            u64b(0),
+            u32b(0),
+            u32b(0),
+            u32b(0),
+            format!("{comm}\0").into_bytes(),
+            Vec::new(),
+            u32b(0),
+            u32b(0),
+            u32b(0),
+            i64b(tid as i64),
+            i64b(tid as i64),
+            u64b(0),
+        ];
+        let refs: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
+        crate::event::build_event(10, tid, 223, &refs)
+    }
+
+    #[test]
+    fn an_unknown_caller_is_named_by_its_clone() {
+        use crate::state::State;
+        let mut st = State::new();
+        // A thread seen only through its own events, with an fd from an
+        // earlier process of that pid.
+        st.thread_missing(&EventRef::new(0, 0, &clone_exit(300, 0, "x")).expect("valid"));
+        st.fds
+            .entry(300)
+            .or_default()
+            .insert(4, Fd::new(FdType::Fifo, ""));
+        let evb = clone_exit(300, 301, "bash");
+        st.process(&EventRef::new(0, 0, &evb).expect("valid"));
+        let t = st.thread(300).expect("caller");
+        assert_eq!(
+            (t.comm.as_str(), t.complete, t.pid, t.ptid, t.uid),
+            ("bash", true, 300, u64::MAX, u32::MAX)
+        );
+        assert!(st.fd_table(300).is_none_or(|tb| tb.get(4).is_none()));
+        let c = st.thread(301).expect("child");
+        assert_eq!((c.comm.as_str(), c.ptid), ("bash", 300));
+    }
+
     #[test]
     fn a_clone_describes_a_listed_thread_anew() {
         use crate::capture::meta::{ProcEntry, StrList};
