@@ -1216,7 +1216,9 @@ fn apply_exit(
                                 f.set_server(IpAddr::V6(ip), port);
                             }
                             SockAddr::Unix(p) => f.name = p,
-                            SockAddr::Other(_) => {}
+                            // (netlink and other families: sysdig names
+                            // the socket after the address as it prints it)
+                            SockAddr::Other(fam) => f.name = format!("family {fam}"),
                         }
                     }
                 }
@@ -1462,7 +1464,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     // which is not a tid we can use: wait for the child's own event.
     if res > 0 {
         if let Some(p) = st.threads.get(&caller) {
-            if p.vtid != p.tid as i64 && p.vtid != 0 {
+            if p.vtid != p.tid as i64 && p.vtid > 0 {
                 return;
             }
         }

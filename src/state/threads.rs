@@ -125,8 +125,9 @@ impl Thread {
             uid: u32::MAX,
             gid: u32::MAX,
             loginuid: u32::MAX,
-            vtid: tid as i64,
-            vpid: tid as i64,
+            // Unknown, as libsinsp's stand-in threads have them.
+            vtid: -1,
+            vpid: -1,
             last_enter_type: u16::MAX,
             last_fd: Some(0),
             complete: false,

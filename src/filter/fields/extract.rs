@@ -1023,8 +1023,15 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
             _ => Value::None,
         },
-        F::ThreadVtid => t.map(|t| Value::I(t.vtid)).unwrap_or(Value::None),
-        F::ProcVpid => t.map(|t| Value::I(t.vpid)).unwrap_or(Value::None),
+        // (-1: a thread known only from its own events)
+        F::ThreadVtid => t
+            .filter(|t| t.vtid >= 0)
+            .map(|t| Value::I(t.vtid))
+            .unwrap_or(Value::None),
+        F::ProcVpid => t
+            .filter(|t| t.vpid >= 0)
+            .map(|t| Value::I(t.vpid))
+            .unwrap_or(Value::None),
         F::ThreadCpu | F::ThreadCpuUser | F::ThreadCpuSystem => procinfo_cpu(c, f.def.id),
         F::ThreadVmsize | F::ThreadVmrss | F::ThreadVmsizeB | F::ThreadVmrssB => match t {
             Some(t) if t.is_main_thread() => {
