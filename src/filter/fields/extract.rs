@@ -1023,13 +1023,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
             _ => Value::None,
         },
-        // (-1: a thread known only from its own events)
+        // (-1: a thread known only from its own events; container events'
+        // stand-in threads show -2, as in sysdig)
         F::ThreadVtid => t
-            .filter(|t| t.vtid >= 0)
+            .filter(|t| t.vtid != -1)
             .map(|t| Value::I(t.vtid))
             .unwrap_or(Value::None),
         F::ProcVpid => t
-            .filter(|t| t.vpid >= 0)
+            .filter(|t| t.vpid != -1)
             .map(|t| Value::I(t.vpid))
             .unwrap_or(Value::None),
         F::ThreadCpu | F::ThreadCpuUser | F::ThreadCpuSystem => procinfo_cpu(c, f.def.id),
