@@ -202,6 +202,22 @@ fn event_numbers_increase_by_one() {
     }
 }
 
+/// A 3-second live capture written (`-w`) while `script` runs in bash: the
+/// file, in a directory that lasts as long as the returned handle.
+fn capture_during(script: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("live.scap").to_string_lossy().to_string();
+    let mut load = Command::new("bash")
+        .args(["-c", script])
+        .spawn()
+        .expect("load");
+    let w = dig(&["-w", &f, "-M", "3"]);
+    let _ = load.kill();
+    let _ = load.wait();
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    (dir, f)
+}
+
 #[test]
 fn live_write_is_read_by_sysdig() {
     if !root_or_skip("live capture") {
@@ -209,21 +225,9 @@ fn live_write_is_read_by_sysdig() {
     }
     let _live = live_lock();
     let Some(sd) = sysdig() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("live.scap");
-    let f = file.to_string_lossy().to_string();
-    let mut load = Command::new("bash")
-        .args([
-            "-c",
-            "for i in $(seq 1 400); do cat /etc/hostname >/dev/null; sleep 0.05; done",
-        ])
-        .spawn()
-        .expect("load");
-    let w = dig(&["-w", &f, "-M", "3"]);
-    let _ = load.kill();
-    let _ = load.wait();
-    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
-    let meta = std::fs::metadata(&file).expect("file");
+    let (_dir, f) =
+        capture_during("for i in $(seq 1 400); do cat /etc/hostname >/dev/null; sleep 0.05; done");
+    let meta = std::fs::metadata(&f).expect("file");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     // The load started with the capture: its processes' syscalls have their
@@ -393,22 +397,9 @@ fn live_sockets_are_read_as_sysdig_reads_them() {
             let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
         }
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("net.scap");
-    let f = file.to_string_lossy().to_string();
-    let mut load = Command::new("bash")
-        .args([
-            "-c",
-            &format!(
-                "for i in $(seq 1 400); do curl -s http://127.0.0.1:{port}/ >/dev/null; sleep 0.02; done"
-            ),
-        ])
-        .spawn()
-        .expect("load");
-    let w = dig(&["-w", &f, "-M", "3"]);
-    let _ = load.kill();
-    let _ = load.wait();
-    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let (_dir, f) = capture_during(&format!(
+        "for i in $(seq 1 400); do curl -s http://127.0.0.1:{port}/ >/dev/null; sleep 0.02; done"
+    ));
     let fmt = "*%evt.num %evt.type %thread.tid %proc.name %fd.num %fd.name %evt.res";
     let ours = stdout_lines(&dig(&["-r", &f, "-p", fmt, "proc.name=curl"]));
     let theirs = stdout_lines(&sysdig_run(&sd, &["-r", &f, "-p", fmt, "proc.name=curl"]));

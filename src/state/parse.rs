@@ -1980,8 +1980,9 @@ mod tests {
     /// child under its new name; the child's clone event describes it as
     /// it was then, and wins, as in libsinsp: a live `-w` capture starts
     /// the probe before it reads /proc.
-    /// A clone exit (`clone` 20, caller side) from `tid` returning `res`.
-    fn clone_exit(tid: u64, res: i64, comm: &str) -> Vec<u8> {
+    /// A clone exit (`clone` 20) of thread `tid` (its own process) with
+    /// parent `ptid`, returning `res` (0: the child's side).
+    fn clone_exit(tid: u64, ptid: i64, res: i64, comm: &str) -> Vec<u8> {
         let (i64b, u64b, u32b) = (
             |v: i64| v.to_le_bytes().to_vec(),
             |v: u64| v.to_le_bytes().to_vec(),
@@ -1993,8 +1994,8 @@ mod tests {
             b"-c\0".to_vec(),
             i64b(tid as i64),
             i64b(tid as i64),
-            i64b(1),
-            b"\0".to_vec(),
+            i64b(ptid),
+            b"/\0".to_vec(),
             i64b(1024),
             u64b(0),
             u64b(0),
@@ -2020,12 +2021,12 @@ mod tests {
         let mut st = State::new();
         // A thread seen only through its own events, with an fd from an
         // earlier process of that pid.
-        st.thread_missing(&EventRef::new(0, 0, &clone_exit(300, 0, "x")).expect("valid"));
+        st.thread_missing(&EventRef::new(0, 0, &clone_exit(300, 1, 0, "x")).expect("valid"));
         st.fds
             .entry(300)
             .or_default()
             .insert(4, Fd::new(FdType::Fifo, ""));
-        let evb = clone_exit(300, 301, "bash");
+        let evb = clone_exit(300, 1, 301, "bash");
         st.process(&EventRef::new(0, 0, &evb).expect("valid"));
         let t = st.thread(300).expect("caller");
         assert_eq!(
@@ -2069,36 +2070,8 @@ mod tests {
         };
         let mut st = State::new();
         st.load_meta(&meta);
-        let (i64b, u64b, u32b) = (
-            |v: i64| v.to_le_bytes().to_vec(),
-            |v: u64| v.to_le_bytes().to_vec(),
-            |v: u32| v.to_le_bytes().to_vec(),
-        );
-        let params: Vec<Vec<u8>> = vec![
-            i64b(0),
-            b"/bin/bash\0".to_vec(),
-            b"-c\0".to_vec(),
-            i64b(200),
-            i64b(200),
-            i64b(100),
-            b"/\0".to_vec(),
-            i64b(1024),
-            u64b(0),
-            u64b(0),
-            u32b(0),
-            u32b(0),
-            u32b(0),
-            b"bash\0".to_vec(),
-            Vec::new(),
-            u32b(0),
-            u32b(0),
-            u32b(0),
-            i64b(200),
-            i64b(200),
-            u64b(0),
-        ];
-        let refs: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
-        let evb = crate::event::build_event(10, 200, 223, &refs);
+        // The child's side of bash's fork: tid 200, parent 100.
+        let evb = clone_exit(200, 100, 0, "bash");
         let ev = EventRef::new(0, 0, &evb).expect("valid");
         st.process(&ev);
         let t = st.thread(200).expect("thread");
