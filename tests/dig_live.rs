@@ -398,7 +398,7 @@ fn live_sockets_are_read_as_sysdig_reads_them() {
         }
     });
     let (_dir, f) = capture_during(&format!(
-        "for i in $(seq 1 400); do curl -s http://127.0.0.1:{port}/ >/dev/null; sleep 0.02; done"
+        "for i in $(seq 1 400); do curl -s --noproxy '*' http://127.0.0.1:{port}/ >/dev/null; sleep 0.02; done"
     ));
     let fmt = "*%evt.num %evt.type %thread.tid %proc.name %fd.num %fd.name %evt.res";
     let ours = stdout_lines(&dig(&["-r", &f, "-p", fmt, "proc.name=curl"]));
