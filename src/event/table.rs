@@ -320,13 +320,13 @@ pub const SYSDIG_0_29_EVENT_MAX: u16 = 336;
 pub mod ids {
     pub const GENERIC_E: u16 = 0;
     pub const GENERIC_X: u16 = 1;
+    pub const CONNECT_X: u16 = 23;
     pub const DROP_E: u16 = 148;
     pub const DROP_X: u16 = 149;
     pub const SCHEDSWITCH_6_E: u16 = 152;
     pub const PROCEXIT_1_E: u16 = 186;
     pub const CONTAINER_E: u16 = 228;
     pub const PROCINFO_E: u16 = 234;
-    pub const CONNECT_X: u16 = 23;
     pub const CONTAINER_JSON_E: u16 = 272;
     pub const CONTAINER_JSON_2_E: u16 = 324;
     pub const ASYNCEVENT_E: u16 = 402;

@@ -1362,8 +1362,8 @@ fn apply_exit(
     ctx
 }
 
-/// A connect's destination is known at enter: libsinsp names the socket
-/// `local->destination` right away.
+/// A connect enter: a unix socket takes the path it connects to as its
+/// name (see inside).
 fn connect_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64, fd: Option<i64>) {
     // sysdig 0.29.3 names a unix socket after the path it connects to, at
     // the enter, before the exit says whether it could (a failed connect
@@ -1514,9 +1514,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         p.complete = true;
         p.exe = str_param(ev, m, P::Exe).unwrap_or_default();
         p.args = list_param(ev, m, P::Args).unwrap_or_default();
-        p.comm = str_param(ev, m, P::Comm)
-            .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| p.exe.rsplit('/').next().unwrap_or("").to_string());
+        p.comm = event_comm(ev, m, &p.exe);
         st.fds.remove(&caller);
         st.put_thread(caller, p);
     }
@@ -1586,9 +1584,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         .filter(|c| !c.is_empty())
         .or_else(|| str_param(ev, m, P::Cwd))
         .unwrap_or_default();
-    t.comm = str_param(ev, m, P::Comm)
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| t.exe.rsplit('/').next().unwrap_or("").to_string());
+    t.comm = event_comm(ev, m, &t.exe);
     t.cgroups = list_param(ev, m, P::Cgroups).unwrap_or_default();
     if t.cgroups.is_empty() && st.live {
         // The live probe does not report cgroups: a child starts in its
@@ -1656,6 +1652,14 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     st.set_container(child_tid);
 }
 
+/// The comm a clone or execve event gives its thread: its comm parameter,
+/// else the base name of `exe`.
+fn event_comm(ev: &EventRef<'_>, m: &Meta, exe: &str) -> String {
+    str_param(ev, m, P::Comm)
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| exe.rsplit('/').next().unwrap_or("").to_string())
+}
+
 fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let tid = ev.tid();
     let cwd_param = str_param(ev, m, P::Cwd).filter(|c| !c.is_empty());
@@ -1684,11 +1688,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(a) = list_param(ev, m, P::Args) {
         t.args = a;
     }
-    if let Some(c) = str_param(ev, m, P::Comm).filter(|c| !c.is_empty()) {
-        t.comm = c;
-    } else {
-        t.comm = t.exe.rsplit('/').next().unwrap_or("").to_string();
-    }
+    t.comm = event_comm(ev, m, &t.exe);
     if let Some(c) = cwd_param {
         t.cwd = c;
     }

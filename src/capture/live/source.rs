@@ -31,6 +31,24 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("sys_exit", "sys_exit"),
 ];
 
+/// The probe's BTF tracepoint program `name`.
+fn program<'a>(
+    ebpf: &'a mut aya::Ebpf,
+    name: &'static str,
+) -> Result<&'a mut BtfTracePoint, LiveError> {
+    ebpf.program_mut(name)
+        .ok_or(LiveError::MissingProgram(name))?
+        .try_into()
+        .map_err(|e| program_error(name, e))
+}
+
+fn program_error(name: &'static str, e: aya::programs::ProgramError) -> LiveError {
+    LiveError::Program {
+        name,
+        source: Box::new(e),
+    }
+}
+
 /// Per-CPU counters kept by the probe (`struct counters` in builder.h).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -151,31 +169,14 @@ impl LiveSource {
 
         let btf = Btf::from_sys_fs().map_err(LiveError::Btf)?;
         for &(name, tp) in PROGRAMS {
-            let prog: &mut BtfTracePoint = ebpf
-                .program_mut(name)
-                .ok_or(LiveError::MissingProgram(name))?
-                .try_into()
-                .map_err(|e| LiveError::Program {
-                    name,
-                    source: Box::new(e),
-                })?;
-            let perr = |e| LiveError::Program {
-                name,
-                source: Box::new(e),
-            };
-            prog.load(tp, &btf).map_err(perr)?;
+            program(&mut ebpf, name)?
+                .load(tp, &btf)
+                .map_err(|e| program_error(name, e))?;
         }
         for &(name, _) in PROGRAMS {
-            let perr = |e| LiveError::Program {
-                name,
-                source: Box::new(e),
-            };
-            let prog: &mut BtfTracePoint = ebpf
-                .program_mut(name)
-                .ok_or(LiveError::MissingProgram(name))?
-                .try_into()
-                .map_err(perr)?;
-            prog.attach().map_err(perr)?;
+            program(&mut ebpf, name)?
+                .attach()
+                .map_err(|e| program_error(name, e))?;
         }
 
         let ring_map = ebpf
