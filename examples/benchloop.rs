@@ -3,6 +3,7 @@
 //! ```text
 //! benchloop read FILE                     raw reader, then reader → state → ctx
 //! benchloop filter FILE REPEAT FILTER...  evaluations/s of each filter
+//! benchloop lookups REPS FILE...          state CPU time, container lookups off / to a hung runtime
 //! ```
 //! Output is one `key value` pair per line, for xtask to parse.
 
@@ -171,6 +172,79 @@ fn cmd_filter(path: &str, repeat: u32, texts: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// CPU time used by the calling thread.
+fn thread_cpu() -> Result<f64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid, writable timespec; the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        bail!("clock_gettime: {}", std::io::Error::last_os_error());
+    }
+    Ok(ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9)
+}
+
+/// State over every capture's events `reps` times (one State per capture,
+/// as one `dig -r` per file), container lookups on or off; seconds of this
+/// thread's CPU (the lookup worker runs on its own thread).
+fn lookups_pass(caps: &[Loaded], on: bool, reps: u32) -> Result<f64> {
+    let t = thread_cpu()?;
+    for l in caps {
+        let mut st = State::new();
+        st.containers.set_lookups(on);
+        for _ in 0..reps {
+            st.load_meta(&l.first);
+            for it in &l.items {
+                match it {
+                    Rec::Section(m) => st.load_meta(m),
+                    Rec::Ev { cpu, flags, a, b } => {
+                        let ev = EventRef::new(*cpu, *flags, &l.arena[*a..*b])?;
+                        black_box(st.process(&ev));
+                    }
+                }
+            }
+        }
+        black_box(&st);
+    }
+    Ok(thread_cpu()? - t)
+}
+
+/// The event path's cost of container lookups: captures whose processes
+/// live in containers, processed with lookups off and with lookups to a
+/// CRI socket that accepts connections and never answers (the worst case:
+/// every lookup is pending until its timeout). Best of 7 alternating runs.
+fn cmd_lookups(reps: u32, paths: &[String]) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("syspect-benchloop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sock = dir.join("hung.sock");
+    let _ = std::fs::remove_file(&sock);
+    let listener = std::os::unix::net::UnixListener::bind(&sock)?;
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    syspect::state::containers::cri::set_options(syspect::state::containers::cri::CriOptions {
+        sockets: vec![sock.clone()],
+        timeout: Some(std::time::Duration::from_secs(60)),
+    });
+    let caps = paths.iter().map(|p| load(p)).collect::<Result<Vec<_>>>()?;
+    let events: u64 = caps.iter().map(|l| l.events).sum();
+    println!("events {}", events * u64::from(reps));
+    let (mut off, mut on) = (f64::MAX, f64::MAX);
+    for _ in 0..7 {
+        off = off.min(lookups_pass(&caps, false, reps)?);
+        on = on.min(lookups_pass(&caps, true, reps)?);
+    }
+    println!("off_cpu_secs {off:.6}");
+    println!("hung_cpu_secs {on:.6}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -179,6 +253,12 @@ fn main() -> Result<()> {
             let repeat: u32 = args[2].parse().context("REPEAT")?;
             cmd_filter(&args[1], repeat, &args[3..])
         }
-        _ => bail!("usage: benchloop read FILE | benchloop filter FILE REPEAT FILTER..."),
+        Some("lookups") if args.len() >= 3 => {
+            let reps: u32 = args[1].parse().context("REPS")?;
+            cmd_lookups(reps, &args[2..])
+        }
+        _ => bail!(
+            "usage: benchloop read FILE | benchloop filter FILE REPEAT FILTER... | benchloop lookups REPS FILE..."
+        ),
     }
 }
