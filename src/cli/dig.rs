@@ -211,7 +211,13 @@ pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
             crate::filter::fields::ArgSpec::None => d.name.to_string(),
             _ => format!("{}[...]", d.name),
         };
-        writeln!(out, "{name:<30}({}) {}", d.ftype.name(), d.desc)?;
+        // A name as wide as the column goes on a line of its own, as
+        // sysdig does, so that it never runs into its type.
+        if name.len() >= 30 {
+            writeln!(out, "{name}\n{:<30}({}) {}", "", d.ftype.name(), d.desc)?;
+        } else {
+            writeln!(out, "{name:<30}({}) {}", d.ftype.name(), d.desc)?;
+        }
     }
     Ok(())
 }

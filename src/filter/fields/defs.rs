@@ -237,4 +237,42 @@ fields! {
     K8sPodLabels "k8s.pod.labels" Str None false "Pod labels, key:value comma-separated.";
     K8sPodIp "k8s.pod.ip" Str None false "Pod IP.";
     K8sNsName "k8s.ns.name" Str None false "Kubernetes namespace name.";
+    // The objects below the pod and namespace names come from the
+    // Kubernetes API server in sysdig (`-k`); syspect asks only the
+    // container runtime, which does not know them, so they have no value
+    // yet (as in sysdig without `-k`). They are registered so that rules
+    // and filters naming them compile.
+    K8sNsId "k8s.ns.id" Str None false "Kubernetes namespace uid (from the API server; no value yet).";
+    K8sNsLabel "k8s.ns.label" Str Required false "One namespace label by key (from the API server; no value yet).";
+    K8sNsLabels "k8s.ns.labels" Str None false "Namespace labels (from the API server; no value yet).";
+    K8sRcName "k8s.rc.name" Str None false "Replication controller name (from the API server; no value yet).";
+    K8sRcId "k8s.rc.id" Str None false "Replication controller uid (from the API server; no value yet).";
+    K8sRcLabel "k8s.rc.label" Str Required false "One replication controller label by key (no value yet).";
+    K8sRcLabels "k8s.rc.labels" Str None false "Replication controller labels (no value yet).";
+    K8sSvcName "k8s.svc.name" Str None false "Names of the services selecting the pod (from the API server; no value yet).";
+    K8sSvcId "k8s.svc.id" Str None false "Uids of the services selecting the pod (no value yet).";
+    K8sSvcLabel "k8s.svc.label" Str Required false "One service label by key (no value yet).";
+    K8sSvcLabels "k8s.svc.labels" Str None false "Service labels (no value yet).";
+    K8sRsName "k8s.rs.name" Str None false "Replica set name (from the API server; no value yet).";
+    K8sRsId "k8s.rs.id" Str None false "Replica set uid (no value yet).";
+    K8sRsLabel "k8s.rs.label" Str Required false "One replica set label by key (no value yet).";
+    K8sRsLabels "k8s.rs.labels" Str None false "Replica set labels (no value yet).";
+    K8sDeploymentName "k8s.deployment.name" Str None false "Deployment name (from the API server; no value yet).";
+    K8sDeploymentId "k8s.deployment.id" Str None false "Deployment uid (no value yet).";
+    K8sDeploymentLabel "k8s.deployment.label" Str Required false "One deployment label by key (no value yet).";
+    K8sDeploymentLabels "k8s.deployment.labels" Str None false "Deployment labels (no value yet).";
+    // ---- mesos, marathon: sysdig reads them from a Mesos master
+    // (`-m`); syspect has no Mesos source, so they never have a value.
+    MesosTaskName "mesos.task.name" Str None false "Mesos task name (no Mesos source: never has a value).";
+    MesosTaskId "mesos.task.id" Str None false "Mesos task id (never has a value).";
+    MesosTaskLabel "mesos.task.label" Str Required false "One Mesos task label by key (never has a value).";
+    MesosTaskLabels "mesos.task.labels" Str None false "Mesos task labels (never has a value).";
+    MesosFrameworkName "mesos.framework.name" Str None false "Mesos framework name (never has a value).";
+    MesosFrameworkId "mesos.framework.id" Str None false "Mesos framework id (never has a value).";
+    MarathonAppName "marathon.app.name" Str None false "Marathon app name (never has a value).";
+    MarathonAppId "marathon.app.id" Str None false "Marathon app id (never has a value).";
+    MarathonAppLabel "marathon.app.label" Str Required false "One Marathon app label by key (never has a value).";
+    MarathonAppLabels "marathon.app.labels" Str None false "Marathon app labels (never has a value).";
+    MarathonGroupName "marathon.group.name" Str None false "Marathon group name (never has a value).";
+    MarathonGroupId "marathon.group.id" Str None false "Marathon group id (never has a value).";
 }

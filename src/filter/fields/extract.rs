@@ -1258,6 +1258,38 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::K8sPodLabels
         | F::K8sPodIp
         | F::K8sNsName => k8s_field(c, f),
+        // Orchestrator objects with no source yet (see defs.rs).
+        F::K8sNsId
+        | F::K8sNsLabel
+        | F::K8sNsLabels
+        | F::K8sRcName
+        | F::K8sRcId
+        | F::K8sRcLabel
+        | F::K8sRcLabels
+        | F::K8sSvcName
+        | F::K8sSvcId
+        | F::K8sSvcLabel
+        | F::K8sSvcLabels
+        | F::K8sRsName
+        | F::K8sRsId
+        | F::K8sRsLabel
+        | F::K8sRsLabels
+        | F::K8sDeploymentName
+        | F::K8sDeploymentId
+        | F::K8sDeploymentLabel
+        | F::K8sDeploymentLabels
+        | F::MesosTaskName
+        | F::MesosTaskId
+        | F::MesosTaskLabel
+        | F::MesosTaskLabels
+        | F::MesosFrameworkName
+        | F::MesosFrameworkId
+        | F::MarathonAppName
+        | F::MarathonAppId
+        | F::MarathonAppLabel
+        | F::MarathonAppLabels
+        | F::MarathonGroupName
+        | F::MarathonGroupId => Value::None,
     }
 }
 
