@@ -358,6 +358,16 @@ pub(crate) fn parse_fdl(
     Ok(())
 }
 
+/// A unix socket's path as listed: libscap took it from a line of
+/// /proc/net/unix, and older versions kept the line's end, which
+/// sysdig does not show (`.../docker.sock`, not `.../docker.sock\n`).
+fn unix_path(mut p: String) -> String {
+    while p.ends_with('\n') {
+        p.pop();
+    }
+    p
+}
+
 fn parse_fd(c: &mut Cur<'_>, tid: u64, v2: bool) -> Result<FdEntry, ScapError> {
     let fd = c.i64()?;
     let ino = c.u64()?;
@@ -413,7 +423,7 @@ fn parse_fd(c: &mut Cur<'_>, tid: u64, v2: bool) -> Result<FdEntry, ScapError> {
             FdInfo::Unix {
                 source: c.u64()?,
                 dest: c.u64()?,
-                path: c.text16(MAX_PATH - 1, "unix socket path")?,
+                path: unix_path(c.text16(MAX_PATH - 1, "unix socket path")?),
             },
         ),
         16 => {
@@ -978,6 +988,13 @@ mod tests {
         }
         let b = b.strip_suffix(&[0]).unwrap_or(b);
         b.split(|&c| c == 0).map(owned).collect()
+    }
+
+    #[test]
+    fn unix_paths_lose_the_proc_line_end() {
+        assert_eq!(unix_path("/run/docker.sock\n".into()), "/run/docker.sock");
+        assert_eq!(unix_path("/run/a.sock".into()), "/run/a.sock");
+        assert_eq!(unix_path(String::new()), "");
     }
 
     #[test]
