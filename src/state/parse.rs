@@ -362,7 +362,6 @@ pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
 const PPM_O_CLOEXEC: u32 = 1 << 12;
 const PPM_O_DIRECTORY: u32 = 1 << 10;
 const CLONE_THREAD: u32 = 8192;
-const CLONE_PARENT: u32 = 256;
 /// PPM_AT_FDCWD.
 const AT_FDCWD: i64 = -100;
 
@@ -1436,7 +1435,6 @@ fn enter_param_int(st: &State, tid: u64, p: P) -> Option<i64> {
 /// What a new thread takes from its parent.
 struct Parent {
     pid: u64,
-    ptid: u64,
     sid: u64,
     vpgid: u64,
     loginuid: u32,
@@ -1470,8 +1468,11 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         }
     }
     let (child_tid, parent_tid) = if res == 0 {
-        // Child side: the event's thread is the child.
-        (caller, int_param(ev, m, P::Ptid).unwrap_or(0) as u64)
+        // Child side: the event's thread is the child; libsinsp takes a new
+        // thread's process (the pid parameter) as its parent, and a new
+        // process's ptid parameter.
+        let p = if is_thread { P::Pid } else { P::Ptid };
+        (caller, int_param(ev, m, p).unwrap_or(0) as u64)
     } else {
         (res as u64, caller)
     };
@@ -1518,22 +1519,27 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         st.fds.remove(&caller);
         st.put_thread(caller, p);
     }
-    // Only what the child inherits is copied, not the whole parent.
-    let parent = st.threads.get(&parent_tid).map(|p| Parent {
-        pid: p.pid,
-        ptid: p.ptid,
-        sid: p.sid,
-        vpgid: p.vpgid,
-        loginuid: p.loginuid,
-        tty: p.tty,
-        uid: p.uid,
-        gid: p.gid,
-        env: p.env.clone(),
-        exepath: p.exepath.clone(),
-        root: p.root.clone(),
-        container_id: p.container_id.clone(),
-        cwd: p.cwd.clone(),
-    });
+    // Only what the child inherits is copied, not the whole parent. A
+    // stand-in parent (known only from its own events) gives nothing:
+    // libsinsp replaces it (see below).
+    let parent = st
+        .threads
+        .get(&parent_tid)
+        .filter(|p| !is_stand_in(p))
+        .map(|p| Parent {
+            pid: p.pid,
+            sid: p.sid,
+            vpgid: p.vpgid,
+            loginuid: p.loginuid,
+            tty: p.tty,
+            uid: p.uid,
+            gid: p.gid,
+            env: p.env.clone(),
+            exepath: p.exepath.clone(),
+            root: p.root.clone(),
+            container_id: p.container_id.clone(),
+            cwd: p.cwd.clone(),
+        });
     let mut t = Thread {
         tid: child_tid,
         complete: true,
@@ -1551,13 +1557,9 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         } else {
             child_tid
         };
-        t.ptid = if flags & CLONE_PARENT != 0 {
-            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
-        } else if is_thread {
-            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
-        } else {
-            parent_tid
-        };
+        // libsinsp 0.29 makes the caller the parent, whatever the flags
+        // (CLONE_PARENT, CLONE_THREAD): proc.pname reads it.
+        t.ptid = parent_tid;
     }
     let parent_known = parent.is_some();
     let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
@@ -1566,6 +1568,11 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         None => (None, None),
     };
     let mut parent_cwd = None;
+    if parent.is_none() {
+        // libsinsp's defaults: no session or process group.
+        t.sid = u64::MAX;
+        t.vpgid = u64::MAX;
+    }
     if let Some(p) = parent {
         t.sid = p.sid;
         t.vpgid = p.vpgid;
@@ -1617,16 +1624,19 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
-    // A child whose parent libsinsp does not know gets a parent made from
-    // the child's information, as libsinsp does.
-    if res == 0 && !is_thread && !parent_known && parent_tid != 0 && parent_tid != child_tid {
-        let mut p = t.clone();
-        p.tid = parent_tid;
-        p.pid = parent_tid;
-        p.ptid = u64::MAX;
-        p.vtid = parent_tid as i64;
-        p.vpid = parent_tid as i64;
+    // A child whose parent (for a thread: its process) libsinsp does not
+    // know gets a stand-in parent named from the child's event: its name,
+    // exe and arguments, nothing else (no parent, user, session or fds).
+    if res == 0 && !parent_known && parent_tid != 0 && parent_tid != child_tid {
+        let mut p = Thread::placeholder(parent_tid);
+        p.complete = true;
+        p.comm = t.comm.clone();
+        p.exe = t.exe.clone();
+        p.args = t.args.clone();
+        p.start_ts = 0;
+        st.fds.remove(&parent_tid);
         st.put_thread(parent_tid, p);
+        st.set_container(parent_tid);
     }
     // A new thread whose process libsinsp does not know yet gets a main
     // thread made from the same information.
@@ -1650,6 +1660,12 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     }
     st.put_thread(child_tid, t);
     st.set_container(child_tid);
+}
+
+/// A thread libsinsp made up for events of a tid it knew nothing of
+/// (named `<NA>`, no user): not a parent a clone copies from.
+fn is_stand_in(t: &Thread) -> bool {
+    !t.complete && t.comm.is_empty() && t.uid == u32::MAX
 }
 
 /// The comm a clone or execve event gives its thread: its comm parameter,
@@ -1692,8 +1708,12 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(c) = cwd_param {
         t.cwd = c;
     }
-    if let Some(p) = int_param(ev, m, P::Ptid).filter(|p| *p > 0) {
-        t.ptid = p as u64;
+    // libsinsp takes the parent from an execve only for a thread that had
+    // none (-1).
+    if t.ptid == u64::MAX {
+        if let Some(p) = int_param(ev, m, P::Ptid).filter(|p| *p > 0) {
+            t.ptid = p as u64;
+        }
     }
     if let Some(e) = list_param(ev, m, P::Env) {
         t.env = e;

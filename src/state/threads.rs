@@ -122,6 +122,11 @@ impl Thread {
             tid,
             pid: tid,
             ptid: u64::MAX,
+            // libsinsp's stand-in threads keep its defaults: no session,
+            // process group or fd limit (-1).
+            sid: u64::MAX,
+            vpgid: u64::MAX,
+            fdlimit: u64::MAX,
             uid: u32::MAX,
             gid: u32::MAX,
             loginuid: u32::MAX,

@@ -195,8 +195,50 @@ fn evt_dir(ev: &crate::event::EventRef<'_>) -> &'static str {
 /// `proc.name` / `proc.exe`.
 #[inline]
 fn proc_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
-    let t = c.thread.filter(|t| t.complete)?;
-    Some(if id == F::ProcName { &t.comm } else { &t.exe })
+    let t = c.thread?;
+    Some(if id == F::ProcName {
+        comm_of(t)
+    } else {
+        exe_of(t)
+    })
+}
+
+/// A thread's comm as libsinsp gives it: the stand-in it makes for a
+/// thread it knows nothing of is named `<NA>`.
+fn comm_of(t: &Thread) -> &str {
+    if !t.complete && t.comm.is_empty() {
+        "<NA>"
+    } else {
+        &t.comm
+    }
+}
+
+/// A thread's exe, `<NA>` for a stand-in thread (see [`comm_of`]).
+fn exe_of(t: &Thread) -> &str {
+    if !t.complete && t.exe.is_empty() {
+        "<NA>"
+    } else {
+        &t.exe
+    }
+}
+
+/// `proc.cmdline` of `t`: its comm (see [`comm_of`]) and arguments.
+fn cmdline_of(t: &Thread) -> String {
+    if t.complete || !t.comm.is_empty() {
+        return t.cmdline();
+    }
+    let mut v = String::from("<NA>");
+    for a in &t.args {
+        v.push(' ');
+        v.push_str(a);
+    }
+    v
+}
+
+/// The parent of `t` as libsinsp's `proc.pname` finds it: the thread whose
+/// tid is `t`'s ptid (not that thread's main thread).
+fn parent_of<'a>(c: &Ctx<'a>, t: &Thread) -> Option<&'a Thread> {
+    c.state.threads.get(&t.ptid)
 }
 
 /// `user.name` / `user.homedir` / `user.shell`.
@@ -286,7 +328,7 @@ pub fn str_fast(id: F) -> bool {
 pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
     let v = match id {
         F::ProcName | F::ProcExe => proc_str(c, id),
-        F::ProcPname => ancestor(c, 1).map(|t| t.comm.as_str()),
+        F::ProcPname => c.thread.and_then(|t| parent_of(c, t)).map(comm_of),
         F::EvtType => Some(event_name(&c.ev)),
         F::EvtDir => Some(evt_dir(&c.ev)),
         F::FdName | F::FdNameraw => match fd_name_direct(c) {
@@ -340,11 +382,30 @@ fn main_thread<'a>(c: &Ctx<'a>) -> Option<&'a Thread> {
     c.state.threads.get(&t.pid).or(Some(t))
 }
 
+/// `proc.sname`'s thread: the one whose tid is the session id, else (the
+/// leader has exited) the eldest ancestor of the process in its session.
+fn session_leader<'a>(c: &Ctx<'a>, t: &'a Thread) -> Option<&'a Thread> {
+    if let Some(l) = c.state.threads.get(&t.sid) {
+        return Some(l);
+    }
+    let mut leader = c.state.threads.get(&t.pid).unwrap_or(t);
+    let sid = leader.sid;
+    // (bounded: a ptid loop ends the walk)
+    for _ in 0..256 {
+        match c.state.threads.get(&leader.ptid) {
+            Some(p) if p.sid == sid && p.tid != leader.tid => leader = p,
+            _ => break,
+        }
+    }
+    Some(leader)
+}
+
+/// The `n`th ancestor of the event's process, as libsinsp walks them:
+/// from the main thread, each step to the thread whose tid is the ptid.
 fn ancestor<'a>(c: &Ctx<'a>, n: i64) -> Option<&'a Thread> {
     let mut t = main_thread(c)?;
     for _ in 0..n {
-        let p = c.state.threads.get(&t.ptid)?;
-        t = c.state.threads.get(&p.pid).unwrap_or(p);
+        t = c.state.threads.get(&t.ptid)?;
     }
     Some(t)
 }
@@ -917,10 +978,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ProcExe | F::ProcName => opt_s(proc_str(c, f.def.id)),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
         F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
-        F::ProcCmdline => t
-            .filter(|t| t.complete)
-            .map(|t| so(t.cmdline()))
-            .unwrap_or(Value::None),
+        F::ProcCmdline => t.map(|t| so(cmdline_of(t))).unwrap_or(Value::None),
         F::ProcExeline => t
             .map(|t| {
                 let mut v = t.exe.clone();
@@ -943,24 +1001,35 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ProcNthreads => t
             .map(|t| Value::U(c.state.thread_count(t.pid).0 as u64))
             .unwrap_or(Value::None),
+        // libsinsp counts a process's other threads on its main thread
+        // only: any other thread has none.
         F::ProcNchilds => t
-            .map(|t| Value::U(c.state.thread_count(t.pid).1 as u64))
+            .map(|t| {
+                Value::U(if t.is_main_thread() {
+                    c.state.thread_count(t.pid).1 as u64
+                } else {
+                    0
+                })
+            })
             .unwrap_or(Value::None),
         F::ProcPpid => main_thread(c)
             .map(|t| Value::I(t.ptid as i64))
             .unwrap_or(Value::None),
-        F::ProcPname => opt_s(ancestor(c, 1).map(|t| t.comm.as_str())),
-        F::ProcPcmdline => ancestor(c, 1)
-            .map(|t| so(t.cmdline()))
+        F::ProcPname => opt_s(t.and_then(|t| parent_of(c, t)).map(comm_of)),
+        F::ProcPcmdline => t
+            .and_then(|t| parent_of(c, t))
+            .map(|p| so(cmdline_of(p)))
             .unwrap_or(Value::None),
         F::ProcApid | F::ProcAname => {
+            // Without an index (outside filters, which look at every
+            // ancestor) libsinsp walks no step: the process itself.
             let n = match f.arg {
                 FieldArg::Index(n) => n,
-                _ => 1,
+                _ => 0,
             };
             match ancestor(c, n) {
                 Some(a) if f.def.id == F::ProcApid => Value::I(a.pid as i64),
-                Some(a) => s(&a.comm),
+                Some(a) => s(comm_of(a)),
                 None => Value::None,
             }
         }
@@ -988,8 +1057,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .map(|t| Value::U(ev.ts().saturating_sub(t.start_ts)))
             .unwrap_or(Value::None),
         F::ProcFdopencount => t
-            .and_then(|t| c.state.fds.get(&t.pid))
-            .map(|tb| Value::U(tb.len() as u64))
+            .map(|t| Value::U(c.state.fds.get(&t.pid).map_or(0, |tb| tb.len() as u64)))
             .unwrap_or(Value::None),
         F::ProcFdlimit => main_thread(c)
             .map(|t| Value::I(t.fdlimit as i64))
@@ -1003,13 +1071,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 _ => Value::None,
             }
         }
-        F::ProcVmsize => main_thread(c)
+        // The event's own thread's figures (libsinsp reads the thread's).
+        F::ProcVmsize => t
             .map(|t| Value::U(t.vmsize_kb as u64))
             .unwrap_or(Value::None),
-        F::ProcVmrss => main_thread(c)
+        F::ProcVmrss => t
             .map(|t| Value::U(t.vmrss_kb as u64))
             .unwrap_or(Value::None),
-        F::ProcVmswap => main_thread(c)
+        F::ProcVmswap => t
             .map(|t| Value::U(t.vmswap_kb as u64))
             .unwrap_or(Value::None),
         F::ThreadPfmajor => t.map(|t| Value::U(t.pfmajor)).unwrap_or(Value::None),
@@ -1018,7 +1087,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .map(|t| Value::B(t.is_main_thread()))
             .unwrap_or(Value::None),
         F::ThreadExectime | F::ThreadTotexectime => Value::U(0),
-        F::ThreadCgroups => t.map(|t| so(t.cgroups.join(" "))).unwrap_or(Value::None),
+        F::ThreadCgroups => t
+            .filter(|t| !t.cgroups.is_empty())
+            .map(|t| so(t.cgroups.join(" ")))
+            .unwrap_or(Value::None),
         F::ThreadCgroup => match (&f.arg, t) {
             (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
             _ => Value::None,
@@ -1056,8 +1128,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .unwrap_or(Value::None),
         F::ProcSid => t.map(|t| Value::I(t.sid as i64)).unwrap_or(Value::None),
         F::ProcSname => t
-            .and_then(|t| c.state.threads.get(&t.sid))
-            .map(|x| s(&x.comm))
+            .and_then(|t| session_leader(c, t))
+            .map(|x| s(comm_of(x)))
             .unwrap_or(Value::None),
         F::ProcTty => t
             .map(|t| Value::I(t.tty as i32 as i64))
