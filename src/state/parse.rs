@@ -35,6 +35,8 @@ enum Kind {
     ProcExit,
     Chdir,
     Fchdir,
+    /// getcwd: libsinsp takes the cwd it returns.
+    Getcwd,
     SetUid,
     SetGid,
     SetResUid,
@@ -89,10 +91,11 @@ enum P {
     CapEffective,
     CapPermitted,
     CapInheritable,
+    Filename,
 }
 
 /// The table names of [`P`], in its order.
-const P_NAMES: [&str; 41] = [
+const P_NAMES: [&str; 42] = [
     "name",
     "flags",
     "dirfd",
@@ -134,6 +137,7 @@ const P_NAMES: [&str; 41] = [
     "cap_effective",
     "cap_permitted",
     "cap_inheritable",
+    "filename",
 ];
 
 /// No such parameter in [`Meta::params`].
@@ -178,7 +182,7 @@ struct Meta {
 }
 
 /// The parameters exits read from their thread's pending enter event.
-const ENTER_PARAMS: [P; 10] = [
+const ENTER_PARAMS: [P; 11] = [
     P::Name,
     P::DirFd,
     P::Domain,
@@ -189,6 +193,7 @@ const ENTER_PARAMS: [P; 10] = [
     P::Euid,
     P::Gid,
     P::Egid,
+    P::Filename,
 ];
 
 impl Meta {
@@ -234,6 +239,7 @@ fn kind_of(name: &str) -> Kind {
         "procexit" => Kind::ProcExit,
         "chdir" => Kind::Chdir,
         "fchdir" => Kind::Fchdir,
+        "getcwd" => Kind::Getcwd,
         "setuid" => Kind::SetUid,
         "setgid" => Kind::SetGid,
         "setresuid" => Kind::SetResUid,
@@ -1316,6 +1322,13 @@ fn apply_exit(
                 set_cwd(st, tid, &p);
             }
         }
+        Kind::Getcwd => {
+            if res.is_some_and(|r| r >= 0) {
+                if let Some(p) = str_param(ev, m, P::Path) {
+                    set_cwd(st, tid, &p);
+                }
+            }
+        }
         Kind::Fchdir => {
             if res == Some(0) {
                 if let Some(name) = enter_fd
@@ -1678,6 +1691,22 @@ fn event_comm(ev: &EventRef<'_>, m: &Meta, exe: &str) -> String {
 
 fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let tid = ev.tid();
+    // libsinsp names the executable from the path its execve enter event
+    // asked for (when that enter has one): `<NA>` stays, a relative path is
+    // taken from the thread's cwd.
+    let enter_path = st.threads.get(&tid).and_then(|t| {
+        let lt = t.last_enter_type;
+        if lt == u16::MAX || meta(lt).name_id != m.name_id {
+            return None;
+        }
+        let (em, b) = enter_of(&t.last_enter)?;
+        let p = params::as_str(raw_param(b, em.large, em.idx(P::Filename)?)?);
+        Some(if p.starts_with("<NA>") {
+            "<NA>".to_string()
+        } else {
+            concat_path(&t.cwd, &p)
+        })
+    });
     let cwd_param = str_param(ev, m, P::Cwd).filter(|c| !c.is_empty());
     if !st.threads.contains_key(&tid) {
         st.put_thread(
@@ -1694,6 +1723,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let new_pid = int_param(ev, m, P::Pid)
         .filter(|p| *p > 0)
         .map(|p| p as u64);
+    let live = st.live;
     let Some(t) = st.threads.get_mut(&tid) else {
         return;
     };
@@ -1745,11 +1775,17 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(v) = int_param(ev, m, P::VmSwap) {
         t.vmswap_kb = v as u32;
     }
-    if let Some(v) = str_param(ev, m, P::TrustedExepath).filter(|s| !s.is_empty()) {
+    if let Some(v) = enter_path {
         t.exepath = v;
-    } else if t.exe.starts_with('/') {
-        t.exepath = t.exe.clone();
+    } else if live {
+        // (Live, the enter may have been lost: the best guess.)
+        if let Some(v) = str_param(ev, m, P::TrustedExepath).filter(|s| !s.is_empty()) {
+            t.exepath = v;
+        } else if t.exe.starts_with('/') {
+            t.exepath = t.exe.clone();
+        }
     }
+    // Reading a capture, without the enter sysdig 0.29.3 keeps the path.
     if let Some(v) = int_param(ev, m, P::CapEffective) {
         t.cap_effective = v as u64;
     }
