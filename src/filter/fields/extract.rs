@@ -527,8 +527,43 @@ fn category_name(c: u32) -> &'static str {
 fn cgroup_for<'a>(t: &'a Thread, subsys: &str) -> Option<&'a str> {
     t.cgroups.iter().find_map(|cg| {
         let (k, v) = cg.split_once('=')?;
-        k.split(',').any(|s| s == subsys).then_some(v)
+        k.split(',')
+            .any(|s| s == subsys || cgroup_subsys_name(s) == subsys)
+            .then_some(v)
     })
+}
+
+/// A cgroup subsystem as libsinsp names it: the driver reports some by
+/// their kernel names (`io`, `perf`, `cpu_cgroup`, `mem_cgroup`), which
+/// libsinsp turns into their cgroup v1 names (`blkio`, `perf_event`, `cpu`,
+/// `memory`).
+fn cgroup_subsys_name(k: &str) -> &str {
+    match k.strip_suffix("_cgroup").unwrap_or(k) {
+        "io" => "blkio",
+        "perf" => "perf_event",
+        "mem" => "memory",
+        other => other,
+    }
+}
+
+/// `thread.cgroups`: every `subsystem=path`, subsystems named as libsinsp
+/// names them (see [`cgroup_subsys_name`]).
+fn cgroups_text(t: &Thread) -> String {
+    let mut out = String::new();
+    for cg in &t.cgroups {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match cg.split_once('=') {
+            Some((k, v)) => {
+                out.push_str(cgroup_subsys_name(k));
+                out.push('=');
+                out.push_str(v);
+            }
+            None => out.push_str(cg),
+        }
+    }
+    out
 }
 
 /// The event thread's container: `None` without a thread, `Some((true,
@@ -998,8 +1033,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 }
             })
             .unwrap_or(Value::None),
+        // libsinsp: the main thread's count of other threads, plus one.
         F::ProcNthreads => t
-            .map(|t| Value::U(c.state.thread_count(t.pid).0 as u64))
+            .map(|t| Value::U(c.state.thread_count(t.pid).1 as u64 + 1))
             .unwrap_or(Value::None),
         // libsinsp counts a process's other threads on its main thread
         // only: any other thread has none.
@@ -1083,13 +1119,15 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .unwrap_or(Value::None),
         F::ThreadPfmajor => t.map(|t| Value::U(t.pfmajor)).unwrap_or(Value::None),
         F::ThreadPfminor => t.map(|t| Value::U(t.pfminor)).unwrap_or(Value::None),
+        // (pid -1: a container event's thread, whose tid libsinsp makes -1
+        // too)
         F::ThreadIsmain => t
-            .map(|t| Value::B(t.is_main_thread()))
+            .map(|t| Value::B(t.is_main_thread() || t.pid == u64::MAX))
             .unwrap_or(Value::None),
         F::ThreadExectime | F::ThreadTotexectime => Value::U(0),
         F::ThreadCgroups => t
             .filter(|t| !t.cgroups.is_empty())
-            .map(|t| so(t.cgroups.join(" ")))
+            .map(|t| so(cgroups_text(t)))
             .unwrap_or(Value::None),
         F::ThreadCgroup => match (&f.arg, t) {
             (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
@@ -1124,7 +1162,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             None => Value::None,
         },
         F::ThreadNametid => t
-            .map(|t| so(format!("{}{}", t.comm, t.tid)))
+            .map(|t| so(format!("{}{}", t.comm, c.ev.tid())))
             .unwrap_or(Value::None),
         F::ProcSid => t.map(|t| Value::I(t.sid as i64)).unwrap_or(Value::None),
         F::ProcSname => t
