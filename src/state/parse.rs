@@ -37,6 +37,8 @@ enum Kind {
     Fchdir,
     /// getcwd: libsinsp takes the cwd it returns.
     Getcwd,
+    /// setsid: the new session id is the result.
+    Setsid,
     SetUid,
     SetGid,
     SetResUid,
@@ -92,10 +94,11 @@ enum P {
     CapPermitted,
     CapInheritable,
     Filename,
+    Vpgid,
 }
 
 /// The table names of [`P`], in its order.
-const P_NAMES: [&str; 42] = [
+const P_NAMES: [&str; 43] = [
     "name",
     "flags",
     "dirfd",
@@ -138,6 +141,7 @@ const P_NAMES: [&str; 42] = [
     "cap_permitted",
     "cap_inheritable",
     "filename",
+    "vpgid",
 ];
 
 /// No such parameter in [`Meta::params`].
@@ -240,6 +244,7 @@ fn kind_of(name: &str) -> Kind {
         "chdir" => Kind::Chdir,
         "fchdir" => Kind::Fchdir,
         "getcwd" => Kind::Getcwd,
+        "setsid" => Kind::Setsid,
         "setuid" => Kind::SetUid,
         "setgid" => Kind::SetGid,
         "setresuid" => Kind::SetResUid,
@@ -1322,6 +1327,13 @@ fn apply_exit(
                 set_cwd(st, tid, &p);
             }
         }
+        Kind::Setsid => {
+            if let Some(r) = res.filter(|r| *r >= 0) {
+                if let Some(t) = st.threads.get_mut(&tid) {
+                    t.sid = r as u64;
+                }
+            }
+        }
         Kind::Getcwd => {
             if res.is_some_and(|r| r >= 0) {
                 if let Some(p) = str_param(ev, m, P::Path) {
@@ -1759,6 +1771,9 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     }
     if let Some(v) = int_param(ev, m, P::LoginUid) {
         t.loginuid = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::Vpgid) {
+        t.vpgid = v as u64;
     }
     if let Some(v) = int_param(ev, m, P::Uid) {
         t.uid = v as u32;
