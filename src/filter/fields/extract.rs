@@ -235,6 +235,19 @@ fn cmdline_of(t: &Thread) -> String {
     v
 }
 
+/// `proc.env`: the variables up to the first empty one (libsinsp stops
+/// there: a process that blanked its environment area has none).
+fn env_text(t: &Thread) -> String {
+    let mut out = String::new();
+    for (i, v) in t.env.iter().take_while(|v| !v.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(v);
+    }
+    out
+}
+
 /// The parent of `t` as libsinsp's `proc.pname` finds it: the thread whose
 /// tid is `t`'s ptid (not that thread's main thread).
 fn parent_of<'a>(c: &Ctx<'a>, t: &Thread) -> Option<&'a Thread> {
@@ -1012,15 +1025,15 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::ProcExe | F::ProcName => opt_s(proc_str(c, f.def.id)),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
-        F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
+        F::ProcEnv => t.map(|t| so(env_text(t))).unwrap_or(Value::None),
         F::ProcCmdline => t.map(|t| so(cmdline_of(t))).unwrap_or(Value::None),
+        // libsinsp: exe, a space, the arguments (so a trailing space when
+        // there are none).
         F::ProcExeline => t
             .map(|t| {
-                let mut v = t.exe.clone();
-                for a in &t.args {
-                    v.push(' ');
-                    v.push_str(a);
-                }
+                let mut v = exe_of(t).to_string();
+                v.push(' ');
+                v.push_str(&t.args_string());
                 so(v)
             })
             .unwrap_or(Value::None),
