@@ -1101,7 +1101,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             }
             found.map(|p| Value::I(p as i64)).unwrap_or(Value::None)
         }
-        F::ProcDuration => main_thread(c)
+        // Since the event's own thread was cloned (libsinsp's clone time).
+        F::ProcDuration => t
             .filter(|t| t.start_ts > 0)
             .map(|t| Value::U(ev.ts().saturating_sub(t.start_ts)))
             .unwrap_or(Value::None),
@@ -1111,15 +1112,19 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ProcFdlimit => main_thread(c)
             .map(|t| Value::I(t.fdlimit as i64))
             .unwrap_or(Value::None),
-        F::ProcFdusage => {
-            let mt = main_thread(c);
-            match (mt, t.and_then(|t| c.state.fds.get(&t.pid))) {
-                (Some(m), Some(tb)) if m.fdlimit > 0 => {
-                    Value::D(tb.len() as f64 * 100.0 / m.fdlimit as f64)
-                }
-                _ => Value::None,
+        // (0 without a limit, as libsinsp gives it)
+        F::ProcFdusage => match (main_thread(c), t) {
+            (Some(m), Some(t)) => {
+                let open = c.state.fds.get(&t.pid).map_or(0, |tb| tb.len());
+                let limit = m.fdlimit as i64;
+                Value::D(if limit > 0 {
+                    open as f64 * 100.0 / limit as f64
+                } else {
+                    0.0
+                })
             }
-        }
+            _ => Value::None,
+        },
         // The event's own thread's figures (libsinsp reads the thread's).
         F::ProcVmsize => t
             .map(|t| Value::U(t.vmsize_kb as u64))
