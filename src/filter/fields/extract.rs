@@ -861,13 +861,18 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             FieldArg::Name(n) => Value::U((event_name(ev) == n) as u64),
             _ => Value::U(0),
         },
+        // sysdig 0.29.3 leaves out only the newer switch events and those
+        // that leave a thread's state alone (procinfo...): its test of the
+        // "internal" category reads the flags, where that bit is
+        // EF_SKIPPARSERESET. procexit, signaldeliver, container have one.
         F::SyscallType => {
-            if ev.info().has_category(ec::SYSCALL)
-                || ev.etype() == crate::views::engine::SYNTHETIC_TYPE
+            if ev.etype() == crate::event::table::ids::SCHEDSWITCH_6_E
+                || (ev.info().has_flag(crate::event::table::ef::SKIPPARSERESET)
+                    && ev.etype() != crate::views::engine::SYNTHETIC_TYPE)
             {
-                s(event_name(ev))
-            } else {
                 Value::None
+            } else {
+                s(event_name(ev))
             }
         }
         F::EvtCategory => s(category_name(ev.info().category)),

@@ -663,6 +663,7 @@ pub fn event_thread(tid: u64, id: &str) -> Thread {
         ptid: 0,
         sid: u64::MAX,
         vpgid: u64::MAX,
+        fdlimit: u64::MAX,
         vtid: -2,
         vpid: -2,
         comm: name,
