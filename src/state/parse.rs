@@ -39,6 +39,10 @@ enum Kind {
     Getcwd,
     /// setsid: the new session id is the result.
     Setsid,
+    /// brk, mmap, munmap: their exits report the process's memory.
+    Mem,
+    /// switch: reports the page faults and memory of the thread leaving.
+    Switch,
     SetUid,
     SetGid,
     SetResUid,
@@ -95,10 +99,12 @@ enum P {
     CapInheritable,
     Filename,
     Vpgid,
+    PgftMaj,
+    PgftMin,
 }
 
 /// The table names of [`P`], in its order.
-const P_NAMES: [&str; 43] = [
+const P_NAMES: [&str; 45] = [
     "name",
     "flags",
     "dirfd",
@@ -142,6 +148,8 @@ const P_NAMES: [&str; 43] = [
     "cap_inheritable",
     "filename",
     "vpgid",
+    "pgft_maj",
+    "pgft_min",
 ];
 
 /// No such parameter in [`Meta::params`].
@@ -245,6 +253,8 @@ fn kind_of(name: &str) -> Kind {
         "fchdir" => Kind::Fchdir,
         "getcwd" => Kind::Getcwd,
         "setsid" => Kind::Setsid,
+        "brk" | "mmap" | "mmap2" | "munmap" => Kind::Mem,
+        "switch" => Kind::Switch,
         "setuid" => Kind::SetUid,
         "setgid" => Kind::SetGid,
         "setresuid" => Kind::SetResUid,
@@ -302,7 +312,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     };
     let exit_work = !matches!(
         kind,
-        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container
+        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container | Kind::Switch
     );
     Meta {
         info: e,
@@ -328,7 +338,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
             && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
         exit_work,
         needs_res: exit_work || creates_fd,
-        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect)
+        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect | Kind::Switch)
             || e.id == crate::event::table::ids::PROCINFO_E,
     }
 }
@@ -886,6 +896,7 @@ fn enter_work(
     match m.kind {
         Kind::ProcExit => st.defer_thread_exit(tid),
         Kind::Connect => connect_enter(st, ev, m, tid, fd),
+        Kind::Switch => switch_enter(st, ev, m, tid),
         _ => {}
     }
     if etype == crate::event::table::ids::PROCINFO_E {
@@ -1327,6 +1338,11 @@ fn apply_exit(
                 set_cwd(st, tid, &p);
             }
         }
+        Kind::Mem => {
+            if let Some(t) = st.threads.get_mut(&tid) {
+                set_memory(t, ev, m);
+            }
+        }
         Kind::Setsid => {
             if let Some(r) = res.filter(|r| *r >= 0) {
                 if let Some(t) = st.threads.get_mut(&tid) {
@@ -1381,7 +1397,7 @@ fn apply_exit(
         // sendto/recvfrom tuples (verified on the corpus).
         Kind::SendRecv => {}
         // Open is done by `open_exit`.
-        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container => {}
+        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container | Kind::Switch => {}
     }
     ctx
 }
@@ -1647,6 +1663,8 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     t.vmsize_kb = int_param(ev, m, P::VmSize).unwrap_or(0) as u32;
     t.vmrss_kb = int_param(ev, m, P::VmRss).unwrap_or(0) as u32;
     t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
+    t.pfmajor = int_param(ev, m, P::PgftMaj).unwrap_or(0) as u64;
+    t.pfminor = int_param(ev, m, P::PgftMin).unwrap_or(0) as u64;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
     // A child whose parent (for a thread: its process) libsinsp does not
@@ -1685,6 +1703,42 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     }
     st.put_thread(child_tid, t);
     st.set_container(child_tid);
+}
+
+/// A switch: the page faults of the thread switched out, and its
+/// process's memory (kept on the main thread), as libsinsp takes them.
+fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
+    let Some(t) = st.threads.get_mut(&tid) else {
+        return;
+    };
+    if let Some(v) = int_param(ev, m, P::PgftMaj) {
+        t.pfmajor = v as u64;
+    }
+    if let Some(v) = int_param(ev, m, P::PgftMin) {
+        t.pfminor = v as u64;
+    }
+    let pid = t.pid;
+    let main = if st.threads.contains_key(&pid) {
+        pid
+    } else {
+        tid
+    };
+    if let Some(t) = st.threads.get_mut(&main) {
+        set_memory(t, ev, m);
+    }
+}
+
+/// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
+fn set_memory(t: &mut Thread, ev: &EventRef<'_>, m: &Meta) {
+    if let Some(v) = int_param(ev, m, P::VmSize) {
+        t.vmsize_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::VmRss) {
+        t.vmrss_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::VmSwap) {
+        t.vmswap_kb = v as u32;
+    }
 }
 
 /// A thread libsinsp made up for events of a tid it knew nothing of
@@ -1789,6 +1843,12 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     }
     if let Some(v) = int_param(ev, m, P::VmSwap) {
         t.vmswap_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::PgftMaj) {
+        t.pfmajor = v as u64;
+    }
+    if let Some(v) = int_param(ev, m, P::PgftMin) {
+        t.pfminor = v as u64;
     }
     if let Some(v) = enter_path {
         t.exepath = v;
