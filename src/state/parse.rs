@@ -865,10 +865,16 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
     } else {
         None
     };
+    let exectime = if m.kind == Kind::Switch {
+        switch_time(st, ev)
+    } else {
+        0
+    };
     EvCtx {
         fd,
         enter_ts: None,
         cpu,
+        exectime,
     }
 }
 
@@ -1726,6 +1732,23 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
     if let Some(t) = st.threads.get_mut(&main) {
         set_memory(t, ev, m);
     }
+}
+
+/// A switch's `thread.exectime`: the time since the previous switch on
+/// its CPU (0 for the CPU's first), also added to the thread's total, as
+/// sysdig 0.29.3 counts them.
+fn switch_time(st: &mut State, ev: &EventRef<'_>) -> u64 {
+    let cpu = ev.cpu as usize;
+    if st.last_switch.len() <= cpu {
+        st.last_switch.resize(cpu + 1, 0);
+    }
+    let ts = ev.ts();
+    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
+    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
+    if let Some(t) = st.threads.get_mut(&ev.tid()) {
+        t.totexectime = t.totexectime.wrapping_add(d);
+    }
+    d
 }
 
 /// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.

@@ -56,6 +56,8 @@ pub struct Thread {
     pub listed: bool,
     /// CPU ticks of the previous procinfo event: user+system, user, system.
     pub cpu_last: [u64; 3],
+    /// The run time its switch events add up (`thread.totexectime`).
+    pub totexectime: u64,
 }
 
 impl Thread {
@@ -113,6 +115,7 @@ impl Thread {
             complete: true,
             listed: true,
             cpu_last: [0; 3],
+            totexectime: 0,
         }
     }
 

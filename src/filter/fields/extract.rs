@@ -1147,7 +1147,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::ThreadIsmain => t
             .map(|t| Value::B(t.is_main_thread() || t.pid == u64::MAX))
             .unwrap_or(Value::None),
-        F::ThreadExectime | F::ThreadTotexectime => Value::U(0),
+        F::ThreadExectime => Value::U(c.ectx.exectime),
+        F::ThreadTotexectime => t.map(|t| Value::U(t.totexectime)).unwrap_or(Value::None),
         F::ThreadCgroups => t
             .filter(|t| !t.cgroups.is_empty())
             .map(|t| so(cgroups_text(t)))
