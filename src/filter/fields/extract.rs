@@ -413,6 +413,32 @@ fn session_leader<'a>(c: &Ctx<'a>, t: &'a Thread) -> Option<&'a Thread> {
     Some(leader)
 }
 
+/// The container probe a thread runs as part of, as libsinsp classifies
+/// it: none for a thread outside containers or a container's first
+/// process (vpid 1); else its parent's, else the probe whose exe and
+/// arguments are the thread's.
+fn probe_category(c: &Ctx<'_>, t: &Thread, depth: u32) -> Option<ProbeKind> {
+    if depth > 64 || t.container_id.is_empty() || t.container_id == "host" || t.vpid == 1 {
+        return None;
+    }
+    if let Some(k) = c
+        .state
+        .threads
+        .get(&t.ptid)
+        .filter(|p| p.tid != t.tid)
+        .and_then(|p| probe_category(c, p, depth + 1))
+    {
+        return Some(k);
+    }
+    c.state
+        .containers
+        .get(&t.container_id)?
+        .health_probes
+        .iter()
+        .find(|p| p.exe == t.exe && t.args.iter().eq(p.args.iter().map(String::as_str)))
+        .map(|p| p.kind)
+}
+
 /// The `n`th ancestor of the event's process, as libsinsp walks them:
 /// from the main thread, each step to the thread whose tid is the ptid.
 fn ancestor<'a>(c: &Ctx<'a>, n: i64) -> Option<&'a Thread> {
@@ -1198,7 +1224,18 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .unwrap_or(Value::None),
         F::ProcExepath => t.map(|t| s(&t.exepath)).unwrap_or(Value::None),
         F::ProcVpgid => t.map(|t| Value::I(t.vpgid as i64)).unwrap_or(Value::None),
-        F::ProcIsContainerHealthcheck => t.map(|_| Value::B(false)).unwrap_or(Value::None),
+        F::ProcIsContainerHealthcheck
+        | F::ProcIsContainerLivenessProbe
+        | F::ProcIsContainerReadinessProbe => t
+            .map(|t| {
+                let want = match f.def.id {
+                    F::ProcIsContainerHealthcheck => ProbeKind::Healthcheck,
+                    F::ProcIsContainerLivenessProbe => ProbeKind::Liveness,
+                    _ => ProbeKind::Readiness,
+                };
+                Value::B(probe_category(c, t, 0) == Some(want))
+            })
+            .unwrap_or(Value::None),
         F::ProcIsExeWritable => t.map(|t| Value::B(t.exe_writable)).unwrap_or(Value::None),
         // ---- user / group
         F::UserUid => t.map(|t| Value::U(t.uid as u64)).unwrap_or(Value::None),
