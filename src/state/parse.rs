@@ -2169,6 +2169,85 @@ mod tests {
         crate::event::build_event(10, tid, 223, &refs)
     }
 
+    /// The child's side of a clone that made thread `tid` of process
+    /// `pid` (CLONE_THREAD): libsinsp 0.29 takes the process as the parent
+    /// and, not knowing it, makes it up from the child's event: named like
+    /// the child, without parent, user, session, fd limit or clone time.
+    #[test]
+    fn a_thread_of_an_unknown_process_gets_a_stand_in_main_thread() {
+        use crate::state::State;
+        let mut evb = clone_exit(843, 774, 0, "curl");
+        // pid 842, flags CLONE_THREAD (params 4 and 15).
+        let p = EventRef::new(0, 0, &evb).expect("valid");
+        let (pid_at, flags_at) = (param_offset(&p, 4), param_offset(&p, 15));
+        evb[pid_at..pid_at + 8].copy_from_slice(&842i64.to_le_bytes());
+        evb[flags_at..flags_at + 4].copy_from_slice(&CLONE_THREAD.to_le_bytes());
+        let mut st = State::new();
+        st.process(&EventRef::new(0, 0, &evb).expect("valid"));
+        let c = st.thread(843).expect("child");
+        assert_eq!(
+            (c.pid, c.ptid, c.sid, c.vpgid),
+            (842, 842, u64::MAX, u64::MAX)
+        );
+        let m = st.thread(842).expect("stand-in process");
+        assert_eq!(
+            (m.comm.as_str(), m.ptid, m.uid, m.fdlimit, m.sid, m.start_ts),
+            ("curl", u64::MAX, u32::MAX, u64::MAX, u64::MAX, 0)
+        );
+    }
+
+    /// Where parameter `i` of `ev` starts in its bytes (2-byte lengths).
+    fn param_offset(ev: &EventRef<'_>, i: usize) -> usize {
+        let b = ev.bytes();
+        let n = u32::from_le_bytes([b[22], b[23], b[24], b[25]]) as usize;
+        let mut at = HDR_LEN + 2 * n;
+        for k in 0..i {
+            at += u16::from_le_bytes([b[HDR_LEN + 2 * k], b[HDR_LEN + 2 * k + 1]]) as usize;
+        }
+        at
+    }
+
+    /// thread.exectime: a switch gives the time since the previous switch
+    /// on the same CPU (0 for the CPU's first); the switching thread adds
+    /// it up (thread.totexectime). A switch also reports the thread's page
+    /// faults and its process's memory.
+    #[test]
+    fn switches_time_each_cpu() {
+        use crate::state::State;
+        let switch = |ts: u64, tid: u64| {
+            crate::event::build_event(
+                ts,
+                tid,
+                crate::event::table::ids::SCHEDSWITCH_6_E,
+                &[
+                    &1i64.to_le_bytes(),
+                    &2u64.to_le_bytes(),
+                    &3u64.to_le_bytes(),
+                    &40u32.to_le_bytes(),
+                    &50u32.to_le_bytes(),
+                    &60u32.to_le_bytes(),
+                ],
+            )
+        };
+        let mut st = State::new();
+        let mut t = Thread::placeholder(7);
+        t.complete = true;
+        st.put_thread(7, t);
+        let mut run = |cpu: u16, ts: u64| {
+            let b = switch(ts, 7);
+            st.process(&EventRef::new(cpu, 0, &b).expect("valid"))
+                .exectime
+        };
+        assert_eq!(run(0, 1000), 0);
+        assert_eq!(run(1, 1500), 0);
+        assert_eq!(run(0, 1700), 700);
+        assert_eq!(run(1, 1600), 100);
+        let t = st.thread(7).expect("thread");
+        assert_eq!(t.totexectime, 800);
+        assert_eq!((t.pfmajor, t.pfminor), (2, 3));
+        assert_eq!((t.vmsize_kb, t.vmrss_kb, t.vmswap_kb), (40, 50, 60));
+    }
+
     #[test]
     fn an_unknown_caller_is_named_by_its_clone() {
         use crate::state::State;

@@ -1676,4 +1676,52 @@ mod tests {
             }
         }
     }
+
+    /// thread.cgroups names subsystems as libsinsp does, whatever name
+    /// the driver reported.
+    #[test]
+    fn cgroup_subsystems_take_their_v1_names() {
+        let t = Thread {
+            cgroups: crate::capture::meta::StrList::from_nul_separated(
+                b"cpu_cgroup=/a\0io=/b\0mem_cgroup=/c\0perf=/d\0pids=/e\0",
+            ),
+            ..Thread::default()
+        };
+        assert_eq!(
+            cgroups_text(&t),
+            "cpu=/a blkio=/b memory=/c perf_event=/d pids=/e"
+        );
+        assert_eq!(cgroup_for(&t, "blkio"), Some("/b"));
+        assert_eq!(cgroup_for(&t, "io"), Some("/b"));
+    }
+
+    /// proc.env ends at the first empty variable (a process that blanked
+    /// its environment area has none); exeline always has the space.
+    #[test]
+    fn env_stops_at_an_empty_variable() {
+        let t = Thread {
+            env: crate::capture::meta::StrList::from_nul_separated(b"A=1\0B=2\0\0C=3\0"),
+            exe: "nginx".into(),
+            ..Thread::default()
+        };
+        assert_eq!(env_text(&t), "A=1 B=2");
+        let blank = Thread {
+            env: crate::capture::meta::StrList::from_nul_separated(b"\0\0\0"),
+            ..Thread::default()
+        };
+        assert_eq!(env_text(&blank), "");
+    }
+
+    /// A thread libsinsp made up for a tid it knew nothing of is `<NA>`.
+    #[test]
+    fn stand_in_threads_are_na() {
+        let t = Thread::placeholder(5);
+        assert_eq!(
+            (comm_of(&t), exe_of(&t), cmdline_of(&t).as_str()),
+            ("<NA>", "<NA>", "<NA>")
+        );
+        let mut named = Thread::placeholder(5);
+        named.comm = "sh".into();
+        assert_eq!(comm_of(&named), "sh");
+    }
 }
