@@ -1507,11 +1507,18 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     let caller = ev.tid();
     // Inside a pid namespace the parent sees the child's namespaced pid,
     // which is not a tid we can use: wait for the child's own event.
+    // (libsinsp reads the caller's vtid from the event; without one, the
+    // table's.)
     if res > 0 {
-        if let Some(p) = st.threads.get(&caller) {
-            if p.vtid != p.tid as i64 && p.vtid > 0 {
-                return;
-            }
+        let in_container = match int_param(ev, m, P::Vtid) {
+            Some(v) => v != caller as i64,
+            None => st
+                .threads
+                .get(&caller)
+                .is_some_and(|p| p.vtid != p.tid as i64 && p.vtid > 0),
+        };
+        if in_container {
+            return;
         }
     }
     let (child_tid, parent_tid) = if res == 0 {

@@ -1118,10 +1118,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             let mut cur = main_thread(c);
             let mut guard = 0;
             while let Some(x) = cur {
-                if matches!(
-                    x.comm.as_str(),
-                    "sh" | "bash" | "zsh" | "ksh" | "csh" | "tcsh" | "fish" | "dash" | "ash"
-                ) {
+                // libsinsp's test for a shell: a name ending in "sh".
+                if x.comm.ends_with("sh") {
                     found = Some(x.pid);
                 }
                 guard += 1;
