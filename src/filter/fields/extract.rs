@@ -235,11 +235,19 @@ fn cmdline_of(t: &Thread) -> String {
     v
 }
 
-/// `proc.env`: the variables up to the first empty one (libsinsp stops
-/// there: a process that blanked its environment area has none).
+/// `proc.env` of a process (its main thread): the variables without the
+/// empty ones at the end (a process that blanked its environment area has
+/// none), as sysdig 0.29.3 shows them.
 fn env_text(t: &Thread) -> String {
+    let n = t
+        .env
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_empty())
+        .last()
+        .map_or(0, |(i, _)| i + 1);
     let mut out = String::new();
-    for (i, v) in t.env.iter().take_while(|v| !v.is_empty()).enumerate() {
+    for (i, v) in t.env.iter().take(n).enumerate() {
         if i > 0 {
             out.push(' ');
         }
@@ -1056,7 +1064,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::ProcExe | F::ProcName => opt_s(proc_str(c, f.def.id)),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
-        F::ProcEnv => t.map(|t| so(env_text(t))).unwrap_or(Value::None),
+        F::ProcEnv => main_thread(c)
+            .map(|t| so(env_text(t)))
+            .unwrap_or(Value::None),
         F::ProcCmdline => t.map(|t| so(cmdline_of(t))).unwrap_or(Value::None),
         // libsinsp: exe, a space, the arguments (so a trailing space when
         // there are none).
@@ -1693,16 +1703,16 @@ mod tests {
         assert_eq!(cgroup_for(&t, "io"), Some("/b"));
     }
 
-    /// proc.env ends at the first empty variable (a process that blanked
-    /// its environment area has none); exeline always has the space.
+    /// proc.env drops the empty variables at its end (a process that
+    /// blanked its environment area has none), not those before others.
     #[test]
-    fn env_stops_at_an_empty_variable() {
+    fn env_drops_trailing_empty_variables() {
         let t = Thread {
-            env: crate::capture::meta::StrList::from_nul_separated(b"A=1\0B=2\0\0C=3\0"),
+            env: crate::capture::meta::StrList::from_nul_separated(b"A=1\0B=2\0\0C=3\0\0\0"),
             exe: "nginx".into(),
             ..Thread::default()
         };
-        assert_eq!(env_text(&t), "A=1 B=2");
+        assert_eq!(env_text(&t), "A=1 B=2  C=3");
         let blank = Thread {
             env: crate::capture::meta::StrList::from_nul_separated(b"\0\0\0"),
             ..Thread::default()
