@@ -1573,6 +1573,11 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         st.fds.remove(&caller);
         st.put_thread(caller, p);
     }
+    // Live, a parent missing from the table is read from /proc first, as
+    // libsinsp looks it up there before making one up.
+    if st.live && res == 0 && !st.threads.contains_key(&parent_tid) {
+        st.lookup_proc(parent_tid);
+    }
     // Only what the child inherits is copied, not the whole parent. A
     // stand-in parent (known only from its own events) gives nothing:
     // libsinsp replaces it (see below).
