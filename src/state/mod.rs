@@ -29,6 +29,9 @@ pub struct EvCtx {
     /// procinfo event (user+system, user, system), each at most 100 (a
     /// percentage for one-second samples); 0 for a thread's first sample.
     pub cpu: Option<[u8; 3]>,
+    /// For a switch event: nanoseconds since the previous switch on its
+    /// CPU (0 for a CPU's first), `thread.exectime`.
+    pub exectime: u64,
 }
 
 /// A container id and type found from cgroups.
@@ -64,6 +67,8 @@ pub struct State {
     /// Name buffers of closed fds, reused for the names of new ones (an
     /// open/close pair then allocates nothing).
     pub(crate) spare_names: Vec<String>,
+    /// The time of the last switch event on each CPU (`thread.exectime`).
+    pub(crate) last_switch: Vec<u64>,
     /// The cgroups last looked up for a container and what they gave:
     /// children and threads of a process share their parent's.
     cgroup_memo: Option<(StrList, Option<Found>)>,

@@ -35,6 +35,14 @@ enum Kind {
     ProcExit,
     Chdir,
     Fchdir,
+    /// getcwd: libsinsp takes the cwd it returns.
+    Getcwd,
+    /// setsid: the new session id is the result.
+    Setsid,
+    /// brk, mmap, munmap: their exits report the process's memory.
+    Mem,
+    /// switch: reports the page faults and memory of the thread leaving.
+    Switch,
     SetUid,
     SetGid,
     SetResUid,
@@ -89,10 +97,14 @@ enum P {
     CapEffective,
     CapPermitted,
     CapInheritable,
+    Filename,
+    Vpgid,
+    PgftMaj,
+    PgftMin,
 }
 
 /// The table names of [`P`], in its order.
-const P_NAMES: [&str; 41] = [
+const P_NAMES: [&str; 45] = [
     "name",
     "flags",
     "dirfd",
@@ -134,6 +146,10 @@ const P_NAMES: [&str; 41] = [
     "cap_effective",
     "cap_permitted",
     "cap_inheritable",
+    "filename",
+    "vpgid",
+    "pgft_maj",
+    "pgft_min",
 ];
 
 /// No such parameter in [`Meta::params`].
@@ -178,7 +194,7 @@ struct Meta {
 }
 
 /// The parameters exits read from their thread's pending enter event.
-const ENTER_PARAMS: [P; 10] = [
+const ENTER_PARAMS: [P; 11] = [
     P::Name,
     P::DirFd,
     P::Domain,
@@ -189,6 +205,7 @@ const ENTER_PARAMS: [P; 10] = [
     P::Euid,
     P::Gid,
     P::Egid,
+    P::Filename,
 ];
 
 impl Meta {
@@ -234,6 +251,10 @@ fn kind_of(name: &str) -> Kind {
         "procexit" => Kind::ProcExit,
         "chdir" => Kind::Chdir,
         "fchdir" => Kind::Fchdir,
+        "getcwd" => Kind::Getcwd,
+        "setsid" => Kind::Setsid,
+        "brk" | "mmap" | "mmap2" | "munmap" => Kind::Mem,
+        "switch" => Kind::Switch,
         "setuid" => Kind::SetUid,
         "setgid" => Kind::SetGid,
         "setresuid" => Kind::SetResUid,
@@ -291,7 +312,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     };
     let exit_work = !matches!(
         kind,
-        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container
+        Kind::Other | Kind::ProcExit | Kind::SendRecv | Kind::Container | Kind::Switch
     );
     Meta {
         info: e,
@@ -317,7 +338,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
             && e.id != crate::event::table::ids::CONTAINER_JSON_2_E,
         exit_work,
         needs_res: exit_work || creates_fd,
-        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect)
+        enter_work: matches!(kind, Kind::ProcExit | Kind::Connect | Kind::Switch)
             || e.id == crate::event::table::ids::PROCINFO_E,
     }
 }
@@ -362,7 +383,6 @@ pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
 const PPM_O_CLOEXEC: u32 = 1 << 12;
 const PPM_O_DIRECTORY: u32 = 1 << 10;
 const CLONE_THREAD: u32 = 8192;
-const CLONE_PARENT: u32 = 256;
 /// PPM_AT_FDCWD.
 const AT_FDCWD: i64 = -100;
 
@@ -845,10 +865,16 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
     } else {
         None
     };
+    let exectime = if m.kind == Kind::Switch {
+        switch_time(st, ev)
+    } else {
+        0
+    };
     EvCtx {
         fd,
         enter_ts: None,
         cpu,
+        exectime,
     }
 }
 
@@ -876,6 +902,7 @@ fn enter_work(
     match m.kind {
         Kind::ProcExit => st.defer_thread_exit(tid),
         Kind::Connect => connect_enter(st, ev, m, tid, fd),
+        Kind::Switch => switch_enter(st, ev, m, tid),
         _ => {}
     }
     if etype == crate::event::table::ids::PROCINFO_E {
@@ -1317,6 +1344,25 @@ fn apply_exit(
                 set_cwd(st, tid, &p);
             }
         }
+        Kind::Mem => {
+            if let Some(t) = st.threads.get_mut(&tid) {
+                set_memory(t, ev, m);
+            }
+        }
+        Kind::Setsid => {
+            if let Some(r) = res.filter(|r| *r >= 0) {
+                if let Some(t) = st.threads.get_mut(&tid) {
+                    t.sid = r as u64;
+                }
+            }
+        }
+        Kind::Getcwd => {
+            if res.is_some_and(|r| r >= 0) {
+                if let Some(p) = str_param(ev, m, P::Path) {
+                    set_cwd(st, tid, &p);
+                }
+            }
+        }
         Kind::Fchdir => {
             if res == Some(0) {
                 if let Some(name) = enter_fd
@@ -1357,7 +1403,7 @@ fn apply_exit(
         // sendto/recvfrom tuples (verified on the corpus).
         Kind::SendRecv => {}
         // Open is done by `open_exit`.
-        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container => {}
+        Kind::Open | Kind::ProcExit | Kind::Other | Kind::Container | Kind::Switch => {}
     }
     ctx
 }
@@ -1436,7 +1482,6 @@ fn enter_param_int(st: &State, tid: u64, p: P) -> Option<i64> {
 /// What a new thread takes from its parent.
 struct Parent {
     pid: u64,
-    ptid: u64,
     sid: u64,
     vpgid: u64,
     loginuid: u32,
@@ -1462,16 +1507,26 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     let caller = ev.tid();
     // Inside a pid namespace the parent sees the child's namespaced pid,
     // which is not a tid we can use: wait for the child's own event.
+    // (libsinsp reads the caller's vtid from the event; without one, the
+    // table's.)
     if res > 0 {
-        if let Some(p) = st.threads.get(&caller) {
-            if p.vtid != p.tid as i64 && p.vtid > 0 {
-                return;
-            }
+        let in_container = match int_param(ev, m, P::Vtid) {
+            Some(v) => v != caller as i64,
+            None => st
+                .threads
+                .get(&caller)
+                .is_some_and(|p| p.vtid != p.tid as i64 && p.vtid > 0),
+        };
+        if in_container {
+            return;
         }
     }
     let (child_tid, parent_tid) = if res == 0 {
-        // Child side: the event's thread is the child.
-        (caller, int_param(ev, m, P::Ptid).unwrap_or(0) as u64)
+        // Child side: the event's thread is the child; libsinsp takes a new
+        // thread's process (the pid parameter) as its parent, and a new
+        // process's ptid parameter.
+        let p = if is_thread { P::Pid } else { P::Ptid };
+        (caller, int_param(ev, m, p).unwrap_or(0) as u64)
     } else {
         (res as u64, caller)
     };
@@ -1518,22 +1573,32 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         st.fds.remove(&caller);
         st.put_thread(caller, p);
     }
-    // Only what the child inherits is copied, not the whole parent.
-    let parent = st.threads.get(&parent_tid).map(|p| Parent {
-        pid: p.pid,
-        ptid: p.ptid,
-        sid: p.sid,
-        vpgid: p.vpgid,
-        loginuid: p.loginuid,
-        tty: p.tty,
-        uid: p.uid,
-        gid: p.gid,
-        env: p.env.clone(),
-        exepath: p.exepath.clone(),
-        root: p.root.clone(),
-        container_id: p.container_id.clone(),
-        cwd: p.cwd.clone(),
-    });
+    // Live, a parent missing from the table is read from /proc first, as
+    // libsinsp looks it up there before making one up.
+    if st.live && res == 0 && !st.threads.contains_key(&parent_tid) {
+        st.lookup_proc(parent_tid);
+    }
+    // Only what the child inherits is copied, not the whole parent. A
+    // stand-in parent (known only from its own events) gives nothing:
+    // libsinsp replaces it (see below).
+    let parent = st
+        .threads
+        .get(&parent_tid)
+        .filter(|p| !is_stand_in(p))
+        .map(|p| Parent {
+            pid: p.pid,
+            sid: p.sid,
+            vpgid: p.vpgid,
+            loginuid: p.loginuid,
+            tty: p.tty,
+            uid: p.uid,
+            gid: p.gid,
+            env: p.env.clone(),
+            exepath: p.exepath.clone(),
+            root: p.root.clone(),
+            container_id: p.container_id.clone(),
+            cwd: p.cwd.clone(),
+        });
     let mut t = Thread {
         tid: child_tid,
         complete: true,
@@ -1551,13 +1616,9 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         } else {
             child_tid
         };
-        t.ptid = if flags & CLONE_PARENT != 0 {
-            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
-        } else if is_thread {
-            parent.as_ref().map(|p| p.ptid).unwrap_or(0)
-        } else {
-            parent_tid
-        };
+        // libsinsp 0.29 makes the caller the parent, whatever the flags
+        // (CLONE_PARENT, CLONE_THREAD): proc.pname reads it.
+        t.ptid = parent_tid;
     }
     let parent_known = parent.is_some();
     let parent_pid = parent.as_ref().map(|p| p.pid).unwrap_or(parent_tid);
@@ -1566,6 +1627,11 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         None => (None, None),
     };
     let mut parent_cwd = None;
+    if parent.is_none() {
+        // libsinsp's defaults: no session or process group.
+        t.sid = u64::MAX;
+        t.vpgid = u64::MAX;
+    }
     if let Some(p) = parent {
         t.sid = p.sid;
         t.vpgid = p.vpgid;
@@ -1615,18 +1681,23 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     t.vmsize_kb = int_param(ev, m, P::VmSize).unwrap_or(0) as u32;
     t.vmrss_kb = int_param(ev, m, P::VmRss).unwrap_or(0) as u32;
     t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
+    t.pfmajor = int_param(ev, m, P::PgftMaj).unwrap_or(0) as u64;
+    t.pfminor = int_param(ev, m, P::PgftMin).unwrap_or(0) as u64;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
-    // A child whose parent libsinsp does not know gets a parent made from
-    // the child's information, as libsinsp does.
-    if res == 0 && !is_thread && !parent_known && parent_tid != 0 && parent_tid != child_tid {
-        let mut p = t.clone();
-        p.tid = parent_tid;
-        p.pid = parent_tid;
-        p.ptid = u64::MAX;
-        p.vtid = parent_tid as i64;
-        p.vpid = parent_tid as i64;
+    // A child whose parent (for a thread: its process) libsinsp does not
+    // know gets a stand-in parent named from the child's event: its name,
+    // exe and arguments, nothing else (no parent, user, session or fds).
+    if res == 0 && !parent_known && parent_tid != 0 && parent_tid != child_tid {
+        let mut p = Thread::placeholder(parent_tid);
+        p.complete = true;
+        p.comm = t.comm.clone();
+        p.exe = t.exe.clone();
+        p.args = t.args.clone();
+        p.start_ts = 0;
+        st.fds.remove(&parent_tid);
         st.put_thread(parent_tid, p);
+        st.set_container(parent_tid);
     }
     // A new thread whose process libsinsp does not know yet gets a main
     // thread made from the same information.
@@ -1652,6 +1723,65 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     st.set_container(child_tid);
 }
 
+/// A switch: the page faults of the thread switched out, and its
+/// process's memory (kept on the main thread), as libsinsp takes them.
+fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
+    let Some(t) = st.threads.get_mut(&tid) else {
+        return;
+    };
+    if let Some(v) = int_param(ev, m, P::PgftMaj) {
+        t.pfmajor = v as u64;
+    }
+    if let Some(v) = int_param(ev, m, P::PgftMin) {
+        t.pfminor = v as u64;
+    }
+    let pid = t.pid;
+    let main = if st.threads.contains_key(&pid) {
+        pid
+    } else {
+        tid
+    };
+    if let Some(t) = st.threads.get_mut(&main) {
+        set_memory(t, ev, m);
+    }
+}
+
+/// A switch's `thread.exectime`: the time since the previous switch on
+/// its CPU (0 for the CPU's first), also added to the thread's total, as
+/// sysdig 0.29.3 counts them.
+fn switch_time(st: &mut State, ev: &EventRef<'_>) -> u64 {
+    let cpu = ev.cpu as usize;
+    if st.last_switch.len() <= cpu {
+        st.last_switch.resize(cpu + 1, 0);
+    }
+    let ts = ev.ts();
+    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
+    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
+    if let Some(t) = st.threads.get_mut(&ev.tid()) {
+        t.totexectime = t.totexectime.wrapping_add(d);
+    }
+    d
+}
+
+/// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
+fn set_memory(t: &mut Thread, ev: &EventRef<'_>, m: &Meta) {
+    if let Some(v) = int_param(ev, m, P::VmSize) {
+        t.vmsize_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::VmRss) {
+        t.vmrss_kb = v as u32;
+    }
+    if let Some(v) = int_param(ev, m, P::VmSwap) {
+        t.vmswap_kb = v as u32;
+    }
+}
+
+/// A thread libsinsp made up for events of a tid it knew nothing of
+/// (named `<NA>`, no user): not a parent a clone copies from.
+fn is_stand_in(t: &Thread) -> bool {
+    !t.complete && t.comm.is_empty() && t.uid == u32::MAX
+}
+
 /// The comm a clone or execve event gives its thread: its comm parameter,
 /// else the base name of `exe`.
 fn event_comm(ev: &EventRef<'_>, m: &Meta, exe: &str) -> String {
@@ -1662,6 +1792,22 @@ fn event_comm(ev: &EventRef<'_>, m: &Meta, exe: &str) -> String {
 
 fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let tid = ev.tid();
+    // libsinsp names the executable from the path its execve enter event
+    // asked for (when that enter has one): `<NA>` stays, a relative path is
+    // taken from the thread's cwd.
+    let enter_path = st.threads.get(&tid).and_then(|t| {
+        let lt = t.last_enter_type;
+        if lt == u16::MAX || meta(lt).name_id != m.name_id {
+            return None;
+        }
+        let (em, b) = enter_of(&t.last_enter)?;
+        let p = params::as_str(raw_param(b, em.large, em.idx(P::Filename)?)?);
+        Some(if p.starts_with("<NA>") {
+            "<NA>".to_string()
+        } else {
+            concat_path(&t.cwd, &p)
+        })
+    });
     let cwd_param = str_param(ev, m, P::Cwd).filter(|c| !c.is_empty());
     if !st.threads.contains_key(&tid) {
         st.put_thread(
@@ -1678,6 +1824,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     let new_pid = int_param(ev, m, P::Pid)
         .filter(|p| *p > 0)
         .map(|p| p as u64);
+    let live = st.live;
     let Some(t) = st.threads.get_mut(&tid) else {
         return;
     };
@@ -1692,8 +1839,12 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(c) = cwd_param {
         t.cwd = c;
     }
-    if let Some(p) = int_param(ev, m, P::Ptid).filter(|p| *p > 0) {
-        t.ptid = p as u64;
+    // libsinsp takes the parent from an execve only for a thread that had
+    // none (-1).
+    if t.ptid == u64::MAX {
+        if let Some(p) = int_param(ev, m, P::Ptid).filter(|p| *p > 0) {
+            t.ptid = p as u64;
+        }
     }
     if let Some(e) = list_param(ev, m, P::Env) {
         t.env = e;
@@ -1710,6 +1861,9 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(v) = int_param(ev, m, P::LoginUid) {
         t.loginuid = v as u32;
     }
+    if let Some(v) = int_param(ev, m, P::Vpgid) {
+        t.vpgid = v as u64;
+    }
     if let Some(v) = int_param(ev, m, P::Uid) {
         t.uid = v as u32;
     }
@@ -1725,11 +1879,23 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     if let Some(v) = int_param(ev, m, P::VmSwap) {
         t.vmswap_kb = v as u32;
     }
-    if let Some(v) = str_param(ev, m, P::TrustedExepath).filter(|s| !s.is_empty()) {
-        t.exepath = v;
-    } else if t.exe.starts_with('/') {
-        t.exepath = t.exe.clone();
+    if let Some(v) = int_param(ev, m, P::PgftMaj) {
+        t.pfmajor = v as u64;
     }
+    if let Some(v) = int_param(ev, m, P::PgftMin) {
+        t.pfminor = v as u64;
+    }
+    if let Some(v) = enter_path {
+        t.exepath = v;
+    } else if live {
+        // (Live, the enter may have been lost: the best guess.)
+        if let Some(v) = str_param(ev, m, P::TrustedExepath).filter(|s| !s.is_empty()) {
+            t.exepath = v;
+        } else if t.exe.starts_with('/') {
+            t.exepath = t.exe.clone();
+        }
+    }
+    // Reading a capture, without the enter sysdig 0.29.3 keeps the path.
     if let Some(v) = int_param(ev, m, P::CapEffective) {
         t.cap_effective = v as u64;
     }
@@ -2013,6 +2179,85 @@ mod tests {
         ];
         let refs: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
         crate::event::build_event(10, tid, 223, &refs)
+    }
+
+    /// The child's side of a clone that made thread `tid` of process
+    /// `pid` (CLONE_THREAD): libsinsp 0.29 takes the process as the parent
+    /// and, not knowing it, makes it up from the child's event: named like
+    /// the child, without parent, user, session, fd limit or clone time.
+    #[test]
+    fn a_thread_of_an_unknown_process_gets_a_stand_in_main_thread() {
+        use crate::state::State;
+        let mut evb = clone_exit(843, 774, 0, "curl");
+        // pid 842, flags CLONE_THREAD (params 4 and 15).
+        let p = EventRef::new(0, 0, &evb).expect("valid");
+        let (pid_at, flags_at) = (param_offset(&p, 4), param_offset(&p, 15));
+        evb[pid_at..pid_at + 8].copy_from_slice(&842i64.to_le_bytes());
+        evb[flags_at..flags_at + 4].copy_from_slice(&CLONE_THREAD.to_le_bytes());
+        let mut st = State::new();
+        st.process(&EventRef::new(0, 0, &evb).expect("valid"));
+        let c = st.thread(843).expect("child");
+        assert_eq!(
+            (c.pid, c.ptid, c.sid, c.vpgid),
+            (842, 842, u64::MAX, u64::MAX)
+        );
+        let m = st.thread(842).expect("stand-in process");
+        assert_eq!(
+            (m.comm.as_str(), m.ptid, m.uid, m.fdlimit, m.sid, m.start_ts),
+            ("curl", u64::MAX, u32::MAX, u64::MAX, u64::MAX, 0)
+        );
+    }
+
+    /// Where parameter `i` of `ev` starts in its bytes (2-byte lengths).
+    fn param_offset(ev: &EventRef<'_>, i: usize) -> usize {
+        let b = ev.bytes();
+        let n = u32::from_le_bytes([b[22], b[23], b[24], b[25]]) as usize;
+        let mut at = HDR_LEN + 2 * n;
+        for k in 0..i {
+            at += u16::from_le_bytes([b[HDR_LEN + 2 * k], b[HDR_LEN + 2 * k + 1]]) as usize;
+        }
+        at
+    }
+
+    /// thread.exectime: a switch gives the time since the previous switch
+    /// on the same CPU (0 for the CPU's first); the switching thread adds
+    /// it up (thread.totexectime). A switch also reports the thread's page
+    /// faults and its process's memory.
+    #[test]
+    fn switches_time_each_cpu() {
+        use crate::state::State;
+        let switch = |ts: u64, tid: u64| {
+            crate::event::build_event(
+                ts,
+                tid,
+                crate::event::table::ids::SCHEDSWITCH_6_E,
+                &[
+                    &1i64.to_le_bytes(),
+                    &2u64.to_le_bytes(),
+                    &3u64.to_le_bytes(),
+                    &40u32.to_le_bytes(),
+                    &50u32.to_le_bytes(),
+                    &60u32.to_le_bytes(),
+                ],
+            )
+        };
+        let mut st = State::new();
+        let mut t = Thread::placeholder(7);
+        t.complete = true;
+        st.put_thread(7, t);
+        let mut run = |cpu: u16, ts: u64| {
+            let b = switch(ts, 7);
+            st.process(&EventRef::new(cpu, 0, &b).expect("valid"))
+                .exectime
+        };
+        assert_eq!(run(0, 1000), 0);
+        assert_eq!(run(1, 1500), 0);
+        assert_eq!(run(0, 1700), 700);
+        assert_eq!(run(1, 1600), 100);
+        let t = st.thread(7).expect("thread");
+        assert_eq!(t.totexectime, 800);
+        assert_eq!((t.pfmajor, t.pfminor), (2, 3));
+        assert_eq!((t.vmsize_kb, t.vmrss_kb, t.vmswap_kb), (40, 50, 60));
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct Thread {
     pub listed: bool,
     /// CPU ticks of the previous procinfo event: user+system, user, system.
     pub cpu_last: [u64; 3],
+    /// The run time its switch events add up (`thread.totexectime`).
+    pub totexectime: u64,
 }
 
 impl Thread {
@@ -113,6 +115,7 @@ impl Thread {
             complete: true,
             listed: true,
             cpu_last: [0; 3],
+            totexectime: 0,
         }
     }
 
@@ -122,6 +125,11 @@ impl Thread {
             tid,
             pid: tid,
             ptid: u64::MAX,
+            // libsinsp's stand-in threads keep its defaults: no session,
+            // process group or fd limit (-1).
+            sid: u64::MAX,
+            vpgid: u64::MAX,
+            fdlimit: u64::MAX,
             uid: u32::MAX,
             gid: u32::MAX,
             loginuid: u32::MAX,

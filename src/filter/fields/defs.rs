@@ -136,6 +136,8 @@ fields! {
     ProcExepath "proc.exepath" Str None false "Full path of the executable.";
     ProcVpgid "proc.vpgid" I64 None false "Process group id in its namespace.";
     ProcIsContainerHealthcheck "proc.is_container_healthcheck" Bool None false "True for container health-check processes.";
+    ProcIsContainerLivenessProbe "proc.is_container_liveness_probe" Bool None false "True for processes of the container's liveness probe.";
+    ProcIsContainerReadinessProbe "proc.is_container_readiness_probe" Bool None false "True for processes of the container's readiness probe.";
     ProcIsExeWritable "proc.is_exe_writable" Bool None false "True if the executable is writable by the process's user.";
     // ---- user / group
     UserUid "user.uid" U32 None false "User id.";

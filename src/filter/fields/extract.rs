@@ -195,8 +195,71 @@ fn evt_dir(ev: &crate::event::EventRef<'_>) -> &'static str {
 /// `proc.name` / `proc.exe`.
 #[inline]
 fn proc_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
-    let t = c.thread.filter(|t| t.complete)?;
-    Some(if id == F::ProcName { &t.comm } else { &t.exe })
+    let t = c.thread?;
+    Some(if id == F::ProcName {
+        comm_of(t)
+    } else {
+        exe_of(t)
+    })
+}
+
+/// A thread's comm as libsinsp gives it: the stand-in it makes for a
+/// thread it knows nothing of is named `<NA>`.
+fn comm_of(t: &Thread) -> &str {
+    if !t.complete && t.comm.is_empty() {
+        "<NA>"
+    } else {
+        &t.comm
+    }
+}
+
+/// A thread's exe, `<NA>` for a stand-in thread (see [`comm_of`]).
+fn exe_of(t: &Thread) -> &str {
+    if !t.complete && t.exe.is_empty() {
+        "<NA>"
+    } else {
+        &t.exe
+    }
+}
+
+/// `proc.cmdline` of `t`: its comm (see [`comm_of`]) and arguments.
+fn cmdline_of(t: &Thread) -> String {
+    if t.complete || !t.comm.is_empty() {
+        return t.cmdline();
+    }
+    let mut v = String::from("<NA>");
+    for a in &t.args {
+        v.push(' ');
+        v.push_str(a);
+    }
+    v
+}
+
+/// `proc.env` of a process (its main thread): the variables without the
+/// empty ones at the end (a process that blanked its environment area has
+/// none), as sysdig 0.29.3 shows them.
+fn env_text(t: &Thread) -> String {
+    let n = t
+        .env
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_empty())
+        .last()
+        .map_or(0, |(i, _)| i + 1);
+    let mut out = String::new();
+    for (i, v) in t.env.iter().take(n).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(v);
+    }
+    out
+}
+
+/// The parent of `t` as libsinsp's `proc.pname` finds it: the thread whose
+/// tid is `t`'s ptid (not that thread's main thread).
+fn parent_of<'a>(c: &Ctx<'a>, t: &Thread) -> Option<&'a Thread> {
+    c.state.threads.get(&t.ptid)
 }
 
 /// `user.name` / `user.homedir` / `user.shell`.
@@ -286,7 +349,7 @@ pub fn str_fast(id: F) -> bool {
 pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
     let v = match id {
         F::ProcName | F::ProcExe => proc_str(c, id),
-        F::ProcPname => ancestor(c, 1).map(|t| t.comm.as_str()),
+        F::ProcPname => c.thread.and_then(|t| parent_of(c, t)).map(comm_of),
         F::EvtType => Some(event_name(&c.ev)),
         F::EvtDir => Some(evt_dir(&c.ev)),
         F::FdName | F::FdNameraw => match fd_name_direct(c) {
@@ -340,11 +403,56 @@ fn main_thread<'a>(c: &Ctx<'a>) -> Option<&'a Thread> {
     c.state.threads.get(&t.pid).or(Some(t))
 }
 
+/// `proc.sname`'s thread: the one whose tid is the session id, else (the
+/// leader has exited) the eldest ancestor of the process in its session.
+fn session_leader<'a>(c: &Ctx<'a>, t: &'a Thread) -> Option<&'a Thread> {
+    if let Some(l) = c.state.threads.get(&t.sid) {
+        return Some(l);
+    }
+    let mut leader = c.state.threads.get(&t.pid).unwrap_or(t);
+    let sid = leader.sid;
+    // (bounded: a ptid loop ends the walk)
+    for _ in 0..256 {
+        match c.state.threads.get(&leader.ptid) {
+            Some(p) if p.sid == sid && p.tid != leader.tid => leader = p,
+            _ => break,
+        }
+    }
+    Some(leader)
+}
+
+/// The container probe a thread runs as part of, as libsinsp classifies
+/// it: none for a thread outside containers or a container's first
+/// process (vpid 1); else its parent's, else the probe whose exe and
+/// arguments are the thread's.
+fn probe_category(c: &Ctx<'_>, t: &Thread, depth: u32) -> Option<ProbeKind> {
+    if depth > 64 || t.container_id.is_empty() || t.container_id == "host" || t.vpid == 1 {
+        return None;
+    }
+    if let Some(k) = c
+        .state
+        .threads
+        .get(&t.ptid)
+        .filter(|p| p.tid != t.tid)
+        .and_then(|p| probe_category(c, p, depth + 1))
+    {
+        return Some(k);
+    }
+    c.state
+        .containers
+        .get(&t.container_id)?
+        .health_probes
+        .iter()
+        .find(|p| p.exe == t.exe && t.args.iter().eq(p.args.iter().map(String::as_str)))
+        .map(|p| p.kind)
+}
+
+/// The `n`th ancestor of the event's process, as libsinsp walks them:
+/// from the main thread, each step to the thread whose tid is the ptid.
 fn ancestor<'a>(c: &Ctx<'a>, n: i64) -> Option<&'a Thread> {
     let mut t = main_thread(c)?;
     for _ in 0..n {
-        let p = c.state.threads.get(&t.ptid)?;
-        t = c.state.threads.get(&p.pid).unwrap_or(p);
+        t = c.state.threads.get(&t.ptid)?;
     }
     Some(t)
 }
@@ -466,8 +574,43 @@ fn category_name(c: u32) -> &'static str {
 fn cgroup_for<'a>(t: &'a Thread, subsys: &str) -> Option<&'a str> {
     t.cgroups.iter().find_map(|cg| {
         let (k, v) = cg.split_once('=')?;
-        k.split(',').any(|s| s == subsys).then_some(v)
+        k.split(',')
+            .any(|s| s == subsys || cgroup_subsys_name(s) == subsys)
+            .then_some(v)
     })
+}
+
+/// A cgroup subsystem as libsinsp names it: the driver reports some by
+/// their kernel names (`io`, `perf`, `cpu_cgroup`, `mem_cgroup`), which
+/// libsinsp turns into their cgroup v1 names (`blkio`, `perf_event`, `cpu`,
+/// `memory`).
+fn cgroup_subsys_name(k: &str) -> &str {
+    match k.strip_suffix("_cgroup").unwrap_or(k) {
+        "io" => "blkio",
+        "perf" => "perf_event",
+        "mem" => "memory",
+        other => other,
+    }
+}
+
+/// `thread.cgroups`: every `subsystem=path`, subsystems named as libsinsp
+/// names them (see [`cgroup_subsys_name`]).
+fn cgroups_text(t: &Thread) -> String {
+    let mut out = String::new();
+    for cg in &t.cgroups {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match cg.split_once('=') {
+            Some((k, v)) => {
+                out.push_str(cgroup_subsys_name(k));
+                out.push('=');
+                out.push_str(v);
+            }
+            None => out.push_str(cg),
+        }
+    }
+    out
 }
 
 /// The event thread's container: `None` without a thread, `Some((true,
@@ -752,13 +895,18 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             FieldArg::Name(n) => Value::U((event_name(ev) == n) as u64),
             _ => Value::U(0),
         },
+        // sysdig 0.29.3 leaves out only the newer switch events and those
+        // that leave a thread's state alone (procinfo...): its test of the
+        // "internal" category reads the flags, where that bit is
+        // EF_SKIPPARSERESET. procexit, signaldeliver, container have one.
         F::SyscallType => {
-            if ev.info().has_category(ec::SYSCALL)
-                || ev.etype() == crate::views::engine::SYNTHETIC_TYPE
+            if ev.etype() == crate::event::table::ids::SCHEDSWITCH_6_E
+                || (ev.info().has_flag(crate::event::table::ef::SKIPPARSERESET)
+                    && ev.etype() != crate::views::engine::SYNTHETIC_TYPE)
             {
-                s(event_name(ev))
-            } else {
                 Value::None
+            } else {
+                s(event_name(ev))
             }
         }
         F::EvtCategory => s(category_name(ev.info().category)),
@@ -916,18 +1064,17 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::ProcExe | F::ProcName => opt_s(proc_str(c, f.def.id)),
         F::ProcArgs => t.map(|t| so(t.args_string())).unwrap_or(Value::None),
-        F::ProcEnv => t.map(|t| so(t.env.join(" "))).unwrap_or(Value::None),
-        F::ProcCmdline => t
-            .filter(|t| t.complete)
-            .map(|t| so(t.cmdline()))
+        F::ProcEnv => main_thread(c)
+            .map(|t| so(env_text(t)))
             .unwrap_or(Value::None),
+        F::ProcCmdline => t.map(|t| so(cmdline_of(t))).unwrap_or(Value::None),
+        // libsinsp: exe, a space, the arguments (so a trailing space when
+        // there are none).
         F::ProcExeline => t
             .map(|t| {
-                let mut v = t.exe.clone();
-                for a in &t.args {
-                    v.push(' ');
-                    v.push_str(a);
-                }
+                let mut v = exe_of(t).to_string();
+                v.push(' ');
+                v.push_str(&t.args_string());
                 so(v)
             })
             .unwrap_or(Value::None),
@@ -940,27 +1087,39 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 }
             })
             .unwrap_or(Value::None),
+        // libsinsp: the main thread's count of other threads, plus one.
         F::ProcNthreads => t
-            .map(|t| Value::U(c.state.thread_count(t.pid).0 as u64))
+            .map(|t| Value::U(c.state.thread_count(t.pid).1 as u64 + 1))
             .unwrap_or(Value::None),
+        // libsinsp counts a process's other threads on its main thread
+        // only: any other thread has none.
         F::ProcNchilds => t
-            .map(|t| Value::U(c.state.thread_count(t.pid).1 as u64))
+            .map(|t| {
+                Value::U(if t.is_main_thread() {
+                    c.state.thread_count(t.pid).1 as u64
+                } else {
+                    0
+                })
+            })
             .unwrap_or(Value::None),
         F::ProcPpid => main_thread(c)
             .map(|t| Value::I(t.ptid as i64))
             .unwrap_or(Value::None),
-        F::ProcPname => opt_s(ancestor(c, 1).map(|t| t.comm.as_str())),
-        F::ProcPcmdline => ancestor(c, 1)
-            .map(|t| so(t.cmdline()))
+        F::ProcPname => opt_s(t.and_then(|t| parent_of(c, t)).map(comm_of)),
+        F::ProcPcmdline => t
+            .and_then(|t| parent_of(c, t))
+            .map(|p| so(cmdline_of(p)))
             .unwrap_or(Value::None),
         F::ProcApid | F::ProcAname => {
+            // Without an index (outside filters, which look at every
+            // ancestor) libsinsp walks no step: the process itself.
             let n = match f.arg {
                 FieldArg::Index(n) => n,
-                _ => 1,
+                _ => 0,
             };
             match ancestor(c, n) {
                 Some(a) if f.def.id == F::ProcApid => Value::I(a.pid as i64),
-                Some(a) => s(&a.comm),
+                Some(a) => s(comm_of(a)),
                 None => Value::None,
             }
         }
@@ -969,10 +1128,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             let mut cur = main_thread(c);
             let mut guard = 0;
             while let Some(x) = cur {
-                if matches!(
-                    x.comm.as_str(),
-                    "sh" | "bash" | "zsh" | "ksh" | "csh" | "tcsh" | "fish" | "dash" | "ash"
-                ) {
+                // libsinsp's test for a shell: a name ending in "sh".
+                if x.comm.ends_with("sh") {
                     found = Some(x.pid);
                 }
                 guard += 1;
@@ -983,42 +1140,53 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             }
             found.map(|p| Value::I(p as i64)).unwrap_or(Value::None)
         }
-        F::ProcDuration => main_thread(c)
+        // Since the event's own thread was cloned (libsinsp's clone time).
+        F::ProcDuration => t
             .filter(|t| t.start_ts > 0)
             .map(|t| Value::U(ev.ts().saturating_sub(t.start_ts)))
             .unwrap_or(Value::None),
         F::ProcFdopencount => t
-            .and_then(|t| c.state.fds.get(&t.pid))
-            .map(|tb| Value::U(tb.len() as u64))
+            .map(|t| Value::U(c.state.fds.get(&t.pid).map_or(0, |tb| tb.len() as u64)))
             .unwrap_or(Value::None),
         F::ProcFdlimit => main_thread(c)
             .map(|t| Value::I(t.fdlimit as i64))
             .unwrap_or(Value::None),
-        F::ProcFdusage => {
-            let mt = main_thread(c);
-            match (mt, t.and_then(|t| c.state.fds.get(&t.pid))) {
-                (Some(m), Some(tb)) if m.fdlimit > 0 => {
-                    Value::D(tb.len() as f64 * 100.0 / m.fdlimit as f64)
-                }
-                _ => Value::None,
+        // (0 without a limit, as libsinsp gives it)
+        F::ProcFdusage => match (main_thread(c), t) {
+            (Some(m), Some(t)) => {
+                let open = c.state.fds.get(&t.pid).map_or(0, |tb| tb.len());
+                let limit = m.fdlimit as i64;
+                Value::D(if limit > 0 {
+                    open as f64 * 100.0 / limit as f64
+                } else {
+                    0.0
+                })
             }
-        }
-        F::ProcVmsize => main_thread(c)
+            _ => Value::None,
+        },
+        // The event's own thread's figures (libsinsp reads the thread's).
+        F::ProcVmsize => t
             .map(|t| Value::U(t.vmsize_kb as u64))
             .unwrap_or(Value::None),
-        F::ProcVmrss => main_thread(c)
+        F::ProcVmrss => t
             .map(|t| Value::U(t.vmrss_kb as u64))
             .unwrap_or(Value::None),
-        F::ProcVmswap => main_thread(c)
+        F::ProcVmswap => t
             .map(|t| Value::U(t.vmswap_kb as u64))
             .unwrap_or(Value::None),
         F::ThreadPfmajor => t.map(|t| Value::U(t.pfmajor)).unwrap_or(Value::None),
         F::ThreadPfminor => t.map(|t| Value::U(t.pfminor)).unwrap_or(Value::None),
+        // (pid -1: a container event's thread, whose tid libsinsp makes -1
+        // too)
         F::ThreadIsmain => t
-            .map(|t| Value::B(t.is_main_thread()))
+            .map(|t| Value::B(t.is_main_thread() || t.pid == u64::MAX))
             .unwrap_or(Value::None),
-        F::ThreadExectime | F::ThreadTotexectime => Value::U(0),
-        F::ThreadCgroups => t.map(|t| so(t.cgroups.join(" "))).unwrap_or(Value::None),
+        F::ThreadExectime => Value::U(c.ectx.exectime),
+        F::ThreadTotexectime => t.map(|t| Value::U(t.totexectime)).unwrap_or(Value::None),
+        F::ThreadCgroups => t
+            .filter(|t| !t.cgroups.is_empty())
+            .map(|t| so(cgroups_text(t)))
+            .unwrap_or(Value::None),
         F::ThreadCgroup => match (&f.arg, t) {
             (FieldArg::Name(n), Some(t)) => cgroup_for(t, n).map(s).unwrap_or(Value::None),
             _ => Value::None,
@@ -1052,19 +1220,30 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             None => Value::None,
         },
         F::ThreadNametid => t
-            .map(|t| so(format!("{}{}", t.comm, t.tid)))
+            .map(|t| so(format!("{}{}", t.comm, c.ev.tid())))
             .unwrap_or(Value::None),
         F::ProcSid => t.map(|t| Value::I(t.sid as i64)).unwrap_or(Value::None),
         F::ProcSname => t
-            .and_then(|t| c.state.threads.get(&t.sid))
-            .map(|x| s(&x.comm))
+            .and_then(|t| session_leader(c, t))
+            .map(|x| s(comm_of(x)))
             .unwrap_or(Value::None),
         F::ProcTty => t
             .map(|t| Value::I(t.tty as i32 as i64))
             .unwrap_or(Value::None),
         F::ProcExepath => t.map(|t| s(&t.exepath)).unwrap_or(Value::None),
         F::ProcVpgid => t.map(|t| Value::I(t.vpgid as i64)).unwrap_or(Value::None),
-        F::ProcIsContainerHealthcheck => t.map(|_| Value::B(false)).unwrap_or(Value::None),
+        F::ProcIsContainerHealthcheck
+        | F::ProcIsContainerLivenessProbe
+        | F::ProcIsContainerReadinessProbe => t
+            .map(|t| {
+                let want = match f.def.id {
+                    F::ProcIsContainerHealthcheck => ProbeKind::Healthcheck,
+                    F::ProcIsContainerLivenessProbe => ProbeKind::Liveness,
+                    _ => ProbeKind::Readiness,
+                };
+                Value::B(probe_category(c, t, 0) == Some(want))
+            })
+            .unwrap_or(Value::None),
         F::ProcIsExeWritable => t.map(|t| Value::B(t.exe_writable)).unwrap_or(Value::None),
         // ---- user / group
         F::UserUid => t.map(|t| Value::U(t.uid as u64)).unwrap_or(Value::None),
@@ -1536,5 +1715,53 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    /// thread.cgroups names subsystems as libsinsp does, whatever name
+    /// the driver reported.
+    #[test]
+    fn cgroup_subsystems_take_their_v1_names() {
+        let t = Thread {
+            cgroups: crate::capture::meta::StrList::from_nul_separated(
+                b"cpu_cgroup=/a\0io=/b\0mem_cgroup=/c\0perf=/d\0pids=/e\0",
+            ),
+            ..Thread::default()
+        };
+        assert_eq!(
+            cgroups_text(&t),
+            "cpu=/a blkio=/b memory=/c perf_event=/d pids=/e"
+        );
+        assert_eq!(cgroup_for(&t, "blkio"), Some("/b"));
+        assert_eq!(cgroup_for(&t, "io"), Some("/b"));
+    }
+
+    /// proc.env drops the empty variables at its end (a process that
+    /// blanked its environment area has none), not those before others.
+    #[test]
+    fn env_drops_trailing_empty_variables() {
+        let t = Thread {
+            env: crate::capture::meta::StrList::from_nul_separated(b"A=1\0B=2\0\0C=3\0\0\0"),
+            exe: "nginx".into(),
+            ..Thread::default()
+        };
+        assert_eq!(env_text(&t), "A=1 B=2  C=3");
+        let blank = Thread {
+            env: crate::capture::meta::StrList::from_nul_separated(b"\0\0\0"),
+            ..Thread::default()
+        };
+        assert_eq!(env_text(&blank), "");
+    }
+
+    /// A thread libsinsp made up for a tid it knew nothing of is `<NA>`.
+    #[test]
+    fn stand_in_threads_are_na() {
+        let t = Thread::placeholder(5);
+        assert_eq!(
+            (comm_of(&t), exe_of(&t), cmdline_of(&t).as_str()),
+            ("<NA>", "<NA>", "<NA>")
+        );
+        let mut named = Thread::placeholder(5);
+        named.comm = "sh".into();
+        assert_eq!(comm_of(&named), "sh");
     }
 }

@@ -144,7 +144,8 @@ impl Value<'_> {
             Value::None => return None,
             Value::U(v) => Cow::Owned(v.to_string()),
             Value::I(v) => Cow::Owned(v.to_string()),
-            Value::D(v) => Cow::Owned(format!("{v:.2}")),
+            // sysdig prints doubles with one decimal (`%.1lf`).
+            Value::D(v) => Cow::Owned(format!("{v:.1}")),
             Value::B(v) => Cow::Borrowed(if *v { "true" } else { "false" }),
             Value::S(s) => Cow::Borrowed(s.as_ref()),
             Value::Ip(ip) => Cow::Owned(crate::state::fds::ip_str(ip)),

@@ -655,16 +655,22 @@ impl Containers {
 pub fn event_thread(tid: u64, id: &str) -> Thread {
     let name = format!("container:{id}");
     Thread {
+        // libsinsp's thread for these events has pid -1 (and is a main
+        // thread, see `thread.ismain`), no session or process group (-1)
+        // and login uid 0.
         tid,
         pid: u64::MAX,
         ptid: 0,
+        sid: u64::MAX,
+        vpgid: u64::MAX,
+        fdlimit: u64::MAX,
         vtid: -2,
         vpid: -2,
         comm: name,
         container_id: id.to_string(),
         uid: 0,
         gid: 0,
-        loginuid: u32::MAX,
+        loginuid: 0,
         last_enter_type: u16::MAX,
         complete: true,
         ..Default::default()
