@@ -1346,7 +1346,7 @@ fn apply_exit(
         }
         Kind::Mem => {
             if let Some(t) = st.threads.get_mut(&tid) {
-                set_memory(t, ev, m);
+                set_memory(t, &Params::new(ev.bytes(), m.large), m);
             }
         }
         Kind::Setsid => {
@@ -1729,10 +1729,13 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
     let Some(t) = st.threads.get_mut(&tid) else {
         return;
     };
-    if let Some(v) = int_param(ev, m, P::PgftMaj) {
+    // One pass over the parameters: a switch reads five of them, and
+    // switches are frequent.
+    let ps = Params::new(ev.bytes(), m.large);
+    if let Some(v) = ps.int(m, P::PgftMaj) {
         t.pfmajor = v as u64;
     }
-    if let Some(v) = int_param(ev, m, P::PgftMin) {
+    if let Some(v) = ps.int(m, P::PgftMin) {
         t.pfminor = v as u64;
     }
     let pid = t.pid;
@@ -1742,7 +1745,7 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
         tid
     };
     if let Some(t) = st.threads.get_mut(&main) {
-        set_memory(t, ev, m);
+        set_memory(t, &ps, m);
     }
 }
 
@@ -1764,14 +1767,14 @@ fn switch_time(st: &mut State, ev: &EventRef<'_>) -> u64 {
 }
 
 /// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
-fn set_memory(t: &mut Thread, ev: &EventRef<'_>, m: &Meta) {
-    if let Some(v) = int_param(ev, m, P::VmSize) {
+fn set_memory(t: &mut Thread, ps: &Params<'_>, m: &Meta) {
+    if let Some(v) = ps.int(m, P::VmSize) {
         t.vmsize_kb = v as u32;
     }
-    if let Some(v) = int_param(ev, m, P::VmRss) {
+    if let Some(v) = ps.int(m, P::VmRss) {
         t.vmrss_kb = v as u32;
     }
-    if let Some(v) = int_param(ev, m, P::VmSwap) {
+    if let Some(v) = ps.int(m, P::VmSwap) {
         t.vmswap_kb = v as u32;
     }
 }
