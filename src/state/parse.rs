@@ -349,12 +349,20 @@ fn meta(etype: u16) -> &'static Meta {
 }
 
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
-/// events later (found by comparing fd.num on the corpus).
+/// events later (found by comparing fd.num on the corpus); sendmmsg and
+/// recvmmsg had no parameters at all then.
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
     e.flags & ef::USES_FD != 0
         && !matches!(
             e.name.as_str(),
-            "mmap" | "mmap2" | "mkdirat" | "symlinkat" | "unlinkat" | "fchmodat"
+            "mmap"
+                | "mmap2"
+                | "mkdirat"
+                | "symlinkat"
+                | "unlinkat"
+                | "fchmodat"
+                | "sendmmsg"
+                | "recvmmsg"
         )
 }
 
@@ -724,7 +732,10 @@ fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Optio
     }
     t.last_enter_ts = ev.ts();
     t.last_enter_type = etype;
-    // libsinsp only moves its "last event fd" for fd events.
+    // libsinsp forgets its "last event fd" at every enter (but those it
+    // skips, switch and the like) and takes the enter's fd for fd events:
+    // the exit of a non-fd enter shows fd.num -1.
+    t.last_fd = Some(-1);
     if m.fd_event && fd.is_some() {
         t.last_fd = fd;
     }

@@ -163,10 +163,31 @@ fn res_of(c: &Ctx<'_>) -> Option<i64> {
 
 fn is_io(c: &Ctx<'_>) -> (bool, bool) {
     let info = c.ev.info();
+    if mmsg_029(&info.name) {
+        return (false, false);
+    }
     (
         info.has_flag(ef::READS_FROM_FD),
         info.has_flag(ef::WRITES_TO_FD),
     )
+}
+
+/// sendmmsg and recvmmsg had no parameters and no fd in sysdig 0.29.3's
+/// event table (neither I/O nor fd events there).
+fn mmsg_029(name: &str) -> bool {
+    matches!(name, "sendmmsg" | "recvmmsg")
+}
+
+/// The fd libsinsp attaches to the event itself (what `evt.category`
+/// looks at), as opposed to the fd.* fields, which fall back on the
+/// thread's last event fd: an exit only has it when it pairs with the
+/// thread's previous event, its enter.
+fn own_fd<'a>(c: &Ctx<'a>) -> Option<&'a Fd> {
+    if c.ev.is_enter() || c.ectx.enter_ts.is_some() {
+        c.fd()
+    } else {
+        None
+    }
 }
 
 fn buflen(c: &Ctx<'_>) -> Option<u64> {
@@ -422,44 +443,6 @@ fn l4_name(p: u8) -> &'static str {
         l4::ICMP => "icmp",
         l4::RAW => "raw",
         _ => "<NA>",
-    }
-}
-
-fn category_name(c: u32) -> &'static str {
-    if c & ec::FILE != 0 {
-        "file"
-    } else if c & ec::NET != 0 {
-        "net"
-    } else if c & ec::IPC != 0 {
-        "ipc"
-    } else if c & ec::MEMORY != 0 {
-        "memory"
-    } else if c & ec::PROCESS != 0 {
-        "process"
-    } else if c & ec::SLEEP != 0 {
-        "sleep"
-    } else if c & ec::SYSTEM != 0 {
-        "system"
-    } else if c & ec::SIGNAL != 0 {
-        "signal"
-    } else if c & ec::USER != 0 {
-        "user"
-    } else if c & ec::TIME != 0 {
-        "time"
-    } else if c & ec::IO_READ != 0 {
-        "IO_read"
-    } else if c & ec::IO_WRITE != 0 {
-        "IO_write"
-    } else if c & ec::IO_OTHER != 0 {
-        "IO_other"
-    } else if c & ec::WAIT != 0 {
-        "wait"
-    } else if c & ec::SCHEDULER != 0 {
-        "scheduler"
-    } else if c & ec::INTERNAL != 0 {
-        "internal"
-    } else {
-        "other"
     }
 }
 
@@ -761,7 +744,11 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 Value::None
             }
         }
-        F::EvtCategory => s(category_name(ev.info().category)),
+        F::EvtCategory => s(if is_generic(ev) {
+            super::category::generic(generic_code(ev))
+        } else {
+            super::category::of_event(ev.info().category, own_fd(c).map(|f| f.ftype))
+        }),
         F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
         F::EvtArg => param_value(c, f, false),
         F::EvtRawarg => param_value(c, f, true),
@@ -1297,6 +1284,12 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
         // Generic events are named after the syscall they carry.
         None => generic_type_name(generic_code(ev)),
     }
+}
+
+/// True for the generic events (syscalls without their own event type).
+fn is_generic(ev: &crate::event::EventRef<'_>) -> bool {
+    let id = ev.etype();
+    id == crate::event::table::ids::GENERIC_E || id == crate::event::table::ids::GENERIC_X
 }
 
 /// The syscall code a generic event carries (its first parameter).
