@@ -277,6 +277,14 @@ pub fn ip_str(ip: &IpAddr) -> String {
     }
 }
 
+/// The address of a capture's interface-list entry.
+pub fn ifaddr_ip(a: &crate::capture::meta::IfAddr) -> IpAddr {
+    match a {
+        crate::capture::meta::IfAddr::V4 { addr, .. } => IpAddr::from(*addr),
+        crate::capture::meta::IfAddr::V6 { addr, .. } => IpAddr::from(*addr),
+    }
+}
+
 pub fn typechar(t: FdType) -> char {
     use FdType::*;
     match t {

@@ -67,6 +67,9 @@ pub struct State {
     /// The cgroups last looked up for a container and what they gave:
     /// children and threads of a process share their parent's.
     cgroup_memo: Option<(StrList, Option<Found>)>,
+    /// The machine's interface addresses (a capture's interface list):
+    /// libsinsp's "local" side of a connection for fd.is_server, fd.lip...
+    pub local_ips: Vec<std::net::IpAddr>,
 }
 
 impl State {
@@ -111,6 +114,7 @@ impl State {
                 .insert(f.fd, Fd::from_entry(f));
         }
         self.fix_socket_directions();
+        self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
         for u in &meta.users {
             self.users.insert(u.uid, u.clone());
         }
@@ -128,8 +132,10 @@ impl State {
             fds,
             users,
             groups,
+            interfaces,
             ..
         } = meta;
+        self.local_ips = interfaces.iter().map(fds::ifaddr_ip).collect();
         self.threads.reserve(procs.len());
         for p in procs {
             self.threads.insert(p.tid, Thread::from_entry_owned(p));

@@ -260,15 +260,101 @@ fn failed_connect_exit(c: &Ctx<'_>) -> bool {
         && c.ev.param_by_name("tuple").is_some_and(<[u8]>::is_empty)
 }
 
-/// `fd.directory` / `fd.filename` of a file fd.
-fn fd_path_part<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
-    let fd0 = c.fd().filter(|f| fd_is_file(f))?;
-    let (dir, file) = match fd0.name.rfind('/') {
-        Some(0) => ("/", &fd0.name[1..]),
-        Some(i) => (&fd0.name[..i], &fd0.name[i + 1..]),
-        None => ("", fd0.name.as_str()),
-    };
-    Some(if id == F::FdDirectory { dir } else { file })
+/// `fd.directory` / `fd.filename` of the fd in the table, as libsinsp
+/// cuts them: a file's directory is its name up to the last '/' ("/" when
+/// that is the first character or there is none), its file name what
+/// follows ("/" without a '/'); a name ending in '/' is kept whole. A
+/// directory fd's directory is its whole name, and it has no file name.
+/// Other fds have neither.
+fn fd_path_part(f: &Fd, id: F) -> Option<&str> {
+    let file = matches!(f.ftype, FdType::File | FdType::FileV2);
+    if id == F::FdDirectory {
+        return match f.ftype {
+            FdType::Directory => Some(&f.name),
+            _ if file => Some(dir_part(&f.name)),
+            _ => None,
+        };
+    }
+    if !file {
+        return None;
+    }
+    Some(match f.name.rfind('/') {
+        None => "/",
+        Some(i) if i + 1 < f.name.len() => &f.name[i + 1..],
+        Some(_) => &f.name,
+    })
+}
+
+/// The directory part of a path, as libsinsp cuts it (see [`fd_path_part`]).
+fn dir_part(name: &str) -> &str {
+    match name.rfind('/') {
+        Some(i) if i != 0 && i + 1 < name.len() => &name[..i],
+        Some(i) if i != 0 => name,
+        _ => "/",
+    }
+}
+
+/// True for an fd event whose fd is not in the table (libsinsp's "null
+/// fd" case, where some fd fields still have a value).
+fn null_fd(c: &Ctx<'_>) -> bool {
+    c.thread.is_some() && c.ectx.fd.is_some() && c.fd().is_none()
+}
+
+/// `fd.typechar` of an fd event whose fd is not in the table: guessed
+/// from the kind of call (always '4' for sockets), 'o' for the others.
+fn null_fd_typechar(ev: &crate::event::EventRef<'_>) -> char {
+    match event_name(ev) {
+        "open" | "openat" | "openat2" | "creat" => 'f',
+        "socket" | "accept" | "accept4" => '4',
+        "pipe" | "pipe2" => 'p',
+        "eventfd" | "eventfd2" => 'e',
+        "signalfd" | "signalfd4" => 's',
+        "timerfd_create" => 't',
+        "inotify_init" | "inotify_init1" => 'i',
+        _ => 'o',
+    }
+}
+
+/// The container id libsinsp prefixes fd.containername with: empty for
+/// host threads.
+fn fd_container_id<'a>(t: &'a Thread) -> &'a str {
+    if t.container_id == "host" {
+        ""
+    } else {
+        &t.container_id
+    }
+}
+
+/// True when `ip` is one of the machine's addresses as libsinsp decides
+/// it for the thread of the event: a container thread's address is its
+/// container's IP (a container not known is remote), else one of the
+/// interface list's addresses.
+fn ip_is_local(c: &Ctx<'_>, ip: &IpAddr) -> bool {
+    if let Some(t) = c.thread {
+        if !fd_container_id(t).is_empty() {
+            let Some(ci) = c.state.containers.get(&t.container_id) else {
+                return false;
+            };
+            if ci.ip.parse::<IpAddr>().is_ok_and(|cip| cip == *ip) {
+                return true;
+            }
+        }
+    }
+    c.state.local_ips.contains(ip)
+}
+
+/// (local ip, local port, remote ip, remote port) of a connected IP
+/// socket: the client side is local when the client IP is the machine's.
+fn local_remote(c: &Ctx<'_>, f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    if !matches!(f.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock) {
+        return None;
+    }
+    let (sip, sport, dip, dport) = tuple_parts(f)?;
+    Some(if ip_is_local(c, &sip) {
+        (sip, sport, dip, dport)
+    } else {
+        (dip, dport, sip, sport)
+    })
 }
 
 /// A string field read without building a [`Value`] (the filter's
@@ -316,13 +402,18 @@ pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
             None if c.fd().is_none() && (c.ev.is_enter() || c.ectx.fd.is_none()) => None,
             None => return StrRead::Slow,
         },
-        F::FdDirectory | F::FdFilename => fd_path_part(c, id),
+        F::FdDirectory | F::FdFilename => match c.fd() {
+            Some(f) => fd_path_part(f, id),
+            None if id == F::FdDirectory && null_fd(c) => return StrRead::Slow,
+            None => None,
+        },
         F::FdType => c.fd().map(|f| f.type_name()),
         F::FdTypechar => match c.fd() {
             Some(f) => match char_value(f.typechar()) {
                 Value::S(Cow::Borrowed(t)) => Some(t),
                 _ => return StrRead::Slow,
             },
+            None if null_fd(c) => return StrRead::Slow,
             None => None,
         },
         F::UserName => user_str(c, id),
@@ -1099,10 +1190,11 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::ContainerStartTs => container_field(c, f),
         // ---- fd
         F::FdType => c.fd().map(|f| s(f.type_name())).unwrap_or(Value::None),
-        F::FdTypechar => c
-            .fd()
-            .map(|f| char_value(f.typechar()))
-            .unwrap_or(Value::None),
+        F::FdTypechar => match c.fd() {
+            Some(f) => char_value(f.typechar()),
+            None if null_fd(c) => char_value(null_fd_typechar(ev)),
+            None => Value::None,
+        },
         F::FdName | F::FdNameraw => match fd_name_direct(c) {
             Some(n) => s(n),
             None => match c.fd() {
@@ -1113,7 +1205,15 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 None => fd_name_without_state(c),
             },
         },
-        F::FdDirectory | F::FdFilename => opt_s(fd_path_part(c, f.def.id)),
+        F::FdDirectory | F::FdFilename => match c.fd() {
+            Some(fd) => opt_s(fd_path_part(fd, f.def.id)),
+            // The directory of the name the event gives ("" for most: "/").
+            None if f.def.id == F::FdDirectory && null_fd(c) => match fd_name_without_state(c) {
+                Value::S(n) => so(dir_part(&n).to_string()),
+                _ => Value::None,
+            },
+            None => Value::None,
+        },
         F::FdIp | F::FdNet => match c.fd().and_then(tuple_parts) {
             Some((a, _, b, _)) => Value::List(vec![Value::Ip(a), Value::Ip(b)]),
             None => match c.fd().map(|f| &f.addrs) {
@@ -1151,17 +1251,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             },
         },
         F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLport | F::FdRport => {
-            let Some(f0) = c.fd() else {
+            let Some((lip, lport, rip, rport)) = c.fd().and_then(|fd| local_remote(c, fd)) else {
                 return Value::None;
-            };
-            let Some((sip, sport, dip, dport)) = tuple_parts(f0) else {
-                return Value::None;
-            };
-            let local_is_server = f0.is_server_side;
-            let (lip, lport, rip, rport) = if local_is_server {
-                (dip, dport, sip, sport)
-            } else {
-                (sip, sport, dip, dport)
             };
             match f.def.id {
                 F::FdLip | F::FdLnet => Value::Ip(lip),
@@ -1172,40 +1263,88 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::FdL4proto => match c.fd() {
             Some(f) if f.is_ip() => s(l4_name(f.l4proto)),
-            _ => Value::None,
+            Some(_) => s("<NA>"),
+            None => Value::None,
         },
         F::FdSockfamily => match c.fd() {
             Some(f) if f.is_ip() => s("ip"),
             Some(f) if f.ftype == FdType::UnixSock => s("unix"),
             _ => Value::None,
         },
+        // Listening sockets are servers; a connection is when its server
+        // address is one of the machine's; any other fd is not.
         F::FdIsServer => match c.fd() {
-            Some(f) if f.is_socket() => {
-                Value::B(f.is_server_side || matches!(f.addrs, SockAddrs::Server { .. }))
-            }
-            _ => Value::None,
+            Some(f) => Value::B(match (f.ftype, &f.addrs) {
+                (FdType::Ipv4ServSock | FdType::Ipv6ServSock, _)
+                | (_, SockAddrs::Server { .. }) => true,
+                (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { dip, .. }) => {
+                    ip_is_local(c, dip)
+                }
+                _ => false,
+            }),
+            None => Value::None,
         },
-        F::FdUid => match (c.fd(), c.ectx.fd) {
+        // The thread id and the fd number, whether the fd is known or not.
+        F::FdUid => match (t, c.ectx.fd) {
             (Some(_), Some(n)) => so(format!("{}{}", ev.tid(), n)),
             _ => Value::None,
         },
-        F::FdContainername | F::FdContainerdirectory => match (c.fd(), t) {
-            (Some(f0), Some(t)) => {
-                let cid = if t.container_id.is_empty() {
-                    "host"
-                } else {
-                    t.container_id.as_str()
-                };
-                so(format!("{cid}:{}", f0.name))
+        F::FdContainername => match (c.fd(), t) {
+            (Some(f0), Some(t)) if !failed_connect_exit(c) => {
+                so(format!("{}:{}", fd_container_id(t), f0.name))
+            }
+            (_, Some(t)) if null_fd(c) || failed_connect_exit(c) => {
+                match fd_name_without_state(c) {
+                    Value::S(n) => so(format!("{}:{n}", fd_container_id(t))),
+                    _ => Value::None,
+                }
             }
             _ => Value::None,
         },
-        F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => Value::None,
+        F::FdContainerdirectory => match (c.fd(), t) {
+            (Some(f0), Some(t)) => match fd_path_part(f0, F::FdDirectory) {
+                Some(d) => so(format!("{}:{d}", fd_container_id(t))),
+                None => Value::None,
+            },
+            (None, Some(t)) if null_fd(c) => match fd_name_without_state(c) {
+                Value::S(n) => so(format!("{}:{}", fd_container_id(t), dir_part(&n))),
+                _ => Value::None,
+            },
+            _ => Value::None,
+        },
+        // Port numbers as text (sysdig resolves no port names by default).
+        F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => {
+            let Some(fd) = c.fd() else {
+                return Value::None;
+            };
+            let port = match f.def.id {
+                F::FdCproto | F::FdSproto => {
+                    let conn = matches!(fd.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock);
+                    match (tuple_parts(fd), &fd.addrs) {
+                        (Some((_, p, _, _)), _) if conn && f.def.id == F::FdCproto => Some(p),
+                        (Some((_, _, _, p)), _) if conn => Some(p),
+                        // A listening socket has a server port but no text.
+                        (_, SockAddrs::Server { .. }) if f.def.id == F::FdSproto => return s(""),
+                        _ => None,
+                    }
+                }
+                _ => local_remote(c, fd).map(
+                    |(_, lp, _, rp)| {
+                        if f.def.id == F::FdLproto {
+                            lp
+                        } else {
+                            rp
+                        }
+                    },
+                ),
+            };
+            port.map(|p| so(p.to_string())).unwrap_or(Value::None)
+        }
         F::FdConnected => c
             .fd()
             .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
             .unwrap_or(Value::None),
-        F::FdNameChanged => Value::B(false),
+        F::FdNameChanged => c.fd().map(|_| Value::B(false)).unwrap_or(Value::None),
         F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => Value::None,
         F::FdDev => c
             .fd()
