@@ -23,8 +23,12 @@ pub struct EvCtx {
     /// The fd the event uses (enter: its fd param; exit: the enter's fd or
     /// the fd it created).
     pub fd: Option<i64>,
-    /// For an exit event: the timestamp of its enter event on this thread.
+    /// For an exit event: the timestamp of the thread's last enter event
+    /// (of any type: libsinsp's latency start), when it has had one.
     pub enter_ts: Option<u64>,
+    /// For an exit event: true when the thread's last enter event is this
+    /// exit's own enter (libsinsp then attaches the fd to the event).
+    pub paired: bool,
     /// For a procinfo event: CPU ticks used since the thread's previous
     /// procinfo event (user+system, user, system), each at most 100 (a
     /// percentage for one-second samples); 0 for a thread's first sample.

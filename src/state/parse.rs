@@ -732,6 +732,7 @@ fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Optio
     }
     t.last_enter_ts = ev.ts();
     t.last_enter_type = etype;
+    t.latency = 0;
     // libsinsp forgets its "last event fd" at every enter (but those it
     // skips, switch and the like) and takes the enter's fd for fd events:
     // the exit of a non-fd enter shows fd.num -1.
@@ -753,12 +754,16 @@ fn note_exit(
     ctx: &mut EvCtx,
 ) -> (Option<i64>, u64) {
     // The fd of an exit is the thread's last event fd, paired or not (as
-    // libsinsp does); the latency needs a matching enter.
+    // libsinsp does); the latency runs from the thread's last enter,
+    // whatever its type (libsinsp's rule too).
     let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
-    if let Some(t) = &thread {
+    let mut thread = thread;
+    if let Some(t) = &mut thread {
         let lt = t.last_enter_type;
-        if lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id) {
+        ctx.paired = lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id);
+        if t.last_enter_ts != 0 {
             ctx.enter_ts = Some(t.last_enter_ts);
+            t.latency = ev.ts().saturating_sub(t.last_enter_ts);
         }
     }
     if m.fd_event {
@@ -859,6 +864,7 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
     EvCtx {
         fd,
         enter_ts: None,
+        paired: false,
         cpu,
     }
 }
@@ -1628,6 +1634,8 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
+    t.last_enter_ts = 0;
+    t.latency = 0;
     // A child whose parent libsinsp does not know gets a parent made from
     // the child's information, as libsinsp does.
     if res == 0 && !is_thread && !parent_known && parent_tid != 0 && parent_tid != child_tid {

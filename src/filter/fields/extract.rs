@@ -183,7 +183,7 @@ fn mmsg_029(name: &str) -> bool {
 /// thread's last event fd: an exit only has it when it pairs with the
 /// thread's previous event, its enter.
 fn own_fd<'a>(c: &Ctx<'a>) -> Option<&'a Fd> {
-    if c.ev.is_enter() || c.ectx.enter_ts.is_some() {
+    if c.ev.is_enter() || c.ectx.paired {
         c.fd()
     } else {
         None
@@ -714,11 +714,11 @@ pub fn latency_bucket_start(bucket: u64, width: u32) -> u64 {
     lat
 }
 
+/// libsinsp's latency of the event's thread: the time since its last
+/// enter for an exit, 0 for an enter, the thread's last value for the
+/// events that do not touch it (switch...), 0 without a thread.
 fn latency(c: &Ctx<'_>) -> Option<u64> {
-    if c.ev.is_enter() {
-        return None;
-    }
-    c.ectx.enter_ts.map(|t| c.ev.ts().saturating_sub(t))
+    Some(c.thread.map_or(0, |t| t.latency))
 }
 
 /// What [`push_text`] did.
