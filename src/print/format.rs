@@ -250,7 +250,13 @@ fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> b
     use fields::F;
     if matches!(
         f.def.id,
-        F::EvtLatencyNs | F::EvtRawtimeNs | F::EvtReltimeNs | F::EvtDeltatimeNs | F::EvtBuffer
+        F::EvtLatencyNs
+            | F::EvtRawtimeNs
+            | F::EvtReltimeNs
+            | F::EvtDeltatimeNs
+            | F::EvtReltime
+            | F::FdDev
+            | F::EvtBuffer
     ) {
         return false;
     }
@@ -280,9 +286,13 @@ pub fn display_value(f: &BoundField, v: &Value<'_>) -> Option<String> {
             fields::F::EvtLatencyNs
             | fields::F::EvtRawtimeNs
             | fields::F::EvtReltimeNs
-            | fields::F::EvtDeltatimeNs,
+            | fields::F::EvtDeltatimeNs
+            // (sysdig pads evt.reltime to nine digits as well)
+            | fields::F::EvtReltime,
             Value::U(n),
         ) => Some(format!("{n:09}")),
+        // fd.dev is a hexadecimal field in sysdig.
+        (fields::F::FdDev, Value::I(n)) => Some(format!("{:X}", *n as u32)),
         (fields::F::EvtBuffer, Value::Bytes(b)) => Some(
             b.iter()
                 .map(|&c| {

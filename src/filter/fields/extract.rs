@@ -115,21 +115,26 @@ fn fmt_iso(ts: u64) -> String {
     let secs = (ts / 1_000_000_000) as i64;
     let ns = (ts % 1_000_000_000) as u32;
     match Utc.timestamp_opt(secs, ns).single() {
-        Some(dt) => format!("{}.{:09}Z", dt.format("%Y-%m-%dT%H:%M:%S"), ns),
+        Some(dt) => format!("{}.{:09}+0000", dt.format("%Y-%m-%dT%H:%M:%S"), ns),
         None => ts.to_string(),
     }
 }
 
-/// Readable duration: 10.30ms, 1.50s, 250ns...
+/// Readable duration as sysdig prints evt.latency.human: nanoseconds
+/// below 1us ("250ns"); else in us, ms or s, with two decimals below 10
+/// of the unit and none above, always truncated ("9.08us", "93us").
 pub fn human_duration(ns: u64) -> String {
-    if ns < 1_000 {
-        format!("{ns}ns")
-    } else if ns < 1_000_000 {
-        format!("{:.2}us", ns as f64 / 1e3)
-    } else if ns < 1_000_000_000 {
-        format!("{:.2}ms", ns as f64 / 1e6)
+    let (unit, name) = match ns {
+        0..=999 => return format!("{ns}ns"),
+        1_000..=999_999 => (1_000, "us"),
+        1_000_000..=999_999_999 => (1_000_000, "ms"),
+        _ => (1_000_000_000, "s"),
+    };
+    if ns < 10 * unit {
+        let hundredths = ns / (unit / 100);
+        format!("{}.{:02}{name}", hundredths / 100, hundredths % 100)
     } else {
-        format!("{:.2}s", ns as f64 / 1e9)
+        format!("{}{name}", ns / unit)
     }
 }
 
@@ -721,6 +726,15 @@ fn latency(c: &Ctx<'_>) -> Option<u64> {
     Some(c.thread.map_or(0, |t| t.latency))
 }
 
+/// Time since the previous event shown; 0 for the first one.
+fn deltatime(c: &Ctx<'_>) -> u64 {
+    if c.prev_ts == 0 {
+        0
+    } else {
+        c.ev.ts().saturating_sub(c.prev_ts)
+    }
+}
+
 /// What [`push_text`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pushed {
@@ -817,9 +831,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 None => Value::None,
             }
         }
-        F::EvtDeltatime => Value::U(ev.ts().saturating_sub(c.prev_ts)),
-        F::EvtDeltatimeS => Value::U(ev.ts().saturating_sub(c.prev_ts) / 1_000_000_000),
-        F::EvtDeltatimeNs => Value::U(ev.ts().saturating_sub(c.prev_ts) % 1_000_000_000),
+        F::EvtDeltatime => Value::U(deltatime(c)),
+        F::EvtDeltatimeS => Value::U(deltatime(c) / 1_000_000_000),
+        F::EvtDeltatimeNs => Value::U(deltatime(c) % 1_000_000_000),
         F::EvtDir => s(evt_dir(ev)),
         F::EvtType => s(event_name(ev)),
         F::EvtTypeIs => match &f.arg {
@@ -903,13 +917,13 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtIsIoRead => Value::B(is_io(c).0),
         F::EvtIsIoWrite => Value::B(is_io(c).1),
         F::EvtIoDir => match is_io(c) {
-            (true, _) => s("r"),
-            (_, true) => s("w"),
+            (true, _) => s("read"),
+            (_, true) => s("write"),
             _ => Value::None,
         },
         F::EvtIsWait => Value::B(ev.info().has_flag(ef::WAITS)),
         F::EvtWaitLatency => {
-            if ev.info().has_flag(ef::WAITS) {
+            if ev.info().has_flag(ef::WAITS) && !ev.is_enter() {
                 Value::U(latency(c).unwrap_or(0))
             } else {
                 Value::None
@@ -1626,6 +1640,28 @@ mod tests {
         render::push_decimal(&mut s, 0, 3);
         render::push_decimal(&mut s, 12345, 2);
         assert_eq!(s, "00000004200012345");
+    }
+
+    /// sysdig truncates, with two decimals below 10 of a unit only.
+    #[test]
+    fn human_durations() {
+        for (ns, text) in [
+            (0, "0ns"),
+            (999, "999ns"),
+            (1_000, "1.00us"),
+            (1_054, "1.05us"),
+            (4_037, "4.03us"),
+            (9_999, "9.99us"),
+            (10_222, "10us"),
+            (93_193, "93us"),
+            (999_203, "999us"),
+            (1_571_370, "1.57ms"),
+            (61_653_754, "61ms"),
+            (1_000_170_434, "1.00s"),
+            (12_500_000_000, "12s"),
+        ] {
+            assert_eq!(human_duration(ns), text, "{ns}");
+        }
     }
 
     #[test]
