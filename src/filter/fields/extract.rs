@@ -726,6 +726,62 @@ fn latency(c: &Ctx<'_>) -> Option<u64> {
     Some(c.thread.map_or(0, |t| t.latency))
 }
 
+/// True when the event is a failure that `evt.count.error*` (`id`)
+/// counts. A failure is a negative `res` parameter, or a negative `fd` on
+/// the exit of a call that creates one. The kind comes from the event's
+/// own fd: files and directories are file errors, sockets net errors;
+/// without an fd, opens count as file errors, accepts and connects as net
+/// errors, brk/mmap/munmap as memory errors; everything else is other.
+fn count_error(c: &Ctx<'_>, id: F) -> bool {
+    let ev = &c.ev;
+    let info = ev.info();
+    let failed = match info.param_index("res") {
+        Some(i) => ev
+            .param(i)
+            .and_then(|b| params::as_i64(info.params[i].ptype, b))
+            .is_some_and(|r| r < 0),
+        None if info.has_flag(ef::CREATES_FD) && !ev.is_enter() => ev
+            .param_by_name("fd")
+            .and_then(|b| params::as_i64(pt::FD, b))
+            .is_some_and(|r| r < 0),
+        None => false,
+    };
+    if !failed {
+        return false;
+    }
+    #[derive(PartialEq)]
+    enum Kind {
+        File,
+        Net,
+        Memory,
+        Other,
+    }
+    let kind = match own_fd(c).map(|f| f.ftype) {
+        Some(FdType::File | FdType::FileV2 | FdType::Directory) => Kind::File,
+        Some(
+            FdType::Ipv4Sock
+            | FdType::Ipv6Sock
+            | FdType::Ipv4ServSock
+            | FdType::Ipv6ServSock
+            | FdType::UnixSock,
+        ) => Kind::Net,
+        Some(_) => Kind::Other,
+        None => match event_name(ev) {
+            "open" | "openat" | "openat2" | "creat" => Kind::File,
+            "accept" | "accept4" | "connect" => Kind::Net,
+            "brk" | "mmap" | "mmap2" | "munmap" => Kind::Memory,
+            _ => Kind::Other,
+        },
+    };
+    match id {
+        F::EvtCountErrorFile => kind == Kind::File,
+        F::EvtCountErrorNet => kind == Kind::Net,
+        F::EvtCountErrorMemory => kind == Kind::Memory,
+        F::EvtCountErrorOther => kind == Kind::Other,
+        _ => true,
+    }
+}
+
 /// Time since the previous event shown; 0 for the first one.
 fn deltatime(c: &Ctx<'_>) -> u64 {
     if c.prev_ts == 0 {
@@ -933,24 +989,25 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Value::B(c.fd().is_some_and(|f| f.name.contains("/dev/log")) && is_io(c).1)
         }
         F::EvtCount => Value::U(1),
+        // The counts are 1 or nothing (sysdig sums them in views).
         F::EvtCountError
         | F::EvtCountErrorFile
         | F::EvtCountErrorNet
         | F::EvtCountErrorMemory
         | F::EvtCountErrorOther => {
-            let failed = res_of(c).is_some_and(|r| r < 0);
-            let cat = ev.info().category;
-            let ok = failed
-                && match f.def.id {
-                    F::EvtCountErrorFile => cat & ec::FILE != 0,
-                    F::EvtCountErrorNet => cat & ec::NET != 0,
-                    F::EvtCountErrorMemory => cat & ec::MEMORY != 0,
-                    F::EvtCountErrorOther => cat & (ec::FILE | ec::NET | ec::MEMORY) == 0,
-                    _ => true,
-                };
-            Value::U(ok as u64)
+            if count_error(c, f.def.id) {
+                Value::U(1)
+            } else {
+                Value::None
+            }
         }
-        F::EvtCountExit => Value::U(!ev.is_enter() as u64),
+        F::EvtCountExit => {
+            if ev.is_enter() {
+                Value::None
+            } else {
+                Value::U(1)
+            }
+        }
         // Process/thread counts come from the views' thread-table events
         // (one per thread at the end of each sample), as in csysdig.
         // Other events have no value, so averages only see the thread pass.
