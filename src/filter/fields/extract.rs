@@ -922,7 +922,22 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 .map(|b| Value::Bytes(Cow::Borrowed(b)))
                 .unwrap_or(Value::None)
         }
-        F::EvtBuflen => buflen(c).map(Value::U).unwrap_or(Value::None),
+        // An I/O exit with its own fd: its first parameter when not
+        // negative (close and fcntl included).
+        F::EvtBuflen => {
+            let io = ec::IO_READ | ec::IO_WRITE | ec::IO_OTHER;
+            if ev.is_enter() || !ev.info().has_category(io) || own_fd(c).is_none() {
+                return Value::None;
+            }
+            let info = ev.info();
+            match (info.params.first(), ev.param(0)) {
+                (Some(p), Some(b)) => match params::as_i64(p.ptype, b) {
+                    Some(n) if n >= 0 => Value::U(n as u64),
+                    _ => Value::None,
+                },
+                _ => Value::None,
+            }
+        }
         F::EvtBuflenIn | F::EvtBuflenOut => {
             let (r, w) = is_io(c);
             let want = if f.def.id == F::EvtBuflenIn { r } else { w };
