@@ -782,6 +782,53 @@ fn count_error(c: &Ctx<'_>, id: F) -> bool {
     }
 }
 
+/// `evt.abspath` (`.src`, the default, or `.dst`): the path argument of
+/// the *at calls sysdig 0.29.3 resolves (openat, mkdirat, unlinkat,
+/// symlinkat, linkat, renameat/renameat2) made absolute against its
+/// directory fd: the thread's cwd for AT_FDCWD, the fd's name, or
+/// "<UNKNOWN>" for an fd not in the table. Other events have none.
+fn abspath(c: &Ctx<'_>, f: &BoundField) -> Option<String> {
+    let t = c.thread?;
+    let ev = &c.ev;
+    let info = ev.info();
+    let dst = match &f.arg {
+        FieldArg::None | FieldArg::Index(0 | 1) => false,
+        FieldArg::Index(2) => true,
+        FieldArg::Name(n) if n == "src" => false,
+        FieldArg::Name(n) if n == "dst" => true,
+        _ => return None,
+    };
+    let (dir_arg, path_arg) = match info.enum_name {
+        "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" if dst => ("newdirfd", "newpath"),
+        "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" => ("olddirfd", "oldpath"),
+        "PPME_SYSCALL_LINKAT_E" | "PPME_SYSCALL_LINKAT_2_X" if dst => ("newdir", "newpath"),
+        "PPME_SYSCALL_LINKAT_E" | "PPME_SYSCALL_LINKAT_2_X" => ("olddir", "oldpath"),
+        "PPME_SYSCALL_SYMLINKAT_X" => ("linkdirfd", "linkpath"),
+        "PPME_SYSCALL_OPENAT_E"
+        | "PPME_SYSCALL_OPENAT_2_X"
+        | "PPME_SYSCALL_OPENAT2_X"
+        | "PPME_SYSCALL_UNLINKAT_E"
+        | "PPME_SYSCALL_UNLINKAT_2_X" => ("dirfd", "name"),
+        "PPME_SYSCALL_MKDIRAT_X" => ("dirfd", "path"),
+        _ => return None,
+    };
+    let di = info.param_index(dir_arg)?;
+    let dirfd = params::as_i64(info.params[di].ptype, ev.param(di)?)?;
+    let path = params::as_str(ev.param_by_name(path_arg)?);
+    const AT_FDCWD: i64 = -100;
+    let base = if path.starts_with('/') {
+        String::new()
+    } else if dirfd == AT_FDCWD {
+        t.cwd.clone()
+    } else {
+        match c.state.fd(ev.tid(), dirfd) {
+            Some(d) => format!("{}/", d.name),
+            None => "<UNKNOWN>/".to_string(),
+        }
+    };
+    Some(crate::state::parse::concat_path(&base, &path))
+}
+
 /// Time since the previous event shown; 0 for the first one.
 fn deltatime(c: &Ctx<'_>) -> u64 {
     if c.prev_ts == 0 {
@@ -1039,20 +1086,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Value::U(1)
         }
         F::EvtAround => Value::None,
-        F::EvtAbspath => {
-            let name = ev
-                .param_by_name("name")
-                .or_else(|| ev.param_by_name("path"))
-                .or_else(|| ev.param_by_name("pathname"));
-            match (name, t) {
-                (Some(b), Some(t)) => {
-                    let n = params::as_str(b);
-                    so(crate::state::parse::concat_path(&t.cwd, &n))
-                }
-                (Some(b), None) => so(params::as_str(b)),
-                _ => Value::None,
-            }
-        }
+        F::EvtAbspath => abspath(c, f).map(so).unwrap_or(Value::None),
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
             let is_open = matches!(event_name(ev), "open" | "openat" | "openat2" | "creat");
             if !is_open || ev.is_enter() {
