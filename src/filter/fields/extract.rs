@@ -1651,7 +1651,19 @@ fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
     }
 }
 
+fn is_v6(t: FdType) -> bool {
+    matches!(t, FdType::Ipv6Sock | FdType::Ipv6ServSock)
+}
+
+/// The fdlist.* fields of poll and ppoll (the only calls sysdig reads
+/// them from): one item per polled fd, comma-separated. Names are "<NA>"
+/// for fds not in the table (or unnamed); addresses and ports are left
+/// out for fds that are not IP sockets (listening sockets have a server
+/// address and port only). No items at all is no value.
 fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
+    if !matches!(event_name(&c.ev), "poll" | "ppoll") {
+        return Value::None;
+    }
     let info = c.ev.info();
     let Some(i) = info.params.iter().position(|p| p.ptype == pt::FDLIST) else {
         return Value::None;
@@ -1660,26 +1672,45 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
         return Value::None;
     };
     let tid = c.ev.tid();
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for (fdn, _) in params::fdlist(b) {
         let f = c.state.fd(tid, fdn);
+        let conn = f
+            .filter(|f| matches!(f.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock))
+            .and_then(tuple_parts);
+        let server = match f.map(|f| &f.addrs) {
+            Some(SockAddrs::Server { ip, port }) => Some((*ip, *port)),
+            _ => None,
+        };
         let item = match id {
             F::FdlistNums => Some(fdn.to_string()),
-            F::FdlistNames => f.map(|f| f.name.clone()),
-            F::FdlistCips => f
-                .and_then(tuple_parts)
-                .map(|t| crate::state::fds::ip_str(&t.0)),
-            F::FdlistSips => f
-                .and_then(tuple_parts)
-                .map(|t| crate::state::fds::ip_str(&t.2)),
-            F::FdlistCports => f.and_then(tuple_parts).map(|t| t.1.to_string()),
-            _ => f.and_then(tuple_parts).map(|t| t.3.to_string()),
+            F::FdlistNames => Some(match f {
+                Some(f) if !f.name.is_empty() => f.name.clone(),
+                _ => "<NA>".to_string(),
+            }),
+            F::FdlistCips => conn.map(|t| crate::state::fds::ip_str(&t.0)),
+            F::FdlistSips => conn
+                .map(|t| t.2)
+                .or(server.map(|s| s.0))
+                .map(|ip| crate::state::fds::ip_str(&ip)),
+            F::FdlistCports => conn.map(|t| t.1.to_string()),
+            // (sysdig gives IPv6 listening sockets no port here)
+            _ => conn
+                .map(|t| t.3)
+                .or(server
+                    .filter(|_| !f.is_some_and(|f| is_v6(f.ftype)))
+                    .map(|s| s.1))
+                .map(|p| p.to_string()),
         };
         if let Some(x) = item {
             out.push(x);
         }
     }
-    so(out.join(","))
+    if out.is_empty() {
+        Value::None
+    } else {
+        so(out.join(","))
+    }
 }
 
 #[cfg(test)]
