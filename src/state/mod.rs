@@ -29,6 +29,9 @@ pub struct EvCtx {
     /// For an exit event: true when the thread's last enter event is this
     /// exit's own enter (libsinsp then attaches the fd to the event).
     pub paired: bool,
+    /// True when this exit gave its fd a new name (an fd created with a
+    /// name, a socket connected or bound): `fd.name_changed`.
+    pub name_changed: bool,
     /// For a procinfo event: CPU ticks used since the thread's previous
     /// procinfo event (user+system, user, system), each at most 100 (a
     /// percentage for one-second samples); 0 for a thread's first sample.

@@ -865,6 +865,7 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
         fd,
         enter_ts: None,
         paired: false,
+        name_changed: false,
         cpu,
     }
 }
@@ -919,6 +920,7 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     if m.kind == Kind::Open {
         // Done here, with the thread at hand.
         open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -932,7 +934,50 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
         }
         return ctx;
     }
-    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+    apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// True when an exit that creates an fd (`res`) made a named one.
+#[inline]
+fn new_fd_named(st: &State, pid: u64, res: Option<i64>, fd: Option<i64>) -> bool {
+    res.is_some_and(|r| r >= 0)
+        && fd
+            .and_then(|n| st.fds.get(&pid)?.get(n))
+            .is_some_and(|f| !f.name.is_empty())
+}
+
+/// [`apply_exit`], noting in the result whether the event renamed its fd
+/// (libsinsp's "name changed" of the event's fd): a new fd with a name,
+/// or a connect/bind that changed the name of the one it works on.
+fn apply_exit_renames(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    enter_fd: Option<i64>,
+    pid: u64,
+    ctx: EvCtx,
+) -> EvCtx {
+    let name_of = |st: &State, fd: Option<i64>| -> Option<String> {
+        fd.and_then(|n| st.fds.get(&pid)?.get(n))
+            .map(|f| f.name.clone())
+    };
+    let renames = matches!(m.kind, Kind::Connect | Kind::Bind);
+    let before_fd = ctx.fd;
+    let before = if renames {
+        name_of(st, before_fd)
+    } else {
+        None
+    };
+    let mut out = apply_exit(st, ev, m, res, enter_fd, pid, ctx);
+    out.name_changed = if renames && out.fd == before_fd {
+        name_of(st, out.fd).is_some_and(|n| before.as_deref() != Some(n.as_str()))
+    } else {
+        // (a duplicate, dup or fcntl's, is a copy: its name is not new)
+        let created = m.creates_fd && !matches!(m.kind, Kind::Dup | Kind::Fcntl);
+        created && new_fd_named(st, pid, res, out.fd)
+    };
+    out
 }
 
 /// [`apply_exit_common`] when the event's thread is not in the table.
@@ -952,12 +997,13 @@ fn exit_missing_thread(
     if m.kind == Kind::Open {
         let t = st.threads.get(&ev.tid());
         open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
     if !m.exit_work {
         return ctx;
     }
-    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+    apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
 }
 
 /// An open's exit: the new fd, named from the path (resolved against the

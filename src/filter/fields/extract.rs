@@ -1464,7 +1464,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .fd()
             .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
             .unwrap_or(Value::None),
-        F::FdNameChanged => c.fd().map(|_| Value::B(false)).unwrap_or(Value::None),
+        F::FdNameChanged => c
+            .fd()
+            .map(|_| Value::B(c.ectx.name_changed))
+            .unwrap_or(Value::None),
         F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => Value::None,
         F::FdDev => c
             .fd()
