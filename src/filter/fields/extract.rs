@@ -1315,16 +1315,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             None if null_fd(c) => char_value(null_fd_typechar(ev)),
             None => Value::None,
         },
-        F::FdName | F::FdNameraw => match fd_name_direct(c) {
-            Some(n) => s(n),
-            None => match c.fd() {
-                Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
-                    Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
-                    _ => s(&f.name),
-                },
-                None => fd_name_without_state(c),
-            },
-        },
+        F::FdName | F::FdNameraw => fd_name(c),
         F::FdDirectory | F::FdFilename => match c.fd() {
             Some(fd) => opt_s(fd_path_part(fd, f.def.id)),
             // The directory of the name the event gives ("" for most: "/").
@@ -1409,16 +1400,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             (Some(_), Some(n)) => so(format!("{}{}", ev.tid(), n)),
             _ => Value::None,
         },
-        F::FdContainername => match (c.fd(), t) {
-            (Some(f0), Some(t)) if !failed_connect_exit(c) => {
-                so(format!("{}:{}", fd_container_id(t), f0.name))
-            }
-            (_, Some(t)) if null_fd(c) || failed_connect_exit(c) => {
-                match fd_name_without_state(c) {
-                    Value::S(n) => so(format!("{}:{n}", fd_container_id(t))),
-                    _ => Value::None,
-                }
-            }
+        // The container id and fd.name (as libsinsp, which shares the code).
+        F::FdContainername => match (t, fd_name(c)) {
+            (Some(t), Value::S(n)) => so(format!("{}:{n}", fd_container_id(t))),
             _ => Value::None,
         },
         F::FdContainerdirectory => match (c.fd(), t) {
@@ -1510,6 +1494,21 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
     }
 }
 
+/// `fd.name` (and `fd.nameraw`).
+fn fd_name<'a>(c: &Ctx<'a>) -> Value<'a> {
+    let ev = &c.ev;
+    match fd_name_direct(c) {
+        Some(n) => s(n),
+        None => match c.fd() {
+            Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
+                Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
+                _ => s(&f.name),
+            },
+            None => fd_name_without_state(c),
+        },
+    }
+}
+
 /// `fd.name` when the fd is not in the table: libsinsp takes it from the
 /// event (a failed open's path, a failed connect's tuple), or says "" on
 /// exit events that use an fd.
@@ -1525,6 +1524,11 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
             .or_else(|| ev.param_by_name("path"))
         {
             let n = params::as_str(b);
+            // open and creat show an absolute path as given ("//lib/x"
+            // stays); relative paths, and openat's, are resolved.
+            if n.starts_with('/') && matches!(event_name(ev), "open" | "creat") {
+                return so(n);
+            }
             let base = c.thread.map(|t| t.cwd.as_str()).unwrap_or("");
             return so(crate::state::parse::concat_path(base, &n));
         }
