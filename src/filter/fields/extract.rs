@@ -340,12 +340,26 @@ fn ip_is_local(c: &Ctx<'_>, ip: &IpAddr) -> bool {
             let Some(ci) = c.state.containers.get(&t.container_id) else {
                 return false;
             };
-            if ci.ip.parse::<IpAddr>().is_ok_and(|cip| cip == *ip) {
+            // (An IP not known is 0.0.0.0, which an unconnected socket's
+            // zero address then matches, as in sysdig; IPv6 container
+            // addresses are never local.)
+            if ip.is_ipv6() {
+                return false;
+            }
+            if containers::ip_text(&ci.ip).parse::<IpAddr>().ok() == Some(*ip) {
                 return true;
             }
         }
     }
-    c.state.local_ips.contains(ip)
+    match ip {
+        IpAddr::V4(_) => c.state.local_ips.contains(ip),
+        // An IPv6 address is local when it is in the /64 of one of the
+        // machine's (libsinsp compares the first 64 bits).
+        IpAddr::V6(a) => c.state.local_ips.iter().any(|l| match l {
+            IpAddr::V6(b) => a.octets()[..8] == b.octets()[..8],
+            IpAddr::V4(_) => false,
+        }),
+    }
 }
 
 /// (local ip, local port, remote ip, remote port) of a connected IP
@@ -1391,6 +1405,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { dip, .. }) => {
                     ip_is_local(c, dip)
                 }
+                // Not connected: the server address is still all zeros.
+                (FdType::Ipv4Sock, SockAddrs::None) => ip_is_local(c, &IpAddr::from([0u8; 4])),
+                (FdType::Ipv6Sock, SockAddrs::None) => ip_is_local(c, &IpAddr::from([0u8; 16])),
                 _ => false,
             }),
             None => Value::None,
