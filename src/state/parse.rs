@@ -1240,6 +1240,7 @@ fn apply_exit(
                     let f = table.get_or_insert_with(fd, || Fd::new(FdType::Unknown, ""));
                     tuple_to_fd(f, &t);
                     f.learn_l4();
+                    f.connected |= r >= 0;
                 }
             }
         }

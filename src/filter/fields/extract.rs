@@ -1463,7 +1463,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::FdConnected => c
             .fd()
-            .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
+            .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. }) || f.connected))
             .unwrap_or(Value::None),
         F::FdNameChanged => c
             .fd()
