@@ -222,9 +222,19 @@ fn push_value(
     c: &Ctx<'_>,
     print_all: bool,
 ) -> bool {
-    let v = field.extract(c);
+    let mut v = field.extract(c);
     if width.is_none() && push_plain(out, field, &v, c) {
         return true;
+    }
+    // sysdig prints the buffer as evt.info shows the data argument (cut
+    // at 80 bytes unless -v, with "...").
+    if let (fields::F::EvtBuffer, Value::Bytes(b)) = (field.def.id, &v) {
+        if c.opts.render.buf == crate::event::render::BufFormat::Dotted {
+            v = Value::S(std::borrow::Cow::Owned(crate::event::render::render_buf(
+                b,
+                &c.opts.render,
+            )));
+        }
     }
     let text = match display_value(field, &v) {
         Some(t) => t,
