@@ -351,11 +351,16 @@ fn ip_is_local(c: &Ctx<'_>, ip: &IpAddr) -> bool {
             }
         }
     }
+    on_interfaces(&c.state.local_ips, ip)
+}
+
+/// True when `ip` is one of the interface addresses `local`; an IPv6
+/// address only has to be in the /64 of one (libsinsp compares the first
+/// 64 bits).
+fn on_interfaces(local: &[IpAddr], ip: &IpAddr) -> bool {
     match ip {
-        IpAddr::V4(_) => c.state.local_ips.contains(ip),
-        // An IPv6 address is local when it is in the /64 of one of the
-        // machine's (libsinsp compares the first 64 bits).
-        IpAddr::V6(a) => c.state.local_ips.iter().any(|l| match l {
+        IpAddr::V4(_) => local.contains(ip),
+        IpAddr::V6(a) => local.iter().any(|l| match l {
             IpAddr::V6(b) => a.octets()[..8] == b.octets()[..8],
             IpAddr::V4(_) => false,
         }),
@@ -1364,8 +1369,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 _ => Value::None,
             },
         },
-        F::FdCport => match c.fd().and_then(tuple_parts) {
-            Some((_, p, _, _)) => Value::U(p as u64),
+        F::FdCport => match c.fd() {
+            Some(fd) => match tuple_parts(fd) {
+                Some((_, p, _, _)) => Value::U(p as u64),
+                // sysdig gives a socket with a role but no connection
+                // (unix, listening) client port 0.
+                None if role_without_tuple(fd) => Value::U(0),
+                None => Value::None,
+            },
             None => Value::None,
         },
         F::FdSport => match c.fd().and_then(tuple_parts) {
@@ -1444,8 +1455,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                     match (tuple_parts(fd), &fd.addrs) {
                         (Some((_, p, _, _)), _) if conn && f.def.id == F::FdCproto => Some(p),
                         (Some((_, _, _, p)), _) if conn => Some(p),
-                        // A listening socket has a server port but no text.
+                        // A listening socket has a server port but no text,
+                        // a socket with a role but no connection a client one.
                         (_, SockAddrs::Server { .. }) if f.def.id == F::FdSproto => return s(""),
+                        _ if f.def.id == F::FdCproto && role_without_tuple(fd) => return s(""),
                         _ => None,
                     }
                 }
@@ -1675,6 +1688,17 @@ fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
     }
 }
 
+/// A socket libsinsp gives a client or server role without a connection
+/// tuple: a (non-UDP) server socket bound to a port, or a unix socket
+/// that connected, was accepted or came from the capture's fd list.
+/// (Found by comparing fd.cport with sysdig 0.29.3 on the corpus.)
+fn role_without_tuple(f: &Fd) -> bool {
+    match f.addrs {
+        SockAddrs::Server { port, .. } => port != 0 && f.l4proto != l4::UDP,
+        _ => f.ftype == FdType::UnixSock && (f.connected || f.is_server_side || f.from_list),
+    }
+}
+
 fn is_v6(t: FdType) -> bool {
     matches!(t, FdType::Ipv6Sock | FdType::Ipv6ServSock)
 }
@@ -1823,6 +1847,55 @@ mod tests {
         ] {
             assert_eq!(human_duration(ns), text, "{ns}");
         }
+    }
+
+    /// libsinsp's cut of file names: the last '/' splits, a trailing one
+    /// keeps the name whole, no '/' gives "/".
+    #[test]
+    fn path_parts() {
+        let file = |n: &str| Fd::new(FdType::File, n);
+        let part = |n: &str, id| fd_path_part(&file(n), id).map(str::to_string);
+        assert_eq!(part("/etc/passwd", F::FdDirectory).as_deref(), Some("/etc"));
+        assert_eq!(
+            part("/etc/passwd", F::FdFilename).as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(part("/passwd", F::FdDirectory).as_deref(), Some("/"));
+        assert_eq!(part("/passwd", F::FdFilename).as_deref(), Some("passwd"));
+        assert_eq!(part("/etc/", F::FdDirectory).as_deref(), Some("/etc/"));
+        assert_eq!(part("/etc/", F::FdFilename).as_deref(), Some("/etc/"));
+        assert_eq!(part("passwd", F::FdDirectory).as_deref(), Some("/"));
+        assert_eq!(part("passwd", F::FdFilename).as_deref(), Some("/"));
+        assert_eq!(part("//lib/x", F::FdDirectory).as_deref(), Some("//lib"));
+        // A directory fd is its own directory and has no file name.
+        let dir = Fd::new(FdType::Directory, "/usr/lib");
+        assert_eq!(fd_path_part(&dir, F::FdDirectory), Some("/usr/lib"));
+        assert_eq!(fd_path_part(&dir, F::FdFilename), None);
+        // Other fds have neither.
+        let pipe = Fd::new(FdType::Fifo, "pipe:[1]");
+        assert_eq!(fd_path_part(&pipe, F::FdDirectory), None);
+        assert_eq!(dir_part(""), "/");
+    }
+
+    /// IPv4 addresses must be an interface's; IPv6 ones share its /64.
+    #[test]
+    fn local_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+        let local = [
+            ip("127.0.0.1"),
+            ip("10.0.0.79"),
+            ip("::1"),
+            ip("fe80::ceb:feff:fe7d:6f7e"),
+        ];
+        assert!(on_interfaces(&local, &ip("10.0.0.79")));
+        assert!(!on_interfaces(&local, &ip("10.0.0.80")));
+        assert!(!on_interfaces(&local, &ip("0.0.0.0")));
+        assert!(on_interfaces(&local, &ip("::1")));
+        // The unspecified address shares ::1's (all-zero) /64.
+        assert!(on_interfaces(&local, &ip("::")));
+        assert!(on_interfaces(&local, &ip("fe80::1")));
+        assert!(!on_interfaces(&local, &ip("2001:4860:4860::8888")));
+        assert!(!on_interfaces(&[], &ip("::1")));
     }
 
     #[test]
