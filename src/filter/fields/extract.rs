@@ -322,7 +322,7 @@ fn null_fd_typechar(ev: &crate::event::EventRef<'_>) -> char {
 
 /// The container id libsinsp prefixes fd.containername with: empty for
 /// host threads.
-fn fd_container_id<'a>(t: &'a Thread) -> &'a str {
+fn fd_container_id(t: &Thread) -> &str {
     if t.container_id == "host" {
         ""
     } else {
