@@ -893,7 +893,10 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtType => out.push_str(event_name(ev)),
         F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
-            render::push_evt_info(out, ev, c.state, &c.opts.render);
+            match syslog_info(c).filter(|_| f.def.id == F::EvtInfo) {
+                Some(line) => out.push_str(&line),
+                None => render::push_evt_info(out, ev, c.state, &c.opts.render),
+            }
             return Some(Pushed::Text);
         }
         id if int_fast(id) => match int_read(id, c) {
@@ -976,6 +979,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         } else {
             super::category::of_event(ev.info().category, own_fd(c).map(|f| f.ftype))
         }),
+        F::EvtInfo if syslog_info(c).is_some() => syslog_info(c).map(so).unwrap_or(Value::None),
         F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
         F::EvtArg => param_value(c, f, false),
         F::EvtRawarg => param_value(c, f, true),
@@ -1651,6 +1655,17 @@ fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
         _ => cpu[0],
     };
     Value::D(f64::from(v))
+}
+
+/// `evt.info` of a write to /dev/log that carries a syslog message: what
+/// sysdig's syslog decoder says instead of the arguments.
+fn syslog_info(c: &Ctx<'_>) -> Option<String> {
+    let (Value::S(sev), Value::S(msg)) =
+        (syslog(c, F::SyslogSeverityStr), syslog(c, F::SyslogMessage))
+    else {
+        return None;
+    };
+    Some(format!("syslog sev={sev} msg={msg}"))
 }
 
 fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
