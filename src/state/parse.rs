@@ -1269,14 +1269,20 @@ fn apply_exit(
                 ) {
                     if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
                         match addr {
+                            // (libsinsp learns no protocol from a bind to
+                            // port 0, the client side of a connection)
                             SockAddr::V4(ip, port) => {
                                 f.ftype = FdType::Ipv4ServSock;
-                                f.learn_l4();
+                                if port != 0 {
+                                    f.learn_l4();
+                                }
                                 f.set_server(IpAddr::V4(ip), port);
                             }
                             SockAddr::V6(ip, port) => {
                                 f.ftype = FdType::Ipv6ServSock;
-                                f.learn_l4();
+                                if port != 0 {
+                                    f.learn_l4();
+                                }
                                 f.set_server(IpAddr::V6(ip), port);
                             }
                             SockAddr::Unix(p) => f.name = p,

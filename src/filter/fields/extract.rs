@@ -367,6 +367,12 @@ fn on_interfaces(local: &[IpAddr], ip: &IpAddr) -> bool {
     }
 }
 
+/// A live capture knows no interface list: the local side is then the
+/// one the state saw (the server side of accepted connections).
+fn no_interfaces(c: &Ctx<'_>) -> bool {
+    c.state.live && c.state.local_ips.is_empty()
+}
+
 /// (local ip, local port, remote ip, remote port) of a connected IP
 /// socket: the client side is local when the client IP is the machine's.
 fn local_remote(c: &Ctx<'_>, f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
@@ -374,7 +380,11 @@ fn local_remote(c: &Ctx<'_>, f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
         return None;
     }
     let (sip, sport, dip, dport) = tuple_parts(f)?;
-    Some(if ip_is_local(c, &sip) {
+    let client_local = match no_interfaces(c) {
+        true => !f.is_server_side,
+        false => ip_is_local(c, &sip),
+    };
+    Some(if client_local {
         (sip, sport, dip, dport)
     } else {
         (dip, dport, sip, sport)
@@ -1417,6 +1427,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Some(f) => Value::B(match (f.ftype, &f.addrs) {
                 (FdType::Ipv4ServSock | FdType::Ipv6ServSock, _)
                 | (_, SockAddrs::Server { .. }) => true,
+                (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { .. }) if no_interfaces(c) => {
+                    f.is_server_side
+                }
                 (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { dip, .. }) => {
                     ip_is_local(c, dip)
                 }
