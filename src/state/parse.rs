@@ -1269,21 +1269,26 @@ fn apply_exit(
                 ) {
                     if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
                         match addr {
-                            // (libsinsp learns no protocol from a bind to
-                            // port 0, the client side of a connection)
+                            // (A bind to port 0, the client side of a
+                            // connection, only names the socket: libsinsp
+                            // makes it no server and learns no protocol.)
                             SockAddr::V4(ip, port) => {
-                                f.ftype = FdType::Ipv4ServSock;
-                                if port != 0 {
-                                    f.learn_l4();
-                                }
                                 f.set_server(IpAddr::V4(ip), port);
+                                if port != 0 {
+                                    f.ftype = FdType::Ipv4ServSock;
+                                    f.learn_l4();
+                                } else {
+                                    f.addrs = super::fds::SockAddrs::None;
+                                }
                             }
                             SockAddr::V6(ip, port) => {
-                                f.ftype = FdType::Ipv6ServSock;
-                                if port != 0 {
-                                    f.learn_l4();
-                                }
                                 f.set_server(IpAddr::V6(ip), port);
+                                if port != 0 {
+                                    f.ftype = FdType::Ipv6ServSock;
+                                    f.learn_l4();
+                                } else {
+                                    f.addrs = super::fds::SockAddrs::None;
+                                }
                             }
                             SockAddr::Unix(p) => f.name = p,
                             // (netlink and other families: sysdig names
