@@ -627,7 +627,8 @@ pub fn run(a: DigArgs) -> Result<()> {
                     continue;
                 }
                 num += 1;
-                if first_ts == 0 {
+                // (libsinsp's first event time skips container events.)
+                if first_ts == 0 && !crate::event::table::ids::is_container(etype) {
                     first_ts = ts;
                 }
                 let ectx = if skip_procinfo
@@ -694,8 +695,9 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
             }
             num += 1;
-            // (The first non-zero timestamp: a zero keeps it zero.)
-            if first_ts == 0 {
+            // (The first non-zero timestamp: a zero keeps it zero; container
+            // events do not count, as in libsinsp.)
+            if first_ts == 0 && !crate::event::table::ids::is_container(etype) {
                 first_ts = ts;
             }
             if let Some(d) = file_deadline_ns {

@@ -222,9 +222,19 @@ fn push_value(
     c: &Ctx<'_>,
     print_all: bool,
 ) -> bool {
-    let v = field.extract(c);
+    let mut v = field.extract(c);
     if width.is_none() && push_plain(out, field, &v, c) {
         return true;
+    }
+    // sysdig prints the buffer as evt.info shows the data argument (cut
+    // at 80 bytes unless -v, with "...").
+    if let (fields::F::EvtBuffer, Value::Bytes(b)) = (field.def.id, &v) {
+        if c.opts.render.buf == crate::event::render::BufFormat::Dotted {
+            v = Value::S(std::borrow::Cow::Owned(crate::event::render::render_buf(
+                b,
+                &c.opts.render,
+            )));
+        }
     }
     let text = match display_value(field, &v) {
         Some(t) => t,
@@ -250,7 +260,13 @@ fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> b
     use fields::F;
     if matches!(
         f.def.id,
-        F::EvtLatencyNs | F::EvtRawtimeNs | F::EvtReltimeNs | F::EvtDeltatimeNs | F::EvtBuffer
+        F::EvtLatencyNs
+            | F::EvtRawtimeNs
+            | F::EvtReltimeNs
+            | F::EvtDeltatimeNs
+            | F::EvtReltime
+            | F::FdDev
+            | F::EvtBuffer
     ) {
         return false;
     }
@@ -280,9 +296,13 @@ pub fn display_value(f: &BoundField, v: &Value<'_>) -> Option<String> {
             fields::F::EvtLatencyNs
             | fields::F::EvtRawtimeNs
             | fields::F::EvtReltimeNs
-            | fields::F::EvtDeltatimeNs,
+            | fields::F::EvtDeltatimeNs
+            // (sysdig pads evt.reltime to nine digits as well)
+            | fields::F::EvtReltime,
             Value::U(n),
         ) => Some(format!("{n:09}")),
+        // fd.dev is a hexadecimal field in sysdig.
+        (fields::F::FdDev, Value::I(n)) => Some(format!("{:X}", *n as u32)),
         (fields::F::EvtBuffer, Value::Bytes(b)) => Some(
             b.iter()
                 .map(|&c| {

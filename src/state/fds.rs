@@ -54,6 +54,9 @@ pub struct Fd {
     pub sock_type: u8,
     /// Came from a capture's fd list or /proc, direction not yet fixed.
     pub from_list: bool,
+    /// A connect on this socket succeeded (libsinsp's "connected" flag,
+    /// which a unix socket only gets that way).
+    pub connected: bool,
 }
 
 impl Fd {
@@ -69,6 +72,7 @@ impl Fd {
             is_server_side: false,
             sock_type: 0,
             from_list: false,
+            connected: false,
         }
     }
 
@@ -274,6 +278,14 @@ pub fn ip_str(ip: &IpAddr) -> String {
     match ip {
         IpAddr::V4(a) => a.to_string(),
         IpAddr::V6(a) => crate::event::params::ipv6_string(a),
+    }
+}
+
+/// The address of a capture's interface-list entry.
+pub fn ifaddr_ip(a: &crate::capture::meta::IfAddr) -> IpAddr {
+    match a {
+        crate::capture::meta::IfAddr::V4 { addr, .. } => IpAddr::from(*addr),
+        crate::capture::meta::IfAddr::V6 { addr, .. } => IpAddr::from(*addr),
     }
 }
 

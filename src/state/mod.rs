@@ -23,8 +23,15 @@ pub struct EvCtx {
     /// The fd the event uses (enter: its fd param; exit: the enter's fd or
     /// the fd it created).
     pub fd: Option<i64>,
-    /// For an exit event: the timestamp of its enter event on this thread.
+    /// For an exit event: the timestamp of the thread's last enter event
+    /// (of any type: libsinsp's latency start), when it has had one.
     pub enter_ts: Option<u64>,
+    /// For an exit event: true when the thread's last enter event is this
+    /// exit's own enter (libsinsp then attaches the fd to the event).
+    pub paired: bool,
+    /// True when this exit gave its fd a new name (an fd created with a
+    /// name, a socket connected or bound): `fd.name_changed`.
+    pub name_changed: bool,
     /// For a procinfo event: CPU ticks used since the thread's previous
     /// procinfo event (user+system, user, system), each at most 100 (a
     /// percentage for one-second samples); 0 for a thread's first sample.
@@ -72,6 +79,9 @@ pub struct State {
     /// The cgroups last looked up for a container and what they gave:
     /// children and threads of a process share their parent's.
     cgroup_memo: Option<(StrList, Option<Found>)>,
+    /// The machine's interface addresses (a capture's interface list):
+    /// libsinsp's "local" side of a connection for fd.is_server, fd.lip...
+    pub local_ips: Vec<std::net::IpAddr>,
 }
 
 impl State {
@@ -116,6 +126,7 @@ impl State {
                 .insert(f.fd, Fd::from_entry(f));
         }
         self.fix_socket_directions();
+        self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
         for u in &meta.users {
             self.users.insert(u.uid, u.clone());
         }
@@ -133,8 +144,10 @@ impl State {
             fds,
             users,
             groups,
+            interfaces,
             ..
         } = meta;
+        self.local_ips = interfaces.iter().map(fds::ifaddr_ip).collect();
         self.threads.reserve(procs.len());
         for p in procs {
             self.threads.insert(p.tid, Thread::from_entry_owned(p));

@@ -370,12 +370,20 @@ fn meta(etype: u16) -> &'static Meta {
 }
 
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
-/// events later (found by comparing fd.num on the corpus).
+/// events later (found by comparing fd.num on the corpus); sendmmsg and
+/// recvmmsg had no parameters at all then.
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
     e.flags & ef::USES_FD != 0
         && !matches!(
             e.name.as_str(),
-            "mmap" | "mmap2" | "mkdirat" | "symlinkat" | "unlinkat" | "fchmodat"
+            "mmap"
+                | "mmap2"
+                | "mkdirat"
+                | "symlinkat"
+                | "unlinkat"
+                | "fchmodat"
+                | "sendmmsg"
+                | "recvmmsg"
         )
 }
 
@@ -744,7 +752,11 @@ fn note_enter(t: &mut Thread, ev: &EventRef<'_>, m: &Meta, etype: u16, fd: Optio
     }
     t.last_enter_ts = ev.ts();
     t.last_enter_type = etype;
-    // libsinsp only moves its "last event fd" for fd events.
+    t.latency = 0;
+    // libsinsp forgets its "last event fd" at every enter (but those it
+    // skips, switch and the like) and takes the enter's fd for fd events:
+    // the exit of a non-fd enter shows fd.num -1.
+    t.last_fd = Some(-1);
     if m.fd_event && fd.is_some() {
         t.last_fd = fd;
     }
@@ -762,12 +774,16 @@ fn note_exit(
     ctx: &mut EvCtx,
 ) -> (Option<i64>, u64) {
     // The fd of an exit is the thread's last event fd, paired or not (as
-    // libsinsp does); the latency needs a matching enter.
+    // libsinsp does); the latency runs from the thread's last enter,
+    // whatever its type (libsinsp's rule too).
     let enter_fd = thread.as_ref().and_then(|t| t.last_fd);
-    if let Some(t) = &thread {
+    let mut thread = thread;
+    if let Some(t) = &mut thread {
         let lt = t.last_enter_type;
-        if lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id) {
+        ctx.paired = lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id);
+        if t.last_enter_ts != 0 {
             ctx.enter_ts = Some(t.last_enter_ts);
+            t.latency = ev.ts().saturating_sub(t.last_enter_ts);
         }
     }
     if m.fd_event {
@@ -873,6 +889,8 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
     EvCtx {
         fd,
         enter_ts: None,
+        paired: false,
+        name_changed: false,
         cpu,
         exectime,
     }
@@ -929,6 +947,7 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     if m.kind == Kind::Open {
         // Done here, with the thread at hand.
         open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -942,7 +961,50 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
         }
         return ctx;
     }
-    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+    apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// True when an exit that creates an fd (`res`) made a named one.
+#[inline]
+fn new_fd_named(st: &State, pid: u64, res: Option<i64>, fd: Option<i64>) -> bool {
+    res.is_some_and(|r| r >= 0)
+        && fd
+            .and_then(|n| st.fds.get(&pid)?.get(n))
+            .is_some_and(|f| !f.name.is_empty())
+}
+
+/// [`apply_exit`], noting in the result whether the event renamed its fd
+/// (libsinsp's "name changed" of the event's fd): a new fd with a name,
+/// or a connect/bind that changed the name of the one it works on.
+fn apply_exit_renames(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    enter_fd: Option<i64>,
+    pid: u64,
+    ctx: EvCtx,
+) -> EvCtx {
+    let name_of = |st: &State, fd: Option<i64>| -> Option<String> {
+        fd.and_then(|n| st.fds.get(&pid)?.get(n))
+            .map(|f| f.name.clone())
+    };
+    let renames = matches!(m.kind, Kind::Connect | Kind::Bind);
+    let before_fd = ctx.fd;
+    let before = if renames {
+        name_of(st, before_fd)
+    } else {
+        None
+    };
+    let mut out = apply_exit(st, ev, m, res, enter_fd, pid, ctx);
+    out.name_changed = if renames && out.fd == before_fd {
+        name_of(st, out.fd).is_some_and(|n| before.as_deref() != Some(n.as_str()))
+    } else {
+        // (a duplicate, dup or fcntl's, is a copy: its name is not new)
+        let created = m.creates_fd && !matches!(m.kind, Kind::Dup | Kind::Fcntl);
+        created && new_fd_named(st, pid, res, out.fd)
+    };
+    out
 }
 
 /// [`apply_exit_common`] when the event's thread is not in the table.
@@ -962,12 +1024,13 @@ fn exit_missing_thread(
     if m.kind == Kind::Open {
         let t = st.threads.get(&ev.tid());
         open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
     if !m.exit_work {
         return ctx;
     }
-    apply_exit(st, ev, m, res, enter_fd, pid, ctx)
+    apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
 }
 
 /// An open's exit: the new fd, named from the path (resolved against the
@@ -1204,6 +1267,7 @@ fn apply_exit(
                     let f = table.get_or_insert_with(fd, || Fd::new(FdType::Unknown, ""));
                     tuple_to_fd(f, &t);
                     f.learn_l4();
+                    f.connected |= r >= 0;
                 }
             }
         }
@@ -1232,15 +1296,26 @@ fn apply_exit(
                 ) {
                     if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
                         match addr {
+                            // (A bind to port 0, the client side of a
+                            // connection, only names the socket: libsinsp
+                            // makes it no server and learns no protocol.)
                             SockAddr::V4(ip, port) => {
-                                f.ftype = FdType::Ipv4ServSock;
-                                f.learn_l4();
                                 f.set_server(IpAddr::V4(ip), port);
+                                if port != 0 {
+                                    f.ftype = FdType::Ipv4ServSock;
+                                    f.learn_l4();
+                                } else {
+                                    f.addrs = super::fds::SockAddrs::None;
+                                }
                             }
                             SockAddr::V6(ip, port) => {
-                                f.ftype = FdType::Ipv6ServSock;
-                                f.learn_l4();
                                 f.set_server(IpAddr::V6(ip), port);
+                                if port != 0 {
+                                    f.ftype = FdType::Ipv6ServSock;
+                                    f.learn_l4();
+                                } else {
+                                    f.addrs = super::fds::SockAddrs::None;
+                                }
                             }
                             SockAddr::Unix(p) => f.name = p,
                             // (netlink and other families: sysdig names
@@ -1685,6 +1760,8 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     t.pfminor = int_param(ev, m, P::PgftMin).unwrap_or(0) as u64;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
+    t.last_enter_ts = 0;
+    t.latency = 0;
     // A child whose parent (for a thread: its process) libsinsp does not
     // know gets a stand-in parent named from the child's event: its name,
     // exe and arguments, nothing else (no parent, user, session or fds).

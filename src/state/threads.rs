@@ -46,6 +46,10 @@ pub struct Thread {
     pub last_enter_ts: u64,
     /// The enter event's type.
     pub last_enter_type: u16,
+    /// libsinsp's latency of the thread: 0 from an enter event on, the
+    /// time since the last enter from an exit on; events that leave the
+    /// thread's pending enter alone (switch...) show it as it is.
+    pub latency: u64,
     /// True when the thread was filled from a full source (procfs, capture
     /// list, clone/execve), false for a placeholder.
     pub complete: bool,
@@ -112,6 +116,7 @@ impl Thread {
             last_fd: Some(0),
             last_enter_ts: 0,
             last_enter_type: u16::MAX,
+            latency: 0,
             complete: true,
             listed: true,
             cpu_last: [0; 3],

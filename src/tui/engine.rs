@@ -498,7 +498,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     Value::S(s) => s.as_bytes().to_vec(),
                     _ => return true,
                 };
-                let write = matches!(dir.extract(&c), Value::S(s) if s == "w");
+                let write = matches!(dir.extract(&c), Value::S(s) if s == "write");
                 let fd_name = fdname
                     .extract(&c)
                     .to_text()

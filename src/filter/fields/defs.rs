@@ -70,7 +70,7 @@ fields! {
     EvtIsIo "evt.is_io" Bool None false "True for events that read or write data (read, send, ...).";
     EvtIsIoRead "evt.is_io_read" Bool None false "True for events that read data.";
     EvtIsIoWrite "evt.is_io_write" Bool None false "True for events that write data.";
-    EvtIoDir "evt.io_dir" Str None false "'r' for reads, 'w' for writes.";
+    EvtIoDir "evt.io_dir" Str None false "'read' for reads, 'write' for writes.";
     EvtIsWait "evt.is_wait" Bool None false "True for events that make the thread wait (sleep, select, poll).";
     EvtWaitLatency "evt.wait_latency" RelTime None false "For waiting events, the time spent waiting.";
     EvtIsSyslog "evt.is_syslog" Bool None false "True for writes to /dev/log.";

@@ -115,21 +115,26 @@ fn fmt_iso(ts: u64) -> String {
     let secs = (ts / 1_000_000_000) as i64;
     let ns = (ts % 1_000_000_000) as u32;
     match Utc.timestamp_opt(secs, ns).single() {
-        Some(dt) => format!("{}.{:09}Z", dt.format("%Y-%m-%dT%H:%M:%S"), ns),
+        Some(dt) => format!("{}.{:09}+0000", dt.format("%Y-%m-%dT%H:%M:%S"), ns),
         None => ts.to_string(),
     }
 }
 
-/// Readable duration: 10.30ms, 1.50s, 250ns...
+/// Readable duration as sysdig prints evt.latency.human: nanoseconds
+/// below 1us ("250ns"); else in us, ms or s, with two decimals below 10
+/// of the unit and none above, always truncated ("9.08us", "93us").
 pub fn human_duration(ns: u64) -> String {
-    if ns < 1_000 {
-        format!("{ns}ns")
-    } else if ns < 1_000_000 {
-        format!("{:.2}us", ns as f64 / 1e3)
-    } else if ns < 1_000_000_000 {
-        format!("{:.2}ms", ns as f64 / 1e6)
+    let (unit, name) = match ns {
+        0..=999 => return format!("{ns}ns"),
+        1_000..=999_999 => (1_000, "us"),
+        1_000_000..=999_999_999 => (1_000_000, "ms"),
+        _ => (1_000_000_000, "s"),
+    };
+    if ns < 10 * unit {
+        let hundredths = ns / (unit / 100);
+        format!("{}.{:02}{name}", hundredths / 100, hundredths % 100)
     } else {
-        format!("{:.2}s", ns as f64 / 1e9)
+        format!("{}{name}", ns / unit)
     }
 }
 
@@ -163,10 +168,31 @@ fn res_of(c: &Ctx<'_>) -> Option<i64> {
 
 fn is_io(c: &Ctx<'_>) -> (bool, bool) {
     let info = c.ev.info();
+    if mmsg_029(&info.name) {
+        return (false, false);
+    }
     (
         info.has_flag(ef::READS_FROM_FD),
         info.has_flag(ef::WRITES_TO_FD),
     )
+}
+
+/// sendmmsg and recvmmsg had no parameters and no fd in sysdig 0.29.3's
+/// event table (neither I/O nor fd events there).
+fn mmsg_029(name: &str) -> bool {
+    matches!(name, "sendmmsg" | "recvmmsg")
+}
+
+/// The fd libsinsp attaches to the event itself (what `evt.category`
+/// looks at), as opposed to the fd.* fields, which fall back on the
+/// thread's last event fd: an exit only has it when it pairs with the
+/// thread's previous event, its enter.
+fn own_fd<'a>(c: &Ctx<'a>) -> Option<&'a Fd> {
+    if c.ev.is_enter() || c.ectx.paired {
+        c.fd()
+    } else {
+        None
+    }
 }
 
 fn buflen(c: &Ctx<'_>) -> Option<u64> {
@@ -302,15 +328,130 @@ fn failed_connect_exit(c: &Ctx<'_>) -> bool {
         && c.ev.param_by_name("tuple").is_some_and(<[u8]>::is_empty)
 }
 
-/// `fd.directory` / `fd.filename` of a file fd.
-fn fd_path_part<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
-    let fd0 = c.fd().filter(|f| fd_is_file(f))?;
-    let (dir, file) = match fd0.name.rfind('/') {
-        Some(0) => ("/", &fd0.name[1..]),
-        Some(i) => (&fd0.name[..i], &fd0.name[i + 1..]),
-        None => ("", fd0.name.as_str()),
+/// `fd.directory` / `fd.filename` of the fd in the table, as libsinsp
+/// cuts them: a file's directory is its name up to the last '/' ("/" when
+/// that is the first character or there is none), its file name what
+/// follows ("/" without a '/'); a name ending in '/' is kept whole. A
+/// directory fd's directory is its whole name, and it has no file name.
+/// Other fds have neither.
+fn fd_path_part(f: &Fd, id: F) -> Option<&str> {
+    let file = matches!(f.ftype, FdType::File | FdType::FileV2);
+    if id == F::FdDirectory {
+        return match f.ftype {
+            FdType::Directory => Some(&f.name),
+            _ if file => Some(dir_part(&f.name)),
+            _ => None,
+        };
+    }
+    if !file {
+        return None;
+    }
+    Some(match f.name.rfind('/') {
+        None => "/",
+        Some(i) if i + 1 < f.name.len() => &f.name[i + 1..],
+        Some(_) => &f.name,
+    })
+}
+
+/// The directory part of a path, as libsinsp cuts it (see [`fd_path_part`]).
+fn dir_part(name: &str) -> &str {
+    match name.rfind('/') {
+        Some(i) if i != 0 && i + 1 < name.len() => &name[..i],
+        Some(i) if i != 0 => name,
+        _ => "/",
+    }
+}
+
+/// True for an fd event whose fd is not in the table (libsinsp's "null
+/// fd" case, where some fd fields still have a value).
+fn null_fd(c: &Ctx<'_>) -> bool {
+    c.thread.is_some() && c.ectx.fd.is_some() && c.fd().is_none()
+}
+
+/// `fd.typechar` of an fd event whose fd is not in the table: guessed
+/// from the kind of call (always '4' for sockets), 'o' for the others.
+fn null_fd_typechar(ev: &crate::event::EventRef<'_>) -> char {
+    match event_name(ev) {
+        "open" | "openat" | "openat2" | "creat" => 'f',
+        "socket" | "accept" | "accept4" => '4',
+        "pipe" | "pipe2" => 'p',
+        "eventfd" | "eventfd2" => 'e',
+        "signalfd" | "signalfd4" => 's',
+        "timerfd_create" => 't',
+        "inotify_init" | "inotify_init1" => 'i',
+        _ => 'o',
+    }
+}
+
+/// The container id libsinsp prefixes fd.containername with: empty for
+/// host threads.
+fn fd_container_id(t: &Thread) -> &str {
+    if t.container_id == "host" {
+        ""
+    } else {
+        &t.container_id
+    }
+}
+
+/// True when `ip` is one of the machine's addresses as libsinsp decides
+/// it for the thread of the event: a container thread's address is its
+/// container's IP (a container not known is remote), else one of the
+/// interface list's addresses.
+fn ip_is_local(c: &Ctx<'_>, ip: &IpAddr) -> bool {
+    if let Some(t) = c.thread {
+        if !fd_container_id(t).is_empty() {
+            let Some(ci) = c.state.containers.get(&t.container_id) else {
+                return false;
+            };
+            // (An IP not known is 0.0.0.0, which an unconnected socket's
+            // zero address then matches, as in sysdig; IPv6 container
+            // addresses are never local.)
+            if ip.is_ipv6() {
+                return false;
+            }
+            if containers::ip_text(&ci.ip).parse::<IpAddr>().ok() == Some(*ip) {
+                return true;
+            }
+        }
+    }
+    on_interfaces(&c.state.local_ips, ip)
+}
+
+/// True when `ip` is one of the interface addresses `local`; an IPv6
+/// address only has to be in the /64 of one (libsinsp compares the first
+/// 64 bits).
+fn on_interfaces(local: &[IpAddr], ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(_) => local.contains(ip),
+        IpAddr::V6(a) => local.iter().any(|l| match l {
+            IpAddr::V6(b) => a.octets()[..8] == b.octets()[..8],
+            IpAddr::V4(_) => false,
+        }),
+    }
+}
+
+/// A live capture knows no interface list: the local side is then the
+/// one the state saw (the server side of accepted connections).
+fn no_interfaces(c: &Ctx<'_>) -> bool {
+    c.state.live && c.state.local_ips.is_empty()
+}
+
+/// (local ip, local port, remote ip, remote port) of a connected IP
+/// socket: the client side is local when the client IP is the machine's.
+fn local_remote(c: &Ctx<'_>, f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    if !matches!(f.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock) {
+        return None;
+    }
+    let (sip, sport, dip, dport) = tuple_parts(f)?;
+    let client_local = match no_interfaces(c) {
+        true => !f.is_server_side,
+        false => ip_is_local(c, &sip),
     };
-    Some(if id == F::FdDirectory { dir } else { file })
+    Some(if client_local {
+        (sip, sport, dip, dport)
+    } else {
+        (dip, dport, sip, sport)
+    })
 }
 
 /// A string field read without building a [`Value`] (the filter's
@@ -358,13 +499,18 @@ pub fn str_read<'a>(id: F, c: &Ctx<'a>) -> StrRead<'a> {
             None if c.fd().is_none() && (c.ev.is_enter() || c.ectx.fd.is_none()) => None,
             None => return StrRead::Slow,
         },
-        F::FdDirectory | F::FdFilename => fd_path_part(c, id),
+        F::FdDirectory | F::FdFilename => match c.fd() {
+            Some(f) => fd_path_part(f, id),
+            None if id == F::FdDirectory && null_fd(c) => return StrRead::Slow,
+            None => None,
+        },
         F::FdType => c.fd().map(|f| f.type_name()),
         F::FdTypechar => match c.fd() {
             Some(f) => match char_value(f.typechar()) {
                 Value::S(Cow::Borrowed(t)) => Some(t),
                 _ => return StrRead::Slow,
             },
+            None if null_fd(c) => return StrRead::Slow,
             None => None,
         },
         F::UserName => user_str(c, id),
@@ -530,44 +676,6 @@ fn l4_name(p: u8) -> &'static str {
         l4::ICMP => "icmp",
         l4::RAW => "raw",
         _ => "<NA>",
-    }
-}
-
-fn category_name(c: u32) -> &'static str {
-    if c & ec::FILE != 0 {
-        "file"
-    } else if c & ec::NET != 0 {
-        "net"
-    } else if c & ec::IPC != 0 {
-        "ipc"
-    } else if c & ec::MEMORY != 0 {
-        "memory"
-    } else if c & ec::PROCESS != 0 {
-        "process"
-    } else if c & ec::SLEEP != 0 {
-        "sleep"
-    } else if c & ec::SYSTEM != 0 {
-        "system"
-    } else if c & ec::SIGNAL != 0 {
-        "signal"
-    } else if c & ec::USER != 0 {
-        "user"
-    } else if c & ec::TIME != 0 {
-        "time"
-    } else if c & ec::IO_READ != 0 {
-        "IO_read"
-    } else if c & ec::IO_WRITE != 0 {
-        "IO_write"
-    } else if c & ec::IO_OTHER != 0 {
-        "IO_other"
-    } else if c & ec::WAIT != 0 {
-        "wait"
-    } else if c & ec::SCHEDULER != 0 {
-        "scheduler"
-    } else if c & ec::INTERNAL != 0 {
-        "internal"
-    } else {
-        "other"
     }
 }
 
@@ -783,11 +891,123 @@ pub fn latency_bucket_start(bucket: u64, width: u32) -> u64 {
     lat
 }
 
+/// libsinsp's latency of the event's thread: the time since its last
+/// enter for an exit, 0 for an enter, the thread's last value for the
+/// events that do not touch it (switch...), 0 without a thread.
 fn latency(c: &Ctx<'_>) -> Option<u64> {
-    if c.ev.is_enter() {
-        return None;
+    Some(c.thread.map_or(0, |t| t.latency))
+}
+
+/// True when the event is a failure that `evt.count.error*` (`id`)
+/// counts. A failure is a negative `res` parameter, or a negative `fd` on
+/// the exit of a call that creates one. The kind comes from the event's
+/// own fd: files and directories are file errors, sockets net errors;
+/// without an fd, opens count as file errors, accepts and connects as net
+/// errors, brk/mmap/munmap as memory errors; everything else is other.
+fn count_error(c: &Ctx<'_>, id: F) -> bool {
+    let ev = &c.ev;
+    let info = ev.info();
+    let failed = match info.param_index("res") {
+        Some(i) => ev
+            .param(i)
+            .and_then(|b| params::as_i64(info.params[i].ptype, b))
+            .is_some_and(|r| r < 0),
+        None if info.has_flag(ef::CREATES_FD) && !ev.is_enter() => ev
+            .param_by_name("fd")
+            .and_then(|b| params::as_i64(pt::FD, b))
+            .is_some_and(|r| r < 0),
+        None => false,
+    };
+    if !failed {
+        return false;
     }
-    c.ectx.enter_ts.map(|t| c.ev.ts().saturating_sub(t))
+    #[derive(PartialEq)]
+    enum Kind {
+        File,
+        Net,
+        Memory,
+        Other,
+    }
+    let kind = match own_fd(c).map(|f| f.ftype) {
+        Some(FdType::File | FdType::FileV2 | FdType::Directory) => Kind::File,
+        Some(
+            FdType::Ipv4Sock
+            | FdType::Ipv6Sock
+            | FdType::Ipv4ServSock
+            | FdType::Ipv6ServSock
+            | FdType::UnixSock,
+        ) => Kind::Net,
+        Some(_) => Kind::Other,
+        None => match event_name(ev) {
+            "open" | "openat" | "openat2" | "creat" => Kind::File,
+            "accept" | "accept4" | "connect" => Kind::Net,
+            "brk" | "mmap" | "mmap2" | "munmap" => Kind::Memory,
+            _ => Kind::Other,
+        },
+    };
+    match id {
+        F::EvtCountErrorFile => kind == Kind::File,
+        F::EvtCountErrorNet => kind == Kind::Net,
+        F::EvtCountErrorMemory => kind == Kind::Memory,
+        F::EvtCountErrorOther => kind == Kind::Other,
+        _ => true,
+    }
+}
+
+/// `evt.abspath` (`.src`, the default, or `.dst`): the path argument of
+/// the *at calls sysdig 0.29.3 resolves (openat, mkdirat, unlinkat,
+/// symlinkat, linkat, renameat/renameat2) made absolute against its
+/// directory fd: the thread's cwd for AT_FDCWD, the fd's name, or
+/// "<UNKNOWN>" for an fd not in the table. Other events have none.
+fn abspath(c: &Ctx<'_>, f: &BoundField) -> Option<String> {
+    let t = c.thread?;
+    let ev = &c.ev;
+    let info = ev.info();
+    let dst = match &f.arg {
+        FieldArg::None | FieldArg::Index(0 | 1) => false,
+        FieldArg::Index(2) => true,
+        FieldArg::Name(n) if n == "src" => false,
+        FieldArg::Name(n) if n == "dst" => true,
+        _ => return None,
+    };
+    let (dir_arg, path_arg) = match info.enum_name {
+        "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" if dst => ("newdirfd", "newpath"),
+        "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" => ("olddirfd", "oldpath"),
+        "PPME_SYSCALL_LINKAT_E" | "PPME_SYSCALL_LINKAT_2_X" if dst => ("newdir", "newpath"),
+        "PPME_SYSCALL_LINKAT_E" | "PPME_SYSCALL_LINKAT_2_X" => ("olddir", "oldpath"),
+        "PPME_SYSCALL_SYMLINKAT_X" => ("linkdirfd", "linkpath"),
+        "PPME_SYSCALL_OPENAT_E"
+        | "PPME_SYSCALL_OPENAT_2_X"
+        | "PPME_SYSCALL_OPENAT2_X"
+        | "PPME_SYSCALL_UNLINKAT_E"
+        | "PPME_SYSCALL_UNLINKAT_2_X" => ("dirfd", "name"),
+        "PPME_SYSCALL_MKDIRAT_X" => ("dirfd", "path"),
+        _ => return None,
+    };
+    let di = info.param_index(dir_arg)?;
+    let dirfd = params::as_i64(info.params[di].ptype, ev.param(di)?)?;
+    let path = params::as_str(ev.param_by_name(path_arg)?);
+    const AT_FDCWD: i64 = -100;
+    let base = if path.starts_with('/') {
+        String::new()
+    } else if dirfd == AT_FDCWD {
+        t.cwd.clone()
+    } else {
+        match c.state.fd(ev.tid(), dirfd) {
+            Some(d) => format!("{}/", d.name),
+            None => "<UNKNOWN>/".to_string(),
+        }
+    };
+    Some(crate::state::parse::concat_path(&base, &path))
+}
+
+/// Time since the previous event shown; 0 for the first one.
+fn deltatime(c: &Ctx<'_>) -> u64 {
+    if c.prev_ts == 0 {
+        0
+    } else {
+        c.ev.ts().saturating_sub(c.prev_ts)
+    }
 }
 
 /// What [`push_text`] did.
@@ -826,7 +1046,10 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtType => out.push_str(event_name(ev)),
         F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
-            render::push_evt_info(out, ev, c.state, &c.opts.render);
+            match syslog_info(c).filter(|_| f.def.id == F::EvtInfo) {
+                Some(line) => out.push_str(&line),
+                None => render::push_evt_info(out, ev, c.state, &c.opts.render),
+            }
             return Some(Pushed::Text);
         }
         id if int_fast(id) => match int_read(id, c) {
@@ -886,9 +1109,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 None => Value::None,
             }
         }
-        F::EvtDeltatime => Value::U(ev.ts().saturating_sub(c.prev_ts)),
-        F::EvtDeltatimeS => Value::U(ev.ts().saturating_sub(c.prev_ts) / 1_000_000_000),
-        F::EvtDeltatimeNs => Value::U(ev.ts().saturating_sub(c.prev_ts) % 1_000_000_000),
+        F::EvtDeltatime => Value::U(deltatime(c)),
+        F::EvtDeltatimeS => Value::U(deltatime(c) / 1_000_000_000),
+        F::EvtDeltatimeNs => Value::U(deltatime(c) % 1_000_000_000),
         F::EvtDir => s(evt_dir(ev)),
         F::EvtType => s(event_name(ev)),
         F::EvtTypeIs => match &f.arg {
@@ -909,7 +1132,12 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 s(event_name(ev))
             }
         }
-        F::EvtCategory => s(category_name(ev.info().category)),
+        F::EvtCategory => s(if is_generic(ev) {
+            super::category::generic(generic_code(ev))
+        } else {
+            super::category::of_event(ev.info().category, own_fd(c).map(|f| f.ftype))
+        }),
+        F::EvtInfo if syslog_info(c).is_some() => syslog_info(c).map(so).unwrap_or(Value::None),
         F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
         F::EvtArg => param_value(c, f, false),
         F::EvtRawarg => param_value(c, f, true),
@@ -922,7 +1150,22 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 .map(|b| Value::Bytes(Cow::Borrowed(b)))
                 .unwrap_or(Value::None)
         }
-        F::EvtBuflen => buflen(c).map(Value::U).unwrap_or(Value::None),
+        // An I/O exit with its own fd: its first parameter when not
+        // negative (close and fcntl included).
+        F::EvtBuflen => {
+            let io = ec::IO_READ | ec::IO_WRITE | ec::IO_OTHER;
+            if ev.is_enter() || !ev.info().has_category(io) || own_fd(c).is_none() {
+                return Value::None;
+            }
+            let info = ev.info();
+            match (info.params.first(), ev.param(0)) {
+                (Some(p), Some(b)) => match params::as_i64(p.ptype, b) {
+                    Some(n) if n >= 0 => Value::U(n as u64),
+                    _ => Value::None,
+                },
+                _ => Value::None,
+            }
+        }
         F::EvtBuflenIn | F::EvtBuflenOut => {
             let (r, w) = is_io(c);
             let want = if f.def.id == F::EvtBuflenIn { r } else { w };
@@ -973,13 +1216,13 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtIsIoRead => Value::B(is_io(c).0),
         F::EvtIsIoWrite => Value::B(is_io(c).1),
         F::EvtIoDir => match is_io(c) {
-            (true, _) => s("r"),
-            (_, true) => s("w"),
+            (true, _) => s("read"),
+            (_, true) => s("write"),
             _ => Value::None,
         },
         F::EvtIsWait => Value::B(ev.info().has_flag(ef::WAITS)),
         F::EvtWaitLatency => {
-            if ev.info().has_flag(ef::WAITS) {
+            if ev.info().has_flag(ef::WAITS) && !ev.is_enter() {
                 Value::U(latency(c).unwrap_or(0))
             } else {
                 Value::None
@@ -989,24 +1232,25 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Value::B(c.fd().is_some_and(|f| f.name.contains("/dev/log")) && is_io(c).1)
         }
         F::EvtCount => Value::U(1),
+        // The counts are 1 or nothing (sysdig sums them in views).
         F::EvtCountError
         | F::EvtCountErrorFile
         | F::EvtCountErrorNet
         | F::EvtCountErrorMemory
         | F::EvtCountErrorOther => {
-            let failed = res_of(c).is_some_and(|r| r < 0);
-            let cat = ev.info().category;
-            let ok = failed
-                && match f.def.id {
-                    F::EvtCountErrorFile => cat & ec::FILE != 0,
-                    F::EvtCountErrorNet => cat & ec::NET != 0,
-                    F::EvtCountErrorMemory => cat & ec::MEMORY != 0,
-                    F::EvtCountErrorOther => cat & (ec::FILE | ec::NET | ec::MEMORY) == 0,
-                    _ => true,
-                };
-            Value::U(ok as u64)
+            if count_error(c, f.def.id) {
+                Value::U(1)
+            } else {
+                Value::None
+            }
         }
-        F::EvtCountExit => Value::U(!ev.is_enter() as u64),
+        F::EvtCountExit => {
+            if ev.is_enter() {
+                Value::None
+            } else {
+                Value::U(1)
+            }
+        }
         // Process/thread counts come from the views' thread-table events
         // (one per thread at the end of each sample), as in csysdig.
         // Other events have no value, so averages only see the thread pass.
@@ -1023,20 +1267,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             Value::U(1)
         }
         F::EvtAround => Value::None,
-        F::EvtAbspath => {
-            let name = ev
-                .param_by_name("name")
-                .or_else(|| ev.param_by_name("path"))
-                .or_else(|| ev.param_by_name("pathname"));
-            match (name, t) {
-                (Some(b), Some(t)) => {
-                    let n = params::as_str(b);
-                    so(crate::state::parse::concat_path(&t.cwd, &n))
-                }
-                (Some(b), None) => so(params::as_str(b)),
-                _ => Value::None,
-            }
-        }
+        F::EvtAbspath => abspath(c, f).map(so).unwrap_or(Value::None),
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
             let is_open = matches!(event_name(ev), "open" | "openat" | "openat2" | "creat");
             if !is_open || ev.is_enter() {
@@ -1291,21 +1522,21 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         | F::ContainerStartTs => container_field(c, f),
         // ---- fd
         F::FdType => c.fd().map(|f| s(f.type_name())).unwrap_or(Value::None),
-        F::FdTypechar => c
-            .fd()
-            .map(|f| char_value(f.typechar()))
-            .unwrap_or(Value::None),
-        F::FdName | F::FdNameraw => match fd_name_direct(c) {
-            Some(n) => s(n),
-            None => match c.fd() {
-                Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
-                    Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
-                    _ => s(&f.name),
-                },
-                None => fd_name_without_state(c),
-            },
+        F::FdTypechar => match c.fd() {
+            Some(f) => char_value(f.typechar()),
+            None if null_fd(c) => char_value(null_fd_typechar(ev)),
+            None => Value::None,
         },
-        F::FdDirectory | F::FdFilename => opt_s(fd_path_part(c, f.def.id)),
+        F::FdName | F::FdNameraw => fd_name(c),
+        F::FdDirectory | F::FdFilename => match c.fd() {
+            Some(fd) => opt_s(fd_path_part(fd, f.def.id)),
+            // The directory of the name the event gives ("" for most: "/").
+            None if f.def.id == F::FdDirectory && null_fd(c) => match fd_name_without_state(c) {
+                Value::S(n) => so(dir_part(&n).to_string()),
+                _ => Value::None,
+            },
+            None => Value::None,
+        },
         F::FdIp | F::FdNet => match c.fd().and_then(tuple_parts) {
             Some((a, _, b, _)) => Value::List(vec![Value::Ip(a), Value::Ip(b)]),
             None => match c.fd().map(|f| &f.addrs) {
@@ -1331,8 +1562,14 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 _ => Value::None,
             },
         },
-        F::FdCport => match c.fd().and_then(tuple_parts) {
-            Some((_, p, _, _)) => Value::U(p as u64),
+        F::FdCport => match c.fd() {
+            Some(fd) => match tuple_parts(fd) {
+                Some((_, p, _, _)) => Value::U(p as u64),
+                // sysdig gives a socket with a role but no connection
+                // (unix, listening) client port 0.
+                None if role_without_tuple(fd) => Value::U(0),
+                None => Value::None,
+            },
             None => Value::None,
         },
         F::FdSport => match c.fd().and_then(tuple_parts) {
@@ -1343,17 +1580,8 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             },
         },
         F::FdLip | F::FdRip | F::FdLnet | F::FdRnet | F::FdLport | F::FdRport => {
-            let Some(f0) = c.fd() else {
+            let Some((lip, lport, rip, rport)) = c.fd().and_then(|fd| local_remote(c, fd)) else {
                 return Value::None;
-            };
-            let Some((sip, sport, dip, dport)) = tuple_parts(f0) else {
-                return Value::None;
-            };
-            let local_is_server = f0.is_server_side;
-            let (lip, lport, rip, rport) = if local_is_server {
-                (dip, dport, sip, sport)
-            } else {
-                (sip, sport, dip, dport)
             };
             match f.def.id {
                 F::FdLip | F::FdLnet => Value::Ip(lip),
@@ -1364,40 +1592,92 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::FdL4proto => match c.fd() {
             Some(f) if f.is_ip() => s(l4_name(f.l4proto)),
-            _ => Value::None,
+            Some(_) => s("<NA>"),
+            None => Value::None,
         },
         F::FdSockfamily => match c.fd() {
             Some(f) if f.is_ip() => s("ip"),
             Some(f) if f.ftype == FdType::UnixSock => s("unix"),
             _ => Value::None,
         },
+        // Listening sockets are servers; a connection is when its server
+        // address is one of the machine's; any other fd is not.
         F::FdIsServer => match c.fd() {
-            Some(f) if f.is_socket() => {
-                Value::B(f.is_server_side || matches!(f.addrs, SockAddrs::Server { .. }))
-            }
-            _ => Value::None,
+            Some(f) => Value::B(match (f.ftype, &f.addrs) {
+                (FdType::Ipv4ServSock | FdType::Ipv6ServSock, _)
+                | (_, SockAddrs::Server { .. }) => true,
+                (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { .. }) if no_interfaces(c) => {
+                    f.is_server_side
+                }
+                (FdType::Ipv4Sock | FdType::Ipv6Sock, SockAddrs::Ip { dip, .. }) => {
+                    ip_is_local(c, dip)
+                }
+                // Not connected: the server address is still all zeros.
+                (FdType::Ipv4Sock, SockAddrs::None) => ip_is_local(c, &IpAddr::from([0u8; 4])),
+                (FdType::Ipv6Sock, SockAddrs::None) => ip_is_local(c, &IpAddr::from([0u8; 16])),
+                _ => false,
+            }),
+            None => Value::None,
         },
-        F::FdUid => match (c.fd(), c.ectx.fd) {
+        // The thread id and the fd number, whether the fd is known or not.
+        F::FdUid => match (t, c.ectx.fd) {
             (Some(_), Some(n)) => so(format!("{}{}", ev.tid(), n)),
             _ => Value::None,
         },
-        F::FdContainername | F::FdContainerdirectory => match (c.fd(), t) {
-            (Some(f0), Some(t)) => {
-                let cid = if t.container_id.is_empty() {
-                    "host"
-                } else {
-                    t.container_id.as_str()
-                };
-                so(format!("{cid}:{}", f0.name))
-            }
+        // The container id and fd.name (as libsinsp, which shares the code).
+        F::FdContainername => match (t, fd_name(c)) {
+            (Some(t), Value::S(n)) => so(format!("{}:{n}", fd_container_id(t))),
             _ => Value::None,
         },
-        F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => Value::None,
+        F::FdContainerdirectory => match (c.fd(), t) {
+            (Some(f0), Some(t)) => match fd_path_part(f0, F::FdDirectory) {
+                Some(d) => so(format!("{}:{d}", fd_container_id(t))),
+                None => Value::None,
+            },
+            (None, Some(t)) if null_fd(c) => match fd_name_without_state(c) {
+                Value::S(n) => so(format!("{}:{}", fd_container_id(t), dir_part(&n))),
+                _ => Value::None,
+            },
+            _ => Value::None,
+        },
+        // Port numbers as text (sysdig resolves no port names by default).
+        F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => {
+            let Some(fd) = c.fd() else {
+                return Value::None;
+            };
+            let port = match f.def.id {
+                F::FdCproto | F::FdSproto => {
+                    let conn = matches!(fd.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock);
+                    match (tuple_parts(fd), &fd.addrs) {
+                        (Some((_, p, _, _)), _) if conn && f.def.id == F::FdCproto => Some(p),
+                        (Some((_, _, _, p)), _) if conn => Some(p),
+                        // A listening socket has a server port but no text,
+                        // a socket with a role but no connection a client one.
+                        (_, SockAddrs::Server { .. }) if f.def.id == F::FdSproto => return s(""),
+                        _ if f.def.id == F::FdCproto && role_without_tuple(fd) => return s(""),
+                        _ => None,
+                    }
+                }
+                _ => local_remote(c, fd).map(
+                    |(_, lp, _, rp)| {
+                        if f.def.id == F::FdLproto {
+                            lp
+                        } else {
+                            rp
+                        }
+                    },
+                ),
+            };
+            port.map(|p| so(p.to_string())).unwrap_or(Value::None)
+        }
         F::FdConnected => c
             .fd()
-            .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. })))
+            .map(|f| Value::B(matches!(f.addrs, SockAddrs::Ip { .. }) || f.connected))
             .unwrap_or(Value::None),
-        F::FdNameChanged => Value::B(false),
+        F::FdNameChanged => c
+            .fd()
+            .map(|_| Value::B(c.ectx.name_changed))
+            .unwrap_or(Value::None),
         F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName => Value::None,
         F::FdDev => c
             .fd()
@@ -1472,6 +1752,21 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
     }
 }
 
+/// `fd.name` (and `fd.nameraw`).
+fn fd_name<'a>(c: &Ctx<'a>) -> Value<'a> {
+    let ev = &c.ev;
+    match fd_name_direct(c) {
+        Some(n) => s(n),
+        None => match c.fd() {
+            Some(f) => match ev.param_by_name("tuple").and_then(params::socktuple) {
+                Some(t) if event_name(ev) == "connect" => so(render::tuple_string(&t)),
+                _ => s(&f.name),
+            },
+            None => fd_name_without_state(c),
+        },
+    }
+}
+
 /// `fd.name` when the fd is not in the table: libsinsp takes it from the
 /// event (a failed open's path, a failed connect's tuple), or says "" on
 /// exit events that use an fd.
@@ -1487,6 +1782,11 @@ fn fd_name_without_state<'a>(c: &Ctx<'a>) -> Value<'a> {
             .or_else(|| ev.param_by_name("path"))
         {
             let n = params::as_str(b);
+            // open and creat show an absolute path as given ("//lib/x"
+            // stays); relative paths, and openat's, are resolved.
+            if n.starts_with('/') && matches!(event_name(ev), "open" | "creat") {
+                return so(n);
+            }
             let base = c.thread.map(|t| t.cwd.as_str()).unwrap_or("");
             return so(crate::state::parse::concat_path(base, &n));
         }
@@ -1508,6 +1808,12 @@ fn event_name<'a>(ev: &crate::event::EventRef<'a>) -> &'static str {
         // Generic events are named after the syscall they carry.
         None => generic_type_name(generic_code(ev)),
     }
+}
+
+/// True for the generic events (syscalls without their own event type).
+fn is_generic(ev: &crate::event::EventRef<'_>) -> bool {
+    let id = ev.etype();
+    id == crate::event::table::ids::GENERIC_E || id == crate::event::table::ids::GENERIC_X
 }
 
 /// The syscall code a generic event carries (its first parameter).
@@ -1575,6 +1881,17 @@ fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
     Value::D(f64::from(v))
 }
 
+/// `evt.info` of a write to /dev/log that carries a syslog message: what
+/// sysdig's syslog decoder says instead of the arguments.
+fn syslog_info(c: &Ctx<'_>) -> Option<String> {
+    let (Value::S(sev), Value::S(msg)) =
+        (syslog(c, F::SyslogSeverityStr), syslog(c, F::SyslogMessage))
+    else {
+        return None;
+    };
+    Some(format!("syslog sev={sev} msg={msg}"))
+}
+
 fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
     let is = c.fd().is_some_and(|f| f.name.contains("/dev/log"));
     if !is || c.ev.is_enter() {
@@ -1610,7 +1927,30 @@ fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
     }
 }
 
+/// A socket libsinsp gives a client or server role without a connection
+/// tuple: a (non-UDP) server socket bound to a port, or a unix socket
+/// that connected, was accepted or came from the capture's fd list.
+/// (Found by comparing fd.cport with sysdig 0.29.3 on the corpus.)
+fn role_without_tuple(f: &Fd) -> bool {
+    match f.addrs {
+        SockAddrs::Server { port, .. } => port != 0 && f.l4proto != l4::UDP,
+        _ => f.ftype == FdType::UnixSock && (f.connected || f.is_server_side || f.from_list),
+    }
+}
+
+fn is_v6(t: FdType) -> bool {
+    matches!(t, FdType::Ipv6Sock | FdType::Ipv6ServSock)
+}
+
+/// The fdlist.* fields of poll and ppoll (the only calls sysdig reads
+/// them from): one item per polled fd, comma-separated. Names are "<NA>"
+/// for fds not in the table (or unnamed); addresses and ports are left
+/// out for fds that are not IP sockets (listening sockets have a server
+/// address and port only). No items at all is no value.
 fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
+    if !matches!(event_name(&c.ev), "poll" | "ppoll") {
+        return Value::None;
+    }
     let info = c.ev.info();
     let Some(i) = info.params.iter().position(|p| p.ptype == pt::FDLIST) else {
         return Value::None;
@@ -1619,26 +1959,45 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
         return Value::None;
     };
     let tid = c.ev.tid();
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for (fdn, _) in params::fdlist(b) {
         let f = c.state.fd(tid, fdn);
+        let conn = f
+            .filter(|f| matches!(f.ftype, FdType::Ipv4Sock | FdType::Ipv6Sock))
+            .and_then(tuple_parts);
+        let server = match f.map(|f| &f.addrs) {
+            Some(SockAddrs::Server { ip, port }) => Some((*ip, *port)),
+            _ => None,
+        };
         let item = match id {
             F::FdlistNums => Some(fdn.to_string()),
-            F::FdlistNames => f.map(|f| f.name.clone()),
-            F::FdlistCips => f
-                .and_then(tuple_parts)
-                .map(|t| crate::state::fds::ip_str(&t.0)),
-            F::FdlistSips => f
-                .and_then(tuple_parts)
-                .map(|t| crate::state::fds::ip_str(&t.2)),
-            F::FdlistCports => f.and_then(tuple_parts).map(|t| t.1.to_string()),
-            _ => f.and_then(tuple_parts).map(|t| t.3.to_string()),
+            F::FdlistNames => Some(match f {
+                Some(f) if !f.name.is_empty() => f.name.clone(),
+                _ => "<NA>".to_string(),
+            }),
+            F::FdlistCips => conn.map(|t| crate::state::fds::ip_str(&t.0)),
+            F::FdlistSips => conn
+                .map(|t| t.2)
+                .or(server.map(|s| s.0))
+                .map(|ip| crate::state::fds::ip_str(&ip)),
+            F::FdlistCports => conn.map(|t| t.1.to_string()),
+            // (sysdig gives IPv6 listening sockets no port here)
+            _ => conn
+                .map(|t| t.3)
+                .or(server
+                    .filter(|_| !f.is_some_and(|f| is_v6(f.ftype)))
+                    .map(|s| s.1))
+                .map(|p| p.to_string()),
         };
         if let Some(x) = item {
             out.push(x);
         }
     }
-    so(out.join(","))
+    if out.is_empty() {
+        Value::None
+    } else {
+        so(out.join(","))
+    }
 }
 
 #[cfg(test)]
@@ -1705,6 +2064,77 @@ mod tests {
         render::push_decimal(&mut s, 0, 3);
         render::push_decimal(&mut s, 12345, 2);
         assert_eq!(s, "00000004200012345");
+    }
+
+    /// sysdig truncates, with two decimals below 10 of a unit only.
+    #[test]
+    fn human_durations() {
+        for (ns, text) in [
+            (0, "0ns"),
+            (999, "999ns"),
+            (1_000, "1.00us"),
+            (1_054, "1.05us"),
+            (4_037, "4.03us"),
+            (9_999, "9.99us"),
+            (10_222, "10us"),
+            (93_193, "93us"),
+            (999_203, "999us"),
+            (1_571_370, "1.57ms"),
+            (61_653_754, "61ms"),
+            (1_000_170_434, "1.00s"),
+            (12_500_000_000, "12s"),
+        ] {
+            assert_eq!(human_duration(ns), text, "{ns}");
+        }
+    }
+
+    /// libsinsp's cut of file names: the last '/' splits, a trailing one
+    /// keeps the name whole, no '/' gives "/".
+    #[test]
+    fn path_parts() {
+        let file = |n: &str| Fd::new(FdType::File, n);
+        let part = |n: &str, id| fd_path_part(&file(n), id).map(str::to_string);
+        assert_eq!(part("/etc/passwd", F::FdDirectory).as_deref(), Some("/etc"));
+        assert_eq!(
+            part("/etc/passwd", F::FdFilename).as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(part("/passwd", F::FdDirectory).as_deref(), Some("/"));
+        assert_eq!(part("/passwd", F::FdFilename).as_deref(), Some("passwd"));
+        assert_eq!(part("/etc/", F::FdDirectory).as_deref(), Some("/etc/"));
+        assert_eq!(part("/etc/", F::FdFilename).as_deref(), Some("/etc/"));
+        assert_eq!(part("passwd", F::FdDirectory).as_deref(), Some("/"));
+        assert_eq!(part("passwd", F::FdFilename).as_deref(), Some("/"));
+        assert_eq!(part("//lib/x", F::FdDirectory).as_deref(), Some("//lib"));
+        // A directory fd is its own directory and has no file name.
+        let dir = Fd::new(FdType::Directory, "/usr/lib");
+        assert_eq!(fd_path_part(&dir, F::FdDirectory), Some("/usr/lib"));
+        assert_eq!(fd_path_part(&dir, F::FdFilename), None);
+        // Other fds have neither.
+        let pipe = Fd::new(FdType::Fifo, "pipe:[1]");
+        assert_eq!(fd_path_part(&pipe, F::FdDirectory), None);
+        assert_eq!(dir_part(""), "/");
+    }
+
+    /// IPv4 addresses must be an interface's; IPv6 ones share its /64.
+    #[test]
+    fn local_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+        let local = [
+            ip("127.0.0.1"),
+            ip("10.0.0.79"),
+            ip("::1"),
+            ip("fe80::ceb:feff:fe7d:6f7e"),
+        ];
+        assert!(on_interfaces(&local, &ip("10.0.0.79")));
+        assert!(!on_interfaces(&local, &ip("10.0.0.80")));
+        assert!(!on_interfaces(&local, &ip("0.0.0.0")));
+        assert!(on_interfaces(&local, &ip("::1")));
+        // The unspecified address shares ::1's (all-zero) /64.
+        assert!(on_interfaces(&local, &ip("::")));
+        assert!(on_interfaces(&local, &ip("fe80::1")));
+        assert!(!on_interfaces(&local, &ip("2001:4860:4860::8888")));
+        assert!(!on_interfaces(&[], &ip("::1")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The field registry: one table of name, type, description and extractor,
 //! serving filters, `-p` formats, JSON output and view columns.
 
+mod category;
 mod defs;
 mod extract;
 
