@@ -851,6 +851,18 @@ fn k8s_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
     }
 }
 
+/// The major number of a device in user-space encoding (12 bits, above
+/// the minor's low 8).
+fn dev_major(dev: u32) -> i64 {
+    i64::from((dev & 0xfff00) >> 8)
+}
+
+/// The minor number of a device in user-space encoding (the low 8 bits,
+/// and 12 more above the major).
+fn dev_minor(dev: u32) -> i64 {
+    i64::from((dev & 0xff) | ((dev >> 12) & 0xfff00))
+}
+
 /// Decades of latency a spectrogram spans: 1 ns to 100 s.
 pub const SPECTRO_DECADES: f64 = 11.0;
 
@@ -1683,13 +1695,15 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             .fd()
             .map(|f| Value::I(f.dev as i64))
             .unwrap_or(Value::None),
+        // `dev` is in the kernel's user-space encoding (new_encode_dev:
+        // the probe and libscap's drivers write it so).
         F::FdDevMajor => c
             .fd()
-            .map(|f| Value::I(((f.dev >> 20) & 0xfff) as i64))
+            .map(|f| Value::I(dev_major(f.dev)))
             .unwrap_or(Value::None),
         F::FdDevMinor => c
             .fd()
-            .map(|f| Value::I((f.dev & 0xfffff) as i64))
+            .map(|f| Value::I(dev_minor(f.dev)))
             .unwrap_or(Value::None),
         F::FdIno => c
             .fd()
@@ -2003,6 +2017,15 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_numbers_decode_the_user_space_encoding() {
+        // dm-0 (253:0), xvda2 (202:2), and 8:300 whose minor needs the
+        // bits above the major.
+        assert_eq!((dev_major(0xfd00), dev_minor(0xfd00)), (253, 0));
+        assert_eq!((dev_major(0xca02), dev_minor(0xca02)), (202, 2));
+        assert_eq!((dev_major(0x0010_082c), dev_minor(0x0010_082c)), (8, 300));
+    }
 
     /// `push_text` shows evt.type and evt.dir without terminal sanitizing:
     /// every name they can give is printable ASCII.
