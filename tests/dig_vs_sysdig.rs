@@ -207,3 +207,45 @@ fn truncated_capture_reports_offset_and_keeps_events() {
         "events before the damage are delivered"
     );
 }
+
+/// sysdig 0.29.3's `-t a` prints the nanoseconds without their leading
+/// zeros (`.40810254` for 40810254 ns); the value is the same.
+fn pad_fraction(line: &str) -> String {
+    let mut parts: Vec<String> = line.split(' ').map(str::to_string).collect();
+    if let Some(t) = parts.get_mut(1) {
+        if let Some((s, f)) = t.split_once('.') {
+            if !f.is_empty() && f.len() < 9 && f.bytes().all(|b| b.is_ascii_digit()) {
+                *t = format!("{s}.{f:0>9}");
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+#[test]
+fn time_modes_match_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    for cap in [
+        "libs/curl_google.scap",
+        "sysflow/files_files.scap",
+        "bencer-examples/example5_httpd.scap",
+        "falco/cat_write.scap",
+    ] {
+        let p = capture(cap).to_string_lossy().into_owned();
+        for t in ["h", "a", "r", "d", "D"] {
+            for filter in [None, Some("evt.dir=<")] {
+                let mut args = vec!["-r", p.as_str(), "-t", t];
+                args.extend(filter);
+                let ours = dig(&args);
+                let theirs = sysdig_run(&sd, &args);
+                let (o, mut s) = (stdout_lines(&ours), stdout_lines(&theirs));
+                if t == "a" {
+                    s = s.iter().map(|l| pad_fraction(l)).collect();
+                }
+                assert_eq!(o.len(), s.len(), "{cap} -t {t} {filter:?}: line counts");
+                let bad = differing_lines(&o, &s);
+                assert!(bad.is_empty(), "{cap} -t {t} {filter:?}: {bad:#?}");
+            }
+        }
+    }
+}

@@ -851,6 +851,15 @@ fn k8s_field<'a>(c: &Ctx<'a>, f: &BoundField) -> Value<'a> {
     }
 }
 
+/// `-t D`: the time since the previous line printed, 0 for the first.
+fn prev_delta(c: &Ctx<'_>) -> u64 {
+    if c.prev_ts == 0 {
+        0
+    } else {
+        c.ev.ts().saturating_sub(c.prev_ts)
+    }
+}
+
 /// The major number of a device in user-space encoding (12 bits, above
 /// the minor's low 8).
 fn dev_major(dev: u32) -> i64 {
@@ -1045,7 +1054,7 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
             TimeMode::Human => push_time(out, ev.ts(), false, true),
             TimeMode::Absolute => push_secs(out, ev.ts()),
             TimeMode::Relative => push_secs(out, ev.ts().saturating_sub(c.first_ts)),
-            TimeMode::PrevDelta => push_secs(out, ev.ts().saturating_sub(c.prev_ts)),
+            TimeMode::PrevDelta => push_secs(out, prev_delta(c)),
             TimeMode::Delta => push_secs(out, latency(c).unwrap_or(0)),
         },
         F::EvtTime => push_time(out, ev.ts(), false, true),
@@ -1106,7 +1115,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 TimeMode::Human => so(fmt_time(ev.ts(), false, true)),
                 TimeMode::Absolute => so(secs(ev.ts())),
                 TimeMode::Relative => so(secs(ev.ts().saturating_sub(c.first_ts))),
-                TimeMode::PrevDelta => so(secs(ev.ts().saturating_sub(c.prev_ts))),
+                TimeMode::PrevDelta => so(secs(prev_delta(c))),
                 TimeMode::Delta => so(secs(latency(c).unwrap_or(0))),
             }
         }
