@@ -16,8 +16,7 @@ use std::sync::Mutex;
 use common::*;
 
 /// Field classes compared: all of sysdig's but the tracer spans
-/// (`span.*`, `evtin.*`: [`NOT_REGISTERED`]) and `syslog.*` (no capture
-/// here writes to syslog).
+/// (`span.*`, `evtin.*`: [`NOT_REGISTERED`]).
 const CLASSES: &[&str] = &[
     "evt",
     "fd",
@@ -31,6 +30,7 @@ const CLASSES: &[&str] = &[
     "k8s",
     "mesos",
     "marathon",
+    "syslog",
 ];
 
 /// Classes of sysdig's list that syspect does not register: sysdig's

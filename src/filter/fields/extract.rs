@@ -1067,7 +1067,12 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtType => out.push_str(event_name(ev)),
         F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
-            match syslog_info(c).filter(|_| f.def.id == F::EvtInfo) {
+            let syslog = if f.def.id == F::EvtInfo {
+                syslog_info(c)
+            } else {
+                None
+            };
+            match syslog {
                 Some(line) => out.push_str(&line),
                 None => render::push_evt_info(out, ev, c.state, &c.opts.render),
             }
@@ -1158,8 +1163,10 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         } else {
             super::category::of_event(ev.info().category, own_fd(c).map(|f| f.ftype))
         }),
-        F::EvtInfo if syslog_info(c).is_some() => syslog_info(c).map(so).unwrap_or(Value::None),
-        F::EvtArgs | F::EvtInfo => so(render::evt_info(ev, c.state, &c.opts.render)),
+        F::EvtInfo => {
+            so(syslog_info(c).unwrap_or_else(|| render::evt_info(ev, c.state, &c.opts.render)))
+        }
+        F::EvtArgs => so(render::evt_info(ev, c.state, &c.opts.render)),
         F::EvtArg => param_value(c, f, false),
         F::EvtRawarg => param_value(c, f, true),
         F::EvtBuffer => {
@@ -1907,46 +1914,46 @@ fn procinfo_cpu<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
 /// `evt.info` of a write to /dev/log that carries a syslog message: what
 /// sysdig's syslog decoder says instead of the arguments.
 fn syslog_info(c: &Ctx<'_>) -> Option<String> {
-    let (Value::S(sev), Value::S(msg)) =
-        (syslog(c, F::SyslogSeverityStr), syslog(c, F::SyslogMessage))
-    else {
+    let (pri, msg) = syslog_line(c)?;
+    Some(format!(
+        "syslog sev={} msg={msg}",
+        SYSLOG_SEV[(pri & 7) as usize]
+    ))
+}
+
+const SYSLOG_FAC: [&str; 24] = [
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "clock", "authpriv",
+    "ftp", "ntp", "logaudit", "logalert", "cron", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
+];
+const SYSLOG_SEV: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+];
+
+/// The priority and message of the syslog line an exit wrote to
+/// /dev/log (`<PRI>message`). Checked cheapest first: it is asked for
+/// every event printed with `evt.info`.
+fn syslog_line(c: &Ctx<'_>) -> Option<(u32, String)> {
+    if c.ev.is_enter() || !c.fd().is_some_and(|f| f.name.contains("/dev/log")) {
         return None;
-    };
-    Some(format!("syslog sev={sev} msg={msg}"))
+    }
+    let data = c.ev.param_by_name("data")?;
+    let text = String::from_utf8_lossy(data);
+    let (num, msg) = text.strip_prefix('<')?.split_once('>')?;
+    let pri = num.parse::<u32>().ok()?;
+    Some((pri, msg.to_string()))
 }
 
 fn syslog<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
-    let is = c.fd().is_some_and(|f| f.name.contains("/dev/log"));
-    if !is || c.ev.is_enter() {
-        return Value::None;
-    }
-    let Some(data) = c.ev.param_by_name("data") else {
+    let Some((pri, msg)) = syslog_line(c) else {
         return Value::None;
     };
-    let text = String::from_utf8_lossy(data);
-    let Some(rest) = text.strip_prefix('<') else {
-        return Value::None;
-    };
-    let Some((num, msg)) = rest.split_once('>') else {
-        return Value::None;
-    };
-    let Ok(pri) = num.parse::<u32>() else {
-        return Value::None;
-    };
-    const FAC: [&str; 24] = [
-        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "clock",
-        "authpriv", "ftp", "ntp", "logaudit", "logalert", "cron", "local0", "local1", "local2",
-        "local3", "local4", "local5", "local6", "local7",
-    ];
-    const SEV: [&str; 8] = [
-        "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
-    ];
     match id {
         F::SyslogFacility => Value::U((pri >> 3) as u64),
-        F::SyslogFacilityStr => s(FAC.get((pri >> 3) as usize).copied().unwrap_or("")),
+        F::SyslogFacilityStr => s(SYSLOG_FAC.get((pri >> 3) as usize).copied().unwrap_or("")),
         F::SyslogSeverity => Value::U((pri & 7) as u64),
-        F::SyslogSeverityStr => s(SEV[(pri & 7) as usize]),
-        _ => so(msg.to_string()),
+        F::SyslogSeverityStr => s(SYSLOG_SEV[(pri & 7) as usize]),
+        _ => so(msg),
     }
 }
 
