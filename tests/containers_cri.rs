@@ -712,26 +712,6 @@ fn hung_socket(dir: &Path) -> (PathBuf, Arc<AtomicUsize>) {
     (path, accepted)
 }
 
-/// Captures whose processes live in containers.
-const CONTAINER_CAPTURES: &[&str] = &[
-    "bencer-examples/example0_nginx.scap",
-    "bencer-examples/example2_502error.scap",
-    "bencer-examples/example4_example4-1.scap",
-    "bencer-examples/example4_example4-2.scap",
-    "bencer-examples/example5_httpd.scap",
-    "bencer-examples/example5_nginx.scap",
-    "falco/empty_old_with_containers.scap",
-    "falco/psp_privileged.scap",
-    "sysflow/alpine_alpine.scap",
-    "sysflow/client-server_tcp-client-server.scap",
-    "sysflow/files_files.scap",
-    "sysflow/mpm-event_full_capture.scap",
-    "sysflow/namespaces_setns.scap",
-    "sysflow/objectstore_download.scap",
-    "sysflow/rename_rename.scap",
-    "sysflow/setuid_setuid.scap",
-];
-
 #[test]
 fn unanswered_lookups_never_hold_up_events() {
     const TIMEOUT: Duration = Duration::from_secs(3);
@@ -741,7 +721,7 @@ fn unanswered_lookups_never_hold_up_events() {
         sockets: vec![sock],
         timeout: Some(TIMEOUT),
     });
-    let caps: Vec<Loaded> = CONTAINER_CAPTURES
+    let caps: Vec<Loaded> = common::IN_CONTAINERS
         .iter()
         .map(|c| load(&common::capture(c)))
         .collect();

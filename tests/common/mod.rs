@@ -23,6 +23,8 @@ pub fn capture(rel: &str) -> PathBuf {
     p
 }
 
+include!("container_captures.rs");
+
 /// The captures sysdig 0.29.3 reads (captures/README.md).
 pub const SYSDIG_READABLE: &[&str] = &[
     "bencer-examples/example0_nginx.scap",

@@ -487,25 +487,9 @@ fn filters() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Captures whose processes live in containers (Docker, CRI, podman).
-const CONTAINER_CAPTURES: &[&str] = &[
-    "bencer-examples/example0_nginx.scap",
-    "bencer-examples/example2_502error.scap",
-    "bencer-examples/example4_example4-1.scap",
-    "bencer-examples/example4_example4-2.scap",
-    "bencer-examples/example5_httpd.scap",
-    "bencer-examples/example5_nginx.scap",
-    "falco/empty_old_with_containers.scap",
-    "falco/psp_privileged.scap",
-    "sysflow/alpine_alpine.scap",
-    "sysflow/client-server_tcp-client-server.scap",
-    "sysflow/files_files.scap",
-    "sysflow/mpm-event_full_capture.scap",
-    "sysflow/namespaces_setns.scap",
-    "sysflow/objectstore_download.scap",
-    "sysflow/rename_rename.scap",
-    "sysflow/setuid_setuid.scap",
-];
+// IN_CONTAINERS: the captures whose processes live in containers (the
+// list the container tests use).
+include!("../../tests/common/container_captures.rs");
 
 /// What container runtime lookups cost the event path (in process, lookups
 /// to a runtime that never answers against lookups off), and the container
@@ -513,7 +497,7 @@ const CONTAINER_CAPTURES: &[&str] = &[
 fn bench_containers() -> Result<()> {
     const REPS: u32 = 24;
     let bins = build()?;
-    let files: Vec<String> = CONTAINER_CAPTURES
+    let files: Vec<String> = IN_CONTAINERS
         .iter()
         .map(|c| format!("{CAPTURES}/{c}"))
         .collect();
