@@ -10,6 +10,10 @@ fn proc_fields_match_sysdig() {
         ("falco/cat_write.scap", "thread.ismain=true"),
         ("libs/curl_google.scap", "proc.aname=bash"),
         ("libs/curl_google.scap", "proc.apid[1]>0"),
+        // Without an index, each ancestor is compared in turn, `!=` too.
+        ("sysflow/namespaces_setns.scap", "proc.aname!=bash"),
+        ("sysflow/namespaces_setns.scap", "not proc.aname=bash"),
+        ("libs/curl_google.scap", "proc.apid!=3200"),
         ("sysflow/files_filesat.scap", "proc.exe endswith filesat"),
         ("sysflow/files_filesat.scap", "proc.cwd exists"),
         (

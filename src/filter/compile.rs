@@ -1364,12 +1364,12 @@ fn eval(n: &Node, c: &Ctx<'_>) -> bool {
         Node::And(v) => v.iter().all(|n| eval(n, c)),
         Node::Or(v) => v.iter().any(|n| eval(n, c)),
         Node::Not(n) => !eval(n, c),
-        Node::Check(k) => check_value(k.op, &k.rhs, &extract_lhs(&k.lhs, c), c),
+        Node::Check(k) => check_lhs_value(k.op, &k.rhs, &k.lhs, &extract_lhs(&k.lhs, c), c),
         Node::AnyOf(m) => {
             let v = extract_lhs(&m.lhs, c);
             m.checks
                 .iter()
-                .any(|(op, rhs)| check_value(*op, rhs, &v, c))
+                .any(|(op, rhs)| check_lhs_value(*op, rhs, &m.lhs, &v, c))
         }
         Node::Str(n) => match fields::str_read(n.id, c) {
             StrRead::Str(v) => n.tests.iter().any(|t| t.test(v)),
@@ -1583,6 +1583,19 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// One check on the value `lhs` gave. `proc.aname` and `proc.apid`
+/// without an index hold when some ancestor satisfies the operator, `!=`
+/// included (libsinsp compares each ancestor in turn: `proc.aname!=bash`
+/// holds when an ancestor is not bash).
+fn check_lhs_value(op: Operator, rhs: &RhsC, lhs: &Lhs, v: &Value<'_>, c: &Ctx<'_>) -> bool {
+    match (lhs, v) {
+        (Lhs::AnyAncestor(_), Value::List(items)) if op != Operator::Exists => {
+            items.iter().any(|i| check_one(op, rhs, i, c))
+        }
+        _ => check_value(op, rhs, v, c),
     }
 }
 
