@@ -1859,7 +1859,7 @@ fn set_memory(t: &mut Thread, ps: &Params<'_>, m: &Meta) {
 /// A thread libsinsp made up for events of a tid it knew nothing of
 /// (named `<NA>`, no user): not a parent a clone copies from.
 fn is_stand_in(t: &Thread) -> bool {
-    !t.complete && t.comm.is_empty() && t.uid == u32::MAX
+    t.unnamed() && t.uid == u32::MAX
 }
 
 /// The comm a clone or execve event gives its thread: its comm parameter,

@@ -124,6 +124,12 @@ impl Thread {
         }
     }
 
+    /// A thread known only from events, with no name yet (libsinsp calls
+    /// such a stand-in `<NA>`).
+    pub fn unnamed(&self) -> bool {
+        !self.complete && self.comm.is_empty()
+    }
+
     /// A thread seen in events before anything else told us about it.
     pub fn placeholder(tid: u64) -> Thread {
         Thread {

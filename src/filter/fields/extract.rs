@@ -232,7 +232,7 @@ fn proc_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
 /// A thread's comm as libsinsp gives it: the stand-in it makes for a
 /// thread it knows nothing of is named `<NA>`.
 fn comm_of(t: &Thread) -> &str {
-    if !t.complete && t.comm.is_empty() {
+    if t.unnamed() {
         "<NA>"
     } else {
         &t.comm
