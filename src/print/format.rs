@@ -38,6 +38,9 @@ pub struct Format {
     pub tokens: Vec<Token>,
     /// Print even when some fields have no value (`<NA>`).
     pub print_all: bool,
+    /// The field tokens in the order of their `-j` keys: sorted by text,
+    /// each text once.
+    json_order: Vec<usize>,
 }
 
 fn is_field_char(c: char) -> bool {
@@ -139,7 +142,12 @@ impl Format {
         if !text.is_empty() {
             tokens.push(Token::Text(text));
         }
-        Ok(Format { tokens, print_all })
+        let json_order = json_order(&tokens);
+        Ok(Format {
+            tokens,
+            print_all,
+            json_order,
+        })
     }
 
     /// The fields of this format, in order.
@@ -192,25 +200,47 @@ impl Format {
         true
     }
 
-    /// Renders one event as a JSON object (keys sorted, typed values).
+    /// Renders one event as a JSON object (keys sorted, typed values), as
+    /// compact as `serde_json` writes it; false (nothing appended) when a
+    /// field is missing and `*` was not given.
     pub fn render_json(&self, c: &Ctx<'_>, out: &mut String) -> bool {
-        let mut pairs: Vec<(&str, serde_json::Value)> = Vec::new();
-        for f in self.fields() {
-            let v = f.extract(c);
+        let start = out.len();
+        out.push('{');
+        for (n, &i) in self.json_order.iter().enumerate() {
+            let Some(Token::Field { field, .. }) = self.tokens.get(i) else {
+                continue;
+            };
+            let v = field.extract(c);
             if v.is_none() && !self.print_all {
+                out.truncate(start);
                 return false;
             }
-            pairs.push((f.text.as_str(), json_value(f, &v, c)));
+            if n > 0 {
+                out.push(',');
+            }
+            push_json_str(out, &field.text);
+            out.push(':');
+            push_json_value(out, field, &v, c);
         }
-        pairs.sort_by(|a, b| a.0.cmp(b.0));
-        pairs.dedup_by(|a, b| a.0 == b.0);
-        let mut map = serde_json::Map::new();
-        for (k, v) in pairs {
-            map.insert(k.to_string(), v);
-        }
-        out.push_str(&serde_json::Value::Object(map).to_string());
+        out.push('}');
         true
     }
+}
+
+/// The indices of the field tokens sorted by their text (stable), each
+/// text once: the keys of a `-j` object.
+fn json_order(tokens: &[Token]) -> Vec<usize> {
+    let mut order: Vec<(usize, &str)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Token::Field { field, .. } => Some((i, field.text.as_str())),
+            Token::Text(_) => None,
+        })
+        .collect();
+    order.sort_by(|a, b| a.1.cmp(b.1));
+    order.dedup_by(|a, b| a.1 == b.1);
+    order.into_iter().map(|(i, _)| i).collect()
 }
 
 /// Appends a field's text through its extracted `Value`, cut or padded to
@@ -318,30 +348,116 @@ pub fn display_value(f: &BoundField, v: &Value<'_>) -> Option<String> {
     }
 }
 
-fn json_value(f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> serde_json::Value {
+/// Appends a field's `-j` value: a number, a boolean, `null` or a string.
+fn push_json_value(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) {
+    use crate::event::render::{push_i64, push_u64};
     use fields::F;
-    use serde_json::Value as J;
     if v.is_none() {
-        return J::Null;
+        out.push_str("null");
+        return;
     }
-    match f.def.id {
-        F::EvtOutputtime | F::EvtTime | F::EvtDatetime | F::EvtTimeS | F::EvtDatetimeS => {
-            return J::from(c.ev.ts());
-        }
-        _ => {}
+    if matches!(
+        f.def.id,
+        F::EvtOutputtime | F::EvtTime | F::EvtDatetime | F::EvtTimeS | F::EvtDatetimeS
+    ) {
+        push_u64(out, c.ev.ts());
+        return;
     }
     match v {
-        Value::U(n) => J::from(*n),
-        Value::I(n) => J::from(*n),
-        Value::D(d) => serde_json::Number::from_f64(*d)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Value::B(b) => J::Bool(*b),
+        Value::U(n) => push_u64(out, *n),
+        Value::I(n) => push_i64(out, *n),
+        Value::D(d) => match serde_json::Number::from_f64(*d) {
+            // (serde_json's own float text.)
+            Some(n) => out.push_str(&n.to_string()),
+            None => out.push_str("null"),
+        },
+        Value::B(b) => out.push_str(if *b { "true" } else { "false" }),
         _ => match f.def.ftype {
-            FType::Bool => J::Bool(v.as_i64().unwrap_or(0) != 0),
-            _ => J::String(display_value(f, v).unwrap_or_default()),
+            FType::Bool => out.push_str(if v.as_i64().unwrap_or(0) != 0 {
+                "true"
+            } else {
+                "false"
+            }),
+            _ => match json_text(f, v) {
+                Some(t) => push_json_str(out, &t),
+                None => push_json_str(out, ""),
+            },
         },
     }
+}
+
+/// [`display_value`] without a copy for the values that are text already.
+fn json_text<'v>(f: &BoundField, v: &'v Value<'_>) -> Option<std::borrow::Cow<'v, str>> {
+    use fields::F;
+    match (f.def.id, v) {
+        (
+            F::EvtLatencyNs | F::EvtRawtimeNs | F::EvtReltimeNs | F::EvtDeltatimeNs | F::EvtReltime,
+            Value::U(_),
+        )
+        | (F::FdDev, Value::I(_))
+        | (F::EvtBuffer, Value::Bytes(_)) => display_value(f, v).map(std::borrow::Cow::Owned),
+        _ => v.to_text(),
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it: `"`,
+/// `\` and the control characters below 0x20 (`\b \f \n \r \t`, the
+/// others as `\u00XX`); everything else as it is.
+fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let b = s.as_bytes();
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight bytes at a time while none needs an escape.
+        if let Some(ch) = b.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(ch);
+            if !json_special(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b.get(i).copied().unwrap_or(b' ');
+        i += 1;
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // (The byte at `i - 1` is ASCII: both ends are char boundaries.)
+        out.push_str(s.get(from..i - 1).unwrap_or_default());
+        from = i;
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(c >> 4)]));
+            out.push(char::from(HEX[usize::from(c & 0xf)]));
+        } else {
+            out.push_str(esc);
+        }
+    }
+    out.push_str(s.get(from..).unwrap_or_default());
+    out.push('"');
+}
+
+/// Whether one of the eight bytes of `w` needs a JSON escape: below 0x20,
+/// `"` or `\`. (Each test finds whether such a byte exists without false
+/// hits; which one it is does not matter.)
+#[inline]
+fn json_special(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let below = w.wrapping_sub(LO * 0x20) & !w & HI;
+    (below | zero(w ^ (LO * u64::from(b'"'))) | zero(w ^ (LO * u64::from(b'\\')))) != 0
 }
 
 /// [`sanitize_for_terminal`] on the text appended to `out` from `at` on.
@@ -408,6 +524,48 @@ pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_does() {
+        let cases = [
+            "",
+            "plain /etc/passwd",
+            "quote \" and backslash \\ end",
+            "\u{0}\u{1}\u{8}\t\n\u{b}\u{c}\r\u{1b}[31m\u{1f} \u{7f}",
+            "utf-8 \u{e9}\u{20ac}\u{1f600} and \u{85} \u{2028}",
+            "a long clean run of text, then \"quoted\" 01234567\\89\u{7}abcdefgh\n",
+            "\u{1f}\u{20}\u{21}\u{22}\u{5b}\u{5c}\u{5d}\u{7e}\u{7f}\u{80}\u{ff}abcdefghijklmnop",
+        ];
+        // Every byte value at every position of an eight-byte word.
+        let mut cases: Vec<String> = cases.iter().map(|s| s.to_string()).collect();
+        for c in 0u8..0x80 {
+            for at in 0..9 {
+                let mut t = "abcdefghijklmnopq".to_string();
+                t.insert(at, char::from(c));
+                cases.push(t);
+            }
+        }
+        for s in &cases {
+            let mut out = String::from("x");
+            push_json_str(&mut out, s);
+            let want = format!("x{}", serde_json::Value::String(s.to_string()));
+            assert_eq!(out, want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn json_keys_are_sorted_and_unique() {
+        let f = Format::parse("%proc.name %evt.num %proc.name %evt.cpu").unwrap();
+        let keys: Vec<&str> = f
+            .json_order
+            .iter()
+            .filter_map(|&i| match &f.tokens[i] {
+                Token::Field { field, .. } => Some(field.text.as_str()),
+                Token::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(keys, ["evt.cpu", "evt.num", "proc.name"]);
+    }
 
     /// `render` as it was before `push_text`: every field extracted as a
     /// `Value`, then shown.

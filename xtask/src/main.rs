@@ -356,9 +356,11 @@ fn bench_read() -> Result<()> {
     let pipe = events as f64 / num(&lo, "pipeline_secs")?;
 
     let nomatch = "proc.name=nomatch-xyz";
-    let cases: [(&str, Vec<&str>); 2] = [
+    let cases: [(&str, Vec<&str>); 4] = [
         ("-q (no filter)", vec!["-r", &f, "-q"]),
         ("non-matching filter", vec!["-r", &f, nomatch]),
+        ("every event printed", vec!["-r", &f]),
+        ("-j (every event as JSON)", vec!["-r", &f, "-j"]),
     ];
     let mut rows = Vec::new();
     for (label, args) in &cases {
