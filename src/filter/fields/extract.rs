@@ -1932,9 +1932,10 @@ const SYSLOG_SEV: [&str; 8] = [
 
 /// The priority and message of the syslog line an exit wrote to
 /// /dev/log (`<PRI>message`). Checked cheapest first: it is asked for
-/// every event printed with `evt.info`.
+/// every event printed with `evt.info`. (libsinsp decodes what is
+/// written: the I/O write events.)
 fn syslog_line(c: &Ctx<'_>) -> Option<(u32, String)> {
-    if c.ev.is_enter() || !c.fd().is_some_and(|f| f.name.contains("/dev/log")) {
+    if c.ev.is_enter() || !is_io(c).1 || !c.fd().is_some_and(|f| f.name.contains("/dev/log")) {
         return None;
     }
     let data = c.ev.param_by_name("data")?;
