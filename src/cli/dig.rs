@@ -90,6 +90,13 @@ pub struct DigArgs {
     /// Also show internal events.
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,
+    /// Load no user or group tables (user and group names stay <NA>).
+    #[arg(short = 'E', long = "exclude-users")]
+    pub exclude_users: bool,
+    /// Accepted for sysdig compatibility: the filter always runs after the
+    /// state update, so fd and process names stay right either way.
+    #[arg(short = 'd', long = "displayflt")]
+    pub displayflt: bool,
     /// gzip the file written with -w.
     #[arg(short = 'z', long = "compress")]
     pub compress: bool,
@@ -490,6 +497,13 @@ pub fn run(a: DigArgs) -> Result<()> {
         out.flush()?;
         return Ok(());
     }
+    // `-pp`: the default format, printed as sysdig prints it, and nothing
+    // else.
+    if a.format.as_deref() == Some("p") {
+        writeln!(out, "{DEFAULT}")?;
+        out.flush()?;
+        return Ok(());
+    }
     let rotation = rotate_spec(&a)?;
     let filter_text = a.filter.join(" ");
     let filter = if filter_text.trim().is_empty() {
@@ -528,6 +542,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut src = AtExit::new(src, !live);
     let mut state = AtExit::new(State::new(), !live);
     state.live = live;
+    state.exclude_users = a.exclude_users;
     if live {
         state.load_meta(&crate::state::procfs::snapshot());
     } else if !stateless {

@@ -53,6 +53,9 @@ pub struct State {
     pub groups: FxHashMap<u32, GroupEntry>,
     /// Look missing threads up in /proc (live capture only).
     pub live: bool,
+    /// Keep no user and group tables (`dig -E`): the `user.*` and
+    /// `group.*` names stay unknown, as with sysdig's `--exclude-users`.
+    pub exclude_users: bool,
     /// Removals deferred to the next event, as libsinsp does, so that an
     /// exit event still sees the fd it closed / the thread that exited.
     pending_fd_close: Option<(u64, i64)>,
@@ -127,6 +130,9 @@ impl State {
         }
         self.fix_socket_directions();
         self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
+        if self.exclude_users {
+            return;
+        }
         for u in &meta.users {
             self.users.insert(u.uid, u.clone());
         }
@@ -160,6 +166,9 @@ impl State {
                 .insert(f.fd, Fd::from_entry_owned(f));
         }
         self.fix_socket_directions();
+        if self.exclude_users {
+            return;
+        }
         for u in users {
             self.users.insert(u.uid, u);
         }

@@ -297,8 +297,9 @@ fn user_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
             F::UserHomedir => &u.homedir,
             _ => &u.shell,
         }),
-        // libsinsp names uid 0 root even without a user table.
-        None if t.uid == 0 && t.complete => match id {
+        // libsinsp names uid 0 root even without a user table (not
+        // with none at all: `-E`).
+        None if t.uid == 0 && t.complete && !c.state.exclude_users => match id {
             F::UserName => Some("root"),
             F::UserHomedir => Some("/root"),
             _ => None,
@@ -1518,7 +1519,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::GroupName => match t {
             Some(t) => match c.state.group(t.gid) {
                 Some(g) => s(&g.name),
-                None if t.gid == 0 && t.complete => s("root"),
+                None if t.gid == 0 && t.complete && !c.state.exclude_users => s("root"),
                 None => Value::None,
             },
             None => Value::None,
