@@ -311,3 +311,64 @@ fn display_filter_flag_is_accepted() {
     );
     assert!(differing_lines(&stdout_lines(&with), &stdout_lines(&theirs)).is_empty());
 }
+
+/// `-R` (`--resolve-ports`): ports as service names from /etc/services, in
+/// `evt.info` tuples and addresses, socket fd names and `fd.*proto`. On the
+/// captures with network traffic, `-R` adds no difference with sysdig to
+/// those the plain output already has (the known ones above), and it does
+/// rename ports.
+#[test]
+fn resolve_ports_matches_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    let fmt = "%evt.num %fd.name %fd.sproto %fd.cproto %fd.lproto %fd.rproto %fd.sport %fd.cport";
+    let mut renamed = 0;
+    for cap in [
+        "libs/curl_google.scap",
+        "falco/connect_localhost.scap",
+        "falco/ping_sendto.scap",
+        "falco/psp_run_as_user_0_container.scap",
+        "bencer-examples/example0_nginx.scap",
+        "bencer-examples/example4_example4-1.scap",
+        "bencer-examples/example5_httpd.scap",
+        "sysflow/client-server_tcp-client-server.scap",
+        "bencer-examples/example2_502error.scap",
+    ] {
+        let p = capture(cap).to_string_lossy().into_owned();
+        for extra in [vec![], vec!["-p", fmt, "fd.type in (ipv4, ipv6)"]] {
+            let run = |resolve: bool, ours: bool| {
+                let mut args = vec!["-r", p.as_str()];
+                if resolve {
+                    args.push("-R");
+                }
+                args.extend(extra.iter().copied());
+                stdout_lines(&if ours {
+                    dig(&args)
+                } else {
+                    sysdig_run(&sd, &args)
+                })
+            };
+            let (ours_r, theirs_r) = (run(true, true), run(true, false));
+            let (ours, theirs) = (run(false, true), run(false, false));
+            assert_eq!(
+                ours_r.len(),
+                ours.len(),
+                "{cap} -R {extra:?}: our line counts"
+            );
+            assert_eq!(theirs_r.len(), theirs.len(), "{cap} -R {extra:?}: sysdig's");
+            // Lines one side has and the other lacks, with and without -R.
+            let gap = |o: &[String], t: &[String]| unmatched(o, t).len() + unmatched(t, o).len();
+            let (with, without) = (gap(&ours_r, &theirs_r), gap(&ours, &theirs));
+            assert!(
+                with <= without,
+                "{cap} -R {extra:?}: {with} unmatched lines with -R, {without} without: {:#?}",
+                unmatched(&ours_r, &theirs_r)
+            );
+            renamed += differing_lines(&ours_r, &ours).len();
+        }
+    }
+    if std::path::Path::new("/etc/services").exists() {
+        assert!(renamed > 500, "-R renamed only {renamed} lines");
+    } else {
+        eprintln!("resolve_ports_matches_sysdig: no /etc/services, so no names to compare");
+    }
+}

@@ -90,6 +90,9 @@ pub struct DigArgs {
     /// Also show internal events.
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,
+    /// Show port numbers as service names (from /etc/services).
+    #[arg(short = 'R', long = "resolve-ports")]
+    pub resolve_ports: bool,
     /// Load no user or group tables (user and group names stay <NA>).
     #[arg(short = 'E', long = "exclude-users")]
     pub exclude_users: bool,
@@ -543,6 +546,9 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut state = AtExit::new(State::new(), !live);
     state.live = live;
     state.exclude_users = a.exclude_users;
+    if a.resolve_ports {
+        crate::event::services::enable();
+    }
     if live {
         state.load_meta(&crate::state::procfs::snapshot());
     } else if !stateless {

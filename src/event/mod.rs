@@ -8,6 +8,7 @@
 
 pub mod params;
 pub mod render;
+pub mod services;
 pub mod syscalls;
 pub mod table;
 pub mod visibility;

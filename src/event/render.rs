@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::params::{self, SockAddr, SockTuple};
+use super::services::{self, Proto};
 use super::table::{ids, pt, table, ParamExtra, ParamInfo, PrintFmt};
 use super::EventRef;
 
@@ -587,13 +588,22 @@ pub fn base64(b: &[u8]) -> String {
 
 /// A socket tuple as sysdig prints it.
 pub fn tuple_string(t: &SockTuple) -> String {
+    tuple_string_as(t, None)
+}
+
+/// [`tuple_string`] with the ports named for `proto` (`dig -R`).
+pub fn tuple_string_as(t: &SockTuple, proto: Option<Proto>) -> String {
+    let port = |p: &u16| match proto {
+        Some(pr) => services::port_text(*p, pr),
+        None => p.to_string(),
+    };
     match t {
         SockTuple::V4 {
             sip,
             sport,
             dip,
             dport,
-        } => format!("{sip}:{sport}->{dip}:{dport}"),
+        } => format!("{sip}:{}->{dip}:{}", port(sport), port(dport)),
         SockTuple::V6 {
             sip,
             sport,
@@ -602,22 +612,51 @@ pub fn tuple_string(t: &SockTuple) -> String {
         } => format!(
             "{}:{}->{}:{}",
             params::ipv6_string(sip),
-            sport,
+            port(sport),
             params::ipv6_string(dip),
-            dport
+            port(dport)
         ),
         SockTuple::Unix { src, dst, path } => format!("{src:x}->{dst:x} {path}"),
         SockTuple::Other(f) => format!("family {f}"),
     }
 }
 
-fn addr_string(a: &SockAddr) -> String {
+fn addr_string(a: &SockAddr, proto: Option<Proto>) -> String {
+    let port = |p: &u16| match proto {
+        Some(pr) => services::port_text(*p, pr),
+        None => p.to_string(),
+    };
     match a {
-        SockAddr::V4(ip, port) => format!("{ip}:{port}"),
-        SockAddr::V6(ip, port) => format!("{}:{}", params::ipv6_string(ip), port),
+        SockAddr::V4(ip, p) => format!("{ip}:{}", port(p)),
+        SockAddr::V6(ip, p) => format!("{}:{}", params::ipv6_string(ip), port(p)),
         SockAddr::Unix(p) => p.clone(),
         SockAddr::Other(f) => format!("family {f}"),
     }
+}
+
+/// With `dig -R`, the protocol an event's addresses name their ports for:
+/// that of the event's `fd` (TCP or UDP), else any (`None` without `-R`).
+fn event_port_proto(ev: &EventRef<'_>, res: &dyn Resolver) -> Option<Proto> {
+    if !services::enabled() {
+        return None;
+    }
+    let info = ev.info();
+    let fd = info
+        .params
+        .iter()
+        .position(|p| p.name == "fd" && matches!(p.ptype, pt::FD | pt::FD32))
+        .and_then(|i| Some((info.params.get(i)?.ptype, ev.param(i)?)))
+        .and_then(|(t, b)| params::as_i64(t, b));
+    Some(
+        match fd
+            .and_then(|fd| res.fd_label(ev.tid(), fd))
+            .and_then(|l| l.l4)
+        {
+            Some('t') => Proto::Tcp,
+            Some('u') => Proto::Udp,
+            _ => Proto::Any,
+        },
+    )
 }
 
 /// The `(resolved)` part of an fd: `<f>/etc/passwd`, `AT_FDCWD`, `ENOENT`.
@@ -865,7 +904,7 @@ fn push_param(
         }
         pt::BYTEBUF => push_buf(s, b, opts),
         pt::SOCKADDR => match params::sockaddr(b) {
-            Some(a) => s.push_str(&addr_string(&a)),
+            Some(a) => s.push_str(&addr_string(&a, None)),
             None => s.push_str("NULL"),
         },
         pt::SOCKTUPLE => match params::socktuple(b) {
@@ -924,6 +963,19 @@ pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts
         s.push('=');
         if p.ptype == pt::FSRELPATH {
             push_relpath(s, ev, i, b, res);
+        } else if matches!(p.ptype, pt::SOCKTUPLE | pt::SOCKADDR) && services::enabled() {
+            // `-R`: ports by name.
+            let proto = event_port_proto(ev, res);
+            match p.ptype {
+                pt::SOCKTUPLE => match params::socktuple(b) {
+                    Some(t) => s.push_str(&tuple_string_as(&t, proto)),
+                    None => s.push_str("NULL"),
+                },
+                _ => match params::sockaddr(b) {
+                    Some(a) => s.push_str(&addr_string(&a, proto)),
+                    None => s.push_str("NULL"),
+                },
+            }
         } else {
             push_param(s, p, b, tid, res, opts);
         }

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 
 use crate::capture::meta::{FdEntry, FdInfo, FdType};
+use crate::event::services::{self, Proto};
 
 /// Layer-4 protocol of a socket (`scap_l4_proto`).
 pub mod l4 {
@@ -168,7 +169,7 @@ impl Fd {
                 l4proto,
             } => {
                 fd.l4proto = l4proto;
-                fd.set_tuple(IpAddr::from(sip), sport, IpAddr::from(dip), dport);
+                fd.set_tuple_as(IpAddr::from(sip), sport, IpAddr::from(dip), dport, false);
             }
             FdInfo::Ipv6 {
                 sip,
@@ -178,15 +179,15 @@ impl Fd {
                 l4proto,
             } => {
                 fd.l4proto = l4proto;
-                fd.set_tuple(v6_or_mapped(sip), sport, v6_or_mapped(dip), dport);
+                fd.set_tuple_as(v6_or_mapped(sip), sport, v6_or_mapped(dip), dport, false);
             }
             FdInfo::Ipv4Server { ip, port, l4proto } => {
                 fd.l4proto = l4proto;
-                fd.set_server(IpAddr::from(ip), port);
+                fd.set_server_as(IpAddr::from(ip), port, false);
             }
             FdInfo::Ipv6Server { ip, port, l4proto } => {
                 fd.l4proto = l4proto;
-                fd.set_server(v6_or_mapped(ip), port);
+                fd.set_server_as(v6_or_mapped(ip), port, false);
             }
             FdInfo::Unix { source, dest, path } => {
                 fd.addrs = SockAddrs::Unix { source, dest };
@@ -197,8 +198,17 @@ impl Fd {
         fd
     }
 
-    /// Makes this a connected IP socket with the given tuple.
+    /// Makes this a connected IP socket with the given tuple (its ports
+    /// named with `dig -R`).
     pub fn set_tuple(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16) {
+        self.set_tuple_as(sip, sport, dip, dport, true);
+    }
+
+    /// [`Fd::set_tuple`]; `resolve` false keeps the ports numbers whatever
+    /// `-R` says (libsinsp keeps the names of a capture's fd list as they
+    /// are).
+    fn set_tuple_as(&mut self, sip: IpAddr, sport: u16, dip: IpAddr, dport: u16, resolve: bool) {
+        let proto = self.port_proto(resolve);
         self.addrs = SockAddrs::Ip {
             sip,
             sport,
@@ -212,22 +222,51 @@ impl Fd {
         s.reserve(48);
         push_ip(s, &sip);
         s.push(':');
-        push_dec(s, u32::from(sport));
+        push_port(s, sport, proto);
         s.push_str("->");
         push_ip(s, &dip);
         s.push(':');
-        push_dec(s, u32::from(dport));
+        push_port(s, dport, proto);
     }
 
     /// Makes this a listening IP socket.
     pub fn set_server(&mut self, ip: IpAddr, port: u16) {
+        self.set_server_as(ip, port, true);
+    }
+
+    /// [`Fd::set_server`], as [`Fd::set_tuple_as`] for `resolve`.
+    fn set_server_as(&mut self, ip: IpAddr, port: u16, resolve: bool) {
+        let proto = self.port_proto(resolve);
         self.addrs = SockAddrs::Server { ip, port };
         let s = &mut self.name;
         s.clear();
         s.reserve(24);
         push_ip(s, &ip);
         s.push(':');
-        push_dec(s, u32::from(port));
+        push_port(s, port, proto);
+    }
+
+    /// How this socket's ports are written in its name: `None` for numbers.
+    fn port_proto(&self, resolve: bool) -> Option<Proto> {
+        (resolve && services::enabled()).then(|| self.services_proto())
+    }
+
+    /// The protocol a service name of this socket's ports is looked up for.
+    pub fn services_proto(&self) -> Proto {
+        match self.l4proto {
+            l4::TCP => Proto::Tcp,
+            l4::UDP => Proto::Udp,
+            _ => Proto::Any,
+        }
+    }
+}
+
+/// A port in decimal, or as a service name for `Some` protocol.
+#[inline]
+fn push_port(s: &mut String, port: u16, proto: Option<Proto>) {
+    match proto {
+        Some(p) => services::push_port(s, port, p),
+        None => push_dec(s, u32::from(port)),
     }
 }
 

@@ -1669,7 +1669,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             },
             _ => Value::None,
         },
-        // Port numbers as text (sysdig resolves no port names by default).
+        // Port numbers as text, or their service names with `dig -R`.
         F::FdCproto | F::FdSproto | F::FdLproto | F::FdRproto => {
             let Some(fd) = c.fd() else {
                 return Value::None;
@@ -1697,7 +1697,9 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                     },
                 ),
             };
-            port.map(|p| so(p.to_string())).unwrap_or(Value::None)
+            // (Names with `dig -R`.)
+            port.map(|p| so(crate::event::services::port_text(p, fd.services_proto())))
+                .unwrap_or(Value::None)
         }
         F::FdConnected => c
             .fd()
