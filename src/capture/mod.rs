@@ -6,6 +6,7 @@ pub mod live;
 pub mod meta;
 pub mod pipeline;
 pub mod scap;
+pub mod suppress;
 
 pub use meta::CaptureMeta;
 

@@ -90,6 +90,10 @@ pub struct DigArgs {
     /// Also show internal events.
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,
+    /// Leave out the events of processes with this name and of their
+    /// descendants (repeatable).
+    #[arg(short = 'U', long = "suppress-comm", value_name = "COMM")]
+    pub suppress_comm: Vec<String>,
     /// Show port numbers as service names (from /etc/services).
     #[arg(short = 'R', long = "resolve-ports")]
     pub resolve_ports: bool,
@@ -532,7 +536,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     // runs without the checks for them (see the event loop): stateless, it
     // only numbers the events, and their types are all it takes.
     let plain_read = !a.read.is_empty() && !a.summary && a.write.is_none() && a.seconds.is_none();
-    let count_only = stateless && plain_read;
+    let count_only = stateless && plain_read && a.suppress_comm.is_empty();
     let carry = if count_only {
         Carry::Types
     } else {
@@ -579,6 +583,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut first_ts: u64 = 0;
     let mut prev_ts: u64 = 0;
     let mut vis = Visibility::new(a.debug, a.all_events).with_live(live);
+    let mut suppress = crate::capture::suppress::Suppress::new(&a.suppress_comm);
     let mut read_error = None;
     // Per-source settings, decided once.
     let live_deadline = deadline.filter(|_| live);
@@ -641,6 +646,9 @@ pub fn run(a: DigArgs) -> Result<()> {
             // (output file, summary, time limit, silent events, stateless
             // runs): fewer checks and spills per event.
             for ev in events {
+                if suppress.as_mut().is_some_and(|s| s.check(&ev)) {
+                    continue;
+                }
                 let etype = ev.etype();
                 let ts = ev.ts();
                 let seen = vis.classify_type(etype, ev.dump_flags);
@@ -685,6 +693,10 @@ pub fn run(a: DigArgs) -> Result<()> {
             continue;
         }
         for ev in events {
+            // (Before anything: libscap drops them before libsinsp.)
+            if suppress.as_mut().is_some_and(|s| s.check(&ev)) {
+                continue;
+            }
             // Read once: the state update in between cannot change them,
             // but the compiler cannot know.
             let etype = ev.etype();
@@ -791,7 +803,10 @@ pub fn run(a: DigArgs) -> Result<()> {
         let secs = started.elapsed().as_secs_f64();
         eprintln!("Driver Events:{}", if live { st.events } else { 0 });
         eprintln!("Driver Drops:{}", st.drops);
-        eprintln!("Suppressed by Comm:0");
+        eprintln!(
+            "Suppressed by Comm:{}",
+            suppress.as_ref().map_or(0, |s| s.count)
+        );
         eprintln!(
             "Elapsed time: {:.3}, Captured Events: {}, {:.2} eps",
             secs,
