@@ -649,3 +649,57 @@ fn every_field_prints_as_sysdig_prints_it() {
         failures.join("\n")
     );
 }
+
+/// `--list-markdown` lists the fields of `-l`, one table row each, under
+/// a `## Field Class:` heading per class, with the types `-l` gives; and,
+/// like sysdig's, its rows are `` `name` | TYPE | description ``.
+#[test]
+fn markdown_list_matches_the_field_list() {
+    let row = |l: &str| -> Option<(String, String)> {
+        let mut cells = l.split(" | ");
+        let name = cells.next()?.strip_prefix('`')?.strip_suffix('`')?;
+        Some((
+            name.trim_end_matches("[...]").to_string(),
+            cells.next()?.to_string(),
+        ))
+    };
+    let md = dig(&["--list-markdown"]);
+    assert!(md.status.success());
+    let md = String::from_utf8_lossy(&md.stdout).into_owned();
+    let ours: BTreeMap<String, String> = md.lines().filter_map(row).collect();
+    let plain = dig(&["-l"]);
+    let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+    let listed: BTreeMap<String, String> = plain
+        .split("\n\n")
+        .flat_map(|block| {
+            // "name   (TYPE) description", or a long name on a line of its own.
+            let joined = block.replace("\n ", " ");
+            joined
+                .lines()
+                .filter_map(|l| {
+                    let (name, rest) = l.split_once(char::is_whitespace)?;
+                    let ty = rest.trim_start().strip_prefix('(')?.split(')').next()?;
+                    Some((name.trim_end_matches("[...]").to_string(), ty.to_string()))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ours, listed, "--list-markdown against -l");
+    assert!(md
+        .contains("## Field Class: evt\n\nName | Type | Description\n:----|:-----|:-----------\n"));
+    // sysdig's rows have the same shape, and it lists no field we lack.
+    if let Some(sd) = sysdig() {
+        let theirs = sysdig_run(&sd, &["--list-markdown"]);
+        let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+        let missing: Vec<String> = theirs
+            .lines()
+            .filter_map(row)
+            .map(|(n, _)| n)
+            .filter(|n| !NOT_REGISTERED.contains(&class(n)) && !ours.contains_key(n))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "sysdig --list-markdown fields we lack: {missing:?}"
+        );
+    }
+}

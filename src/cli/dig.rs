@@ -87,6 +87,9 @@ pub struct DigArgs {
     /// List the events.
     #[arg(short = 'L', long = "list-events")]
     pub list_events: bool,
+    /// List the fields as Markdown.
+    #[arg(long = "list-markdown")]
+    pub list_markdown: bool,
     /// Also show internal events.
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,
@@ -232,6 +235,34 @@ pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
         } else {
             writeln!(out, "{name:<30}({}) {}", d.ftype.name(), d.desc)?;
         }
+    }
+    Ok(())
+}
+
+/// Prints `--list-markdown`: the fields as Markdown tables, a section per
+/// class, in sysdig's layout (name, type, description).
+pub fn list_fields_markdown(out: &mut dyn Write) -> io::Result<()> {
+    let mut last_class = "";
+    for d in crate::filter::fields::all() {
+        let class = d.name.split('.').next().unwrap_or("");
+        let class = if class == "thread" { "proc" } else { class };
+        if class != last_class {
+            if !last_class.is_empty() {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "## Field Class: {class}\n\nName | Type | Description\n:----|:-----|:-----------"
+            )?;
+            last_class = class;
+        }
+        let name = match d.arg {
+            crate::filter::fields::ArgSpec::None => d.name.to_string(),
+            _ => format!("{}[...]", d.name),
+        };
+        // (A `|` in a description would end its cell.)
+        let desc = d.desc.replace('|', "\\|");
+        writeln!(out, "`{name}` | {} | {desc}", d.ftype.name())?;
     }
     Ok(())
 }
@@ -501,6 +532,11 @@ pub fn run(a: DigArgs) -> Result<()> {
     }
     if a.list_events {
         list_events(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if a.list_markdown {
+        list_fields_markdown(&mut out)?;
         out.flush()?;
         return Ok(());
     }
