@@ -107,6 +107,11 @@ pub struct DigArgs {
     /// state update, so fd and process names stay right either way.
     #[arg(short = 'd', long = "displayflt")]
     pub displayflt: bool,
+    /// With -w and a filter: also write the events the filter leaves out
+    /// that change state (process, fd), marked so that they are not shown
+    /// when the file is read but keep its state whole.
+    #[arg(short = 'F', long = "fatfile")]
+    pub fatfile: bool,
     /// gzip the file written with -w.
     #[arg(short = 'z', long = "compress")]
     pub compress: bool,
@@ -442,6 +447,9 @@ impl<T> DerefMut for AtExit<T> {
 }
 
 /// How the events that reach the filter are judged and printed.
+/// scap's dump flag of an event kept for state only (`SCAP_DF_STATE_ONLY`).
+const STATE_ONLY: u32 = 1;
+
 struct Printer<'f> {
     filter: Option<&'f Filter>,
     format: &'f Format,
@@ -808,10 +816,21 @@ pub fn run(a: DigArgs) -> Result<()> {
                     Err(e) => return Err(e.into()),
                 }
             };
-            // Hidden events are written too, so the file keeps its meta events.
-            if pass || (skip && filter.is_none()) {
-                if let Some(w) = writer.as_mut() {
+            // Hidden events are written too, so the file keeps its meta
+            // events; with a filter, so are the internal ones it fails (as
+            // libsinsp's dumper keeps them), and with -F the events that
+            // change state, marked state-only (not shown when read).
+            if let Some(w) = writer.as_mut() {
+                let info = ev.info();
+                if pass
+                    || (skip && filter.is_none())
+                    || info.has_category(crate::event::table::ec::INTERNAL)
+                {
                     w.write_event(&ev, true)?;
+                } else if a.fatfile && info.has_flag(crate::event::table::ef::MODIFIES_STATE) {
+                    let mut state_only = ev;
+                    state_only.dump_flags |= STATE_ONLY;
+                    w.write_event(&state_only, true)?;
                 }
             }
             if !pass {
