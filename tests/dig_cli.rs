@@ -208,3 +208,52 @@ fn seed_time_uid_name_live() {
         assert_eq!(cols[2], "cat", "{l}");
     }
 }
+
+/// `-P` prints how much of the files has been read on stderr, as sysdig
+/// does: figures with two decimals, each after a `\r` that blanks the last,
+/// rising to 100.00 and a line end; stdout is what it is without `-P`.
+/// Several files (one of them gzip) count together.
+#[test]
+fn progress_rises_to_100() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = capture("sysflow/mpm-event_full_capture.scap");
+    let gz = dir.path().join("alpine.scap.gz");
+    let w = dig(&[
+        "-r",
+        &capture("sysflow/alpine_alpine.scap").to_string_lossy(),
+        "-w",
+        &gz.to_string_lossy(),
+        "-z",
+    ]);
+    assert!(w.status.success());
+    let files = [
+        plain.to_string_lossy().into_owned(),
+        gz.to_string_lossy().into_owned(),
+    ];
+    let mut args: Vec<&str> = Vec::new();
+    for f in &files {
+        args.extend(["-r", f.as_str()]);
+    }
+    let without = dig(&args);
+    args.push("-P");
+    let with = dig(&args);
+    assert!(with.status.success());
+    assert_eq!(with.stdout, without.stdout, "-P changes stdout");
+    let err = String::from_utf8_lossy(&with.stderr);
+    assert!(err.ends_with("\r100.00\n"), "{err:?}");
+    let figures: Vec<f64> = err
+        .trim_end()
+        .split('\r')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>()
+                .unwrap_or_else(|_| panic!("not a figure: {s:?} in {err:?}"))
+        })
+        .collect();
+    assert!(figures.windows(2).all(|w| w[0] <= w[1]), "{figures:?}");
+    assert!(
+        figures.iter().all(|f| (0.0..=100.0).contains(f)),
+        "{figures:?}"
+    );
+}

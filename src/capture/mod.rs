@@ -5,6 +5,7 @@
 pub mod live;
 pub mod meta;
 pub mod pipeline;
+pub mod progress;
 pub mod scap;
 pub mod suppress;
 

@@ -103,6 +103,9 @@ pub struct DigArgs {
     /// Load no user or group tables (user and group names stay <NA>).
     #[arg(short = 'E', long = "exclude-users")]
     pub exclude_users: bool,
+    /// Print on stderr how much of the capture files has been read.
+    #[arg(short = 'P', long = "progress")]
+    pub progress: bool,
     /// Accepted for sysdig compatibility: the filter always runs after the
     /// state update, so fd and process names stay right either way.
     #[arg(short = 'd', long = "displayflt")]
@@ -447,6 +450,50 @@ impl<T> DerefMut for AtExit<T> {
 }
 
 /// How the events that reach the filter are judged and printed.
+/// `-P`: the share of the capture files read so far, as sysdig prints it
+/// on stderr (`\r`, the last figure blanked, `\r`, the new one; the last
+/// is 100.00 and a line end), at most ten times a second.
+struct Progress {
+    total: u64,
+    last: Instant,
+    shown: String,
+}
+
+impl Progress {
+    fn new(files: &[String]) -> Progress {
+        let total = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        Progress {
+            total,
+            last: Instant::now(),
+            shown: String::new(),
+        }
+    }
+
+    fn tick(&mut self) {
+        if self.last.elapsed() < Duration::from_millis(100) || self.total == 0 {
+            return;
+        }
+        self.last = Instant::now();
+        let read = crate::capture::progress::bytes_read().min(self.total);
+        let pct = read as f64 * 100.0 / self.total as f64;
+        self.show(&format!("{pct:.2}"), "");
+    }
+
+    fn done(&mut self) {
+        self.show("100.00", "\n");
+    }
+
+    fn show(&mut self, text: &str, end: &str) {
+        let blank = " ".repeat(self.shown.chars().count());
+        eprint!("\r{blank}\r{text}{end}");
+        self.shown = text.to_string();
+    }
+}
+
 /// scap's dump flag of an event kept for state only (`SCAP_DF_STATE_ONLY`).
 const STATE_ONLY: u32 = 1;
 
@@ -647,7 +694,11 @@ pub fn run(a: DigArgs) -> Result<()> {
         unbuffered,
         line: String::with_capacity(512),
     };
+    let mut progress = (a.progress && !live).then(|| Progress::new(&a.read));
     'read: loop {
+        if let Some(p) = progress.as_mut() {
+            p.tick();
+        }
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -842,6 +893,9 @@ pub fn run(a: DigArgs) -> Result<()> {
                 break 'read;
             }
         }
+    }
+    if let Some(p) = progress.as_mut() {
+        p.done();
     }
     if let Some(w) = writer.take() {
         w.finish()?;

@@ -15,7 +15,8 @@ use crate::capture::Source;
 use super::UsageError;
 
 fn open_plain(path: &str) -> Result<Box<dyn Read + Send>> {
-    let mut f = BufReader::new(File::open(path).map_err(|e| UsageError(format!("{path}: {e}")))?);
+    let f = File::open(path).map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let mut f = BufReader::new(crate::capture::progress::Counted(f));
     let mut magic = [0u8; 2];
     let n = f
         .read(&mut magic)

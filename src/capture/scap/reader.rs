@@ -241,7 +241,7 @@ impl ScapReader {
     /// Opens a capture file and reads its metadata (first section).
     pub fn open(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
         let f = File::open(path.as_ref())?;
-        ScapReader::from_reader(f)
+        ScapReader::from_reader(crate::capture::progress::Counted(f))
     }
 
     /// Reads a capture from any byte stream (gzip is detected).
