@@ -280,15 +280,44 @@ fn exclude_users_matches_sysdig() {
     assert!(names > 0, "no capture names a user without -E");
 }
 
-/// `-pp` prints the default format, as sysdig does, and exits.
+/// `-pp` prints the format chosen before it (the default, a preset or a
+/// format of one's own), as sysdig does, and exits; with several `-p` the
+/// last counts.
 #[test]
 fn print_default_format_like_sysdig() {
     let Some(sd) = sysdig() else { return };
-    let ours = dig(&["-pp"]);
-    assert!(ours.status.success());
+    for args in [
+        &["-pp"][..],
+        &["-pc", "-pp"],
+        &["-pcontainer", "-pp"],
+        &["-pk", "-pp"],
+        &["-pm", "-pp"],
+        &["-pmesos", "-pp"],
+        &["-p", "%evt.num %proc.name", "-pp"],
+    ] {
+        let ours = dig(args);
+        assert!(ours.status.success(), "{args:?}");
+        assert_eq!(
+            stdout_lines(&ours),
+            stdout_lines(&sysdig_run(&sd, args)),
+            "{args:?}"
+        );
+    }
+    let p = capture("falco/cat_write.scap")
+        .to_string_lossy()
+        .into_owned();
+    let args = [
+        "-r",
+        p.as_str(),
+        "-pc",
+        "-p",
+        "%evt.num %proc.name",
+        "-n",
+        "5",
+    ];
     assert_eq!(
-        stdout_lines(&ours),
-        stdout_lines(&sysdig_run(&sd, &["-pp"]))
+        stdout_lines(&dig(&args)),
+        stdout_lines(&sysdig_run(&sd, &args))
     );
 }
 
@@ -493,5 +522,60 @@ fn fatfile_keeps_the_state_of_a_filtered_capture() {
             }
         }
         assert!(lost > 0, "{cap}: the file without -F shows the same");
+    }
+}
+
+/// `-n N` stops after the N-th event sysdig's loop is handed: those the
+/// filter passes, hidden ones (procinfo...) included, all numbered ones
+/// without a filter; not the container events a capture starts with, nor
+/// the state-only events of a fat file (`-F`), which libsinsp keeps to
+/// itself. So `-n 135` on a capture that starts with 130 procinfo events
+/// prints 5 lines, in sysdig as in syspect.
+#[test]
+fn numevents_counts_as_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fat = dir.path().join("fat.scap").to_string_lossy().into_owned();
+    let src = capture("falco/cat_write.scap")
+        .to_string_lossy()
+        .into_owned();
+    let w = dig(&[
+        "-r",
+        src.as_str(),
+        "-w",
+        fat.as_str(),
+        "-F",
+        "evt.type in (read, write)",
+    ]);
+    assert!(w.status.success());
+    let mut files: Vec<String> = [
+        "falco/cat_write.scap",
+        "falco/psp_run_as_user_0_container.scap",
+        "bencer-examples/example2_502error.scap",
+        "bencer-examples/example4_example4-1.scap",
+        "sysflow/namespaces_setns.scap",
+    ]
+    .iter()
+    .map(|c| capture(c).to_string_lossy().into_owned())
+    .collect();
+    files.push(fat);
+    for f in &files {
+        for n in ["1", "50", "135", "1000"] {
+            for filter in [
+                None,
+                Some("evt.type=mmap"),
+                Some("evt.type in (procinfo, container, mmap)"),
+            ] {
+                let mut args = vec!["-r", f.as_str(), "-n", n];
+                args.extend(filter);
+                let (o, t) = (
+                    stdout_lines(&dig(&args)),
+                    stdout_lines(&sysdig_run(&sd, &args)),
+                );
+                assert_eq!(o.len(), t.len(), "{f} -n {n} {filter:?}: line counts");
+                let d = differing_lines(&o, &t);
+                assert!(d.is_empty(), "{f} -n {n} {filter:?}: {d:#?}");
+            }
+        }
     }
 }

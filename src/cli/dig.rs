@@ -18,7 +18,7 @@ use crate::event::render::{BufFormat, RenderOpts};
 use crate::event::visibility::{Seen, Visibility};
 use crate::filter::fields::{Ctx, FieldOpts, TimeMode};
 use crate::filter::Filter;
-use crate::print::format::{Format, DEFAULT};
+use crate::print::format::{preset, Format, DEFAULT};
 use crate::print::summary::Summary;
 use crate::state::{containers, State};
 
@@ -37,9 +37,11 @@ pub struct DigArgs {
     /// Write events to a capture file instead of printing them.
     #[arg(short = 'w', long = "writefile", value_name = "FILE")]
     pub write: Option<String>,
-    /// Output format (sysdig -p syntax); `c`/`k` for the container/k8s presets.
+    /// Output format (sysdig -p syntax); `c`/`k`/`m` for the container,
+    /// Kubernetes and Mesos presets; `-pp` prints the format and exits.
+    /// The last one given counts.
     #[arg(short = 'p', long = "print", value_name = "FORMAT")]
-    pub format: Option<String>,
+    pub format: Vec<String>,
     /// One JSON object per event.
     #[arg(short = 'j', long = "json")]
     pub json: bool,
@@ -450,6 +452,14 @@ impl<T> DerefMut for AtExit<T> {
 }
 
 /// How the events that reach the filter are judged and printed.
+/// Whether a hidden event counts for `-n`: when there is no filter, or
+/// the filter passes it.
+#[cold]
+#[inline(never)]
+fn hidden_counts(filter: Option<&Filter>, c: &Ctx<'_>) -> bool {
+    filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c))
+}
+
 /// `-P`: the share of the capture files read so far, as sysdig prints it
 /// on stderr (`\r`, the last figure blanked, `\r`, the new one; the last
 /// is 100.00 and a line end), at most ten times a second.
@@ -595,10 +605,11 @@ pub fn run(a: DigArgs) -> Result<()> {
         out.flush()?;
         return Ok(());
     }
-    // `-pp`: the default format, printed as sysdig prints it, and nothing
-    // else.
-    if a.format.as_deref() == Some("p") {
-        writeln!(out, "{DEFAULT}")?;
+    // `-pp`: the format given before it (or the default), printed as
+    // sysdig prints it, and nothing else.
+    if let Some(at) = a.format.iter().position(|f| f == "p") {
+        let before = at.checked_sub(1).and_then(|i| a.format.get(i));
+        writeln!(out, "{}", before.map_or(DEFAULT, |f| preset(f)))?;
         out.flush()?;
         return Ok(());
     }
@@ -609,7 +620,7 @@ pub fn run(a: DigArgs) -> Result<()> {
     } else {
         Some(Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?)
     };
-    let format = Format::parse(a.format.as_deref().unwrap_or(DEFAULT))
+    let format = Format::parse(a.format.last().map_or(DEFAULT, String::as_str))
         .map_err(|e| UsageError(e.to_string()))?;
     let opts = FieldOpts {
         render: render_opts(&a),
@@ -679,7 +690,12 @@ pub fn run(a: DigArgs) -> Result<()> {
     // Per-source settings, decided once.
     let live_deadline = deadline.filter(|_| live);
     let file_deadline_ns = deadline.filter(|_| !live).map(|d| d.as_nanos() as u64);
+    // -n counts, as sysdig does, every event libsinsp hands it: those the
+    // filter passes, hidden ones included (all numbered ones without a
+    // filter), but for the container events a capture starts with and the
+    // state-only events of a fat file, which libsinsp keeps to itself.
     let limit = a.numevents.unwrap_or(u64::MAX);
+    let mut counted: u64 = 0;
     // A procinfo event only changes its thread's CPU sample, which only
     // procinfo events read (thread.cpu*). Reading a file without -D, they
     // are hidden (never filtered or printed): their update is skipped.
@@ -731,7 +747,7 @@ pub fn run(a: DigArgs) -> Result<()> {
             // A quiet read of files without filter, summary, output file
             // or time limit only numbers the events.
             // (No state is kept, so there are no container warnings.)
-            if vis.count(events.types(), &mut num, &mut shown, limit) {
+            if vis.count(events.types(), &mut num, &mut shown, &mut counted, limit) {
                 break;
             }
             continue;
@@ -746,6 +762,8 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
                 let etype = ev.etype();
                 let ts = ev.ts();
+                let leading =
+                    !vis.past_leading_containers() && crate::event::table::ids::is_container(etype);
                 let seen = vis.classify_type(etype, ev.dump_flags);
                 if seen == Seen::Unnumbered {
                     continue;
@@ -766,8 +784,19 @@ pub fn run(a: DigArgs) -> Result<()> {
                 if state.containers.has_warnings() {
                     warn_containers(&mut state);
                 }
-                if seen == Seen::Hidden || !filter.as_ref().is_none_or(|f| f.may_match_type(etype))
-                {
+                if seen == Seen::Hidden {
+                    if limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0 {
+                        let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                        if hidden_counts(filter.as_ref(), &c) {
+                            counted += 1;
+                            if counted >= limit {
+                                break 'read;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if !filter.as_ref().is_none_or(|f| f.may_match_type(etype)) {
                     continue;
                 }
                 if filter.is_some() || !quiet {
@@ -780,8 +809,9 @@ pub fn run(a: DigArgs) -> Result<()> {
                     }
                 }
                 shown += 1;
+                counted += 1;
                 prev_ts = ts;
-                if shown >= limit {
+                if counted >= limit {
                     break 'read;
                 }
             }
@@ -796,6 +826,8 @@ pub fn run(a: DigArgs) -> Result<()> {
             // but the compiler cannot know.
             let etype = ev.etype();
             let ts = ev.ts();
+            let leading =
+                !vis.past_leading_containers() && crate::event::table::ids::is_container(etype);
             let seen = vis.classify_type(etype, ev.dump_flags);
             if seen == Seen::Unnumbered {
                 // sysdig 0.29.3 skips event ids it does not know, without
@@ -884,12 +916,25 @@ pub fn run(a: DigArgs) -> Result<()> {
                     w.write_event(&state_only, true)?;
                 }
             }
+            if skip {
+                if limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0 {
+                    let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                    if hidden_counts(filter.as_ref(), &c) {
+                        counted += 1;
+                        if counted >= limit {
+                            break 'read;
+                        }
+                    }
+                }
+                continue;
+            }
             if !pass {
                 continue;
             }
             shown += 1;
+            counted += 1;
             prev_ts = ts;
-            if shown >= limit {
+            if counted >= limit {
                 break 'read;
             }
         }

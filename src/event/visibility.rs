@@ -69,6 +69,13 @@ impl Default for Visibility {
 }
 
 impl Visibility {
+    /// Whether an event other than a container event has been seen: the
+    /// container events before it are the ones a capture starts with,
+    /// which libsinsp consumes before its event loop.
+    pub fn past_leading_containers(&self) -> bool {
+        self.seen_real
+    }
+
     pub fn new(debug: bool, all_events: bool) -> Visibility {
         Visibility::with(debug, all_events, false)
     }
@@ -136,17 +143,20 @@ impl Visibility {
 
     /// Classifies the events of these type ids and dump flags only to
     /// count them: adds those that take a number to `num` and those shown
-    /// to `shown`, and stops after the event that brings `shown` to
-    /// `limit` (true then). For a source without silent events.
+    /// to `shown`, and stops after the event that brings the events
+    /// counted for `-n` to `limit` (true then): all numbered events but the
+    /// container events a capture starts with. For a source without silent
+    /// events.
     pub fn count(
         &mut self,
         types: impl Iterator<Item = (u16, u32)>,
         num: &mut u64,
         shown: &mut u64,
+        counted: &mut u64,
         limit: u64,
     ) -> bool {
         // Kept in registers through the loop, stored back once.
-        let (mut n, mut s) = (*num, *shown);
+        let (mut n, mut s, mut c) = (*num, *shown, *counted);
         let mut stop = false;
         for (etype, dump_flags) in types {
             let k = self
@@ -154,28 +164,33 @@ impl Visibility {
                 .get(usize::from(etype))
                 .copied()
                 .unwrap_or(self.beyond);
-            let is_shown = if k == kind::PLAIN {
+            // (Container events a capture starts with are consumed by
+            // libsinsp before its loop, and state-only ones kept to itself:
+            // not handed to sysdig, not counted for -n.)
+            let (is_shown, counts) = if k == kind::PLAIN {
                 self.seen_real = true;
                 n += 1;
-                dump_flags & 1 == 0
+                (dump_flags & 1 == 0, dump_flags & 1 == 0)
             } else {
+                let leading = !self.seen_real && ids::is_container(etype);
                 match self.classify_other(k, dump_flags) {
                     Seen::Unnumbered | Seen::Silent => continue,
                     seen => {
                         n += 1;
-                        seen == Seen::Shown
+                        (seen == Seen::Shown, !leading && dump_flags & 1 == 0)
                     }
                 }
             };
-            if is_shown {
-                s += 1;
-                if s >= limit {
-                    stop = true;
-                    break;
-                }
+            s += u64::from(is_shown);
+            // (Every other numbered event counts for the limit, as sysdig's
+            // -n counts all the events it is handed without a filter.)
+            c += u64::from(counts);
+            if c >= limit {
+                stop = true;
+                break;
             }
         }
-        (*num, *shown) = (n, s);
+        (*num, *shown, *counted) = (n, s, c);
         stop
     }
 
@@ -262,30 +277,30 @@ mod tests {
                 for limit in [0u64, 1, 5, 100, u64::MAX] {
                     let mut a = Visibility::new(debug, all_events);
                     let mut b = a.clone();
-                    let (mut num, mut shown) = (0u64, 0u64);
+                    let (mut num, mut shown, mut counted) = (0u64, 0u64, 0u64);
                     let mut stop = false;
                     for &(t, df) in &order {
+                        let leading = !a.past_leading_containers() && ids::is_container(t);
                         let seen = a.classify_type(t, df);
                         if matches!(seen, Seen::Unnumbered | Seen::Silent) {
                             continue;
                         }
                         num += 1;
-                        if seen == Seen::Shown {
-                            shown += 1;
-                            if shown >= limit {
-                                stop = true;
-                                break;
-                            }
+                        shown += u64::from(seen == Seen::Shown);
+                        counted += u64::from(!leading && df & 1 == 0);
+                        if counted >= limit {
+                            stop = true;
+                            break;
                         }
                     }
                     // In two runs, as a reader hands them out.
-                    let (mut n2, mut s2) = (0u64, 0u64);
+                    let (mut n2, mut s2, mut c2) = (0u64, 0u64, 0u64);
                     let (first, rest) = order.split_at(7);
-                    let stop2 = b.count(first.iter().copied(), &mut n2, &mut s2, limit)
-                        || b.count(rest.iter().copied(), &mut n2, &mut s2, limit);
+                    let stop2 = b.count(first.iter().copied(), &mut n2, &mut s2, &mut c2, limit)
+                        || b.count(rest.iter().copied(), &mut n2, &mut s2, &mut c2, limit);
                     assert_eq!(
-                        (num, shown, stop),
-                        (n2, s2, stop2),
+                        (num, shown, counted, stop),
+                        (n2, s2, c2, stop2),
                         "{debug} {all_events} {limit}"
                     );
                 }

@@ -8,6 +8,8 @@ pub const DEFAULT: &str =
     "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info";
 /// `-pc`: containers.
 pub const CONTAINER: &str = "*%evt.num %evt.outputtime %evt.cpu %container.name (%container.id) %proc.name (%thread.tid:%thread.vtid) %evt.dir %evt.type %evt.info";
+/// `-pm`: Mesos.
+pub const MESOS: &str = "*%evt.num %evt.outputtime %evt.cpu %mesos.task.name (%container.id) %proc.name (%thread.tid:%thread.vtid) %evt.dir %evt.type %evt.info";
 /// `-pk`: Kubernetes.
 pub const KUBERNETES: &str = "*%evt.num %evt.outputtime %evt.cpu %k8s.pod.name (%container.id) %proc.name (%thread.tid:%thread.vtid) %evt.dir %evt.type %evt.info";
 
@@ -43,6 +45,17 @@ pub struct Format {
     json_order: Vec<usize>,
 }
 
+/// The format a `-p` value stands for: the presets `c`/`container`,
+/// `k`/`kubernetes` and `m`/`mesos`, or the value itself.
+pub fn preset(fmt: &str) -> &str {
+    match fmt {
+        "c" | "container" => CONTAINER,
+        "k" | "kubernetes" => KUBERNETES,
+        "m" | "mesos" => MESOS,
+        f => f,
+    }
+}
+
 fn is_field_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.'
 }
@@ -51,11 +64,7 @@ impl Format {
     /// Compiles a format string; `c`/`container` and `k`/`kubernetes` name
     /// the presets.
     pub fn parse(fmt: &str) -> Result<Format, FormatError> {
-        let fmt = match fmt {
-            "c" | "container" => CONTAINER,
-            "k" | "kubernetes" => KUBERNETES,
-            f => f,
-        };
+        let fmt = preset(fmt);
         let (print_all, body) = match fmt.strip_prefix('*') {
             Some(rest) => (true, rest),
             None => (false, fmt),
