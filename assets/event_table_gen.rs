@@ -345,6 +345,12 @@ pub fn generate(json: &str, sysdig_029_events: &str) -> Result<String, String> {
         let what = format!("events[{k}]");
         let id = u64_of(&e["id"], &format!("{what}.id"))?;
         let name = str_of(&e["name"], &format!("{what}.name"))?;
+        // The names sysdig 0.29.3 gave events that libs renamed since
+        // (they show in `-D` output, `evt.type` and `-S`).
+        let name = match name {
+            "scapevent" => "sysdigevent",
+            n => n,
+        };
         let is_enter = str_of(&e["dir"], &format!("{what}.dir"))? == "enter";
         let mut cats = Vec::new();
         for c in list_of(&e["category"], &format!("{what}.category"))? {

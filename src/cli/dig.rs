@@ -865,7 +865,9 @@ pub fn run(a: DigArgs) -> Result<()> {
                     break 'read;
                 }
             }
-            if let Some(s) = summary.as_mut() {
+            // (Not the container events a capture starts with: libsinsp
+            // keeps them from sysdig's loop.)
+            if let Some(s) = summary.as_mut().filter(|_| !leading) {
                 s.add(&ev);
             }
             // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`

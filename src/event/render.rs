@@ -509,6 +509,11 @@ fn push_buf(out: &mut String, b: &[u8], opts: &RenderOpts) {
 }
 
 fn render_buf_other(b: &[u8], opts: &RenderOpts) -> String {
+    // An empty buffer is empty in every layout (no line break to start
+    // the -A/-x/-X block), as sysdig prints it.
+    if b.is_empty() {
+        return String::new();
+    }
     match opts.buf {
         BufFormat::Dotted => {
             let mut s: String = b
@@ -544,11 +549,10 @@ fn render_buf_other(b: &[u8], opts: &RenderOpts) -> String {
                     }
                 }
                 if opts.buf == BufFormat::HexAscii {
-                    let groups = chunk.len().div_ceil(2);
-                    let mut used = groups * 5;
-                    if chunk.len() % 2 == 1 {
-                        used -= 2;
-                    }
+                    // (A last odd byte is padded as a whole group less the
+                    // two digits it lacks: its text starts two columns
+                    // early, as in sysdig and tcpdump -X.)
+                    let used = chunk.len().div_ceil(2) * 5;
                     s.push_str(&" ".repeat(40 - used));
                     s.push_str("  ");
                     for &c in chunk {

@@ -2,6 +2,9 @@
 
 use crate::event::table::table;
 
+/// Rows of the table at most, as in sysdig.
+pub const MAX_ROWS: usize = 100;
+
 /// Counts events by (type, generic syscall code).
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -30,28 +33,35 @@ impl Summary {
         }
     }
 
-    /// The table as sysdig prints it: count descending.
+    /// The table as sysdig prints it: count descending, at most
+    /// [`MAX_ROWS`] rows.
     pub fn render(&self) -> String {
-        let mut rows: Vec<(String, u64)> = Vec::new();
+        // (direction, name, count)
+        let mut rows: Vec<(char, String, u64)> = Vec::new();
         for (id, &n) in self.counts.iter().enumerate() {
             if n == 0 {
                 continue;
             }
             let e = table().get(id as u16);
-            let dir = if e.is_enter { ">" } else { "<" };
-            rows.push((format!("{dir} {}", e.name), n));
+            let dir = if e.is_enter { '>' } else { '<' };
+            rows.push((dir, e.name.to_string(), n));
         }
         for (&(enter, code), &n) in &self.generic {
-            let dir = if enter { ">" } else { "<" };
+            let dir = if enter { '>' } else { '<' };
             let name = crate::event::syscalls::name(code).unwrap_or("<unknown>");
-            rows.push((format!("{dir} {name}"), n));
+            rows.push((dir, name.to_string(), n));
         }
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+        // sysdig prints the 100 most frequent.
+        rows.truncate(MAX_ROWS);
         let mut s = String::from(
             "----------------------\nEvent           #Calls\n----------------------\n",
         );
-        for (name, n) in rows {
-            s.push_str(&format!("{name:<16}{n}\n"));
+        // The name is padded after the direction, as sysdig prints it.
+        for (dir, name, n) in rows {
+            // (Cut at 16 characters, the count right after: sysdig's
+            // layout, `inotify_add_watc3`.)
+            s.push_str(&format!("{dir} {name:<16.16}{n}\n"));
         }
         s
     }
