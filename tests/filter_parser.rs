@@ -609,18 +609,50 @@ fn error_missing_value() {
     assert_err("proc.name = )", 13, "expected a value after '='");
     assert_err("proc.name = ,x", 13, "expected a value after '='");
     assert_err("proc.name != ", 14, "expected a value after '!='");
-    assert_err(
-        "proc.pid > abc",
-        12,
-        "expected a number after '>', found 'abc'",
-    );
-    assert_err(
-        "proc.pid > 1e6",
-        12,
-        "expected a number after '>', found '1e6'",
-    );
-    assert_err("proc.pid > 5abc", 12, "found '5abc'");
-    assert_err("proc.pid > '5'", 12, "numbers are not quoted");
+}
+
+/// After `<` `<=` `>` `>=` the parser takes any value, as sysdig 0.29.3
+/// does; the field's type decides: a numeric field wants an integer (the
+/// error names the value and its column), a text field compares as
+/// `strcmp` does, quoted or not.
+#[test]
+fn relational_values_follow_the_field_type() {
+    use syspect::filter::Filter;
+    for (src, column, needle) in [
+        (
+            "proc.pid > abc",
+            12,
+            "expected a number after '>', found 'abc'",
+        ),
+        (
+            "proc.pid > 1e6",
+            12,
+            "expected a number after '>', found '1e6'",
+        ),
+        ("proc.pid > 5abc", 12, "found '5abc'"),
+        (
+            "evt.num <= \"x\"",
+            12,
+            "expected a number after '<=', found 'x'",
+        ),
+    ] {
+        let e = Filter::compile(src)
+            .err()
+            .unwrap_or_else(|| panic!("{src} compiled"));
+        let msg = e.to_string();
+        assert!(msg.contains(needle), "{src}: {msg}");
+        assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
+    }
+    for src in [
+        "proc.pid > '5'",
+        "proc.pid >= 0",
+        "proc.name > c",
+        "proc.name <= \"cat\"",
+        "fd.name < /etc/zz",
+        "fd.sproto <= 9000",
+    ] {
+        assert!(Filter::compile(src).is_ok(), "{src}");
+    }
 }
 
 #[test]

@@ -843,6 +843,23 @@ fn parse_const(
             )
         });
     }
+    // `<` `<=` `>` `>=`: text fields compare as strcmp does (sysdig 0.29.3
+    // and libsinsp since); numeric ones take an integer, as sysdig's parser
+    // did before the field's type is known.
+    if matches!(
+        op,
+        Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge
+    ) {
+        if matches!(ft, FType::Str | FType::Bytes) {
+            return Ok(Const::Str(text.to_string()));
+        }
+        if !crate::filter::lexer::is_number(text) {
+            return Err(err(
+                column,
+                format!("expected a number after '{}', found '{text}'", op.as_str()),
+            ));
+        }
+    }
     let string_op = matches!(
         op,
         Operator::Contains
@@ -1462,6 +1479,15 @@ fn extract_lhs<'a>(l: &Lhs, c: &Ctx<'a>) -> Value<'a> {
     }
 }
 
+/// `v` against `k` for `<` `<=` `>` `>=`: numbers by value, text byte by
+/// byte (`strcmp`).
+fn cmp_const(v: &Value<'_>, k: &Const) -> Option<std::cmp::Ordering> {
+    match k {
+        Const::Str(s) => text_of(v).map(|t| t.as_bytes().cmp(s.as_bytes())),
+        _ => cmp_num(v, k),
+    }
+}
+
 fn cmp_num(v: &Value<'_>, k: &Const) -> Option<std::cmp::Ordering> {
     match k {
         Const::Int(n) => match v {
@@ -1517,10 +1543,10 @@ fn check_one(op: Operator, rhs: &RhsC, v: &Value<'_>, c: &Ctx<'_>) -> bool {
         (_, _) if v.is_none() => false,
         (Operator::Eq, RhsC::One(k)) => eq_const(v, k),
         (Operator::Ne, RhsC::One(k)) => !eq_const(v, k),
-        (Operator::Lt, RhsC::One(k)) => cmp_num(v, k) == Some(Less),
-        (Operator::Le, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Less | Equal)),
-        (Operator::Gt, RhsC::One(k)) => cmp_num(v, k) == Some(Greater),
-        (Operator::Ge, RhsC::One(k)) => matches!(cmp_num(v, k), Some(Greater | Equal)),
+        (Operator::Lt, RhsC::One(k)) => cmp_const(v, k) == Some(Less),
+        (Operator::Le, RhsC::One(k)) => matches!(cmp_const(v, k), Some(Less | Equal)),
+        (Operator::Gt, RhsC::One(k)) => cmp_const(v, k) == Some(Greater),
+        (Operator::Ge, RhsC::One(k)) => matches!(cmp_const(v, k), Some(Greater | Equal)),
         (Operator::Contains, RhsC::One(Const::Str(s))) => {
             text_of(v).is_some_and(|t| contains_bytes(t.as_bytes(), s.as_bytes()))
         }

@@ -36,7 +36,7 @@ use super::ast::{
     Check, Expr, FieldArg, FieldExpr, FieldRef, Identifier, List, Operator, OperatorKind, Rhs,
     Span, Transform, TransformKind, Value, ValueStyle,
 };
-use super::lexer::{is_blank, is_number, Cursor, Pos, Quote};
+use super::lexer::{is_blank, Cursor, Pos, Quote};
 
 /// Default limit on nesting depth of the resulting tree: each `(` counts
 /// 1, `not (` counts 2, each transformer counts 1.
@@ -779,25 +779,17 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// The value after `<`, `<=`, `>` or `>=`: a number for a numeric
+    /// field, any value for a text field (compared as `strcmp` does), as
+    /// sysdig 0.29.3 takes them, quoted or not. (Which one is the compiler's
+    /// to say: it knows the field's type.)
     fn parse_num_rhs(&mut self, op: Operator) -> Result<Rhs, ParseError> {
         self.cur.skip_blanks();
         if let Some(r) = self.try_rhs_field()? {
             return Ok(r);
         }
-        let start = self.cur.pos();
-        match self.cur.lex_bare() {
-            Some(w) if is_number(w) => Ok(Rhs::Value(Value {
-                text: w.to_string(),
-                style: ValueStyle::Bare,
-                span: span(start, self.cur.pos()),
-            })),
-            Some(w) => Err(self.err_at(
-                start,
-                format!("expected a number after '{op}', found '{w}'"),
-            )),
-            None if matches!(self.cur.peek(), Some('"' | '\'')) => Err(self.err_here(format!(
-                "expected a number after '{op}' (numbers are not quoted)"
-            ))),
+        match self.lex_value()? {
+            Some(v) => Ok(Rhs::Value(v)),
             None => Err(self.err_here(format!("expected a number after '{op}'"))),
         }
     }
