@@ -109,7 +109,8 @@ pub struct DigArgs {
     #[arg(short = 'P', long = "progress")]
     pub progress: bool,
     /// Accepted for sysdig compatibility: the filter always runs after the
-    /// state update, so fd and process names stay right either way.
+    /// state update, so what it sees is what is printed (sysdig does that
+    /// only with -d).
     #[arg(short = 'd', long = "displayflt")]
     pub displayflt: bool,
     /// With -w and a filter: also write the events the filter leaves out
