@@ -453,6 +453,24 @@ impl<T> DerefMut for AtExit<T> {
 }
 
 /// How the events that reach the filter are judged and printed.
+/// Shows a hidden event to a filter that keeps the time of the events it
+/// sees (`evt.deltatime`), as libsinsp's filter sees hidden events too.
+#[cold]
+#[inline(never)]
+fn observe_hidden(
+    filter: Option<&Filter>,
+    ev: crate::event::EventRef<'_>,
+    num: u64,
+    state: &State,
+    ectx: crate::state::EvCtx,
+    first_ts: u64,
+    opts: &FieldOpts,
+) {
+    if let Some(f) = filter {
+        f.observe(&Ctx::new(ev, num, state, ectx, first_ts, 0, opts));
+    }
+}
+
 /// Whether a hidden event counts for `-n`: when there is no filter, or
 /// the filter passes it.
 #[cold]
@@ -786,7 +804,12 @@ pub fn run(a: DigArgs) -> Result<()> {
                     warn_containers(&mut state);
                 }
                 if seen == Seen::Hidden {
-                    if limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0 {
+                    let counted_n =
+                        limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0;
+                    if !counted_n && !leading && filter.as_ref().is_some_and(|f| f.keeps_time()) {
+                        observe_hidden(filter.as_ref(), ev, num, &state, ectx, first_ts, &opts);
+                    }
+                    if counted_n {
                         let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
                         if hidden_counts(filter.as_ref(), &c) {
                             counted += 1;
@@ -920,7 +943,11 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
             }
             if skip {
-                if limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0 {
+                let counted_n = limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0;
+                if !counted_n && !leading && filter.as_ref().is_some_and(|f| f.keeps_time()) {
+                    observe_hidden(filter.as_ref(), ev, num, &state, ectx, first_ts, &opts);
+                }
+                if counted_n {
                     let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
                     if hidden_counts(filter.as_ref(), &c) {
                         counted += 1;

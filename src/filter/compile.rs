@@ -765,6 +765,8 @@ pub struct Filter {
     pred: Pred,
     types: TypeSet,
     text: String,
+    /// Some test keeps the time of the last event it saw (`evt.deltatime`).
+    keeps_time: bool,
 }
 
 impl std::fmt::Debug for Filter {
@@ -1154,10 +1156,26 @@ impl Filter {
         let (root, types) = compile_expr(&ast)?;
         Ok(Filter {
             pred: lower(root.clone()),
+            keeps_time: any_node(&root, &reads_deltatime),
             root,
             types,
             text: text.to_string(),
         })
+    }
+
+    /// Whether the filter keeps state from the events it sees (a test of
+    /// `evt.deltatime` measures from the last one): then the events it
+    /// does not decide on (hidden ones) are to be shown to it too, through
+    /// [`Filter::observe`], as libsinsp's filter sees every event.
+    pub fn keeps_time(&self) -> bool {
+        self.keeps_time
+    }
+
+    /// Lets the filter see an event whose answer does not matter.
+    pub fn observe(&self, c: &Ctx<'_>) {
+        if self.keeps_time && self.types.has(c.ev.etype()) {
+            let _ = (self.pred)(c);
+        }
     }
 
     /// The source text.
@@ -1224,8 +1242,57 @@ fn lower(n: Node) -> Pred {
     }
 }
 
+/// Whether `f` holds for `n` or a node below it.
+fn any_node(n: &Node, f: &dyn Fn(&Node) -> bool) -> bool {
+    f(n) || match n {
+        Node::And(v) | Node::Or(v) => v.iter().any(|c| any_node(c, f)),
+        Node::Not(c) => any_node(c, f),
+        Node::ByType(b) => any_node(&b.slow, f),
+        _ => false,
+    }
+}
+
+/// Whether a leaf reads `evt.deltatime` (or its `.s`/`.ns` parts).
+fn reads_deltatime(n: &Node) -> bool {
+    fn is_delta(id: F) -> bool {
+        matches!(id, F::EvtDeltatime | F::EvtDeltatimeS | F::EvtDeltatimeNs)
+    }
+    fn lhs_is(l: &Lhs) -> bool {
+        match l {
+            Lhs::Field(b) | Lhs::AnyAncestor(b) => is_delta(b.def.id),
+            Lhs::Transform(_, inner) => lhs_is(inner),
+        }
+    }
+    match n {
+        Node::Int(id, ..) => is_delta(*id),
+        Node::Check(k) => lhs_is(&k.lhs),
+        Node::AnyOf(m) => lhs_is(&m.lhs),
+        _ => false,
+    }
+}
+
 /// A leaf node lowered, its answer negated when `neg` (for `not`).
+///
+/// A test of `evt.deltatime` measures from the last event it looked at,
+/// as each libsinsp check keeps its own previous time: in a filter that is
+/// the previous event to reach the test (every event, for a lone test),
+/// not the previous one printed, which the output's column measures from.
 fn lower_neg(n: Node, neg: bool) -> Pred {
+    if reads_deltatime(&n) {
+        let inner = lower_leaf(n, neg);
+        let last = std::sync::atomic::AtomicU64::new(0);
+        return Box::new(move |c| {
+            let ts = c.ev.ts();
+            let prev = last.swap(ts, std::sync::atomic::Ordering::Relaxed);
+            // (The first event measures 0, from itself.)
+            inner(&c.with_prev_ts(if prev == 0 { ts } else { prev }))
+        });
+    }
+    lower_leaf(n, neg)
+}
+
+/// [`lower_neg`] without the `evt.deltatime` bookkeeping.
+fn lower_leaf(n: Node, neg: bool) -> Pred {
     match n {
         Node::Str(sn) => lower_str(*sn, neg),
         Node::Int(id, op, k) => lower_int(id, op, k, neg),

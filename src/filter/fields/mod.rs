@@ -261,6 +261,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// This context with another previous-event time (what `evt.deltatime`
+    /// is measured from). The fd looked up so far is kept.
+    pub fn with_prev_ts(&self, prev_ts: u64) -> Ctx<'a> {
+        Ctx {
+            ev: self.ev,
+            num: self.num,
+            state: self.state,
+            ectx: self.ectx,
+            thread: self.thread,
+            fd: Cell::new(self.fd.get()),
+            first_ts: self.first_ts,
+            prev_ts,
+            opts: self.opts,
+        }
+    }
+
     /// The event's fd in the table (looked up on first use).
     #[inline]
     pub fn fd(&self) -> Option<&'a Fd> {
