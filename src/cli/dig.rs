@@ -453,30 +453,34 @@ impl<T> DerefMut for AtExit<T> {
 }
 
 /// How the events that reach the filter are judged and printed.
-/// Shows a hidden event to a filter that keeps the time of the events it
-/// sees (`evt.deltatime`), as libsinsp's filter sees hidden events too.
+/// A hidden event, as sysdig's loop meets it: counted for `-n` when the
+/// filter passes it (or there is none), and seen by a filter that keeps
+/// the time of the events it sees (`evt.deltatime`). Not the container
+/// events a capture starts with, nor state-only events, which libsinsp
+/// keeps to itself. True once `counted` reaches `limit`.
 #[cold]
 #[inline(never)]
-fn observe_hidden(
+fn hidden_event(
     filter: Option<&Filter>,
-    ev: crate::event::EventRef<'_>,
-    num: u64,
-    state: &State,
-    ectx: crate::state::EvCtx,
-    first_ts: u64,
-    opts: &FieldOpts,
-) {
-    if let Some(f) = filter {
-        f.observe(&Ctx::new(ev, num, state, ectx, first_ts, 0, opts));
+    c: &Ctx<'_>,
+    leading: bool,
+    limit: u64,
+    counted: &mut u64,
+) -> bool {
+    if leading {
+        return false;
     }
-}
-
-/// Whether a hidden event counts for `-n`: when there is no filter, or
-/// the filter passes it.
-#[cold]
-#[inline(never)]
-fn hidden_counts(filter: Option<&Filter>, c: &Ctx<'_>) -> bool {
-    filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c))
+    if limit != u64::MAX && c.ev.dump_flags & STATE_ONLY == 0 {
+        if filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c)) {
+            *counted += 1;
+            return *counted >= limit;
+        }
+        return false;
+    }
+    if let Some(f) = filter {
+        f.observe(c);
+    }
+    false
 }
 
 /// `-P`: the share of the capture files read so far, as sysdig prints it
@@ -804,19 +808,16 @@ pub fn run(a: DigArgs) -> Result<()> {
                     warn_containers(&mut state);
                 }
                 if seen == Seen::Hidden {
-                    let counted_n =
-                        limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0;
-                    if !counted_n && !leading && filter.as_ref().is_some_and(|f| f.keeps_time()) {
-                        observe_hidden(filter.as_ref(), ev, num, &state, ectx, first_ts, &opts);
-                    }
-                    if counted_n {
-                        let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-                        if hidden_counts(filter.as_ref(), &c) {
-                            counted += 1;
-                            if counted >= limit {
-                                break 'read;
-                            }
-                        }
+                    if (limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time()))
+                        && hidden_event(
+                            filter.as_ref(),
+                            &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
+                            leading,
+                            limit,
+                            &mut counted,
+                        )
+                    {
+                        break 'read;
                     }
                     continue;
                 }
@@ -943,18 +944,16 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
             }
             if skip {
-                let counted_n = limit != u64::MAX && !leading && ev.dump_flags & STATE_ONLY == 0;
-                if !counted_n && !leading && filter.as_ref().is_some_and(|f| f.keeps_time()) {
-                    observe_hidden(filter.as_ref(), ev, num, &state, ectx, first_ts, &opts);
-                }
-                if counted_n {
-                    let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-                    if hidden_counts(filter.as_ref(), &c) {
-                        counted += 1;
-                        if counted >= limit {
-                            break 'read;
-                        }
-                    }
+                if (limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time()))
+                    && hidden_event(
+                        filter.as_ref(),
+                        &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
+                        leading,
+                        limit,
+                        &mut counted,
+                    )
+                {
+                    break 'read;
                 }
                 continue;
             }
