@@ -225,20 +225,34 @@ fn time_mode(t: Option<&str>) -> Result<TimeMode> {
     })
 }
 
-/// Prints `-l`: fields grouped by class.
-pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
-    let mut last_class = "";
-    for d in crate::filter::fields::all() {
+/// The fields as `-l` lists them: each with its class (`thread.*` under
+/// `proc`) and its name as listed (`name[...]` when it takes an argument).
+fn listed_fields() -> impl Iterator<
+    Item = (
+        &'static str,
+        String,
+        &'static crate::filter::fields::FieldDef,
+    ),
+> {
+    crate::filter::fields::all().iter().map(|d| {
         let class = d.name.split('.').next().unwrap_or("");
         let class = if class == "thread" { "proc" } else { class };
-        if class != last_class {
-            writeln!(out, "\n----------------------\nField Class: {class}\n")?;
-            last_class = class;
-        }
         let name = match d.arg {
             crate::filter::fields::ArgSpec::None => d.name.to_string(),
             _ => format!("{}[...]", d.name),
         };
+        (class, name, d)
+    })
+}
+
+/// Prints `-l`: the fields, grouped by class.
+pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
+    let mut last_class = "";
+    for (class, name, d) in listed_fields() {
+        if class != last_class {
+            writeln!(out, "\n----------------------\nField Class: {class}\n")?;
+            last_class = class;
+        }
         // A name as wide as the column goes on a line of its own, as
         // sysdig does, so that it never runs into its type.
         if name.len() >= 30 {
@@ -254,9 +268,7 @@ pub fn list_fields(out: &mut dyn Write) -> io::Result<()> {
 /// class, in sysdig's layout (name, type, description).
 pub fn list_fields_markdown(out: &mut dyn Write) -> io::Result<()> {
     let mut last_class = "";
-    for d in crate::filter::fields::all() {
-        let class = d.name.split('.').next().unwrap_or("");
-        let class = if class == "thread" { "proc" } else { class };
+    for (class, name, d) in listed_fields() {
         if class != last_class {
             if !last_class.is_empty() {
                 writeln!(out)?;
@@ -267,10 +279,6 @@ pub fn list_fields_markdown(out: &mut dyn Write) -> io::Result<()> {
             )?;
             last_class = class;
         }
-        let name = match d.arg {
-            crate::filter::fields::ArgSpec::None => d.name.to_string(),
-            _ => format!("{}[...]", d.name),
-        };
         // (A `|` in a description would end its cell.)
         let desc = d.desc.replace('|', "\\|");
         writeln!(out, "`{name}` | {} | {desc}", d.ftype.name())?;
