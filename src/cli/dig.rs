@@ -727,6 +727,8 @@ pub fn run(a: DigArgs) -> Result<()> {
     // state-only events of a fat file, which libsinsp keeps to itself.
     let limit = a.numevents.unwrap_or(u64::MAX);
     let mut counted: u64 = 0;
+    // Hidden events matter to -n and to a filter that keeps time.
+    let watch_hidden = limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time());
     // A procinfo event only changes its thread's CPU sample, which only
     // procinfo events read (thread.cpu*). Reading a file without -D, they
     // are hidden (never filtered or printed): their update is skipped.
@@ -816,7 +818,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                     warn_containers(&mut state);
                 }
                 if seen == Seen::Hidden {
-                    if (limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time()))
+                    if watch_hidden
                         && hidden_event(
                             filter.as_ref(),
                             &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
@@ -952,7 +954,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
             }
             if skip {
-                if (limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time()))
+                if watch_hidden
                     && hidden_event(
                         filter.as_ref(),
                         &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
