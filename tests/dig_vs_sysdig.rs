@@ -716,4 +716,33 @@ fn filters_see_the_state_the_output_prints() {
         plain.len(),
         ours.len()
     );
+    // The same on other fields an event's parsing sets, found by a filter
+    // fuzz: sysdig without -d differs on each, sysdig -d agrees with us.
+    for (cap, filter) in [
+        ("falco/syscall.scap", "fd.name_changed=true"),
+        (
+            "bencer-examples/example4_example4-1.scap",
+            "evt.count.error.net exists",
+        ),
+        ("libs/sample.scap", "thread.pfminor=893"),
+        (
+            "bencer-examples/example2_502error.scap",
+            "evt.category!=ipc",
+        ),
+        ("sysflow/alpine_alpine.scap", "proc.vmrss=1152"),
+    ] {
+        let p = capture(cap).to_string_lossy().into_owned();
+        let args = ["-r", p.as_str(), "-p", "%evt.num", filter];
+        let ours = stdout_lines(&dig(&args));
+        let with_d = stdout_lines(&sysdig_run(
+            &sd,
+            &["-r", p.as_str(), "-d", "-p", "%evt.num", filter],
+        ));
+        let without = stdout_lines(&sysdig_run(&sd, &args));
+        assert_eq!(ours, with_d, "{cap} {filter}");
+        assert_ne!(
+            ours, without,
+            "{cap} {filter}: sysdig agrees without -d now"
+        );
+    }
 }
