@@ -597,10 +597,7 @@ pub fn tuple_string(t: &SockTuple) -> String {
 
 /// [`tuple_string`] with the ports named for `proto` (`dig -R`).
 pub fn tuple_string_as(t: &SockTuple, proto: Option<Proto>) -> String {
-    let port = |p: &u16| match proto {
-        Some(pr) => services::port_text(*p, pr),
-        None => p.to_string(),
-    };
+    let port = |p: &u16| services::port_text(*p, proto);
     match t {
         SockTuple::V4 {
             sip,
@@ -626,16 +623,26 @@ pub fn tuple_string_as(t: &SockTuple, proto: Option<Proto>) -> String {
 }
 
 fn addr_string(a: &SockAddr, proto: Option<Proto>) -> String {
-    let port = |p: &u16| match proto {
-        Some(pr) => services::port_text(*p, pr),
-        None => p.to_string(),
-    };
     match a {
-        SockAddr::V4(ip, p) => format!("{ip}:{}", port(p)),
-        SockAddr::V6(ip, p) => format!("{}:{}", params::ipv6_string(ip), port(p)),
+        SockAddr::V4(ip, p) => format!("{ip}:{}", services::port_text(*p, proto)),
+        SockAddr::V6(ip, p) => format!(
+            "{}:{}",
+            params::ipv6_string(ip),
+            services::port_text(*p, proto)
+        ),
         SockAddr::Unix(p) => p.clone(),
         SockAddr::Other(f) => format!("family {f}"),
     }
+}
+
+/// A SOCKADDR or SOCKTUPLE parameter, its ports named for `proto`.
+fn push_sock_param(s: &mut String, ptype: u8, b: &[u8], proto: Option<Proto>) {
+    let text = if ptype == pt::SOCKTUPLE {
+        params::socktuple(b).map(|t| tuple_string_as(&t, proto))
+    } else {
+        params::sockaddr(b).map(|a| addr_string(&a, proto))
+    };
+    s.push_str(text.as_deref().unwrap_or("NULL"));
 }
 
 /// With `dig -R`, the protocol an event's addresses name their ports for:
@@ -907,14 +914,7 @@ fn push_param(
             push_path(s, &v, base);
         }
         pt::BYTEBUF => push_buf(s, b, opts),
-        pt::SOCKADDR => match params::sockaddr(b) {
-            Some(a) => s.push_str(&addr_string(&a, None)),
-            None => s.push_str("NULL"),
-        },
-        pt::SOCKTUPLE => match params::socktuple(b) {
-            Some(t) => s.push_str(&tuple_string(&t)),
-            None => s.push_str("NULL"),
-        },
+        pt::SOCKADDR | pt::SOCKTUPLE => push_sock_param(s, p.ptype, b, None),
         pt::FDLIST => {
             if !res.has_thread(tid) {
                 return;
@@ -969,17 +969,7 @@ pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts
             push_relpath(s, ev, i, b, res);
         } else if matches!(p.ptype, pt::SOCKTUPLE | pt::SOCKADDR) && services::enabled() {
             // `-R`: ports by name.
-            let proto = event_port_proto(ev, res);
-            match p.ptype {
-                pt::SOCKTUPLE => match params::socktuple(b) {
-                    Some(t) => s.push_str(&tuple_string_as(&t, proto)),
-                    None => s.push_str("NULL"),
-                },
-                _ => match params::sockaddr(b) {
-                    Some(a) => s.push_str(&addr_string(&a, proto)),
-                    None => s.push_str("NULL"),
-                },
-            }
+            push_sock_param(s, p.ptype, b, event_port_proto(ev, res));
         } else {
             push_param(s, p, b, tid, res, opts);
         }

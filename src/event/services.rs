@@ -32,12 +32,13 @@ pub fn enabled() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
-/// Appends `port` as its service name when resolution is on and the
-/// services file names it, else in decimal.
+/// Appends `port`: its service name for `proto` when resolution is on
+/// and the services file names it, else (and always for `None`) in
+/// decimal.
 #[inline]
-pub fn push_port(s: &mut String, port: u16, proto: Proto) {
-    if enabled() {
-        if let Some(name) = table().name(port, proto) {
+pub fn push_port(s: &mut String, port: u16, proto: Option<Proto>) {
+    if let Some(p) = proto.filter(|_| enabled()) {
+        if let Some(name) = table().name(port, p) {
             s.push_str(name);
             return;
         }
@@ -46,7 +47,7 @@ pub fn push_port(s: &mut String, port: u16, proto: Proto) {
 }
 
 /// [`push_port`] into a new string.
-pub fn port_text(port: u16, proto: Proto) -> String {
+pub fn port_text(port: u16, proto: Option<Proto>) -> String {
     let mut s = String::new();
     push_port(&mut s, port, proto);
     s

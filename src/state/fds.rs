@@ -222,11 +222,11 @@ impl Fd {
         s.reserve(48);
         push_ip(s, &sip);
         s.push(':');
-        push_port(s, sport, proto);
+        services::push_port(s, sport, proto);
         s.push_str("->");
         push_ip(s, &dip);
         s.push(':');
-        push_port(s, dport, proto);
+        services::push_port(s, dport, proto);
     }
 
     /// Makes this a listening IP socket.
@@ -243,12 +243,13 @@ impl Fd {
         s.reserve(24);
         push_ip(s, &ip);
         s.push(':');
-        push_port(s, port, proto);
+        services::push_port(s, port, proto);
     }
 
-    /// How this socket's ports are written in its name: `None` for numbers.
+    /// How this socket's ports are written in its name: `None` for numbers
+    /// (and names only with `-R`, which [`services::push_port`] checks).
     fn port_proto(&self, resolve: bool) -> Option<Proto> {
-        (resolve && services::enabled()).then(|| self.services_proto())
+        resolve.then(|| self.services_proto())
     }
 
     /// The protocol a service name of this socket's ports is looked up for.
@@ -258,15 +259,6 @@ impl Fd {
             l4::UDP => Proto::Udp,
             _ => Proto::Any,
         }
-    }
-}
-
-/// A port in decimal, or as a service name for `Some` protocol.
-#[inline]
-fn push_port(s: &mut String, port: u16, proto: Option<Proto>) {
-    match proto {
-        Some(p) => services::push_port(s, port, p),
-        None => push_dec(s, u32::from(port)),
     }
 }
 

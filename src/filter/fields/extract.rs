@@ -1698,8 +1698,13 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 ),
             };
             // (Names with `dig -R`.)
-            port.map(|p| so(crate::event::services::port_text(p, fd.services_proto())))
-                .unwrap_or(Value::None)
+            port.map(|p| {
+                so(crate::event::services::port_text(
+                    p,
+                    Some(fd.services_proto()),
+                ))
+            })
+            .unwrap_or(Value::None)
         }
         F::FdConnected => c
             .fd()
