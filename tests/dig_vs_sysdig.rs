@@ -580,6 +580,37 @@ fn numevents_counts_as_sysdig() {
     }
 }
 
+/// `-n` with a filter on `evt.deltatime`: the hidden events count when the
+/// filter passes them, and the filter measures their time from the events
+/// before them, the container events a capture starts with included
+/// (which are not counted). On alpine_alpine the first procinfo passes
+/// `evt.deltatime>0` for that reason, so `-n 10` prints 8 lines.
+#[test]
+fn numevents_with_deltatime_filters_matches_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    for cap in [
+        "sysflow/alpine_alpine.scap",
+        "falco/cat_write.scap",
+        "bencer-examples/example5_httpd.scap",
+    ] {
+        let f = capture(cap).to_string_lossy().into_owned();
+        for n in ["1", "2", "3", "10", "100"] {
+            for filter in [
+                "evt.deltatime>0",
+                "evt.deltatime>10000",
+                "evt.deltatime.s>=1",
+            ] {
+                let args = ["-r", f.as_str(), "-n", n, "-p", "%evt.num", filter];
+                let (o, t) = (
+                    stdout_lines(&dig(&args)),
+                    stdout_lines(&sysdig_run(&sd, &args)),
+                );
+                assert_eq!(o, t, "{cap} -n {n} {filter}");
+            }
+        }
+    }
+}
+
 /// `-S` prints sysdig's summary table: the same header, the same rows
 /// (`> name` cut at 16 characters, then the count) for the same counts,
 /// most frequent first, 100 rows at most. Rows of equal count come in an

@@ -96,3 +96,59 @@ fn transformers_and_field_values() {
         lines(cap, "thread.ismain=true")
     );
 }
+
+#[test]
+fn ip_addresses_take_no_order() {
+    // 0.29.3 answers `fd.sip < 200.0.0.1`: it compares the four address
+    // bytes read as a little-endian integer, so the order follows the last
+    // byte first (10.0.0.2 > 200.0.0.1). Current libsinsp refuses `<` `<=`
+    // `>` `>=` on addresses and networks, and so do we: exit status 2, the
+    // operator's column.
+    let p = capture("falco/connect_localhost.scap");
+    let o = dig(&["-r", &p.to_string_lossy(), "fd.sip < 200.0.0.1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'<' does not apply to IP address and network field fd.sip at column 8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn double_fields_compare_as_numbers() {
+    // 0.29.3 refuses any comparison on its DOUBLE fields (thread.cpu,
+    // proc.fdusage...): "wrong parameter type 33". Current libsinsp
+    // compares them as numbers, and so do we.
+    let cap = "libs/curl_google.scap";
+    let p = capture(cap);
+    let o = dig(&["-r", &p.to_string_lossy(), "-p", "%evt.num %proc.fdusage"]);
+    let values: Vec<f64> = stdout_lines(&o)
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    assert!(!values.is_empty());
+    let above = values.iter().filter(|v| **v > 0.15).count();
+    assert!(above > 0 && above < values.len(), "{values:?}");
+    assert_eq!(
+        lines(cap, "proc.fdusage > 0.15").len(),
+        above,
+        "proc.fdusage > 0.15"
+    );
+}
+
+#[test]
+fn text_operators_apply_to_event_type_names() {
+    // 0.29.3 wants an event name after evt.type whatever the operator, so
+    // `evt.type startswith ope` fails ("unknown event type ope") and the
+    // text operators are useless there. We check names for = != in (a typo
+    // there is an error), and apply the text operators to the name.
+    let cap = "falco/cat_write.scap";
+    let a = lines(cap, "evt.type startswith ope");
+    assert!(!a.is_empty());
+    assert_eq!(a, lines(cap, "evt.type in (open, openat, openat2)"));
+    assert_eq!(a, lines(cap, "evt.type glob 'ope*'"));
+    let p = capture(cap);
+    let o = dig(&["-r", &p.to_string_lossy(), "evt.type = opne"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown event type 'opne' at column 12"));
+}

@@ -655,6 +655,81 @@ fn relational_values_follow_the_field_type() {
     }
 }
 
+/// Each field type takes the operators libsinsp gives it: numbers and
+/// booleans no text operators, booleans only `true`/`false`, addresses no
+/// order and no text operators, buffers no `glob`, `icontains` or order.
+/// The error points at the operator.
+#[test]
+fn operators_follow_the_field_type() {
+    use syspect::filter::Filter;
+    for (src, column, needle) in [
+        (
+            "evt.num contains 1",
+            9,
+            "'contains' does not apply to numeric field evt.num",
+        ),
+        (
+            "thread.cpu glob 1",
+            12,
+            "'glob' does not apply to numeric field thread.cpu",
+        ),
+        (
+            "evt.failed icontains t",
+            12,
+            "'icontains' does not apply to boolean field",
+        ),
+        (
+            "evt.failed regex t",
+            12,
+            "'regex' does not apply to boolean field",
+        ),
+        (
+            "fd.cip > 1.2.3.4",
+            8,
+            "'>' does not apply to IP address and network field fd.cip",
+        ),
+        (
+            "fd.net startswith 10",
+            8,
+            "'startswith' does not apply to IP address",
+        ),
+        (
+            "evt.buffer iglob x",
+            12,
+            "'iglob' does not apply to buffer field evt.buffer",
+        ),
+        ("evt.buffer >= x", 12, "'>=' does not apply to buffer field"),
+        (
+            "len(proc.name) contains 1",
+            16,
+            "'contains' does not apply to a numeric value",
+        ),
+        ("evt.failed = 1", 14, "'1' is not true or false"),
+        ("evt.failed in (true, 0)", 22, "'0' is not true or false"),
+    ] {
+        let e = Filter::compile(src)
+            .err()
+            .unwrap_or_else(|| panic!("{src} compiled"));
+        let msg = e.to_string();
+        assert!(msg.contains(needle), "{src}: {msg}");
+        assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
+    }
+    for src in [
+        "evt.failed > false",
+        "evt.failed in (true, false)",
+        "evt.failed exists",
+        "evt.num in (1, 2)",
+        "fd.cip in (1.2.3.4, 10.0.0.0/8)",
+        "fd.net != 10.0.0.0/8",
+        "evt.buffer contains x",
+        "evt.buffer bstartswith 7f",
+        "evt.rawarg.fd contains 1",
+        "tolower(evt.type) glob op*",
+    ] {
+        assert!(Filter::compile(src).is_ok(), "{src}");
+    }
+}
+
 #[test]
 fn error_lists() {
     assert_err("evt.type in (open,)", 19, "expected a list item after ','");

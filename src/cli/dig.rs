@@ -460,12 +460,13 @@ impl<T> DerefMut for AtExit<T> {
     }
 }
 
-/// How the events that reach the filter are judged and printed.
 /// A hidden event, as sysdig's loop meets it: counted for `-n` when the
 /// filter passes it (or there is none), and seen by a filter that keeps
-/// the time of the events it sees (`evt.deltatime`). Not the container
-/// events a capture starts with, nor state-only events, which libsinsp
-/// keeps to itself. True once `counted` reaches `limit`.
+/// the time of the events it sees (`evt.deltatime`). The container events
+/// a capture starts with and state-only events, which libsinsp keeps to
+/// itself, are not counted, but its filter sees them (the first procinfo
+/// of a capture measures its `evt.deltatime` from the container events
+/// before it). True once `counted` reaches `limit`.
 #[cold]
 #[inline(never)]
 fn hidden_event(
@@ -475,10 +476,7 @@ fn hidden_event(
     limit: u64,
     counted: &mut u64,
 ) -> bool {
-    if leading {
-        return false;
-    }
-    if limit != u64::MAX && c.ev.dump_flags & STATE_ONLY == 0 {
+    if limit != u64::MAX && !leading && c.ev.dump_flags & STATE_ONLY == 0 {
         if filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c)) {
             *counted += 1;
             return *counted >= limit;
@@ -538,6 +536,7 @@ impl Progress {
 /// scap's dump flag of an event kept for state only (`SCAP_DF_STATE_ONLY`).
 const STATE_ONLY: u32 = 1;
 
+/// How the events that reach the filter are judged and printed.
 struct Printer<'f> {
     filter: Option<&'f Filter>,
     format: &'f Format,

@@ -855,7 +855,7 @@ fn parse_const(
         if matches!(ft, FType::Str | FType::Bytes) {
             return Ok(Const::Str(text.to_string()));
         }
-        if !crate::filter::lexer::is_number(text) {
+        if ft != FType::Bool && !crate::filter::lexer::is_number(text) {
             return Err(err(
                 column,
                 format!("expected a number after '{}', found '{text}'", op.as_str()),
@@ -906,8 +906,9 @@ fn parse_const(
             }
         },
         FType::Bool => match text {
-            "true" | "1" => Const::Bool(true),
-            "false" | "0" => Const::Bool(false),
+            // (Only these two words, as in sysdig: `= 1` is refused.)
+            "true" => Const::Bool(true),
+            "false" => Const::Bool(false),
             _ => {
                 return Err(err(
                     column,
@@ -1018,11 +1019,62 @@ fn glob_match(p: &[char], s: &[char], ci: bool) -> bool {
     pi == p.len()
 }
 
+/// Which operators a field of type `ft` takes, as libsinsp decides
+/// (`flt_is_comparable`): `Err` names the kind of field that refuses `op`.
+/// sysdig 0.29.3 refuses the same, but only when an event first has a value
+/// ("'contains' not supported for numeric filters"); we refuse at compile
+/// time, with the column. Two places differ from 0.29.3, on purpose: it
+/// compares booleans by `< <= > >=` (false < true), which we do too; and it
+/// compares an IPv4 address by `<` as the address bytes read as a
+/// little-endian integer, which current libsinsp refuses, and so do we.
+fn op_applies(ft: FType, op: Operator) -> Result<(), &'static str> {
+    use Operator as O;
+    let relational = matches!(op, O::Lt | O::Le | O::Gt | O::Ge);
+    let set = matches!(op, O::Eq | O::Ne | O::In | O::Intersects | O::Exists);
+    let (ok, kind) = match ft {
+        FType::Str | FType::Dynamic => (true, ""),
+        FType::U64
+        | FType::U32
+        | FType::I64
+        | FType::I32
+        | FType::I16
+        | FType::RelTime
+        | FType::AbsTime
+        | FType::Port
+        | FType::Double => (set || relational, "numeric"),
+        FType::Bool => (set || relational, "boolean"),
+        FType::Ip | FType::IpNet => (set, "IP address and network"),
+        FType::Bytes => (
+            set || matches!(
+                op,
+                O::Contains | O::StartsWith | O::EndsWith | O::BContains | O::BStartsWith
+            ),
+            "buffer",
+        ),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(kind)
+    }
+}
+
 fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
     let lhs = compile_lhs(&c.lhs)?;
     let ft = lhs_type(&lhs);
     let fname = lhs_field(&lhs).map(|b| b.text.clone()).unwrap_or_default();
     let op = c.op;
+    if let Err(kind) = op_applies(ft, op) {
+        let what = if fname.is_empty() {
+            format!("a {kind} value")
+        } else {
+            format!("{kind} field {fname}")
+        };
+        return Err(err(
+            c.op_span.column,
+            format!("'{}' does not apply to {what}", op.as_str()),
+        ));
+    }
     let rhs = match &c.rhs {
         None => RhsC::None,
         Some(Rhs::Value(v)) => match op {
