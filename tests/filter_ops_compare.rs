@@ -133,6 +133,18 @@ fn operators_a_field_type_does_not_take_are_refused_as_sysdig_does() {
             10,
             "'contains' does not apply to numeric field fd.sport",
         ),
+        (
+            "falco/cat_write.scap",
+            "evt.num > 1.5",
+            11,
+            "'1.5' is not an integer (field evt.num is numeric)",
+        ),
+        (
+            "falco/cat_write.scap",
+            "evt.num = 1e3",
+            11,
+            "'1e3' is not an integer",
+        ),
     ] {
         let p = common::capture(cap);
         let o = common::dig(&["-r", &p.to_string_lossy(), filter]);

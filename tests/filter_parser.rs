@@ -706,6 +706,33 @@ fn operators_follow_the_field_type() {
         ),
         ("evt.failed = 1", 14, "'1' is not true or false"),
         ("evt.failed in (true, 0)", 22, "'0' is not true or false"),
+        (
+            "evt.num = 1.5",
+            11,
+            "'1.5' is not an integer (field evt.num is numeric)",
+        ),
+        ("evt.num in (2, 1e3)", 16, "'1e3' is not an integer"),
+        ("fd.num > 0x10", 10, "'0x10' is not an integer"),
+        (
+            "toupper(evt.num) = 5",
+            1,
+            "toupper() takes a text field, not evt.num (UINT64)",
+        ),
+        (
+            "len(evt.failed) = 1",
+            1,
+            "len() takes a text field, not evt.failed (BOOL)",
+        ),
+        (
+            "proc.pid = 1 and basename(fd.cip) = x",
+            18,
+            "basename() takes a text field, not fd.cip",
+        ),
+        (
+            "tolower(len(proc.name)) = 3",
+            1,
+            "tolower() takes a text field, not a number",
+        ),
     ] {
         let e = Filter::compile(src)
             .err()
@@ -725,6 +752,11 @@ fn operators_follow_the_field_type() {
         "evt.buffer bstartswith 7f",
         "evt.rawarg.fd contains 1",
         "tolower(evt.type) glob op*",
+        "thread.cpu > 1.5",
+        "evt.rawtime < 18446744073709551615",
+        "len(evt.buffer) > 3",
+        "b64(evt.buffer) contains x",
+        "len(toupper(proc.name)) = 3",
     ] {
         assert!(Filter::compile(src).is_ok(), "{src}");
     }

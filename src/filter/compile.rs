@@ -800,7 +800,28 @@ fn compile_lhs(f: &FieldExpr) -> Result<Lhs, FilterError> {
             }
             Ok(Lhs::Field(b))
         }
-        FieldExpr::Transform(t) => Ok(Lhs::Transform(t.kind, Box::new(compile_lhs(&t.arg)?))),
+        FieldExpr::Transform(t) => {
+            let inner = compile_lhs(&t.arg)?;
+            // As libsinsp's transformers: text in, and `len` and `b64` also
+            // take buffers.
+            let ok = match lhs_type(&inner) {
+                FType::Str | FType::Dynamic => true,
+                FType::Bytes => matches!(t.kind, TransformKind::Len | TransformKind::B64),
+                _ => false,
+            };
+            if !ok {
+                return Err(err(
+                    t.span.column,
+                    format!(
+                        "{}() takes a text field, not {} ({})",
+                        t.kind.as_str(),
+                        lhs_field(&inner).map_or("a number", |b| b.text.as_str()),
+                        lhs_type(&inner).name()
+                    ),
+                ));
+            }
+            Ok(Lhs::Transform(t.kind, Box::new(inner)))
+        }
     }
 }
 
@@ -886,12 +907,14 @@ fn parse_const(
         | FType::AbsTime
         | FType::Port => match text.parse::<i64>() {
             Ok(n) => Const::Int(n),
-            Err(_) => match text.parse::<f64>() {
-                Ok(f) => Const::Float(f),
+            // (Past i64: the u64 values at the top of the range.)
+            Err(_) => match text.parse::<u64>() {
+                Ok(u) => Const::Float(u as f64),
+                // `1.5`, `1e3`, `0x10`: sysdig wants a decimal integer too.
                 Err(_) => {
                     return Err(err(
                         column,
-                        format!("'{text}' is not a number (field {field} is numeric)"),
+                        format!("'{text}' is not an integer (field {field} is numeric)"),
                     ))
                 }
             },
@@ -2016,8 +2039,9 @@ mod tests {
         assert!(v.len() == 2 && v.iter().all(|n| matches!(n, Node::ByType(_))));
         let f = Filter::compile("proc.pid > 0").expect("ok");
         assert!(matches!(f.root, Node::Int(F::ProcPid, Operator::Gt, 0)));
-        // A float constant stays generic.
-        let f = Filter::compile("proc.pid > 0.5").expect("ok");
+        // An integer field takes integers only; one past i64 stays generic.
+        assert!(Filter::compile("proc.pid > 0.5").is_err());
+        let f = Filter::compile("evt.rawtime > 18446744073709551615").expect("ok");
         assert!(matches!(f.root, Node::Check(_)));
     }
 
