@@ -140,6 +140,12 @@ fn operators_a_field_type_does_not_take_are_refused_as_sysdig_does() {
             "'1.5' is not an integer (field evt.num is numeric)",
         ),
         (
+            "falco/connect_localhost.scap",
+            "fd.sip.name exists",
+            13,
+            "fd.sip.name takes only '=' and '!=', as in sysdig",
+        ),
+        (
             "falco/cat_write.scap",
             "evt.num = 1e3",
             11,

@@ -1087,6 +1087,19 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
     let ft = lhs_type(&lhs);
     let fname = lhs_field(&lhs).map(|b| b.text.clone()).unwrap_or_default();
     let op = c.op;
+    // (libsinsp answers these from its DNS cache, by name only.)
+    if lhs_field(&lhs).is_some_and(|b| {
+        matches!(
+            b.def.id,
+            F::FdCipName | F::FdSipName | F::FdLipName | F::FdRipName
+        )
+    }) && !matches!(op, Operator::Eq | Operator::Ne)
+    {
+        return Err(err(
+            c.op_span.column,
+            format!("{fname} takes only '=' and '!=', as in sysdig"),
+        ));
+    }
     if let Err(kind) = op_applies(ft, op) {
         let what = if fname.is_empty() {
             format!("a {kind} value")
