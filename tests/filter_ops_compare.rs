@@ -147,6 +147,18 @@ fn operators_a_field_type_does_not_take_are_refused_as_sysdig_does() {
         ),
         (
             "falco/cat_write.scap",
+            "evt.arg.foo = 1",
+            1,
+            "bad argument for field 'evt.arg': no event has an argument named 'foo'",
+        ),
+        (
+            "falco/cat_write.scap",
+            "proc.aname[x] = bash",
+            1,
+            "'x' is not a number of generations",
+        ),
+        (
+            "falco/cat_write.scap",
             "evt.num = 1e3",
             11,
             "'1e3' is not an integer",

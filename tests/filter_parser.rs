@@ -733,6 +733,14 @@ fn operators_follow_the_field_type() {
             1,
             "tolower() takes a text field, not a number",
         ),
+        ("proc.name regex '('", 17, "bad regex: unclosed group"),
+        ("evt.arg.foo = 1", 1, "no event has an argument named 'foo'"),
+        (
+            "evt.rawarg.foo = 1",
+            1,
+            "no event has an argument named 'foo'",
+        ),
+        ("proc.aname[x] = 1", 1, "'x' is not a number of generations"),
     ] {
         let e = Filter::compile(src)
             .err()
@@ -740,6 +748,7 @@ fn operators_follow_the_field_type() {
         let msg = e.to_string();
         assert!(msg.contains(needle), "{src}: {msg}");
         assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
+        assert!(!msg.contains('\n'), "{src}: {msg}");
     }
     for src in [
         "evt.failed > false",

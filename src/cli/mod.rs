@@ -14,17 +14,26 @@ use clap::Parser;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Reports an error on one line and gives the exit status: 2, for the
+/// user's input and for I/O and capture failures alike (they come from the
+/// environment the user chose). Control characters in the message (a
+/// value the user typed, a file name) are shown escaped (`\n`, `\u{1b}`),
+/// so that the line stays one line and cannot drive the terminal.
 fn report(e: &anyhow::Error) -> i32 {
-    let msg = e.to_string();
-    let msg = msg.lines().next().unwrap_or("").to_string();
-    eprintln!("syspect: {msg}");
-    if e.downcast_ref::<UsageError>().is_some() {
-        2
-    } else {
-        // I/O and capture failures are also reported on one line; they
-        // exit 2 as well since they come from the environment the user chose.
-        2
+    eprintln!("syspect: {}", one_line(&e.to_string()));
+    2
+}
+
+fn one_line(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for c in msg.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 /// Entry point; returns the process exit status.
@@ -53,5 +62,14 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => report(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_escapes_control_characters() {
+        assert_eq!(super::one_line("a\nb\x1b[2Jc\td"), "a\\nb\\u{1b}[2Jc\\td");
+        assert_eq!(super::one_line("plain: text"), "plain: text");
     }
 }

@@ -260,6 +260,14 @@ impl EventTable {
             Err(_) => &[],
         }
     }
+    /// Whether some event has a parameter of this name (as this table or
+    /// sysdig 0.29.3 names it).
+    pub fn has_param_named(&self, name: &str) -> bool {
+        self.events.iter().any(|e| {
+            e.params.iter().any(|p| p.name == name)
+                || e.compat_params.iter().any(|p| p.name == name)
+        })
+    }
     pub fn flag_table(&self, name: &str) -> Option<&FlagTable> {
         self.flag_tables
             .binary_search_by(|t| t.name.cmp(name))

@@ -1082,6 +1082,19 @@ fn op_applies(ft: FType, op: Operator) -> Result<(), &'static str> {
     }
 }
 
+/// The cause of a regex error, without the pattern and caret lines that
+/// the regex crate puts before it.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .map_or_else(
+            || text.split_whitespace().collect::<Vec<_>>().join(" "),
+            |s| s.trim().to_string(),
+        )
+}
+
 fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
     let lhs = compile_lhs(&c.lhs)?;
     let ft = lhs_type(&lhs);
@@ -1116,7 +1129,7 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
         Some(Rhs::Value(v)) => match op {
             Operator::Regex => {
                 let re = regex::Regex::new(&format!("^(?:{})$", v.text))
-                    .map_err(|e| err(v.span.column, format!("bad regex: {e}")))?;
+                    .map_err(|e| err(v.span.column, format!("bad regex: {}", regex_error(&e))))?;
                 RhsC::Regex(re)
             }
             Operator::Glob | Operator::IGlob => {

@@ -371,6 +371,24 @@ pub fn resolve(name: &str, arg: Option<&str>) -> Result<BoundField, FieldError> 
             Err(_) => FieldArg::Name(a.clone()),
         },
     };
+    // As sysdig: an ancestor is a number, an argument a name some event has.
+    match (def.id, &farg) {
+        (F::ProcApid | F::ProcAname, FieldArg::Name(a)) => {
+            return Err(FieldError::BadArg(
+                def.name.to_string(),
+                format!("'{a}' is not a number of generations"),
+            ))
+        }
+        (F::EvtArg | F::EvtRawarg, FieldArg::Name(a))
+            if !crate::event::table().has_param_named(a) =>
+        {
+            return Err(FieldError::BadArg(
+                def.name.to_string(),
+                format!("no event has an argument named '{a}'"),
+            ))
+        }
+        _ => {}
+    }
     let arg_name = match &farg {
         FieldArg::Name(n) => Some(n.clone()),
         _ => None,
