@@ -118,6 +118,11 @@ pub struct DigArgs {
     /// when the file is read but keep its state whole.
     #[arg(short = 'F', long = "fatfile")]
     pub fatfile: bool,
+    /// With -w and a filter: the process table written keeps only the
+    /// processes and fds the filter passes (tested once per open fd of each
+    /// process, as sysdig does).
+    #[arg(long = "filter-proclist")]
+    pub filter_proclist: bool,
     /// gzip the file written with -w.
     #[arg(short = 'z', long = "compress")]
     pub compress: bool,
@@ -690,12 +695,23 @@ pub fn run(a: DigArgs) -> Result<()> {
     } else if !stateless {
         state.load_meta(src.meta());
     }
+    // `--filter-proclist`: the process tables written go through the filter.
+    let proc_filter = filter
+        .as_ref()
+        .filter(|_| a.filter_proclist && a.write.is_some());
     let mut writer = match &a.write {
         Some(path) => {
-            let meta = if live {
-                MetaSource::Fresh(Box::new(crate::state::procfs::snapshot))
-            } else {
-                MetaSource::Fixed(src.meta().clone())
+            let meta = match (live, proc_filter) {
+                (true, None) => MetaSource::Fresh(Box::new(crate::state::procfs::snapshot)),
+                (true, Some(_)) => {
+                    // (The filter compiled above; this copy lives in the closure.)
+                    let f = Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?;
+                    MetaSource::Fresh(Box::new(move || {
+                        super::proclist::filter_meta(&crate::state::procfs::snapshot(), &f)
+                    }))
+                }
+                (false, None) => MetaSource::Fixed(src.meta().clone()),
+                (false, Some(f)) => MetaSource::Fixed(super::proclist::filter_meta(src.meta(), f)),
             };
             let opts = WriterOptions {
                 compress: a.compress,
@@ -762,7 +778,10 @@ pub fn run(a: DigArgs) -> Result<()> {
             Ok(Some(Run::Events(e))) => e,
             Ok(Some(Run::Section(meta))) => {
                 if let Some(w) = writer.as_mut() {
-                    w.write_section(&meta)?;
+                    match proc_filter {
+                        Some(f) => w.write_section(&super::proclist::filter_meta(&meta, f))?,
+                        None => w.write_section(&meta)?,
+                    }
                 }
                 if !stateless {
                     state.load_meta_owned(*meta);

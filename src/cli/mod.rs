@@ -5,6 +5,7 @@
 pub mod dig;
 pub mod live;
 pub mod multi;
+pub mod proclist;
 pub mod top;
 
 use clap::Parser;
