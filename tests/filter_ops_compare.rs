@@ -158,6 +158,12 @@ fn operators_a_field_type_does_not_take_are_refused_as_sysdig_does() {
             "'x' is not a number of generations",
         ),
         (
+            "falco/connect_localhost.scap",
+            "fd.sport < -1",
+            12,
+            "'-1' is not a port number",
+        ),
+        (
             "falco/cat_write.scap",
             "evt.num = 1e3",
             11,
@@ -188,4 +194,20 @@ fn operators_a_field_type_does_not_take_are_refused_as_sysdig_does() {
             );
         }
     }
+}
+
+/// A negative value for an unsigned field wraps as sysdig's parser reads
+/// it: `evt.num < -1` holds for every event, `evt.num > -1` for none (for a
+/// 32-bit field, -1 is 4294967295). Signed fields compare as numbers.
+#[test]
+fn negative_values_on_unsigned_fields_match_sysdig() {
+    common::run_filter_cases(&[
+        ("falco/cat_write.scap", "evt.num < -1"),
+        ("falco/cat_write.scap", "evt.num > -1"),
+        ("falco/cat_write.scap", "evt.num != -1"),
+        ("falco/cat_write.scap", "evt.count < -1"),
+        ("falco/cat_write.scap", "evt.latency <= -85"),
+        ("falco/cat_write.scap", "evt.rawtime > -1"),
+        ("falco/cat_write.scap", "evt.rawres < -1"),
+    ]);
 }

@@ -906,6 +906,19 @@ fn parse_const(
         | FType::RelTime
         | FType::AbsTime
         | FType::Port => match text.parse::<i64>() {
+            // A negative value for an unsigned field wraps, as sysdig's
+            // parser reads it (`evt.num < -1` holds for every event).
+            Ok(n) if n < 0 => match ft {
+                FType::U32 => Const::Int(i64::from(n as u32)),
+                FType::Port => {
+                    return Err(err(
+                        column,
+                        format!("'{text}' is not a port number (field {field})"),
+                    ))
+                }
+                FType::U64 | FType::RelTime | FType::AbsTime => Const::Float(n as u64 as f64),
+                _ => Const::Int(n),
+            },
             Ok(n) => Const::Int(n),
             // (Past i64: the u64 values at the top of the range.)
             Err(_) => match text.parse::<u64>() {
