@@ -35,6 +35,18 @@ fn assert_err(s: &str, column: usize, needle: &str) {
 }
 
 /// A compact structural rendering: `(and a.b=1 (or ...))`.
+/// Asserts that `src` parses but does not compile, with one line naming
+/// `needle` at `column`.
+fn assert_compile_err(src: &str, column: usize, needle: &str) {
+    let e = syspect::filter::Filter::compile(src)
+        .err()
+        .unwrap_or_else(|| panic!("{src} compiled"));
+    let msg = e.to_string();
+    assert!(msg.contains(needle), "{src}: {msg}");
+    assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
+    assert!(!msg.contains('\n'), "{src}: {msg}");
+}
+
 fn sx(e: &Expr) -> String {
     match e {
         Expr::And { children, .. } => {
@@ -636,12 +648,7 @@ fn relational_values_follow_the_field_type() {
             "expected a number after '<=', found 'x'",
         ),
     ] {
-        let e = Filter::compile(src)
-            .err()
-            .unwrap_or_else(|| panic!("{src} compiled"));
-        let msg = e.to_string();
-        assert!(msg.contains(needle), "{src}: {msg}");
-        assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
+        assert_compile_err(src, column, needle);
     }
     for src in [
         "proc.pid > '5'",
@@ -742,13 +749,7 @@ fn operators_follow_the_field_type() {
         ),
         ("proc.aname[x] = 1", 1, "'x' is not a number of generations"),
     ] {
-        let e = Filter::compile(src)
-            .err()
-            .unwrap_or_else(|| panic!("{src} compiled"));
-        let msg = e.to_string();
-        assert!(msg.contains(needle), "{src}: {msg}");
-        assert!(msg.contains(&format!("column {column}")), "{src}: {msg}");
-        assert!(!msg.contains('\n'), "{src}: {msg}");
+        assert_compile_err(src, column, needle);
     }
     for src in [
         "evt.failed > false",

@@ -1069,15 +1069,6 @@ fn op_applies(ft: FType, op: Operator) -> Result<(), &'static str> {
     let set = matches!(op, O::Eq | O::Ne | O::In | O::Intersects | O::Exists);
     let (ok, kind) = match ft {
         FType::Str | FType::Dynamic => (true, ""),
-        FType::U64
-        | FType::U32
-        | FType::I64
-        | FType::I32
-        | FType::I16
-        | FType::RelTime
-        | FType::AbsTime
-        | FType::Port
-        | FType::Double => (set || relational, "numeric"),
         FType::Bool => (set || relational, "boolean"),
         FType::Ip | FType::IpNet => (set, "IP address and network"),
         FType::Bytes => (
@@ -1087,6 +1078,8 @@ fn op_applies(ft: FType, op: Operator) -> Result<(), &'static str> {
             ),
             "buffer",
         ),
+        // (The rest: integers, times, ports, doubles.)
+        _ => (set || relational, "numeric"),
     };
     if ok {
         Ok(())
