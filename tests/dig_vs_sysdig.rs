@@ -673,6 +673,50 @@ fn filter_proclist_matches_sysdig() {
     }
 }
 
+/// `--filter-proclist` on a capture of two sections (two captures one after
+/// the other): each section's process table is filtered, the second one too.
+#[test]
+fn filter_proclist_filters_every_section() {
+    use syspect::capture::{Item, Source};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let two = dir.path().join("two.scap");
+    let one = |c: &str| std::fs::read(capture(c)).expect("read capture");
+    let mut bytes = one("sysflow/alpine_alpine.scap");
+    bytes.extend(one("sysflow/files_filesat.scap"));
+    std::fs::write(&two, bytes).expect("write");
+    let out = dir.path().join("out.scap");
+    let o = dig(&[
+        "-r",
+        &two.to_string_lossy(),
+        "-w",
+        &out.to_string_lossy(),
+        "--filter-proclist",
+        "fd.num<3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = syspect::capture::scap::ScapReader::open(&out).expect("open");
+    let mut tables = vec![r.meta().clone()];
+    while let Some(it) = r.next_item().expect("read") {
+        if let Item::Section(m) = it {
+            tables.push(*m);
+        }
+    }
+    assert_eq!(tables.len(), 2, "two sections");
+    for (i, m) in tables.iter().enumerate() {
+        assert!(!m.procs.is_empty(), "section {i}: no process left");
+        assert!(
+            !m.fds.is_empty() && m.fds.iter().all(|f| f.fd < 3),
+            "section {i}: {:?}",
+            m.fds
+        );
+        let with_fds: std::collections::HashSet<u64> = m.fds.iter().map(|f| f.tid).collect();
+        assert!(
+            m.procs.iter().all(|p| with_fds.contains(&p.tid)),
+            "section {i}"
+        );
+    }
+}
+
 /// `-S` prints sysdig's summary table: the same header, the same rows
 /// (`> name` cut at 16 characters, then the count) for the same counts,
 /// most frequent first, 100 rows at most. Rows of equal count come in an
