@@ -868,12 +868,13 @@ fn parse_const(
     }
     // `<` `<=` `>` `>=`: text fields compare as strcmp does (sysdig 0.29.3
     // and libsinsp since); numeric ones take an integer, as sysdig's parser
-    // did before the field's type is known.
+    // did before the field's type is known. (Buffers and addresses never get
+    // here: `op_applies` refused them.)
     if matches!(
         op,
         Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge
     ) {
-        if matches!(ft, FType::Str | FType::Bytes) {
+        if ft == FType::Str {
             return Ok(Const::Str(text.to_string()));
         }
         if ft != FType::Bool && !crate::filter::lexer::is_number(text) {
