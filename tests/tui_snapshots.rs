@@ -545,3 +545,77 @@ fn spectrogram_live_samples_add_rows() {
         Some(after.rows.len())
     );
 }
+
+/// The filter bar at the smallest and the usual size: a message longer than
+/// the line wraps under its caret instead of being cut, and a filter longer
+/// than the line scrolls so that the cursor and the end of the text stay on
+/// screen.
+#[test]
+fn filter_bar_wraps_errors_and_scrolls() {
+    let Some(fx) = fixture() else { return };
+    // The filter bar: from the prompt to the key bar (the last line).
+    let bottom = |screen: &str| -> Vec<String> {
+        let lines: Vec<&str> = screen.lines().collect();
+        let from = lines
+            .iter()
+            .rposition(|l| l.starts_with("Filter: "))
+            .unwrap_or(0);
+        lines[from..lines.len() - 1]
+            .iter()
+            .map(|l| l.to_string())
+            .collect()
+    };
+    for (w, h) in [(80u16, 24u16), (60, 12)] {
+        let mut app = new_app(&fx, None);
+        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        key(&mut app, &fx, KeyCode::F(4));
+        for c in "fd.sip > 1.2.3.4".chars() {
+            key(&mut app, &fx, KeyCode::Char(c));
+        }
+        let msg = app
+            .input
+            .as_ref()
+            .and_then(|i| i.error.clone())
+            .map(|(_, m)| m)
+            .unwrap_or_default();
+        assert!(msg.contains("fd.sip"), "{msg}");
+        let screen = render(&mut app, w, h);
+        check(&format!("filter_error_long_{w}x{h}"), &screen);
+        // Prompt, caret under the '>' (column 8), then the message.
+        let b = bottom(&screen);
+        assert!(b.len() >= 3, "{screen}");
+        assert_eq!(b[0], "Filter: fd.sip > 1.2.3.4", "{screen}");
+        assert_eq!(b[1], format!("{}^", " ".repeat(8 + 7)), "{screen}");
+        let words: Vec<&str> = b[2..].iter().flat_map(|l| l.split_whitespace()).collect();
+        let want: Vec<String> = format!("column 8: {msg}")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(words, want, "{screen}");
+        assert!(b.iter().all(|l| l.chars().count() <= usize::from(w)));
+        key(&mut app, &fx, KeyCode::Esc);
+
+        // A filter longer than the line, with its error at the end.
+        let long: String = (0..20)
+            .map(|i| format!("proc.name=p{i}"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+            + " or";
+        key(&mut app, &fx, KeyCode::F(4));
+        for c in long.chars() {
+            key(&mut app, &fx, KeyCode::Char(c));
+        }
+        let screen = render(&mut app, w, h);
+        check(&format!("filter_scrolled_{w}x{h}"), &screen);
+        let b = bottom(&screen);
+        assert!(b.len() >= 2, "{screen}");
+        assert!(b[0].starts_with("Filter: …"), "{screen}");
+        assert!(b[0].ends_with("proc.name=p19 or"), "{screen}");
+        assert!(b[0].chars().count() < usize::from(w), "{screen}");
+        // The caret sits in the cell after the text (where the cursor is),
+        // where the check is missing.
+        let caret = b[1].find('^').unwrap_or(usize::MAX);
+        assert_eq!(caret, b[0].chars().count(), "{screen}");
+        key(&mut app, &fx, KeyCode::Esc);
+    }
+}

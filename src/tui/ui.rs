@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, InputKind, Overlay, PaneKind};
+use super::app::{App, Input, InputKind, Overlay, PaneKind};
 use super::spectro;
 use crate::print::format::sanitize_for_terminal;
 use crate::views::{self, ViewType};
@@ -142,10 +142,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         );
         return;
     }
-    let bottom_h: u16 = match &app.input {
-        Some(i) if i.error.is_some() || !i.candidates.is_empty() => 2,
-        _ => 1,
-    };
+    let bar = app
+        .input
+        .as_ref()
+        .map(|i| InputBar::new(i, usize::from(area.width)));
+    let bottom_h = bar.as_ref().map_or(1, |b| b.lines.len() as u16);
     let [head, body, msg, foot] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(1),
@@ -161,7 +162,10 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     } else {
         draw_table(f, app, &th, body);
     }
-    draw_msg(f, app, &th, msg);
+    match &bar {
+        Some(b) => b.draw(f, &th, msg),
+        None => draw_msg(f, app, &th, msg),
+    }
     draw_footer(f, app, &th, foot);
     match app.overlay.clone() {
         Overlay::None => {}
@@ -514,33 +518,140 @@ fn draw_pane(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_msg(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
-    if let Some(i) = &app.input {
+/// What a line of the input bar shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BarLine {
+    Prompt,
+    Error,
+    Plain,
+}
+
+/// The filter or search bar laid out for a width: the prompt line, its text
+/// scrolled sideways so that the cursor stays on screen (a `…` marks text cut
+/// off), and under it the caret of an error with its message, wrapped to the
+/// width (at most [`InputBar::MAX_ERROR_LINES`] lines), or the completion
+/// candidates.
+struct InputBar {
+    label: &'static str,
+    lines: Vec<(BarLine, String)>,
+    /// The cursor's column on the prompt line, when it is on screen.
+    cursor_x: Option<u16>,
+}
+
+impl InputBar {
+    const MAX_ERROR_LINES: usize = 3;
+
+    fn new(i: &Input, width: usize) -> InputBar {
         let label = match i.kind {
             InputKind::Filter => "Filter: ",
             InputKind::Search | InputKind::PaneSearch => "Search: ",
         };
-        let mut lines = vec![Line::from(vec![
-            Span::styled(label, th.label()),
-            Span::raw(clean(&i.text).into_owned()),
-        ])];
+        // One screen cell per char: control chars show as '?'.
+        let chars: Vec<char> = i
+            .text
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        let room = width.saturating_sub(label.len()).max(1);
+        let cursor = i.cursor.min(chars.len());
+        let off = (cursor + 1).saturating_sub(room);
+        let end = chars.len().min(off + room);
+        let mut shown: Vec<char> = chars[off..end].to_vec();
+        if off > 0 {
+            if let Some(c) = shown.first_mut() {
+                *c = '…';
+            }
+        }
+        if end < chars.len() {
+            if let Some(c) = shown.last_mut() {
+                *c = '…';
+            }
+        }
+        let mut lines = vec![(BarLine::Prompt, shown.into_iter().collect::<String>())];
         if let Some((col, msg)) = &i.error {
-            let caret = format!(
-                "{}^ column {col}: {}",
-                " ".repeat(label.len() + col.saturating_sub(1)),
-                clean(msg)
-            );
-            lines.push(Line::styled(caret, th.error()));
+            let at = (label.len() + col.saturating_sub(1).saturating_sub(off))
+                .min(width.saturating_sub(1));
+            let caret = format!("{}^", " ".repeat(at));
+            let text = format!("column {col}: {}", clean(msg));
+            let one = format!("{caret} {text}");
+            if one.chars().count() <= width {
+                lines.push((BarLine::Error, one));
+            } else {
+                lines.push((BarLine::Error, caret));
+                for l in wrap_words(&text, width.max(1), Self::MAX_ERROR_LINES) {
+                    lines.push((BarLine::Error, l));
+                }
+            }
         } else if !i.candidates.is_empty() {
-            lines.push(Line::raw(i.candidates.join("  ")));
+            lines.push((BarLine::Plain, clean(&i.candidates.join("  ")).into_owned()));
         }
-        f.render_widget(Paragraph::new(lines), area);
-        let cx = area.x + (label.len() + i.cursor) as u16;
-        if cx < area.x + area.width {
-            f.set_cursor_position((cx, area.y));
+        let x = label.len() + cursor - off;
+        InputBar {
+            label,
+            lines,
+            cursor_x: (x < width).then_some(x as u16),
         }
-        return;
     }
+
+    fn draw(&self, f: &mut Frame<'_>, th: &Theme, area: Rect) {
+        let lines: Vec<Line<'_>> = self
+            .lines
+            .iter()
+            .map(|(kind, text)| match kind {
+                BarLine::Prompt => Line::from(vec![
+                    Span::styled(self.label, th.label()),
+                    Span::raw(text.as_str()),
+                ]),
+                BarLine::Error => Line::styled(text.as_str(), th.error()),
+                BarLine::Plain => Line::raw(text.as_str()),
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), area);
+        if let Some(x) = self.cursor_x {
+            f.set_cursor_position((area.x + x, area.y));
+        }
+    }
+}
+
+/// `text` broken at spaces into lines of at most `width` chars (a word
+/// longer than that is cut), at most `max` lines; a `…` ends the last line
+/// when text is left over.
+fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur: Vec<char> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+            out.push(std::mem::take(&mut cur).into_iter().collect());
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        // A word wider than the line on its own is cut.
+        while cur.len() + word.len() > width {
+            let rest = word.split_off(width - cur.len());
+            cur.append(&mut word);
+            out.push(std::mem::take(&mut cur).into_iter().collect());
+            word = rest;
+        }
+        cur.append(&mut word);
+    }
+    if !cur.is_empty() {
+        out.push(cur.into_iter().collect());
+    }
+    if out.len() > max {
+        out.truncate(max);
+        if let Some(last) = out.last_mut() {
+            let mut l: String = last.chars().take(width - 1).collect();
+            l.push('…');
+            *last = l;
+        }
+    }
+    out
+}
+
+fn draw_msg(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
     if let Some(m) = &app.message {
         f.render_widget(
             Paragraph::new(Line::styled(clean(m).into_owned(), th.error())),
