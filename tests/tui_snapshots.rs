@@ -619,3 +619,39 @@ fn filter_bar_wraps_errors_and_scrolls() {
         key(&mut app, &fx, KeyCode::Esc);
     }
 }
+
+/// A message longer than the line (an action's error, say) wraps onto up to
+/// three lines above the key bar, with its control characters taken out.
+#[test]
+fn long_messages_wrap() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, None);
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let msg = "action 'kill' failed: \x1b[31mkill: (4242) - No such process\x1b[0m; the \
+               process may have exited since the table was drawn";
+    app.message = Some(msg.to_string());
+    let screen = render(&mut app, 60, 12);
+    check("long_message_60x12", &screen);
+    let lines: Vec<&str> = screen.lines().collect();
+    let from = lines
+        .iter()
+        .position(|l| l.starts_with("action 'kill'"))
+        .unwrap_or(0);
+    let shown = &lines[from..lines.len() - 1];
+    assert_eq!(shown.len(), 2, "{screen}");
+    assert!(shown.iter().all(|l| l.chars().count() <= 60), "{screen}");
+    assert!(!screen.contains('\x1b'), "{screen}");
+    assert!(
+        shown.join(" ").ends_with("since the table was drawn"),
+        "{screen}"
+    );
+
+    // Past three lines the last one ends in '…'.
+    app.message = Some(format!("{msg} {msg} {msg}"));
+    let screen = render(&mut app, 60, 12);
+    let lines: Vec<&str> = screen.lines().collect();
+    let shown = &lines[lines.len() - 4..lines.len() - 1];
+    assert!(shown[0].starts_with("action 'kill'"), "{screen}");
+    assert!(shown[2].ends_with('…'), "{screen}");
+    assert!(shown.iter().all(|l| l.chars().count() <= 60), "{screen}");
+}

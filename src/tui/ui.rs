@@ -146,7 +146,12 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         .input
         .as_ref()
         .map(|i| InputBar::new(i, usize::from(area.width)));
-    let bottom_h = bar.as_ref().map_or(1, |b| b.lines.len() as u16);
+    // A message too long for the line wraps (at most three lines).
+    let message: Vec<String> = match (&bar, &app.message) {
+        (None, Some(m)) => wrap_words(&clean(m), usize::from(area.width), 3),
+        _ => Vec::new(),
+    };
+    let bottom_h = bar.as_ref().map_or(message.len().max(1), |b| b.lines.len()) as u16;
     let [head, body, msg, foot] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(1),
@@ -164,7 +169,7 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     }
     match &bar {
         Some(b) => b.draw(f, &th, msg),
-        None => draw_msg(f, app, &th, msg),
+        None => draw_msg(f, app, &message, &th, msg),
     }
     draw_footer(f, app, &th, foot);
     match app.overlay.clone() {
@@ -651,12 +656,13 @@ fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
     out
 }
 
-fn draw_msg(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
-    if let Some(m) = &app.message {
-        f.render_widget(
-            Paragraph::new(Line::styled(clean(m).into_owned(), th.error())),
-            area,
-        );
+fn draw_msg(f: &mut Frame<'_>, app: &App, message: &[String], th: &Theme, area: Rect) {
+    if !message.is_empty() {
+        let lines: Vec<Line<'_>> = message
+            .iter()
+            .map(|l| Line::styled(l.as_str(), th.error()))
+            .collect();
+        f.render_widget(Paragraph::new(lines), area);
         return;
     }
     if let Some(p) = &app.pane {
