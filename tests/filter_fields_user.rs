@@ -7,6 +7,7 @@ fn user_fields_match_sysdig() {
         ("libs/sample.scap", "user.name=root"),
         ("libs/sample.scap", "user.uid=0"),
         ("libs/sample.scap", "group.gid=0"),
+        ("libs/sample.scap", "user.loginuid=1000"),
         ("sysflow/setuid_setuid.scap", "user.uid!=0"),
         ("sysflow/setuid_setuid.scap", "user.name exists"),
         (
