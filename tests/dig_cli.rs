@@ -50,6 +50,58 @@ fn missing_file_is_one_line() {
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
 }
 
+/// Bad options, for `dig`, the UI and the headless views alike: one line on
+/// stderr (clap's message, its tip, where to find help), status 2.
+#[test]
+fn bad_options_are_one_line() {
+    let bin = syspect_bin();
+    for args in [
+        &["dig", "-n", "abc"][..],
+        &["dig", "--frobnicate"],
+        &["dig", "-s", "-5"],
+        &["--bogus"],
+        &["-d", "abc"],
+        &["--raw", "-d", "x"],
+        &["-j", "--frobnicate"],
+    ] {
+        let o = Command::new(bin).args(args).output().expect("run syspect");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("syspect: "), "{args:?}: {err}");
+        assert!(!err.contains("error:"), "{args:?}: {err}");
+        assert!(err.trim_end().ends_with("(see --help)"), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // The tip clap gives is kept.
+    let o = Command::new(bin)
+        .args(["dig", "-s", "-5"])
+        .output()
+        .expect("run syspect");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("use '-- -5'"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn version_and_help_exit_0() {
+    let bin = syspect_bin();
+    for (args, want) in [
+        (&["--version"][..], "syspect "),
+        (&["dig", "--version"], "syspect dig "),
+        (&["--help"], "Usage: syspect"),
+        (&["dig", "--help"], "Usage: syspect dig"),
+    ] {
+        let o = Command::new(bin).args(args).output().expect("run syspect");
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(want), "{args:?}: {out}");
+        assert!(out.contains(env!("CARGO_PKG_VERSION")) || want.starts_with("Usage"));
+    }
+}
+
 #[test]
 fn lists_fields_and_events() {
     let o = dig(&["-l"]);

@@ -28,9 +28,13 @@ use super::UsageError;
 #[command(
     name = "syspect dig",
     about = "Capture, filter and print system events, as sysdig does",
+    version,
     disable_version_flag = true
 )]
 pub struct DigArgs {
+    /// Print the version and exit.
+    #[arg(long = "version", action = clap::ArgAction::Version, display_order = 1000)]
+    pub version: Option<bool>,
     /// Read events from a capture file (.scap, plain or gzip). Repeatable.
     #[arg(short = 'r', long = "readfile", value_name = "FILE")]
     pub read: Vec<String>,

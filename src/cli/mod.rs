@@ -25,6 +25,34 @@ fn report(e: &anyhow::Error) -> i32 {
     2
 }
 
+/// A command-line parsing error in one line: clap's message without its
+/// `error:` prefix, with its tip if it has one, and where to find help.
+pub(crate) fn clap_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad arguments");
+    let mut msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if let Some(tip) = lines.find_map(|l| l.strip_prefix("tip: ")) {
+        msg.push_str("; ");
+        msg.push_str(tip);
+    }
+    msg.push_str(" (see --help)");
+    msg
+}
+
+/// What a command-line parsing error ends in: help and version are printed
+/// as clap prints them (status 0), an error is reported in one line
+/// (status 2).
+pub(crate) fn clap_exit(e: &clap::Error) -> i32 {
+    if e.use_stderr() {
+        eprintln!("syspect: {}", one_line(&clap_message(e)));
+        2
+    } else {
+        let _ = e.print();
+        0
+    }
+}
+
 fn one_line(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     for c in msg.chars() {
@@ -45,11 +73,7 @@ pub fn main() -> i32 {
         rest.extend(args.into_iter().skip(2));
         match dig::DigArgs::try_parse_from(rest) {
             Ok(a) => dig::run(a),
-            Err(e) => {
-                let code = if e.use_stderr() { 2 } else { 0 };
-                let _ = e.print();
-                return code;
-            }
+            Err(e) => return clap_exit(&e),
         }
     } else if top::headless_requested(&args) {
         match top::run_headless(&args) {

@@ -12,9 +12,13 @@ use crate::views::headless::{self, HeadlessArgs};
 #[command(
     name = "syspect",
     about = "Interactive syscall explorer (csysdig-style). `syspect dig --help` for the sysdig command line.",
+    version,
     disable_version_flag = true
 )]
 pub struct TopArgs {
+    /// Print the version and exit.
+    #[arg(long = "version", action = clap::ArgAction::Version, display_order = 1000)]
+    pub version: Option<bool>,
     /// Read events from a capture file instead of the live system.
     #[arg(short = 'r', long = "readfile", value_name = "FILE")]
     pub read: Option<String>,
@@ -83,11 +87,7 @@ pub fn headless_requested(args: &[String]) -> bool {
 pub fn run_headless(args: &[String]) -> Result<i32> {
     let a = match TopArgs::try_parse_from(args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return Ok(code);
-        }
+        Err(e) => return Ok(super::clap_exit(&e)),
     };
     crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     headless::run(HeadlessArgs {

@@ -68,12 +68,7 @@ pub fn cli_main(args: Vec<String>) -> Result<()> {
             let _ = e.print();
             return Ok(());
         }
-        Err(e) => {
-            let msg = e.to_string();
-            return Err(
-                UsageError(msg.lines().next().unwrap_or("bad arguments").to_string()).into(),
-            );
-        }
+        Err(e) => return Err(UsageError(crate::cli::clap_message(&e)).into()),
     };
     run(a)
 }
