@@ -616,6 +616,28 @@ fn filter_bar_wraps_errors_and_scrolls() {
         // where the check is missing.
         let caret = b[1].find('^').unwrap_or(usize::MAX);
         assert_eq!(caret, b[0].chars().count(), "{screen}");
+        // Home: the text scrolls back to its start, and the error's column,
+        // now off the line to the right, is marked '>' at the edge.
+        key(&mut app, &fx, KeyCode::Home);
+        let screen = render(&mut app, w, h);
+        let b = bottom(&screen);
+        assert!(b[0].starts_with("Filter: proc.name=p0 or"), "{screen}");
+        assert!(b[0].ends_with('…'), "{screen}");
+        assert_eq!(b[1].find('>'), Some(usize::from(w) - 1), "{screen}");
+        key(&mut app, &fx, KeyCode::Esc);
+
+        // An error early in a long filter, typed to its end: its column is
+        // off the line to the left, marked '<' where the text starts.
+        let long = format!("proc.name=\"unterminated and {}", "x ".repeat(60));
+        key(&mut app, &fx, KeyCode::F(4));
+        for c in long.chars() {
+            key(&mut app, &fx, KeyCode::Char(c));
+        }
+        let screen = render(&mut app, w, h);
+        check(&format!("filter_error_left_{w}x{h}"), &screen);
+        let b = bottom(&screen);
+        assert!(b[0].starts_with("Filter: …"), "{screen}");
+        assert!(b[1].starts_with("        < column 11: "), "{screen}");
         key(&mut app, &fx, KeyCode::Esc);
     }
 }

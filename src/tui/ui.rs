@@ -574,9 +574,20 @@ impl InputBar {
         }
         let mut lines = vec![(BarLine::Prompt, shown.into_iter().collect::<String>())];
         if let Some((col, msg)) = &i.error {
-            let at = (label.len() + col.saturating_sub(1).saturating_sub(off))
-                .min(width.saturating_sub(1));
-            let caret = format!("{}^", " ".repeat(at));
+            // The caret under the column; '<' or '>' at the edge when the
+            // column is scrolled off the line.
+            // (A char behind a '…' counts as off the line.)
+            let pos = col.saturating_sub(1);
+            let first = off + usize::from(off > 0);
+            let cut_right = end < chars.len() && pos >= end - 1;
+            let (at, mark) = if pos < first {
+                (label.len(), '<')
+            } else if cut_right || label.len() + pos - off >= width {
+                (width.saturating_sub(1), '>')
+            } else {
+                (label.len() + pos - off, '^')
+            };
+            let caret = format!("{}{mark}", " ".repeat(at));
             let text = format!("column {col}: {}", clean(msg));
             let one = format!("{caret} {text}");
             if one.chars().count() <= width {
