@@ -32,20 +32,15 @@ fn have_tmux() -> bool {
 /// Starts `syspect -r sample.scap` in a fresh tmux server; returns its pid.
 fn start(sock: &str) -> u32 {
     let cap = capture("libs/sample.scap");
-    let cmd = format!("{} -r {}", syspect_bin(), cap.display());
+    start_cmd(sock, &format!("{} -r {}", syspect_bin(), cap.display()))
+}
+
+/// Starts `cmd` in a fresh tmux server, waits for syspect's first frame;
+/// returns the pane's pid.
+fn start_cmd(sock: &str, cmd: &str) -> u32 {
     let o = tmux(
         sock,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ],
+        &["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", cmd],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Wait for the first frame.
@@ -101,6 +96,49 @@ fn hangup_ends_the_ui() {
         took.is_some(),
         "syspect still runs 6 s after its terminal hung up"
     );
+}
+
+/// The hang-up is seen on the terminal itself, not only through SIGHUP:
+/// with SIGHUP ignored (as under `nohup`, or a shell that traps it), the
+/// UI still ends, and by its hang-up check (status 129), not by the
+/// two-second grace of the signal path (143). (A hung-up terminal is no
+/// longer one to `isatty`, so the check looks at the fds that were
+/// terminals when the UI started.)
+#[test]
+fn hangup_is_seen_without_sighup() {
+    if !have_tmux() {
+        return;
+    }
+    let sock = format!("syspect-nohup-{}", std::process::id());
+    let dir = std::env::temp_dir().join(format!("syspect-nohup-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let status = dir.join("status");
+    let cap = capture("libs/sample.scap");
+    let cmd = format!(
+        "sh -c 'trap \"\" HUP; {} -r {}; echo $? > {}'",
+        syspect_bin(),
+        cap.display(),
+        status.display()
+    );
+    let pid = start_cmd(&sock, &cmd);
+    let _ = tmux(&sock, &["kill-server"]);
+    let took = gone_within(pid, Duration::from_secs(6));
+    if took.is_none() {
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &pid.to_string()])
+            .status();
+        // SAFETY: kill(2) on the pid of the shell this test started.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    let got = std::fs::read_to_string(&status).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        took.is_some(),
+        "syspect still runs 6 s after its terminal hung up"
+    );
+    assert_eq!(got.trim(), "129", "exit status after the hang-up");
 }
 
 #[test]

@@ -87,23 +87,29 @@ impl Drop for TermGuard {
     }
 }
 
-/// True when fd 0 or 1 is a terminal whose other side has hung up.
-fn terminal_hung_up() -> bool {
-    [0, 1].into_iter().any(|fd| {
-        // SAFETY: isatty and poll only read the fd number and the pollfd
-        // array of one element we own; neither keeps a pointer.
-        unsafe {
-            if libc::isatty(fd) != 1 {
-                return false;
-            }
-            let mut p = libc::pollfd {
-                fd,
-                events: 0,
-                revents: 0,
-            };
-            libc::poll(&mut p, 1, 0) == 1
-                && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
-        }
+/// Of fds 0 and 1, those that are terminals (looked at once, when the UI
+/// starts: a terminal that hung up is no longer one to `isatty`, whose
+/// ioctl then fails with EIO).
+fn terminal_fds() -> Vec<i32> {
+    [0, 1]
+        .into_iter()
+        // SAFETY: isatty only reads the fd number.
+        .filter(|&fd| unsafe { libc::isatty(fd) } == 1)
+        .collect()
+}
+
+/// True when one of `fds` (terminals) has hung up.
+fn terminal_hung_up(fds: &[i32]) -> bool {
+    fds.iter().any(|&fd| {
+        let mut p = libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes the one pollfd we own, and keeps no
+        // pointer to it.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        n == 1 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
     })
 }
 
@@ -114,14 +120,17 @@ fn spawn_watchdog(signal: Arc<AtomicBool>) {
     let _ = std::thread::Builder::new()
         .name("syspect-tty".into())
         .spawn(move || {
+            let ttys = terminal_fds();
             let mut asked: Option<Instant> = None;
             loop {
-                std::thread::sleep(Duration::from_millis(250));
+                // (Often: crossterm's reader spins on a hung-up terminal
+                // until this ends the process.)
+                std::thread::sleep(Duration::from_millis(100));
                 if !ACTIVE.load(Ordering::SeqCst) && asked.is_none() {
                     // The UI is suspended for an action or finishing.
                     continue;
                 }
-                if terminal_hung_up() {
+                if terminal_hung_up(&ttys) {
                     signal.store(true, Ordering::SeqCst);
                     // Nothing can be drawn or restored on a dead terminal.
                     ACTIVE.store(false, Ordering::SeqCst);
