@@ -186,6 +186,68 @@ fn without_privileges_says_what_is_missing() {
     assert!(err.contains("CAP_BPF") && err.contains("root"), "{err}");
 }
 
+/// Live, with its output going to a pipe (`syspect dig ... | grep x`): a
+/// matching line reaches the pipe while the capture goes on, without
+/// waiting for the output buffer to fill (64 KiB of lines that a rare match
+/// would take hours to fill).
+#[test]
+fn live_lines_reach_a_pipe_while_capturing() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let mut child = Command::new(syspect_bin())
+        .args([
+            "dig",
+            "proc.name=cat",
+            "and",
+            "evt.type=openat",
+            "and",
+            "fd.name=/etc/hostname",
+            "-p",
+            "%evt.num %proc.name %fd.name",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("syspect dig");
+    wait_attached(child.id());
+    let Some(stdout) = child.stdout.take() else {
+        panic!("no stdout");
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut got = None;
+    for _ in 0..30 {
+        let _ = Command::new("cat")
+            .arg("/etc/hostname")
+            .stdout(Stdio::null())
+            .status();
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            got = Some(line);
+            break;
+        }
+    }
+    let running = matches!(child.try_wait(), Ok(None));
+    // SAFETY: kill(2) on the pid of our own child, with SIGINT.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let _ = child.wait();
+    let line = got.expect("no line reached the pipe while syspect ran");
+    assert!(running, "syspect had exited");
+    assert!(line.ends_with(" cat /etc/hostname"), "{line}");
+}
+
 /// Seed case: cat reading /etc/passwd in a loop, seen by a filtered dig.
 #[test]
 fn seed_cat_openat_live() {

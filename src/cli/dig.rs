@@ -545,6 +545,10 @@ impl Progress {
 /// scap's dump flag of an event kept for state only (`SCAP_DF_STATE_ONLY`).
 const STATE_ONLY: u32 = 1;
 
+/// Live output to a pipe or file is written out at most this long after a
+/// line was printed.
+const LIVE_FLUSH: Duration = Duration::from_millis(100);
+
 /// How the events that reach the filter are judged and printed.
 struct Printer<'f> {
     filter: Option<&'f Filter>,
@@ -552,6 +556,12 @@ struct Printer<'f> {
     json: bool,
     quiet: bool,
     unbuffered: bool,
+    /// Live output to a pipe or file: lines are written out at most this
+    /// long after they were printed (see [`Printer::tick`]).
+    flush_after: Option<Duration>,
+    /// Lines printed since the last flush (with `flush_after`).
+    pending: bool,
+    last_flush: Instant,
     /// The line being rendered (its buffer reused).
     line: String,
 }
@@ -583,6 +593,28 @@ impl Printer<'_> {
             out.write_all(self.line.as_bytes())?;
             if self.unbuffered {
                 let _ = out.flush();
+            } else if self.flush_after.is_some() {
+                self.pending = true;
+                self.tick(out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Live, to a pipe or a file: writes out the lines printed once the
+    /// oldest has waited `flush_after`. A line after a quiet spell goes out
+    /// at once, a burst in blocks, and the rest of a burst by the next
+    /// event (a live system always has some, procinfo every second): `dig
+    /// | grep` shows a rare match without waiting for a full buffer.
+    #[inline]
+    fn tick(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(d) = self.flush_after {
+            // (After a quiet spell the last flush is long past: a new line
+            // goes out at once.)
+            if self.pending && self.last_flush.elapsed() >= d {
+                out.flush()?;
+                self.pending = false;
+                self.last_flush = Instant::now();
             }
         }
         Ok(())
@@ -760,6 +792,9 @@ pub fn run(a: DigArgs) -> Result<()> {
         json: a.json,
         quiet,
         unbuffered,
+        flush_after: (live && !unbuffered && !quiet).then_some(LIVE_FLUSH),
+        pending: false,
+        last_flush: Instant::now(),
         line: String::with_capacity(512),
     };
     let mut progress = (a.progress && !live).then(|| Progress::new(&a.read));
@@ -769,6 +804,10 @@ pub fn run(a: DigArgs) -> Result<()> {
         }
         if stop.load(Ordering::Relaxed) {
             break;
+        }
+        match printer.tick(&mut out) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            r => r?,
         }
         if let Some(d) = live_deadline {
             if started.elapsed() >= d {
