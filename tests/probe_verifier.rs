@@ -28,12 +28,20 @@ fn probe_programs_verify_well_inside_the_limit() {
             .status();
     }
     let pin = format!("/sys/fs/bpf/syspect-verifier-{}", std::process::id());
-    let o = Command::new("bpftool")
+    let o = match Command::new("bpftool")
         .args(["-d", "prog", "loadall"])
         .arg(&obj)
         .arg(&pin)
         .output()
-        .expect("run bpftool");
+    {
+        Ok(o) => o,
+        Err(e) => {
+            // (The build needs bpftool too: scripts/deps.sh installs it.)
+            assert!(!in_ci(), "bpftool is needed: {e}");
+            eprintln!("SKIPPED: no bpftool ({e})");
+            return;
+        }
+    };
     let _ = std::fs::remove_dir_all(&pin);
     let log = String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "bpftool failed: {}", tail(&log));

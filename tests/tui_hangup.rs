@@ -99,11 +99,13 @@ fn hangup_ends_the_ui() {
 }
 
 /// The hang-up is seen on the terminal itself, not only through SIGHUP:
-/// with SIGHUP ignored (as under `nohup`, or a shell that traps it), the
-/// UI still ends, and by its hang-up check (status 129), not by the
-/// two-second grace of the signal path (143). (A hung-up terminal is no
-/// longer one to `isatty`, so the check looks at the fds that were
-/// terminals when the UI started.)
+/// under a shell that traps SIGHUP (as `nohup` and some session managers
+/// do), the UI still ends, and not by the two-second grace of the signal
+/// path (status 143). The hang-up check looks at the fds that were
+/// terminals when the UI started (a hung-up terminal is no longer one to
+/// `isatty`, so a check that asked it again never fired, and the UI spun in
+/// crossterm's reader: this test ran into its 6 s limit then). Its status is
+/// 129 when the check ends it; the UI loop noticing first is fine too.
 #[test]
 fn hangup_is_seen_without_sighup() {
     if !have_tmux() {
@@ -138,7 +140,12 @@ fn hangup_is_seen_without_sighup() {
         took.is_some(),
         "syspect still runs 6 s after its terminal hung up"
     );
-    assert_eq!(got.trim(), "129", "exit status after the hang-up");
+    assert!(!got.trim().is_empty(), "no exit status written");
+    assert_ne!(
+        got.trim(),
+        "143",
+        "ended by the signal path's grace, not by seeing the hang-up"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
+use ratatui::backend::{Backend, TestBackend};
 use ratatui::Terminal;
 
 use syspect::store::{Select, Snapshot};
@@ -639,6 +639,33 @@ fn filter_bar_wraps_errors_and_scrolls() {
         assert!(b[0].starts_with("Filter: …"), "{screen}");
         assert!(b[1].starts_with("        < column 11: "), "{screen}");
         key(&mut app, &fx, KeyCode::Esc);
+    }
+}
+
+/// Wherever the cursor moves in a filter longer than the line, the char
+/// under it is shown (never the '…' that marks text cut off).
+#[test]
+fn filter_bar_cursor_never_sits_on_a_cut_mark() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, None);
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::F(4));
+    let text: String = (0..120)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    for c in text.chars() {
+        key(&mut app, &fx, KeyCode::Char(c));
+    }
+    key(&mut app, &fx, KeyCode::Home);
+    let (w, h) = (60u16, 12u16);
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    for i in 0..text.chars().count() {
+        t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+        let pos = t.backend_mut().get_cursor_position().expect("cursor");
+        let under = t.backend().buffer()[(pos.x, pos.y)].symbol().to_string();
+        let want = text.chars().nth(i).map(String::from).unwrap_or_default();
+        assert_eq!(under, want, "cursor at char {i}, cell {pos:?}");
+        key(&mut app, &fx, KeyCode::Right);
     }
 }
 

@@ -26,15 +26,24 @@ fn report(e: &anyhow::Error) -> i32 {
 }
 
 /// A command-line parsing error in one line: clap's message without its
-/// `error:` prefix, with its tip if it has one, and where to find help.
+/// `error:` prefix, then what clap adds under it (the possible values, a
+/// tip) up to its usage lines, and where to find help.
 pub(crate) fn clap_message(e: &clap::Error) -> String {
     let text = e.to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("bad arguments");
     let mut msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    if let Some(tip) = lines.find_map(|l| l.strip_prefix("tip: ")) {
+    for l in lines {
+        if l.starts_with("Usage:") || l.starts_with("For more information") {
+            break;
+        }
+        let l = l.strip_prefix("tip: ").unwrap_or(l);
+        let l = l
+            .strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+            .unwrap_or(l);
         msg.push_str("; ");
-        msg.push_str(tip);
+        msg.push_str(l);
     }
     msg.push_str(" (see --help)");
     msg

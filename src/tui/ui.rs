@@ -148,7 +148,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         .map(|i| InputBar::new(i, usize::from(area.width)));
     // A message too long for the line wraps (at most three lines).
     let message: Vec<String> = match (&bar, &app.message) {
-        (None, Some(m)) => wrap_words(&clean(m), usize::from(area.width), 3),
+        (None, Some(m)) => wrap_words(
+            &clean(&m.replace(['\n', '\t'], " ")),
+            usize::from(area.width),
+            3,
+        ),
         _ => Vec::new(),
     };
     let bottom_h = bar.as_ref().map_or(message.len().max(1), |b| b.lines.len()) as u16;
@@ -559,7 +563,12 @@ impl InputBar {
             .collect();
         let room = width.saturating_sub(label.len()).max(1);
         let cursor = i.cursor.min(chars.len());
-        let off = (cursor + 1).saturating_sub(room);
+        let mut off = (cursor + 1).saturating_sub(room);
+        // The last column shows '…' when text goes on past it: the cursor
+        // must not sit there, hiding the char under it.
+        if off + room < chars.len() && cursor + 1 >= off + room {
+            off += 1;
+        }
         let end = chars.len().min(off + room);
         let mut shown: Vec<char> = chars[off..end].to_vec();
         if off > 0 {
@@ -588,7 +597,7 @@ impl InputBar {
                 (label.len() + pos - off, '^')
             };
             let caret = format!("{}{mark}", " ".repeat(at));
-            let text = format!("column {col}: {}", clean(msg));
+            let text = format!("column {col}: {}", clean(&msg.replace(['\n', '\t'], " ")));
             let one = format!("{caret} {text}");
             if one.chars().count() <= width {
                 lines.push((BarLine::Error, one));
