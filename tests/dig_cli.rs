@@ -73,26 +73,16 @@ fn bad_options_are_one_line() {
         assert!(err.trim_end().ends_with("(see --help)"), "{args:?}: {err}");
         assert!(o.stdout.is_empty(), "{args:?}");
     }
-    // What clap says under its first line is kept: the possible values.
-    let o = Command::new(bin)
-        .args(["-p", "x"])
-        .output()
-        .expect("run syspect");
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("possible values: c, container"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    // The tip clap gives is kept.
-    let o = Command::new(bin)
-        .args(["dig", "-s", "-5"])
-        .output()
-        .expect("run syspect");
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("use '-- -5'"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    // What clap says under its first line is kept: the possible values,
+    // a tip.
+    for (args, want) in [
+        (&["-p", "x"][..], "possible values: c, container"),
+        (&["dig", "-s", "-5"], "use '-- -5'"),
+    ] {
+        let o = Command::new(bin).args(args).output().expect("run syspect");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
 }
 
 #[test]

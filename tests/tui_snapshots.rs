@@ -130,6 +130,20 @@ fn key(app: &mut App, fx: &Fixture, code: KeyCode) {
     apply(app, fx, e);
 }
 
+/// The app on the Processes view, its table built.
+fn processes(fx: &Fixture) -> App {
+    let mut app = new_app(fx, None);
+    apply(&mut app, fx, vec![Effect::Reaggregate]);
+    app
+}
+
+/// Types `text` into the app, a key per char.
+fn type_text(app: &mut App, fx: &Fixture, text: &str) {
+    for c in text.chars() {
+        key(app, fx, KeyCode::Char(c));
+    }
+}
+
 fn render(app: &mut App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     t.draw(|f| ui::draw(f, app)).expect("draw");
@@ -326,9 +340,7 @@ fn overlays_and_panes() {
 
         // The filter bar with an error, pointing at its column.
         key(&mut app, &fx, KeyCode::Char('\\'));
-        for c in "proc.name=cat and".chars() {
-            key(&mut app, &fx, KeyCode::Char(c));
-        }
+        type_text(&mut app, &fx, "proc.name=cat and");
         check(&format!("filter_error_{w}x{h}"), &render(&mut app, w, h));
         assert!(app.input.as_ref().and_then(|i| i.error.as_ref()).is_some());
         key(&mut app, &fx, KeyCode::Esc);
@@ -337,9 +349,7 @@ fn overlays_and_panes() {
         let mut app = new_app(&fx, Some("files"));
         apply(&mut app, &fx, vec![Effect::Reaggregate]);
         key(&mut app, &fx, KeyCode::Char('/'));
-        for c in "tested_file.txt".chars() {
-            key(&mut app, &fx, KeyCode::Char(c));
-        }
+        type_text(&mut app, &fx, "tested_file.txt");
         key(&mut app, &fx, KeyCode::Enter);
         key(&mut app, &fx, KeyCode::F(6));
         let dig = render(&mut app, w, h);
@@ -367,9 +377,7 @@ fn tab_completes_field_names() {
     let Some(fx) = fixture() else { return };
     let mut app = new_app(&fx, None);
     key(&mut app, &fx, KeyCode::F(4));
-    for c in "proc.na".chars() {
-        key(&mut app, &fx, KeyCode::Char(c));
-    }
+    type_text(&mut app, &fx, "proc.na");
     key(&mut app, &fx, KeyCode::Tab);
     assert_eq!(
         app.input.as_ref().map(|i| i.text.as_str()),
@@ -566,12 +574,9 @@ fn filter_bar_wraps_errors_and_scrolls() {
             .collect()
     };
     for (w, h) in [(80u16, 24u16), (60, 12)] {
-        let mut app = new_app(&fx, None);
-        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let mut app = processes(&fx);
         key(&mut app, &fx, KeyCode::F(4));
-        for c in "fd.sip > 1.2.3.4".chars() {
-            key(&mut app, &fx, KeyCode::Char(c));
-        }
+        type_text(&mut app, &fx, "fd.sip > 1.2.3.4");
         let msg = app
             .input
             .as_ref()
@@ -602,9 +607,7 @@ fn filter_bar_wraps_errors_and_scrolls() {
             .join(" or ")
             + " or";
         key(&mut app, &fx, KeyCode::F(4));
-        for c in long.chars() {
-            key(&mut app, &fx, KeyCode::Char(c));
-        }
+        type_text(&mut app, &fx, &long);
         let screen = render(&mut app, w, h);
         check(&format!("filter_scrolled_{w}x{h}"), &screen);
         let b = bottom(&screen);
@@ -630,9 +633,7 @@ fn filter_bar_wraps_errors_and_scrolls() {
         // off the line to the left, marked '<' where the text starts.
         let long = format!("proc.name=\"unterminated and {}", "x ".repeat(60));
         key(&mut app, &fx, KeyCode::F(4));
-        for c in long.chars() {
-            key(&mut app, &fx, KeyCode::Char(c));
-        }
+        type_text(&mut app, &fx, &long);
         let screen = render(&mut app, w, h);
         check(&format!("filter_error_left_{w}x{h}"), &screen);
         let b = bottom(&screen);
@@ -647,15 +648,12 @@ fn filter_bar_wraps_errors_and_scrolls() {
 #[test]
 fn filter_bar_cursor_never_sits_on_a_cut_mark() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, None);
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = processes(&fx);
     key(&mut app, &fx, KeyCode::F(4));
     let text: String = (0..120)
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
-    for c in text.chars() {
-        key(&mut app, &fx, KeyCode::Char(c));
-    }
+    type_text(&mut app, &fx, &text);
     key(&mut app, &fx, KeyCode::Home);
     let (w, h) = (60u16, 12u16);
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
@@ -674,8 +672,7 @@ fn filter_bar_cursor_never_sits_on_a_cut_mark() {
 #[test]
 fn long_messages_wrap() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, None);
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = processes(&fx);
     let msg = "action 'kill' failed: \x1b[31mkill: (4242) - No such process\x1b[0m; the \
                process may have exited since the table was drawn";
     app.message = Some(msg.to_string());
