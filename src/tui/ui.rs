@@ -566,7 +566,7 @@ impl InputBar {
         let mut off = (cursor + 1).saturating_sub(room);
         // The last column shows '…' when text goes on past it: the cursor
         // must not sit there, hiding the char under it.
-        if off + room < chars.len() && cursor + 1 >= off + room {
+        if room > 1 && off + room < chars.len() && cursor + 1 >= off + room {
             off += 1;
         }
         let end = chars.len().min(off + room);
