@@ -364,16 +364,9 @@ impl Store {
     pub fn stats(&self) -> StoreStats {
         let events =
             self.sealed.iter().map(|c| c.len() as u64).sum::<u64>() + self.open.len() as u64;
-        let first_ts = self
-            .sealed
-            .front()
-            .map(|c| c.first_ts)
-            .unwrap_or(self.open.first_ts);
-        let last_ts = if self.open.is_empty() {
-            self.sealed.back().map(|c| c.last_ts).unwrap_or(0)
-        } else {
-            self.open.last_ts
-        };
+        // (The newest time is the largest of any chunk: the sections of a
+        // concatenated capture need not come in time order.)
+        let (first_ts, last_ts) = self.time_span();
         StoreStats {
             events,
             evicted: self.evicted,
@@ -541,6 +534,26 @@ mod tests {
         });
         assert_eq!(n, 6667);
         assert_eq!(last, 20_000);
+    }
+
+    /// The stored span of a concatenated capture, whose later sections may
+    /// be older: the newest time is the largest stored, not the last one's.
+    #[test]
+    fn span_of_sections_out_of_time_order() {
+        let mut s = Store::new(256 << 20, State::new());
+        let mut num = 0;
+        for base in [5_000_000_000u64, 1_000_000_000] {
+            for i in 0..CHUNK_BYTES as u64 / 16 {
+                let b = ev(base + i, 10);
+                let e = EventRef::new(0, 0, &b).expect("valid");
+                num += 1;
+                s.push(&e, num, false, EvCtx::default(), 10, "");
+            }
+        }
+        let st = s.stats();
+        assert_eq!(st.first_ts, 5_000_000_000);
+        assert_eq!(st.last_ts, 5_000_000_000 + CHUNK_BYTES as u64 / 16 - 1);
+        assert_eq!((st.first_ts, st.last_ts), s.time_span());
     }
 
     #[test]
