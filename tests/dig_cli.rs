@@ -237,6 +237,18 @@ fn live_lines_reach_a_pipe_while_capturing() {
             break;
         }
     }
+    // A burst: the first line goes out at once, the others when they are
+    // due, whether or not more events come.
+    let _ = Command::new("sh")
+        .args([
+            "-c",
+            "cat /etc/hostname; cat /etc/hostname; cat /etc/hostname",
+        ])
+        .stdout(Stdio::null())
+        .status();
+    let burst: Vec<String> = (0..3)
+        .map_while(|_| rx.recv_timeout(Duration::from_secs(10)).ok())
+        .collect();
     let running = matches!(child.try_wait(), Ok(None));
     // SAFETY: kill(2) on the pid of our own child, with SIGINT.
     unsafe {
@@ -246,6 +258,11 @@ fn live_lines_reach_a_pipe_while_capturing() {
     let line = got.expect("no line reached the pipe while syspect ran");
     assert!(running, "syspect had exited");
     assert!(line.ends_with(" cat /etc/hostname"), "{line}");
+    assert_eq!(burst.len(), 3, "the burst's lines: {burst:?}");
+    assert!(
+        burst.iter().all(|l| l.ends_with(" cat /etc/hostname")),
+        "{burst:?}"
+    );
 }
 
 /// Seed case: cat reading /etc/passwd in a loop, seen by a filtered dig.

@@ -56,6 +56,16 @@ impl<'a> Events<'a> {
         }
     }
 
+    /// No events: what a live source hands out when asked to come back by
+    /// a deadline with nothing at hand ([`Source::next_run_by`]).
+    pub fn none() -> Events<'a> {
+        Events {
+            data: &[],
+            slots: [].iter(),
+            one: None,
+        }
+    }
+
     /// The events at `slots` in `data`, which the reader checked there
     /// (or before it copied them there byte for byte).
     pub(crate) fn copies(data: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
@@ -138,6 +148,17 @@ pub trait Source {
             Item::Event(ev) => Run::Events(Events::one(ev)),
             Item::Section(meta) => Run::Section(meta),
         }))
+    }
+    /// As [`Source::next_run`], but a live source that has nothing at hand
+    /// by `by` comes back then with an empty run instead of waiting on for
+    /// the next event (so that the caller can write out its output). Files
+    /// always have their next events at hand.
+    fn next_run_by(
+        &mut self,
+        by: Option<std::time::Instant>,
+    ) -> Result<Option<Run<'_>>, SourceError> {
+        let _ = by;
+        self.next_run()
     }
     /// Metadata read when the source opened (first section).
     fn meta(&self) -> &CaptureMeta;

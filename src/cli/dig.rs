@@ -601,11 +601,19 @@ impl Printer<'_> {
         Ok(())
     }
 
-    /// Live, to a pipe or a file: writes out the lines printed once the
-    /// oldest has waited `flush_after`. A line after a quiet spell goes out
-    /// at once, a burst in blocks, and the rest of a burst by the next
-    /// event (a live system always has some, procinfo every second): `dig
-    /// | grep` shows a rare match without waiting for a full buffer.
+    /// When printed lines are waiting: the time they are due to be written
+    /// out (a live source comes back by then, [`Source::next_run_by`]).
+    fn flush_due(&self) -> Option<Instant> {
+        self.flush_after
+            .filter(|_| self.pending)
+            .map(|d| self.last_flush + d)
+    }
+
+    /// Live, to a pipe or a file: writes out the lines printed once
+    /// `flush_after` has passed since the last write. A line after a quiet spell goes out
+    /// at once, a burst in blocks, and the rest of a burst when it is due
+    /// (the source comes back then): `dig | grep` shows a rare match
+    /// without waiting for a full buffer.
     #[inline]
     fn tick(&mut self, out: &mut impl Write) -> io::Result<()> {
         if let Some(d) = self.flush_after {
@@ -817,7 +825,7 @@ pub fn run(a: DigArgs) -> Result<()> {
         // A file source hands out a batch of events at a time, a live one
         // one event: the stop flag and the live deadline are checked
         // between runs.
-        let events = match src.next_run() {
+        let events = match src.next_run_by(printer.flush_due()) {
             Ok(Some(Run::Events(e))) => e,
             Ok(Some(Run::Section(meta))) => {
                 if let Some(w) = writer.as_mut() {

@@ -3,7 +3,7 @@
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::programs::BtfTracePoint;
@@ -13,7 +13,7 @@ use super::options::LiveOptions;
 use super::procinfo::ProcinfoSampler;
 use super::record::{decode_record, REC_PREFIX};
 use super::{check_capabilities, LiveError};
-use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
+use crate::capture::{CaptureMeta, Events, Item, Run, Source, SourceError, SourceStats};
 
 /// The compiled probe (built by build.rs).
 static PROBE: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/probe.bpf.o"));
@@ -322,26 +322,62 @@ impl LiveSource {
     }
 }
 
-impl Source for LiveSource {
-    fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
+/// What [`LiveSource::fill`] found.
+enum Filled {
+    Stopped,
+    /// A procinfo record in `buf`.
+    Procinfo,
+    /// An event record in `buf`.
+    Record,
+    /// Nothing by the deadline.
+    Idle,
+}
+
+impl LiveSource {
+    /// Waits for the next record (into `buf`), until stopped or, with
+    /// `by`, until that time passes with nothing at hand.
+    fn fill(&mut self, by: Option<Instant>) -> Result<Filled, SourceError> {
         let timeout = Duration::from_millis(self.poll_timeout_ms as u64);
         loop {
             if self.stop.is_stopped() {
-                return Ok(None);
+                return Ok(Filled::Stopped);
             }
             if self.fill_procinfo() {
-                let ev = decode_record(&self.buf).map_err(LiveError::from)?;
-                return Ok(Some(Item::Event(ev)));
+                return Ok(Filled::Procinfo);
             }
             if self.fill_next() {
-                break;
+                self.delivered += 1;
+                self.note_ts();
+                return Ok(Filled::Record);
+            }
+            if by.is_some_and(|t| Instant::now() >= t) {
+                return Ok(Filled::Idle);
             }
             self.wait(timeout)?;
         }
-        self.delivered += 1;
-        self.note_ts();
-        let ev = decode_record(&self.buf).map_err(LiveError::from)?;
-        Ok(Some(Item::Event(ev)))
+    }
+}
+
+impl Source for LiveSource {
+    fn next_item(&mut self) -> Result<Option<Item<'_>>, SourceError> {
+        match self.fill(None)? {
+            Filled::Stopped | Filled::Idle => Ok(None),
+            Filled::Procinfo | Filled::Record => {
+                let ev = decode_record(&self.buf).map_err(LiveError::from)?;
+                Ok(Some(Item::Event(ev)))
+            }
+        }
+    }
+
+    fn next_run_by(&mut self, by: Option<Instant>) -> Result<Option<Run<'_>>, SourceError> {
+        match self.fill(by)? {
+            Filled::Stopped => Ok(None),
+            Filled::Idle => Ok(Some(Run::Events(Events::none()))),
+            Filled::Procinfo | Filled::Record => {
+                let ev = decode_record(&self.buf).map_err(LiveError::from)?;
+                Ok(Some(Run::Events(Events::one(ev))))
+            }
+        }
     }
 
     fn meta(&self) -> &CaptureMeta {
