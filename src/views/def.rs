@@ -230,9 +230,25 @@ impl ViewDef {
             let inner = e.into_inner();
             let msg = inner.message().to_string();
             if key.is_empty() || key == "." {
+                // A syntax error: where it is, then what (toml's own text
+                // quotes the line, which one line cannot show).
+                let at = inner.span().map(|sp| {
+                    let before = text.get(..sp.start).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!("line {line}, column {col}: ")
+                });
                 ViewError::File {
                     file: file.to_string(),
-                    msg: one_line(&inner.to_string()),
+                    msg: format!(
+                        "{}{}",
+                        at.unwrap_or_default(),
+                        msg.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 }
             } else {
                 ViewError::Key {
@@ -643,6 +659,14 @@ aggregation = "SUM"
             .to_string();
         assert!(s.starts_with("a.toml: "), "{s}");
         assert!(!s.contains('\n'), "{s}");
+        // A syntax error says where, in the file's own terms.
+        let s = ViewDef::from_toml("a.toml", "id = \"x\"\nname = \n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            s,
+            "a.toml: line 2, column 8: invalid string, expected `\"`, `'`"
+        );
     }
 
     #[test]
