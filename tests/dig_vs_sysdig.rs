@@ -202,6 +202,11 @@ fn truncated_capture_reports_offset_and_keeps_events() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at byte"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    // Named after the file, as an error when opening it is.
+    assert!(
+        err.starts_with(&format!("syspect: {}: ", cut.display())),
+        "{err}"
+    );
     assert!(
         stdout_lines(&out).len() > 100,
         "events before the damage are delivered"

@@ -1077,7 +1077,9 @@ pub fn run(a: DigArgs) -> Result<()> {
         );
     }
     if let Some(e) = read_error {
-        return Err(anyhow!(UsageError(format!("{e} (after {num} events)"))));
+        return Err(anyhow!(UsageError(super::multi::read_error_text(
+            &a.read, &e, num
+        ))));
     }
     Ok(())
 }

@@ -30,6 +30,16 @@ fn open_plain(path: &str) -> Result<Box<dyn Read + Send>> {
     }
 }
 
+/// The text of a read error met after `num` events, named after the
+/// capture files it came from (none: a live capture).
+pub fn read_error_text(files: &[String], e: &dyn std::fmt::Display, num: u64) -> String {
+    if files.is_empty() {
+        format!("{e} (after {num} events)")
+    } else {
+        format!("{}: {e} (after {num} events)", files.join(", "))
+    }
+}
+
 /// A reader over the concatenation of `paths`.
 pub fn open(paths: &[String]) -> Result<ScapReader> {
     let mut chain: Box<dyn Read + Send> = Box::new(std::io::empty());

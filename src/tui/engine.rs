@@ -212,7 +212,8 @@ pub fn capture_loop(job: CaptureJob) {
             Ok(Some(i)) => i,
             Ok(None) => break,
             Err(e) => {
-                let msg = format!("{e} (after {num} events)");
+                let files: Vec<String> = file.iter().cloned().collect();
+                let msg = crate::cli::multi::read_error_text(&files, &e, num);
                 if let Ok(mut g) = shared.error.lock() {
                     *g = Some(msg.clone());
                 }

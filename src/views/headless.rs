@@ -256,7 +256,8 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
     }
     let _ = interactive;
     if let Some(e) = read_error {
-        return Err(UsageError(format!("{e} (after {num} events)")).into());
+        let files: Vec<String> = a.read.iter().cloned().collect();
+        return Err(UsageError(crate::cli::multi::read_error_text(&files, &e, num)).into());
     }
     run.agg.add_thread_table(&state, last_ts, &opts);
     let t = run.agg.table(last_ts.saturating_sub(sample_start));
