@@ -265,6 +265,83 @@ fn live_lines_reach_a_pipe_while_capturing() {
     );
 }
 
+/// A dropped SSH session sends SIGHUP: `dig -w` stops as on Ctrl-C and
+/// leaves a whole capture, not one cut short with its last events lost.
+/// Under `nohup` (SIGHUP ignored from the start) it captures on.
+#[test]
+fn sighup_finishes_the_file_and_nohup_keeps_capturing() {
+    if !root_or_skip("live capture") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signal = |child: &std::process::Child, sig: libc::c_int| {
+        // SAFETY: kill(2) on the pid of our own live child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, sig);
+        }
+    };
+    let read_back = |f: &std::path::Path| {
+        let o = dig(&["-r", &f.to_string_lossy(), "-p", "%proc.name %fd.name"]);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            f.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        stdout_lines(&o)
+    };
+
+    let hup = dir.path().join("hup.scap");
+    let mut child = Command::new(syspect_bin())
+        .args(["dig", "-w"])
+        .arg(&hup)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("syspect dig -w");
+    wait_attached(child.id());
+    let _ = Command::new("cat")
+        .arg("/etc/hostname")
+        .stdout(Stdio::null())
+        .status();
+    signal(&child, libc::SIGHUP);
+    let st = child.wait().expect("wait");
+    assert!(st.success(), "status after SIGHUP: {st}");
+    let lines = read_back(&hup);
+    assert!(
+        lines.iter().any(|l| l == "cat /etc/hostname"),
+        "the events before the hang-up are in the file: {} lines",
+        lines.len()
+    );
+
+    // nohup: SIGHUP ignored from the start.
+    let kept = dir.path().join("nohup.scap");
+    let mut child = Command::new("nohup")
+        .arg(syspect_bin())
+        .args(["dig", "-w"])
+        .arg(&kept)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nohup syspect dig -w");
+    wait_attached(child.id());
+    signal(&child, libc::SIGHUP);
+    // Still capturing: a process started after the hang-up is in the file.
+    let _ = Command::new("sh")
+        .args(["-c", "exec cat /etc/hostname"])
+        .stdout(Stdio::null())
+        .status();
+    signal(&child, libc::SIGINT);
+    let st = child.wait().expect("wait");
+    assert!(st.success(), "status: {st}");
+    let lines = read_back(&kept);
+    assert!(
+        lines.iter().any(|l| l == "cat /etc/hostname"),
+        "no event after the ignored SIGHUP: {} lines",
+        lines.len()
+    );
+}
+
 /// Seed case: cat reading /etc/passwd in a loop, seen by a filtered dig.
 #[test]
 fn seed_cat_openat_live() {

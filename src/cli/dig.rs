@@ -194,12 +194,33 @@ pub struct DigArgs {
 }
 
 /// Ctrl-C / SIGTERM: stop reading, finish the output cleanly.
+/// Set by SIGINT, SIGTERM and SIGHUP: the run stops cleanly (a file being
+/// written is finished, so a dropped SSH session leaves a whole capture).
+/// A SIGHUP that is ignored when we start (`nohup`) stays ignored: the
+/// capture goes on after the terminal goes.
 fn stop_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        if sig == signal_hook::consts::SIGHUP && signal_ignored(sig) {
+            continue;
+        }
         let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
     }
     flag
+}
+
+/// Whether `sig` is ignored (SIG_IGN) in this process.
+fn signal_ignored(sig: libc::c_int) -> bool {
+    // SAFETY: sigaction with a null new action changes nothing; it only
+    // writes the current disposition into `old`, a zeroed struct we own.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
 }
 
 fn render_opts(a: &DigArgs) -> RenderOpts {
@@ -652,6 +673,7 @@ fn open_source(
                 snaplen: a.snaplen,
                 ring_bytes: a.buffer_mb.max(1) << 20,
                 attach_only: a.probe_attach_only,
+                drain_on_stop: true,
                 ..LiveOptions::default()
             };
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
@@ -778,7 +800,6 @@ pub fn run(a: DigArgs) -> Result<()> {
     let mut suppress = crate::capture::suppress::Suppress::new(&a.suppress_comm);
     let mut read_error = None;
     // Per-source settings, decided once.
-    let live_deadline = deadline.filter(|_| live);
     let file_deadline_ns = deadline.filter(|_| !live).map(|d| d.as_nanos() as u64);
     // -n counts, as sysdig does, every event libsinsp hands it: those the
     // filter passes, hidden ones included (all numbered ones without a
@@ -810,17 +831,14 @@ pub fn run(a: DigArgs) -> Result<()> {
         if let Some(p) = progress.as_mut() {
             p.tick();
         }
-        if stop.load(Ordering::Relaxed) {
+        // (A live source sees the stop flag and the -M deadline itself: it
+        // hands out the events from before the stop, then ends.)
+        if !live && stop.load(Ordering::Relaxed) {
             break;
         }
         match printer.tick(&mut out) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
             r => r?,
-        }
-        if let Some(d) = live_deadline {
-            if started.elapsed() >= d {
-                break;
-            }
         }
         // A file source hands out a batch of events at a time, a live one
         // one event: the stop flag and the live deadline are checked

@@ -29,6 +29,10 @@ pub struct LiveOptions {
     /// Hand out a procinfo event (CPU ticks) for every thread once a second,
     /// as libsinsp does live; the CPU columns of the views need them.
     pub procinfo: bool,
+    /// Once stopped, still hand out the events the ring holds from before
+    /// the stop (`dig`: Ctrl-C, SIGHUP or `-M` loses none of them), instead
+    /// of ending at once (the UI, quitting).
+    pub drain_on_stop: bool,
 }
 
 pub const DEFAULT_SNAPLEN: u32 = 80;
@@ -45,6 +49,7 @@ impl Default for LiveOptions {
             capture_self: false,
             attach_only: false,
             procinfo: true,
+            drain_on_stop: false,
         }
     }
 }

@@ -97,6 +97,9 @@ pub struct LiveSource {
     /// timestamps never go back).
     last_ts: u64,
     boot_offset: u64,
+    /// With `drain_on_stop`: the time the stop was first seen; events up to
+    /// it are still handed out.
+    drain: Option<Option<u64>>,
     _ebpf: Ebpf,
 }
 
@@ -208,6 +211,7 @@ impl LiveSource {
             procinfo: (opts.procinfo && !opts.attach_only).then(ProcinfoSampler::default),
             last_ts: 0,
             boot_offset: boot,
+            drain: opts.drain_on_stop.then_some(None),
             _ebpf: ebpf,
         })
     }
@@ -271,13 +275,7 @@ impl LiveSource {
 
     /// Notes the timestamp of the event in `buf` (before it is handed out).
     fn note_ts(&mut self) {
-        let at = REC_PREFIX..REC_PREFIX + 8;
-        if let Some(ts) = self
-            .buf
-            .get(at)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(u64::from_le_bytes)
-        {
+        if let Some(ts) = self.buf_ts() {
             self.last_ts = self.last_ts.max(ts);
         }
     }
@@ -322,6 +320,32 @@ impl LiveSource {
     }
 }
 
+impl LiveSource {
+    /// Stopped: with `drain_on_stop`, the next event the ring holds from
+    /// before the stop (those after it are dropped), else the end.
+    fn drained(&mut self) -> Filled {
+        let Some(until) = self.drain.as_mut() else {
+            return Filled::Stopped;
+        };
+        let boot_offset = self.boot_offset;
+        let until = *until.get_or_insert_with(|| boot_now_ns().saturating_add(boot_offset));
+        if !self.fill_next() || self.buf_ts().is_none_or(|ts| ts > until) {
+            return Filled::Stopped;
+        }
+        self.delivered += 1;
+        self.note_ts();
+        Filled::Record
+    }
+
+    /// The timestamp of the record in `buf`.
+    fn buf_ts(&self) -> Option<u64> {
+        self.buf
+            .get(REC_PREFIX..REC_PREFIX + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+    }
+}
+
 /// What [`LiveSource::fill`] found.
 enum Filled {
     Stopped,
@@ -340,7 +364,7 @@ impl LiveSource {
         let timeout = Duration::from_millis(self.poll_timeout_ms as u64);
         loop {
             if self.stop.is_stopped() {
-                return Ok(Filled::Stopped);
+                return Ok(self.drained());
             }
             if self.fill_procinfo() {
                 return Ok(Filled::Procinfo);
