@@ -193,7 +193,6 @@ pub struct DigArgs {
     pub filter: Vec<String>,
 }
 
-/// Ctrl-C / SIGTERM: stop reading, finish the output cleanly.
 /// Set by SIGINT, SIGTERM and SIGHUP: the run stops cleanly (a file being
 /// written is finished, so a dropped SSH session leaves a whole capture).
 /// A SIGHUP that is ignored when we start (`nohup`) stays ignored: the
@@ -841,8 +840,7 @@ pub fn run(a: DigArgs) -> Result<()> {
             r => r?,
         }
         // A file source hands out a batch of events at a time, a live one
-        // one event: the stop flag and the live deadline are checked
-        // between runs.
+        // one event (or none, when printed lines are due to be written).
         let events = match src.next_run_by(printer.flush_due()) {
             Ok(Some(Run::Events(e))) => e,
             Ok(Some(Run::Section(meta))) => {

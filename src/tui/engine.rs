@@ -212,8 +212,7 @@ pub fn capture_loop(job: CaptureJob) {
             Ok(Some(i)) => i,
             Ok(None) => break,
             Err(e) => {
-                let files: Vec<String> = file.iter().cloned().collect();
-                let msg = crate::cli::multi::read_error_text(&files, &e, num);
+                let msg = crate::cli::multi::read_error_text(file.as_slice(), &e, num);
                 if let Ok(mut g) = shared.error.lock() {
                     *g = Some(msg.clone());
                 }

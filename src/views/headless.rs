@@ -256,8 +256,8 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
     }
     let _ = interactive;
     if let Some(e) = read_error {
-        let files: Vec<String> = a.read.iter().cloned().collect();
-        return Err(UsageError(crate::cli::multi::read_error_text(&files, &e, num)).into());
+        let files = a.read.as_slice();
+        return Err(UsageError(crate::cli::multi::read_error_text(files, &e, num)).into());
     }
     run.agg.add_thread_table(&state, last_ts, &opts);
     let t = run.agg.table(last_ts.saturating_sub(sample_start));

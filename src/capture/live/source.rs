@@ -314,35 +314,8 @@ impl LiveSource {
                 return Ok(None);
             }
         }
-        self.delivered += 1;
-        self.note_ts();
+        self.take_record();
         Ok(Some(decode_record(&self.buf)?))
-    }
-}
-
-impl LiveSource {
-    /// Stopped: with `drain_on_stop`, the next event the ring holds from
-    /// before the stop (those after it are dropped), else the end.
-    fn drained(&mut self) -> Filled {
-        let Some(until) = self.drain.as_mut() else {
-            return Filled::Stopped;
-        };
-        let boot_offset = self.boot_offset;
-        let until = *until.get_or_insert_with(|| boot_now_ns().saturating_add(boot_offset));
-        if !self.fill_next() || self.buf_ts().is_none_or(|ts| ts > until) {
-            return Filled::Stopped;
-        }
-        self.delivered += 1;
-        self.note_ts();
-        Filled::Record
-    }
-
-    /// The timestamp of the record in `buf`.
-    fn buf_ts(&self) -> Option<u64> {
-        self.buf
-            .get(REC_PREFIX..REC_PREFIX + 8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(u64::from_le_bytes)
     }
 }
 
@@ -358,6 +331,35 @@ enum Filled {
 }
 
 impl LiveSource {
+    /// Counts the event record in `buf` as handed out.
+    fn take_record(&mut self) -> Filled {
+        self.delivered += 1;
+        self.note_ts();
+        Filled::Record
+    }
+
+    /// Stopped: with `drain_on_stop`, the next event the ring holds from
+    /// before the stop (those after it are dropped), else the end.
+    fn drained(&mut self) -> Filled {
+        let Some(until) = self.drain.as_mut() else {
+            return Filled::Stopped;
+        };
+        let boot_offset = self.boot_offset;
+        let until = *until.get_or_insert_with(|| boot_now_ns().saturating_add(boot_offset));
+        if !self.fill_next() || self.buf_ts().is_none_or(|ts| ts > until) {
+            return Filled::Stopped;
+        }
+        self.take_record()
+    }
+
+    /// The timestamp of the record in `buf`.
+    fn buf_ts(&self) -> Option<u64> {
+        self.buf
+            .get(REC_PREFIX..REC_PREFIX + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+    }
+
     /// Waits for the next record (into `buf`), until stopped or, with
     /// `by`, until that time passes with nothing at hand.
     fn fill(&mut self, by: Option<Instant>) -> Result<Filled, SourceError> {
@@ -370,9 +372,7 @@ impl LiveSource {
                 return Ok(Filled::Procinfo);
             }
             if self.fill_next() {
-                self.delivered += 1;
-                self.note_ts();
-                return Ok(Filled::Record);
+                return Ok(self.take_record());
             }
             if by.is_some_and(|t| Instant::now() >= t) {
                 return Ok(Filled::Idle);
