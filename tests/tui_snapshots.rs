@@ -153,8 +153,12 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
     let mut out = String::new();
     for y in 0..h {
         let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
+        let mut x = 0;
+        while x < w {
+            // A wide char's second column is blank in the buffer.
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += (unicode_width::UnicodeWidthStr::width(sym) as u16).max(1);
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -700,4 +704,114 @@ fn long_messages_wrap() {
     assert!(shown[0].starts_with("action 'kill'"), "{screen}");
     assert!(shown[2].ends_with('…'), "{screen}");
     assert!(shown.iter().all(|l| l.chars().count() <= 60), "{screen}");
+}
+
+/// Wide chars (CJK, fullwidth forms) take two screen columns: the filter
+/// bar scrolls, places its cursor and its error caret by columns, and a
+/// table cell holding them keeps the columns after it in line.
+#[test]
+fn wide_chars_keep_their_columns() {
+    let Some(fx) = fixture() else { return };
+    let (w, h) = (60u16, 12u16);
+    let mut app = processes(&fx);
+    key(&mut app, &fx, KeyCode::F(4));
+    // A filter longer than the line, a wide char every third.
+    let text: String = (0..90)
+        .map(|i| match i % 3 {
+            0 => char::from_u32(0x65e5 + i).unwrap_or('日'),
+            _ => char::from(b'a' + (i % 26) as u8),
+        })
+        .collect();
+    type_text(&mut app, &fx, &text);
+    key(&mut app, &fx, KeyCode::Home);
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    for (i, want) in text.chars().enumerate() {
+        t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+        let pos = t.backend_mut().get_cursor_position().expect("cursor");
+        let buf = t.backend().buffer();
+        let under = buf[(pos.x, pos.y)].symbol().to_string();
+        assert_eq!(under, want.to_string(), "cursor at char {i}, cell {pos:?}");
+        // The prompt line never runs past the edge (where the '…' mark
+        // would be lost): its last cell is blank, the mark, or the text's
+        // own end.
+        let last = buf[(w - 1, pos.y)].symbol().to_string();
+        let end = text.chars().last().map(String::from).unwrap_or_default();
+        assert!(
+            last == " " || last == "…" || last == end,
+            "char {i}: last cell {last:?}"
+        );
+        key(&mut app, &fx, KeyCode::Right);
+    }
+    key(&mut app, &fx, KeyCode::Esc);
+
+    // The error caret sits under the '>' it is about, after wide chars.
+    key(&mut app, &fx, KeyCode::F(4));
+    type_text(&mut app, &fx, "proc.name=日本語 and fd.sip > 1.2.3.4");
+    let col = app
+        .input
+        .as_ref()
+        .and_then(|i| i.error.as_ref())
+        .map(|e| e.0);
+    assert_eq!(col, Some(26), "the error is at the '>'");
+    t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let caret_row = (0..h)
+        .find(|&y| (0..w).any(|x| buf[(x, y)].symbol() == "^"))
+        .expect("a caret line");
+    let caret_x = (0..w)
+        .find(|&x| buf[(x, caret_row)].symbol() == "^")
+        .expect("caret");
+    assert_eq!(
+        buf[(caret_x, caret_row - 1)].symbol(),
+        ">",
+        "caret under '>'"
+    );
+    let screen = render(&mut app, w, h);
+    check("filter_wide_chars_60x12", &screen);
+    key(&mut app, &fx, KeyCode::Esc);
+
+    // A user name of wide chars, wider than its column: cut to the column,
+    // and the next column starts where its header does.
+    let mut table = app.table.clone().expect("table");
+    let user = table
+        .columns
+        .iter()
+        .position(|c| c.name == "USER")
+        .expect("a USER column");
+    for (row, name) in [(0, "用户名日本語ユーザー"), (1, "ｒｏｏｔ")] {
+        let cell = &mut table.rows[row].cells[user];
+        cell.text = name.to_string();
+        cell.value = views::CellValue::S(name.to_string());
+    }
+    app.table = Some(table);
+    let screen = render(&mut app, 80, 24);
+    check("table_wide_chars_80x24", &screen);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+    let buf = t.backend().buffer();
+    let header = (0..24u16)
+        .find(|&y| {
+            let line: String = (0..80u16).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("USER") && line.contains("PID")
+        })
+        .expect("the column header");
+    let line = |y: u16| -> String { (0..80u16).map(|x| buf[(x, y)].symbol()).collect() };
+    let cells = |y: u16| -> Vec<&str> { (0..80u16).map(|x| buf[(x, y)].symbol()).collect() };
+    let head = cells(header);
+    let th = (0..79)
+        .find(|&x| head[x] == "T" && head[x + 1] == "H")
+        .expect("TH column");
+    let virt = (th..79).find(|&x| head[x] == "V").expect("VIRT column");
+    for row in [header + 1, header + 2] {
+        // The TH value (right-aligned) fills the cells from the TH header
+        // to the column before VIRT's.
+        let c = cells(row);
+        assert_eq!(c[th - 1], " ", "row {row}: {:?}", line(row));
+        let value: String = c[th..virt - 1].concat();
+        assert!(
+            value.trim().parse::<u32>().is_ok() && c[virt - 1] == " ",
+            "row {row}: the TH value under its header: {:?}",
+            line(row)
+        );
+    }
 }

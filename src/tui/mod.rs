@@ -8,6 +8,7 @@
 //! draws. See `engine.rs` for the diagram.
 
 pub mod app;
+mod cells;
 pub mod engine;
 pub mod spectro;
 pub mod term;

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Input, InputKind, Overlay, PaneKind};
-use super::spectro;
+use super::{cells, spectro};
 use crate::print::format::sanitize_for_terminal;
 use crate::views::{self, ViewType};
 
@@ -306,21 +306,6 @@ fn draw_header(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
     );
 }
 
-fn pad(s: &str, w: usize, right: bool) -> String {
-    let n = s.chars().count();
-    if n >= w {
-        if right {
-            s.chars().skip(n - w).collect()
-        } else {
-            s.chars().take(w).collect()
-        }
-    } else if right {
-        format!("{}{s}", " ".repeat(w - n))
-    } else {
-        format!("{s}{}", " ".repeat(w - n))
-    }
-}
-
 /// What the table and spectrogram areas say before their first data.
 fn waiting_text(app: &App) -> &'static str {
     if app.status.loading {
@@ -386,7 +371,7 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
         } else {
             header_style
         };
-        let cell = pad(&name, w.min(width - x), false);
+        let cell = cells::fit(&name, w.min(width - x), false);
         app.col_x
             .push((area.x + x as u16, area.x + (x + w).min(width) as u16, i));
         spans.push(Span::styled(cell, st));
@@ -404,7 +389,7 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     for (ri, row) in t.rows.iter().enumerate().skip(l.top).take(visible) {
         let mut s = String::with_capacity(width);
         for &(i, w) in &cols {
-            if s.chars().count() >= width {
+            if cells::width(&s) >= width {
                 break;
             }
             let col = &t.columns[i];
@@ -419,16 +404,16 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
             };
             let text = clean(&text);
             let right = text.starts_with(' ');
-            s.push_str(&pad(text.trim(), ww, right));
+            s.push_str(&cells::fit(text.trim(), ww, right));
             s.push(' ');
         }
-        let s: String = s.chars().take(width).collect();
+        let s = cells::take(&s, width);
         let st = if ri == l.selected {
             th.selected()
         } else {
             Style::new()
         };
-        lines.push(Line::styled(pad(&s, width, false), st));
+        lines.push(Line::styled(cells::fit(s, width, false), st));
     }
     if t.rows.is_empty() {
         lines.push(Line::raw(""));
@@ -555,51 +540,83 @@ impl InputBar {
             InputKind::Filter => "Filter: ",
             InputKind::Search | InputKind::PaneSearch => "Search: ",
         };
-        // One screen cell per char: control chars show as '?'.
-        let chars: Vec<char> = i
+        // Each char with the columns it takes: control chars and those of
+        // no width (combining marks, joiners) show as '?', so that every
+        // char the cursor steps over is seen.
+        let chars: Vec<(char, usize)> = i
             .text
             .chars()
-            .map(|c| if c.is_control() { '?' } else { c })
+            .map(|c| match cells::char_width(c) {
+                0 => ('?', 1),
+                w => (c, w),
+            })
             .collect();
+        // The column each char starts at; at[n] is the text's width.
+        let mut at = Vec::with_capacity(chars.len() + 1);
+        at.push(0);
+        for &(_, w) in &chars {
+            at.push(at.last().copied().unwrap_or(0) + w);
+        }
+        let total = at[chars.len()];
         let room = width.saturating_sub(label.len()).max(1);
         let cursor = i.cursor.min(chars.len());
-        let mut off = (cursor + 1).saturating_sub(room);
-        // The last column shows '…' when text goes on past it: the cursor
-        // must not sit there, hiding the char under it.
-        if room > 1 && off + room < chars.len() && cursor + 1 >= off + room {
+        let cursor_end = at[cursor] + chars.get(cursor).map_or(1, |c| c.1);
+        // The first char shown: the first from which the cursor fits. The
+        // last column shows '…' when text goes on past it, and the first
+        // one when text is scrolled off to the left: the cursor sits on
+        // neither, hiding the char under it.
+        let goes_on = |off: usize| total - at[off] > room;
+        let fits = |off: usize| {
+            let avail = if goes_on(off) { room - 1 } else { room };
+            cursor_end - at[off] <= avail && (off == 0 || cursor > off)
+        };
+        let mut off = 0;
+        while off < cursor && !fits(off) {
             off += 1;
         }
-        let end = chars.len().min(off + room);
-        let mut shown: Vec<char> = chars[off..end].to_vec();
-        if off > 0 {
-            if let Some(c) = shown.first_mut() {
-                *c = '…';
+        let avail = if goes_on(off) { room - 1 } else { room };
+        let mut shown = String::new();
+        let mut used = 0;
+        let mut end = off;
+        for (k, &(c, w)) in chars.iter().enumerate().skip(off) {
+            if used + w > avail {
+                break;
             }
+            if k == off && off > 0 {
+                shown.push('…');
+                shown.push_str(&" ".repeat(w - 1));
+            } else {
+                shown.push(c);
+            }
+            used += w;
+            end = k + 1;
         }
         if end < chars.len() {
-            if let Some(c) = shown.last_mut() {
-                *c = '…';
-            }
+            // A wide char that did not fit leaves a gap before the mark.
+            shown.push_str(&" ".repeat(avail - used));
+            shown.push('…');
         }
-        let mut lines = vec![(BarLine::Prompt, shown.into_iter().collect::<String>())];
+        let mut lines = vec![(BarLine::Prompt, shown)];
         if let Some((col, msg)) = &i.error {
             // The caret under the column; '<' or '>' at the edge when the
             // column is scrolled off the line.
             // (A char behind a '…' counts as off the line.)
             let pos = col.saturating_sub(1);
             let first = off + usize::from(off > 0);
-            let cut_right = end < chars.len() && pos >= end - 1;
+            let cut_right = end < chars.len() && pos >= end;
+            let x =
+                label.len() + at[pos.min(chars.len())] - at[off] + pos.saturating_sub(chars.len());
             let (at, mark) = if pos < first {
                 (label.len(), '<')
-            } else if cut_right || label.len() + pos - off >= width {
+            } else if cut_right || x >= width {
                 (width.saturating_sub(1), '>')
             } else {
-                (label.len() + pos - off, '^')
+                (x, '^')
             };
             let caret = format!("{}{mark}", " ".repeat(at));
             let text = format!("column {col}: {}", clean(&msg.replace(['\n', '\t'], " ")));
             let one = format!("{caret} {text}");
-            if one.chars().count() <= width {
+            if cells::width(&one) <= width {
                 lines.push((BarLine::Error, one));
             } else {
                 lines.push((BarLine::Error, caret));
@@ -610,7 +627,7 @@ impl InputBar {
         } else if !i.candidates.is_empty() {
             lines.push((BarLine::Plain, clean(&i.candidates.join("  ")).into_owned()));
         }
-        let x = label.len() + cursor - off;
+        let x = label.len() + at[cursor] - at[off];
         InputBar {
             label,
             lines,
@@ -638,39 +655,40 @@ impl InputBar {
     }
 }
 
-/// `text` broken at spaces into lines of at most `width` chars (a word
-/// longer than that is cut), at most `max` lines; a `…` ends the last line
+/// `text` broken at spaces into lines of at most `width` columns (a word
+/// wider than that is cut), at most `max` lines; a `…` ends the last line
 /// when text is left over.
 fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out: Vec<String> = Vec::new();
-    let mut cur: Vec<char> = Vec::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
-        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
-            out.push(std::mem::take(&mut cur).into_iter().collect());
+    let mut cur = String::new();
+    for mut word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !cur.is_empty() && cells::width(&cur) + 1 + cells::width(word) > width {
+            out.push(std::mem::take(&mut cur));
         }
         if !cur.is_empty() {
             cur.push(' ');
         }
-        // A word wider than the line on its own is cut.
-        while cur.len() + word.len() > width {
-            let rest = word.split_off(width - cur.len());
-            cur.append(&mut word);
-            out.push(std::mem::take(&mut cur).into_iter().collect());
-            word = rest;
+        // A word wider than the line on its own is cut (a char wider
+        // than the whole line still goes on one of its own).
+        while cells::width(&cur) + cells::width(word) > width {
+            let mut head = cells::take(word, width - cells::width(&cur));
+            if head.is_empty() && cur.is_empty() {
+                head = word.char_indices().nth(1).map_or(word, |(i, _)| &word[..i]);
+            }
+            cur.push_str(head);
+            out.push(std::mem::take(&mut cur));
+            word = &word[head.len()..];
         }
-        cur.append(&mut word);
+        cur.push_str(word);
     }
     if !cur.is_empty() {
-        out.push(cur.into_iter().collect());
+        out.push(cur);
     }
     if out.len() > max {
         out.truncate(max);
         if let Some(last) = out.last_mut() {
-            let mut l: String = last.chars().take(width - 1).collect();
-            l.push('…');
-            *last = l;
+            *last = format!("{}…", cells::take(last, width - 1));
         }
     }
     out

@@ -1,0 +1,87 @@
+//! Screen cells: how many columns a text takes on a terminal, and text cut
+//! or padded to a number of columns.
+//!
+//! A CJK ideograph or a fullwidth form takes two columns, a combining mark
+//! none; counting chars instead would push every column after a wide name
+//! to the right, and put the cursor of the filter bar off its char.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The columns `s` takes (control chars count none: they are cleaned out
+/// before anything is drawn).
+pub fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// The columns one char takes (0 for controls and combining marks).
+pub fn char_width(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// The longest start of `s` that fits in `w` columns.
+pub fn take(s: &str, w: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += char_width(c);
+        if used > w {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// The longest end of `s` that fits in `w` columns.
+fn take_end(s: &str, w: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices().rev() {
+        used += char_width(c);
+        if used > w {
+            return &s[i + c.len_utf8()..];
+        }
+    }
+    s
+}
+
+/// `s` in exactly `w` columns: cut to its start (or its end when `right`,
+/// as numbers are), padded with spaces on the right (on the left when
+/// `right`). A wide char cut in half leaves a space.
+pub fn fit(s: &str, w: usize, right: bool) -> String {
+    let t = if right { take_end(s, w) } else { take(s, w) };
+    let gap = " ".repeat(w.saturating_sub(width(t)));
+    if right {
+        format!("{gap}{t}")
+    } else {
+        format!("{t}{gap}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_and_zero_width_chars() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(take("日本語", 5), "日本");
+        assert_eq!(take("ab", 5), "ab");
+        assert_eq!(take_end("日本語", 5), "本語");
+    }
+
+    #[test]
+    fn fit_pads_and_cuts_to_columns() {
+        assert_eq!(fit("日本語", 5, false), "日本 ");
+        assert_eq!(fit("日本語", 5, true), " 本語");
+        assert_eq!(fit("ab", 4, false), "ab  ");
+        assert_eq!(fit("12", 4, true), "  12");
+        assert_eq!(fit("abcdef", 3, false), "abc");
+        assert_eq!(fit("abcdef", 3, true), "def");
+        for s in ["日本語", "a日b本", "ｆｕｌｌ", "e\u{301}tat"] {
+            for w in 0..8 {
+                assert_eq!(width(&fit(s, w, false)), w, "{s:?} in {w}");
+                assert_eq!(width(&fit(s, w, true)), w, "{s:?} in {w}");
+            }
+        }
+    }
+}
