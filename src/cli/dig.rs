@@ -489,28 +489,18 @@ impl<T> DerefMut for AtExit<T> {
     }
 }
 
-/// A hidden event, as sysdig's loop meets it: counted for `-n` when the
-/// filter passes it (or there is none), and seen by a filter that keeps
-/// the time of the events it sees (`evt.deltatime`). The container events
-/// a capture starts with and state-only events, which libsinsp keeps to
-/// itself, are not counted, but its filter sees them (the first procinfo
-/// of a capture measures its `evt.deltatime` from the container events
-/// before it). True once `counted` reaches `limit`.
+/// A hidden event, as sysdig's loop meets it: counted (for `-n` and `-S`)
+/// when the filter passes it (or there is none), and seen by a filter that
+/// keeps the time of the events it sees (`evt.deltatime`). The container
+/// events a capture starts with and state-only events, which libsinsp
+/// keeps to itself, are not counted, but its filter sees them (the first
+/// procinfo of a capture measures its `evt.deltatime` from the container
+/// events before it). True when `counting` and the event counts.
 #[cold]
 #[inline(never)]
-fn hidden_event(
-    filter: Option<&Filter>,
-    c: &Ctx<'_>,
-    leading: bool,
-    limit: u64,
-    counted: &mut u64,
-) -> bool {
-    if limit != u64::MAX && !leading && c.ev.dump_flags & STATE_ONLY == 0 {
-        if filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c)) {
-            *counted += 1;
-            return *counted >= limit;
-        }
-        return false;
+fn hidden_event(filter: Option<&Filter>, c: &Ctx<'_>, leading: bool, counting: bool) -> bool {
+    if counting && !leading && c.ev.dump_flags & STATE_ONLY == 0 {
+        return filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c));
     }
     if let Some(f) = filter {
         f.observe(c);
@@ -908,11 +898,13 @@ pub fn run(a: DigArgs) -> Result<()> {
                             filter.as_ref(),
                             &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
                             leading,
-                            limit,
-                            &mut counted,
+                            limit != u64::MAX,
                         )
                     {
-                        break 'read;
+                        counted += 1;
+                        if counted >= limit {
+                            break 'read;
+                        }
                     }
                     continue;
                 }
@@ -985,11 +977,6 @@ pub fn run(a: DigArgs) -> Result<()> {
                     break 'read;
                 }
             }
-            // (Not the container events a capture starts with: libsinsp
-            // keeps them from sysdig's loop.)
-            if let Some(s) = summary.as_mut().filter(|_| !leading) {
-                s.add(&ev);
-            }
             // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
             // conversions, `-c`): its events are only counted or copied.
             let ectx = if stateless
@@ -1039,21 +1026,30 @@ pub fn run(a: DigArgs) -> Result<()> {
                 }
             }
             if skip {
-                if watch_hidden
+                if (watch_hidden || summary.is_some())
                     && hidden_event(
                         filter.as_ref(),
                         &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
                         leading,
-                        limit,
-                        &mut counted,
+                        limit != u64::MAX || summary.is_some(),
                     )
                 {
-                    break 'read;
+                    if let Some(s) = summary.as_mut() {
+                        s.add(&ev);
+                    }
+                    counted += 1;
+                    if counted >= limit {
+                        break 'read;
+                    }
                 }
                 continue;
             }
             if !pass {
                 continue;
+            }
+            // -S counts what -n counts: the events the filter passes.
+            if let Some(s) = summary.as_mut() {
+                s.add(&ev);
             }
             shown += 1;
             counted += 1;
