@@ -722,6 +722,27 @@ fn filter_proclist_filters_every_section() {
     }
 }
 
+/// `%evt.arg.NAME` and `%evt.arg[N]` print what sysdig prints: an
+/// argument's resolved text alone where it has one (`<f>/dev/null`,
+/// `ENOENT`, `O_RDONLY|O_CLOEXEC`, a relative path made absolute), else its
+/// value.
+#[test]
+fn evt_arg_fields_print_as_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    let fmt = "%evt.num %evt.arg[0] %evt.arg[1] %evt.arg[2] %evt.arg[3] %evt.arg[4] \
+               %evt.arg[5] %evt.arg.fd %evt.arg.res %evt.arg.flags %evt.arg.name \
+               %evt.arg.pid %evt.arg.uid %evt.arg.path";
+    for cap in SYSDIG_READABLE {
+        let p = capture(cap).to_string_lossy().into_owned();
+        let args = ["-r", p.as_str(), "-p", fmt];
+        let (ours, theirs) = (dig(&args), sysdig_run(&sd, &args));
+        let (o, t) = (stdout_lines(&ours), stdout_lines(&theirs));
+        assert_eq!(o.len(), t.len(), "{cap}");
+        let d = differing_lines(&o, &t);
+        assert!(d.is_empty(), "{cap}: {:#?}", &d[..d.len().min(4)]);
+    }
+}
+
 /// `-S` prints sysdig's summary table byte for byte: the same header, the
 /// same rows (`> name` cut at 16 characters, then the count), most frequent
 /// first, 100 rows at most, and rows of equal count in sysdig's own order

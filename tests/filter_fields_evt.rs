@@ -15,6 +15,14 @@ fn evt_fields_match_sysdig() {
         ("libs/curl_google.scap", "evt.rawarg.res<0"),
         ("libs/curl_google.scap", "evt.arg.fd=4"),
         ("libs/curl_google.scap", "evt.arg[0]=4"),
+        // An argument's resolved text alone, where it has one, as libsinsp
+        // compares it (`%evt.info` shows `1(O_RDONLY)`, `3(<f>/dev/null)`).
+        ("falco/syscall.scap", "evt.arg.flags=O_RDONLY"),
+        ("falco/syscall.scap", "evt.arg.flags contains CLOEXEC"),
+        ("falco/syscall.scap", "evt.arg.fd=\"<f>/dev/null\""),
+        ("falco/syscall.scap", "evt.arg[0]=\"<f>/dev/null\""),
+        ("libs/sample.scap", "evt.arg.res=ETIMEDOUT"),
+        ("libs/sample.scap", "evt.arg.next=containerd"),
         ("libs/curl_google.scap", "syscall.type=poll"),
         ("sysflow/files_filesat.scap", "evt.is_wait=true"),
     ]);

@@ -757,6 +757,58 @@ pub fn render_param(
     s
 }
 
+/// A parameter as libsinsp's `evt.arg` fields give it (in filters and
+/// `-p`): its resolved text alone where it has one (`<f>/etc/passwd` for an
+/// fd, `ENOENT` for an error, `O_RDONLY|O_CLOEXEC` for flags, the full path
+/// of a relative one), else its value. `%evt.info` shows both, as
+/// `value(resolved)`.
+pub fn render_param_resolved(
+    p: &ParamInfo,
+    b: &[u8],
+    tid: u64,
+    res: &dyn Resolver,
+    opts: &RenderOpts,
+) -> String {
+    if p.ptype == pt::FSPATH {
+        let v = params::as_str_cow(b);
+        return match res.cwd(tid) {
+            Some(base) if !v.is_empty() && !v.starts_with('/') && v != "<NA>" => {
+                sanitize(&crate::state::parse::concat_path(base, &v)).into_owned()
+            }
+            _ => sanitize(&v).into_owned(),
+        };
+    }
+    let full = render_param(p, b, tid, res, opts);
+    // The other resolved types show a number, then the resolved text in
+    // parentheses: the number holds no '('.
+    let numeric = matches!(
+        p.ptype,
+        pt::FD
+            | pt::FD32
+            | pt::PID
+            | pt::PID32
+            | pt::ERRNO
+            | pt::UID
+            | pt::GID
+            | pt::SIGTYPE
+            | pt::RELTIME
+            | pt::FLAGS8
+            | pt::FLAGS16
+            | pt::FLAGS32
+            | pt::ENUMFLAGS8
+            | pt::ENUMFLAGS16
+            | pt::ENUMFLAGS32
+            | pt::MODE
+            | pt::SOCKFAMILY
+    );
+    match full.split_once('(') {
+        Some((_, rest)) if numeric && rest.len() > 1 && rest.ends_with(')') => {
+            rest[..rest.len() - 1].to_string()
+        }
+        _ => full,
+    }
+}
+
 /// A path parameter with its resolution against `base`:
 /// `name(/base/name)`, or the bare (sanitised) value when it is absolute,
 /// empty, `<NA>` or there is no base.

@@ -51,7 +51,7 @@ fields! {
     EvtCategory "evt.category" Str None false "Category of the event: file, net, process, memory, ...";
     EvtCpu "evt.cpu" I16 None false "CPU the event happened on.";
     EvtArgs "evt.args" Str None false "All arguments of the event as one string.";
-    EvtArg "evt.arg" Str Required false "One argument, by name (evt.arg.fd) or position (evt.arg[0]), rendered.";
+    EvtArg "evt.arg" Str Required false "One argument, by name (evt.arg.fd) or position (evt.arg[0]): its resolved text where it has one (<f>/etc/passwd for an fd, ENOENT for an error), else its value.";
     EvtRawarg "evt.rawarg" Dynamic Required false "One argument, by name, as its raw value (numbers compare numerically).";
     EvtInfo "evt.info" Str None false "The arguments as sysdig prints them, or a summary for special events.";
     EvtBuffer "evt.buffer" Bytes None false "The data buffer of an I/O event.";

@@ -649,7 +649,7 @@ fn param_value<'a>(c: &Ctx<'a>, f: &BoundField, raw: bool) -> Value<'a> {
                 .unwrap_or(Value::None),
         };
     }
-    so(render::render_param(
+    so(render::render_param_resolved(
         p,
         b,
         c.ev.tid(),
