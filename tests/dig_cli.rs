@@ -43,6 +43,29 @@ fn unknown_field_suggests_near_names() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A field width past 65535 is refused with one line, before anything is
+/// read: padding to it would fill memory (`%99999999999evt.num` asked for
+/// 100 GB and aborted). 65535 itself works.
+#[test]
+fn huge_field_width_is_refused() {
+    let cap = capture("falco/cat_write.scap")
+        .to_string_lossy()
+        .into_owned();
+    for w in ["65536", "99999999999", "99999999999999999999999"] {
+        let fmt = format!("%{w}evt.num");
+        let o = dig(&["-r", &cap, "-n", "2", "-p", &fmt]);
+        assert_eq!(o.status.code(), Some(2), "{fmt}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("at most 65535"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+    let o = dig(&["-r", &cap, "-n", "2", "-p", "%65535evt.num"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.lines().all(|l| l.len() == 65535), "{}", out.len());
+}
+
 #[test]
 fn missing_file_is_one_line() {
     let o = dig(&["-r", "/nonexistent/x.scap"]);

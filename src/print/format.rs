@@ -23,7 +23,13 @@ pub enum FormatError {
     EndsWithNumber,
     #[error("{0}")]
     Field(#[from] FieldError),
+    #[error("invalid formatting token %{0}: a field is at most {MAX_WIDTH} characters wide")]
+    Width(String),
 }
+
+/// The widest a field may be padded to (`%65535evt.num`): wider would only
+/// fill memory and the terminal with spaces.
+pub const MAX_WIDTH: usize = 65535;
 
 #[derive(Debug, Clone)]
 pub enum Token {
@@ -105,10 +111,10 @@ impl Format {
             }
             let width = if i > wstart {
                 let w: String = chars[wstart..i].iter().collect();
-                Some(
-                    w.parse::<usize>()
-                        .map_err(|_| FormatError::Token(w.clone()))?,
-                )
+                match w.parse::<usize>() {
+                    Ok(n) if n <= MAX_WIDTH => Some(n),
+                    _ => return Err(FormatError::Width(w)),
+                }
             } else {
                 None
             };
