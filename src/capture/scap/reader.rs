@@ -62,6 +62,9 @@ struct Input {
     /// The buffers replaced since the last [`ScapReader::take_retired`],
     /// oldest first.
     retired: Vec<Vec<u8>>,
+    /// `buf` is a buffer of our own joining a tail longer than the room in
+    /// front of a chunk to the chunks after it (not a read-ahead chunk).
+    joined: bool,
 }
 
 impl Input {
@@ -159,12 +162,26 @@ impl Input {
             };
             let off = self.offset();
             let tail = self.avail();
+            if self.joined && self.start == 0 {
+                // Still gathering one block longer than a chunk in a buffer
+                // of its own, nothing of it handed out yet: the chunk is
+                // appended (the vector doubling as it grows), not the whole
+                // copied into a new buffer each time, which cost time and,
+                // with every old buffer kept, memory in the square of the
+                // block's size.
+                self.buf.truncate(self.end);
+                self.buf.extend_from_slice(&chunk[ROOM..cend]);
+                ahead.give_back(chunk);
+                self.end = self.buf.len();
+                continue;
+            }
             let old = if tail <= ROOM {
                 let mut chunk = chunk;
                 let at = ROOM - tail;
                 chunk[at..ROOM].copy_from_slice(&self.buf[self.start..self.end]);
                 self.start = at;
                 self.end = cend;
+                self.joined = false;
                 std::mem::replace(&mut self.buf, chunk)
             } else {
                 let mut joined = Vec::with_capacity(tail + cend - ROOM);
@@ -173,6 +190,7 @@ impl Input {
                 ahead.give_back(chunk);
                 self.start = 0;
                 self.end = joined.len();
+                self.joined = true;
                 std::mem::replace(&mut self.buf, joined)
             };
             if self.keep {
@@ -271,6 +289,7 @@ impl ScapReader {
                 eof: false,
                 keep: false,
                 retired: Vec::new(),
+                joined: false,
             },
             meta: CaptureMeta::default(),
             version: (0, 0),
