@@ -1069,6 +1069,8 @@ fn one_huge_event_reads_in_linear_memory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("huge.scap");
     std::fs::write(&path, &f).expect("write capture");
+    // (Waited for below with wait4, for its resource usage.)
+    #[allow(clippy::zombie_processes)]
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_syspect"))
         .args(["dig", "-r", &path.to_string_lossy(), "-q", "-v"])
         .stdout(std::process::Stdio::null())
