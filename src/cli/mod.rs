@@ -65,7 +65,7 @@ pub(crate) fn clap_exit(e: &clap::Error) -> i32 {
 fn one_line(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     for c in msg.chars() {
-        if c.is_control() {
+        if crate::event::render::is_unsafe_char(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);

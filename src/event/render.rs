@@ -719,11 +719,24 @@ fn push_fd_resolved(
 /// will reach a terminal.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     // Fast path: printable ASCII has no control characters.
-    if printable_ascii(s.as_bytes()) || s.chars().all(|c| !c.is_control()) {
+    if printable_ascii(s.as_bytes()) || !s.chars().any(is_unsafe_char) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(s.chars().filter(|c| !c.is_control()).collect())
+        Cow::Owned(s.chars().filter(|&c| !is_unsafe_char(c)).collect())
     }
+}
+
+/// A char that must not reach a terminal as it is: a control char (C0,
+/// DEL, C1: `\u{9b}` starts a CSI sequence on some terminals) or a
+/// bidirectional formatting char (`\u{202e}` shows what follows reversed,
+/// so a file name can pass for another).
+#[inline]
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 fn reltime_secs(ns: u64) -> String {

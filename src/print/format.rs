@@ -1,6 +1,9 @@
 //! sysdig's `-p` output formats: `%field`, `%Nfield`, `%field[arg]`,
 //! a leading `*`, literal text with `\n`, `\t`, `\\` escapes.
 
+use std::fmt::Write as _;
+
+use crate::event::render::is_unsafe_char;
 use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Pushed, Value};
 
 /// The default line.
@@ -417,7 +420,9 @@ fn json_text<'v>(f: &BoundField, v: &'v Value<'_>) -> Option<std::borrow::Cow<'v
 
 /// Appends `s` as a JSON string, escaped as `serde_json` escapes it: `"`,
 /// `\` and the control characters below 0x20 (`\b \f \n \r \t`, the
-/// others as `\u00XX`); everything else as it is.
+/// others as `\u00XX`), and, unlike it, the other chars that must not
+/// reach a terminal raw ([`is_unsafe_char`]: DEL, C1, bidi controls) as
+/// `\uXXXX`; everything else as it is.
 fn push_json_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
@@ -436,6 +441,17 @@ fn push_json_str(out: &mut String, s: &str) {
             }
         }
         let c = b.get(i).copied().unwrap_or(b' ');
+        if c >= 0x7f {
+            // A whole char: DEL or one that starts with a byte >= 0x80.
+            let ch = s.get(i..).and_then(|t| t.chars().next()).unwrap_or(' ');
+            if is_unsafe_char(ch) {
+                out.push_str(s.get(from..i).unwrap_or_default());
+                push_u_escape(out, ch);
+                from = i + ch.len_utf8();
+            }
+            i += ch.len_utf8();
+            continue;
+        }
         i += 1;
         let esc: &str = match c {
             b'"' => "\\\"",
@@ -463,8 +479,9 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Whether one of the eight bytes of `w` needs a JSON escape: below 0x20,
-/// `"` or `\`. (Each test finds whether such a byte exists without false
+/// Whether one of the eight bytes of `w` may need a JSON escape: below
+/// 0x20, `"`, `\`, DEL or any byte of a non-ASCII char (which the slow path
+/// decodes). (Each test finds whether such a byte exists without false
 /// hits; which one it is does not matter.)
 #[inline]
 fn json_special(w: u64) -> bool {
@@ -472,7 +489,34 @@ fn json_special(w: u64) -> bool {
     const HI: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let below = w.wrapping_sub(LO * 0x20) & !w & HI;
-    (below | zero(w ^ (LO * u64::from(b'"'))) | zero(w ^ (LO * u64::from(b'\\')))) != 0
+    // A high bit where a byte is 0x80 or more (w itself) or 0x7f (+1).
+    let high = (w | (w & !HI).wrapping_add(LO)) & HI;
+    (below | high | zero(w ^ (LO * u64::from(b'"'))) | zero(w ^ (LO * u64::from(b'\\')))) != 0
+}
+
+/// `\uXXXX` for a char of the Basic Multilingual Plane.
+fn push_u_escape(out: &mut String, c: char) {
+    let _ = write!(out, "\\u{:04x}", u32::from(c));
+}
+
+/// JSON text (as `serde_json` writes it) with the chars that must not reach
+/// a terminal raw escaped as `\uXXXX` (they can only stand in strings).
+pub fn json_terminal_safe(j: &str) -> std::borrow::Cow<'_, str> {
+    if j.is_ascii() && !j.contains('\x7f') {
+        return std::borrow::Cow::Borrowed(j);
+    }
+    if !j.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(j);
+    }
+    let mut out = String::with_capacity(j.len() + 16);
+    for c in j.chars() {
+        if is_unsafe_char(c) {
+            push_u_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// [`sanitize_for_terminal`] on the text appended to `out` from `at` on.
@@ -490,7 +534,7 @@ fn sanitize_tail(out: &mut String, at: usize, layout: bool) {
 /// it reaches a terminal. `layout` keeps `\n` and `\t` (hex/ascii dumps).
 pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
     // Printable ASCII needs no look at the characters.
-    if crate::event::render::printable_ascii(s.as_bytes()) || !s.chars().any(|c| c.is_control()) {
+    if crate::event::render::printable_ascii(s.as_bytes()) || !s.chars().any(is_unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -527,7 +571,7 @@ pub fn sanitize_for_terminal(s: &str, layout: bool) -> std::borrow::Cow<'_, str>
         }
         if layout && (c == '\n' || c == '\t') {
             out.push(c);
-        } else if c.is_control() {
+        } else if is_unsafe_char(c) {
             continue;
         } else {
             out.push(c);
@@ -541,7 +585,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_strings_are_escaped_as_serde_json_does() {
+    fn json_strings_are_escaped_as_serde_json_does_and_terminal_safe() {
         let cases = [
             "",
             "plain /etc/passwd",
@@ -560,11 +604,20 @@ mod tests {
                 cases.push(t);
             }
         }
+        cases.push(
+            "bidi \u{202e}reversed\u{202c}, C1 \u{9b}31m, DEL \u{7f}, \u{200f}\u{2066}".into(),
+        );
         for s in &cases {
             let mut out = String::from("x");
             push_json_str(&mut out, s);
-            let want = format!("x{}", serde_json::Value::String(s.to_string()));
+            // serde_json's escapes, and \uXXXX for what must not reach a
+            // terminal raw; the string decodes back to itself.
+            let serde = serde_json::Value::String(s.to_string()).to_string();
+            let want = format!("x{}", json_terminal_safe(&serde));
             assert_eq!(out, want, "{s:?}");
+            let back: String = serde_json::from_str(&out[1..]).unwrap();
+            assert_eq!(&back, s);
+            assert!(!out.chars().any(is_unsafe_char), "{out:?}");
         }
     }
 

@@ -60,7 +60,11 @@ pub fn pick_view<'a>(views: &'a [ViewDef], id: Option<&str>) -> Result<&'a ViewD
 /// Prints `--list-views`.
 pub fn list_views(out: &mut dyn Write, views: &[ViewDef], json: bool) -> io::Result<()> {
     if json {
-        writeln!(out, "{}", views_json(views))?;
+        writeln!(
+            out,
+            "{}",
+            crate::print::format::json_terminal_safe(&views_json(views).to_string())
+        )?;
         return Ok(());
     }
     for v in views {
@@ -96,7 +100,13 @@ pub fn write_raw(out: &mut dyn Write, t: &Table) -> io::Result<()> {
 
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { '.' } else { c })
+        .map(|c| {
+            if crate::event::render::is_unsafe_char(c) {
+                '.'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

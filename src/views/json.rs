@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value as J};
 
+use crate::print::format::json_terminal_safe;
+
 use super::def::{drilldown_target, ViewDef, ViewType};
 use super::engine::CellValue;
 use super::table::{drilldown_key_field, filter_template, format_time, Cell, ColumnInfo, Table};
@@ -115,7 +117,7 @@ pub fn write_slice(
                 .map(|(c, col)| cell_json(col, c, table.interval_ns))
                 .collect();
             let row = json!({"d": d, "k": r.key});
-            write!(out, "{row}")?;
+            write!(out, "{}", json_terminal_safe(&row.to_string()))?;
             if i + 1 < n {
                 writeln!(out, ",")?;
             }
@@ -123,7 +125,12 @@ pub fn write_slice(
         writeln!(out, "],")?;
     }
     let info = info(views, view, table, containers);
-    write!(out, "\"count\": {}, \"info\": {info}}}", table.rows.len())?;
+    write!(
+        out,
+        "\"count\": {}, \"info\": {}}}",
+        table.rows.len(),
+        json_terminal_safe(&info.to_string())
+    )?;
     Ok(())
 }
 
