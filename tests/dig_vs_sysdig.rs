@@ -213,6 +213,32 @@ fn truncated_capture_reports_offset_and_keeps_events() {
     );
 }
 
+/// A view read from a damaged capture (`syspect -r F -j -v V`) shows what
+/// was read before the damage in a JSON document that is closed, then the
+/// one-line error, exit 2: the output is never left half-written.
+#[test]
+fn view_of_truncated_capture_is_whole_json() {
+    let src = std::fs::read(capture("libs/curl_google.scap")).expect("read");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("cut.scap");
+    std::fs::write(&cut, &src[..src.len() * 2 / 3]).expect("write");
+    for view in ["procs", "files", "syscalls"] {
+        let out = std::process::Command::new(syspect_bin())
+            .args(["-r", &cut.to_string_lossy(), "-j", "-v", view])
+            .output()
+            .expect("run syspect");
+        assert_eq!(out.status.code(), Some(2), "{view}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{view}: {err}");
+        assert!(err.contains("at byte"), "{view}: {err}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{view}: not one JSON document: {e}"));
+        let slices = doc["slices"].as_array().expect("slices");
+        let last = slices.last().expect("a slice");
+        assert!(last["count"].as_u64().unwrap_or(0) > 0, "{view}: {last}");
+    }
+}
+
 /// sysdig 0.29.3's `-t a` prints the nanoseconds without their leading
 /// zeros (`.40810254` for 40810254 ns); the value is the same.
 fn pad_fraction(line: &str) -> String {

@@ -265,10 +265,8 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
         }
     }
     let _ = interactive;
-    if let Some(e) = read_error {
-        let files = a.read.as_slice();
-        return Err(UsageError(crate::cli::multi::read_error_text(files, &e, num)).into());
-    }
+    // What was read before a read error is shown too, and the JSON document
+    // is closed either way (never left half-written); the error follows.
     run.agg.add_thread_table(&state, last_ts, &opts);
     let t = run.agg.table(last_ts.saturating_sub(sample_start));
     run.emit(&mut out, &t, 100)?;
@@ -276,5 +274,9 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
         writeln!(out, "\n]}}")?;
     }
     out.flush()?;
+    if let Some(e) = read_error {
+        let files = a.read.as_slice();
+        return Err(UsageError(crate::cli::multi::read_error_text(files, &e, num)).into());
+    }
     Ok(())
 }
