@@ -3,7 +3,7 @@
 # clang + libbpf headers (the eBPF probe), bpftool (vmlinux.h), sysdig
 # 0.29.3 (the oracle), tmux (TUI tests), podman and containerd (container
 # tests; containerd's package brings ctr and the runc shim), curl (a live
-# socket test).
+# socket test), netbase (/etc/services: port names in -R and filters).
 set -euo pipefail
 need=()
 command -v clang >/dev/null || need+=(clang)
@@ -17,6 +17,7 @@ command -v containerd >/dev/null || need+=(containerd)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v curl >/dev/null || need+=(curl)
+[ -e /etc/services ] || need+=(netbase)
 source "$(dirname "$0")/cargo-env.sh"
 command -v cargo >/dev/null || { echo "deps: cargo (Rust 1.95) is required (rustup: https://rustup.rs)" >&2; exit 2; }
 if [ ${#need[@]} -gt 0 ]; then

@@ -25,7 +25,32 @@ fn fd_fields_match_sysdig() {
             "sysflow/client-server_tcp-client-server.scap",
             "fd.sockfamily=ip",
         ),
+        // A service name for a port, from /etc/services, names and aliases.
+        ("bencer-examples/example2_502error.scap", "fd.port=http"),
+        (
+            "bencer-examples/example2_502error.scap",
+            "fd.sport in (www)",
+        ),
+        ("libs/curl_google.scap", "fd.rport=domain"),
     ]);
+}
+
+/// A port value that is neither a number nor a service name is a filter
+/// error at its column.
+#[test]
+fn unknown_service_name_is_an_error() {
+    let o = common::dig(&[
+        "-r",
+        &common::capture("libs/curl_google.scap").to_string_lossy(),
+        "fd.port=nosuchsvc",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'nosuchsvc'") && err.contains("column 9"),
+        "{err}"
+    );
 }
 
 /// The unix sockets of a capture's fd table, as older libscap read them

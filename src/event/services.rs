@@ -61,12 +61,21 @@ fn table() -> &'static Services {
     })
 }
 
+/// The port of a service name or alias (`http`, `www`), whatever its
+/// protocol, as getservbyname(3) with no protocol finds it: libsinsp
+/// accepts these as values of port fields (`fd.port=http`).
+pub fn port_of_name(name: &str) -> Option<u16> {
+    table().by_name.get(name).copied()
+}
+
 #[derive(Debug, Default)]
 struct Services {
     tcp: FxHashMap<u16, String>,
     udp: FxHashMap<u16, String>,
     /// The first entry of each port, whatever its protocol.
     any: FxHashMap<u16, String>,
+    /// The port of the first entry naming each service (or alias).
+    by_name: FxHashMap<String, u16>,
 }
 
 impl Services {
@@ -94,6 +103,9 @@ impl Services {
                 by.entry(port).or_insert_with(|| name.to_string());
             }
             t.any.entry(port).or_insert_with(|| name.to_string());
+            for n in std::iter::once(name).chain(words) {
+                t.by_name.entry(n.to_string()).or_insert(port);
+            }
         }
         t
     }
@@ -131,5 +143,9 @@ mod tests {
         assert_eq!(t.name(9999, Proto::Any), Some("only-udp"));
         assert_eq!(t.name(9999, Proto::Tcp), None);
         assert_eq!(t.name(0, Proto::Any), None);
+        assert_eq!(t.by_name.get("http"), Some(&80));
+        assert_eq!(t.by_name.get("www"), Some(&80));
+        assert_eq!(t.by_name.get("echo"), Some(&7));
+        assert_eq!(t.by_name.get("nosuch"), None);
     }
 }

@@ -921,6 +921,19 @@ fn parse_const(
                 _ => Const::Int(n),
             },
             Ok(n) => Const::Int(n),
+            // A service name for a port (`fd.port=http`), as libsinsp
+            // takes it: its port in /etc/services.
+            Err(_) if ft == FType::Port => match crate::event::services::port_of_name(text) {
+                Some(p) => Const::Int(i64::from(p)),
+                None => {
+                    return Err(err(
+                        column,
+                        format!(
+                            "'{text}' is neither a port number nor a service name in /etc/services (field {field})"
+                        ),
+                    ))
+                }
+            },
             // (Past i64: the u64 values at the top of the range.)
             Err(_) => match text.parse::<u64>() {
                 Ok(u) => Const::Float(u as f64),
