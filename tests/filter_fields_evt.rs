@@ -23,6 +23,15 @@ fn evt_fields_match_sysdig() {
         ("falco/syscall.scap", "evt.arg[0]=\"<f>/dev/null\""),
         ("libs/sample.scap", "evt.arg.res=ETIMEDOUT"),
         ("libs/sample.scap", "evt.arg.next=containerd"),
+        // evt.rawarg.NAME has the type of the first argument so named: a
+        // path compares as text (strcmp), even against a number.
+        ("falco/syscall.scap", "evt.rawarg.name < /lib"),
+        ("falco/syscall.scap", "evt.rawarg.name=/dev/null"),
+        (
+            "sysflow/objectstore_download.scap",
+            "evt.rawarg.name < 65535",
+        ),
+        ("libs/curl_google.scap", "evt.rawarg.size>100"),
         ("libs/curl_google.scap", "syscall.type=poll"),
         ("sysflow/files_filesat.scap", "evt.is_wait=true"),
     ]);

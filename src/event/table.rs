@@ -268,6 +268,17 @@ impl EventTable {
                 || e.compat_params.iter().any(|p| p.name == name)
         })
     }
+    /// The type of the first argument named `name`, in event id order (as
+    /// libsinsp types `evt.rawarg.NAME`).
+    pub fn first_param_type(&self, name: &str) -> Option<u8> {
+        self.events.iter().find_map(|e| {
+            e.params
+                .iter()
+                .chain(e.compat_params.iter())
+                .find(|p| p.name == name)
+                .map(|p| p.ptype)
+        })
+    }
     pub fn flag_table(&self, name: &str) -> Option<&FlagTable> {
         self.flag_tables
             .binary_search_by(|t| t.name.cmp(name))

@@ -827,6 +827,23 @@ fn compile_lhs(f: &FieldExpr) -> Result<Lhs, FilterError> {
 
 fn lhs_type(l: &Lhs) -> FType {
     match l {
+        // `evt.rawarg.NAME` takes the type of the first argument so named
+        // (libsinsp's rule): a text one compares as text (`evt.rawarg.name
+        // < /lib` as strcmp does), the others as numbers where they can.
+        Lhs::Field(b) if b.def.ftype == FType::Dynamic => {
+            let ptype = b
+                .arg_name
+                .as_deref()
+                .and_then(|n| crate::event::table().first_param_type(n));
+            match ptype {
+                Some(
+                    crate::event::table::pt::CHARBUF
+                    | crate::event::table::pt::FSPATH
+                    | crate::event::table::pt::FSRELPATH,
+                ) => FType::Str,
+                _ => FType::Dynamic,
+            }
+        }
         Lhs::Field(b) | Lhs::AnyAncestor(b) => b.def.ftype,
         Lhs::Transform(TransformKind::Len, _) => FType::U64,
         Lhs::Transform(_, _) => FType::Str,

@@ -52,7 +52,7 @@ fields! {
     EvtCpu "evt.cpu" I16 None false "CPU the event happened on.";
     EvtArgs "evt.args" Str None false "All arguments of the event as one string.";
     EvtArg "evt.arg" Str Required false "One argument, by name (evt.arg.fd) or position (evt.arg[0]): its resolved text where it has one (<f>/etc/passwd for an fd, ENOENT for an error), else its value.";
-    EvtRawarg "evt.rawarg" Dynamic Required false "One argument, by name, as its raw value (numbers compare numerically).";
+    EvtRawarg "evt.rawarg" Dynamic Required false "One argument, by name, as its raw value: of the type of the first event argument so named (numbers compare numerically, paths and strings as text).";
     EvtInfo "evt.info" Str None false "The arguments as sysdig prints them, or a summary for special events.";
     EvtBuffer "evt.buffer" Bytes None false "The data buffer of an I/O event.";
     EvtBuflen "evt.buflen" U64 None false "Length of the data buffer of an I/O event.";
