@@ -431,25 +431,18 @@ fn push_json_str(out: &mut String, s: &str) {
     let mut from = 0;
     let mut i = 0;
     while i < b.len() {
-        // Eight bytes at a time while none needs an escape.
-        if let Some(ch) = b.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(ch);
-            if !json_special(u64::from_le_bytes(w)) {
-                i += 8;
-                continue;
-            }
+        // Eight bytes at a time while none needs an escape (the last few
+        // padded with spaces, which need none).
+        let mut w = [b' '; 8];
+        let n = (b.len() - i).min(8);
+        w[..n].copy_from_slice(&b[i..i + n]);
+        if !json_special(u64::from_le_bytes(w)) {
+            i += n;
+            continue;
         }
         let c = b.get(i).copied().unwrap_or(b' ');
         if c >= 0x7f {
-            // A whole char: DEL or one that starts with a byte >= 0x80.
-            let ch = s.get(i..).and_then(|t| t.chars().next()).unwrap_or(' ');
-            if is_unsafe_char(ch) {
-                out.push_str(s.get(from..i).unwrap_or_default());
-                push_u_escape(out, ch);
-                from = i + ch.len_utf8();
-            }
-            i += ch.len_utf8();
+            i = json_non_ascii(out, s, &mut from, i);
             continue;
         }
         i += 1;
@@ -477,6 +470,21 @@ fn push_json_str(out: &mut String, s: &str) {
     }
     out.push_str(s.get(from..).unwrap_or_default());
     out.push('"');
+}
+
+/// [`push_json_str`] on the char at `i` (DEL or one that starts with a byte
+/// >= 0x80): escaped when [`is_unsafe_char`], the text before it flushed.
+/// Returns where the next char starts.
+#[cold]
+#[inline(never)]
+fn json_non_ascii(out: &mut String, s: &str, from: &mut usize, i: usize) -> usize {
+    let ch = s.get(i..).and_then(|t| t.chars().next()).unwrap_or(' ');
+    if is_unsafe_char(ch) {
+        out.push_str(s.get(*from..i).unwrap_or_default());
+        push_u_escape(out, ch);
+        *from = i + ch.len_utf8();
+    }
+    i + ch.len_utf8()
 }
 
 /// Whether one of the eight bytes of `w` may need a JSON escape: below
