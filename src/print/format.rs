@@ -472,8 +472,9 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// [`push_json_str`] on the char at `i` (DEL or one that starts with a byte
-/// >= 0x80): escaped when [`is_unsafe_char`], the text before it flushed.
+/// [`push_json_str`] on the char at `i` (DEL, or one that starts with a
+/// byte of 0x80 or more): escaped when [`is_unsafe_char`], the text before
+/// it flushed.
 /// Returns where the next char starts.
 #[cold]
 #[inline(never)]
