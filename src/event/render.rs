@@ -784,16 +784,16 @@ pub fn render_param_resolved(
 ) -> String {
     if p.ptype == pt::FSPATH {
         let v = params::as_str_cow(b);
-        return match res.cwd(tid) {
-            Some(base) if !v.is_empty() && !v.starts_with('/') && v != "<NA>" => {
-                sanitize(&crate::state::parse::concat_path(base, &v)).into_owned()
-            }
-            _ => sanitize(&v).into_owned(),
+        return match resolved_path(&v, res.cwd(tid)) {
+            Some(full) => sanitize(&full).into_owned(),
+            None => sanitize(&v).into_owned(),
         };
     }
     let full = render_param(p, b, tid, res, opts);
     // The other resolved types show a number, then the resolved text in
-    // parentheses: the number holds no '('.
+    // parentheses: the number holds no '('. (These are the types
+    // `push_param` gives a resolved part; `evt_arg_fields_print_as_sysdig`
+    // checks them against sysdig.)
     let numeric = matches!(
         p.ptype,
         pt::FD
@@ -827,14 +827,20 @@ pub fn render_param_resolved(
 /// empty, `<NA>` or there is no base.
 fn push_path(s: &mut String, v: &str, base: Option<&str>) {
     s.push_str(&sanitize(v));
-    if v.is_empty() || v.starts_with('/') || v == "<NA>" {
-        return;
-    }
-    if let Some(base) = base {
+    if let Some(full) = resolved_path(v, base) {
         s.push('(');
-        s.push_str(&crate::state::parse::concat_path(base, v));
+        s.push_str(&full);
         s.push(')');
     }
+}
+
+/// The path a relative `v` names under `base`; `None` when `v` is
+/// absolute, empty or `<NA>`, or there is no base.
+fn resolved_path(v: &str, base: Option<&str>) -> Option<String> {
+    if v.is_empty() || v.starts_with('/') || v == "<NA>" {
+        return None;
+    }
+    base.map(|b| crate::state::parse::concat_path(b, v))
 }
 
 /// Appends [`render_param`]'s text to `s`.

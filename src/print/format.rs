@@ -476,7 +476,6 @@ fn push_json_str(out: &mut String, s: &str) {
 /// byte of 0x80 or more): escaped when [`is_unsafe_char`], the text before
 /// it flushed.
 /// Returns where the next char starts.
-#[cold]
 #[inline(never)]
 fn json_non_ascii(out: &mut String, s: &str, from: &mut usize, i: usize) -> usize {
     let ch = s.get(i..).and_then(|t| t.chars().next()).unwrap_or(' ');
@@ -508,8 +507,9 @@ fn push_u_escape(out: &mut String, c: char) {
     let _ = write!(out, "\\u{:04x}", u32::from(c));
 }
 
-/// JSON text (as `serde_json` writes it) with the chars that must not reach
-/// a terminal raw escaped as `\uXXXX` (they can only stand in strings).
+/// Compact JSON text (as `serde_json` writes it: no line breaks or tabs
+/// between tokens) with the chars that must not reach a terminal raw
+/// escaped as `\uXXXX` (in compact JSON they can only stand in strings).
 pub fn json_terminal_safe(j: &str) -> std::borrow::Cow<'_, str> {
     if j.is_ascii() && !j.contains('\x7f') {
         return std::borrow::Cow::Borrowed(j);

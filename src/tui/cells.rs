@@ -5,24 +5,27 @@
 //! none; counting chars instead would push every column after a wide name
 //! to the right, and put the cursor of the filter bar off its char.
 
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// The columns `s` takes (control chars count none: they are cleaned out
-/// before anything is drawn).
+/// The columns `s` takes, measured as ratatui lays text out: a grapheme
+/// (a char with its combining marks, an emoji with its variation selector)
+/// at a time. (Control chars are cleaned out before anything is drawn.)
 pub fn width(s: &str) -> usize {
-    s.width()
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
-/// The columns one char takes (0 for controls and combining marks).
+/// The columns one char takes on its own (0 for controls and combining
+/// marks).
 pub fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
-/// The longest start of `s` that fits in `w` columns.
+/// The longest start of `s` that fits in `w` columns (whole graphemes).
 pub fn take(s: &str, w: usize) -> &str {
     let mut used = 0;
-    for (i, c) in s.char_indices() {
-        used += char_width(c);
+    for (i, g) in s.grapheme_indices(true) {
+        used += g.width();
         if used > w {
             return &s[..i];
         }
@@ -30,13 +33,13 @@ pub fn take(s: &str, w: usize) -> &str {
     s
 }
 
-/// The longest end of `s` that fits in `w` columns.
+/// The longest end of `s` that fits in `w` columns (whole graphemes).
 fn take_end(s: &str, w: usize) -> &str {
     let mut used = 0;
-    for (i, c) in s.char_indices().rev() {
-        used += char_width(c);
+    for (i, g) in s.grapheme_indices(true).rev() {
+        used += g.width();
         if used > w {
-            return &s[i + c.len_utf8()..];
+            return &s[i + g.len()..];
         }
     }
     s
@@ -77,7 +80,19 @@ mod tests {
         assert_eq!(fit("12", 4, true), "  12");
         assert_eq!(fit("abcdef", 3, false), "abc");
         assert_eq!(fit("abcdef", 3, true), "def");
-        for s in ["日本語", "a日b本", "ｆｕｌｌ", "e\u{301}tat"] {
+        // An emoji with its variation selector takes two columns, an
+        // Arabic lam-alef ligature one.
+        assert_eq!(width("\u{2764}\u{fe0f}"), 2);
+        assert_eq!(fit("\u{2764}\u{fe0f}x", 2, false), "\u{2764}\u{fe0f}");
+        assert_eq!(fit("\u{2764}\u{fe0f}x", 1, false), " ");
+        for s in [
+            "日本語",
+            "a日b本",
+            "ｆｕｌｌ",
+            "e\u{301}tat",
+            "\u{2764}\u{fe0f}ok\u{2764}\u{fe0f}",
+            "\u{644}\u{627}\u{644}\u{627}",
+        ] {
             for w in 0..8 {
                 assert_eq!(width(&fit(s, w, false)), w, "{s:?} in {w}");
                 assert_eq!(width(&fit(s, w, true)), w, "{s:?} in {w}");

@@ -582,7 +582,9 @@ impl InputBar {
             if used + w > avail {
                 break;
             }
-            if k == off && off > 0 {
+            // (Unless the cursor is on it: on a line of two or three
+            // columns, the cursor's char shows rather than the mark.)
+            if k == off && off > 0 && k != cursor {
                 shown.push('…');
                 shown.push_str(&" ".repeat(w - 1));
             } else {
@@ -604,14 +606,16 @@ impl InputBar {
             let pos = col.saturating_sub(1);
             let first = off + usize::from(off > 0);
             let cut_right = end < chars.len() && pos >= end;
-            let x =
-                label.len() + at[pos.min(chars.len())] - at[off] + pos.saturating_sub(chars.len());
+            // (Past the text's end, a column a char.)
+            let x = |pos: usize| {
+                label.len() + at[pos.min(chars.len())] - at[off] + pos.saturating_sub(chars.len())
+            };
             let (at, mark) = if pos < first {
                 (label.len(), '<')
-            } else if cut_right || x >= width {
+            } else if cut_right || x(pos) >= width {
                 (width.saturating_sub(1), '>')
             } else {
-                (x, '^')
+                (x(pos), '^')
             };
             let caret = format!("{}{mark}", " ".repeat(at));
             let text = format!("column {col}: {}", clean(&msg.replace(['\n', '\t'], " ")));

@@ -87,9 +87,12 @@ impl Returns {
     }
 }
 
-/// Sends `buf` back for reuse if it can hold a chunk (others are freed).
+/// Sends `buf` back for reuse if it can hold a chunk and is not much
+/// larger (others are freed: a buffer that gathered one huge event would
+/// otherwise stay held in the pool).
 fn give_back(spare: &Sender<Vec<u8>>, buf: Vec<u8>) {
-    if buf.capacity() >= ROOM + DATA {
+    let cap = buf.capacity();
+    if (ROOM + DATA..=4 * (ROOM + BIG_DATA + SLACK)).contains(&cap) {
         let _ = spare.send(buf);
     }
 }
