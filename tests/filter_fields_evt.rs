@@ -12,6 +12,8 @@ fn evt_fields_match_sysdig() {
         ("falco/cat_write.scap", "evt.is_io_read=true"),
         ("falco/cat_write.scap", "evt.category=file"),
         ("libs/curl_google.scap", "evt.type.is.connect=1"),
+        // By event type number: 3 is the open exit.
+        ("falco/cat_write.scap", "evt.type.is.3=1"),
         ("libs/curl_google.scap", "evt.rawarg.res<0"),
         ("libs/curl_google.scap", "evt.arg.fd=4"),
         ("libs/curl_google.scap", "evt.arg[0]=4"),

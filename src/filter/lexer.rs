@@ -282,7 +282,13 @@ impl<'a> Cursor<'a> {
         loop {
             self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_');
             parts += 1;
-            if self.peek() == Some('.') && self.peek2().is_some_and(|c| c.is_ascii_alphabetic()) {
+            // (A part may start with a digit: `evt.type.is.3`, an event
+            // type by number, as sysdig 0.29.3 and csysdig's views take it.)
+            if self.peek() == Some('.')
+                && self
+                    .peek2()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 self.bump();
             } else {
                 break;
@@ -433,9 +439,13 @@ mod tests {
         let mut c = Cursor::new("evt.type.is.open ");
         assert_eq!(c.lex_dotted_name(), Some(("evt.type.is.open", 4)));
 
+        let mut c = Cursor::new("evt.type.is.3=1");
+        assert_eq!(c.lex_dotted_name(), Some(("evt.type.is.3", 4)));
+        assert_eq!(c.rest(), "=1");
+
         let mut c = Cursor::new("evt.arg.0");
-        assert_eq!(c.lex_dotted_name(), Some(("evt.arg", 2)));
-        assert_eq!(c.rest(), ".0");
+        assert_eq!(c.lex_dotted_name(), Some(("evt.arg.0", 3)));
+        assert_eq!(c.rest(), "");
 
         let mut c = Cursor::new("my_macro and");
         assert_eq!(c.lex_dotted_name(), Some(("my_macro", 1)));

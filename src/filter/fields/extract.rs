@@ -1141,8 +1141,12 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         F::EvtDeltatimeNs => Value::U(deltatime(c) % 1_000_000_000),
         F::EvtDir => s(evt_dir(ev)),
         F::EvtType => s(event_name(ev)),
+        // By name (`evt.type.is.open`) or by event type number
+        // (`evt.type.is.3`, the open exit: csysdig's Files view counts
+        // opens so).
         F::EvtTypeIs => match &f.arg {
             FieldArg::Name(n) => Value::U((event_name(ev) == n) as u64),
+            FieldArg::Index(i) => Value::U((i64::from(ev.etype()) == *i) as u64),
             _ => Value::U(0),
         },
         // sysdig 0.29.3 leaves out only the newer switch events and those

@@ -328,6 +328,7 @@ fn lookup_exact(name: &str) -> Option<&'static FieldDef> {
 /// Handles dotted arguments: `evt.arg.fd`, `evt.type.is.open`,
 /// `thread.cgroup.cpu`, `k8s.pod.label.app`.
 pub fn resolve(name: &str, arg: Option<&str>) -> Result<BoundField, FieldError> {
+    let dotted = lookup_exact(name).is_none();
     let (def, arg) = match lookup_exact(name) {
         Some(d) => (d, arg.map(str::to_string)),
         None => {
@@ -371,8 +372,18 @@ pub fn resolve(name: &str, arg: Option<&str>) -> Result<BoundField, FieldError> 
             Err(_) => FieldArg::Name(a.clone()),
         },
     };
-    // As sysdig: an ancestor is a number, an argument a name some event has.
+    // As sysdig: an ancestor is a number, an argument a name some event has
+    // (a position goes in brackets: `evt.arg[0]`, not `evt.arg.0`).
     match (def.id, &farg) {
+        (F::EvtArg | F::EvtRawarg, FieldArg::Index(n)) if dotted => {
+            return Err(FieldError::BadArg(
+                def.name.to_string(),
+                format!(
+                    "no event has an argument named '{n}' (a position goes in brackets: {}[{n}])",
+                    def.name
+                ),
+            ))
+        }
         (F::ProcApid | F::ProcAname, FieldArg::Name(a)) => {
             return Err(FieldError::BadArg(
                 def.name.to_string(),
