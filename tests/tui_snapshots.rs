@@ -10,7 +10,7 @@ use ratatui::backend::{Backend, TestBackend};
 use ratatui::Terminal;
 
 use syspect::store::{Select, Snapshot};
-use syspect::tui::app::{App, Effect, PaneKind};
+use syspect::tui::app::{App, Effect, Overlay, PaneKind};
 use syspect::tui::engine::{self, Msg, Query};
 use syspect::tui::ui;
 use syspect::views;
@@ -65,8 +65,12 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
     for e in effects {
         let q = match e {
             Effect::Reaggregate => {
-                let agg = views::Aggregator::new(app.view(), app.extra_filter().as_deref())
-                    .expect("aggregator");
+                let agg = views::Aggregator::with_mode(
+                    app.view(),
+                    app.extra_filter().as_deref(),
+                    app.containers,
+                )
+                .expect("aggregator");
                 latest.store(app.gen, std::sync::atomic::Ordering::Relaxed);
                 if app.view().view_type == views::ViewType::Spectrogram {
                     Query::Spectro {
@@ -814,4 +818,87 @@ fn wide_chars_keep_their_columns() {
             line(row)
         );
     }
+}
+
+/// The tables count internal events, as csysdig's (and our headless
+/// output) do: procinfo gives the Processes view its CPU column, which was
+/// 0.00 for every process of a capture. `-pc` shows the container columns.
+#[test]
+fn tables_count_procinfo_and_container_mode_shows_its_columns() {
+    let Some(fx) = fixture() else { return };
+    let app = processes(&fx);
+    let t = app.table.as_ref().expect("table");
+    let cpu = t.columns.iter().position(|c| c.name == "CPU").expect("CPU");
+    let row = t.rows.iter().find(|r| r.key == "21839").expect("pid 21839");
+    assert_eq!(
+        views::format_cell(&t.columns[cpu], &row.cells[cpu], 8, t.interval_ns).trim(),
+        "0.50",
+        "as `syspect -r files_files.scap --raw -v procs` and csysdig give it"
+    );
+    // The top row is the busiest.
+    assert_eq!(t.rows.first().map(|r| r.key.as_str()), Some("21839"));
+
+    let mut app = new_app(&fx, None);
+    app.containers = true;
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let names: Vec<&str> = app
+        .table
+        .as_ref()
+        .expect("table")
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"VPID") && names.contains(&"CONTAINER"),
+        "{names:?}"
+    );
+}
+
+/// An action's hotkey runs it from the actions menu (F8), even `k` (kill),
+/// which moved the menu's selection up instead.
+#[test]
+fn action_hotkeys_beat_menu_navigation() {
+    let Some(fx) = fixture() else { return };
+    let mut app = processes(&fx);
+    key(&mut app, &fx, KeyCode::F(8));
+    assert!(matches!(app.overlay, Overlay::Menu(_)));
+    key(&mut app, &fx, KeyCode::Char('k'));
+    match &app.overlay {
+        Overlay::Confirm { command, .. } => assert!(command.contains("kill"), "{command}"),
+        _ => panic!("k should ask to confirm the kill action"),
+    }
+}
+
+/// A click below the table's rows (on the footer) selects nothing; a
+/// taller screen shows the rows that were scrolled off above.
+#[test]
+fn footer_clicks_and_resizes_keep_the_table_in_view() {
+    let Some(fx) = fixture() else { return };
+    let mut app = processes(&fx);
+    let n = app.table.as_ref().map_or(0, |t| t.rows.len());
+    assert!(n > 20, "{n} rows");
+    render(&mut app, 80, 24);
+    let before = app.stack.last().map(|l| l.selected);
+    let click = crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: 9,
+        row: 23,
+        modifiers: KeyModifiers::NONE,
+    };
+    let _ = app.on_mouse(click);
+    assert_eq!(
+        app.stack.last().map(|l| l.selected),
+        before,
+        "the footer selects no row"
+    );
+
+    // End on a short screen, then a screen tall enough for every row.
+    render(&mut app, 80, 12);
+    key(&mut app, &fx, KeyCode::End);
+    render(&mut app, 80, 12);
+    assert!(app.stack.last().is_some_and(|l| l.top > 0));
+    let tall = render(&mut app, 80, (n + 10) as u16);
+    assert_eq!(app.stack.last().map(|l| l.top), Some(0), "{tall}");
+    assert_eq!(app.stack.last().map(|l| l.selected), Some(n - 1));
 }

@@ -33,6 +33,9 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 pub const FLAG_HIDDEN: u8 = 1;
 /// Flag: the scap dump flags had bit 0 set.
 pub const FLAG_DUMP_STATE: u8 = 2;
+/// Flag: the view tables count the event (shown events, and the internal
+/// ones csysdig's tables see: procinfo gives the CPU columns).
+pub const FLAG_TABLED: u8 = 4;
 
 /// One block of stored events.
 #[derive(Debug, Clone, Default)]
@@ -299,12 +302,15 @@ impl Store {
 
     /// Adds an event the caller's state has just processed (`ectx` and `pid`
     /// come from that state). `num` is its event number; numbers must grow
-    /// by one per pushed event.
+    /// by one per pushed event. `hidden`: never shown; `tabled`: counted by
+    /// the view tables.
+    #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
         ev: &EventRef<'_>,
         num: u64,
         hidden: bool,
+        tabled: bool,
         ectx: EvCtx,
         pid: u64,
         container: &str,
@@ -320,6 +326,9 @@ impl Store {
         let mut flags = 0;
         if hidden {
             flags |= FLAG_HIDDEN;
+        }
+        if tabled {
+            flags |= FLAG_TABLED;
         }
         if ev.dump_flags & 1 != 0 {
             flags |= FLAG_DUMP_STATE;
@@ -419,6 +428,8 @@ pub struct Replayed<'a> {
     pub ectx: EvCtx,
     /// Internal / state-only: never shown.
     pub hidden: bool,
+    /// Counted by the view tables (see [`FLAG_TABLED`]).
+    pub tabled: bool,
     /// Picked by the [`Select`] given to the replay.
     pub selected: bool,
 }
@@ -474,6 +485,7 @@ impl Snapshot {
                     state: &state,
                     ectx,
                     hidden: flags & FLAG_HIDDEN != 0,
+                    tabled: flags & FLAG_TABLED != 0,
                     selected,
                 };
                 if !f(&r) {
@@ -547,7 +559,7 @@ mod tests {
                 let b = ev(base + i, 10);
                 let e = EventRef::new(0, 0, &b).expect("valid");
                 num += 1;
-                s.push(&e, num, false, EvCtx::default(), 10, "");
+                s.push(&e, num, false, true, EvCtx::default(), 10, "");
             }
         }
         let st = s.stats();
@@ -565,7 +577,7 @@ mod tests {
             let b = ev(1000 + i, 10);
             let e = EventRef::new(0, 0, &b).expect("valid");
             i += 1;
-            s.push(&e, i, false, EvCtx::default(), 10, "");
+            s.push(&e, i, false, true, EvCtx::default(), 10, "");
             assert!(i < 10_000_000);
         }
         let st = s.stats();

@@ -367,6 +367,9 @@ pub struct App {
     pub status: Status,
     pub message: Option<String>,
     pub color: bool,
+    /// Container mode (`-pc`): the views' `containers`-tagged columns, and
+    /// their keys for drill-down.
+    pub containers: bool,
     /// Rows visible in the table (set by the last draw).
     pub page: usize,
     /// Screen rows of the table header and first data row (last draw).
@@ -421,6 +424,7 @@ impl App {
             status: Status::default(),
             message: None,
             color,
+            containers: false,
             page: 10,
             table_y: 0,
             col_x: Vec::new(),
@@ -569,6 +573,19 @@ impl App {
         discard(self.table.replace(t));
         self.select(sel);
         true
+    }
+
+    /// Scrolls the table to the page size of the last draw: a taller
+    /// screen (or fewer rows) shows from higher up, so that no rows stay
+    /// hidden above blank lines; the selection stays on screen.
+    pub fn fit_page(&mut self) {
+        let n = self.table.as_ref().map_or(0, |t| t.rows.len());
+        let page = self.page.max(1);
+        let l = self.level_mut();
+        l.top = l.top.min(n.saturating_sub(page));
+        if l.selected >= l.top + page {
+            l.top = l.selected + 1 - page;
+        }
     }
 
     fn select(&mut self, i: usize) {
@@ -886,6 +903,19 @@ impl App {
 
     fn on_menu_key(&mut self, k: KeyEvent, mut m: Menu) -> Vec<Effect> {
         let n = m.items.len();
+        // An action's hotkey runs it, before j/k move the selection (the
+        // kill action's is `k`).
+        if let (MenuKind::Actions, KeyCode::Char(c)) = (m.kind, k.code) {
+            if let Some(i) = self
+                .view()
+                .actions
+                .iter()
+                .position(|a| a.hotkey.starts_with(c))
+            {
+                self.overlay = Overlay::None;
+                return self.menu_choose(MenuKind::Actions, i);
+            }
+        }
         match k.code {
             KeyCode::Up | KeyCode::Char('k') => m.sel = m.sel.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => m.sel = (m.sel + 1).min(n.saturating_sub(1)),
@@ -911,13 +941,6 @@ impl App {
                     m.items[i].0.chars().next().map(|x| x.to_ascii_lowercase()) == Some(up)
                 }) {
                     m.sel = i;
-                }
-            }
-            KeyCode::Char(c) if m.kind == MenuKind::Actions => {
-                let v = self.view();
-                if let Some(i) = v.actions.iter().position(|a| a.hotkey.starts_with(c)) {
-                    self.overlay = Overlay::None;
-                    return self.menu_choose(MenuKind::Actions, i);
                 }
             }
             _ => {}
@@ -978,7 +1001,7 @@ impl App {
     fn expand_action(&self, template: &str) -> Option<String> {
         let t = self.table.as_ref()?;
         let row = t.rows.get(self.level().selected)?;
-        let key_field = views::drilldown_key_field(self.view(), false).unwrap_or("");
+        let key_field = views::drilldown_key_field(self.view(), self.containers).unwrap_or("");
         let mut out = String::new();
         let mut rest = template;
         while let Some(i) = rest.find('%') {
@@ -1131,8 +1154,8 @@ impl App {
         if v.view_type != ViewType::Table {
             return None;
         }
-        let field = views::drilldown_key_field(v, false)?.to_string();
-        let f = views::drilldown_filter(v, row);
+        let field = views::drilldown_key_field(v, self.containers)?.to_string();
+        let f = views::drilldown_filter(v, row, self.containers);
         if f.is_empty() {
             return None;
         }
@@ -1144,7 +1167,7 @@ impl App {
             self.message = Some("Nothing to drill down into here".into());
             return vec![];
         };
-        let Some(target) = views::drilldown_target(&self.views, self.view(), false)
+        let Some(target) = views::drilldown_target(&self.views, self.view(), self.containers)
             .and_then(|t| self.views.iter().position(|v| v.id == t.id))
         else {
             self.message = Some("This view has no drill-down target".into());
@@ -1491,8 +1514,10 @@ impl App {
                     }
                     return vec![];
                 }
-                if m.row > self.table_y {
-                    let i = self.level().top + (m.row - self.table_y - 1) as usize;
+                // (Only on a row of the table: not below it, on the footer.)
+                let line = (m.row as usize).wrapping_sub(self.table_y as usize + 1);
+                if m.row > self.table_y && line < self.page {
+                    let i = self.level().top + line;
                     let n = self.table.as_ref().map_or(0, |t| t.rows.len());
                     if i < n {
                         let now = std::time::Instant::now();

@@ -200,6 +200,10 @@ pub fn capture_loop(job: CaptureJob) {
     let mut num: u64 = 0;
     let mut first_ts = 0u64;
     let mut vis = Visibility::new(false, false).with_live(live);
+    // What the view tables count, as the headless tables (and csysdig's)
+    // do: internal events too (procinfo gives the CPU columns), but not
+    // state-only ones nor the container events a capture starts with.
+    let mut tab_vis = Visibility::new(true, false).with_live(live);
     let mut next_tick = Instant::now() + interval;
     let mut sample_start = 0u64;
     let mut last_ts = 0u64;
@@ -234,6 +238,7 @@ pub fn capture_loop(job: CaptureJob) {
         if seen == Seen::Unnumbered {
             continue;
         }
+        let tabled = matches!(tab_vis.classify(&ev), Seen::Shown | Seen::Silent);
         // Live procinfo events keep event numbers consecutive (no number of
         // their own) but feed the tables, as csysdig's tables see them.
         let silent = seen == Seen::Silent;
@@ -253,19 +258,14 @@ pub fn capture_loop(job: CaptureJob) {
             None => (ev.tid(), ""),
         };
         if let Ok(mut s) = store.lock() {
-            s.push(&ev, num, skip, ectx, pid, container);
+            s.push(&ev, num, skip, tabled, ectx, pid, container);
         }
         if !skip {
             last_shown = last_shown.max(ev.ts());
         }
-        // Live, like the headless tables: internal events (procinfo) count,
-        // even though the dig pane hides them as sysdig does. A file's
-        // start view counts what a replay of the store counts.
-        let tabled = if live {
-            !skip || silent || ev.info().has_category(crate::event::table::ec::INTERNAL)
-        } else {
-            !skip
-        };
+        // (Internal events count in the tables even though the dig pane
+        // hides them, as sysdig does. A file's start view counts what a
+        // replay of the store counts.)
         if let (Some((_, a)), true) = (agg.as_mut(), tabled) {
             let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
             a.add(&c);
@@ -391,7 +391,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     stop = true;
                     return false;
                 }
-                if r.hidden {
+                if !r.tabled {
                     return true;
                 }
                 let ts = r.ev.ts();
@@ -592,7 +592,7 @@ fn spectro_history(
             return false;
         }
         let ts = r.ev.ts();
-        if r.hidden || ts == 0 {
+        if !r.tabled || ts == 0 {
             return true;
         }
         let row = ts / interval;

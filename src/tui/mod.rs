@@ -112,7 +112,8 @@ impl Driver {
     fn reaggregate(&mut self, app: &mut App) {
         let view = app.view().clone();
         let extra = app.extra_filter();
-        let mk = || views::Aggregator::new(&view, extra.as_deref());
+        let containers = app.containers;
+        let mk = || views::Aggregator::with_mode(&view, extra.as_deref(), containers);
         let gen = app.gen;
         self.latest_table.store(gen, Ordering::Relaxed);
         let spectro = view.view_type == views::ViewType::Spectrogram;
@@ -286,6 +287,7 @@ fn run(a: TopArgs) -> Result<()> {
         .map_err(|e| UsageError(e.to_string()))?;
     let mut app = App::new(views, a.view.as_deref()).map_err(UsageError)?;
     app.status.capture_filter = filter_text;
+    app.containers = a.print.is_some();
 
     let live = a.read.is_none();
     let interval = Duration::from_millis(a.delay_ms);
@@ -303,7 +305,7 @@ fn run(a: TopArgs) -> Result<()> {
     let initial = if live || app.view().view_type == views::ViewType::Spectrogram {
         None
     } else {
-        views::Aggregator::new(app.view(), app.extra_filter().as_deref())
+        views::Aggregator::with_mode(app.view(), app.extra_filter().as_deref(), app.containers)
             .ok()
             .map(|agg| (app.gen, Box::new(agg)))
     };

@@ -321,6 +321,7 @@ fn draw_table(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     app.page = area.height.saturating_sub(1) as usize;
     app.table_y = area.y;
     app.col_x.clear();
+    app.fit_page();
     let Some(t) = app.table.as_ref() else {
         let text = waiting_text(app);
         f.render_widget(

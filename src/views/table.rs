@@ -440,7 +440,8 @@ pub fn filter_template(view: &ViewDef, containers: bool, value: &str) -> Option<
     })
 }
 
-/// The filter Enter on `row` adds (without container columns).
-pub fn drilldown_filter(view: &ViewDef, row: &Row) -> String {
-    filter_template(view, false, &row.key).unwrap_or_default()
+/// The filter Enter on `row` adds (keyed as in container mode when
+/// `containers`).
+pub fn drilldown_filter(view: &ViewDef, row: &Row, containers: bool) -> String {
+    filter_template(view, containers, &row.key).unwrap_or_default()
 }
