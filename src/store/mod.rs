@@ -522,6 +522,7 @@ mod tests {
                 &e,
                 i + 1,
                 false,
+                true,
                 EvCtx {
                     fd: Some(3),
                     ..EvCtx::default()
