@@ -132,6 +132,8 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
 fn key(app: &mut App, fx: &Fixture, code: KeyCode) {
     let e = app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
     apply(app, fx, e);
+    // (The driver checks the filter bar's text before each frame.)
+    app.refresh_input();
 }
 
 /// The app on the Processes view, its table built.

@@ -164,6 +164,53 @@ fn capture_walkthrough() {
     t.wait("exit", 5, |s| !s.contains("Viewing:"));
 }
 
+/// A long filter pasted into the filter bar (thousands of keys at once)
+/// arrives whole: each key used to get a draw of its own, and the input
+/// stalled at about 2,048 chars until another key was pressed.
+#[test]
+fn pasted_long_filter_arrives_whole() {
+    if !have_tmux() {
+        assert!(!ci(), "tmux is required in CI");
+        eprintln!("skipping: tmux not installed");
+        return;
+    }
+    let cap = shared_dir().join("captures/sysflow/files_files.scap");
+    if !cap.exists() {
+        eprintln!("skipping: {} not found", cap.display());
+        return;
+    }
+    let bin =
+        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
+    let t = Tmux::start("syspect-e2e-paste", &format!("{bin} -r {}", cap.display()));
+    t.wait("the Processes view", 15, |s| {
+        s.contains("Viewing: Processes")
+    });
+    t.keys(&["F4"]);
+    t.wait("the filter bar", 5, |s| s.contains("Filter: "));
+    let long: String = (0..400)
+        .map(|i| format!("proc.name=p{i}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+        + " or proc.name=lastone";
+    assert!(long.len() > 5000);
+    t.text(&long);
+    // The end of the text shows (the bar scrolls to the cursor), with no
+    // further key pressed.
+    t.wait("the whole filter", 30, |s| {
+        s.lines()
+            .any(|l| l.starts_with("Filter: …") && l.contains("proc.name=lastone"))
+    });
+    t.keys(&["Enter"]);
+    // Applied: the header shows it ANDed with the view's filter (cut at
+    // the screen's edge), and the bar is gone.
+    t.wait("the filter applied", 15, |s| {
+        s.contains("Filter: (evt.type!=switch) and (pr")
+            && !s.lines().any(|l| l.starts_with("Filter: "))
+    });
+    t.keys(&["q"]);
+    t.wait("exit", 5, |s| !s.contains("Viewing:"));
+}
+
 /// F12 from System Calls in a real terminal: the spectrogram of the
 /// selected syscall; Shift-F12 (tmux sends xterm's CSI 24;2~) the file one.
 #[test]

@@ -221,6 +221,9 @@ pub struct Input {
     pub error: Option<(usize, String)>,
     /// Completion candidates after Tab.
     pub candidates: Vec<String>,
+    /// The text changed since `error` was worked out (a filter is checked
+    /// once per drawn frame, not per key: a paste is thousands of keys).
+    pub unchecked: bool,
 }
 
 impl Input {
@@ -231,6 +234,7 @@ impl Input {
             cursor: text.chars().count(),
             error: None,
             candidates: Vec::new(),
+            unchecked: false,
         }
     }
     fn byte_at(&self, c: usize) -> usize {
@@ -1378,7 +1382,7 @@ impl App {
             _ => {}
         }
         match input.kind {
-            InputKind::Filter => check_filter(&mut input),
+            InputKind::Filter => input.unchecked = true,
             InputKind::Search => {
                 let text = input.text.clone();
                 self.input = Some(input);
@@ -1657,8 +1661,19 @@ fn default_view(views: &[ViewDef]) -> usize {
         .unwrap_or(0)
 }
 
+impl App {
+    /// Checks the filter bar's text if it changed since (before a frame is
+    /// drawn: keys come faster than a filter compiles).
+    pub fn refresh_input(&mut self) {
+        if let Some(i) = self.input.as_mut().filter(|i| i.unchecked) {
+            check_filter(i);
+        }
+    }
+}
+
 /// Compiles the filter bar's text and records an error with its column.
 fn check_filter(i: &mut Input) {
+    i.unchecked = false;
     i.error = None;
     let t = i.text.trim();
     if t.is_empty() {

@@ -527,13 +527,32 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant
             }
         }
         if cev::poll(Duration::from_millis(50))? {
-            match cev::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => effects = app.on_key(k),
-                Event::Mouse(m) => effects = app.on_mouse(m),
-                Event::Resize(..) => {}
-                _ => continue,
+            // Then what else is queued, before one draw: a paste arrives as
+            // thousands of keys, and a draw after each held them back. (At
+            // most a frame's time; up to an effect other than a new query,
+            // which runs first.)
+            let until = Instant::now() + Duration::from_millis(30);
+            loop {
+                let produced = match cev::read()? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+                    Event::Mouse(m) => app.on_mouse(m),
+                    Event::Resize(..) => vec![],
+                    _ => {
+                        if cev::poll(Duration::ZERO)? {
+                            continue;
+                        }
+                        break;
+                    }
+                };
+                dirty = true;
+                let other = produced
+                    .iter()
+                    .any(|e| !matches!(e, Effect::Reaggregate | Effect::LoadPane));
+                effects.extend(produced);
+                if other || Instant::now() >= until || !cev::poll(Duration::ZERO)? {
+                    break;
+                }
             }
-            dirty = true;
         }
     }
 }

@@ -127,6 +127,7 @@ fn ascii_arrows() -> bool {
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame<'_>, app: &mut App) {
+    app.refresh_input();
     let area = f.area();
     let th = Theme { color: app.color };
     if area.width < MIN_W || area.height < MIN_H {
