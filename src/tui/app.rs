@@ -1249,7 +1249,7 @@ impl App {
             }
             KeyCode::Char('/') => self.input = Some(Input::new(InputKind::Search, "")),
             _ if ctrl(&k, 'f') => self.input = Some(Input::new(InputKind::Search, "")),
-            KeyCode::Char('n') => self.search_rows(true),
+            KeyCode::Char('n') | KeyCode::F(3) => self.search_rows(true),
             KeyCode::F(5) | KeyCode::Char('e') => {
                 if self.view().view_type == ViewType::Table {
                     self.open_pane(PaneKind::Echo);

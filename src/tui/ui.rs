@@ -792,6 +792,11 @@ fn draw_text_page(
     top: usize,
 ) {
     f.render_widget(Clear, area);
+    let inner = area.width.saturating_sub(2) as usize;
+    let lines: Vec<String> = lines
+        .iter()
+        .flat_map(|l| wrap_page_line(l, inner))
+        .collect();
     let max_top = lines
         .len()
         .saturating_sub(area.height.saturating_sub(2) as usize);
@@ -805,6 +810,46 @@ fn draw_text_page(
         Paragraph::new(text).block(Block::new().borders(Borders::ALL).title(title.to_string())),
         area,
     );
+}
+
+/// A line of a text page broken at spaces to `width` columns. The lines
+/// after the first start under its text: under the description of a
+/// `name   description` row, else at its own indent.
+fn wrap_page_line(line: &str, width: usize) -> Vec<String> {
+    if cells::width(line) <= width || width < 16 {
+        return vec![line.to_string()];
+    }
+    let lead = line.len() - line.trim_start().len();
+    let indent = line[lead..]
+        .find("  ")
+        .map(|i| {
+            let gap = &line[lead + i..];
+            lead + i + gap.len() - gap.trim_start().len()
+        })
+        .filter(|&i| i * 2 <= width)
+        .unwrap_or(lead);
+    let mut out = Vec::new();
+    let mut rest = line;
+    let mut first = true;
+    while !rest.is_empty() {
+        let pad = if first { 0 } else { indent };
+        let room = width - pad;
+        if cells::width(rest) <= room {
+            out.push(format!("{}{rest}", " ".repeat(pad)));
+            break;
+        }
+        let head = cells::take(rest, room);
+        // At the last space that leaves some text on the line, else cut.
+        let min = if first { indent } else { 0 };
+        let mut cut = head.rfind(' ').filter(|&i| i > min).unwrap_or(head.len());
+        if cut == 0 {
+            cut = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        out.push(format!("{}{}", " ".repeat(pad), rest[..cut].trim_end()));
+        rest = rest[cut..].trim_start();
+        first = false;
+    }
+    out
 }
 
 /// The help page: every key, with its letter alternative.
@@ -885,8 +930,23 @@ fn legend_lines(app: &App) -> Vec<String> {
     }
     out.push(String::new());
     out.push(" Columns".into());
-    for c in &v.columns {
-        out.push(format!("   {:<14} {}", c.name, c.description));
+    // The columns on screen: the table's (before its first data, the
+    // view's in this mode, but for its hidden keys).
+    match app.table.as_ref() {
+        Some(t) => {
+            for c in &t.columns {
+                out.push(format!("   {:<14} {}", c.name, c.description));
+            }
+        }
+        None => {
+            for c in v
+                .columns
+                .iter()
+                .filter(|c| c.enabled(app.containers) && !c.is_key && !c.is_groupby_key)
+            {
+                out.push(format!("   {:<14} {}", c.name, c.description));
+            }
+        }
     }
     if !v.filter.trim().is_empty() {
         out.push(String::new());
