@@ -90,21 +90,33 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn capture_walkthrough() {
+/// syspect on a shared capture (with `args` after it) in a new tmux
+/// session; `None` (the test skips, saying why) without tmux outside CI or
+/// without the capture.
+fn start_on_capture(session: &str, capture: &str, args: &str) -> Option<Tmux> {
     if !have_tmux() {
         assert!(!ci(), "tmux is required in CI");
         eprintln!("skipping: tmux not installed");
-        return;
+        return None;
     }
-    let cap = shared_dir().join("captures/sysflow/files_files.scap");
+    let cap = shared_dir().join("captures").join(capture);
     if !cap.exists() {
         eprintln!("skipping: {} not found", cap.display());
-        return;
+        return None;
     }
     let bin =
         std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
-    let t = Tmux::start("syspect-e2e-cap", &format!("{bin} -r {}", cap.display()));
+    Some(Tmux::start(
+        session,
+        &format!("{bin} -r {} {args}", cap.display()),
+    ))
+}
+
+#[test]
+fn capture_walkthrough() {
+    let Some(t) = start_on_capture("syspect-e2e-cap", "sysflow/files_files.scap", "") else {
+        return;
+    };
     t.wait("the Processes view", 15, |s| {
         s.contains("Viewing: Processes") && s.contains("files_files.scap (2186 evts")
     });
@@ -169,19 +181,9 @@ fn capture_walkthrough() {
 /// stalled at about 2,048 chars until another key was pressed.
 #[test]
 fn pasted_long_filter_arrives_whole() {
-    if !have_tmux() {
-        assert!(!ci(), "tmux is required in CI");
-        eprintln!("skipping: tmux not installed");
+    let Some(t) = start_on_capture("syspect-e2e-paste", "sysflow/files_files.scap", "") else {
         return;
-    }
-    let cap = shared_dir().join("captures/sysflow/files_files.scap");
-    if !cap.exists() {
-        eprintln!("skipping: {} not found", cap.display());
-        return;
-    }
-    let bin =
-        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
-    let t = Tmux::start("syspect-e2e-paste", &format!("{bin} -r {}", cap.display()));
+    };
     t.wait("the Processes view", 15, |s| {
         s.contains("Viewing: Processes")
     });
@@ -215,22 +217,13 @@ fn pasted_long_filter_arrives_whole() {
 /// selected syscall; Shift-F12 (tmux sends xterm's CSI 24;2~) the file one.
 #[test]
 fn capture_spectrograms() {
-    if !have_tmux() {
-        assert!(!ci(), "tmux is required in CI");
-        eprintln!("skipping: tmux not installed");
-        return;
-    }
-    let cap = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
-    if !cap.exists() {
-        eprintln!("skipping: {} not found", cap.display());
-        return;
-    }
-    let bin =
-        std::env::var("SYSPECT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_syspect").to_string());
-    let t = Tmux::start(
+    let Some(t) = start_on_capture(
         "syspect-e2e-spectro",
-        &format!("{bin} -r {} -v syscalls", cap.display()),
-    );
+        "sysflow/mpm-event_full_capture.scap",
+        "-v syscalls",
+    ) else {
+        return;
+    };
     t.wait("System Calls", 15, |s| {
         s.contains("Viewing: System Calls") && s.contains("CALLS/S")
     });
