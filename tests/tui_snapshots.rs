@@ -904,3 +904,32 @@ fn footer_clicks_and_resizes_keep_the_table_in_view() {
     assert_eq!(app.stack.last().map(|l| l.top), Some(0), "{tall}");
     assert_eq!(app.stack.last().map(|l| l.selected), Some(n - 1));
 }
+
+/// Typing a search in the Dig pane searches from where the search began:
+/// a text not found goes back there (it stayed on the match of a shorter
+/// prefix), and so does Esc.
+#[test]
+fn pane_search_returns_to_its_start() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("files"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::Char('/'));
+    type_text(&mut app, &fx, "tested_file.txt");
+    key(&mut app, &fx, KeyCode::Enter);
+    key(&mut app, &fx, KeyCode::F(6));
+    render(&mut app, 80, 12);
+    let top = |app: &App| app.pane.as_ref().map(|p| (p.top, p.not_found));
+    assert_eq!(top(&app), Some((0, false)));
+    key(&mut app, &fx, KeyCode::Char('/'));
+    type_text(&mut app, &fx, "close");
+    let (at, nf) = top(&app).expect("pane");
+    assert!(at > 0 && !nf, "a later line holds 'close': {at}");
+    type_text(&mut app, &fx, "zzqq");
+    assert_eq!(top(&app), Some((0, true)), "not found: back to the start");
+    for _ in 0..4 {
+        key(&mut app, &fx, KeyCode::Backspace);
+    }
+    assert_eq!(top(&app), Some((at, false)));
+    key(&mut app, &fx, KeyCode::Esc);
+    assert_eq!(top(&app), Some((0, false)), "Esc: back to the start");
+}

@@ -101,6 +101,9 @@ pub struct Pane {
     pub search: String,
     pub truncated: bool,
     pub not_found: bool,
+    /// Where the search being typed started: each key searches from
+    /// there, and a text not found (or Esc) goes back to it.
+    pub search_from: usize,
     /// Filter used to build it, for the header.
     pub filter: String,
     pub sel: Select,
@@ -130,6 +133,7 @@ impl Pane {
             search: String::new(),
             truncated: false,
             not_found: false,
+            search_from: 0,
             filter,
             sel,
             format,
@@ -1348,6 +1352,12 @@ impl App {
                 if input.kind == InputKind::Search || input.kind == InputKind::PaneSearch {
                     self.search_memory = Some(input.text);
                 }
+                if input.kind == InputKind::PaneSearch {
+                    if let Some(p) = self.pane.as_mut() {
+                        p.top = p.search_from;
+                        p.not_found = false;
+                    }
+                }
                 return vec![];
             }
             KeyCode::Enter => match input.kind {
@@ -1416,6 +1426,11 @@ impl App {
         if n == 0 {
             return;
         }
+        // Typing searches from where the search started; `n`/`N` from the
+        // current match.
+        if !next {
+            p.top = p.search_from;
+        }
         let found = if forward {
             let start = p.top + usize::from(next);
             (0..n)
@@ -1432,7 +1447,12 @@ impl App {
                 p.top = i;
                 p.not_found = false;
             }
-            None => p.not_found = true,
+            None => {
+                if !next {
+                    p.top = p.search_from;
+                }
+                p.not_found = true;
+            }
         }
     }
 
@@ -1460,8 +1480,14 @@ impl App {
             KeyCode::End | KeyCode::Char('G') => p.top = max_top,
             KeyCode::Left => p.hscroll = p.hscroll.saturating_sub(8),
             KeyCode::Right => p.hscroll += 8,
-            KeyCode::Char('/') => self.input = Some(Input::new(InputKind::PaneSearch, "")),
-            _ if ctrl(&k, 'f') => self.input = Some(Input::new(InputKind::PaneSearch, "")),
+            KeyCode::Char('/') => {
+                p.search_from = p.top;
+                self.input = Some(Input::new(InputKind::PaneSearch, ""));
+            }
+            _ if ctrl(&k, 'f') => {
+                p.search_from = p.top;
+                self.input = Some(Input::new(InputKind::PaneSearch, ""));
+            }
             KeyCode::Char('n') | KeyCode::F(3) => {
                 let s = p.search.clone();
                 self.pane_search(&s, true, true);
