@@ -143,6 +143,11 @@ fn processes(fx: &Fixture) -> App {
     app
 }
 
+/// The filter bar's error: its column and message.
+fn input_error(app: &App) -> Option<(usize, String)> {
+    app.input.as_ref().and_then(|i| i.error.clone())
+}
+
 /// Types `text` into the app, a key per char.
 fn type_text(app: &mut App, fx: &Fixture, text: &str) {
     for c in text.chars() {
@@ -352,7 +357,7 @@ fn overlays_and_panes() {
         key(&mut app, &fx, KeyCode::Char('\\'));
         type_text(&mut app, &fx, "proc.name=cat and");
         check(&format!("filter_error_{w}x{h}"), &render(&mut app, w, h));
-        assert!(app.input.as_ref().and_then(|i| i.error.as_ref()).is_some());
+        assert!(input_error(&app).is_some());
         key(&mut app, &fx, KeyCode::Esc);
 
         // Files → the tested file → dig and echo.
@@ -587,12 +592,7 @@ fn filter_bar_wraps_errors_and_scrolls() {
         let mut app = processes(&fx);
         key(&mut app, &fx, KeyCode::F(4));
         type_text(&mut app, &fx, "fd.sip > 1.2.3.4");
-        let msg = app
-            .input
-            .as_ref()
-            .and_then(|i| i.error.clone())
-            .map(|(_, m)| m)
-            .unwrap_or_default();
+        let msg = input_error(&app).map(|(_, m)| m).unwrap_or_default();
         assert!(msg.contains("fd.sip"), "{msg}");
         let screen = render(&mut app, w, h);
         check(&format!("filter_error_long_{w}x{h}"), &screen);
@@ -753,11 +753,7 @@ fn wide_chars_keep_their_columns() {
     // The error caret sits under the '>' it is about, after wide chars.
     key(&mut app, &fx, KeyCode::F(4));
     type_text(&mut app, &fx, "proc.name=日本語 and fd.sip > 1.2.3.4");
-    let col = app
-        .input
-        .as_ref()
-        .and_then(|i| i.error.as_ref())
-        .map(|e| e.0);
+    let col = input_error(&app).map(|e| e.0);
     assert_eq!(col, Some(26), "the error is at the '>'");
     t.draw(|f| ui::draw(f, &mut app)).expect("draw");
     let buf = t.backend().buffer().clone();
