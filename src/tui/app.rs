@@ -1480,11 +1480,7 @@ impl App {
             KeyCode::End | KeyCode::Char('G') => p.top = max_top,
             KeyCode::Left => p.hscroll = p.hscroll.saturating_sub(8),
             KeyCode::Right => p.hscroll += 8,
-            KeyCode::Char('/') => {
-                p.search_from = p.top;
-                self.input = Some(Input::new(InputKind::PaneSearch, ""));
-            }
-            _ if ctrl(&k, 'f') => {
+            _ if k.code == KeyCode::Char('/') || ctrl(&k, 'f') => {
                 p.search_from = p.top;
                 self.input = Some(Input::new(InputKind::PaneSearch, ""));
             }
