@@ -827,7 +827,8 @@ fn wrap_page_line(line: &str, width: usize) -> Vec<String> {
             lead + i + gap.len() - gap.trim_start().len()
         })
         .filter(|&i| i * 2 <= width)
-        .unwrap_or(lead);
+        .unwrap_or(lead)
+        .min(width / 2);
     let mut out = Vec::new();
     let mut rest = line;
     let mut first = true;
@@ -932,21 +933,21 @@ fn legend_lines(app: &App) -> Vec<String> {
     out.push(" Columns".into());
     // The columns on screen: the table's (before its first data, the
     // view's in this mode, but for its hidden keys).
-    match app.table.as_ref() {
-        Some(t) => {
-            for c in &t.columns {
-                out.push(format!("   {:<14} {}", c.name, c.description));
-            }
-        }
-        None => {
-            for c in v
-                .columns
-                .iter()
-                .filter(|c| c.enabled(app.containers) && !c.is_key && !c.is_groupby_key)
-            {
-                out.push(format!("   {:<14} {}", c.name, c.description));
-            }
-        }
+    let columns: Vec<(&str, &str)> = match app.table.as_ref() {
+        Some(t) => t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.description.as_str()))
+            .collect(),
+        None => v
+            .columns
+            .iter()
+            .filter(|c| c.enabled(app.containers) && !c.is_key && !c.is_groupby_key)
+            .map(|c| (c.name.as_str(), c.description.as_str()))
+            .collect(),
+    };
+    for (name, description) in columns {
+        out.push(format!("   {name:<14} {description}"));
     }
     if !v.filter.trim().is_empty() {
         out.push(String::new());
