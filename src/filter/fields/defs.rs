@@ -88,6 +88,10 @@ fields! {
     EvtIsOpenRead "evt.is_open_read" Bool None false "True for opens with read access.";
     EvtIsOpenWrite "evt.is_open_write" Bool None false "True for opens with write access.";
     EvtIsOpenExec "evt.is_open_exec" Bool None false "True for opens that create executable files.";
+    EvtInfraDockerName "evt.infra.docker.name" Str None false "Docker infrastructure events: the docker event's name (start, die...).";
+    EvtInfraDockerContainerId "evt.infra.docker.container.id" Str None false "Docker infrastructure events: the container's id (12 characters).";
+    EvtInfraDockerContainerName "evt.infra.docker.container.name" Str None false "Docker infrastructure events: the container's name.";
+    EvtInfraDockerContainerImage "evt.infra.docker.container.image" Str None false "Docker infrastructure events: the container's image.";
     // ---- process
     ProcPid "proc.pid" I64 None false "Process id.";
     ProcExe "proc.exe" Str None false "First command-line argument (argv[0]).";

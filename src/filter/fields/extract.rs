@@ -195,16 +195,38 @@ fn own_fd<'a>(c: &Ctx<'a>) -> Option<&'a Fd> {
     }
 }
 
-fn buflen(c: &Ctx<'_>) -> Option<u64> {
-    let (r, w) = is_io(c);
-    if c.ev.is_enter() || !(r || w) {
-        return None;
-    }
-    res_of(c).filter(|r| *r >= 0).map(|r| r as u64)
-}
-
-fn fd_is_file(fd: &Fd) -> bool {
-    matches!(fd.ftype, FdType::File | FdType::Directory | FdType::FileV2)
+/// A field of a docker infrastructure event's description, a list of
+/// `Key: value` items separated by `;` ("Event: start; ID: 0123...;
+/// name: web; Image: nginx@sha256:..."), as libsinsp reads it: the first
+/// item that starts with the field's key, its value trimmed; the id cut
+/// to 12 characters, the image without its digest.
+fn docker_infra(desc: &[u8], id: F) -> Option<String> {
+    let desc = String::from_utf8_lossy(desc);
+    let desc = desc.trim_end_matches('\0');
+    let key = match id {
+        F::EvtInfraDockerName => "Event",
+        F::EvtInfraDockerContainerId => "ID",
+        F::EvtInfraDockerContainerName => "name",
+        _ => "Image",
+    };
+    let item = desc
+        .split(';')
+        .map(str::trim)
+        .find(|e| e.starts_with(key))?;
+    let value = item.split(':').nth(1)?;
+    Some(match id {
+        F::EvtInfraDockerContainerId => value.trim().chars().take(12).collect(),
+        F::EvtInfraDockerContainerImage => {
+            if let Some(at) = value.find('@') {
+                value[..at].trim().to_string()
+            } else if value.contains("sha256") {
+                item.split_once(':').map_or("", |x| x.1).trim().to_string()
+            } else {
+                value.trim().to_string()
+            }
+        }
+        _ => value.trim().to_string(),
+    })
 }
 
 fn opt_s(v: Option<&str>) -> Value<'_> {
@@ -1183,57 +1205,45 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
                 .map(|b| Value::Bytes(Cow::Borrowed(b)))
                 .unwrap_or(Value::None)
         }
-        // An I/O exit with its own fd: its first parameter when not
-        // negative (close and fcntl included).
-        F::EvtBuflen => {
-            let io = ec::IO_READ | ec::IO_WRITE | ec::IO_OTHER;
-            if ev.is_enter() || !ev.info().has_category(io) || own_fd(c).is_none() {
+        // libsinsp's extract_buflen behind a test of the event's own fd,
+        // its category and the fd's type: an I/O exit's first parameter
+        // when not negative (close and fcntl included in the plain field).
+        F::EvtBuflen
+        | F::EvtBuflenIn
+        | F::EvtBuflenOut
+        | F::EvtBuflenFile
+        | F::EvtBuflenFileIn
+        | F::EvtBuflenFileOut
+        | F::EvtBuflenNet
+        | F::EvtBuflenNetIn
+        | F::EvtBuflenNetOut => {
+            let Some(fd) = own_fd(c) else {
+                return Value::None;
+            };
+            let info = ev.info();
+            // The in/out fields take one category; the others any I/O one.
+            let io = match f.def.id {
+                F::EvtBuflenIn | F::EvtBuflenFileIn | F::EvtBuflenNetIn => ec::IO_READ,
+                F::EvtBuflenOut | F::EvtBuflenFileOut | F::EvtBuflenNetOut => ec::IO_WRITE,
+                _ => ec::IO_READ | ec::IO_WRITE | ec::IO_OTHER,
+            };
+            // (A file here is a plain one: not a directory.)
+            let kind = match f.def.id {
+                F::EvtBuflenFile | F::EvtBuflenFileIn | F::EvtBuflenFileOut => {
+                    matches!(fd.ftype, FdType::File | FdType::FileV2)
+                }
+                F::EvtBuflenNet | F::EvtBuflenNetIn | F::EvtBuflenNetOut => fd.is_ip(),
+                _ => true,
+            };
+            if ev.is_enter() || !info.has_category(io) || !kind {
                 return Value::None;
             }
-            let info = ev.info();
             match (info.params.first(), ev.param(0)) {
                 (Some(p), Some(b)) => match params::as_i64(p.ptype, b) {
                     Some(n) if n >= 0 => Value::U(n as u64),
                     _ => Value::None,
                 },
                 _ => Value::None,
-            }
-        }
-        F::EvtBuflenIn | F::EvtBuflenOut => {
-            let (r, w) = is_io(c);
-            let want = if f.def.id == F::EvtBuflenIn { r } else { w };
-            match buflen(c) {
-                Some(n) if want => Value::U(n),
-                _ => Value::None,
-            }
-        }
-        F::EvtBuflenFile
-        | F::EvtBuflenFileIn
-        | F::EvtBuflenFileOut
-        | F::EvtBuflenNet
-        | F::EvtBuflenNetIn
-        | F::EvtBuflenNetOut => {
-            let (r, w) = is_io(c);
-            let Some(n) = buflen(c) else {
-                return Value::None;
-            };
-            let Some(fd) = c.fd() else {
-                return Value::None;
-            };
-            let file = fd_is_file(fd);
-            let net = fd.is_ip();
-            let ok = match f.def.id {
-                F::EvtBuflenFile => file,
-                F::EvtBuflenFileIn => file && r,
-                F::EvtBuflenFileOut => file && w,
-                F::EvtBuflenNet => net,
-                F::EvtBuflenNetIn => net && r,
-                _ => net && w,
-            };
-            if ok {
-                Value::U(n)
-            } else {
-                Value::None
             }
         }
         F::EvtRes => match res_of(c) {
@@ -1301,6 +1311,18 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
         }
         F::EvtAround => Value::None,
         F::EvtAbspath => abspath(c, f).map(so).unwrap_or(Value::None),
+        F::EvtInfraDockerName
+        | F::EvtInfraDockerContainerId
+        | F::EvtInfraDockerContainerName
+        | F::EvtInfraDockerContainerImage => {
+            if ev.etype() != crate::capture::scap::blocks::PPME_INFRASTRUCTURE_EVENT_E {
+                return Value::None;
+            }
+            match ev.param(2).and_then(|d| docker_infra(d, f.def.id)) {
+                Some(v) => so(v),
+                None => Value::None,
+            }
+        }
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
             let is_open = matches!(event_name(ev), "open" | "openat" | "openat2" | "creat");
             if !is_open || ev.is_enter() {
@@ -1484,7 +1506,7 @@ pub fn extract<'a>(f: &BoundField, c: &Ctx<'a>) -> Value<'a> {
             None => Value::None,
         },
         F::ThreadNametid => t
-            .map(|t| so(format!("{}{}", t.comm, c.ev.tid())))
+            .map(|t| so(format!("{}{}", comm_of(t), c.ev.tid() as i64)))
             .unwrap_or(Value::None),
         F::ProcSid => t.map(|t| Value::I(t.sid as i64)).unwrap_or(Value::None),
         F::ProcSname => t
