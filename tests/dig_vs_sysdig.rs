@@ -906,3 +906,98 @@ fn filters_see_the_state_the_output_prints() {
         );
     }
 }
+
+/// `-p` formats read as sysdig reads them, byte for byte: a field name
+/// runs as far as a known field does (`%evt.numabc` is evt.num, then
+/// "abc"; `%proc.env[HOME]` is proc.env, then "[HOME]"), a backslash before
+/// `%` is text and the field still counts, a width of 0 is none, a format
+/// may start with `-`; `%evt.buffer` takes the `-A`/`-x`/`-X`/`-b` layout
+/// (in `-j` too), a generic event's syscall id prints as its name, and
+/// `-j` gives `evt.time.iso8601` in nanoseconds like the other times.
+#[test]
+fn format_syntax_matches_sysdig() {
+    let Some(sd) = sysdig() else { return };
+    let cases: &[(&str, &[&str])] = &[
+        ("libs/sample.scap", &["-p", "%evt.num %evt.arg.sizex"]),
+        ("libs/sample.scap", &["-p", "%evt.numabc %proc.pid.0"]),
+        ("libs/sample.scap", &["-p", "%evt.num %proc.env[HOME]"]),
+        ("libs/sample.scap", &["-p", "%evt.num a\\%proc.name \\x"]),
+        ("libs/sample.scap", &["-p", "%evt.num %0proc.name|"]),
+        ("libs/sample.scap", &["-p", "%evt.num[ %proc.fdusage["]),
+        ("libs/sample.scap", &["-p", "-%evt.num"]),
+        (
+            "libs/sample.scap",
+            &["-p", "%evt.num [%evt.arg[0]] [%evt.arg.ID]", "evt.num<200"],
+        ),
+        (
+            "libs/sample.scap",
+            &["-j", "-p", "%evt.num %evt.time.iso8601"],
+        ),
+        (
+            "bencer-examples/example5_nginx.scap",
+            &["-b", "-p", "%evt.num %evt.buffer"],
+        ),
+        (
+            "falco/cat_write.scap",
+            &["-x", "-p", "%evt.num %evt.buffer"],
+        ),
+        (
+            "falco/cat_write.scap",
+            &["-A", "-p", "%evt.num %evt.buffer"],
+        ),
+        (
+            "falco/cat_write.scap",
+            &["-j", "-X", "-p", "%evt.num %evt.buffer"],
+        ),
+        (
+            "falco/cat_write.scap",
+            &["-j", "-p", "%evt.num %evt.buffer"],
+        ),
+    ];
+    for (cap, extra) in cases {
+        let p = capture(cap).to_string_lossy().into_owned();
+        let mut args = vec!["-r", p.as_str()];
+        args.extend(extra.iter());
+        let (ours, theirs) = (dig(&args), sysdig_run(&sd, &args));
+        assert!(
+            ours.status.success(),
+            "{cap} {extra:?}: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
+        let (o, t) = (stdout_lines(&ours), stdout_lines(&theirs));
+        assert!(!o.is_empty(), "{cap} {extra:?}");
+        let d = differing_lines(&o, &t);
+        assert!(
+            o.len() == t.len() && d.is_empty(),
+            "{cap} {extra:?}: {} lines against {}: {:#?}",
+            o.len(),
+            t.len(),
+            &d[..d.len().min(4)]
+        );
+    }
+}
+
+/// sysdig's long options as its help spells them (`--read=FILE`,
+/// `--write=FILE`), and any unambiguous start of one, as getopt takes
+/// them; an empty `-p` is refused.
+#[test]
+fn long_options_as_getopt_takes_them() {
+    let p = capture("libs/sample.scap").to_string_lossy().into_owned();
+    let read = format!("--read={p}");
+    let a = dig(&[read.as_str(), "-n", "5"]);
+    let b = dig(&["--rea", p.as_str(), "--num=5"]);
+    let c = dig(&["-r", p.as_str(), "-n", "5"]);
+    assert!(a.status.success() && b.status.success());
+    assert!(!stdout_lines(&c).is_empty());
+    assert_eq!(stdout_lines(&a), stdout_lines(&c));
+    assert_eq!(stdout_lines(&b), stdout_lines(&c));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("w.scap");
+    let write = format!("--write={}", out.display());
+    let w = dig(&["-r", p.as_str(), write.as_str()]);
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    assert!(out.exists());
+    let e = dig(&["-r", p.as_str(), "-p", ""]);
+    assert_eq!(e.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&e.stderr).lines().count(), 1);
+}

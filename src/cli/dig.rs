@@ -29,22 +29,39 @@ use super::UsageError;
     name = "syspect dig",
     about = "Capture, filter and print system events, as sysdig does",
     version,
-    disable_version_flag = true
+    disable_version_flag = true,
+    // getopt_long takes any unambiguous start of a long option (`--summ`).
+    infer_long_args = true
 )]
 pub struct DigArgs {
     /// Print the version and exit.
     #[arg(long = "version", action = clap::ArgAction::Version, display_order = 1000)]
     pub version: Option<bool>,
     /// Read events from a capture file (.scap, plain or gzip). Repeatable.
-    #[arg(short = 'r', long = "readfile", value_name = "FILE")]
+    #[arg(
+        short = 'r',
+        long = "read",
+        visible_alias = "readfile",
+        value_name = "FILE"
+    )]
     pub read: Vec<String>,
     /// Write events to a capture file instead of printing them.
-    #[arg(short = 'w', long = "writefile", value_name = "FILE")]
+    #[arg(
+        short = 'w',
+        long = "write",
+        visible_alias = "writefile",
+        value_name = "FILE"
+    )]
     pub write: Option<String>,
     /// Output format (sysdig -p syntax); `c`/`k`/`m` for the container,
     /// Kubernetes and Mesos presets; `-pp` prints the format and exits.
     /// The last one given counts.
-    #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+    #[arg(
+        short = 'p',
+        long = "print",
+        value_name = "FORMAT",
+        allow_hyphen_values = true
+    )]
     pub format: Vec<String>,
     /// One JSON object per event.
     #[arg(short = 'j', long = "json")]
@@ -710,8 +727,11 @@ pub fn run(a: DigArgs) -> Result<()> {
     } else {
         Some(Filter::compile(&filter_text).map_err(|e| UsageError(e.to_string()))?)
     };
-    let format = Format::parse(a.format.last().map_or(DEFAULT, String::as_str))
-        .map_err(|e| UsageError(e.to_string()))?;
+    let format_text = a.format.last().map_or(DEFAULT, String::as_str);
+    if format_text.is_empty() {
+        return Err(UsageError("empty output format (-p)".into()).into());
+    }
+    let format = Format::parse(format_text).map_err(|e| UsageError(e.to_string()))?;
     let opts = FieldOpts {
         render: render_opts(&a),
         time: time_mode(a.timetype.as_deref())?,

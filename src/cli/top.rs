@@ -20,7 +20,12 @@ pub struct TopArgs {
     #[arg(long = "version", action = clap::ArgAction::Version, display_order = 1000)]
     pub version: Option<bool>,
     /// Read events from a capture file instead of the live system.
-    #[arg(short = 'r', long = "readfile", value_name = "FILE")]
+    #[arg(
+        short = 'r',
+        long = "read",
+        visible_alias = "readfile",
+        value_name = "FILE"
+    )]
     pub read: Option<String>,
     /// Time between samples and screen updates, in milliseconds.
     #[arg(short = 'd', long = "delay", value_name = "MS", default_value_t = 2000)]

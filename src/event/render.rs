@@ -895,14 +895,16 @@ fn push_param(
                 }
             }
         }
-        pt::UINT8
-        | pt::UINT16
-        | pt::UINT32
-        | pt::SYSCALLID
-        | pt::PORT
-        | pt::L4PROTO
-        | pt::ABSTIME
-        | pt::BOOL => {
+        // A generic event's syscall, by name (its number if unknown).
+        pt::SYSCALLID => {
+            if let Some(v) = params::as_u64(p.ptype, b) {
+                match u16::try_from(v).ok().and_then(crate::event::syscalls::name) {
+                    Some(n) => s.push_str(n),
+                    None => push_num_u(s, v, p.fmt),
+                }
+            }
+        }
+        pt::UINT8 | pt::UINT16 | pt::UINT32 | pt::PORT | pt::L4PROTO | pt::ABSTIME | pt::BOOL => {
             if let Some(v) = params::as_u64(p.ptype, b) {
                 push_num_u(s, v, p.fmt);
             }

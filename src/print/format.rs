@@ -90,9 +90,12 @@ impl Format {
                     't' => text.push('\t'),
                     '\\' => text.push('\\'),
                     'e' => text.push('\x1b'),
-                    other => {
+                    // Any other: the backslash is text, and what follows
+                    // is read as usual (so `\%f` is a backslash, then %f).
+                    _ => {
                         text.push('\\');
-                        text.push(other);
+                        i += 1;
+                        continue;
                     }
                 }
                 i += 2;
@@ -115,6 +118,8 @@ impl Format {
             let width = if i > wstart {
                 let w: String = chars[wstart..i].iter().collect();
                 match w.parse::<usize>() {
+                    // (sysdig reads a width of 0 as none.)
+                    Ok(0) => None,
                     Ok(n) if n <= MAX_WIDTH => Some(n),
                     _ => return Err(FormatError::Width(w)),
                 }
@@ -136,13 +141,31 @@ impl Format {
                     i += close + 1;
                 }
             }
-            // Shrink to the longest prefix that names a field (so a trailing
-            // '.' of literal text is not swallowed).
+            // As sysdig reads a format: the longest prefix that names a
+            // field (with its argument, if it takes one), the rest being
+            // text: `%evt.numx` is evt.num then "x", `%proc.name[x]` is
+            // proc.name then "[x]". Nothing to shrink to: the error of the
+            // whole name.
             let mut bound = fields::resolve(&name, arg.as_deref());
-            while bound.is_err() && name.ends_with('.') && arg.is_none() {
-                name.pop();
-                i -= 1;
-                bound = fields::resolve(&name, None);
+            if bound.is_err() && arg.is_some() {
+                if let Ok(b) = fields::resolve(&name, None) {
+                    bound = Ok(b);
+                    arg = None;
+                    i = start + name.chars().count();
+                }
+            }
+            if bound.is_err() && arg.is_none() {
+                let mut shorter = name.clone();
+                let mut at = i;
+                while shorter.pop().is_some() && !shorter.is_empty() {
+                    at -= 1;
+                    if let Ok(b) = fields::resolve(&shorter, None) {
+                        bound = Ok(b);
+                        name = shorter;
+                        i = at;
+                        break;
+                    }
+                }
             }
             let field = match bound {
                 Ok(b) => b,
@@ -275,14 +298,12 @@ fn push_value(
         return true;
     }
     // sysdig prints the buffer as evt.info shows the data argument (cut
-    // at 80 bytes unless -v, with "...").
+    // at 80 bytes unless -v, with "..."; in the -A/-x/-X/-b layout).
     if let (fields::F::EvtBuffer, Value::Bytes(b)) = (field.def.id, &v) {
-        if c.opts.render.buf == crate::event::render::BufFormat::Dotted {
-            v = Value::S(std::borrow::Cow::Owned(crate::event::render::render_buf(
-                b,
-                &c.opts.render,
-            )));
-        }
+        v = Value::S(std::borrow::Cow::Owned(crate::event::render::render_buf(
+            b,
+            &c.opts.render,
+        )));
     }
     let text = match display_value(field, &v) {
         Some(t) => t,
@@ -376,10 +397,22 @@ fn push_json_value(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>)
     }
     if matches!(
         f.def.id,
-        F::EvtOutputtime | F::EvtTime | F::EvtDatetime | F::EvtTimeS | F::EvtDatetimeS
+        F::EvtOutputtime
+            | F::EvtTime
+            | F::EvtDatetime
+            | F::EvtTimeS
+            | F::EvtDatetimeS
+            | F::EvtTimeIso
     ) {
         push_u64(out, c.ev.ts());
         return;
+    }
+    // (-A/-x/-X/-b lay the buffer out as in text.)
+    if let (F::EvtBuffer, Value::Bytes(b)) = (f.def.id, v) {
+        if c.opts.render.buf != crate::event::render::BufFormat::Dotted {
+            push_json_str(out, &crate::event::render::render_buf(b, &c.opts.render));
+            return;
+        }
     }
     match v {
         Value::U(n) => push_u64(out, *n),
