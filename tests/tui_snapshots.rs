@@ -418,6 +418,109 @@ fn backspace_restores_view_selection_sort_and_filter() {
     let _ = Select::All;
 }
 
+/// Sorting by a column starts at the top of the new order, as csysdig
+/// does: the row selected before stays in the table, wherever it went.
+#[test]
+fn sorting_selects_the_top_row() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("procs"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    for _ in 0..5 {
+        key(&mut app, &fx, KeyCode::Down);
+    }
+    assert_eq!(app.level().selected, 5);
+    key(&mut app, &fx, KeyCode::Char('$')); // sort by column 4
+    assert_eq!((app.level().selected, app.level().top), (0, 0));
+    let first = app
+        .table
+        .as_ref()
+        .and_then(|t| t.rows.first())
+        .map(|r| r.key.clone());
+    assert_eq!(app.level().selected_key, first);
+}
+
+/// A table search that matched nothing says NOT FOUND once its bar is
+/// closed (while typing, the bar hides messages), as csysdig does.
+#[test]
+fn table_search_says_not_found() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("procs"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::Char('/'));
+    type_text(&mut app, &fx, "qqqzz");
+    key(&mut app, &fx, KeyCode::Enter);
+    assert_eq!(app.message.as_deref(), Some("NOT FOUND: qqqzz"));
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("NOT FOUND: qqqzz"), "{screen}");
+    // Found: no message.
+    key(&mut app, &fx, KeyCode::Char('/'));
+    let first = app
+        .table
+        .as_ref()
+        .and_then(|t| t.rows.first())
+        .map(|r| r.key.clone());
+    type_text(&mut app, &fx, first.as_deref().unwrap_or(""));
+    key(&mut app, &fx, KeyCode::Enter);
+    assert_eq!(app.message, None);
+}
+
+/// Echo shows the calls that moved bytes, as csysdig does: reads at end
+/// of file (0 bytes) and failed calls make no block. (The Apache capture
+/// has 30 such reads for pid 10344.)
+#[test]
+fn echo_leaves_out_calls_that_moved_nothing() {
+    let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
+    let snap = store.lock().expect("store").snapshot();
+    let first_ts = shared.first_ts.load(std::sync::atomic::Ordering::Relaxed);
+    let latest = std::sync::atomic::AtomicU64::new(1);
+    let q = Query::Echo {
+        gen: 1,
+        filter: syspect::filter::Filter::compile("proc.pid=10344").ok(),
+        sel: Select::All,
+    };
+    let Some(Msg::Echo { blocks, .. }) = engine::run_query(q, &snap, first_ts, &latest) else {
+        panic!("no echo");
+    };
+    assert!(blocks.len() > 40, "{} blocks", blocks.len());
+    assert!(blocks.iter().all(|b| b.len > 0 && !b.data.is_empty()));
+}
+
+/// A capture's span runs from its first event that is not a container
+/// event (libsinsp's start of a capture) to its last one, as csysdig's:
+/// the container events a capture starts with are stamped later than the
+/// events after them. Rates are per second of that span.
+#[test]
+fn span_starts_at_the_first_event_after_the_container_events() {
+    let p = shared_dir().join("captures/falco/psp_run_as_user_0_container.scap");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
+    let snap = store.lock().expect("store").snapshot();
+    // Events 3 and 4143 (1 and 2 are container events).
+    assert_eq!(snap.first_ts(), 1_562_711_470_509_982_263);
+    assert_eq!(snap.last_ts(), 1_562_711_473_348_813_132);
+    let fx = Fixture {
+        snap,
+        first_ts: shared.first_ts.load(std::sync::atomic::Ordering::Relaxed),
+        events: shared.events.load(std::sync::atomic::Ordering::Relaxed),
+    };
+    assert_eq!(fx.first_ts, 1_562_711_470_509_982_263);
+    let mut app = new_app(&fx, Some("io_by_type"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let t = app.table.as_ref().expect("table");
+    let file = t.rows.iter().find(|r| r.key == "file").expect("file row");
+    let cells: Vec<&str> = file.cells.iter().map(|c| c.text.trim()).collect();
+    // csysdig: 4.01K 2.52K 180.00 (11658 and 7330 bytes, 511 calls, 2.8388 s).
+    assert_eq!(&cells[..3], ["4.01K", "2.52K", "180.00"]);
+}
+
 #[test]
 fn store_bytes_per_event() {
     let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");

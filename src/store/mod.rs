@@ -41,7 +41,10 @@ pub const FLAG_TABLED: u8 = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Chunk {
     first_num: u64,
+    /// The time of the first event that is not a container event (that
+    /// of the first event if all are): libsinsp's start of a capture.
     first_ts: u64,
+    first_is_container: bool,
     last_ts: u64,
     data: Vec<u8>,
     offs: Vec<u32>,
@@ -120,8 +123,10 @@ impl Chunk {
 
     fn push(&mut self, ev: &EventRef<'_>, flags: u8, ectx: EvCtx, pid: u64, container: &str) {
         let idx = self.offs.len() as u32;
-        if self.first_ts == 0 {
+        let is_container = crate::event::table::ids::is_container(ev.etype());
+        if self.first_ts == 0 || (self.first_is_container && !is_container) {
             self.first_ts = ev.ts();
+            self.first_is_container = is_container;
         }
         self.last_ts = self.last_ts.max(ev.ts());
         self.offs.push(self.data.len() as u32);

@@ -388,6 +388,11 @@ pub struct App {
     search_memory: Option<String>,
 }
 
+/// Whether a table row holds `text` (in its key or a cell), for '/'.
+fn row_has(r: &views::Row, text: &str) -> bool {
+    r.key.contains(text) || r.cells.iter().any(|c| c.text.contains(text))
+}
+
 fn ctrl(k: &KeyEvent, c: char) -> bool {
     k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char(c)
 }
@@ -1067,14 +1072,10 @@ impl App {
         }
         t.select_sort(col);
         let s = (t.sort_col, t.sort_desc);
-        let key = self.level().selected_key.clone();
         self.level_mut().sort = Some(s);
-        let idx = self
-            .table
-            .as_ref()
-            .and_then(|t| t.rows.iter().position(|r| Some(&r.key) == key.as_ref()))
-            .unwrap_or(0);
-        self.select(idx);
+        // As csysdig: a new order starts at its top row (keeping the old
+        // row selected would scroll the top of the new order away).
+        self.select(0);
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
@@ -1325,9 +1326,9 @@ impl App {
         };
         let n = t.rows.len();
         let start = self.level().selected + usize::from(from_next);
-        let found = (0..n).map(|i| (start + i) % n.max(1)).find(|&i| {
-            t.rows[i].key.contains(&text) || t.rows[i].cells.iter().any(|c| c.text.contains(&text))
-        });
+        let found = (0..n)
+            .map(|i| (start + i) % n.max(1))
+            .find(|&i| row_has(&t.rows[i], &text));
         match found {
             Some(i) => self.select(i),
             None => self.message = Some(format!("NOT FOUND: {text}")),
@@ -1371,6 +1372,17 @@ impl App {
                     return self.restart();
                 }
                 InputKind::Search | InputKind::PaneSearch => {
+                    // A table search that found nothing says so once the
+                    // bar is closed (typing hid it), as csysdig does.
+                    let missing = input.kind == InputKind::Search
+                        && !input.text.is_empty()
+                        && self
+                            .table
+                            .as_ref()
+                            .is_some_and(|t| !t.rows.iter().any(|r| row_has(r, &input.text)));
+                    if missing {
+                        self.message = Some(format!("NOT FOUND: {}", input.text));
+                    }
                     self.search_memory = Some(input.text);
                     return vec![];
                 }

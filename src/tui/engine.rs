@@ -245,7 +245,9 @@ pub fn capture_loop(job: CaptureJob) {
         if !silent {
             num += 1;
         }
-        if first_ts == 0 && ev.ts() != 0 {
+        // (libsinsp's first event time skips container events, which a
+        // capture starts with.)
+        if first_ts == 0 && ev.ts() != 0 && !crate::event::table::ids::is_container(ev.etype()) {
             first_ts = ev.ts();
             sample_start = first_ts;
             shared.first_ts.store(first_ts, Ordering::Relaxed);
@@ -508,8 +510,14 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     let mut a = [0u8; 8];
                     let k = p.len().min(8);
                     a[..k].copy_from_slice(&p[..k]);
-                    i64::from_le_bytes(a).max(0) as u64
+                    i64::from_le_bytes(a)
                 });
+                // As csysdig: only calls that moved bytes (not EOF reads,
+                // not failures).
+                if len <= 0 {
+                    return true;
+                }
+                let len = len as u64;
                 blocks.push_back(EchoBlock {
                     write,
                     len: len.max(data.len() as u64),

@@ -77,7 +77,8 @@ pub fn cli_main(args: Vec<String>) -> Result<()> {
 fn fmt_span(ns: u64) -> String {
     let s = ns as f64 / 1e9;
     if s < 120.0 {
-        format!("{s:.2}s")
+        // Cut, not rounded, to hundredths, as csysdig prints it.
+        format!("{:.2}s", (ns / 10_000_000) as f64 / 100.0)
     } else if s < 7200.0 {
         format!("{:.1}m", s / 60.0)
     } else {
@@ -554,5 +555,15 @@ fn ui_loop(app: &mut App, drv: &mut Driver, rx: &Receiver<Msg>, started: Instant
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spans_are_cut_to_hundredths_as_csysdig_prints_them() {
+        assert_eq!(super::fmt_span(2_838_830_869), "2.83s");
+        assert_eq!(super::fmt_span(12_099_999_999), "12.09s");
+        assert_eq!(super::fmt_span(0), "0.00s");
     }
 }
