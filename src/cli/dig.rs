@@ -31,7 +31,9 @@ use super::UsageError;
     version,
     disable_version_flag = true,
     // getopt_long takes any unambiguous start of a long option (`--summ`).
-    infer_long_args = true
+    infer_long_args = true,
+    // One buffer layout at most, as sysdig ("more than one output format").
+    group(clap::ArgGroup::new("buffer_format").multiple(false))
 )]
 pub struct DigArgs {
     /// Print the version and exit.
@@ -81,16 +83,16 @@ pub struct DigArgs {
     )]
     pub snaplen: u32,
     /// Print buffers as text, keeping line ends.
-    #[arg(short = 'A', long = "print-ascii")]
+    #[arg(short = 'A', long = "print-ascii", group = "buffer_format")]
     pub ascii: bool,
     /// Print buffers in hex.
-    #[arg(short = 'x', long = "print-hex")]
+    #[arg(short = 'x', long = "print-hex", group = "buffer_format")]
     pub hex: bool,
     /// Print buffers in hex and ASCII.
-    #[arg(short = 'X', long = "print-hex-ascii")]
+    #[arg(short = 'X', long = "print-hex-ascii", group = "buffer_format")]
     pub hex_ascii: bool,
     /// Print buffers in base64.
-    #[arg(short = 'b', long = "print-base64")]
+    #[arg(short = 'b', long = "print-base64", group = "buffer_format")]
     pub base64: bool,
     /// Time column: h human, a absolute, r relative, d enter-exit delta, D delta from previous.
     #[arg(short = 't', long = "timetype", value_name = "h|a|r|d|D")]
@@ -515,6 +517,20 @@ impl<T> DerefMut for AtExit<T> {
 /// events before it). True when `counting` and the event counts.
 #[cold]
 #[inline(never)]
+/// `-M` on files: whether the passing event at `ts` is `limit` ns or more
+/// after the first passing one (which `start` keeps; a zero time does not
+/// start the clock), as sysdig measures it.
+fn over_deadline(start: &mut u64, ts: u64, limit: Option<u64>) -> bool {
+    let Some(limit) = limit else {
+        return false;
+    };
+    if *start == 0 {
+        *start = ts;
+        return false;
+    }
+    ts.saturating_sub(*start) >= limit
+}
+
 fn hidden_event(filter: Option<&Filter>, c: &Ctx<'_>, leading: bool, counting: bool) -> bool {
     if counting && !leading && c.ev.dump_flags & STATE_ONLY == 0 {
         return filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c));
@@ -817,7 +833,12 @@ pub fn run(a: DigArgs) -> Result<()> {
     let limit = a.numevents.unwrap_or(u64::MAX);
     let mut counted: u64 = 0;
     // Hidden events matter to -n and to a filter that keeps time.
-    let watch_hidden = limit != u64::MAX || filter.as_ref().is_some_and(|f| f.keeps_time());
+    // (And to -v's count of captured events: those the filter passes.)
+    let counting = limit != u64::MAX || a.verbose || file_deadline_ns.is_some();
+    // -M reading files: sysdig's clock starts at the first event its filter
+    // passes (hidden ones too) and stops at the first one M seconds on.
+    let mut clock_start = 0u64;
+    let watch_hidden = counting || filter.as_ref().is_some_and(|f| f.keeps_time());
     // A procinfo event only changes its thread's CPU sample, which only
     // procinfo events read (thread.cpu*). Reading a file without -D, they
     // are hidden (never filtered or printed): their update is skipped.
@@ -918,7 +939,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                             filter.as_ref(),
                             &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
                             leading,
-                            limit != u64::MAX,
+                            counting,
                         )
                     {
                         counted += 1;
@@ -992,11 +1013,6 @@ pub fn run(a: DigArgs) -> Result<()> {
             if first_ts == 0 && !crate::event::table::ids::is_container(etype) {
                 first_ts = ts;
             }
-            if let Some(d) = file_deadline_ns {
-                if first_ts != 0 && ts.saturating_sub(first_ts) > d {
-                    break 'read;
-                }
-            }
             // Nothing reads the state of a quiet, unfiltered read (`-q`, `-w`
             // conversions, `-c`): its events are only counted or copied.
             let ectx = if stateless
@@ -1022,12 +1038,27 @@ pub fn run(a: DigArgs) -> Result<()> {
                 true
             } else {
                 let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-                match printer.pass(&c, &mut out) {
-                    Ok(pass) => pass,
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-                    Err(e) => return Err(e.into()),
+                let pass = printer.filter.is_none_or(|f| f.matches_typed(&c));
+                // (-M ends the read at the first passing event that far.)
+                if pass && over_deadline(&mut clock_start, ts, file_deadline_ns) {
+                    break 'read;
                 }
+                if pass && !printer.quiet {
+                    match printer.print(&c, &mut out) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                pass
             };
+            if pass
+                && filter.is_none()
+                && quiet
+                && over_deadline(&mut clock_start, ts, file_deadline_ns)
+            {
+                break 'read;
+            }
             // Hidden events are written too, so the file keeps its meta
             // events; with a filter, so are the internal ones it fails (as
             // libsinsp's dumper keeps them), and with -F the events that
@@ -1051,9 +1082,12 @@ pub fn run(a: DigArgs) -> Result<()> {
                         filter.as_ref(),
                         &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
                         leading,
-                        limit != u64::MAX || summary.is_some(),
+                        counting || summary.is_some(),
                     )
                 {
+                    if over_deadline(&mut clock_start, ts, file_deadline_ns) {
+                        break 'read;
+                    }
                     if let Some(s) = summary.as_mut() {
                         s.add(&ev);
                     }
@@ -1093,6 +1127,9 @@ pub fn run(a: DigArgs) -> Result<()> {
         _ => {}
     }
     if a.verbose {
+        // sysdig counts what -n counts: the events its filter passes,
+        // hidden ones too.
+        let captured = counted;
         let st = src.stats();
         let secs = started.elapsed().as_secs_f64();
         eprintln!("Driver Events:{}", if live { st.events } else { 0 });
@@ -1104,8 +1141,12 @@ pub fn run(a: DigArgs) -> Result<()> {
         eprintln!(
             "Elapsed time: {:.3}, Captured Events: {}, {:.2} eps",
             secs,
-            num,
-            if secs > 0.0 { num as f64 / secs } else { 0.0 }
+            captured,
+            if secs > 0.0 {
+                captured as f64 / secs
+            } else {
+                0.0
+            }
         );
     }
     if let Some(e) = read_error {
