@@ -85,3 +85,26 @@ fn unix_socket_names_from_the_fd_table_match_what_prints() {
         assert!(theirs("fd.name endswith docker.sock").is_empty());
     }
 }
+
+/// A unix socket named in a capture's fd list compares as it prints.
+/// sysdig 0.29.3 reads `/var/run/docker.sock` there with one byte more,
+/// which it keeps in the value it compares (`glob /var/run/docker.sock?`
+/// matches) but not in the one it prints: `fd.name=/var/run/docker.sock`
+/// and `endswith sock` match nothing while `%fd.name` prints
+/// `/var/run/docker.sock` and `startswith` matches. Ours matches what it
+/// prints.
+#[test]
+fn unix_socket_names_from_the_fd_list_compare_as_printed() {
+    let p = common::capture("falco/psp_run_as_user_0_container.scap");
+    let p = p.to_string_lossy();
+    let run =
+        |f: &str| common::stdout_lines(&common::dig(&["-r", &p, "-p", "%evt.num %fd.name", f]));
+    let eq = run("fd.name=/var/run/docker.sock");
+    assert!(eq.len() >= 10, "{eq:?}");
+    assert!(
+        eq.iter().all(|l| l.ends_with(" /var/run/docker.sock")),
+        "{eq:?}"
+    );
+    assert_eq!(eq, run("fd.name startswith /var/run/docker.sock"));
+    assert_eq!(eq, run("fd.name endswith docker.sock"));
+}

@@ -1050,6 +1050,23 @@ pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts
     }
 }
 
+/// An FSRELPATH parameter (the `i`th of `ev`) as the `evt.arg` fields give
+/// it: resolved against the event's dirfd (or the cwd), the text
+/// `%evt.info` shows in parentheses; the value itself when it has none.
+pub fn relpath_resolved(ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn Resolver) -> String {
+    let mut s = String::new();
+    push_relpath(&mut s, ev, i, b, res);
+    let v = sanitize(&params::as_str_cow(b)).into_owned();
+    match s
+        .strip_prefix(v.as_str())
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        Some(full) => full.to_string(),
+        None => s,
+    }
+}
+
 /// FSRELPATH: resolved against the event's dirfd parameter (or the cwd).
 fn push_relpath(s: &mut String, ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn Resolver) {
     let v = params::as_str_cow(b);

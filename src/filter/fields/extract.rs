@@ -671,6 +671,9 @@ fn param_value<'a>(c: &Ctx<'a>, f: &BoundField, raw: bool) -> Value<'a> {
                 .unwrap_or(Value::None),
         };
     }
+    if p.ptype == pt::FSRELPATH {
+        return so(render::relpath_resolved(&c.ev, i, b, c.state));
+    }
     so(render::render_param_resolved(
         p,
         b,
