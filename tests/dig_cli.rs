@@ -144,7 +144,15 @@ fn lists_fields_and_events() {
     }
     assert!(s.contains("Field Class: proc"));
     let o = dig(&["-L"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("> openat(FD dirfd"));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(listed.contains("> openat(FD dirfd"));
+    // sysdig 0.29.3's list, byte for byte (its -L is in the reference).
+    let reference = shared_dir().join("reference/sysdig-events.txt");
+    match std::fs::read_to_string(&reference) {
+        Ok(r) => assert_eq!(listed, r),
+        Err(e) if in_ci() => panic!("{}: {e}", reference.display()),
+        Err(e) => eprintln!("skipping the comparison: {}: {e}", reference.display()),
+    }
 }
 
 #[test]

@@ -335,71 +335,11 @@ pub fn list_fields_markdown(out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Prints `-L`: the event table.
+/// `-L`: sysdig 0.29.3's event list, byte for byte. Events are shown
+/// with that table's parameters (`%evt.info`, `evt.arg`), whatever newer
+/// layout a capture carries.
 pub fn list_events(out: &mut dyn Write) -> io::Result<()> {
-    for e in &crate::event::table().events {
-        if e.has_flag(crate::event::table::ef::OLD_VERSION)
-            || e.has_flag(crate::event::table::ef::UNUSED)
-            || e.name == "NA"
-        {
-            continue;
-        }
-        let dir = if e.is_enter { '>' } else { '<' };
-        let params: Vec<String> = e
-            .params
-            .iter()
-            .map(|p| format!("{} {}", param_type_name(p.ptype), p.name))
-            .collect();
-        writeln!(out, "{dir} {}({})", e.name, params.join(", "))?;
-    }
-    Ok(())
-}
-
-fn param_type_name(t: u8) -> &'static str {
-    use crate::event::table::pt;
-    match t {
-        pt::INT8 => "INT8",
-        pt::INT16 => "INT16",
-        pt::INT32 => "INT32",
-        pt::INT64 => "INT64",
-        pt::UINT8 => "UINT8",
-        pt::UINT16 => "UINT16",
-        pt::UINT32 => "UINT32",
-        pt::UINT64 => "UINT64",
-        pt::CHARBUF => "CHARBUF",
-        pt::BYTEBUF => "BYTEBUF",
-        pt::ERRNO => "ERRNO",
-        pt::SOCKADDR => "SOCKADDR",
-        pt::SOCKTUPLE => "SOCKTUPLE",
-        pt::FD => "FD",
-        pt::PID => "PID",
-        pt::FDLIST => "FDLIST",
-        pt::FSPATH => "FSPATH",
-        pt::SYSCALLID => "SYSCALLID",
-        pt::SIGTYPE => "SIGTYPE",
-        pt::RELTIME => "RELTIME",
-        pt::ABSTIME => "ABSTIME",
-        pt::PORT => "PORT",
-        pt::L4PROTO => "L4PROTO",
-        pt::SOCKFAMILY => "SOCKFAMILY",
-        pt::BOOL => "BOOL",
-        pt::IPV4ADDR => "IPV4ADDR",
-        pt::DYN => "DYNAMIC",
-        pt::FLAGS8 => "FLAGS8",
-        pt::FLAGS16 => "FLAGS16",
-        pt::FLAGS32 => "FLAGS32",
-        pt::UID => "UID",
-        pt::GID => "GID",
-        pt::DOUBLE => "DOUBLE",
-        pt::SIGSET => "SIGSET",
-        pt::MODE => "MODE",
-        pt::FSRELPATH => "FSRELPATH",
-        pt::ENUMFLAGS8 => "ENUMFLAGS8",
-        pt::ENUMFLAGS16 => "ENUMFLAGS16",
-        pt::ENUMFLAGS32 => "ENUMFLAGS32",
-        pt::FD32 => "FD32",
-        pt::PID32 => "PID32",
-        _ => "BYTEBUF",
-    }
+    out.write_all(include_str!("../../assets/sysdig-0.29.3-events.txt").as_bytes())
 }
 
 /// A whole number greater than 0 given to a rotation option.
