@@ -521,6 +521,91 @@ fn span_starts_at_the_first_event_after_the_container_events() {
     assert_eq!(&cells[..3], ["4.01K", "2.52K", "180.00"]);
 }
 
+/// Another view chosen with F2 below the top level is a level of its
+/// own: Backspace comes back to the view it replaced, with its drill-down,
+/// as in csysdig.
+#[test]
+fn view_switch_below_the_top_is_undone_by_backspace() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("syscalls"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::Enter);
+    assert_eq!(app.stack.len(), 2);
+    let drilled = app.level().clone();
+    key(&mut app, &fx, KeyCode::F(2));
+    other_view(&mut app, &fx);
+    assert_eq!(app.stack.len(), 3);
+    assert_ne!(app.level().view, drilled.view);
+    assert_eq!(app.level().drill_filter, drilled.drill_filter);
+    key(&mut app, &fx, KeyCode::Backspace);
+    assert_eq!(app.stack.len(), 2);
+    assert_eq!(app.level().view, drilled.view);
+    assert_eq!(app.level().drill_filter, drilled.drill_filter);
+    // At the top level a view switch replaces the view.
+    key(&mut app, &fx, KeyCode::Backspace);
+    key(&mut app, &fx, KeyCode::F(2));
+    other_view(&mut app, &fx);
+    assert_eq!(app.stack.len(), 1);
+}
+
+/// In the open views menu, picks a view other than the current one.
+fn other_view(app: &mut App, fx: &Fixture) {
+    let Overlay::Menu(m) = &app.overlay else {
+        panic!("no menu: {:?}", app.overlay);
+    };
+    assert!(m.items.len() > 1);
+    let step = if m.sel + 1 < m.items.len() {
+        KeyCode::Down
+    } else {
+        KeyCode::Up
+    };
+    key(app, fx, step);
+    key(app, fx, KeyCode::Enter);
+}
+
+/// Container mode (`-pc`) reaches the panes: Dig prints sysdig's `-pc`
+/// line (container name and id), Echo names each block's container, as
+/// csysdig -pc does.
+#[test]
+fn container_mode_reaches_dig_and_echo() {
+    let p = shared_dir().join("captures/falco/psp_run_as_user_0_container.scap");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
+    let fx = Fixture {
+        snap: store.lock().expect("store").snapshot(),
+        first_ts: shared.first_ts.load(std::sync::atomic::Ordering::Relaxed),
+        events: shared.events.load(std::sync::atomic::Ordering::Relaxed),
+    };
+    let mut app = new_app(&fx, Some("containers"));
+    app.containers = true;
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    key(&mut app, &fx, KeyCode::F(6));
+    let dig = app.pane.as_ref().expect("dig pane");
+    assert!(
+        dig.lines
+            .iter()
+            .any(|l| l.contains(" hopeful_taussig (697956520d89) ")),
+        "{:?}",
+        &dig.lines[..dig.lines.len().min(3)]
+    );
+    key(&mut app, &fx, KeyCode::Backspace);
+    key(&mut app, &fx, KeyCode::F(5));
+    let echo = app.pane.as_ref().expect("echo pane");
+    let heads: Vec<&String> = echo
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("------ "))
+        .collect();
+    assert!(!heads.is_empty());
+    assert!(
+        heads.iter().all(|l| l.ends_with(" [hopeful_taussig]")),
+        "{heads:?}"
+    );
+}
+
 #[test]
 fn store_bytes_per_event() {
     let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");

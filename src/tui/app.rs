@@ -109,6 +109,8 @@ pub struct Pane {
     pub sel: Select,
     /// Dig line format (None: sysdig's default).
     pub format: Option<String>,
+    /// Container mode (`-pc`): Echo names each block's container.
+    pub containers: bool,
 }
 
 impl Pane {
@@ -137,6 +139,7 @@ impl Pane {
             filter,
             sel,
             format,
+            containers: false,
         }
     }
 
@@ -149,7 +152,10 @@ impl Pane {
         for b in &self.blocks {
             let verb = if b.write { "Write" } else { "Read" };
             let prep = if b.write { "to" } else { "from" };
-            let head = format!("------ {verb} {}B {prep} {} ({})", b.len, b.fd_name, b.comm);
+            let mut head = format!("------ {verb} {}B {prep} {} ({})", b.len, b.fd_name, b.comm);
+            if self.containers && !b.container.is_empty() {
+                head.push_str(&format!(" [{}]", b.container));
+            }
             self.lines
                 .push(crate::print::format::sanitize_for_terminal(&head, false).into_owned());
             self.line_dir.push(Some(b.write));
@@ -968,6 +974,13 @@ impl App {
                 if payload == self.level().view {
                     return vec![];
                 }
+                // Below the top, another view is a level of its own (with
+                // the same drill-down), as in csysdig: Backspace comes back
+                // to the view it replaced.
+                if self.stack.len() > 1 {
+                    let l = self.level().clone();
+                    self.stack.push(l);
+                }
                 let l = self.level_mut();
                 l.view = payload;
                 l.sort = None;
@@ -1233,7 +1246,12 @@ impl App {
             Some(l.user_filter.as_str()),
         ]);
         self.gen += 1;
-        self.pane = Some(Pane::new(kind, self.gen, filter, sel, None));
+        // Container mode: Dig prints sysdig's -pc line.
+        let format = (self.containers && kind == PaneKind::Dig)
+            .then(|| crate::print::format::CONTAINER.to_string());
+        let mut pane = Pane::new(kind, self.gen, filter, sel, format);
+        pane.containers = self.containers;
+        self.pane = Some(pane);
     }
 
     fn on_table_key(&mut self, k: KeyEvent) -> Vec<Effect> {

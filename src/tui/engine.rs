@@ -78,6 +78,8 @@ pub struct EchoBlock {
     pub len: u64,
     pub fd_name: String,
     pub comm: String,
+    /// `container.name` of the thread (shown in container mode).
+    pub container: String,
     pub data: Vec<u8>,
 }
 
@@ -476,6 +478,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
             let dir = crate::filter::fields::resolve("evt.io_dir", None).ok()?;
             let buf = crate::filter::fields::resolve("evt.buffer", None).ok()?;
             let fdname = crate::filter::fields::resolve("fd.name", None).ok()?;
+            let cname = crate::filter::fields::resolve("container.name", None).ok()?;
             let mut blocks = std::collections::VecDeque::new();
             let mut truncated = false;
             let mut stop = false;
@@ -523,6 +526,11 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     len: len.max(data.len() as u64),
                     fd_name,
                     comm: c.thread.map(|t| t.comm.clone()).unwrap_or_default(),
+                    container: cname
+                        .extract(&c)
+                        .to_text()
+                        .map(|s| s.into_owned())
+                        .unwrap_or_default(),
                     data,
                 });
                 if blocks.len() > MAX_LINES / 4 {
