@@ -21,8 +21,9 @@ fn shared_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
 
-fn capture() -> Option<PathBuf> {
-    let p = shared_dir().join("captures/sysflow/files_files.scap");
+/// A capture of the shared set (skipped, with a note, when missing).
+fn capture_of(rel: &str) -> Option<PathBuf> {
+    let p = shared_dir().join("captures").join(rel);
     if p.exists() {
         Some(p)
     } else {
@@ -37,8 +38,13 @@ struct Fixture {
     events: u64,
 }
 
+/// The capture most tests use, loaded as the explorer loads it.
 fn fixture() -> Option<Fixture> {
-    let path = capture()?;
+    fixture_of("sysflow/files_files.scap")
+}
+
+fn fixture_of(rel: &str) -> Option<Fixture> {
+    let path = capture_of(rel)?;
     let (store, shared) =
         engine::load_file(path.to_str().expect("utf-8 path"), 64 << 20).expect("capture loads");
     let snap = store.lock().expect("store").snapshot();
@@ -469,21 +475,17 @@ fn table_search_says_not_found() {
 /// has 30 such reads for pid 10344.)
 #[test]
 fn echo_leaves_out_calls_that_moved_nothing() {
-    let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
-    if !p.exists() {
-        eprintln!("skipping: {} not found", p.display());
+    let Some(fx) = fixture_of("sysflow/mpm-event_full_capture.scap") else {
         return;
-    }
-    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
-    let snap = store.lock().expect("store").snapshot();
-    let first_ts = shared.first_ts.load(std::sync::atomic::Ordering::Relaxed);
+    };
     let latest = std::sync::atomic::AtomicU64::new(1);
     let q = Query::Echo {
         gen: 1,
         filter: syspect::filter::Filter::compile("proc.pid=10344").ok(),
         sel: Select::All,
     };
-    let Some(Msg::Echo { blocks, .. }) = engine::run_query(q, &snap, first_ts, &latest) else {
+    let Some(Msg::Echo { blocks, .. }) = engine::run_query(q, &fx.snap, fx.first_ts, &latest)
+    else {
         panic!("no echo");
     };
     assert!(blocks.len() > 40, "{} blocks", blocks.len());
@@ -496,21 +498,12 @@ fn echo_leaves_out_calls_that_moved_nothing() {
 /// events after them. Rates are per second of that span.
 #[test]
 fn span_starts_at_the_first_event_after_the_container_events() {
-    let p = shared_dir().join("captures/falco/psp_run_as_user_0_container.scap");
-    if !p.exists() {
-        eprintln!("skipping: {} not found", p.display());
+    let Some(fx) = fixture_of("falco/psp_run_as_user_0_container.scap") else {
         return;
-    }
-    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
-    let snap = store.lock().expect("store").snapshot();
-    // Events 3 and 4143 (1 and 2 are container events).
-    assert_eq!(snap.first_ts(), 1_562_711_470_509_982_263);
-    assert_eq!(snap.last_ts(), 1_562_711_473_348_813_132);
-    let fx = Fixture {
-        snap,
-        first_ts: shared.first_ts.load(std::sync::atomic::Ordering::Relaxed),
-        events: shared.events.load(std::sync::atomic::Ordering::Relaxed),
     };
+    // Events 3 and 4143 (1 and 2 are container events).
+    assert_eq!(fx.snap.first_ts(), 1_562_711_470_509_982_263);
+    assert_eq!(fx.snap.last_ts(), 1_562_711_473_348_813_132);
     assert_eq!(fx.first_ts, 1_562_711_470_509_982_263);
     let mut app = new_app(&fx, Some("io_by_type"));
     apply(&mut app, &fx, vec![Effect::Reaggregate]);
@@ -568,16 +561,8 @@ fn other_view(app: &mut App, fx: &Fixture) {
 /// csysdig -pc does.
 #[test]
 fn container_mode_reaches_dig_and_echo() {
-    let p = shared_dir().join("captures/falco/psp_run_as_user_0_container.scap");
-    if !p.exists() {
-        eprintln!("skipping: {} not found", p.display());
+    let Some(fx) = fixture_of("falco/psp_run_as_user_0_container.scap") else {
         return;
-    }
-    let (store, shared) = engine::load_file(p.to_str().expect("utf-8"), 64 << 20).expect("loads");
-    let fx = Fixture {
-        snap: store.lock().expect("store").snapshot(),
-        first_ts: shared.first_ts.load(std::sync::atomic::Ordering::Relaxed),
-        events: shared.events.load(std::sync::atomic::Ordering::Relaxed),
     };
     let mut app = new_app(&fx, Some("containers"));
     app.containers = true;
