@@ -91,6 +91,7 @@ fn apply(app: &mut App, fx: &Fixture, effects: Vec<Effect>) {
                         gen: app.gen,
                         agg: Box::new(agg),
                         window: None,
+                        after: app.level().cleared,
                     }
                 }
             }
@@ -591,6 +592,24 @@ fn container_mode_reaches_dig_and_echo() {
     );
 }
 
+/// `c`/Del empties a list view, as csysdig does: its rows start over
+/// from the events after that moment (none more, reading a file).
+#[test]
+fn clearing_a_list_view_starts_it_over() {
+    let Some(fx) = fixture() else { return };
+    let mut app = new_app(&fx, Some("spy_users"));
+    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let rows = |app: &App| app.table.as_ref().map_or(0, |t| t.rows.len());
+    assert!(rows(&app) > 0);
+    app.status.events = fx.events;
+    key(&mut app, &fx, KeyCode::Char('c'));
+    assert_eq!(rows(&app), 0);
+    // Another view is whole.
+    key(&mut app, &fx, KeyCode::F(2));
+    other_view(&mut app, &fx);
+    assert!(rows(&app) > 0);
+}
+
 #[test]
 fn store_bytes_per_event() {
     let p = shared_dir().join("captures/sysflow/mpm-event_full_capture.scap");
@@ -684,6 +703,7 @@ fn table_built_while_loading_equals_replay() {
                     gen: 8,
                     agg: Box::new(agg),
                     window: None,
+                    after: 0,
                 },
                 &snap,
                 shared.first_ts.load(Ordering::Relaxed),
@@ -715,6 +735,7 @@ fn spectrogram_live_samples_add_rows() {
             gen: 1,
             agg: Box::new(agg),
             window: None,
+            after: 0,
         },
         &fx.snap,
         fx.first_ts,

@@ -40,6 +40,9 @@ pub struct Level {
     pub sort: Option<(usize, bool)>,
     pub top: usize,
     pub hscroll: usize,
+    /// A list view cleared with `c`/Del: the events numbered up to this
+    /// are left out of it (0: none).
+    pub cleared: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -983,6 +986,7 @@ impl App {
                 }
                 let l = self.level_mut();
                 l.view = payload;
+                l.cleared = 0;
                 l.sort = None;
                 l.selected = 0;
                 l.top = 0;
@@ -1310,6 +1314,8 @@ impl App {
                 return vec![Effect::TogglePause];
             }
             KeyCode::Char('c') | KeyCode::Delete if self.view().view_type == ViewType::List => {
+                // As csysdig: the list starts over from the events after now.
+                self.level_mut().cleared = self.status.events;
                 self.table = None;
                 return self.restart();
             }

@@ -90,6 +90,8 @@ pub enum Query {
         agg: Box<Aggregator>,
         /// Only events with `start <= ts <= end` (None = everything stored).
         window: Option<(u64, u64)>,
+        /// Only events numbered after this (a list view cleared with `c`).
+        after: u64,
     },
     Dig {
         gen: u64,
@@ -387,6 +389,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
             gen,
             mut agg,
             window,
+            after,
         } => {
             let mut stop = false;
             let mut last = 0u64;
@@ -395,7 +398,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     stop = true;
                     return false;
                 }
-                if !r.tabled {
+                if !r.tabled || r.num <= after {
                     return true;
                 }
                 let ts = r.ev.ts();

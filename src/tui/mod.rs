@@ -167,6 +167,7 @@ impl Driver {
                     gen,
                     agg: Box::new(agg),
                     window: Some(window),
+                    after: app.level().cleared,
                 });
             }
         } else if self.loaded {
@@ -179,6 +180,7 @@ impl Driver {
                         gen,
                         agg: Box::new(agg),
                         window: None,
+                        after: app.level().cleared,
                     });
                 }
                 Err(e) => app.message = Some(e.to_string()),
