@@ -126,6 +126,7 @@ fn frames_bench(file: &str, view: &str, frames: usize) -> Result<()> {
             gen: app.gen,
             agg: Box::new(agg),
             window: None,
+            after: 0,
         },
         &snap,
         first_ts,
