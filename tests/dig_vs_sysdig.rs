@@ -1008,6 +1008,21 @@ fn format_syntax_matches_sysdig() {
         let o = assert_same_lines(&sd, cap, extra, |_| false);
         assert!(!o.is_empty(), "{cap} {extra:?}");
     }
+    // A field whose argument is missing or wrong is an error, not a shorter
+    // field and text: both refuse these.
+    let p = capture("libs/sample.scap").to_string_lossy().into_owned();
+    for fmt in [
+        "%evt.type.isx",
+        "%evt.type.is",
+        "*%evt.num %container.mount.source[0",
+        "%nosuch.field",
+    ] {
+        let args = ["-r", p.as_str(), "-p", fmt];
+        let (ours, theirs) = (dig(&args), sysdig_run(&sd, &args));
+        assert!(!theirs.status.success(), "sysdig took {fmt}");
+        assert_eq!(ours.status.code(), Some(2), "{fmt}");
+        assert!(ours.stdout.is_empty(), "{fmt}");
+    }
 }
 
 /// sysdig's long options as its help spells them (`--read=FILE`,

@@ -154,16 +154,23 @@ impl Format {
                     i = start + name.chars().count();
                 }
             }
-            if bound.is_err() && arg.is_none() {
+            // (A registered name met on the way, such as evt.type.is or
+            // container.mount.source, is one whose argument is wrong or
+            // missing: an error, as in sysdig.)
+            if bound.is_err() && arg.is_none() && !fields::is_registered(&name) {
                 let mut shorter = name.clone();
                 let mut at = i;
                 while shorter.pop().is_some() && !shorter.is_empty() {
                     at -= 1;
-                    if let Ok(b) = fields::resolve(&shorter, None) {
-                        bound = Ok(b);
-                        name = shorter;
-                        i = at;
-                        break;
+                    match fields::resolve(&shorter, None) {
+                        Ok(b) => {
+                            bound = Ok(b);
+                            name = shorter;
+                            i = at;
+                            break;
+                        }
+                        Err(_) if fields::is_registered(&shorter) => break,
+                        Err(_) => {}
                     }
                 }
             }

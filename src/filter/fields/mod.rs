@@ -324,6 +324,12 @@ fn lookup_exact(name: &str) -> Option<&'static FieldDef> {
     all().iter().find(|d| d.name == name)
 }
 
+/// Whether `name` is a registered field's name (whatever argument it
+/// takes).
+pub fn is_registered(name: &str) -> bool {
+    lookup_exact(name).is_some()
+}
+
 /// Resolves `name` (and an optional `[arg]`) against the registry.
 /// Handles dotted arguments: `evt.arg.fd`, `evt.type.is.open`,
 /// `thread.cgroup.cpu`, `k8s.pod.label.app`.
