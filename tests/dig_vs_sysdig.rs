@@ -971,6 +971,10 @@ fn format_syntax_matches_sysdig() {
         ("libs/sample.scap", &["-p", "%evt.num %evt.arg.sizex"]),
         ("libs/sample.scap", &["-p", "%evt.numabc %proc.pid.0"]),
         ("libs/sample.scap", &["-p", "%evt.num %proc.env[HOME]"]),
+        (
+            "libs/sample.scap",
+            &["-p", "*%evt.num %fd.namex[1] %evt.numy[2]"],
+        ),
         ("libs/sample.scap", &["-p", "%evt.num a\\%proc.name \\x"]),
         ("libs/sample.scap", &["-p", "%evt.num %0proc.name|"]),
         ("libs/sample.scap", &["-p", "%evt.num[ %proc.fdusage["]),
