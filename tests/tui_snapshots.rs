@@ -425,17 +425,14 @@ fn backspace_restores_view_selection_sort_and_filter() {
     let _ = Select::All;
 }
 
-/// Sorting by a column starts at the top of the new order, as csysdig
-/// does: the row selected before stays in the table, wherever it went.
+/// Sorting keeps the row the user moved to (selected, and scrolled into
+/// view, wherever it went); a view the user has not moved in starts at
+/// the top of the new order. As csysdig does.
 #[test]
-fn sorting_selects_the_top_row() {
+fn sorting_keeps_the_users_row_else_starts_at_the_top() {
     let Some(fx) = fixture() else { return };
     let mut app = new_app(&fx, Some("procs"));
     apply(&mut app, &fx, vec![Effect::Reaggregate]);
-    for _ in 0..5 {
-        key(&mut app, &fx, KeyCode::Down);
-    }
-    assert_eq!(app.level().selected, 5);
     key(&mut app, &fx, KeyCode::Char('$')); // sort by column 4
     assert_eq!((app.level().selected, app.level().top), (0, 0));
     let first = app
@@ -444,6 +441,25 @@ fn sorting_selects_the_top_row() {
         .and_then(|t| t.rows.first())
         .map(|r| r.key.clone());
     assert_eq!(app.level().selected_key, first);
+    for _ in 0..5 {
+        key(&mut app, &fx, KeyCode::Down);
+    }
+    let picked = app.level().selected_key.clone();
+    key(&mut app, &fx, KeyCode::Char('#')); // sort by column 3
+    assert_eq!(app.level().selected_key, picked);
+    let at = app.level().selected;
+    let key_at = app
+        .table
+        .as_ref()
+        .and_then(|t| t.rows.get(at))
+        .map(|r| r.key.clone());
+    assert_eq!(key_at, picked);
+    render(&mut app, 80, 24);
+    let (top, page) = (app.level().top, app.page);
+    assert!(
+        top <= at && at < top + page,
+        "row {at} off screen (top {top}, page {page})"
+    );
 }
 
 /// A table search that matched nothing says NOT FOUND once its bar is
@@ -515,11 +531,10 @@ fn span_starts_at_the_first_event_after_the_container_events() {
     assert_eq!(&cells[..3], ["4.01K", "2.52K", "180.00"]);
 }
 
-/// Another view chosen with F2 below the top level is a level of its
-/// own: Backspace comes back to the view it replaced, with its drill-down,
-/// as in csysdig.
+/// Another view chosen with F2 is a level of its own: Backspace comes
+/// back to the view it replaced, with its drill-down, as in csysdig.
 #[test]
-fn view_switch_below_the_top_is_undone_by_backspace() {
+fn view_switch_is_undone_by_backspace() {
     let Some(fx) = fixture() else { return };
     let mut app = new_app(&fx, Some("syscalls"));
     apply(&mut app, &fx, vec![Effect::Reaggregate]);
@@ -535,11 +550,14 @@ fn view_switch_below_the_top_is_undone_by_backspace() {
     assert_eq!(app.stack.len(), 2);
     assert_eq!(app.level().view, drilled.view);
     assert_eq!(app.level().drill_filter, drilled.drill_filter);
-    // At the top level a view switch replaces the view.
+    // At the top level too.
     key(&mut app, &fx, KeyCode::Backspace);
+    let top = app.level().view;
     key(&mut app, &fx, KeyCode::F(2));
     other_view(&mut app, &fx);
-    assert_eq!(app.stack.len(), 1);
+    assert_eq!(app.stack.len(), 2);
+    key(&mut app, &fx, KeyCode::Backspace);
+    assert_eq!((app.stack.len(), app.level().view), (1, top));
 }
 
 /// In the open views menu, picks a view other than the current one.

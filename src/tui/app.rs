@@ -43,6 +43,9 @@ pub struct Level {
     /// A list view cleared with `c`/Del: the events numbered up to this
     /// are left out of it (0: none).
     pub cleared: u64,
+    /// The user moved the selection here (keys, mouse, search): a new sort
+    /// keeps that row; otherwise it starts at the top.
+    pub moved: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -977,16 +980,15 @@ impl App {
                 if payload == self.level().view {
                     return vec![];
                 }
-                // Below the top, another view is a level of its own (with
-                // the same drill-down), as in csysdig: Backspace comes back
-                // to the view it replaced.
-                if self.stack.len() > 1 {
-                    let l = self.level().clone();
-                    self.stack.push(l);
-                }
+                // Another view is a level of its own (with the same
+                // drill-down), as in csysdig: Backspace comes back to the
+                // view it replaced.
+                let l = self.level().clone();
+                self.stack.push(l);
                 let l = self.level_mut();
                 l.view = payload;
                 l.cleared = 0;
+                l.moved = false;
                 l.sort = None;
                 l.selected = 0;
                 l.top = 0;
@@ -1090,9 +1092,24 @@ impl App {
         t.select_sort(col);
         let s = (t.sort_col, t.sort_desc);
         self.level_mut().sort = Some(s);
-        // As csysdig: a new order starts at its top row (keeping the old
-        // row selected would scroll the top of the new order away).
-        self.select(0);
+        // As csysdig: the row the user picked stays selected (and in
+        // view); one the user never moved to gives way to the top row of
+        // the new order.
+        let idx = match (&self.level().selected_key, self.level().moved) {
+            (Some(k), true) => self
+                .table
+                .as_ref()
+                .and_then(|t| t.rows.iter().position(|r| &r.key == k))
+                .unwrap_or(0),
+            _ => 0,
+        };
+        self.select(idx);
+    }
+
+    /// [`App::select`] by the user's hand.
+    fn user_select(&mut self, i: usize) {
+        self.select(i);
+        self.level_mut().moved = true;
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
@@ -1321,12 +1338,12 @@ impl App {
             }
             KeyCode::Enter => return self.drill_down(),
             KeyCode::Backspace => return self.go_back(),
-            KeyCode::Up | KeyCode::Char('k') => self.select(sel.saturating_sub(1)),
-            KeyCode::Down | KeyCode::Char('j') => self.select(sel + 1),
-            KeyCode::PageUp => self.select(sel.saturating_sub(page)),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.select(sel + page),
-            KeyCode::Home | KeyCode::Char('g') => self.select(0),
-            KeyCode::End | KeyCode::Char('G') => self.select(usize::MAX),
+            KeyCode::Up | KeyCode::Char('k') => self.user_select(sel.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => self.user_select(sel + 1),
+            KeyCode::PageUp => self.user_select(sel.saturating_sub(page)),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.user_select(sel + page),
+            KeyCode::Home | KeyCode::Char('g') => self.user_select(0),
+            KeyCode::End | KeyCode::Char('G') => self.user_select(usize::MAX),
             KeyCode::Left => {
                 let l = self.level_mut();
                 l.hscroll = l.hscroll.saturating_sub(1);
@@ -1354,7 +1371,7 @@ impl App {
             .map(|i| (start + i) % n.max(1))
             .find(|&i| row_has(&t.rows[i], &text));
         match found {
-            Some(i) => self.select(i),
+            Some(i) => self.user_select(i),
             None => self.message = Some(format!("NOT FOUND: {text}")),
         }
     }
@@ -1587,7 +1604,7 @@ impl App {
                             r == m.row && now.duration_since(t).as_millis() < 400
                         });
                         self.last_click = Some((now, m.row));
-                        self.select(i);
+                        self.user_select(i);
                         if double {
                             return self.drill_down();
                         }

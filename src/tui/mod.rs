@@ -74,16 +74,10 @@ pub fn cli_main(args: Vec<String>) -> Result<()> {
     run(a)
 }
 
+/// A span as csysdig prints a capture's duration: `959ms`, `2.83s` (cut,
+/// not rounded), `1:22`, `01:02:03`.
 fn fmt_span(ns: u64) -> String {
-    let s = ns as f64 / 1e9;
-    if s < 120.0 {
-        // Cut, not rounded, to hundredths, as csysdig prints it.
-        format!("{:.2}s", (ns / 10_000_000) as f64 / 100.0)
-    } else if s < 7200.0 {
-        format!("{:.1}m", s / 60.0)
-    } else {
-        format!("{:.1}h", s / 3600.0)
-    }
+    crate::views::format_time(ns, 0)
 }
 
 fn fmt_clock(ns: u64) -> String {
@@ -566,6 +560,8 @@ mod tests {
     fn spans_are_cut_to_hundredths_as_csysdig_prints_them() {
         assert_eq!(super::fmt_span(2_838_830_869), "2.83s");
         assert_eq!(super::fmt_span(12_099_999_999), "12.09s");
-        assert_eq!(super::fmt_span(0), "0.00s");
+        // (csysdig: libs/sample.scap, falco/empty.scap.)
+        assert_eq!(super::fmt_span(959_300_000), "959ms");
+        assert_eq!(super::fmt_span(0), "0ns");
     }
 }
