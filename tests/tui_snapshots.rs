@@ -577,7 +577,7 @@ fn other_view(app: &mut App, fx: &Fixture) {
 
 /// Container mode (`-pc`) reaches the panes: Dig prints sysdig's `-pc`
 /// line (container name and id), Echo names each block's container, as
-/// csysdig -pc does.
+/// csysdig -pc does. A pane's "For:" names the row it is for.
 #[test]
 fn container_mode_reaches_dig_and_echo() {
     let Some(fx) = fixture_of("falco/psp_run_as_user_0_container.scap") else {
@@ -587,6 +587,12 @@ fn container_mode_reaches_dig_and_echo() {
     app.containers = true;
     apply(&mut app, &fx, vec![Effect::Reaggregate]);
     key(&mut app, &fx, KeyCode::F(6));
+    // The pane is for the selected row, and says so.
+    let screen = render(&mut app, 120, 30);
+    assert!(
+        screen.contains("For: container.id=697956520d89"),
+        "{screen}"
+    );
     let dig = app.pane.as_ref().expect("dig pane");
     assert!(
         dig.lines

@@ -117,6 +117,8 @@ pub struct Pane {
     pub format: Option<String>,
     /// Container mode (`-pc`): Echo names each block's container.
     pub containers: bool,
+    /// The selected row it was opened for (`field=value`), for "For:".
+    pub row: Option<String>,
 }
 
 impl Pane {
@@ -146,6 +148,7 @@ impl Pane {
             sel,
             format,
             containers: false,
+            row: None,
         }
     }
 
@@ -1245,9 +1248,11 @@ impl App {
 
     fn open_pane(&mut self, kind: PaneKind) {
         let l = self.level();
+        let mut row = None;
         let (row_filter, sel) = match self.row_drill() {
             Some((f, field, value)) => {
                 let sel = Select::from_key(&field, &value);
+                row = Some(format!("{field}={value}"));
                 (Some(f), sel)
             }
             None => {
@@ -1272,6 +1277,7 @@ impl App {
             .then(|| crate::print::format::CONTAINER.to_string());
         let mut pane = Pane::new(kind, self.gen, filter, sel, format);
         pane.containers = self.containers;
+        pane.row = row;
         self.pane = Some(pane);
     }
 

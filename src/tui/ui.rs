@@ -250,10 +250,15 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
 
 fn draw_header(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
     let l = app.level();
-    let for_text = if l.path.is_empty() {
+    // (A pane opened on a row is for that row too, as in csysdig.)
+    let mut path: Vec<&str> = l.path.iter().map(String::as_str).collect();
+    if let Some(row) = app.pane.as_ref().and_then(|p| p.row.as_deref()) {
+        path.push(row);
+    }
+    let for_text = if path.is_empty() {
         "whole machine".to_string()
     } else {
-        clean(&l.path.join(" > ")).into_owned()
+        clean(&path.join(" > ")).into_owned()
     };
     let viewing = match app.pane.as_ref().map(|p| p.kind) {
         Some(PaneKind::Dig) => "sysdig output".to_string(),
