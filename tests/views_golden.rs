@@ -362,3 +362,25 @@ fn container_views_match_csysdig() {
         failures.join("\n")
     );
 }
+
+/// I/O by Type on captures whose blank-type row (events without an fd)
+/// holds procinfo events: these took no time (the thread's last latency
+/// is not theirs), so the row's TIME is csysdig's.
+#[test]
+fn io_by_type_times_match_csysdig() {
+    if !csysdig_or_skip() {
+        return;
+    }
+    let dir = shared_dir().join("captures");
+    for cap in [
+        "falco/connect_localhost.scap",
+        "libs/single_ipv6_conn.scap",
+        "falco/syscall.scap",
+        "falco/ping_sendto.scap",
+        "sysflow/mpm-event_full_capture.scap",
+    ] {
+        if let Err(e) = compare_view(&dir.join(cap), cap, "io_by_type", &[]) {
+            panic!("{e}");
+        }
+    }
+}

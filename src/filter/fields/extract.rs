@@ -942,6 +942,12 @@ pub fn latency_bucket_start(bucket: u64, width: u32) -> u64 {
 /// enter for an exit, 0 for an enter, the thread's last value for the
 /// events that do not touch it (switch...), 0 without a thread.
 fn latency(c: &Ctx<'_>) -> Option<u64> {
+    // A procinfo event (and csysdig's end-of-sample thread events) takes
+    // no time, whatever the thread's last call took, as in libsinsp.
+    let t = c.ev.etype();
+    if t == crate::event::table::ids::PROCINFO_E || t == crate::event::table::ids::THREAD_TABLE {
+        return Some(0);
+    }
     Some(c.thread.map_or(0, |t| t.latency))
 }
 
