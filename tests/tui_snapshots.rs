@@ -1108,6 +1108,19 @@ fn footer_clicks_and_resizes_keep_the_table_in_view() {
         before,
         "the footer selects no row"
     );
+    // Its commands run as their keys do (x=9 is F2 Views), as in csysdig.
+    assert!(
+        matches!(&app.overlay, Overlay::Menu(m) if m.title == "Select View"),
+        "{:?}",
+        app.overlay
+    );
+    key(&mut app, &fx, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None));
+    // The header's filter line opens the filter editor.
+    let _ = app.on_mouse(crossterm::event::MouseEvent { row: 1, ..click });
+    assert!(app.input.is_some());
+    key(&mut app, &fx, KeyCode::Esc);
+    assert!(app.input.is_none());
 
     // End on a short screen, then a screen tall enough for every row.
     render(&mut app, 80, 12);

@@ -399,6 +399,10 @@ pub struct App {
     pub table_y: u16,
     /// Column x ranges of the table header (last draw).
     pub col_x: Vec<(u16, u16, usize)>,
+    /// The footer's row and the x ranges of its commands (last draw), for
+    /// clicks.
+    pub footer_y: u16,
+    pub footer: Vec<(u16, u16, &'static str)>,
     last_click: Option<(std::time::Instant, u16)>,
     search_memory: Option<String>,
 }
@@ -406,6 +410,23 @@ pub struct App {
 /// Whether a table row holds `text` (in its key or a cell), for '/'.
 fn row_has(r: &views::Row, text: &str) -> bool {
     r.key.contains(text) || r.cells.iter().any(|c| c.text.contains(text))
+}
+
+/// The key a footer command's label stands for (None: not a single key).
+fn key_of_label(label: &str) -> Option<KeyCode> {
+    let first = label.split('/').next().unwrap_or(label);
+    if let Some(n) = first.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
+        return Some(KeyCode::F(n));
+    }
+    Some(match first {
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Bksp" => KeyCode::Backspace,
+        "Tab" => KeyCode::Tab,
+        "Space" => KeyCode::Char(' '),
+        k if k.chars().count() == 1 => KeyCode::Char(k.chars().next()?),
+        _ => return None,
+    })
 }
 
 fn ctrl(k: &KeyEvent, c: char) -> bool {
@@ -456,6 +477,8 @@ impl App {
             page: 10,
             table_y: 0,
             col_x: Vec::new(),
+            footer_y: u16::MAX,
+            footer: Vec::new(),
             last_click: None,
             search_memory: None,
         };
@@ -1578,10 +1601,26 @@ impl App {
     /// Mouse: click selects, double-click drills down, header click sorts,
     /// the wheel scrolls.
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        // A command of the footer runs as its key does, as in csysdig.
+        if m.kind == MouseEventKind::Down(MouseButton::Left) && m.row == self.footer_y {
+            let hit = self
+                .footer
+                .iter()
+                .find(|(a, b, _)| m.column >= *a && m.column < *b)
+                .and_then(|(_, _, k)| key_of_label(k));
+            return match hit {
+                Some(code) => self.on_key(key(code)),
+                None => vec![],
+            };
+        }
         if self.input.is_some() || !matches!(self.overlay, Overlay::None) {
             return vec![];
         }
-        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        // The header's filter line opens the filter editor (F4).
+        if m.kind == MouseEventKind::Down(MouseButton::Left) && m.row == 1 && self.pane.is_none() {
+            return self.on_key(key(KeyCode::F(4)));
+        }
         if self.pane.is_none() && self.view().view_type == ViewType::Spectrogram {
             return self.on_spectro_mouse(m);
         }

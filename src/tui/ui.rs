@@ -727,7 +727,7 @@ fn draw_msg(f: &mut Frame<'_>, app: &App, message: &[String], th: &Theme, area: 
     }
 }
 
-fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
+fn draw_footer(f: &mut Frame<'_>, app: &mut App, th: &Theme, area: Rect) {
     let pos = match &app.pane {
         Some(p) => {
             let n = p.lines.len();
@@ -771,16 +771,21 @@ fn draw_footer(f: &mut Frame<'_>, app: &App, th: &Theme, area: Rect) {
     let room = width.saturating_sub(pos.len() + 1);
     let mut spans = Vec::new();
     let mut used = 0;
+    let mut hits = Vec::new();
     for c in app.commands() {
         let need = c.key.chars().count() + c.label.len() + 1;
         if used + need > room {
             break;
         }
+        let x = area.x + used as u16;
+        hits.push((x, x + (need - 1) as u16, c.key));
         spans.push(Span::styled(c.key, th.key()));
         spans.push(Span::styled(c.label, th.keylabel()));
         spans.push(Span::raw(" "));
         used += need;
     }
+    app.footer_y = area.y;
+    app.footer = hits;
     spans.push(Span::raw(
         " ".repeat(width.saturating_sub(used + pos.len())),
     ));
