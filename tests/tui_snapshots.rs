@@ -55,6 +55,13 @@ fn fixture_of(rel: &str) -> Option<Fixture> {
     })
 }
 
+/// `view` of the fixture, its table built.
+fn opened(fx: &Fixture, view: &str) -> App {
+    let mut app = new_app(fx, Some(view));
+    apply(&mut app, fx, vec![Effect::Reaggregate]);
+    app
+}
+
 fn new_app(fx: &Fixture, view: Option<&str>) -> App {
     let views = views::builtin().expect("builtin views");
     let mut app = App::new(views, view).expect("app");
@@ -226,8 +233,7 @@ fn spectrograms() {
     let Some(fx) = fixture() else { return };
     for (w, h) in SIZES {
         // F12 on the System Calls row of the busiest syscall.
-        let mut app = new_app(&fx, Some("syscalls"));
-        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let mut app = opened(&fx, "syscalls");
         render(&mut app, w, h);
         // (sysdigevent, the thread-table pseudo-event, is no syscall.)
         let (i, sel) = app
@@ -257,8 +263,7 @@ fn spectrograms() {
 
         // Shift-F12 from Files (whole machine when no row is wanted: the
         // first row here), the letter key S from Processes.
-        let mut app = new_app(&fx, Some("procs"));
-        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let mut app = opened(&fx, "procs");
         app.on_key(KeyEvent::new(KeyCode::F(12), KeyModifiers::SHIFT));
         assert_eq!(app.view().id, "spectro_file");
         key(&mut app, &fx, KeyCode::Backspace);
@@ -368,8 +373,7 @@ fn overlays_and_panes() {
         key(&mut app, &fx, KeyCode::Esc);
 
         // Files → the tested file → dig and echo.
-        let mut app = new_app(&fx, Some("files"));
-        apply(&mut app, &fx, vec![Effect::Reaggregate]);
+        let mut app = opened(&fx, "files");
         key(&mut app, &fx, KeyCode::Char('/'));
         type_text(&mut app, &fx, "tested_file.txt");
         key(&mut app, &fx, KeyCode::Enter);
@@ -410,8 +414,7 @@ fn tab_completes_field_names() {
 #[test]
 fn backspace_restores_view_selection_sort_and_filter() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("files"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "files");
     key(&mut app, &fx, KeyCode::Char('$')); // sort by column 4
     key(&mut app, &fx, KeyCode::Down);
     let before = app.level().clone();
@@ -431,8 +434,7 @@ fn backspace_restores_view_selection_sort_and_filter() {
 #[test]
 fn sorting_keeps_the_users_row_else_starts_at_the_top() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("procs"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "procs");
     key(&mut app, &fx, KeyCode::Char('$')); // sort by column 4
     assert_eq!((app.level().selected, app.level().top), (0, 0));
     let first = app
@@ -467,8 +469,7 @@ fn sorting_keeps_the_users_row_else_starts_at_the_top() {
 #[test]
 fn table_search_says_not_found() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("procs"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "procs");
     key(&mut app, &fx, KeyCode::Char('/'));
     type_text(&mut app, &fx, "qqqzz");
     key(&mut app, &fx, KeyCode::Enter);
@@ -522,8 +523,7 @@ fn span_starts_at_the_first_event_after_the_container_events() {
     assert_eq!(fx.snap.first_ts(), 1_562_711_470_509_982_263);
     assert_eq!(fx.snap.last_ts(), 1_562_711_473_348_813_132);
     assert_eq!(fx.first_ts, 1_562_711_470_509_982_263);
-    let mut app = new_app(&fx, Some("io_by_type"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let app = opened(&fx, "io_by_type");
     let t = app.table.as_ref().expect("table");
     let file = t.rows.iter().find(|r| r.key == "file").expect("file row");
     let cells: Vec<&str> = file.cells.iter().map(|c| c.text.trim()).collect();
@@ -536,8 +536,7 @@ fn span_starts_at_the_first_event_after_the_container_events() {
 #[test]
 fn view_switch_is_undone_by_backspace() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("syscalls"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "syscalls");
     key(&mut app, &fx, KeyCode::Enter);
     assert_eq!(app.stack.len(), 2);
     let drilled = app.level().clone();
@@ -621,8 +620,7 @@ fn container_mode_reaches_dig_and_echo() {
 #[test]
 fn clearing_a_list_view_starts_it_over() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("spy_users"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "spy_users");
     let rows = |app: &App| app.table.as_ref().map_or(0, |t| t.rows.len());
     assert!(rows(&app) > 0);
     app.status.events = fx.events;
@@ -1138,8 +1136,7 @@ fn footer_clicks_and_resizes_keep_the_table_in_view() {
 #[test]
 fn pane_search_returns_to_its_start() {
     let Some(fx) = fixture() else { return };
-    let mut app = new_app(&fx, Some("files"));
-    apply(&mut app, &fx, vec![Effect::Reaggregate]);
+    let mut app = opened(&fx, "files");
     key(&mut app, &fx, KeyCode::Char('/'));
     type_text(&mut app, &fx, "tested_file.txt");
     key(&mut app, &fx, KeyCode::Enter);
