@@ -975,6 +975,10 @@ fn format_syntax_matches_sysdig() {
             "libs/sample.scap",
             &["-p", "*%evt.num %fd.namex[1] %evt.numy[2]"],
         ),
+        (
+            "falco/cat_write.scap",
+            &["-p", "*%evt.num %evt.arg.name[1] %evt.rawarg.res[0]"],
+        ),
         ("libs/sample.scap", &["-p", "%evt.num a\\%proc.name \\x"]),
         ("libs/sample.scap", &["-p", "%evt.num %0proc.name|"]),
         ("libs/sample.scap", &["-p", "%evt.num[ %proc.fdusage["]),
@@ -1097,6 +1101,21 @@ fn verbose_counts_captured_events_as_sysdig() {
 /// example2 are haproxy's UDP socket, listed in `KNOWN`.)
 #[test]
 fn time_limit_on_files_measures_as_sysdig() {
+    // A duration of 0 or less is refused (as sysdig refuses it).
+    let p = capture("falco/cat_write.scap")
+        .to_string_lossy()
+        .into_owned();
+    for bad in ["0", "-1"] {
+        let o = dig(&["-r", p.as_str(), "-M", bad]);
+        assert_eq!(o.status.code(), Some(2), "-M {bad}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr)
+                .trim_end()
+                .lines()
+                .count(),
+            1
+        );
+    }
     let Some(sd) = sysdig() else { return };
     for cap in [
         "sysflow/rename_rename.scap",

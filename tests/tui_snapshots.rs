@@ -1119,6 +1119,26 @@ fn footer_clicks_and_resizes_keep_the_table_in_view() {
     assert!(app.input.is_some());
     key(&mut app, &fx, KeyCode::Esc);
     assert!(app.input.is_none());
+    // While a search is typed, a letter of the footer (n Next) is not typed.
+    key(&mut app, &fx, KeyCode::Char('/'));
+    type_text(&mut app, &fx, "ab");
+    render(&mut app, 80, 24);
+    let next = app
+        .footer
+        .iter()
+        .find(|c| c.2 == "n")
+        .map(|c| c.0)
+        .expect("n in the footer");
+    let _ = app.on_mouse(crossterm::event::MouseEvent {
+        column: next,
+        ..click
+    });
+    assert_eq!(app.input.as_ref().map(|i| i.text.as_str()), Some("ab"));
+    key(&mut app, &fx, KeyCode::Esc);
+    // On the "too small" screen nothing takes a click.
+    render(&mut app, 30, 8);
+    let _ = app.on_mouse(crossterm::event::MouseEvent { row: 1, ..click });
+    assert!(app.input.is_none() && matches!(app.overlay, Overlay::None));
 
     // End on a short screen, then a screen tall enough for every row.
     render(&mut app, 80, 12);

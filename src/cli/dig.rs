@@ -334,7 +334,6 @@ pub fn list_fields_markdown(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Prints `-L`: the event table.
 /// `-L`: sysdig 0.29.3's event list, byte for byte. Events are shown
 /// with that table's parameters (`%evt.info`, `evt.arg`), whatever newer
 /// layout a capture carries.
@@ -448,18 +447,10 @@ impl<T> DerefMut for AtExit<T> {
     }
 }
 
-/// A hidden event, as sysdig's loop meets it: counted (for `-n` and `-S`)
-/// when the filter passes it (or there is none), and seen by a filter that
-/// keeps the time of the events it sees (`evt.deltatime`). The container
-/// events a capture starts with and state-only events, which libsinsp
-/// keeps to itself, are not counted, but its filter sees them (the first
-/// procinfo of a capture measures its `evt.deltatime` from the container
-/// events before it). True when `counting` and the event counts.
-#[cold]
-#[inline(never)]
 /// `-M` on files: whether the passing event at `ts` is `limit` ns or more
 /// after the first passing one (which `start` keeps; a zero time does not
 /// start the clock), as sysdig measures it.
+#[inline]
 fn over_deadline(start: &mut u64, ts: u64, limit: Option<u64>) -> bool {
     let Some(limit) = limit else {
         return false;
@@ -471,6 +462,15 @@ fn over_deadline(start: &mut u64, ts: u64, limit: Option<u64>) -> bool {
     ts.saturating_sub(*start) >= limit
 }
 
+/// A hidden event, as sysdig's loop meets it: counted (for `-n` and `-S`)
+/// when the filter passes it (or there is none), and seen by a filter that
+/// keeps the time of the events it sees (`evt.deltatime`). The container
+/// events a capture starts with and state-only events, which libsinsp
+/// keeps to itself, are not counted, but its filter sees them (the first
+/// procinfo of a capture measures its `evt.deltatime` from the container
+/// events before it). True when `counting` and the event counts.
+#[cold]
+#[inline(never)]
 fn hidden_event(filter: Option<&Filter>, c: &Ctx<'_>, leading: bool, counting: bool) -> bool {
     if counting && !leading && c.ev.dump_flags & STATE_ONLY == 0 {
         return filter.is_none_or(|f| f.may_match_type(c.ev.etype()) && f.matches_typed(c));
@@ -675,6 +675,10 @@ pub fn run(a: DigArgs) -> Result<()> {
         writeln!(out, "{}", before.map_or(DEFAULT, |f| preset(f)))?;
         out.flush()?;
         return Ok(());
+    }
+    // (sysdig refuses a duration of 0 or less too; a fraction is fine here.)
+    if a.seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
+        return Err(UsageError("-M needs a number of seconds above 0".into()).into());
     }
     let rotation = rotate_spec(&a)?;
     let filter_text = a.filter.join(" ");
@@ -972,32 +976,22 @@ pub fn run(a: DigArgs) -> Result<()> {
             // has to be evaluated or the event printed: events whose type the
             // filter cannot match, and `-q` runs without a filter, never need
             // it. (Printing needs no file: `-w` is quiet.)
-            let pass = if skip || !filter.as_ref().is_none_or(|f| f.may_match_type(etype)) {
-                false
-            } else if filter.is_none() && quiet {
-                true
-            } else {
-                let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
-                let pass = printer.filter.is_none_or(|f| f.matches_typed(&c));
-                // (-M ends the read at the first passing event that far.)
-                if pass && over_deadline(&mut clock_start, ts, file_deadline_ns) {
-                    break 'read;
-                }
-                if pass && !printer.quiet {
-                    match printer.print(&c, &mut out) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                pass
-            };
-            if pass
-                && filter.is_none()
-                && quiet
-                && over_deadline(&mut clock_start, ts, file_deadline_ns)
-            {
+            let may_pass = !skip && filter.as_ref().is_none_or(|f| f.may_match_type(etype));
+            let c = (may_pass && !(filter.is_none() && quiet))
+                .then(|| Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts));
+            let pass = may_pass
+                && c.as_ref()
+                    .is_none_or(|c| printer.filter.is_none_or(|f| f.matches_typed(c)));
+            // (-M ends the read at the first passing event that far.)
+            if pass && over_deadline(&mut clock_start, ts, file_deadline_ns) {
                 break 'read;
+            }
+            if let (true, false, Some(c)) = (pass, printer.quiet, &c) {
+                match printer.print(c, &mut out) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
             }
             // Hidden events are written too, so the file keeps its meta
             // events; with a filter, so are the internal ones it fails (as
@@ -1067,9 +1061,6 @@ pub fn run(a: DigArgs) -> Result<()> {
         _ => {}
     }
     if a.verbose {
-        // sysdig counts what -n counts: the events its filter passes,
-        // hidden ones too.
-        let captured = counted;
         let st = src.stats();
         let secs = started.elapsed().as_secs_f64();
         eprintln!("Driver Events:{}", if live { st.events } else { 0 });
@@ -1079,11 +1070,13 @@ pub fn run(a: DigArgs) -> Result<()> {
             suppress.as_ref().map_or(0, |s| s.count)
         );
         eprintln!(
+            // (sysdig counts what -n counts: the events its filter
+            // passes, hidden ones too.)
             "Elapsed time: {:.3}, Captured Events: {}, {:.2} eps",
             secs,
-            captured,
+            counted,
             if secs > 0.0 {
-                captured as f64 / secs
+                counted as f64 / secs
             } else {
                 0.0
             }

@@ -1054,17 +1054,13 @@ pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts
 /// it: resolved against the event's dirfd (or the cwd), the text
 /// `%evt.info` shows in parentheses; the value itself when it has none.
 pub fn relpath_resolved(ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn Resolver) -> String {
-    let mut s = String::new();
-    push_relpath(&mut s, ev, i, b, res);
-    let v = sanitize(&params::as_str_cow(b)).into_owned();
-    match s
-        .strip_prefix(v.as_str())
-        .and_then(|r| r.strip_prefix('('))
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        Some(full) => full.to_string(),
-        None => s,
-    }
+    let v = params::as_str_cow(b);
+    let full = if v.is_empty() || v.starts_with('/') || v == "<NA>" {
+        None
+    } else {
+        resolved_path(&v, relpath_base(ev, i, res))
+    };
+    sanitize(full.as_deref().unwrap_or(&v)).into_owned()
 }
 
 /// FSRELPATH: resolved against the event's dirfd parameter (or the cwd).
@@ -1074,9 +1070,14 @@ fn push_relpath(s: &mut String, ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn
         s.push_str(&sanitize(&v));
         return;
     }
+    push_path(s, &v, relpath_base(ev, i, res));
+}
+
+/// The directory the FSRELPATH parameter `i` of `ev` is relative to: that
+/// of the nearest fd parameter before it (dirfd, olddir, newdir...), or the
+/// cwd for AT_FDCWD.
+fn relpath_base<'r>(ev: &EventRef<'_>, i: usize, res: &'r dyn Resolver) -> Option<&'r str> {
     let info = ev.info();
-    // The dirfd is the nearest fd parameter before the path (dirfd, olddir,
-    // newdir...).
     let dirfd = (0..i)
         .rev()
         .find(|&j| {
@@ -1089,11 +1090,10 @@ fn push_relpath(s: &mut String, ev: &EventRef<'_>, i: usize, b: &[u8], res: &dyn
             ev.param(di)
                 .and_then(|db| params::as_i64(info.params[di].ptype, db))
         });
-    let base = match dirfd {
+    match dirfd {
         Some(fd) if fd != -100 => res.fd_label(ev.tid(), fd).map(|l| l.name),
         _ => res.cwd(ev.tid()),
-    };
-    push_path(s, &v, base);
+    }
 }
 
 #[cfg(test)]

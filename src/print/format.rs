@@ -147,13 +147,15 @@ impl Format {
             // proc.name then "[x]". Nothing to shrink to: the error of the
             // whole name.
             let mut bound = fields::resolve(&name, arg.as_deref());
-            if bound.is_err() && arg.is_some() && !fields::is_registered(&name) {
-                // (`%fd.namex[1]`: fd.name, then "x[1]".)
-                arg = None;
-                i = start + name.chars().count();
-            } else if bound.is_err() && arg.is_some() {
+            if bound.is_err() && arg.is_some() {
+                // The name alone (`%proc.env[HOME]`, `%evt.arg.name[1]`),
+                // or, unless it is a registered field, a shorter one below
+                // (`%fd.namex[1]`: fd.name, then "x[1]").
                 if let Ok(b) = fields::resolve(&name, None) {
                     bound = Ok(b);
+                    arg = None;
+                    i = start + name.chars().count();
+                } else if !fields::is_registered(&name) {
                     arg = None;
                     i = start + name.chars().count();
                 }

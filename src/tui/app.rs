@@ -1602,13 +1602,19 @@ impl App {
     /// the wheel scrolls.
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
-        // A command of the footer runs as its key does, as in csysdig.
+        // No screen drawn yet, or only "too small": nothing to click.
+        if self.footer_y == u16::MAX {
+            return vec![];
+        }
+        // A command of the footer runs as its key does, as in csysdig
+        // (but a letter while a text is typed would only be typed).
         if m.kind == MouseEventKind::Down(MouseButton::Left) && m.row == self.footer_y {
             let hit = self
                 .footer
                 .iter()
                 .find(|(a, b, _)| m.column >= *a && m.column < *b)
-                .and_then(|(_, _, k)| key_of_label(k));
+                .and_then(|(_, _, k)| key_of_label(k))
+                .filter(|c| self.input.is_none() || !matches!(c, KeyCode::Char(_)));
             return match hit {
                 Some(code) => self.on_key(key(code)),
                 None => vec![],

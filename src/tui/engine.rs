@@ -512,12 +512,11 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     .to_text()
                     .map(|s| s.into_owned())
                     .unwrap_or_default();
-                let len = r.ev.param(0).map_or(0, |p| {
-                    let mut a = [0u8; 8];
-                    let k = p.len().min(8);
-                    a[..k].copy_from_slice(&p[..k]);
-                    i64::from_le_bytes(a)
-                });
+                let info = r.ev.info();
+                let len = match (info.params.first(), r.ev.param(0)) {
+                    (Some(p), Some(b)) => crate::event::params::as_i64(p.ptype, b).unwrap_or(0),
+                    _ => 0,
+                };
                 // As csysdig: only calls that moved bytes (not EOF reads,
                 // not failures).
                 if len <= 0 {

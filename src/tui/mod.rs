@@ -241,7 +241,13 @@ impl Driver {
                 if self.loaded {
                     format!(
                         "{name} ({events} evts, {})",
-                        fmt_span(last.saturating_sub(first))
+                        // (A capture of container events alone has no
+                        // start: no span.)
+                        fmt_span(if first == 0 {
+                            0
+                        } else {
+                            last.saturating_sub(first)
+                        })
                     )
                 } else {
                     format!("{name} (loading, {events} evts)")

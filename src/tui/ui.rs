@@ -131,6 +131,9 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     let area = f.area();
     let th = Theme { color: app.color };
     if area.width < MIN_W || area.height < MIN_H {
+        // (Nothing on screen takes a click.)
+        app.footer_y = u16::MAX;
+        app.footer.clear();
         let msg = format!(
             "Terminal too small: {}x{}.\nsyspect needs at least {MIN_W}x{MIN_H}.\nEnlarge the window, or press q to quit.",
             area.width, area.height
