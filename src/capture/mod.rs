@@ -29,19 +29,38 @@ pub enum Run<'a> {
     Section(Box<CaptureMeta>),
 }
 
-/// Where an event lies in a batch's buffer (see [`Events`]).
+/// Where an event lies in a batch's buffers (see [`Events`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     pub(crate) checked: Checked,
     /// The event's length (it is at most `u32::MAX`).
     pub(crate) len: u32,
+    /// Where it starts in the batch's data, or, with [`IN_EXTRA`] set, in
+    /// its extra buffer (the events copied there).
     pub(crate) start: usize,
+}
+
+/// The bit of [`Slot::start`] that says the event is in the extra buffer.
+pub(crate) const IN_EXTRA: usize = 1 << (usize::BITS - 1);
+
+impl Slot {
+    /// The event's bytes, in `data` or (see [`IN_EXTRA`]) `extra`.
+    #[inline]
+    pub(crate) fn bytes<'a>(&self, data: &'a [u8], extra: &'a [u8]) -> Option<&'a [u8]> {
+        let buf = if self.start & IN_EXTRA == 0 {
+            data
+        } else {
+            extra
+        };
+        buf.get(self.start & !IN_EXTRA..)?.get(..self.len as usize)
+    }
 }
 
 /// A run of events: the copies in a batch of a pipelined reader, or one
 /// event of a source that hands them out one at a time.
 pub struct Events<'a> {
     data: &'a [u8],
+    extra: &'a [u8],
     slots: std::slice::Iter<'a, Slot>,
     one: Option<EventRef<'a>>,
 }
@@ -51,6 +70,7 @@ impl<'a> Events<'a> {
     pub fn one(ev: EventRef<'a>) -> Events<'a> {
         Events {
             data: &[],
+            extra: &[],
             slots: [].iter(),
             one: Some(ev),
         }
@@ -61,16 +81,18 @@ impl<'a> Events<'a> {
     pub fn none() -> Events<'a> {
         Events {
             data: &[],
+            extra: &[],
             slots: [].iter(),
             one: None,
         }
     }
 
-    /// The events at `slots` in `data`, which the reader checked there
-    /// (or before it copied them there byte for byte).
-    pub(crate) fn copies(data: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
+    /// The events at `slots` in `data` and `extra`, which the reader
+    /// checked there (or before it copied them there byte for byte).
+    pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         Events {
             data,
+            extra,
             slots: slots.iter(),
             one: None,
         }
@@ -113,10 +135,7 @@ impl<'a> Iterator for Events<'a> {
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
             // where, so `get` cannot fail.
-            Some(s) => Some(
-                s.checked
-                    .bind_copy(self.data.get(s.start..)?.get(..s.len as usize)?),
-            ),
+            Some(s) => Some(s.checked.bind_copy(s.bytes(self.data, self.extra)?)),
             None => self.one.take(),
         }
     }

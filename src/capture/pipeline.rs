@@ -2,21 +2,24 @@
 //! event validation and metadata decoding run on one core while the caller
 //! (state, filter, output) runs on another.
 //!
-//! Events travel in batches that own the read-ahead chunk they lie in (the
-//! reader checks them where they are, and copies none): a batch is the
-//! events of one chunk, and its chunk goes back to the reading thread once
-//! the caller is done with it. The few events that lie elsewhere (a block
-//! that went on in the next chunk, a v1 event converted into a scratch
-//! buffer) are copied after the chunk's data, in spare capacity chunks
-//! are made with. Batches are handed back for reuse, so the steady state
-//! allocates nothing.
+//! Events travel in batches that hold the buffer they lie in (the reader
+//! checks them where they are, and copies none). For a mapped file, that
+//! is the mapping, shared, and a batch is a number of events. Otherwise it
+//! is a read-ahead chunk: a batch is the events of one chunk, and its
+//! chunk goes back to the reading thread once the caller is done with it.
+//! The few events that lie elsewhere (a block that went on in the next
+//! chunk, a v1 event converted into a scratch buffer) are copied into the
+//! batch's extra buffer. Batches are handed back for reuse, so the steady
+//! state allocates nothing.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
 use std::thread;
 
 use super::scap::ahead::{Returns, BIG_DATA};
+use super::scap::mapped::Mapping;
 use super::scap::{ScapError, ScapReader};
-use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats};
+use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats, IN_EXTRA};
 use crate::event::EventRef;
 
 /// Entries per batch (events and sections) when only the types travel.
@@ -33,14 +36,13 @@ const TYPES_DEPTH: usize = 4;
 
 #[derive(Default)]
 struct Batch {
-    /// The chunk the events lie in (empty when only types travel).
+    /// The chunk the events lie in (empty when only types travel, or
+    /// with `map`).
     data: Vec<u8>,
-    /// Events that lie outside `data`, copied, until they are appended
-    /// to it (when the batch is sent).
+    /// The mapped file the events lie in, instead of `data`.
+    map: Option<Arc<Mapping>>,
+    /// Events that lie outside `data` (or `map`), copied.
     extra: Vec<u8>,
-    /// The slots of the events in `extra` (their `start` is in `extra`
-    /// until then).
-    moved: Vec<usize>,
     /// The events, in order.
     slots: Vec<Slot>,
     /// The sections read with them: each comes after this many slots.
@@ -75,8 +77,8 @@ impl Batch {
     }
 
     /// Records an event that lies in the buffer at the addresses `chunk`
-    /// (which becomes `data`), or copies it into `extra` if it lies
-    /// elsewhere.
+    /// (which becomes `data`, or is `map`), or copies it into `extra` if
+    /// it lies elsewhere.
     #[inline]
     fn push_event(&mut self, ev: &EventRef<'_>, chunk: &std::ops::Range<usize>) {
         let b = ev.bytes();
@@ -84,8 +86,7 @@ impl Batch {
         let start = if chunk.start <= at && at + b.len() <= chunk.end {
             at - chunk.start
         } else {
-            self.moved.push(self.slots.len());
-            let start = self.extra.len();
+            let start = self.extra.len() | IN_EXTRA;
             self.extra.extend_from_slice(b);
             start
         };
@@ -101,31 +102,25 @@ impl Batch {
         self.slots.len() + self.sections.len() >= BATCH_ITEMS
     }
 
-    /// Sets the chunk the events lie in, and appends the events of
-    /// `extra` to it.
-    fn seal(&mut self, data: Vec<u8>) {
-        self.data = data;
-        if self.moved.is_empty() {
-            return;
-        }
-        let base = self.data.len();
-        self.data.extend_from_slice(&self.extra);
-        for &i in &self.moved {
-            if let Some(s) = self.slots.get_mut(i) {
-                s.start += base;
-            }
+    /// The buffer the events lie in: the mapping, or `data`.
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match &self.map {
+            Some(m) => m.bytes(),
+            None => &self.data,
         }
     }
 
-    /// A batch to fill: `spare`, emptied, or a new one.
-    fn reuse(spare: Option<Batch>) -> Batch {
+    /// A batch to fill: `spare`, emptied, or a new one; its events lie in
+    /// `map`, if any.
+    fn reuse(spare: Option<Batch>, map: Option<&Arc<Mapping>>) -> Batch {
         let mut b = spare.unwrap_or_else(|| Batch {
             slots: Vec::with_capacity(SLOTS),
             ..Batch::default()
         });
         b.data.clear();
+        b.map = map.cloned();
         b.extra.clear();
-        b.moved.clear();
         b.slots.clear();
         b.sections.clear();
         b.end = None;
@@ -181,11 +176,13 @@ impl Pipelined {
             Carry::Types => TYPES_DEPTH,
         });
         let (recycle, spare) = mpsc::channel::<Batch>();
+        let map = reader.mapping();
         thread::Builder::new()
             .name("syspect-read".into())
-            .spawn(move || match carry {
-                Carry::Events => produce_events(reader, &tx, &spare),
-                Carry::Types => produce_types(reader, &tx, &spare),
+            .spawn(move || match (carry, map) {
+                (Carry::Events, Some(map)) => produce_mapped(reader, &tx, &spare, &map),
+                (Carry::Events, None) => produce_events(reader, &tx, &spare),
+                (Carry::Types, _) => produce_types(reader, &tx, &spare),
             })?;
         Ok(Pipelined {
             meta,
@@ -204,7 +201,7 @@ impl Pipelined {
 /// The reading thread with [`Carry::Events`]: a batch per chunk, until
 /// the reader ends or the consumer goes away.
 fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
-    let mut batch = Batch::reuse(None);
+    let mut batch = Batch::reuse(None, None);
     // Where the events of `batch` lie, until the reader leaves that chunk.
     let mut chunk = reader.buf_range();
     loop {
@@ -234,10 +231,10 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
             None => continue,
         };
         let last = end.is_some();
-        batch.seal(data);
+        batch.data = data;
         batch.stats = reader.stats();
         batch.end = end;
-        let next = Batch::reuse(spare.try_recv().ok());
+        let next = Batch::reuse(spare.try_recv().ok(), None);
         if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
             return;
         }
@@ -245,11 +242,63 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
     }
 }
 
+/// The reading thread with [`Carry::Events`] for a mapped file: batches
+/// of [`BATCH_ITEMS`] events and sections lying in `map`, until the
+/// reader ends or the consumer goes away.
+fn produce_mapped(
+    mut reader: ScapReader,
+    tx: &SyncSender<Batch>,
+    spare: &Receiver<Batch>,
+    map: &Arc<Mapping>,
+) {
+    let range = {
+        let b = map.bytes();
+        let p = b.as_ptr() as usize;
+        p..p + b.len()
+    };
+    let mut batch = Batch::reuse(None, Some(map));
+    loop {
+        let ready = reader.take_ready(|ev| {
+            batch.push_event(ev, &range);
+            !batch.full()
+        });
+        let end = match ready {
+            Err(e) => Some(Err(e)),
+            Ok(()) if batch.full() => None,
+            Ok(()) => match reader.next_item() {
+                Ok(Some(Item::Event(ev))) => {
+                    batch.push_event(&ev, &range);
+                    if !batch.full() {
+                        continue;
+                    }
+                    None
+                }
+                Ok(Some(Item::Section(meta))) => {
+                    batch.sections.push((batch.slots.len(), Some(meta)));
+                    if !batch.full() {
+                        continue;
+                    }
+                    None
+                }
+                Ok(None) => Some(Ok(())),
+                Err(e) => Some(Err(e)),
+            },
+        };
+        let last = end.is_some();
+        batch.stats = reader.stats();
+        batch.end = end;
+        let next = Batch::reuse(spare.try_recv().ok(), Some(map));
+        if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
+            return;
+        }
+    }
+}
+
 /// The reading thread with [`Carry::Types`]: fills batches until the
 /// reader ends or the consumer goes away.
 fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
     let push = Batch::push_type;
-    let mut batch = Batch::reuse(None);
+    let mut batch = Batch::reuse(None, None);
     loop {
         // The events already in the reader's buffer, without a call each.
         let ready = reader.take_ready(|ev| {
@@ -282,7 +331,7 @@ fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receive
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
-        let next = Batch::reuse(spare.try_recv().ok());
+        let next = Batch::reuse(spare.try_recv().ok(), None);
         if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
             return;
         }
@@ -353,11 +402,8 @@ impl Source for Pipelined {
                 self.pos += 1;
                 // A copy of an event the reader checked: bound again
                 // without a second validation.
-                let ev = self
-                    .cur
-                    .data
-                    .get(s.start..)
-                    .and_then(|b| b.get(..s.len as usize))
+                let ev = s
+                    .bytes(self.cur.bytes(), &self.cur.extra)
                     .and_then(|b| s.checked.bind(b))
                     .ok_or_else(|| SourceError::Scap(ScapError::format(0, "invalid event copy")))?;
                 return Ok(Some(Item::Event(ev)));
@@ -383,7 +429,11 @@ impl Source for Pipelined {
                 let from = self.pos;
                 self.pos = stop;
                 let slots = self.cur.slots.get(from..stop).unwrap_or_default();
-                return Ok(Some(Run::Events(Events::copies(&self.cur.data, slots))));
+                return Ok(Some(Run::Events(Events::copies(
+                    self.cur.bytes(),
+                    &self.cur.extra,
+                    slots,
+                ))));
             }
             if let Some(meta) = self.section_now() {
                 return Ok(Some(Run::Section(meta)));

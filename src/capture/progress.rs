@@ -1,6 +1,7 @@
 //! How much of the capture files has been read (`dig -P`): every file
 //! opened for reading counts its bytes here (compressed bytes for gzip
-//! files), one atomic add per `read` call.
+//! files), one atomic add per `read` call (per window of pages mapped in,
+//! for a mapped file).
 
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,4 +22,10 @@ impl<R: Read> Read for Counted<R> {
         READ.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Counts `n` bytes as read in [`bytes_read`] (a mapped file's, as the
+/// reader gets to them).
+pub(crate) fn add(n: u64) {
+    READ.fetch_add(n, Ordering::Relaxed);
 }

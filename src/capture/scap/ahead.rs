@@ -20,8 +20,6 @@ pub(crate) const ROOM: usize = 512 * 1024;
 const DATA: usize = 256 * 1024;
 /// Bytes of data per chunk for a reader whose consumer keeps none.
 pub(crate) const BIG_DATA: usize = 512 * 1024;
-/// Spare capacity after each chunk's data.
-const SLACK: usize = 64 * 1024;
 /// Chunks read ahead of the reader.
 const DEPTH: usize = 2;
 
@@ -92,7 +90,7 @@ impl Returns {
 /// otherwise stay held in the pool).
 fn give_back(spare: &Sender<Vec<u8>>, buf: Vec<u8>) {
     let cap = buf.capacity();
-    if (ROOM + DATA..=4 * (ROOM + BIG_DATA + SLACK)).contains(&cap) {
+    if (ROOM + DATA..=4 * (ROOM + BIG_DATA)).contains(&cap) {
         let _ = spare.send(buf);
     }
 }
@@ -105,8 +103,8 @@ fn fill(
     buf: &mut Vec<u8>,
     data: usize,
 ) -> Result<usize, (usize, std::io::Error)> {
-    // A buffer that comes back is that long already (or longer, with
-    // events appended).
+    // A buffer that comes back is that long already (or longer: one
+    // that gathered a block longer than a chunk).
     buf.resize(ROOM + data, 0);
     let mut end = ROOM;
     while let Some(free) = buf.get_mut(end..) {
@@ -128,13 +126,8 @@ fn fill(
 /// faulted in once written, so the room costs memory only as far as
 /// the tails moved there reach into it, and a short stream's chunk only
 /// as far as its data.
-///
-/// Its capacity goes [`SLACK`] beyond its length, for the few events a
-/// consumer of the chunk appends after the data.
 fn new_chunk(data: usize) -> Vec<u8> {
-    let mut buf = vec![0; ROOM + data + SLACK];
-    buf.truncate(ROOM + data);
-    buf
+    vec![0; ROOM + data]
 }
 
 /// The reading thread: fills chunks until the end of the stream, an error,

@@ -10,6 +10,7 @@
 
 pub(crate) mod ahead;
 pub mod blocks;
+pub(crate) mod mapped;
 mod metablocks;
 mod reader;
 pub mod rotate;

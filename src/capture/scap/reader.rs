@@ -1,9 +1,13 @@
 //! Streaming `.scap` reader.
 //!
-//! The input (gzip is sniffed and decompressed on the fly) is read in large
-//! chunks into one growable buffer; every block is made contiguous in that
-//! buffer and events are handed out as [`EventRef`]s borrowing it, so the
-//! common path (v2 event blocks) copies and allocates nothing per event.
+//! A regular file opened with [`ScapReader::open`] is mapped into memory
+//! ([`super::mapped`]): every block is already contiguous there, and events
+//! are handed out as [`EventRef`]s borrowing the mapping. Anything else
+//! (gzip, which is sniffed and decompressed on the fly, pipes, a file that
+//! cannot be mapped, and the part of a file that grew after it was mapped)
+//! is read in large chunks into one growable buffer; every block is made
+//! contiguous in that buffer and events borrow it. Either way the common
+//! path (v2 event blocks) copies and allocates nothing per event.
 //! v1 events (22-byte header, no `nparams`) are converted into a reusable
 //! scratch buffer.
 //!
@@ -16,9 +20,11 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use super::ahead::{Msg, ReadAhead, Returns, ROOM};
 use super::blocks::{self, EvKind, Kind};
+use super::mapped::Mapping;
 use super::metablocks;
 use super::ScapError;
 use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
@@ -29,6 +35,9 @@ const CHUNK: usize = 1 << 20;
 /// The first buffer: small captures (and the first section of big ones,
 /// before read-ahead takes over) never touch a whole chunk.
 const FIRST_CHUNK: usize = 64 << 10;
+/// Bytes of a mapped file whose pages are mapped in at a time, ahead of
+/// the reader (a multiple of the page size).
+const POPULATE: usize = 1 << 20;
 
 #[inline]
 fn le16(b: &[u8], at: usize) -> u16 {
@@ -43,11 +52,18 @@ fn le32(b: &[u8], at: usize) -> u32 {
         .unwrap_or(0)
 }
 
-/// The buffered input: `buf[start..end]` is read but not yet consumed;
-/// `base` is the stream offset of `buf[0]` (modulo 2^64: with read-ahead
+/// The buffered input: `bytes()[start..end]` is read but not yet consumed;
+/// `base` is the stream offset of `bytes()[0]` (modulo 2^64: with read-ahead
 /// chunks, `buf[0]` may lie before the start of the stream).
 struct Input {
     src: Box<dyn Read + Send>,
+    /// A mapped file: the bytes are the mapping's (`buf` is unused) until
+    /// the reader is past its end.
+    map: Option<Arc<Mapping>>,
+    /// The mapped file, read from the mapping's end on if it grew.
+    file: Option<File>,
+    /// The bytes of the mapping mapped in so far ([`Input::populate`]).
+    populated: usize,
     /// Set once `src` reads on a thread of its own.
     ahead: Option<ReadAhead>,
     gz: bool,
@@ -76,9 +92,33 @@ impl Input {
     fn offset(&self) -> u64 {
         self.base.wrapping_add(self.start as u64)
     }
+    /// The buffer: the mapping, or `buf`.
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        bytes_of(&self.map, &self.buf)
+    }
     #[inline]
     fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        &self.bytes()[self.start..self.end]
+    }
+
+    /// With a mapping, maps in its pages ahead of `start` once the reader
+    /// comes within half a window of those mapped so far (and counts them
+    /// as read for `dig -P`).
+    #[inline]
+    fn populate(&mut self) {
+        let Some(m) = self.map.as_ref() else {
+            return;
+        };
+        let len = m.bytes().len();
+        if self.populated >= len || self.start + POPULATE / 2 < self.populated {
+            return;
+        }
+        let from = self.populated;
+        let to = (self.start + POPULATE).next_multiple_of(POPULATE).min(len);
+        m.populate(from, to);
+        crate::capture::progress::add((to - from) as u64);
+        self.populated = to;
     }
     #[inline]
     fn consume(&mut self, n: usize) {
@@ -99,6 +139,9 @@ impl Input {
 
     #[inline(never)]
     fn fill_slow(&mut self, n: usize) -> Result<(), ScapError> {
+        if self.map.is_some() {
+            return self.leave_map(n);
+        }
         if self.ahead.is_some() {
             return self.fill_ahead(n);
         }
@@ -133,6 +176,35 @@ impl Input {
             }
         }
         Ok(())
+    }
+
+    /// [`Input::fill_slow`] at the end of a mapping: reads on with `read`
+    /// from the mapping's end if the file has grown since it was mapped
+    /// (the unread tail of the mapping copied into `buf` first); otherwise
+    /// the stream ends there. The mapping stays alive for the events
+    /// handed out from it.
+    #[cold]
+    fn leave_map(&mut self, n: usize) -> Result<(), ScapError> {
+        let Some(m) = self.map.as_ref() else {
+            return Ok(());
+        };
+        let len = m.bytes().len();
+        let grown = match self.file.as_ref() {
+            Some(f) => f.metadata()?.len() > len as u64,
+            None => false,
+        };
+        let Some(mut f) = self.file.take().filter(|_| grown) else {
+            self.eof = true;
+            return Ok(());
+        };
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len as u64))?;
+        self.buf = self.data().to_vec();
+        self.base = self.base.wrapping_add(self.start as u64);
+        self.end -= self.start;
+        self.start = 0;
+        self.map = None;
+        self.src = Box::new(crate::capture::progress::Counted(f));
+        self.fill_slow(n)
     }
 
     /// [`Input::fill_slow`] from read-ahead chunks: each chunk becomes the
@@ -204,6 +276,30 @@ impl Input {
     }
 }
 
+/// [`Input::bytes`], borrowing only the fields it reads.
+#[inline]
+fn bytes_of<'a>(map: &'a Option<Arc<Mapping>>, buf: &'a [u8]) -> &'a [u8] {
+    match map {
+        Some(m) => m.bytes(),
+        None => buf,
+    }
+}
+
+/// `f` mapped into memory, if it is a regular file, not empty and not
+/// gzip-compressed, and the mapping works.
+fn map_file(f: &File) -> Option<Mapping> {
+    let md = f.metadata().ok()?;
+    if !md.is_file() {
+        return None;
+    }
+    let len = usize::try_from(md.len()).ok().filter(|&n| n > 0)?;
+    let map = Mapping::new(f, len).ok()?;
+    match map.bytes() {
+        [0x1f, 0x8b, ..] => None,
+        _ => Some(map),
+    }
+}
+
 /// What `next_item` decided to return, computed before borrowing buffers.
 enum Next {
     Event {
@@ -257,9 +353,29 @@ impl std::fmt::Debug for ScapReader {
 
 impl ScapReader {
     /// Opens a capture file and reads its metadata (first section).
+    /// A regular file is mapped into memory (gzip, or a file that cannot
+    /// be mapped, is read as a stream: [`ScapReader::from_reader`]).
     pub fn open(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
         let f = File::open(path.as_ref())?;
-        ScapReader::from_reader(crate::capture::progress::Counted(f))
+        match map_file(&f) {
+            Some(map) => ScapReader::start(Input {
+                src: Box::new(std::io::empty()),
+                end: map.bytes().len(),
+                map: Some(Arc::new(map)),
+                file: Some(f),
+                populated: 0,
+                ahead: None,
+                gz: false,
+                buf: Vec::new(),
+                start: 0,
+                base: 0,
+                eof: false,
+                keep: false,
+                retired: Vec::new(),
+                joined: false,
+            }),
+            None => ScapReader::from_reader(crate::capture::progress::Counted(f)),
+        }
     }
 
     /// Reads a capture from any byte stream (gzip is detected).
@@ -277,20 +393,28 @@ impl ScapReader {
         } else {
             Box::new(br)
         };
+        ScapReader::start(Input {
+            src,
+            map: None,
+            file: None,
+            populated: 0,
+            ahead: None,
+            gz,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            keep: false,
+            retired: Vec::new(),
+            joined: false,
+        })
+    }
+
+    /// A reader of `input`, its first section read.
+    fn start(input: Input) -> Result<ScapReader, ScapError> {
         let mut rd = ScapReader {
-            input: Input {
-                src,
-                ahead: None,
-                gz,
-                buf: Vec::new(),
-                start: 0,
-                end: 0,
-                base: 0,
-                eof: false,
-                keep: false,
-                retired: Vec::new(),
-                joined: false,
-            },
+            input,
             meta: CaptureMeta::default(),
             version: (0, 0),
             stats: SourceStats::default(),
@@ -321,16 +445,23 @@ impl ScapReader {
     }
 
     /// From now on, the input is read (and decompressed) on a thread of its
-    /// own, ahead of the decoding.
+    /// own, ahead of the decoding (a mapped file needs none: nothing
+    /// changes).
     /// `held` chunks may be held by the consumers of the events
     /// ([`ScapReader::keep_chunks`]) besides the reader's own; `data` is
     /// the bytes per chunk ([`ReadAhead::start`]).
     pub(crate) fn read_ahead(&mut self, held: usize, data: usize) -> std::io::Result<()> {
-        if self.input.ahead.is_none() && !self.input.eof {
+        if self.input.ahead.is_none() && self.input.map.is_none() && !self.input.eof {
             let src = std::mem::replace(&mut self.input.src, Box::new(std::io::empty()));
             self.input.ahead = Some(ReadAhead::start(src, held, data)?);
         }
         Ok(())
+    }
+
+    /// The mapping the events lie in, for a mapped file (until the reader
+    /// is past its end: [`ScapReader::buf_range`] tells).
+    pub(crate) fn mapping(&self) -> Option<Arc<Mapping>> {
+        self.input.map.clone()
     }
 
     /// From now on, the buffers the events lie in are not reused once the
@@ -346,8 +477,9 @@ impl ScapReader {
     /// where an event is in the buffer [`ScapReader::take_retired`] or
     /// [`ScapReader::take_buf`] hands over later.
     pub(crate) fn buf_range(&self) -> std::ops::Range<usize> {
-        let p = self.input.buf.as_ptr() as usize;
-        p..p + self.input.buf.len()
+        let b = self.input.bytes();
+        let p = b.as_ptr() as usize;
+        p..p + b.len()
     }
 
     /// With [`ScapReader::keep_chunks`], the buffer the reader left since
@@ -414,6 +546,7 @@ impl ScapReader {
     /// length; the block is `input.data()[..total]`, not yet consumed.
     /// `Ok(None)` at a clean end of stream.
     fn read_block(&mut self, first: bool) -> Result<Option<(u32, usize)>, ScapError> {
+        self.input.populate();
         let off = self.input.offset();
         self.input.fill(blocks::BLOCK_HDR)?;
         let avail = self.input.avail();
@@ -615,14 +748,14 @@ impl ScapReader {
         }
         let a = self.input.start + blocks::BLOCK_HDR + pre;
         let b = self.input.start + total - 4;
-        let blk = &self.input.buf[self.input.start..self.input.start + total];
+        let blk = &self.input.bytes()[self.input.start..self.input.start + total];
         let cpu = le16(blk, blocks::BLOCK_HDR);
         let flags = if k.flags {
             le32(blk, blocks::BLOCK_HDR + 2)
         } else {
             0
         };
-        let ev = &self.input.buf[a..b];
+        let ev = &self.input.bytes()[a..b];
         let ev_off = off + (blocks::BLOCK_HDR + pre) as u64;
         let etype = le16(ev, 20);
         if etype as usize >= self.table_len {
@@ -663,7 +796,7 @@ impl ScapReader {
     /// + `event_block`.
     #[inline]
     fn peek_event(&self) -> Option<(bool, usize, usize, u16, u32)> {
-        let d = self.input.buf.get(self.input.start..self.input.end)?;
+        let d = self.input.bytes().get(self.input.start..self.input.end)?;
         let f = event_frame::<true>(d)?;
         if le16(d, f.event + 20) as usize >= self.table_len {
             return None;
@@ -919,15 +1052,17 @@ impl ScapReader {
         let end = self.input.start + total - 4;
         let off = self.input.base.wrapping_add(a as u64);
         let bytes: &[u8] = if v2 {
-            &self.input.buf[a..end]
+            &bytes_of(&self.input.map, &self.input.buf)[a..end]
         } else {
             // The block is consumed below: its framing before the event
-            // can take the longer v2 header.
+            // can take the longer v2 header. (Not in a mapping, which is
+            // read-only: `buf` is empty then, and the event is converted
+            // into the scratch buffer.)
             match convert_v1_in_place(&mut self.input.buf, a, end) {
                 Ok(Some(from)) => &self.input.buf[from..end],
                 Ok(None) => {
                     self.scratch.clear();
-                    if let Err(msg) = convert_v1(&self.input.buf[a..end], &mut self.scratch) {
+                    if let Err(msg) = convert_v1(&self.input.bytes()[a..end], &mut self.scratch) {
                         self.state = State::Done;
                         return Some(Err(ScapError::format(off, msg).into()));
                     }
@@ -964,10 +1099,12 @@ impl ScapReader {
             return Ok(());
         }
         let lsz = crate::event::lsz_by_type();
+        self.input.populate();
         loop {
             // v2 event blocks in one pass; everything else (and every
             // error) through `ready_event`, which checks the same.
-            let data = self.input.buf.get(self.input.start..self.input.end);
+            let data =
+                bytes_of(&self.input.map, &self.input.buf).get(self.input.start..self.input.end);
             if let Some((ev, total)) = data.and_then(|d| v2_block(d, lsz)) {
                 self.input.start += total;
                 self.stats.events += 1;
@@ -994,6 +1131,7 @@ impl Source for ScapReader {
         if self.state == State::Done {
             return Ok(None);
         }
+        self.input.populate();
         if self.peek_event().is_none() {
             return self.next_slow();
         }
@@ -1049,7 +1187,7 @@ impl ScapReader {
                 let bytes = if scratch {
                     &self.scratch[a..b]
                 } else {
-                    &self.input.buf[a..b]
+                    &self.input.bytes()[a..b]
                 };
                 // Only `state` and `stats` are touched on the error path, so
                 // the borrow of the buffers can be returned on success.
