@@ -41,8 +41,16 @@ struct Batch {
     data: Vec<u8>,
     /// The mapped file the events lie in, instead of `data`.
     map: Option<Arc<Mapping>>,
-    /// Events that lie outside `data` (or `map`), copied.
+    /// Events that lie outside `data` (or `map`): the v1 events the reader
+    /// converted for it ([`ScapReader::keep_converted`]), then the others,
+    /// copied from `copies` when the batch is sent.
     extra: Vec<u8>,
+    /// Events copied (they lay in none of the buffers above), until they
+    /// are appended to `extra`.
+    copies: Vec<u8>,
+    /// The slots of the events in `copies` (their `start` is in `copies`
+    /// until then).
+    moved: Vec<usize>,
     /// The events, in order.
     slots: Vec<Slot>,
     /// The sections read with them: each comes after this many slots.
@@ -77,17 +85,26 @@ impl Batch {
     }
 
     /// Records an event that lies in the buffer at the addresses `chunk`
-    /// (which becomes `data`, or is `map`), or copies it into `extra` if
+    /// (which becomes `data`, or is `map`), or at `converted` in the
+    /// reader's converted events (which become `extra`), or copies it if
     /// it lies elsewhere.
     #[inline]
-    fn push_event(&mut self, ev: &EventRef<'_>, chunk: &std::ops::Range<usize>) {
+    fn push_event(
+        &mut self,
+        ev: &EventRef<'_>,
+        converted: Option<usize>,
+        chunk: &std::ops::Range<usize>,
+    ) {
         let b = ev.bytes();
         let at = b.as_ptr() as usize;
         let start = if chunk.start <= at && at + b.len() <= chunk.end {
             at - chunk.start
+        } else if let Some(c) = converted {
+            c | IN_EXTRA
         } else {
-            let start = self.extra.len() | IN_EXTRA;
-            self.extra.extend_from_slice(b);
+            self.moved.push(self.slots.len());
+            let start = self.copies.len() | IN_EXTRA;
+            self.copies.extend_from_slice(b);
             start
         };
         self.slots.push(Slot {
@@ -100,6 +117,26 @@ impl Batch {
 
     fn full(&self) -> bool {
         self.slots.len() + self.sections.len() >= BATCH_ITEMS
+    }
+
+    /// Sets the events converted for the batch (empty if none), and
+    /// appends the copied ones after them.
+    fn seal_extra(&mut self, converted: Vec<u8>) {
+        self.extra = converted;
+        if self.moved.is_empty() {
+            return;
+        }
+        if self.extra.is_empty() {
+            std::mem::swap(&mut self.extra, &mut self.copies);
+            return;
+        }
+        let base = self.extra.len();
+        self.extra.extend_from_slice(&self.copies);
+        for &i in &self.moved {
+            if let Some(s) = self.slots.get_mut(i) {
+                s.start += base;
+            }
+        }
     }
 
     /// The buffer the events lie in: the mapping, or `data`.
@@ -121,6 +158,8 @@ impl Batch {
         b.data.clear();
         b.map = map.cloned();
         b.extra.clear();
+        b.copies.clear();
+        b.moved.clear();
         b.slots.clear();
         b.sections.clear();
         b.end = None;
@@ -205,15 +244,15 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
     // Where the events of `batch` lie, until the reader leaves that chunk.
     let mut chunk = reader.buf_range();
     loop {
-        let ready = reader.take_ready(|ev| {
-            batch.push_event(ev, &chunk);
+        let ready = reader.take_ready(|ev, _| {
+            batch.push_event(ev, None, &chunk);
             true
         });
         let end = match ready {
             Err(e) => Some(Err(e)),
             Ok(()) => match reader.next_item() {
                 Ok(Some(Item::Event(ev))) => {
-                    batch.push_event(&ev, &chunk);
+                    batch.push_event(&ev, None, &chunk);
                     None
                 }
                 Ok(Some(Item::Section(meta))) => {
@@ -232,6 +271,9 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
         };
         let last = end.is_some();
         batch.data = data;
+        // (Nothing converted is kept: the emptied buffer, for its capacity.)
+        let none = std::mem::take(&mut batch.extra);
+        batch.seal_extra(none);
         batch.stats = reader.stats();
         batch.end = end;
         let next = Batch::reuse(spare.try_recv().ok(), None);
@@ -256,10 +298,11 @@ fn produce_mapped(
         let p = b.as_ptr() as usize;
         p..p + b.len()
     };
+    reader.keep_converted();
     let mut batch = Batch::reuse(None, Some(map));
     loop {
-        let ready = reader.take_ready(|ev| {
-            batch.push_event(ev, &range);
+        let ready = reader.take_ready(|ev, converted| {
+            batch.push_event(ev, converted, &range);
             !batch.full()
         });
         let end = match ready {
@@ -267,7 +310,7 @@ fn produce_mapped(
             Ok(()) if batch.full() => None,
             Ok(()) => match reader.next_item() {
                 Ok(Some(Item::Event(ev))) => {
-                    batch.push_event(&ev, &range);
+                    batch.push_event(&ev, None, &range);
                     if !batch.full() {
                         continue;
                     }
@@ -287,7 +330,8 @@ fn produce_mapped(
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
-        let next = Batch::reuse(spare.try_recv().ok(), Some(map));
+        let mut next = Batch::reuse(spare.try_recv().ok(), Some(map));
+        batch.seal_extra(reader.take_converted(std::mem::take(&mut next.extra)));
         if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
             return;
         }
@@ -301,7 +345,7 @@ fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receive
     let mut batch = Batch::reuse(None, None);
     loop {
         // The events already in the reader's buffer, without a call each.
-        let ready = reader.take_ready(|ev| {
+        let ready = reader.take_ready(|ev, _| {
             push(&mut batch, ev);
             !batch.full()
         });

@@ -329,7 +329,10 @@ pub struct ScapReader {
     skipped_unknown: u64,
     skipped_blocks: u64,
     sections: u64,
+    /// v1 events converted to the v2 layout: the last one, or, with
+    /// `keep_converted`, all of them since [`ScapReader::take_converted`].
     scratch: Vec<u8>,
+    keep_converted: bool,
     state: State,
     table_len: usize,
     /// The fd list entries of the last section read.
@@ -422,6 +425,7 @@ impl ScapReader {
             skipped_blocks: 0,
             sections: 0,
             scratch: Vec::new(),
+            keep_converted: false,
             state: State::Events,
             table_len: table().len(),
             last_fds: 0,
@@ -773,14 +777,17 @@ impl ScapReader {
                 off: ev_off,
             }))
         } else {
-            self.scratch.clear();
+            if !self.keep_converted {
+                self.scratch.clear();
+            }
+            let at = self.scratch.len();
             if let Err(msg) = convert_v1(ev, &mut self.scratch) {
                 return Err(ScapError::format(ev_off, msg));
             }
             let n = self.scratch.len();
             Ok(Some(Next::Event {
                 scratch: true,
-                a: 0,
+                a: at,
                 b: n,
                 cpu,
                 flags,
@@ -1004,20 +1011,19 @@ fn v2_header(ev: &[u8], l: &V1Layout) -> [u8; HDR_LEN] {
 /// Converts a v1 event into the v2 layout, in `out`.
 fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let l = v1_layout(ev)?;
-    let lens = &ev[HDR_LEN_V1..HDR_LEN_V1 + 2 * l.n];
-    let values = &ev[HDR_LEN_V1 + 2 * l.n..l.values_end];
     out.reserve(l.newlen);
     out.extend_from_slice(&v2_header(ev, &l));
     if l.large {
+        let lens = &ev[HDR_LEN_V1..HDR_LEN_V1 + 2 * l.n];
         for c in lens.chunks_exact(2) {
             let l = u16::from_le_bytes([c[0], c[1]]);
             out.extend_from_slice(&u32::from(l).to_le_bytes());
         }
+        out.extend_from_slice(&ev[HDR_LEN_V1 + 2 * l.n..l.values_end]);
     } else {
-        // Same u16 lengths as in the v1 layout.
-        out.extend_from_slice(lens);
+        // Same u16 lengths as in the v1 layout, the values after them.
+        out.extend_from_slice(&ev[HDR_LEN_V1..l.values_end]);
     }
-    out.extend_from_slice(values);
     Ok(())
 }
 
@@ -1046,11 +1052,15 @@ impl ScapReader {
     /// unknown event types, inconsistent lengths), which the general path
     /// handles and turns into errors. Both paths check the same things and
     /// give the same errors.
+    ///
+    /// Also returns where the event starts in the scratch buffer when it
+    /// was converted there and is kept ([`ScapReader::keep_converted`]).
     #[inline(always)]
-    fn ready_event(&mut self) -> Option<Result<EventRef<'_>, SourceError>> {
+    fn ready_event(&mut self) -> Option<Result<(EventRef<'_>, Option<usize>), SourceError>> {
         let (v2, a, total, cpu, flags) = self.peek_event()?;
         let end = self.input.start + total - 4;
         let off = self.input.base.wrapping_add(a as u64);
+        let mut kept = None;
         let bytes: &[u8] = if v2 {
             &bytes_of(&self.input.map, &self.input.buf)[a..end]
         } else {
@@ -1061,12 +1071,18 @@ impl ScapReader {
             match convert_v1_in_place(&mut self.input.buf, a, end) {
                 Ok(Some(from)) => &self.input.buf[from..end],
                 Ok(None) => {
-                    self.scratch.clear();
+                    if !self.keep_converted {
+                        self.scratch.clear();
+                    }
+                    let at = self.scratch.len();
                     if let Err(msg) = convert_v1(&self.input.bytes()[a..end], &mut self.scratch) {
                         self.state = State::Done;
                         return Some(Err(ScapError::format(off, msg).into()));
                     }
-                    &self.scratch
+                    if self.keep_converted {
+                        kept = Some(at);
+                    }
+                    &self.scratch[at..]
                 }
                 Err(msg) => {
                     self.state = State::Done;
@@ -1078,7 +1094,7 @@ impl ScapReader {
         Some(match EventRef::new(cpu, flags, bytes) {
             Ok(ev) => {
                 self.stats.events += 1;
-                Ok(ev)
+                Ok((ev, kept))
             }
             Err(e) => {
                 self.state = State::Done;
@@ -1087,13 +1103,29 @@ impl ScapReader {
         })
     }
 
+    /// From now on, the v1 events converted into the scratch buffer stay
+    /// there, one after the other, until [`ScapReader::take_converted`]:
+    /// [`ScapReader::take_ready`] tells where each starts, and a consumer
+    /// keeps them without a copy.
+    pub(crate) fn keep_converted(&mut self) {
+        self.keep_converted = true;
+    }
+
+    /// The events converted since the last call
+    /// ([`ScapReader::keep_converted`]); `empty` takes their place.
+    pub(crate) fn take_converted(&mut self, empty: Vec<u8>) -> Vec<u8> {
+        std::mem::replace(&mut self.scratch, empty)
+    }
+
     /// Hands the events already in the buffer to `take`, one after the
     /// other, while it returns true: the events `next_item` would return
     /// next, without a call per event. Stops before anything else
     /// (sections, partial blocks, the end), which `next_item` returns.
+    /// With [`ScapReader::keep_converted`], `take` is also told where an
+    /// event converted into the scratch buffer starts there.
     pub(crate) fn take_ready(
         &mut self,
-        mut take: impl FnMut(&EventRef<'_>) -> bool,
+        mut take: impl FnMut(&EventRef<'_>, Option<usize>) -> bool,
     ) -> Result<(), SourceError> {
         if self.state == State::Done {
             return Ok(());
@@ -1108,14 +1140,15 @@ impl ScapReader {
             if let Some((ev, total)) = data.and_then(|d| v2_block(d, lsz)) {
                 self.input.start += total;
                 self.stats.events += 1;
-                if !take(&ev) {
+                if !take(&ev, None) {
                     break;
                 }
                 continue;
             }
             match self.ready_event() {
                 Some(r) => {
-                    if !take(&r?) {
+                    let (ev, kept) = r?;
+                    if !take(&ev, kept) {
                         break;
                     }
                 }
@@ -1136,7 +1169,7 @@ impl Source for ScapReader {
             return self.next_slow();
         }
         match self.ready_event() {
-            Some(Ok(ev)) => Ok(Some(Item::Event(ev))),
+            Some(Ok((ev, _))) => Ok(Some(Item::Event(ev))),
             Some(Err(e)) => Err(e),
             // peek_event just found the event: not reached.
             None => Err(ScapError::format(0, "reader: an event in the buffer vanished").into()),
