@@ -1236,3 +1236,71 @@ impl ScapReader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::ScapReader;
+    use crate::capture::pipeline::Pipelined;
+    use crate::capture::{Item, Run, Source};
+
+    /// Every event of `src`, its cpu and bytes, one item per section too.
+    fn all(src: &mut dyn Source) -> Vec<(u16, Vec<u8>)> {
+        let mut out = Vec::new();
+        while let Some(run) = src.next_run().expect("read") {
+            match run {
+                Run::Events(evs) => out.extend(evs.map(|e| (e.cpu, e.bytes().to_vec()))),
+                Run::Section(_) => out.push((u16::MAX, Vec::new())),
+            }
+        }
+        out
+    }
+
+    /// A mapped file (of v1 events, which the pipeline keeps converted),
+    /// and one that grows after it was opened, are read to their end,
+    /// alone and pipelined, as a stream of the whole file would be.
+    #[test]
+    fn mapped_file_read_as_a_stream_and_past_its_mapping() {
+        let path = crate::testing::captures_dir().join("bencer-examples/example2_502error.scap");
+        let Ok(whole) = std::fs::read(&path) else {
+            eprintln!("skipped: {} not found", path.display());
+            return;
+        };
+        let mut streamed =
+            ScapReader::from_reader(std::io::Cursor::new(whole.clone())).expect("stream");
+        let want = all(&mut streamed);
+        assert!(want.len() > 20000);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let half = whole.len() / 2 + 7;
+        for (cut, pipelined) in [(whole.len(), true), (half, false), (half, true)] {
+            let file = dir.path().join(format!("grows-{cut}-{pipelined}.scap"));
+            std::fs::write(&file, &whole[..cut]).expect("write");
+            let mut r = ScapReader::open(&file).expect("open");
+            assert!(r.mapping().is_some());
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&file)
+                .expect("reopen");
+            f.write_all(&whole[cut..]).expect("append");
+            drop(f);
+            let got = if pipelined {
+                all(&mut Pipelined::start(r).expect("pipeline"))
+            } else {
+                let mut got = Vec::new();
+                while let Some(it) = r.next_item().expect("read") {
+                    got.push(match it {
+                        Item::Event(e) => (e.cpu, e.bytes().to_vec()),
+                        Item::Section(_) => (u16::MAX, Vec::new()),
+                    });
+                }
+                got
+            };
+            assert_eq!(got.len(), want.len());
+            assert!(
+                got == want,
+                "events differ (cut {cut}, pipelined: {pipelined})"
+            );
+        }
+    }
+}
