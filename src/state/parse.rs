@@ -15,7 +15,9 @@ use super::table::Table;
 use super::threads::Thread;
 use super::{EvCtx, State};
 
-/// What an event does to state, decided once per event id.
+/// What an event does to state, decided once per event id. Without data,
+/// so that testing it is one byte compare (a named fd's type is in
+/// [`Meta::named_ftype`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Other,
@@ -29,7 +31,8 @@ enum Kind {
     Dup,
     Fcntl,
     Pipe,
-    NamedFd(FdType),
+    /// An fd of the type in [`Meta::named_ftype`].
+    NamedFd,
     Clone,
     Execve,
     ProcExit,
@@ -159,6 +162,8 @@ const NO_PARAM: u8 = u8::MAX;
 struct Meta {
     info: &'static EventInfo,
     kind: Kind,
+    /// The type of the fd a [`Kind::NamedFd`] event makes.
+    named_ftype: FdType,
     /// Index of the `fd` parameter.
     fd_param: Option<u8>,
     /// EF_CREATES_FD.
@@ -224,43 +229,47 @@ struct Metas {
     unknown: Meta,
 }
 
-fn kind_of(name: &str) -> Kind {
+/// The [`Kind`] of an event name, and the type of the fd it makes for
+/// [`Kind::NamedFd`].
+fn kind_of(name: &str) -> (Kind, FdType) {
+    let plain = |k| (k, FdType::Unknown);
+    let named = |t| (Kind::NamedFd, t);
     match name {
-        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Kind::Open,
-        "close" => Kind::Close,
-        "socket" => Kind::Socket,
-        "socketpair" => Kind::SocketPair,
-        "connect" => Kind::Connect,
-        "accept" | "accept4" => Kind::Accept,
-        "bind" => Kind::Bind,
-        "dup" | "dup2" | "dup3" => Kind::Dup,
-        "fcntl" => Kind::Fcntl,
-        "pipe" | "pipe2" => Kind::Pipe,
-        "eventfd" | "eventfd2" => Kind::NamedFd(FdType::Event),
-        "signalfd" | "signalfd4" => Kind::NamedFd(FdType::Signalfd),
-        "timerfd_create" => Kind::NamedFd(FdType::Timerfd),
-        "inotify_init" | "inotify_init1" => Kind::NamedFd(FdType::Inotify),
-        "epoll_create" | "epoll_create1" => Kind::NamedFd(FdType::Eventpoll),
-        "userfaultfd" => Kind::NamedFd(FdType::Userfaultfd),
-        "io_uring_setup" => Kind::NamedFd(FdType::Iouring),
-        "memfd_create" => Kind::NamedFd(FdType::Memfd),
-        "pidfd_open" | "pidfd_getfd" => Kind::NamedFd(FdType::Pidfd),
-        "bpf" => Kind::NamedFd(FdType::Bpf),
-        "clone" | "clone3" | "fork" | "vfork" => Kind::Clone,
-        "execve" | "execveat" => Kind::Execve,
-        "procexit" => Kind::ProcExit,
-        "chdir" => Kind::Chdir,
-        "fchdir" => Kind::Fchdir,
-        "getcwd" => Kind::Getcwd,
-        "setsid" => Kind::Setsid,
-        "brk" | "mmap" | "mmap2" | "munmap" => Kind::Mem,
-        "switch" => Kind::Switch,
-        "setuid" => Kind::SetUid,
-        "setgid" => Kind::SetGid,
-        "setresuid" => Kind::SetResUid,
-        "setresgid" => Kind::SetResGid,
-        "sendto" | "recvfrom" => Kind::SendRecv,
-        _ => Kind::Other,
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => plain(Kind::Open),
+        "close" => plain(Kind::Close),
+        "socket" => plain(Kind::Socket),
+        "socketpair" => plain(Kind::SocketPair),
+        "connect" => plain(Kind::Connect),
+        "accept" | "accept4" => plain(Kind::Accept),
+        "bind" => plain(Kind::Bind),
+        "dup" | "dup2" | "dup3" => plain(Kind::Dup),
+        "fcntl" => plain(Kind::Fcntl),
+        "pipe" | "pipe2" => plain(Kind::Pipe),
+        "eventfd" | "eventfd2" => named(FdType::Event),
+        "signalfd" | "signalfd4" => named(FdType::Signalfd),
+        "timerfd_create" => named(FdType::Timerfd),
+        "inotify_init" | "inotify_init1" => named(FdType::Inotify),
+        "epoll_create" | "epoll_create1" => named(FdType::Eventpoll),
+        "userfaultfd" => named(FdType::Userfaultfd),
+        "io_uring_setup" => named(FdType::Iouring),
+        "memfd_create" => named(FdType::Memfd),
+        "pidfd_open" | "pidfd_getfd" => named(FdType::Pidfd),
+        "bpf" => named(FdType::Bpf),
+        "clone" | "clone3" | "fork" | "vfork" => plain(Kind::Clone),
+        "execve" | "execveat" => plain(Kind::Execve),
+        "procexit" => plain(Kind::ProcExit),
+        "chdir" => plain(Kind::Chdir),
+        "fchdir" => plain(Kind::Fchdir),
+        "getcwd" => plain(Kind::Getcwd),
+        "setsid" => plain(Kind::Setsid),
+        "brk" | "mmap" | "mmap2" | "munmap" => plain(Kind::Mem),
+        "switch" => plain(Kind::Switch),
+        "setuid" => plain(Kind::SetUid),
+        "setgid" => plain(Kind::SetGid),
+        "setresuid" => plain(Kind::SetResUid),
+        "setresgid" => plain(Kind::SetResGid),
+        "sendto" | "recvfrom" => plain(Kind::SendRecv),
+        _ => plain(Kind::Other),
     }
 }
 
@@ -304,10 +313,10 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     }
     let creates_fd = e.has_flag(ef::CREATES_FD);
     let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
-    let kind = match e.id {
+    let (kind, named_ftype) = match e.id {
         crate::event::table::ids::CONTAINER_E
         | crate::event::table::ids::CONTAINER_JSON_E
-        | crate::event::table::ids::CONTAINER_JSON_2_E => Kind::Container,
+        | crate::event::table::ids::CONTAINER_JSON_2_E => (Kind::Container, FdType::Unknown),
         _ => kind_of(&e.name),
     };
     let exit_work = !matches!(
@@ -317,6 +326,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     Meta {
         info: e,
         kind,
+        named_ftype,
         fd_param,
         creates_fd,
         fd_event: uses_fd_029(e) || creates_fd,
@@ -454,9 +464,27 @@ impl<'a> Params<'a> {
         let mut at = [0u32; PARAMS_AT + 1];
         let mut off = HDR_LEN + total * lsz;
         at[0] = off as u32;
-        for i in 0..n {
-            off += rd_len(b, large, i);
-            at[i + 1] = off as u32;
+        // The lengths are read from one slice (a validated event has them
+        // all), each without its own bounds check.
+        match b.get(HDR_LEN..HDR_LEN + n * lsz) {
+            Some(lens) if large => {
+                for (a, l) in at[1..].iter_mut().zip(lens.chunks_exact(4)) {
+                    off += u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+                    *a = off as u32;
+                }
+            }
+            Some(lens) => {
+                for (a, l) in at[1..].iter_mut().zip(lens.chunks_exact(2)) {
+                    off += usize::from(u16::from_le_bytes([l[0], l[1]]));
+                    *a = off as u32;
+                }
+            }
+            None => {
+                for i in 0..n {
+                    off += rd_len(b, large, i);
+                    at[i + 1] = off as u32;
+                }
+            }
         }
         Params { b, large, n, at }
     }
@@ -1387,7 +1415,8 @@ fn apply_exit(
                 }
             }
         }
-        Kind::NamedFd(ftype) => {
+        Kind::NamedFd => {
+            let ftype = m.named_ftype;
             if let Some(fdn) = res.filter(|r| *r >= 0) {
                 if ftype != FdType::Bpf || info.has_flag(ef::CREATES_FD) {
                     let name = if ftype == FdType::Memfd {
