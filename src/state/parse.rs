@@ -437,31 +437,35 @@ fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(l)?)
 }
 
-/// How many parameters [`Params`] finds in its one pass.
-const PARAMS_AT: usize = 12;
+/// How many parameters [`Params`] finds in its one pass, plus one: 12
+/// unless said otherwise (opens and switches read fewer; clones more, see
+/// [`CLONE_AT`]).
+const PARAMS_AT: usize = 13;
+/// [`PARAMS_AT`] for a clone exit (it has 20 parameters).
+const CLONE_AT: usize = 25;
 
-/// The parameters of one event, the offsets of the first [`PARAMS_AT`]
-/// found in one pass (an exit that reads several parameters).
-struct Params<'a> {
+/// The parameters of one event, the offsets of the first `N - 1` found in
+/// one pass (an exit that reads several parameters).
+struct Params<'a, const N: usize = PARAMS_AT> {
     b: &'a [u8],
     large: bool,
-    /// Number of parameters with an offset in `at`.
+    /// Number of parameters with an offset in `at` (less than `N`).
     n: usize,
     /// `at[i]..at[i + 1]` is parameter `i`, for `i < n`.
-    at: [u32; PARAMS_AT + 1],
+    at: [u32; N],
 }
 
-impl<'a> Params<'a> {
+impl<'a, const N: usize> Params<'a, N> {
     /// `b` is a whole, validated event (see [`raw_param`]).
     #[inline]
-    fn new(b: &'a [u8], large: bool) -> Params<'a> {
+    fn new(b: &'a [u8], large: bool) -> Params<'a, N> {
         let total = b
             .get(22..26)
             .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
             .unwrap_or(0);
         let lsz = if large { 4 } else { 2 };
-        let n = total.min(PARAMS_AT);
-        let mut at = [0u32; PARAMS_AT + 1];
+        let n = total.min(N.saturating_sub(1));
+        let mut at = [0u32; N];
         let mut off = HDR_LEN + total * lsz;
         at[0] = off as u32;
         // The lengths are read from one slice (a validated event has them
@@ -904,15 +908,10 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
         // events that make no placeholder (switch, procinfo...).
         st.thread_missing(ev);
     }
-    let cpu = if m.enter_work {
+    let (cpu, exectime) = if m.enter_work {
         enter_work(st, ev, m, etype, fd)
     } else {
-        None
-    };
-    let exectime = if m.kind == Kind::Switch {
-        switch_time(st, ev)
-    } else {
-        0
+        (None, 0)
     };
     EvCtx {
         fd,
@@ -934,8 +933,8 @@ fn enter_missing_thread(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16,
     }
 }
 
-/// The enter events with more to do: procexit, connect, procinfo (whose
-/// CPU sample it returns).
+/// The enter events with more to do: procexit, connect, switch (whose
+/// `thread.exectime` it returns), procinfo (whose CPU sample it returns).
 #[inline(never)]
 fn enter_work(
     st: &mut State,
@@ -943,18 +942,18 @@ fn enter_work(
     m: &Meta,
     etype: u16,
     fd: Option<i64>,
-) -> Option<[u8; 3]> {
+) -> (Option<[u8; 3]>, u64) {
     let tid = ev.tid();
     match m.kind {
         Kind::ProcExit => st.defer_thread_exit(tid),
         Kind::Connect => connect_enter(st, ev, m, tid, fd),
-        Kind::Switch => switch_enter(st, ev, m, tid),
+        Kind::Switch => return (None, switch_enter(st, ev, m, tid)),
         _ => {}
     }
     if etype == crate::event::table::ids::PROCINFO_E {
-        return st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+        return (st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev)), 0);
     }
-    None
+    (None, 0)
 }
 
 /// [`apply`] for an exit event.
@@ -1606,7 +1605,9 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     if res < 0 {
         return;
     }
-    let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
+    // One pass over the parameters: a clone reads most of its twenty.
+    let ps: Params<'_, CLONE_AT> = Params::new(ev.bytes(), m.large);
+    let flags = ps.int(m, P::Flags).unwrap_or(0) as u32;
     let is_thread = flags & CLONE_THREAD != 0;
     let caller = ev.tid();
     // Inside a pid namespace the parent sees the child's namespaced pid,
@@ -1614,7 +1615,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     // (libsinsp reads the caller's vtid from the event; without one, the
     // table's.)
     if res > 0 {
-        let in_container = match int_param(ev, m, P::Vtid) {
+        let in_container = match ps.int(m, P::Vtid) {
             Some(v) => v != caller as i64,
             None => st
                 .threads
@@ -1630,7 +1631,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         // thread's process (the pid parameter) as its parent, and a new
         // process's ptid parameter.
         let p = if is_thread { P::Pid } else { P::Ptid };
-        (caller, int_param(ev, m, p).unwrap_or(0) as u64)
+        (caller, ps.int(m, p).unwrap_or(0) as u64)
     } else {
         (res as u64, caller)
     };
@@ -1645,10 +1646,10 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         // Made from the parent's side already: the child's own event knows
         // its namespace ids.
         if res == 0 {
-            if let Some(v) = int_param(ev, m, P::Vtid) {
+            if let Some(v) = ps.int(m, P::Vtid) {
                 existing.vtid = v;
             }
-            if let Some(v) = int_param(ev, m, P::Vpid) {
+            if let Some(v) = ps.int(m, P::Vpid) {
                 existing.vpid = v;
             }
         }
@@ -1671,8 +1672,8 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     {
         let mut p = Thread::placeholder(caller);
         p.complete = true;
-        p.exe = str_param(ev, m, P::Exe).unwrap_or_default();
-        p.args = list_param(ev, m, P::Args).unwrap_or_default();
+        p.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
+        p.args = ps.get(m, P::Args).map(StrList::from_nul_separated).unwrap_or_default();
         p.comm = event_comm(ev, m, &p.exe);
         st.fds.remove(&caller);
         st.put_thread(caller, p);
@@ -1710,7 +1711,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         last_fd: Some(0),
         ..Default::default()
     };
-    let ev_pid = int_param(ev, m, P::Pid).unwrap_or(0) as u64;
+    let ev_pid = ps.int(m, P::Pid).unwrap_or(0) as u64;
     if res == 0 {
         t.pid = if ev_pid != 0 { ev_pid } else { child_tid };
         t.ptid = parent_tid;
@@ -1747,15 +1748,15 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         t.container_id = p.container_id;
         parent_cwd = Some(p.cwd);
     }
-    t.exe = str_param(ev, m, P::Exe).unwrap_or_default();
-    t.args = list_param(ev, m, P::Args).unwrap_or_default();
+    t.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
+    t.args = ps.get(m, P::Args).map(StrList::from_nul_separated).unwrap_or_default();
     // The cwd belongs to the process: take the parent's when known.
     t.cwd = parent_cwd
         .filter(|c| !c.is_empty())
-        .or_else(|| str_param(ev, m, P::Cwd))
+        .or_else(|| ps.get(m, P::Cwd).map(params::as_str))
         .unwrap_or_default();
     t.comm = event_comm(ev, m, &t.exe);
-    t.cgroups = list_param(ev, m, P::Cgroups).unwrap_or_default();
+    t.cgroups = ps.get(m, P::Cgroups).map(StrList::from_nul_separated).unwrap_or_default();
     if t.cgroups.is_empty() && st.live {
         // The live probe does not report cgroups: a child starts in its
         // parent's.
@@ -1763,30 +1764,30 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
             t.cgroups = p.cgroups.clone();
         }
     }
-    t.fdlimit = int_param(ev, m, P::FdLimit).unwrap_or(0) as u64;
-    t.uid = int_param(ev, m, P::Uid)
+    t.fdlimit = ps.int(m, P::FdLimit).unwrap_or(0) as u64;
+    t.uid = ps.int(m, P::Uid)
         .map(|v| v as u32)
         .or(parent_uid)
         .unwrap_or(0);
-    t.gid = int_param(ev, m, P::Gid)
+    t.gid = ps.int(m, P::Gid)
         .map(|v| v as u32)
         .or(parent_gid)
         .unwrap_or(0);
     if res == 0 {
         // Child side: the parameters describe the child itself.
-        t.vtid = int_param(ev, m, P::Vtid).unwrap_or(child_tid as i64);
-        t.vpid = int_param(ev, m, P::Vpid).unwrap_or(t.pid as i64);
+        t.vtid = ps.int(m, P::Vtid).unwrap_or(child_tid as i64);
+        t.vpid = ps.int(m, P::Vpid).unwrap_or(t.pid as i64);
     } else {
         // Parent side: they describe the caller; the child shares its
         // pid namespace, where we only know the child's host ids.
         t.vtid = child_tid as i64;
         t.vpid = t.pid as i64;
     }
-    t.vmsize_kb = int_param(ev, m, P::VmSize).unwrap_or(0) as u32;
-    t.vmrss_kb = int_param(ev, m, P::VmRss).unwrap_or(0) as u32;
-    t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
-    t.pfmajor = int_param(ev, m, P::PgftMaj).unwrap_or(0) as u64;
-    t.pfminor = int_param(ev, m, P::PgftMin).unwrap_or(0) as u64;
+    t.vmsize_kb = ps.int(m, P::VmSize).unwrap_or(0) as u32;
+    t.vmrss_kb = ps.int(m, P::VmRss).unwrap_or(0) as u32;
+    t.vmswap_kb = ps.int(m, P::VmSwap).unwrap_or(0) as u32;
+    t.pfmajor = ps.int(m, P::PgftMaj).unwrap_or(0) as u64;
+    t.pfminor = ps.int(m, P::PgftMin).unwrap_or(0) as u64;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
     t.last_enter_ts = 0;
@@ -1831,10 +1832,21 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
 
 /// A switch: the page faults of the thread switched out, and its
 /// process's memory (kept on the main thread), as libsinsp takes them.
-fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
+/// Returns its `thread.exectime`: the time since the previous switch on
+/// its CPU (0 for the CPU's first), also added to the thread's total, as
+/// sysdig 0.29.3 counts them.
+fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) -> u64 {
+    let cpu = ev.cpu as usize;
+    if st.last_switch.len() <= cpu {
+        st.last_switch.resize(cpu + 1, 0);
+    }
+    let ts = ev.ts();
+    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
+    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
     let Some(t) = st.threads.get_mut(&tid) else {
-        return;
+        return d;
     };
+    t.totexectime = t.totexectime.wrapping_add(d);
     // One pass over the parameters: a switch reads five of them, and
     // switches are frequent.
     let ps = Params::new(ev.bytes(), m.large);
@@ -1845,6 +1857,10 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
         t.pfminor = v as u64;
     }
     let pid = t.pid;
+    if pid == tid {
+        set_memory(t, &ps, m);
+        return d;
+    }
     let main = if st.threads.contains_key(&pid) {
         pid
     } else {
@@ -1853,26 +1869,11 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
     if let Some(t) = st.threads.get_mut(&main) {
         set_memory(t, &ps, m);
     }
-}
-
-/// A switch's `thread.exectime`: the time since the previous switch on
-/// its CPU (0 for the CPU's first), also added to the thread's total, as
-/// sysdig 0.29.3 counts them.
-fn switch_time(st: &mut State, ev: &EventRef<'_>) -> u64 {
-    let cpu = ev.cpu as usize;
-    if st.last_switch.len() <= cpu {
-        st.last_switch.resize(cpu + 1, 0);
-    }
-    let ts = ev.ts();
-    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
-    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
-    if let Some(t) = st.threads.get_mut(&ev.tid()) {
-        t.totexectime = t.totexectime.wrapping_add(d);
-    }
     d
 }
 
 /// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
+#[inline]
 fn set_memory(t: &mut Thread, ps: &Params<'_>, m: &Meta) {
     if let Some(v) = ps.int(m, P::VmSize) {
         t.vmsize_kb = v as u32;
