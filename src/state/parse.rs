@@ -441,6 +441,9 @@ fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
 /// unless said otherwise (opens and switches read fewer; clones more, see
 /// [`CLONE_AT`]).
 const PARAMS_AT: usize = 13;
+/// [`PARAMS_AT`] for an open exit (open, openat and openat2 have at most 8
+/// parameters).
+const OPEN_AT: usize = 9;
 /// [`PARAMS_AT`] for a clone exit (it has 20 parameters).
 const CLONE_AT: usize = 25;
 
@@ -973,7 +976,16 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         // Done here, with the thread at hand.
-        open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        open_exit(
+            Some(t),
+            &mut st.fds,
+            &mut st.spare_names,
+            &mut st.open_memo,
+            ev,
+            m,
+            res,
+            pid,
+        );
         ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
@@ -1050,7 +1062,16 @@ fn exit_missing_thread(
     let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         let t = st.threads.get(&ev.tid());
-        open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
+        open_exit(
+            t,
+            &mut st.fds,
+            &mut st.spare_names,
+            &mut st.open_memo,
+            ev,
+            m,
+            res,
+            pid,
+        );
         ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
         return ctx;
     }
@@ -1063,10 +1084,12 @@ fn exit_missing_thread(
 /// An open's exit: the new fd, named from the path (resolved against the
 /// directory fd or the thread's cwd).
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn open_exit(
     thread: Option<&Thread>,
     fds: &mut Table<FdTable>,
     spare: &mut Vec<String>,
+    memo: &mut OpenMemo,
     ev: &EventRef<'_>,
     m: &Meta,
     res: Option<i64>,
@@ -1075,7 +1098,7 @@ fn open_exit(
     let Some(fdn) = res.filter(|r| *r >= 0) else {
         return;
     };
-    let p = Params::new(ev.bytes(), m.large);
+    let p: Params<'_, OPEN_AT> = Params::new(ev.bytes(), m.large);
     let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
     let mut path = spare.pop().unwrap_or_default();
     let name = match p.get(m, P::Name) {
@@ -1087,10 +1110,21 @@ fn open_exit(
     // The spare buffer still holds the name of the fd it came from.
     match name {
         None => path.clear(),
+        Some(b) if memo.raw.as_slice() == b => {
+            // The same bytes as the last clean name: the same name.
+            let b = b.get(..memo.end).unwrap_or_default();
+            if path.as_bytes() != b {
+                path = path_from(path, b);
+            }
+        }
         Some(b) => {
             let (end, pairs_ok) = scan_name(b);
+            let raw = b;
             let b = &b[..end];
             if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
+                memo.raw.clear();
+                memo.raw.extend_from_slice(raw);
+                memo.end = end;
                 // Most paths: absolute, with nothing to normalise (as
                 // `concat_path_into` finds them, without a second look).
                 // A program that opens and closes the same file again and
@@ -1119,6 +1153,16 @@ fn open_exit(
     }
 }
 
+/// The parameter bytes of the last name [`open_exit`] took as it was
+/// (absolute, with nothing to normalise), and where the name ends in them:
+/// an open of the same bytes again (a program that opens one file again and
+/// again) needs no [`scan_name`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OpenMemo {
+    raw: Vec<u8>,
+    end: usize,
+}
+
 /// `b` (an absolute path) in the buffer of `path`. The bytes are copied
 /// in first: `from_utf8` checks an aligned buffer a word at a time.
 #[inline]
@@ -1137,7 +1181,7 @@ fn open_name(
     path: &mut String,
     thread: Option<&Thread>,
     fds: &Table<FdTable>,
-    p: &Params<'_>,
+    p: &Params<'_, OPEN_AT>,
     m: &Meta,
     pid: u64,
     b: &[u8],
@@ -1160,7 +1204,7 @@ fn open_path(
     path: &mut String,
     thread: Option<&Thread>,
     fds: &Table<FdTable>,
-    p: &Params<'_>,
+    p: &Params<'_, OPEN_AT>,
     m: &Meta,
     enter: Option<(&Meta, &[u8])>,
     pid: u64,
@@ -1673,7 +1717,10 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         let mut p = Thread::placeholder(caller);
         p.complete = true;
         p.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
-        p.args = ps.get(m, P::Args).map(StrList::from_nul_separated).unwrap_or_default();
+        p.args = ps
+            .get(m, P::Args)
+            .map(StrList::from_nul_separated)
+            .unwrap_or_default();
         p.comm = event_comm(ev, m, &p.exe);
         st.fds.remove(&caller);
         st.put_thread(caller, p);
@@ -1749,14 +1796,20 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         parent_cwd = Some(p.cwd);
     }
     t.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
-    t.args = ps.get(m, P::Args).map(StrList::from_nul_separated).unwrap_or_default();
+    t.args = ps
+        .get(m, P::Args)
+        .map(StrList::from_nul_separated)
+        .unwrap_or_default();
     // The cwd belongs to the process: take the parent's when known.
     t.cwd = parent_cwd
         .filter(|c| !c.is_empty())
         .or_else(|| ps.get(m, P::Cwd).map(params::as_str))
         .unwrap_or_default();
     t.comm = event_comm(ev, m, &t.exe);
-    t.cgroups = ps.get(m, P::Cgroups).map(StrList::from_nul_separated).unwrap_or_default();
+    t.cgroups = ps
+        .get(m, P::Cgroups)
+        .map(StrList::from_nul_separated)
+        .unwrap_or_default();
     if t.cgroups.is_empty() && st.live {
         // The live probe does not report cgroups: a child starts in its
         // parent's.
@@ -1765,11 +1818,13 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         }
     }
     t.fdlimit = ps.int(m, P::FdLimit).unwrap_or(0) as u64;
-    t.uid = ps.int(m, P::Uid)
+    t.uid = ps
+        .int(m, P::Uid)
         .map(|v| v as u32)
         .or(parent_uid)
         .unwrap_or(0);
-    t.gid = ps.int(m, P::Gid)
+    t.gid = ps
+        .int(m, P::Gid)
         .map(|v| v as u32)
         .or(parent_gid)
         .unwrap_or(0);
