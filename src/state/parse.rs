@@ -976,7 +976,7 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         // Done here, with the thread at hand.
-        open_exit(
+        let put = open_exit(
             Some(t),
             &mut st.fds,
             &mut st.spare_names,
@@ -986,7 +986,11 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
             res,
             pid,
         );
-        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
+        ctx.name_changed = match put {
+            // The fd just put, without looking it up again.
+            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
+            _ => new_fd_named(st, pid, res, ctx.fd),
+        };
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -1062,7 +1066,7 @@ fn exit_missing_thread(
     let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         let t = st.threads.get(&ev.tid());
-        open_exit(
+        let put = open_exit(
             t,
             &mut st.fds,
             &mut st.spare_names,
@@ -1072,7 +1076,11 @@ fn exit_missing_thread(
             res,
             pid,
         );
-        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
+        ctx.name_changed = match put {
+            // The fd just put, without looking it up again.
+            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
+            _ => new_fd_named(st, pid, res, ctx.fd),
+        };
         return ctx;
     }
     if !m.exit_work {
@@ -1082,7 +1090,8 @@ fn exit_missing_thread(
 }
 
 /// An open's exit: the new fd, named from the path (resolved against the
-/// directory fd or the thread's cwd).
+/// directory fd or the thread's cwd). Returns the fd put in the table of
+/// `pid`, and whether it has a name.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn open_exit(
@@ -1094,10 +1103,8 @@ fn open_exit(
     m: &Meta,
     res: Option<i64>,
     pid: u64,
-) {
-    let Some(fdn) = res.filter(|r| *r >= 0) else {
-        return;
-    };
+) -> Option<(i64, bool)> {
+    let fdn = res.filter(|r| *r >= 0)?;
     let p: Params<'_, OPEN_AT> = Params::new(ev.bytes(), m.large);
     let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
     let mut path = spare.pop().unwrap_or_default();
@@ -1144,6 +1151,7 @@ fn open_exit(
     } else {
         FdType::File
     };
+    let named = !path.is_empty();
     let mut f = Fd::new(ftype, path);
     f.open_flags = flags;
     f.dev = p.int(m, P::Dev).unwrap_or(0) as u32;
@@ -1151,6 +1159,7 @@ fn open_exit(
     if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
         super::fds::keep_spare(spare, old.name);
     }
+    Some((fdn, named))
 }
 
 /// The parameter bytes of the last name [`open_exit`] took as it was
