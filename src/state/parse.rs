@@ -374,6 +374,34 @@ fn metas() -> &'static Metas {
     })
 }
 
+/// The [`Meta`]s, held by the state (`State::metas`) so that an event's is
+/// found without a look at the `OnceLock` first.
+#[derive(Clone, Copy)]
+pub(crate) struct MetaTable(&'static Metas);
+
+impl Default for MetaTable {
+    fn default() -> MetaTable {
+        MetaTable(metas())
+    }
+}
+
+impl std::fmt::Debug for MetaTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetaTable")
+    }
+}
+
+impl MetaTable {
+    /// [`meta`] of `etype`.
+    #[inline(always)]
+    fn get(self, etype: u16) -> &'static Meta {
+        self.0
+            .by_id
+            .get(usize::from(etype))
+            .unwrap_or(&self.0.unknown)
+    }
+}
+
 fn meta(etype: u16) -> &'static Meta {
     let m = metas();
     m.by_id.get(usize::from(etype)).unwrap_or(&m.unknown)
@@ -885,7 +913,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         return EvCtx::default();
     }
     let etype = ev.etype();
-    let m = meta(etype);
+    let m = st.metas.get(etype);
     if etype.is_multiple_of(2) {
         if m.kind == Kind::Container {
             return st.container_event(ev);
