@@ -1965,7 +1965,7 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) -> u64 {
 }
 
 /// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
-#[inline]
+#[inline(always)]
 fn set_memory(t: &mut Thread, ps: &Params<'_>, m: &Meta) {
     if let Some(v) = ps.int(m, P::VmSize) {
         t.vmsize_kb = v as u32;
