@@ -77,6 +77,10 @@ pub struct State {
     /// Name buffers of closed fds, reused for the names of new ones (an
     /// open/close pair then allocates nothing).
     pub(crate) spare_names: Vec<String>,
+    /// What each event id does to the state (see `parse::Meta`).
+    metas: parse::MetaTable,
+    /// The last name an open took as it was (see [`parse::OpenMemo`]).
+    pub(crate) open_memo: parse::OpenMemo,
     /// The time of the last switch event on each CPU (`thread.exectime`).
     pub(crate) last_switch: Vec<u64>,
     /// The cgroups last looked up for a container and what they gave:

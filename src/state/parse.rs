@@ -15,7 +15,9 @@ use super::table::Table;
 use super::threads::Thread;
 use super::{EvCtx, State};
 
-/// What an event does to state, decided once per event id.
+/// What an event does to state, decided once per event id. Without data,
+/// so that testing it is one byte compare (a named fd's type is in
+/// [`Meta::named_ftype`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Other,
@@ -29,7 +31,8 @@ enum Kind {
     Dup,
     Fcntl,
     Pipe,
-    NamedFd(FdType),
+    /// An fd of the type in [`Meta::named_ftype`].
+    NamedFd,
     Clone,
     Execve,
     ProcExit,
@@ -159,6 +162,8 @@ const NO_PARAM: u8 = u8::MAX;
 struct Meta {
     info: &'static EventInfo,
     kind: Kind,
+    /// The type of the fd a [`Kind::NamedFd`] event makes.
+    named_ftype: FdType,
     /// Index of the `fd` parameter.
     fd_param: Option<u8>,
     /// EF_CREATES_FD.
@@ -224,43 +229,47 @@ struct Metas {
     unknown: Meta,
 }
 
-fn kind_of(name: &str) -> Kind {
+/// The [`Kind`] of an event name, and the type of the fd it makes for
+/// [`Kind::NamedFd`].
+fn kind_of(name: &str) -> (Kind, FdType) {
+    let plain = |k| (k, FdType::Unknown);
+    let named = |t| (Kind::NamedFd, t);
     match name {
-        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => Kind::Open,
-        "close" => Kind::Close,
-        "socket" => Kind::Socket,
-        "socketpair" => Kind::SocketPair,
-        "connect" => Kind::Connect,
-        "accept" | "accept4" => Kind::Accept,
-        "bind" => Kind::Bind,
-        "dup" | "dup2" | "dup3" => Kind::Dup,
-        "fcntl" => Kind::Fcntl,
-        "pipe" | "pipe2" => Kind::Pipe,
-        "eventfd" | "eventfd2" => Kind::NamedFd(FdType::Event),
-        "signalfd" | "signalfd4" => Kind::NamedFd(FdType::Signalfd),
-        "timerfd_create" => Kind::NamedFd(FdType::Timerfd),
-        "inotify_init" | "inotify_init1" => Kind::NamedFd(FdType::Inotify),
-        "epoll_create" | "epoll_create1" => Kind::NamedFd(FdType::Eventpoll),
-        "userfaultfd" => Kind::NamedFd(FdType::Userfaultfd),
-        "io_uring_setup" => Kind::NamedFd(FdType::Iouring),
-        "memfd_create" => Kind::NamedFd(FdType::Memfd),
-        "pidfd_open" | "pidfd_getfd" => Kind::NamedFd(FdType::Pidfd),
-        "bpf" => Kind::NamedFd(FdType::Bpf),
-        "clone" | "clone3" | "fork" | "vfork" => Kind::Clone,
-        "execve" | "execveat" => Kind::Execve,
-        "procexit" => Kind::ProcExit,
-        "chdir" => Kind::Chdir,
-        "fchdir" => Kind::Fchdir,
-        "getcwd" => Kind::Getcwd,
-        "setsid" => Kind::Setsid,
-        "brk" | "mmap" | "mmap2" | "munmap" => Kind::Mem,
-        "switch" => Kind::Switch,
-        "setuid" => Kind::SetUid,
-        "setgid" => Kind::SetGid,
-        "setresuid" => Kind::SetResUid,
-        "setresgid" => Kind::SetResGid,
-        "sendto" | "recvfrom" => Kind::SendRecv,
-        _ => Kind::Other,
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => plain(Kind::Open),
+        "close" => plain(Kind::Close),
+        "socket" => plain(Kind::Socket),
+        "socketpair" => plain(Kind::SocketPair),
+        "connect" => plain(Kind::Connect),
+        "accept" | "accept4" => plain(Kind::Accept),
+        "bind" => plain(Kind::Bind),
+        "dup" | "dup2" | "dup3" => plain(Kind::Dup),
+        "fcntl" => plain(Kind::Fcntl),
+        "pipe" | "pipe2" => plain(Kind::Pipe),
+        "eventfd" | "eventfd2" => named(FdType::Event),
+        "signalfd" | "signalfd4" => named(FdType::Signalfd),
+        "timerfd_create" => named(FdType::Timerfd),
+        "inotify_init" | "inotify_init1" => named(FdType::Inotify),
+        "epoll_create" | "epoll_create1" => named(FdType::Eventpoll),
+        "userfaultfd" => named(FdType::Userfaultfd),
+        "io_uring_setup" => named(FdType::Iouring),
+        "memfd_create" => named(FdType::Memfd),
+        "pidfd_open" | "pidfd_getfd" => named(FdType::Pidfd),
+        "bpf" => named(FdType::Bpf),
+        "clone" | "clone3" | "fork" | "vfork" => plain(Kind::Clone),
+        "execve" | "execveat" => plain(Kind::Execve),
+        "procexit" => plain(Kind::ProcExit),
+        "chdir" => plain(Kind::Chdir),
+        "fchdir" => plain(Kind::Fchdir),
+        "getcwd" => plain(Kind::Getcwd),
+        "setsid" => plain(Kind::Setsid),
+        "brk" | "mmap" | "mmap2" | "munmap" => plain(Kind::Mem),
+        "switch" => plain(Kind::Switch),
+        "setuid" => plain(Kind::SetUid),
+        "setgid" => plain(Kind::SetGid),
+        "setresuid" => plain(Kind::SetResUid),
+        "setresgid" => plain(Kind::SetResGid),
+        "sendto" | "recvfrom" => plain(Kind::SendRecv),
+        _ => plain(Kind::Other),
     }
 }
 
@@ -304,10 +313,10 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     }
     let creates_fd = e.has_flag(ef::CREATES_FD);
     let keep_enter = ENTER_PARAMS.iter().any(|p| params[*p as usize] != NO_PARAM);
-    let kind = match e.id {
+    let (kind, named_ftype) = match e.id {
         crate::event::table::ids::CONTAINER_E
         | crate::event::table::ids::CONTAINER_JSON_E
-        | crate::event::table::ids::CONTAINER_JSON_2_E => Kind::Container,
+        | crate::event::table::ids::CONTAINER_JSON_2_E => (Kind::Container, FdType::Unknown),
         _ => kind_of(&e.name),
     };
     let exit_work = !matches!(
@@ -317,6 +326,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     Meta {
         info: e,
         kind,
+        named_ftype,
         fd_param,
         creates_fd,
         fd_event: uses_fd_029(e) || creates_fd,
@@ -362,6 +372,34 @@ fn metas() -> &'static Metas {
         let unknown = make_meta(t.get(u16::MAX), &mut names);
         Metas { by_id, unknown }
     })
+}
+
+/// The [`Meta`]s, held by the state (`State::metas`) so that an event's is
+/// found without a look at the `OnceLock` first.
+#[derive(Clone, Copy)]
+pub(crate) struct MetaTable(&'static Metas);
+
+impl Default for MetaTable {
+    fn default() -> MetaTable {
+        MetaTable(metas())
+    }
+}
+
+impl std::fmt::Debug for MetaTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetaTable")
+    }
+}
+
+impl MetaTable {
+    /// [`meta`] of `etype`.
+    #[inline(always)]
+    fn get(self, etype: u16) -> &'static Meta {
+        self.0
+            .by_id
+            .get(usize::from(etype))
+            .unwrap_or(&self.0.unknown)
+    }
 }
 
 fn meta(etype: u16) -> &'static Meta {
@@ -427,36 +465,61 @@ fn raw_param(b: &[u8], large: bool, i: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(l)?)
 }
 
-/// How many parameters [`Params`] finds in its one pass.
-const PARAMS_AT: usize = 12;
+/// How many parameters [`Params`] finds in its one pass, plus one: 12
+/// unless said otherwise (opens and switches read fewer; clones more, see
+/// [`CLONE_AT`]).
+const PARAMS_AT: usize = 13;
+/// [`PARAMS_AT`] for an open exit (open, openat and openat2 have at most 8
+/// parameters).
+const OPEN_AT: usize = 9;
+/// [`PARAMS_AT`] for a clone exit (it has 20 parameters).
+const CLONE_AT: usize = 25;
 
-/// The parameters of one event, the offsets of the first [`PARAMS_AT`]
-/// found in one pass (an exit that reads several parameters).
-struct Params<'a> {
+/// The parameters of one event, the offsets of the first `N - 1` found in
+/// one pass (an exit that reads several parameters).
+struct Params<'a, const N: usize = PARAMS_AT> {
     b: &'a [u8],
     large: bool,
-    /// Number of parameters with an offset in `at`.
+    /// Number of parameters with an offset in `at` (less than `N`).
     n: usize,
     /// `at[i]..at[i + 1]` is parameter `i`, for `i < n`.
-    at: [u32; PARAMS_AT + 1],
+    at: [u32; N],
 }
 
-impl<'a> Params<'a> {
+impl<'a, const N: usize> Params<'a, N> {
     /// `b` is a whole, validated event (see [`raw_param`]).
     #[inline]
-    fn new(b: &'a [u8], large: bool) -> Params<'a> {
+    fn new(b: &'a [u8], large: bool) -> Params<'a, N> {
         let total = b
             .get(22..26)
             .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
             .unwrap_or(0);
         let lsz = if large { 4 } else { 2 };
-        let n = total.min(PARAMS_AT);
-        let mut at = [0u32; PARAMS_AT + 1];
+        let n = total.min(N.saturating_sub(1));
+        let mut at = [0u32; N];
         let mut off = HDR_LEN + total * lsz;
         at[0] = off as u32;
-        for i in 0..n {
-            off += rd_len(b, large, i);
-            at[i + 1] = off as u32;
+        // The lengths are read from one slice (a validated event has them
+        // all), each without its own bounds check.
+        match b.get(HDR_LEN..HDR_LEN + n * lsz) {
+            Some(lens) if large => {
+                for (a, l) in at[1..].iter_mut().zip(lens.chunks_exact(4)) {
+                    off += u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+                    *a = off as u32;
+                }
+            }
+            Some(lens) => {
+                for (a, l) in at[1..].iter_mut().zip(lens.chunks_exact(2)) {
+                    off += usize::from(u16::from_le_bytes([l[0], l[1]]));
+                    *a = off as u32;
+                }
+            }
+            None => {
+                for i in 0..n {
+                    off += rd_len(b, large, i);
+                    at[i + 1] = off as u32;
+                }
+            }
         }
         Params { b, large, n, at }
     }
@@ -850,7 +913,7 @@ pub fn apply(st: &mut State, ev: &EventRef<'_>) -> EvCtx {
         return EvCtx::default();
     }
     let etype = ev.etype();
-    let m = meta(etype);
+    let m = st.metas.get(etype);
     if etype.is_multiple_of(2) {
         if m.kind == Kind::Container {
             return st.container_event(ev);
@@ -876,15 +939,10 @@ fn apply_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) -> EvCtx
         // events that make no placeholder (switch, procinfo...).
         st.thread_missing(ev);
     }
-    let cpu = if m.enter_work {
+    let (cpu, exectime) = if m.enter_work {
         enter_work(st, ev, m, etype, fd)
     } else {
-        None
-    };
-    let exectime = if m.kind == Kind::Switch {
-        switch_time(st, ev)
-    } else {
-        0
+        (None, 0)
     };
     EvCtx {
         fd,
@@ -906,8 +964,8 @@ fn enter_missing_thread(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16,
     }
 }
 
-/// The enter events with more to do: procexit, connect, procinfo (whose
-/// CPU sample it returns).
+/// The enter events with more to do: procexit, connect, switch (whose
+/// `thread.exectime` it returns), procinfo (whose CPU sample it returns).
 #[inline(never)]
 fn enter_work(
     st: &mut State,
@@ -915,18 +973,18 @@ fn enter_work(
     m: &Meta,
     etype: u16,
     fd: Option<i64>,
-) -> Option<[u8; 3]> {
+) -> (Option<[u8; 3]>, u64) {
     let tid = ev.tid();
     match m.kind {
         Kind::ProcExit => st.defer_thread_exit(tid),
         Kind::Connect => connect_enter(st, ev, m, tid, fd),
-        Kind::Switch => switch_enter(st, ev, m, tid),
+        Kind::Switch => return (None, switch_enter(st, ev, m, tid)),
         _ => {}
     }
     if etype == crate::event::table::ids::PROCINFO_E {
-        return st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev));
+        return (st.threads.get_mut(&tid).map(|t| cpu_sample(t, ev)), 0);
     }
-    None
+    (None, 0)
 }
 
 /// [`apply`] for an exit event.
@@ -946,8 +1004,21 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         // Done here, with the thread at hand.
-        open_exit(Some(t), &mut st.fds, &mut st.spare_names, ev, m, res, pid);
-        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
+        let put = open_exit(
+            Some(t),
+            &mut st.fds,
+            &mut st.spare_names,
+            &mut st.open_memo,
+            ev,
+            m,
+            res,
+            pid,
+        );
+        ctx.name_changed = match put {
+            // The fd just put, without looking it up again.
+            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
+            _ => new_fd_named(st, pid, res, ctx.fd),
+        };
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -1023,8 +1094,21 @@ fn exit_missing_thread(
     let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
         let t = st.threads.get(&ev.tid());
-        open_exit(t, &mut st.fds, &mut st.spare_names, ev, m, res, pid);
-        ctx.name_changed = new_fd_named(st, pid, res, ctx.fd);
+        let put = open_exit(
+            t,
+            &mut st.fds,
+            &mut st.spare_names,
+            &mut st.open_memo,
+            ev,
+            m,
+            res,
+            pid,
+        );
+        ctx.name_changed = match put {
+            // The fd just put, without looking it up again.
+            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
+            _ => new_fd_named(st, pid, res, ctx.fd),
+        };
         return ctx;
     }
     if !m.exit_work {
@@ -1034,21 +1118,22 @@ fn exit_missing_thread(
 }
 
 /// An open's exit: the new fd, named from the path (resolved against the
-/// directory fd or the thread's cwd).
+/// directory fd or the thread's cwd). Returns the fd put in the table of
+/// `pid`, and whether it has a name.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn open_exit(
     thread: Option<&Thread>,
     fds: &mut Table<FdTable>,
     spare: &mut Vec<String>,
+    memo: &mut OpenMemo,
     ev: &EventRef<'_>,
     m: &Meta,
     res: Option<i64>,
     pid: u64,
-) {
-    let Some(fdn) = res.filter(|r| *r >= 0) else {
-        return;
-    };
-    let p = Params::new(ev.bytes(), m.large);
+) -> Option<(i64, bool)> {
+    let fdn = res.filter(|r| *r >= 0)?;
+    let p: Params<'_, OPEN_AT> = Params::new(ev.bytes(), m.large);
     let flags = p.int(m, P::Flags).unwrap_or(0) as u32;
     let mut path = spare.pop().unwrap_or_default();
     let name = match p.get(m, P::Name) {
@@ -1060,10 +1145,21 @@ fn open_exit(
     // The spare buffer still holds the name of the fd it came from.
     match name {
         None => path.clear(),
+        Some(b) if memo.raw.as_slice() == b => {
+            // The same bytes as the last clean name: the same name.
+            let b = b.get(..memo.end).unwrap_or_default();
+            if path.as_bytes() != b {
+                path = path_from(path, b);
+            }
+        }
         Some(b) => {
             let (end, pairs_ok) = scan_name(b);
+            let raw = b;
             let b = &b[..end];
             if pairs_ok && b.len() >= 2 && b[0] == b'/' && b[b.len() - 1] != b'/' {
+                memo.raw.clear();
+                memo.raw.extend_from_slice(raw);
+                memo.end = end;
                 // Most paths: absolute, with nothing to normalise (as
                 // `concat_path_into` finds them, without a second look).
                 // A program that opens and closes the same file again and
@@ -1083,6 +1179,7 @@ fn open_exit(
     } else {
         FdType::File
     };
+    let named = !path.is_empty();
     let mut f = Fd::new(ftype, path);
     f.open_flags = flags;
     f.dev = p.int(m, P::Dev).unwrap_or(0) as u32;
@@ -1090,6 +1187,17 @@ fn open_exit(
     if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
         super::fds::keep_spare(spare, old.name);
     }
+    Some((fdn, named))
+}
+
+/// The parameter bytes of the last name [`open_exit`] took as it was
+/// (absolute, with nothing to normalise), and where the name ends in them:
+/// an open of the same bytes again (a program that opens one file again and
+/// again) needs no [`scan_name`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OpenMemo {
+    raw: Vec<u8>,
+    end: usize,
 }
 
 /// `b` (an absolute path) in the buffer of `path`. The bytes are copied
@@ -1110,7 +1218,7 @@ fn open_name(
     path: &mut String,
     thread: Option<&Thread>,
     fds: &Table<FdTable>,
-    p: &Params<'_>,
+    p: &Params<'_, OPEN_AT>,
     m: &Meta,
     pid: u64,
     b: &[u8],
@@ -1133,7 +1241,7 @@ fn open_path(
     path: &mut String,
     thread: Option<&Thread>,
     fds: &Table<FdTable>,
-    p: &Params<'_>,
+    p: &Params<'_, OPEN_AT>,
     m: &Meta,
     enter: Option<(&Meta, &[u8])>,
     pid: u64,
@@ -1387,7 +1495,8 @@ fn apply_exit(
                 }
             }
         }
-        Kind::NamedFd(ftype) => {
+        Kind::NamedFd => {
+            let ftype = m.named_ftype;
             if let Some(fdn) = res.filter(|r| *r >= 0) {
                 if ftype != FdType::Bpf || info.has_flag(ef::CREATES_FD) {
                     let name = if ftype == FdType::Memfd {
@@ -1577,7 +1686,9 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     if res < 0 {
         return;
     }
-    let flags = int_param(ev, m, P::Flags).unwrap_or(0) as u32;
+    // One pass over the parameters: a clone reads most of its twenty.
+    let ps: Params<'_, CLONE_AT> = Params::new(ev.bytes(), m.large);
+    let flags = ps.int(m, P::Flags).unwrap_or(0) as u32;
     let is_thread = flags & CLONE_THREAD != 0;
     let caller = ev.tid();
     // Inside a pid namespace the parent sees the child's namespaced pid,
@@ -1585,7 +1696,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     // (libsinsp reads the caller's vtid from the event; without one, the
     // table's.)
     if res > 0 {
-        let in_container = match int_param(ev, m, P::Vtid) {
+        let in_container = match ps.int(m, P::Vtid) {
             Some(v) => v != caller as i64,
             None => st
                 .threads
@@ -1601,7 +1712,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         // thread's process (the pid parameter) as its parent, and a new
         // process's ptid parameter.
         let p = if is_thread { P::Pid } else { P::Ptid };
-        (caller, int_param(ev, m, p).unwrap_or(0) as u64)
+        (caller, ps.int(m, p).unwrap_or(0) as u64)
     } else {
         (res as u64, caller)
     };
@@ -1616,10 +1727,10 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         // Made from the parent's side already: the child's own event knows
         // its namespace ids.
         if res == 0 {
-            if let Some(v) = int_param(ev, m, P::Vtid) {
+            if let Some(v) = ps.int(m, P::Vtid) {
                 existing.vtid = v;
             }
-            if let Some(v) = int_param(ev, m, P::Vpid) {
+            if let Some(v) = ps.int(m, P::Vpid) {
                 existing.vpid = v;
             }
         }
@@ -1642,8 +1753,11 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
     {
         let mut p = Thread::placeholder(caller);
         p.complete = true;
-        p.exe = str_param(ev, m, P::Exe).unwrap_or_default();
-        p.args = list_param(ev, m, P::Args).unwrap_or_default();
+        p.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
+        p.args = ps
+            .get(m, P::Args)
+            .map(StrList::from_nul_separated)
+            .unwrap_or_default();
         p.comm = event_comm(ev, m, &p.exe);
         st.fds.remove(&caller);
         st.put_thread(caller, p);
@@ -1681,7 +1795,7 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         last_fd: Some(0),
         ..Default::default()
     };
-    let ev_pid = int_param(ev, m, P::Pid).unwrap_or(0) as u64;
+    let ev_pid = ps.int(m, P::Pid).unwrap_or(0) as u64;
     if res == 0 {
         t.pid = if ev_pid != 0 { ev_pid } else { child_tid };
         t.ptid = parent_tid;
@@ -1718,15 +1832,21 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
         t.container_id = p.container_id;
         parent_cwd = Some(p.cwd);
     }
-    t.exe = str_param(ev, m, P::Exe).unwrap_or_default();
-    t.args = list_param(ev, m, P::Args).unwrap_or_default();
+    t.exe = ps.get(m, P::Exe).map(params::as_str).unwrap_or_default();
+    t.args = ps
+        .get(m, P::Args)
+        .map(StrList::from_nul_separated)
+        .unwrap_or_default();
     // The cwd belongs to the process: take the parent's when known.
     t.cwd = parent_cwd
         .filter(|c| !c.is_empty())
-        .or_else(|| str_param(ev, m, P::Cwd))
+        .or_else(|| ps.get(m, P::Cwd).map(params::as_str))
         .unwrap_or_default();
     t.comm = event_comm(ev, m, &t.exe);
-    t.cgroups = list_param(ev, m, P::Cgroups).unwrap_or_default();
+    t.cgroups = ps
+        .get(m, P::Cgroups)
+        .map(StrList::from_nul_separated)
+        .unwrap_or_default();
     if t.cgroups.is_empty() && st.live {
         // The live probe does not report cgroups: a child starts in its
         // parent's.
@@ -1734,30 +1854,32 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
             t.cgroups = p.cgroups.clone();
         }
     }
-    t.fdlimit = int_param(ev, m, P::FdLimit).unwrap_or(0) as u64;
-    t.uid = int_param(ev, m, P::Uid)
+    t.fdlimit = ps.int(m, P::FdLimit).unwrap_or(0) as u64;
+    t.uid = ps
+        .int(m, P::Uid)
         .map(|v| v as u32)
         .or(parent_uid)
         .unwrap_or(0);
-    t.gid = int_param(ev, m, P::Gid)
+    t.gid = ps
+        .int(m, P::Gid)
         .map(|v| v as u32)
         .or(parent_gid)
         .unwrap_or(0);
     if res == 0 {
         // Child side: the parameters describe the child itself.
-        t.vtid = int_param(ev, m, P::Vtid).unwrap_or(child_tid as i64);
-        t.vpid = int_param(ev, m, P::Vpid).unwrap_or(t.pid as i64);
+        t.vtid = ps.int(m, P::Vtid).unwrap_or(child_tid as i64);
+        t.vpid = ps.int(m, P::Vpid).unwrap_or(t.pid as i64);
     } else {
         // Parent side: they describe the caller; the child shares its
         // pid namespace, where we only know the child's host ids.
         t.vtid = child_tid as i64;
         t.vpid = t.pid as i64;
     }
-    t.vmsize_kb = int_param(ev, m, P::VmSize).unwrap_or(0) as u32;
-    t.vmrss_kb = int_param(ev, m, P::VmRss).unwrap_or(0) as u32;
-    t.vmswap_kb = int_param(ev, m, P::VmSwap).unwrap_or(0) as u32;
-    t.pfmajor = int_param(ev, m, P::PgftMaj).unwrap_or(0) as u64;
-    t.pfminor = int_param(ev, m, P::PgftMin).unwrap_or(0) as u64;
+    t.vmsize_kb = ps.int(m, P::VmSize).unwrap_or(0) as u32;
+    t.vmrss_kb = ps.int(m, P::VmRss).unwrap_or(0) as u32;
+    t.vmswap_kb = ps.int(m, P::VmSwap).unwrap_or(0) as u32;
+    t.pfmajor = ps.int(m, P::PgftMaj).unwrap_or(0) as u64;
+    t.pfminor = ps.int(m, P::PgftMin).unwrap_or(0) as u64;
     t.start_ts = ev.ts();
     t.last_enter_type = u16::MAX;
     t.last_enter_ts = 0;
@@ -1802,10 +1924,21 @@ fn apply_clone(st: &mut State, ev: &EventRef<'_>, m: &Meta, res: Option<i64>) {
 
 /// A switch: the page faults of the thread switched out, and its
 /// process's memory (kept on the main thread), as libsinsp takes them.
-fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
+/// Returns its `thread.exectime`: the time since the previous switch on
+/// its CPU (0 for the CPU's first), also added to the thread's total, as
+/// sysdig 0.29.3 counts them.
+fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) -> u64 {
+    let cpu = ev.cpu as usize;
+    if st.last_switch.len() <= cpu {
+        st.last_switch.resize(cpu + 1, 0);
+    }
+    let ts = ev.ts();
+    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
+    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
     let Some(t) = st.threads.get_mut(&tid) else {
-        return;
+        return d;
     };
+    t.totexectime = t.totexectime.wrapping_add(d);
     // One pass over the parameters: a switch reads five of them, and
     // switches are frequent.
     let ps = Params::new(ev.bytes(), m.large);
@@ -1816,6 +1949,10 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
         t.pfminor = v as u64;
     }
     let pid = t.pid;
+    if pid == tid {
+        set_memory(t, &ps, m);
+        return d;
+    }
     let main = if st.threads.contains_key(&pid) {
         pid
     } else {
@@ -1824,26 +1961,11 @@ fn switch_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64) {
     if let Some(t) = st.threads.get_mut(&main) {
         set_memory(t, &ps, m);
     }
-}
-
-/// A switch's `thread.exectime`: the time since the previous switch on
-/// its CPU (0 for the CPU's first), also added to the thread's total, as
-/// sysdig 0.29.3 counts them.
-fn switch_time(st: &mut State, ev: &EventRef<'_>) -> u64 {
-    let cpu = ev.cpu as usize;
-    if st.last_switch.len() <= cpu {
-        st.last_switch.resize(cpu + 1, 0);
-    }
-    let ts = ev.ts();
-    let last = std::mem::replace(&mut st.last_switch[cpu], ts);
-    let d = if last != 0 { ts.wrapping_sub(last) } else { 0 };
-    if let Some(t) = st.threads.get_mut(&ev.tid()) {
-        t.totexectime = t.totexectime.wrapping_add(d);
-    }
     d
 }
 
 /// The `vm_size`, `vm_rss` and `vm_swap` an event reports, on `t`.
+#[inline(always)]
 fn set_memory(t: &mut Thread, ps: &Params<'_>, m: &Meta) {
     if let Some(v) = ps.int(m, P::VmSize) {
         t.vmsize_kb = v as u32;
