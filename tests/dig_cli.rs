@@ -498,3 +498,43 @@ fn progress_rises_to_100() {
         "{figures:?}"
     );
 }
+
+/// A capture truncated by another program while `dig` reads it (the file
+/// is mapped into memory) ends the run with a one-line error and exit
+/// status 2, not a crash by SIGBUS.
+#[test]
+fn capture_truncated_while_read_is_a_clean_error() {
+    use std::io::{BufRead, Read};
+    let Ok(one) = std::fs::read(capture("sysflow/mpm-event_full_capture.scap")) else {
+        assert!(!in_ci(), "captures missing");
+        eprintln!("skipped: captures not found");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("big.scap");
+    std::fs::write(&file, one.repeat(6)).expect("write");
+    let mut child = Command::new(syspect_bin())
+        .args(["dig", "-r", &file.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    // Once it prints, the file is mapped; the pipe, not read meanwhile,
+    // soon holds it up, far from the end (16 MB of capture).
+    let mut first = String::new();
+    out.read_line(&mut first).expect("first line");
+    assert!(!first.is_empty());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .and_then(|f| f.set_len(0))
+        .expect("truncate");
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).expect("rest");
+    let o = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("truncated by another program"), "{err}");
+}

@@ -641,8 +641,10 @@ fn open_source(
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
+        // (Mapped, but not when a file is written: a file truncated while
+        // it is mapped ends the run at once, see `capture::scap::mapped`.)
         files => Ok((
-            super::multi::open_files_with(files, later_meta, carry)?,
+            super::multi::open_files_with(files, later_meta, carry, a.write.is_none())?,
             false,
         )),
     }

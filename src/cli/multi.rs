@@ -53,20 +53,31 @@ pub fn open(paths: &[String]) -> Result<ScapReader> {
 /// The source for `-r` files: every front end (dig, the TUI, headless
 /// views) opens capture files here.
 pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
-    open_files_with(paths, true, Carry::Events)
+    open_files_with(paths, true, Carry::Events, false)
 }
 
 /// [`open_files`] for a consumer that may keep no state: unless
 /// `later_meta`, the metadata of the sections after the first is checked
 /// but not decoded ([`ScapReader::decode_later_metadata`]); `carry` says
-/// whether it takes the events or only their types.
+/// whether it takes the events or only their types; with `map`, a single
+/// regular file is mapped into memory ([`ScapReader::open_mapped`]: the
+/// TUI, which holds the terminal, and runs that write a file, which must
+/// not be left half-written, read it as a stream).
 pub fn open_files_with(
     paths: &[String],
     later_meta: bool,
     carry: Carry,
+    map: bool,
 ) -> Result<Box<dyn Source>> {
+    let opened = |one: &String| {
+        if map {
+            ScapReader::open_mapped(one)
+        } else {
+            ScapReader::open(one)
+        }
+    };
     let mut r = match paths {
-        [one] => ScapReader::open(one).map_err(|e| UsageError(format!("{one}: {e}")))?,
+        [one] => opened(one).map_err(|e| UsageError(format!("{one}: {e}")))?,
         many => open(many)?,
     };
     r.decode_later_metadata(later_meta);

@@ -7,19 +7,24 @@
 //! ([`Mapping::populate`], `MADV_POPULATE_READ`): one system call per
 //! window rather than a page fault every few pages.
 //!
-//! Risks, accepted: the mapping is of the file as it was when opened (its
-//! length then); a file another process truncates while it is mapped makes
-//! the access to the pages past its new end fail with `SIGBUS`, which ends
-//! the process (as it would for any program reading a mapped file), and a
-//! file rewritten in place while it is read yields whatever bytes are
-//! there when they are read (events still cannot make the program panic:
-//! every accessor of an event is bounds-checked). Captures are written
-//! once and then read, so neither happens in practice; a capture still
-//! being written is read through `read` only when it is not a regular
-//! file (a pipe).
+//! Risks: the mapping is of the file as it was when opened (its length
+//! then). A file another process truncates while it is mapped makes the
+//! access to the pages past its new end fail with `SIGBUS`: a handler
+//! installed with the first mapping ([`guard`]) turns that into the
+//! one-line error and exit status 2 of any bad input, at once (what is
+//! not yet written out is lost; callers that write a file, or hold the
+//! terminal, read as a stream instead). A `SIGBUS` at any other address
+//! goes on to the handler there was before. A file rewritten in place
+//! while it is read yields whatever bytes are there when they are read
+//! (events still cannot make the program panic: every accessor of an
+//! event is bounds-checked). Captures are written once and then read, so
+//! neither happens in practice; a capture still being written is read
+//! through `read` past the length it had when mapped.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// `MADV_POPULATE_READ` (Linux 5.14): maps in the pages of a range,
 /// faulting them in as a read would. (Not in the `libc` crate's list.)
@@ -29,6 +34,8 @@ const MADV_POPULATE_READ: libc::c_int = 22;
 pub(crate) struct Mapping {
     ptr: std::ptr::NonNull<u8>,
     len: usize,
+    /// Its entry in [`GUARDED`].
+    slot: usize,
 }
 
 // SAFETY: the mapping is read-only and owned by this value alone; the
@@ -60,9 +67,14 @@ impl Mapping {
         if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        let Some(slot) = guard(p as usize, len) else {
+            // SAFETY: the mapping just made, which nothing refers to.
+            unsafe { libc::munmap(p, len) };
+            return Err(std::io::Error::other("no SIGBUS guard for a mapping"));
+        };
         let ptr = std::ptr::NonNull::new(p.cast::<u8>())
             .ok_or_else(|| std::io::Error::other("mmap returned a null address"))?;
-        Ok(Mapping { ptr, len })
+        Ok(Mapping { ptr, len, slot })
     }
 
     /// The file's bytes.
@@ -102,5 +114,87 @@ impl Drop for Mapping {
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);
         }
+        unguard(self.slot);
+    }
+}
+
+/// Mappings a `SIGBUS` may be about, as (start, length); a start of 0 is a
+/// free entry. A fixed table, as the handler may neither allocate nor
+/// lock; a file opened when all are taken is read as a stream.
+static GUARDED: [(AtomicUsize, AtomicUsize); 64] =
+    [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 64];
+
+/// The `SIGBUS` action in place before ours, once ours is installed
+/// (`None` inside: it could not be).
+static PREVIOUS: OnceLock<Option<libc::sigaction>> = OnceLock::new();
+
+/// Makes a `SIGBUS` in `start..start + len` end the process with a
+/// one-line error (the handler installed on first use). Returns the entry
+/// to free with [`unguard`], or `None` when the handler cannot be
+/// installed or the table is full.
+fn guard(start: usize, len: usize) -> Option<usize> {
+    // SAFETY: an all-zero `sigaction` is a valid value (no flags, an empty
+    // mask) before the fields are set; the handler installed only reads
+    // atomics and makes async-signal-safe calls. Installed once (the
+    // OnceLock), so the previous action is never our own.
+    PREVIOUS
+        .get_or_init(|| unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            let mut old: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_sigbus as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut sa.sa_mask);
+            (libc::sigaction(libc::SIGBUS, &sa, &mut old) == 0).then_some(old)
+        })
+        .as_ref()?;
+    GUARDED.iter().enumerate().find_map(|(i, (s, l))| {
+        s.compare_exchange(0, start, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| {
+                l.store(len, Ordering::Release);
+                i
+            })
+    })
+}
+
+/// Frees entry `slot` of [`GUARDED`].
+fn unguard(slot: usize) {
+    if let Some((s, l)) = GUARDED.get(slot) {
+        l.store(0, Ordering::Release);
+        s.store(0, Ordering::Release);
+    }
+}
+
+/// The `SIGBUS` handler: a fault in a guarded mapping is a capture file
+/// truncated under us; any other goes to the previous action (the fault
+/// happens again once this returns).
+extern "C" fn on_sigbus(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo, whose
+    // si_addr is the faulting address for SIGBUS.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let ours = GUARDED.iter().any(|(s, l)| {
+        let start = s.load(Ordering::Acquire);
+        start != 0 && addr.wrapping_sub(start) < l.load(Ordering::Acquire)
+    });
+    if ours {
+        const MSG: &[u8] =
+            b"syspect: the capture file was truncated by another program while it was read\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; MSG is static.
+        unsafe {
+            libc::write(2, MSG.as_ptr().cast(), MSG.len());
+            libc::_exit(2);
+        }
+    }
+    // SAFETY: sigaction is async-signal-safe; the previous action (or the
+    // default) takes the fault when the access runs again.
+    unsafe {
+        match PREVIOUS.get() {
+            Some(Some(old)) => libc::sigaction(libc::SIGBUS, old, std::ptr::null_mut()),
+            _ => {
+                let mut dfl: libc::sigaction = std::mem::zeroed();
+                dfl.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(libc::SIGBUS, &dfl, std::ptr::null_mut())
+            }
+        };
     }
 }

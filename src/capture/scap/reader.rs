@@ -1,6 +1,6 @@
 //! Streaming `.scap` reader.
 //!
-//! A regular file opened with [`ScapReader::open`] is mapped into memory
+//! A regular file opened with [`ScapReader::open_mapped`] is mapped into memory
 //! ([`super::mapped`]): every block is already contiguous there, and events
 //! are handed out as [`EventRef`]s borrowing the mapping. Anything else
 //! (gzip, which is sniffed and decompressed on the fly, pipes, a file that
@@ -355,10 +355,19 @@ impl std::fmt::Debug for ScapReader {
 }
 
 impl ScapReader {
-    /// Opens a capture file and reads its metadata (first section).
-    /// A regular file is mapped into memory (gzip, or a file that cannot
-    /// be mapped, is read as a stream: [`ScapReader::from_reader`]).
+    /// Opens a capture file and reads its metadata (first section), as a
+    /// stream ([`ScapReader::from_reader`]).
     pub fn open(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
+        let f = File::open(path.as_ref())?;
+        ScapReader::from_reader(crate::capture::progress::Counted(f))
+    }
+
+    /// [`ScapReader::open`], with a regular file mapped into memory (gzip,
+    /// or a file that cannot be mapped, is read as a stream). The mapping
+    /// saves the copy of every byte, at a risk [`super::mapped`] explains:
+    /// a file truncated by another program while it is read ends the
+    /// process (with a one-line error and exit status 2).
+    pub fn open_mapped(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
         let f = File::open(path.as_ref())?;
         match map_file(&f) {
             Some(map) => ScapReader::start(Input {
@@ -1276,7 +1285,7 @@ mod tests {
         for (cut, pipelined) in [(whole.len(), true), (half, false), (half, true)] {
             let file = dir.path().join(format!("grows-{cut}-{pipelined}.scap"));
             std::fs::write(&file, &whole[..cut]).expect("write");
-            let mut r = ScapReader::open(&file).expect("open");
+            let mut r = ScapReader::open_mapped(&file).expect("open");
             assert!(r.mapping().is_some());
             let mut f = std::fs::OpenOptions::new()
                 .append(true)
