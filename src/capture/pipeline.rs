@@ -139,6 +139,15 @@ impl Batch {
         }
     }
 
+    /// The end of its last event that lies in its buffer (0 if none).
+    fn mapped_end(&self) -> usize {
+        self.slots
+            .iter()
+            .rev()
+            .find(|s| s.start & IN_EXTRA == 0)
+            .map_or(0, |s| s.start + s.len as usize)
+    }
+
     /// The buffer the events lie in: the mapping, or `data`.
     #[inline]
     fn bytes(&self) -> &[u8] {
@@ -293,11 +302,8 @@ fn produce_mapped(
     spare: &Receiver<Batch>,
     map: &Arc<Mapping>,
 ) {
-    let range = {
-        let b = map.bytes();
-        let p = b.as_ptr() as usize;
-        p..p + b.len()
-    };
+    // (The reader's buffer is the mapping.)
+    let range = reader.buf_range();
     reader.keep_converted();
     let mut batch = Batch::reuse(None, Some(map));
     loop {
@@ -330,7 +336,13 @@ fn produce_mapped(
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
-        let mut next = Batch::reuse(spare.try_recv().ok(), Some(map));
+        let back = spare.try_recv().ok();
+        // (Batches come back in order: the mapping before a returned
+        // batch's last event is done with.)
+        if let Some(b) = &back {
+            map.release(b.mapped_end());
+        }
+        let mut next = Batch::reuse(back, Some(map));
         batch.seal_extra(reader.take_converted(std::mem::take(&mut next.extra)));
         if tx.send(std::mem::replace(&mut batch, next)).is_err() || last {
             return;

@@ -641,10 +641,17 @@ fn open_source(
             let src = super::live::open_with(opts, Arc::clone(stop), deadline)?;
             Ok((src, true))
         }
-        // (Mapped, but not when a file is written: a file truncated while
-        // it is mapped ends the run at once, see `capture::scap::mapped`.)
+        // (Mapped for the events, but not when a file is written: a file
+        // truncated while it is mapped ends the run at once, see
+        // `capture::scap::mapped`. A count of the types alone reads as
+        // quickly from a stream, its `read`s overlapped on a thread.)
         files => Ok((
-            super::multi::open_files_with(files, later_meta, carry, a.write.is_none())?,
+            super::multi::open_files_with(
+                files,
+                later_meta,
+                carry,
+                a.write.is_none() && carry == Carry::Events,
+            )?,
             false,
         )),
     }

@@ -1,6 +1,8 @@
 //! Read-ahead: a capture's bytes read (and decompressed) on a thread of
 //! their own, so that the `read` system calls, which cost about as much as
-//! decoding the events, overlap with it.
+//! decoding the events, overlap with it. Only for what is read as a stream
+//! (gzip, pipes, several `-r` files, the TUI's and `-w` runs' input): a
+//! capture file mapped into memory (`mapped.rs`) needs none.
 //!
 //! The bytes travel in chunks that leave [`ROOM`] free bytes in front: the
 //! reader moves the unread tail of its current chunk (the start of a block

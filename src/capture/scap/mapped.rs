@@ -5,7 +5,10 @@
 //!
 //! Pages are mapped in ahead of the reader a window at a time
 //! ([`Mapping::populate`], `MADV_POPULATE_READ`): one system call per
-//! window rather than a page fault every few pages.
+//! window rather than a page fault every few pages. Those the consumers
+//! are done with are dropped from our page tables behind them
+//! ([`Mapping::release`]; they stay in the page cache), so that the
+//! memory the process is charged with does not grow with the file.
 //!
 //! Risks: the mapping is of the file as it was when opened (its length
 //! then). A file another process truncates while it is mapped makes the
@@ -15,20 +18,22 @@
 //! not yet written out is lost; callers that write a file, or hold the
 //! terminal, read as a stream instead). A `SIGBUS` at any other address
 //! goes on to the handler there was before. A file rewritten in place
-//! while it is read yields whatever bytes are there when they are read
-//! (events still cannot make the program panic: every accessor of an
-//! event is bounds-checked). Captures are written once and then read, so
-//! neither happens in practice; a capture still being written is read
-//! through `read` past the length it had when mapped.
+//! while it is read (a ring of `-W` files starting over, say) yields
+//! whatever bytes are there when they are read: formally, bytes changing
+//! under a shared slice are undefined behaviour in Rust; in practice the
+//! events are checked where they are read and every accessor of an event
+//! is bounds-checked, so bad bytes make bad events or a format error.
+//! A file that grows after it was mapped is read on past the mapping
+//! with `read` (see `reader.rs`).
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-/// `MADV_POPULATE_READ` (Linux 5.14): maps in the pages of a range,
-/// faulting them in as a read would. (Not in the `libc` crate's list.)
-const MADV_POPULATE_READ: libc::c_int = 22;
+/// Bytes released at a time ([`Mapping::release`]): a multiple of the
+/// page size.
+const RELEASE: usize = 1 << 20;
 
 /// A read-only private mapping of a whole file.
 pub(crate) struct Mapping {
@@ -36,6 +41,8 @@ pub(crate) struct Mapping {
     len: usize,
     /// Its entry in [`GUARDED`].
     slot: usize,
+    /// The bytes released so far ([`Mapping::release`]).
+    released: AtomicUsize,
 }
 
 // SAFETY: the mapping is read-only and owned by this value alone; the
@@ -74,15 +81,21 @@ impl Mapping {
         };
         let ptr = std::ptr::NonNull::new(p.cast::<u8>())
             .ok_or_else(|| std::io::Error::other("mmap returned a null address"))?;
-        Ok(Mapping { ptr, len, slot })
+        Ok(Mapping {
+            ptr,
+            len,
+            slot,
+            released: AtomicUsize::new(0),
+        })
     }
 
     /// The file's bytes.
     #[inline]
     pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: `ptr` is the start of a live mapping of `len` readable
-        // bytes (unmapped only on drop), never written through by us. See
-        // the module doc for a file changed by another process meanwhile.
+        // bytes (unmapped only on drop), never written through by us. Not
+        // sound if another process changes the file meanwhile: the module
+        // doc says what that risks, and why it is taken.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
@@ -101,9 +114,31 @@ impl Mapping {
             libc::madvise(
                 self.ptr.as_ptr().add(from).cast(),
                 to - from,
-                MADV_POPULATE_READ,
+                libc::MADV_POPULATE_READ,
             );
         }
+    }
+
+    /// Drops the pages of `bytes()[..upto]` (whole [`RELEASE`] windows)
+    /// from our page tables: every consumer is past them. Only a hint: the
+    /// page cache keeps them, and one read again comes back from there.
+    pub(crate) fn release(&self, upto: usize) {
+        let to = upto.min(self.len) / RELEASE * RELEASE;
+        let from = self.released.load(Ordering::Relaxed);
+        if to <= from {
+            return;
+        }
+        // SAFETY: the range lies inside our mapping, which is private and
+        // never written: dropping its pages loses nothing, and a later
+        // access maps them in again from the file.
+        unsafe {
+            libc::madvise(
+                self.ptr.as_ptr().add(from).cast(),
+                to - from,
+                libc::MADV_DONTNEED,
+            );
+        }
+        self.released.store(to, Ordering::Relaxed);
     }
 }
 
