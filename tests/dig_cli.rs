@@ -538,3 +538,25 @@ fn capture_truncated_while_read_is_a_clean_error() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("truncated by another program"), "{err}");
 }
+
+/// `-w` onto one of the `-r` files would empty it before it is read
+/// (sysdig does): refused, and the file is left as it was.
+#[test]
+fn writing_onto_the_file_read_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("in.scap");
+    let Ok(bytes) = std::fs::read(capture("falco/cat_write.scap")) else {
+        assert!(!in_ci(), "captures missing");
+        eprintln!("skipped: captures not found");
+        return;
+    };
+    std::fs::write(&file, &bytes).expect("write");
+    let link = dir.path().join("other-name.scap");
+    std::fs::hard_link(&file, &link).expect("link");
+    let o = dig(&["-r", &file.to_string_lossy(), "-w", &link.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("also read"), "{err}");
+    assert_eq!(std::fs::read(&file).expect("read"), bytes);
+}

@@ -658,6 +658,24 @@ fn open_source(
 }
 
 /// Runs `syspect dig`.
+/// `-w FILE` that is also one of the `-r` files (the same file under any
+/// name) would be emptied before it is read: refused.
+fn refuse_reading_the_output(out: &str, read: &[String]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    for r in read {
+        if std::fs::metadata(r).is_ok_and(|m| m.dev() == o.dev() && m.ino() == o.ino()) {
+            return Err(UsageError(format!(
+                "{out}: the output file is also read (-r {r}): it would be emptied before it is read"
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 pub fn run(a: DigArgs) -> Result<()> {
     crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     let stdout = io::stdout();
@@ -690,6 +708,9 @@ pub fn run(a: DigArgs) -> Result<()> {
         return Err(UsageError("-M needs a number of seconds above 0".into()).into());
     }
     let rotation = rotate_spec(&a)?;
+    if let Some(w) = &a.write {
+        refuse_reading_the_output(w, &a.read)?;
+    }
     let filter_text = a.filter.join(" ");
     let filter = if filter_text.trim().is_empty() {
         None

@@ -402,9 +402,10 @@ impl MetaTable {
     }
 }
 
+/// The [`Meta`] of `etype` (the table looked up first: where the state's
+/// [`MetaTable`] is not at hand, off the hot path).
 fn meta(etype: u16) -> &'static Meta {
-    let m = metas();
-    m.by_id.get(usize::from(etype)).unwrap_or(&m.unknown)
+    MetaTable::default().get(etype)
 }
 
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
@@ -1014,11 +1015,7 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
             res,
             pid,
         );
-        ctx.name_changed = match put {
-            // The fd just put, without looking it up again.
-            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
-            _ => new_fd_named(st, pid, res, ctx.fd),
-        };
+        ctx.name_changed = open_named(st, put, pid, res, ctx.fd);
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -1033,6 +1030,23 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
         return ctx;
     }
     apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// `fd.name_changed` of an open exit that put `put` (the fd and whether
+/// it has a name): that answer for the event's own fd, without looking it
+/// up again; [`new_fd_named`] otherwise.
+#[inline]
+fn open_named(
+    st: &State,
+    put: Option<(i64, bool)>,
+    pid: u64,
+    res: Option<i64>,
+    fd: Option<i64>,
+) -> bool {
+    match put {
+        Some((fdn, named)) if fd == Some(fdn) => named,
+        _ => new_fd_named(st, pid, res, fd),
+    }
 }
 
 /// True when an exit that creates an fd (`res`) made a named one.
@@ -1104,11 +1118,7 @@ fn exit_missing_thread(
             res,
             pid,
         );
-        ctx.name_changed = match put {
-            // The fd just put, without looking it up again.
-            Some((fdn, named)) if ctx.fd == Some(fdn) => named,
-            _ => new_fd_named(st, pid, res, ctx.fd),
-        };
+        ctx.name_changed = open_named(st, put, pid, res, ctx.fd);
         return ctx;
     }
     if !m.exit_work {
