@@ -307,32 +307,9 @@ fn produce_mapped(
     reader.keep_converted();
     let mut batch = Batch::reuse(None, Some(map));
     loop {
-        let ready = reader.take_ready(|ev, converted| {
-            batch.push_event(ev, converted, &range);
-            !batch.full()
+        let end = fill(&mut reader, &mut batch, |b, ev, converted| {
+            b.push_event(ev, converted, &range)
         });
-        let end = match ready {
-            Err(e) => Some(Err(e)),
-            Ok(()) if batch.full() => None,
-            Ok(()) => match reader.next_item() {
-                Ok(Some(Item::Event(ev))) => {
-                    batch.push_event(&ev, None, &range);
-                    if !batch.full() {
-                        continue;
-                    }
-                    None
-                }
-                Ok(Some(Item::Section(meta))) => {
-                    batch.sections.push((batch.slots.len(), Some(meta)));
-                    if !batch.full() {
-                        continue;
-                    }
-                    None
-                }
-                Ok(None) => Some(Ok(())),
-                Err(e) => Some(Err(e)),
-            },
-        };
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
@@ -350,40 +327,45 @@ fn produce_mapped(
     }
 }
 
-/// The reading thread with [`Carry::Types`]: fills batches until the
-/// reader ends or the consumer goes away.
-fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
-    let push = Batch::push_type;
-    let mut batch = Batch::reuse(None, None);
+/// Fills `batch` from `reader` (each event through `push`, with where
+/// the reader keeps it converted, if it does) until the batch is full
+/// (`None`) or the reader ends (how it ended).
+fn fill(
+    reader: &mut ScapReader,
+    batch: &mut Batch,
+    mut push: impl FnMut(&mut Batch, &EventRef<'_>, Option<usize>),
+) -> Option<Result<(), SourceError>> {
     loop {
         // The events already in the reader's buffer, without a call each.
-        let ready = reader.take_ready(|ev, _| {
-            push(&mut batch, ev);
+        let ready = reader.take_ready(|ev, converted| {
+            push(batch, ev, converted);
             !batch.full()
         });
         // Until the batch is full, events and sections only go in it.
-        let end = match ready {
-            Err(e) => Some(Err(e)),
-            Ok(()) if batch.full() => None,
+        match ready {
+            Err(e) => return Some(Err(e)),
+            Ok(()) if batch.full() => return None,
             Ok(()) => match reader.next_item() {
-                Ok(Some(Item::Event(ev))) => {
-                    push(&mut batch, &ev);
-                    if !batch.full() {
-                        continue;
-                    }
-                    None
-                }
+                Ok(Some(Item::Event(ev))) => push(batch, &ev, None),
                 Ok(Some(Item::Section(meta))) => {
                     batch.sections.push((batch.slots.len(), Some(meta)));
-                    if !batch.full() {
-                        continue;
-                    }
-                    None
                 }
-                Ok(None) => Some(Ok(())),
-                Err(e) => Some(Err(e)),
+                Ok(None) => return Some(Ok(())),
+                Err(e) => return Some(Err(e)),
             },
-        };
+        }
+        if batch.full() {
+            return None;
+        }
+    }
+}
+
+/// The reading thread with [`Carry::Types`]: fills batches until the
+/// reader ends or the consumer goes away.
+fn produce_types(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiver<Batch>) {
+    let mut batch = Batch::reuse(None, None);
+    loop {
+        let end = fill(&mut reader, &mut batch, |b, ev, _| b.push_type(ev));
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;

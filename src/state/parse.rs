@@ -1004,18 +1004,8 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
     let mut ctx = EvCtx::default();
     let (enter_fd, pid) = note_exit(Some(&mut *t), ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
-        // Done here, with the thread at hand.
-        let put = open_exit(
-            Some(t),
-            &mut st.fds,
-            &mut st.spare_names,
-            &mut st.open_memo,
-            ev,
-            m,
-            res,
-            pid,
-        );
-        ctx.name_changed = open_named(st, put, pid, res, ctx.fd);
+        // Done here (the thread's slot is the table's last one looked up).
+        finish_open(st, ev, m, res, pid, &mut ctx);
         return ctx;
     }
     // Most exits change nothing else: the rest is kept out of line.
@@ -1030,6 +1020,30 @@ fn apply_exit_common(st: &mut State, ev: &EventRef<'_>, m: &Meta, etype: u16) ->
         return ctx;
     }
     apply_exit_renames(st, ev, m, res, enter_fd, pid, ctx)
+}
+
+/// An open exit's fd put in process `pid`'s table, and its
+/// `fd.name_changed` in `ctx`.
+#[inline(always)]
+fn finish_open(
+    st: &mut State,
+    ev: &EventRef<'_>,
+    m: &Meta,
+    res: Option<i64>,
+    pid: u64,
+    ctx: &mut EvCtx,
+) {
+    let put = open_exit(
+        st.threads.get(&ev.tid()),
+        &mut st.fds,
+        &mut st.spare_names,
+        &mut st.open_memo,
+        ev,
+        m,
+        res,
+        pid,
+    );
+    ctx.name_changed = open_named(st, put, pid, res, ctx.fd);
 }
 
 /// `fd.name_changed` of an open exit that put `put` (the fd and whether
@@ -1107,18 +1121,7 @@ fn exit_missing_thread(
     let t = st.threads.get_mut(&ev.tid());
     let (enter_fd, pid) = note_exit(t, ev, m, etype, res, &mut ctx);
     if m.kind == Kind::Open {
-        let t = st.threads.get(&ev.tid());
-        let put = open_exit(
-            t,
-            &mut st.fds,
-            &mut st.spare_names,
-            &mut st.open_memo,
-            ev,
-            m,
-            res,
-            pid,
-        );
-        ctx.name_changed = open_named(st, put, pid, res, ctx.fd);
+        finish_open(st, ev, m, res, pid, &mut ctx);
         return ctx;
     }
     if !m.exit_work {

@@ -108,15 +108,9 @@ impl Mapping {
         if from >= to {
             return;
         }
-        // SAFETY: the range lies inside our mapping; populating it only
-        // maps in the file's pages, with no effect on their contents.
-        unsafe {
-            libc::madvise(
-                self.ptr.as_ptr().add(from).cast(),
-                to - from,
-                libc::MADV_POPULATE_READ,
-            );
-        }
+        // (Populating only maps in the file's pages, with no effect on
+        // their contents.)
+        self.advise(from, to, libc::MADV_POPULATE_READ);
     }
 
     /// Drops the pages of `bytes()[..upto]` (whole [`RELEASE`] windows)
@@ -128,17 +122,25 @@ impl Mapping {
         if to <= from {
             return;
         }
-        // SAFETY: the range lies inside our mapping, which is private and
-        // never written: dropping its pages loses nothing, and a later
-        // access maps them in again from the file.
-        unsafe {
-            libc::madvise(
-                self.ptr.as_ptr().add(from).cast(),
-                to - from,
-                libc::MADV_DONTNEED,
-            );
-        }
+        // (The mapping is private and never written: dropping its pages
+        // loses nothing, and a later access maps them in again from the
+        // file.)
+        self.advise(from, to, libc::MADV_DONTNEED);
         self.released.store(to, Ordering::Relaxed);
+    }
+
+    /// `madvise` of `bytes()[from..to]` (`from < to <= len`, `from` a
+    /// multiple of the page size); its failure is ignored (a hint).
+    fn advise(&self, from: usize, to: usize, advice: libc::c_int) {
+        if from >= to || to > self.len {
+            return;
+        }
+        // SAFETY: the range lies inside our mapping, and the callers'
+        // advice (populate, drop pages of a private read-only mapping)
+        // changes no byte of it.
+        unsafe {
+            libc::madvise(self.ptr.as_ptr().add(from).cast(), to - from, advice);
+        }
     }
 }
 
