@@ -47,11 +47,14 @@ impl Slot {
     /// The event's bytes, in `data` or (see [`IN_EXTRA`]) `extra`.
     #[inline]
     pub(crate) fn bytes<'a>(&self, data: &'a [u8], extra: &'a [u8]) -> Option<&'a [u8]> {
-        let buf = if self.start & IN_EXTRA == 0 {
-            data
-        } else {
-            extra
-        };
+        self.bytes_in(&[data, extra])
+    }
+
+    /// [`Slot::bytes`] with `data` and `extra` in this order: the buffer
+    /// picked by index (the top bit of `start`), not by a branch.
+    #[inline]
+    fn bytes_in<'a>(&self, bufs: &[&'a [u8]; 2]) -> Option<&'a [u8]> {
+        let buf = bufs[self.start >> (usize::BITS - 1)];
         buf.get(self.start & !IN_EXTRA..)?.get(..self.len as usize)
     }
 }
@@ -59,8 +62,8 @@ impl Slot {
 /// A run of events: the copies in a batch of a pipelined reader, or one
 /// event of a source that hands them out one at a time.
 pub struct Events<'a> {
-    data: &'a [u8],
-    extra: &'a [u8],
+    /// The batch's data and extra buffers (see [`Slot::bytes`]).
+    bufs: [&'a [u8]; 2],
     slots: std::slice::Iter<'a, Slot>,
     one: Option<EventRef<'a>>,
 }
@@ -69,8 +72,7 @@ impl<'a> Events<'a> {
     /// One event.
     pub fn one(ev: EventRef<'a>) -> Events<'a> {
         Events {
-            data: &[],
-            extra: &[],
+            bufs: [&[], &[]],
             slots: [].iter(),
             one: Some(ev),
         }
@@ -80,8 +82,7 @@ impl<'a> Events<'a> {
     /// a deadline with nothing at hand ([`Source::next_run_by`]).
     pub fn none() -> Events<'a> {
         Events {
-            data: &[],
-            extra: &[],
+            bufs: [&[], &[]],
             slots: [].iter(),
             one: None,
         }
@@ -91,8 +92,7 @@ impl<'a> Events<'a> {
     /// checked there (or before it copied them there byte for byte).
     pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         Events {
-            data,
-            extra,
+            bufs: [data, extra],
             slots: slots.iter(),
             one: None,
         }
@@ -135,7 +135,7 @@ impl<'a> Iterator for Events<'a> {
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
             // where, so `get` cannot fail.
-            Some(s) => Some(s.checked.bind_copy(s.bytes(self.data, self.extra)?)),
+            Some(s) => Some(s.checked.bind_copy(s.bytes_in(&self.bufs)?)),
             None => self.one.take(),
         }
     }

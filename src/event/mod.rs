@@ -328,7 +328,7 @@ fn plen(bytes: &[u8], lsz: usize, i: usize) -> usize {
 
 /// Sum of the little-endian parameter lengths in `lens` (`lsz` bytes each).
 #[inline]
-fn sum_lens(lens: &[u8], lsz: usize) -> usize {
+pub(crate) fn sum_lens(lens: &[u8], lsz: usize) -> usize {
     // A plain loop: events have a handful of parameters, too few for the
     // vectorized reduction LLVM emits for `.sum()` to pay off.
     let mut total = 0usize;

@@ -813,7 +813,7 @@ impl ScapReader {
     #[inline]
     fn peek_event(&self) -> Option<(bool, usize, usize, u16, u32)> {
         let d = self.input.bytes().get(self.input.start..self.input.end)?;
-        let f = event_frame::<true>(d)?;
+        let f = event_frame(d)?;
         if le16(d, f.event + 20) as usize >= self.table_len {
             return None;
         }
@@ -873,20 +873,20 @@ struct Frame {
 
 /// The framing of the event block at the start of `d`, when the whole
 /// block is there with consistent lengths and trailer; `None` otherwise
-/// (other block types too, and v1 event blocks unless `V1`: the batch
-/// loop's v2 pass does without those branches).
+/// (other block types too).
 #[inline(always)]
-fn event_frame<const V1: bool>(d: &[u8]) -> Option<Frame> {
+fn event_frame(d: &[u8]) -> Option<Frame> {
     let h = d.first_chunk::<{ blocks::BLOCK_HDR + 6 }>()?;
     let bt = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
     let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
     let cpu = u16::from_le_bytes([h[8], h[9]]);
-    let flags = u32::from_le_bytes([h[10], h[11], h[12], h[13]]);
+    // (Read only for the block types that have them.)
+    let flags = || u32::from_le_bytes([h[10], h[11], h[12], h[13]]);
     let (v2, pre, flags) = match bt {
         blocks::EV_V2 | blocks::EV_V2_LARGE => (true, 2, 0),
-        blocks::EVF_V2 | blocks::EVF_V2_LARGE => (true, 6, flags),
-        blocks::EV | blocks::EV_INT if V1 => (false, 2, 0),
-        blocks::EVF if V1 => (false, 6, flags),
+        blocks::EVF_V2 | blocks::EVF_V2_LARGE => (true, 6, flags()),
+        blocks::EV | blocks::EV_INT => (false, 2, 0),
+        blocks::EVF => (false, 6, flags()),
         _ => return None,
     };
     let hdr = if v2 { HDR_LEN } else { HDR_LEN_V1 };
@@ -904,17 +904,6 @@ fn event_frame<const V1: bool>(d: &[u8]) -> Option<Frame> {
         cpu,
         flags,
     })
-}
-
-/// The event of the v2 event block at the start of `d` and the block's
-/// length, when the whole block is there and passes every check
-/// `ready_event` makes (framing, known type id, event layout); `None`
-/// otherwise.
-#[inline(always)]
-fn v2_block<'a>(d: &'a [u8], lsz: &[u8]) -> Option<(EventRef<'a>, usize)> {
-    let f = event_frame::<false>(d)?;
-    let ev = EventRef::check(f.cpu, f.flags, d.get(f.event..f.total - 4)?, lsz)?;
-    Some((ev, f.total))
 }
 
 /// Sum of the little-endian u16s in `b`.
@@ -1036,6 +1025,61 @@ fn convert_v1(ev: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
+/// [`convert_v1`] for the common case, appended to `out`: the event's
+/// lengths stay u16 in v2 (its type is not `EF_LARGE_PAYLOAD`, nor one
+/// whose stored length is off) and [`v1_layout`] finds its parameter
+/// count. False (`out` untouched) for anything else, which `convert_v1`
+/// then handles, errors included. The same event as `convert_v1` makes:
+/// a v2 header, then the v1 lengths and values as they are.
+#[inline(always)]
+fn convert_v1_common(ev: &[u8], lsz: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(h) = ev.first_chunk::<HDR_LEN_V1>() else {
+        return false;
+    };
+    let len = u32::from_le_bytes([h[16], h[17], h[18], h[19]]) as usize;
+    let etype = u16::from_le_bytes([h[20], h[21]]);
+    if len < HDR_LEN_V1
+        || etype == blocks::PPME_NOTIFICATION_E
+        || etype == blocks::PPME_INFRASTRUCTURE_EVENT_E
+        || lsz.get(usize::from(etype)) != Some(&2)
+    {
+        return false;
+    }
+    let Some(body) = ev.get(HDR_LEN_V1..len) else {
+        return false;
+    };
+    // `v1_layout`'s search: from as many lengths as the table says (if
+    // they fit before the end) down, until lengths and values end exactly
+    // at the end; one that ends before it is an error.
+    let mut n = table().get(etype).params.len().min(body.len() / 2);
+    let Some(lens) = body.get(..2 * n) else {
+        return false;
+    };
+    let mut used = 2 * n + crate::event::sum_lens(lens, 2);
+    while used != body.len() {
+        let Some(last) = n.checked_sub(1).and_then(|i| lens.get(2 * i..2 * i + 2)) else {
+            return false;
+        };
+        if used < body.len() {
+            return false;
+        }
+        n -= 1;
+        used -= 2 + usize::from(u16::from_le_bytes([last[0], last[1]]));
+    }
+    let (Ok(newlen), Ok(n)) = (u32::try_from(len + 4), u32::try_from(n)) else {
+        return false;
+    };
+    let mut hdr = [0u8; HDR_LEN];
+    hdr[..16].copy_from_slice(&h[..16]);
+    hdr[16..20].copy_from_slice(&newlen.to_le_bytes());
+    hdr[20..22].copy_from_slice(&etype.to_le_bytes());
+    hdr[22..26].copy_from_slice(&n.to_le_bytes());
+    out.reserve(HDR_LEN + body.len());
+    out.extend_from_slice(&hdr);
+    out.extend_from_slice(body);
+    true
+}
+
 /// Converts the v1 event at `buf[at..end]` into the v2 layout where it
 /// lies, when its lengths stay u16: the v2 header, 4 bytes longer, takes
 /// the 4 bytes before `at` (block framing already read), and the lengths
@@ -1126,7 +1170,10 @@ impl ScapReader {
 
     /// The events converted since the last call
     /// ([`ScapReader::keep_converted`]); `empty` takes their place.
-    pub(crate) fn take_converted(&mut self, empty: Vec<u8>) -> Vec<u8> {
+    pub(crate) fn take_converted(&mut self, mut empty: Vec<u8>) -> Vec<u8> {
+        // Room for as many as last time, so that the buffer is not grown
+        // (and copied) step by step again when `empty` is a new one.
+        empty.reserve(self.scratch.len());
         std::mem::replace(&mut self.scratch, empty)
     }
 
@@ -1146,17 +1193,60 @@ impl ScapReader {
         let lsz = crate::event::lsz_by_type();
         self.input.populate();
         loop {
-            // v2 event blocks in one pass; everything else (and every
-            // error) through `ready_event`, which checks the same.
-            let data =
-                bytes_of(&self.input.map, &self.input.buf).get(self.input.start..self.input.end);
-            if let Some((ev, total)) = data.and_then(|d| v2_block(d, lsz)) {
-                self.input.start += total;
-                self.stats.events += 1;
-                if !take(&ev, None) {
+            // (The scratch buffer is only written for v1 events out of a
+            // mapping: the others are converted in place by `ready_event`.)
+            let mapped = self.input.map.is_some();
+            // Whole event blocks in one pass, the position and count kept
+            // in locals; everything else (and every error) through
+            // `ready_event`, which checks the same.
+            let buf = bytes_of(&self.input.map, &self.input.buf);
+            let data = buf.get(..self.input.end).unwrap_or_default();
+            let mut pos = self.input.start;
+            let mut n = 0;
+            let mut more = true;
+            while let Some(d) = data.get(pos..) {
+                let Some(f) = event_frame(d) else {
+                    break;
+                };
+                let (ev, kept) = if f.v2 {
+                    match d
+                        .get(f.event..f.total - 4)
+                        .and_then(|e| EventRef::check(f.cpu, f.flags, e, lsz))
+                    {
+                        Some(ev) => (ev, None),
+                        None => break,
+                    }
+                } else if mapped {
+                    if !self.keep_converted {
+                        self.scratch.clear();
+                    }
+                    let at = self.scratch.len();
+                    let ev = d
+                        .get(f.event..f.total - 4)
+                        .filter(|e| convert_v1_common(e, lsz, &mut self.scratch))
+                        .and_then(|_| EventRef::check(f.cpu, f.flags, &self.scratch[at..], lsz));
+                    match ev {
+                        Some(ev) => (ev, self.keep_converted.then_some(at)),
+                        None => {
+                            // Converted again (or not) by the general path.
+                            self.scratch.truncate(at);
+                            break;
+                        }
+                    }
+                } else {
+                    break;
+                };
+                pos += f.total;
+                n += 1;
+                if !take(&ev, kept) {
+                    more = false;
                     break;
                 }
-                continue;
+            }
+            self.input.start = pos;
+            self.stats.events += n;
+            if !more {
+                break;
             }
             match self.ready_event() {
                 Some(r) => {
