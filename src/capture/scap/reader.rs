@@ -1360,6 +1360,61 @@ mod tests {
         out
     }
 
+    /// The conversion of the batch loop makes the same v2 event as
+    /// `convert_v1`, or leaves the event to it (corrupt ones included).
+    #[test]
+    fn common_v1_conversion_is_convert_v1() {
+        use super::{convert_v1, convert_v1_common};
+        use crate::event::{lsz_by_type, table};
+        let lsz = lsz_by_type();
+        let mut same = 0;
+        for etype in [1u16, 2, 3, 5, 280, 286, 306, 307, 324, 9999] {
+            let max = table().get(etype).params.len();
+            for n in 0..=max + 1 {
+                for tweak in 0..5 {
+                    let vals: Vec<Vec<u8>> =
+                        (0..n).map(|i| vec![i as u8; (i * 5 + 1) % 7]).collect();
+                    let mut ev = Vec::new();
+                    ev.extend_from_slice(&7u64.to_le_bytes());
+                    ev.extend_from_slice(&9u64.to_le_bytes());
+                    ev.extend_from_slice(&0u32.to_le_bytes());
+                    ev.extend_from_slice(&etype.to_le_bytes());
+                    for v in &vals {
+                        ev.extend_from_slice(&(v.len() as u16).to_le_bytes());
+                    }
+                    for v in &vals {
+                        ev.extend_from_slice(v);
+                    }
+                    let mut len = ev.len();
+                    match tweak {
+                        // Values past the end, or ending before it.
+                        1 => len -= 1,
+                        2 => len += 1,
+                        // A length off.
+                        3 if n > 0 => ev[22] ^= 0x40,
+                        // Shorter than the header.
+                        4 => len = 21,
+                        _ => {}
+                    }
+                    ev[16..20].copy_from_slice(&(len as u32).to_le_bytes());
+                    // (The block's bytes after the event.)
+                    ev.extend_from_slice(b"pad");
+                    let mut want = b"before".to_vec();
+                    let mut got = want.clone();
+                    let ok = convert_v1(&ev, &mut want).is_ok();
+                    if convert_v1_common(&ev, lsz, &mut got) {
+                        assert!(ok, "type {etype}, {n} params, tweak {tweak}");
+                        assert_eq!(got, want, "type {etype}, {n} params, tweak {tweak}");
+                        same += 1;
+                    } else {
+                        assert_eq!(got, b"before");
+                    }
+                }
+            }
+        }
+        assert!(same > 30, "{same}");
+    }
+
     /// A mapped file (of v1 events, which the pipeline keeps converted),
     /// and one that grows after it was opened, are read to their end,
     /// alone and pipelined, as a stream of the whole file would be.
