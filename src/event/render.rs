@@ -11,6 +11,8 @@ use super::EventRef;
 /// How an fd is labelled in `evt.info`: `<4t>1.2.3.4:5->6.7.8.9:10`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FdLabel<'a> {
+    /// The type letter (an ASCII letter or digit: `evt.info` takes it
+    /// for clean text).
     pub typechar: char,
     /// l4 protocol letter for IP sockets (t, u, i, r).
     pub l4: Option<char>,
@@ -274,66 +276,109 @@ pub fn signal_name(s: u64) -> Option<&'static str> {
     SIGS.get(s as usize).copied().filter(|n| !n.is_empty())
 }
 
-/// The two digits of 0..100.
-const DIGIT_PAIRS: &[u8; 200] = b"\
-0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
+/// The two digits of 0..100: a pair goes in as a two-byte `&str` (one
+/// store and one capacity check; char by char is a check each). (An
+/// array of strs, not one str cut in pairs: that cut checks char
+/// boundaries in the table each time.)
+const DIGIT_PAIRS: [&str; 100] = [
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
+    "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63",
+    "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79",
+    "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95",
+    "96", "97", "98", "99",
+];
 
-/// `v` in decimal at the end of `buf`, zero-padded to `width` digits
-/// (at most 20): the index where the digits start. Only ever writes ASCII
-/// digits.
+/// Appends `v % 100` as two digits.
 #[inline]
-fn digits(buf: &mut [u8; 20], mut v: u64, width: usize) -> usize {
-    let mut i = buf.len();
-    while v >= 100 && i >= 2 {
-        let d = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        if let (Some(out), Some(pair)) = (buf.get_mut(i..i + 2), DIGIT_PAIRS.get(d..d + 2)) {
-            out.copy_from_slice(pair);
-        }
-    }
-    if v >= 10 && i >= 2 {
-        let d = v as usize * 2;
-        i -= 2;
-        if let (Some(out), Some(pair)) = (buf.get_mut(i..i + 2), DIGIT_PAIRS.get(d..d + 2)) {
-            out.copy_from_slice(pair);
-        }
-    } else if i >= 1 {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-    }
-    let start = buf.len().saturating_sub(width.min(buf.len()));
-    while i > start {
-        i -= 1;
-        buf[i] = b'0';
-    }
-    i
+fn push_pair(s: &mut String, v: u32) {
+    let p = DIGIT_PAIRS[(v % 100) as usize];
+    // (Cut to its known length, the copy is a two-byte move, not a call.)
+    s.push_str(p.get(..2).unwrap_or(p));
 }
 
-/// Appends `v` in decimal, zero-padded to `width` digits (at most 20).
+/// Appends the digit `d` (below 10).
 #[inline]
-pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let i = digits(&mut buf, v, width);
-    let d = buf.get(i..).unwrap_or_default();
-    // ASCII digits, pushed one by one: cheaper than checking them as UTF-8
-    // and copying them for the few a number has.
-    // (The mask keeps them digits and tells the compiler each is one
-    // byte long.)
-    s.reserve(d.len());
-    for &c in d {
-        s.push(char::from(c & 0x7f));
+fn push_digit(s: &mut String, d: u32) {
+    // (The mask tells `push` the char is one byte long.)
+    s.push(char::from((b'0' + d as u8) & 0x7f));
+}
+
+/// Appends `v` (below 100) in one or two digits.
+#[inline]
+fn push_upto2(s: &mut String, v: u32) {
+    if v < 10 {
+        push_digit(s, v);
+    } else {
+        push_pair(s, v);
     }
+}
+
+/// Appends `v` (below 10^8) in decimal, from the first digit on: the
+/// divisions are by constants (multiplications).
+#[inline]
+fn push_below_1e8(s: &mut String, v: u32) {
+    if v < 100 {
+        push_upto2(s, v);
+    } else if v < 10_000 {
+        push_upto2(s, v / 100);
+        push_pair(s, v);
+    } else if v < 1_000_000 {
+        push_upto2(s, v / 10_000);
+        push_pair(s, v / 100);
+        push_pair(s, v);
+    } else {
+        push_upto2(s, v / 1_000_000);
+        push_pair(s, v / 10_000);
+        push_pair(s, v / 100);
+        push_pair(s, v);
+    }
+}
+
+/// Appends `v` (below 10^8) as eight digits, zero-padded.
+#[inline]
+fn push_eight(s: &mut String, v: u32) {
+    push_pair(s, v / 1_000_000);
+    push_pair(s, v / 10_000);
+    push_pair(s, v / 100);
+    push_pair(s, v);
+}
+
+/// Appends `v` (below 10^9) as nine digits, zero-padded (`{v:09}`).
+#[inline]
+pub(crate) fn push_nine(s: &mut String, v: u32) {
+    push_digit(s, v / 100_000_000 % 10);
+    push_eight(s, v % 100_000_000);
+}
+
+/// Appends `v` in decimal, zero-padded to `width` digits (the tests
+/// check the digits against `format!` with it).
+#[cfg(test)]
+pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
+    let n = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    for _ in n..width {
+        s.push('0');
+    }
+    push_u64(s, v);
 }
 
 /// Appends `v` in decimal (what `v.to_string()` gives, without the
 /// formatting machinery).
 pub(crate) fn push_u64(s: &mut String, v: u64) {
-    push_decimal(s, v, 1);
+    const E8: u64 = 100_000_000;
+    if v < E8 {
+        push_below_1e8(s, v as u32);
+    } else if v < E8 * E8 {
+        push_below_1e8(s, (v / E8) as u32);
+        push_eight(s, (v % E8) as u32);
+    } else {
+        // (u64::MAX / 10^16 is 1844: below 10^8.)
+        push_below_1e8(s, (v / (E8 * E8)) as u32);
+        let r = v % (E8 * E8);
+        push_eight(s, (r / E8) as u32);
+        push_eight(s, (r % E8) as u32);
+    }
 }
 
 /// True when every byte is printable ASCII (0x20 to 0x7e), looked at
@@ -361,6 +406,17 @@ pub(crate) fn printable_ascii(b: &[u8]) -> bool {
         .all(|&c| (0x20..0x7f).contains(&c))
 }
 
+/// Appends `v` in upper-case hexadecimal (`{v:X}`).
+fn push_hex(s: &mut String, v: u64) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let n = (u64::BITS - v.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..n).rev() {
+        let d = HEX[((v >> (4 * i)) & 0xf) as usize];
+        // (The mask tells `push` the char is one byte long.)
+        s.push(char::from(d & 0x7f));
+    }
+}
+
 /// Appends `v` in decimal, with a `-` when negative.
 pub(crate) fn push_i64(s: &mut String, v: i64) {
     if v < 0 {
@@ -371,9 +427,7 @@ pub(crate) fn push_i64(s: &mut String, v: i64) {
 
 fn push_num_u(s: &mut String, v: u64, fmt: PrintFmt) {
     match fmt {
-        PrintFmt::Hex => {
-            let _ = write!(s, "{v:X}");
-        }
+        PrintFmt::Hex => push_hex(s, v),
         PrintFmt::Oct => {
             if v == 0 {
                 s.push('0');
@@ -469,6 +523,38 @@ fn push_flags(s: &mut String, v: u64, table_idx: usize, ptype: u8, fmt: PrintFmt
     } else {
         push_u64(s, v);
     }
+    // The names of a value come from a walk of its whole table (a few
+    // dozen entries): the last few hundred are kept, most lines repeat a
+    // handful of values.
+    thread_local! {
+        static NAMES: std::cell::RefCell<Vec<(usize, u64, String)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    const SLOTS: usize = 256;
+    let slot = (v as usize ^ (v >> 17) as usize ^ table_idx.wrapping_mul(31)) % SLOTS;
+    let cached = NAMES.with(|n| {
+        let mut n = n.try_borrow_mut().ok()?;
+        if n.len() < SLOTS {
+            n.resize_with(SLOTS, || (usize::MAX, 0, String::new()));
+        }
+        let e = n.get_mut(slot)?;
+        if e.0 != table_idx || e.1 != v {
+            e.2.clear();
+            push_flag_suffix(&mut e.2, v, table_idx);
+            e.0 = table_idx;
+            e.1 = v;
+        }
+        s.push_str(&e.2);
+        Some(())
+    });
+    if cached.is_none() {
+        push_flag_suffix(s, v, table_idx);
+    }
+}
+
+/// Appends `(NAME|NAME)` for the [`flag_names`] of `v`, nothing when
+/// there are none.
+fn push_flag_suffix(s: &mut String, v: u64, table_idx: usize) {
     // An empty name list (e.g. a single empty-named entry) adds nothing,
     // as `names.is_empty()` did.
     let mark = s.len();
@@ -843,7 +929,10 @@ fn resolved_path(v: &str, base: Option<&str>) -> Option<String> {
     base.map(|b| crate::state::parse::concat_path(b, v))
 }
 
-/// Appends [`render_param`]'s text to `s`.
+/// Appends [`render_param`]'s text to `s`. True when that text may hold
+/// characters of the event or the state as they are (a string, a name, a
+/// path, a buffer in a layout), which a terminal must not get raw; false
+/// when it is digits, names from the tables and sanitized text only.
 fn push_param(
     s: &mut String,
     p: &ParamInfo,
@@ -851,29 +940,31 @@ fn push_param(
     tid: u64,
     res: &dyn Resolver,
     opts: &RenderOpts,
-) {
+) -> bool {
     match p.ptype {
         pt::FD | pt::FD32 => {
             let Some(fd) = params::as_i64(p.ptype, b) else {
-                return;
+                return false;
             };
             push_i64(s, fd);
+            // (The fd's name is sanitized; its type letters are ASCII.)
             push_fd_resolved(s, fd, tid, res, "(", ")");
         }
         pt::PID | pt::PID32 => {
             let Some(v) = params::as_i64(p.ptype, b) else {
-                return;
+                return false;
             };
             push_i64(s, v);
             if v >= 0 {
                 if let Some(r) = res.comm(v as u64) {
                     push_resolved(s, r);
+                    return true;
                 }
             }
         }
         pt::ERRNO => {
             let Some(v) = params::as_i64(p.ptype, b) else {
-                return;
+                return false;
             };
             push_num_i(s, v, p.fmt);
             if v < 0 {
@@ -911,12 +1002,12 @@ fn push_param(
         }
         pt::UID | pt::GID => {
             let Some(v) = params::as_u64(p.ptype, b) else {
-                return;
+                return false;
             };
             let v = v as u32;
             if v == u32::MAX {
                 s.push_str("-1(<NONE>)");
-                return;
+                return false;
             }
             let name = if p.ptype == pt::UID {
                 res.user_name(v)
@@ -927,6 +1018,7 @@ fn push_param(
             s.push('(');
             s.push_str(name.unwrap_or("<NA>"));
             s.push(')');
+            return true;
         }
         pt::RELTIME => {
             let v = params::as_u64(p.ptype, b).unwrap_or(0);
@@ -975,7 +1067,10 @@ fn push_param(
                 _ => push_u64(s, v),
             }
         }
-        pt::CHARBUF => s.push_str(&params::as_str_cow(b)),
+        pt::CHARBUF => {
+            s.push_str(&params::as_str_cow(b));
+            return true;
+        }
         pt::FSPATH | pt::FSRELPATH => {
             let v = params::as_str_cow(b);
             let base = if p.ptype == pt::FSPATH {
@@ -985,12 +1080,19 @@ fn push_param(
                 None
             };
             push_path(s, &v, base);
+            return true;
         }
-        pt::BYTEBUF => push_buf(s, b, opts),
-        pt::SOCKADDR | pt::SOCKTUPLE => push_sock_param(s, p.ptype, b, None),
+        pt::BYTEBUF => {
+            push_buf(s, b, opts);
+            return opts.buf != BufFormat::Dotted;
+        }
+        pt::SOCKADDR | pt::SOCKTUPLE => {
+            push_sock_param(s, p.ptype, b, None);
+            return true;
+        }
         pt::FDLIST => {
             if !res.has_thread(tid) {
-                return;
+                return false;
             }
             for (k, (fd, fl)) in params::fdlist(b).iter().enumerate() {
                 if k > 0 {
@@ -1012,8 +1114,12 @@ fn push_param(
                 let _ = write!(s, "{:.6}", f64::from_bits(v));
             }
         }
-        _ => push_buf(s, b, opts),
+        _ => {
+            push_buf(s, b, opts);
+            return opts.buf != BufFormat::Dotted;
+        }
     }
+    false
 }
 
 /// `%evt.info`: `name=value ` for every parameter of the event; empty for
@@ -1024,30 +1130,49 @@ pub fn evt_info(ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) -> Str
     s
 }
 
-/// Appends [`evt_info`].
-pub fn push_evt_info(s: &mut String, ev: &EventRef<'_>, res: &dyn Resolver, opts: &RenderOpts) {
+/// Appends [`evt_info`]. True when the text appended may need terminal
+/// sanitizing: false when it holds nothing but printable ASCII, table
+/// names and sanitized text (no char [`is_unsafe_char`]), as most lines
+/// do, which spares a look at the whole line. (The parameters that copy
+/// text as it is are looked at as they are appended.)
+pub fn push_evt_info(
+    s: &mut String,
+    ev: &EventRef<'_>,
+    res: &dyn Resolver,
+    opts: &RenderOpts,
+) -> bool {
     let info = ev.info();
     if info.id == ids::GENERIC_E || info.id == ids::GENERIC_X {
-        return;
+        return false;
     }
     s.reserve(128);
     let tid = ev.tid();
+    let mut unsafe_text = false;
     for (i, b) in ev.params().enumerate() {
         let Some(p) = info.compat_params.get(i) else {
             break;
         };
         s.push_str(p.name);
         s.push('=');
-        if p.ptype == pt::FSRELPATH {
+        let at = s.len();
+        let raw = if p.ptype == pt::FSRELPATH {
             push_relpath(s, ev, i, b, res);
+            true
         } else if matches!(p.ptype, pt::SOCKTUPLE | pt::SOCKADDR) && services::enabled() {
             // `-R`: ports by name.
             push_sock_param(s, p.ptype, b, event_port_proto(ev, res));
+            true
         } else {
-            push_param(s, p, b, tid, res, opts);
+            push_param(s, p, b, tid, res, opts)
+        };
+        if raw && !unsafe_text {
+            unsafe_text = !printable_ascii(s.as_bytes().get(at..).unwrap_or_default());
         }
         s.push(' ');
     }
+    // (The parameter names come from the event table: printable ASCII,
+    // see the test `param_names_are_printable`.)
+    unsafe_text
 }
 
 /// An FSRELPATH parameter (the `i`th of `ev`) as the `evt.arg` fields give
@@ -1120,6 +1245,23 @@ mod tests {
         }
         bytes.clear();
         assert!(printable_ascii(&bytes));
+    }
+
+    /// `push_evt_info` appends the parameter names without a look at them.
+    #[test]
+    fn param_names_are_printable() {
+        let t = table();
+        for id in 0..=u16::MAX {
+            let info = t.get(id);
+            for p in info.compat_params.iter().chain(info.params.iter()) {
+                assert!(
+                    printable_ascii(p.name.as_bytes()),
+                    "{}: {:?}",
+                    info.name,
+                    p.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -52,6 +52,75 @@ pub struct Format {
     /// The field tokens in the order of their `-j` keys: sorted by text,
     /// each text once.
     json_order: Vec<usize>,
+    /// The text before the first field.
+    lead: Literal,
+    /// The fields, each with the text after it, as `render` goes through
+    /// them (one step a field, not one a token).
+    steps: Vec<Step>,
+}
+
+/// A field of a format and the text that follows it.
+#[derive(Debug, Clone)]
+struct Step {
+    field: BoundField,
+    width: Option<usize>,
+    after: Literal,
+}
+
+/// Literal text of a format, with how `render` appends it.
+#[derive(Debug, Clone, Default)]
+struct Literal {
+    text: String,
+    /// At most four bytes, ASCII: appended char by char, which costs less
+    /// than a copy of a few bytes.
+    short: bool,
+}
+
+impl Literal {
+    fn new(text: &str) -> Literal {
+        Literal {
+            short: text.len() <= 4 && text.is_ascii(),
+            text: text.to_string(),
+        }
+    }
+
+    #[inline]
+    fn push_to(&self, out: &mut String) {
+        if self.short {
+            for b in self.text.bytes() {
+                // (ASCII: the mask changes nothing but spares `push` its
+                // multi-byte path.)
+                out.push(char::from(b & 0x7f));
+            }
+        } else {
+            out.push_str(&self.text);
+        }
+    }
+}
+
+/// The text before the first field of `tokens`, and each field with the
+/// text after it.
+fn steps(tokens: &[Token]) -> (Literal, Vec<Step>) {
+    let mut lead = String::new();
+    let mut steps: Vec<(&BoundField, Option<usize>, String)> = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Text(s) => match steps.last_mut() {
+                Some(last) => last.2.push_str(s),
+                None => lead.push_str(s),
+            },
+            Token::Field { field, width } => steps.push((field, *width, String::new())),
+        }
+    }
+    let steps = steps
+        .into_iter()
+        .map(|(field, width, after)| Step {
+            field: field.clone(),
+            width,
+            after: Literal::new(&after),
+        })
+        .collect();
+    (Literal::new(&lead), steps)
 }
 
 /// The format a `-p` value stands for: the presets `c`/`container`,
@@ -197,10 +266,13 @@ impl Format {
             tokens.push(Token::Text(text));
         }
         let json_order = json_order(&tokens);
+        let (lead, steps) = steps(&tokens);
         Ok(Format {
             tokens,
             print_all,
             json_order,
+            lead,
+            steps,
         })
     }
 
@@ -215,41 +287,51 @@ impl Format {
     /// Renders one event; `None` when a field is missing and `*` was not given.
     pub fn render(&self, c: &Ctx<'_>, out: &mut String) -> bool {
         let start = out.len();
-        for t in &self.tokens {
-            match t {
-                // (A one-byte text is ASCII: the mask changes nothing but
-                // spares `push` its multi-byte path.)
-                Token::Text(s) => match s.as_bytes() {
-                    [b] => out.push(char::from(b & 0x7f)),
-                    _ => out.push_str(s),
-                },
-                Token::Field { field, width } => {
-                    if width.is_none() {
-                        // Most fields append their text without a `Value`.
-                        let at = out.len();
-                        match fields::push_text(field, c, out) {
-                            Some(Pushed::Clean) => continue,
-                            Some(Pushed::Text) => {
-                                sanitize_tail(out, at, allows_layout(field, c));
-                                continue;
-                            }
-                            Some(Pushed::Missing) if self.print_all => {
-                                out.push_str("<NA>");
-                                continue;
-                            }
-                            Some(Pushed::Missing) => {
-                                out.truncate(start);
-                                return false;
-                            }
-                            None => {}
-                        }
+        self.lead.push_to(out);
+        for Step {
+            field,
+            width,
+            after,
+        } in &self.steps
+        {
+            if width.is_none() {
+                // Most fields append their text without a `Value`.
+                let at = out.len();
+                match fields::push_text(field, c, out) {
+                    Some(Pushed::Clean) => {
+                        after.push_to(out);
+                        continue;
                     }
-                    if !push_value(out, field, *width, c, self.print_all) {
+                    Some(Pushed::Text) => {
+                        // (Printable ASCII, as most names and paths are,
+                        // is left as it is without a call.)
+                        let clean = out
+                            .as_bytes()
+                            .get(at..)
+                            .is_some_and(crate::event::render::printable_ascii);
+                        if !clean {
+                            sanitize_tail(out, at, allows_layout(field, c));
+                        }
+                        after.push_to(out);
+                        continue;
+                    }
+                    Some(Pushed::Missing) if self.print_all => {
+                        out.push_str("<NA>");
+                        after.push_to(out);
+                        continue;
+                    }
+                    Some(Pushed::Missing) => {
                         out.truncate(start);
                         return false;
                     }
+                    None => {}
                 }
             }
+            if !push_value(out, field, *width, c, self.print_all) {
+                out.truncate(start);
+                return false;
+            }
+            after.push_to(out);
         }
         true
     }

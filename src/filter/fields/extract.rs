@@ -73,17 +73,10 @@ pub fn push_time(out: &mut String, ts: u64, date: bool, nanos: bool) {
     }
 }
 
-/// `ns` (below 10^9) as nine digits, zero-padded (`{ns:09}`), three
-/// at a time.
+/// `ns` (below 10^9) as nine digits, zero-padded (`{ns:09}`).
 #[inline]
 fn push_nanos(out: &mut String, ns: u32) {
-    out.reserve(9);
-    for group in [ns / 1_000_000 % 1000, ns / 1000 % 1000, ns % 1000] {
-        for d in [group / 100, group / 10 % 10, group % 10] {
-            // (A digit: the mask only tells `push` it is one byte.)
-            out.push(char::from((b'0' + d as u8) & 0x7f));
-        }
-    }
+    render::push_nine(out, ns);
 }
 
 /// `d` nanoseconds as seconds with nine decimals (`-t a`, `-t r`...).
@@ -1066,7 +1059,8 @@ fn deltatime(c: &Ctx<'_>) -> u64 {
 /// What [`push_text`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pushed {
-    /// Appended text that needs no terminal sanitizing (digits, times).
+    /// Appended text that needs no terminal sanitizing (digits, times, an
+    /// `evt.info` without raw text).
     Clean,
     /// Appended text from the event or the state.
     Text,
@@ -1078,6 +1072,7 @@ pub enum Pushed {
 /// sanitizing), without building a [`Value`], for the fields that can;
 /// `None` (nothing appended) for the other fields: use [`extract`]. The
 /// text is what `display_value` gives for the value [`extract`] returns.
+#[inline(always)]
 pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
     let ev = &c.ev;
     match f.def.id {
@@ -1099,16 +1094,23 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtType => out.push_str(event_name(ev)),
         F::EvtDir => out.push_str(evt_dir(ev)),
         F::EvtArgs | F::EvtInfo => {
-            let syslog = if f.def.id == F::EvtInfo {
+            // (Only an exit carries a syslog line: `syslog_line`'s first
+            // test, made here without a call for the enter half.)
+            let syslog = if f.def.id == F::EvtInfo && !ev.is_enter() {
                 syslog_info(c)
             } else {
                 None
             };
-            match syslog {
-                Some(line) => out.push_str(&line),
-                None => render::push_evt_info(out, ev, c.state, &c.opts.render),
-            }
-            return Some(Pushed::Text);
+            return match syslog {
+                Some(line) => {
+                    out.push_str(&line);
+                    Some(Pushed::Text)
+                }
+                None if render::push_evt_info(out, ev, c.state, &c.opts.render) => {
+                    Some(Pushed::Text)
+                }
+                None => Some(Pushed::Clean),
+            };
         }
         id if int_fast(id) => match int_read(id, c) {
             Some(v) => render::push_i64(out, v),
