@@ -220,15 +220,18 @@ pub struct CaptureMeta {
 pub struct StrList {
     /// The items joined by NUL (no trailing NUL).
     text: String,
-    /// Number of items (`text` alone cannot tell `[]` from `[""]`).
-    len: u32,
+    /// Whether there is an item (`text` alone cannot tell `[]` from
+    /// `[""]`). The number of items is not kept: it is one more than the
+    /// NULs of `text`, counted when asked (rarely), not for every list
+    /// a capture's process table holds.
+    some: bool,
 }
 
 impl StrList {
     pub const fn new() -> StrList {
         StrList {
             text: String::new(),
-            len: 0,
+            some: false,
         }
     }
 
@@ -240,28 +243,28 @@ impl StrList {
             return StrList::new();
         }
         let b = b.strip_suffix(&[0]).unwrap_or(b);
-        let len = memchr::memchr_iter(0, b).count() + 1;
         let text = match std::str::from_utf8(b) {
             Ok(s) => s.to_owned(),
             Err(_) => String::from_utf8_lossy(b).into_owned(),
         };
-        StrList {
-            text,
-            len: u32::try_from(len).unwrap_or(u32::MAX),
-        }
+        StrList { text, some: true }
     }
 
     pub fn len(&self) -> usize {
-        self.len as usize
+        if self.some {
+            memchr::memchr_iter(0, self.text.as_bytes()).count() + 1
+        } else {
+            0
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        !self.some
     }
 
     pub fn iter(&self) -> StrListIter<'_> {
         StrListIter {
-            inner: (self.len > 0).then(|| self.text.split('\0')),
+            inner: self.some.then(|| self.text.split('\0')),
         }
     }
 
@@ -298,11 +301,11 @@ impl StrList {
     /// hold one).
     pub fn push(&mut self, item: &str) {
         let item = item.split('\0').next().unwrap_or("");
-        if self.len > 0 {
+        if self.some {
             self.text.push('\0');
         }
         self.text.push_str(item);
-        self.len = self.len.saturating_add(1);
+        self.some = true;
     }
 }
 

@@ -182,6 +182,12 @@ pub trait Source {
     /// Metadata read when the source opened (first section).
     fn meta(&self) -> &CaptureMeta;
     fn stats(&self) -> SourceStats;
+    /// Hands back a section's metadata the caller is done with (see
+    /// [`crate::state::State::load_meta_taking`]): a source that read it on
+    /// another thread frees it there.
+    fn section_done(&mut self, meta: Box<CaptureMeta>) {
+        let _ = meta;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -490,4 +490,17 @@ impl Source for Pipelined {
     fn stats(&self) -> SourceStats {
         self.stats
     }
+
+    /// The metadata goes back into the section's place in its batch: the
+    /// reading thread frees it when the batch comes back to be reused
+    /// (thousands of strings, most of a section's).
+    fn section_done(&mut self, meta: Box<CaptureMeta>) {
+        if let Some((_, slot)) = self
+            .sec
+            .checked_sub(1)
+            .and_then(|i| self.cur.sections.get_mut(i))
+        {
+            *slot = Some(meta);
+        }
+    }
 }

@@ -848,7 +848,7 @@ pub fn run(a: DigArgs) -> Result<()> {
         // one event (or none, when printed lines are due to be written).
         let events = match src.next_run_by(printer.flush_due()) {
             Ok(Some(Run::Events(e))) => e,
-            Ok(Some(Run::Section(meta))) => {
+            Ok(Some(Run::Section(mut meta))) => {
                 if let Some(w) = writer.as_mut() {
                     match proc_filter {
                         Some(f) => w.write_section(&super::proclist::filter_meta(&meta, f))?,
@@ -856,8 +856,10 @@ pub fn run(a: DigArgs) -> Result<()> {
                     }
                 }
                 if !stateless {
-                    state.load_meta_owned(*meta);
+                    state.load_meta_taking(&mut meta);
                 }
+                // What the state replaced is freed by the reading thread.
+                src.section_done(meta);
                 continue;
             }
             Ok(None) => break,

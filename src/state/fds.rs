@@ -141,6 +141,12 @@ impl Fd {
         Fd::from_info(e.ftype, e.ino, e.info)
     }
 
+    /// Like [`Fd::from_entry_owned`], taking the entry's address (and
+    /// name) out of it: the entry is left without one.
+    pub(crate) fn from_entry_taking(e: &mut FdEntry) -> Fd {
+        Fd::from_info(e.ftype, e.ino, std::mem::replace(&mut e.info, FdInfo::None))
+    }
+
     /// An fd of a capture's (or /proc's) fd list.
     fn from_info(ftype: FdType, ino: u64, info: FdInfo) -> Fd {
         let ftype = if ftype == FdType::FileV2 {

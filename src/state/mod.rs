@@ -11,7 +11,7 @@ pub mod threads;
 
 use rustc_hash::FxHashMap;
 
-use crate::capture::meta::{CaptureMeta, GroupEntry, StrList, UserEntry};
+use crate::capture::meta::{CaptureMeta, FdInfo, GroupEntry, StrList, UserEntry};
 use crate::event::EventRef;
 
 pub use fds::{Fd, FdTable};
@@ -147,37 +147,57 @@ impl State {
 
     /// Seeds the tables from an owned section's metadata, moving its
     /// strings into the thread table instead of cloning them.
-    pub fn load_meta_owned(&mut self, meta: CaptureMeta) {
+    pub fn load_meta_owned(&mut self, mut meta: CaptureMeta) {
+        self.load_meta_taking(&mut meta);
+    }
+
+    /// [`State::load_meta_owned`] of metadata lent for the purpose: its
+    /// strings move into the tables, and what they replace (the threads,
+    /// fds, users and groups listed again, most of a later section's) is
+    /// left in `meta` instead of being freed here. Whoever owns `meta`
+    /// drops it: a pipelined reader, on its own thread
+    /// ([`crate::capture::Source::section_done`]). Only the entries' heap
+    /// parts are left behind: `meta` says nothing meaningful afterwards.
+    pub fn load_meta_taking(&mut self, meta: &mut CaptureMeta) {
         self.thread_counts = Default::default();
-        let CaptureMeta {
-            procs,
-            fds,
-            users,
-            groups,
-            interfaces,
-            ..
-        } = meta;
-        self.local_ips = interfaces.iter().map(fds::ifaddr_ip).collect();
-        self.threads.reserve(procs.len());
-        for p in procs {
-            self.threads.insert(p.tid, Thread::from_entry_owned(p));
+        self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
+        self.threads.reserve(meta.procs.len());
+        for p in &mut meta.procs {
+            // A thread listed again is overwritten in place (its old
+            // strings go to `p`); a new one takes the entry's.
+            match self.threads.get_mut(&p.tid) {
+                Some(t) => t.relist(p),
+                None => {
+                    let t = Thread::from_entry_owned(std::mem::take(p));
+                    self.threads.insert(t.tid, t);
+                }
+            }
         }
-        for f in fds {
+        for f in &mut meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
-            self.fds
-                .entry(pid)
-                .or_default()
-                .insert(f.fd, Fd::from_entry_owned(f));
+            let table = self.fds.entry(pid).or_default();
+            if let Some(old) = table.insert(f.fd, Fd::from_entry_taking(f)) {
+                // The replaced fd's name, for `meta`'s owner to free.
+                f.info = FdInfo::Named {
+                    name: old.name,
+                    open_flags: 0,
+                    dev: 0,
+                };
+            }
         }
         self.fix_socket_directions();
         if self.exclude_users {
             return;
         }
-        for u in users {
-            self.users.insert(u.uid, u);
+        for u in &mut meta.users {
+            if let Some(old) = self.users.insert(u.uid, std::mem::take(u)) {
+                *u = old;
+            }
         }
-        for g in groups {
-            self.groups.insert(g.gid, g);
+        for g in &mut meta.groups {
+            if let Some(old) = self.groups.insert(g.gid, std::mem::take(g)) {
+                *g = old;
+            }
         }
     }
 
@@ -499,5 +519,87 @@ fn count_thread(m: &mut FxHashMap<u64, (u32, u32)>, pid: u64, tid: u64, add: boo
         if e.0 == 0 {
             m.remove(&pid);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::meta::{FdEntry, FdType, ProcEntry};
+
+    fn entry(tid: u64, comm: &str) -> ProcEntry {
+        ProcEntry {
+            tid,
+            pid: tid,
+            comm: comm.into(),
+            cgroups: StrList::from(vec!["cpu=/docker/0123456789ab"]),
+            ..ProcEntry::default()
+        }
+    }
+
+    fn fd(tid: u64, fd: i64, name: &str) -> FdEntry {
+        FdEntry {
+            tid,
+            fd,
+            ino: 0,
+            ftype: FdType::File,
+            info: FdInfo::Named {
+                name: name.into(),
+                open_flags: 0,
+                dev: 0,
+            },
+        }
+    }
+
+    fn user(uid: u32, name: &str) -> UserEntry {
+        UserEntry {
+            uid,
+            name: name.into(),
+            ..UserEntry::default()
+        }
+    }
+
+    /// A later section replaces what it lists (threads as listed, with no
+    /// container id yet), adds what is new, keeps the rest, and is left
+    /// holding what it replaced.
+    #[test]
+    fn a_later_section_replaces_what_it_lists() {
+        let mut st = State::new();
+        st.load_meta(&CaptureMeta {
+            procs: vec![entry(1, "init"), entry(2, "old")],
+            fds: vec![fd(2, 3, "/old"), fd(2, 4, "/kept")],
+            users: vec![user(0, "root"), user(7, "seven")],
+            ..Default::default()
+        });
+        assert!(!st.thread(2).expect("listed").container_id.is_empty());
+        if let Some(t) = st.threads.get_mut(&2) {
+            t.last_enter = vec![1];
+            t.latency = 9;
+        }
+        let mut later = CaptureMeta {
+            procs: vec![entry(2, "new"), entry(3, "added")],
+            fds: vec![fd(2, 3, "/new"), fd(3, 0, "/added")],
+            users: vec![user(7, "renamed")],
+            ..Default::default()
+        };
+        st.load_meta_taking(&mut later);
+        let t = st.thread(2).expect("relisted");
+        assert_eq!(
+            format!("{t:?}"),
+            format!("{:?}", Thread::from_entry_owned(entry(2, "new")))
+        );
+        assert_eq!(st.thread(3).map(|t| t.comm.as_str()), Some("added"));
+        assert_eq!(st.thread(1).map(|t| t.comm.as_str()), Some("init"));
+        let name = |tid, n| st.fd(tid, n).map(|f| f.name.as_str());
+        assert_eq!(name(2, 3), Some("/new"));
+        assert_eq!(name(2, 4), Some("/kept"));
+        assert_eq!(name(3, 0), Some("/added"));
+        assert_eq!(st.user(7).map(|u| u.name.as_str()), Some("renamed"));
+        assert_eq!(st.user(0).map(|u| u.name.as_str()), Some("root"));
+        // What was replaced, for the section's owner to free.
+        assert_eq!(later.procs[0].comm, "old");
+        assert!(later.procs[1].comm.is_empty());
+        assert!(matches!(&later.fds[0].info, FdInfo::Named { name, .. } if name == "/old"));
+        assert_eq!(later.users[0].name, "seven");
     }
 }

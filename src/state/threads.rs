@@ -78,50 +78,103 @@ impl Thread {
 
     /// [`Thread::from_entry_bare`] of an entry handed over (capture
     /// sections hand over owned metadata): its strings move.
-    pub fn from_entry_owned(p: ProcEntry) -> Thread {
-        Thread {
-            tid: p.tid,
-            pid: p.pid,
-            ptid: p.ptid,
-            sid: p.sid,
-            vpgid: p.vpgid,
-            comm: p.comm,
-            exe: p.exe,
-            exepath: p.exepath,
-            args: p.args,
-            cwd: p.cwd,
-            env: p.env,
-            fdlimit: p.fdlimit,
-            uid: p.uid,
-            gid: p.gid,
-            loginuid: p.loginuid,
-            tty: p.tty,
-            vtid: p.vtid,
-            vpid: p.vpid,
-            cgroups: p.cgroups,
-            root: p.root,
-            vmsize_kb: p.vmsize_kb,
-            vmrss_kb: p.vmrss_kb,
-            vmswap_kb: p.vmswap_kb,
-            pfmajor: p.pfmajor,
-            pfminor: p.pfminor,
-            cap_permitted: p.cap_permitted,
-            cap_effective: p.cap_effective,
-            cap_inheritable: p.cap_inheritable,
-            exe_writable: p.exe_writable,
-            start_ts: p.start_ts,
-            container_id: String::new(),
-            last_enter: Vec::new(),
-            // libsinsp starts every thread's "last event fd" at 0.
-            last_fd: Some(0),
-            last_enter_ts: 0,
-            last_enter_type: u16::MAX,
-            latency: 0,
-            complete: true,
-            listed: true,
-            cpu_last: [0; 3],
-            totexectime: 0,
-        }
+    pub fn from_entry_owned(mut p: ProcEntry) -> Thread {
+        let mut t = Thread::default();
+        t.relist(&mut p);
+        t
+    }
+
+    /// Makes this thread the one `p` lists, as [`Thread::from_entry_owned`]
+    /// would make it, in place: `p`'s strings move in, and `p` is left
+    /// holding the ones they replace (to be dropped by whoever owns `p`:
+    /// a capture's reading thread, rather than the one keeping the state).
+    /// Buffers only this thread has (container id, last enter) are
+    /// emptied, not freed.
+    pub(crate) fn relist(&mut self, p: &mut ProcEntry) {
+        // Every field, named: a field added to Thread must be decided here.
+        let Thread {
+            tid,
+            pid,
+            ptid,
+            sid,
+            vpgid,
+            comm,
+            exe,
+            exepath,
+            args,
+            cwd,
+            env,
+            fdlimit,
+            uid,
+            gid,
+            loginuid,
+            tty,
+            vtid,
+            vpid,
+            cgroups,
+            root,
+            vmsize_kb,
+            vmrss_kb,
+            vmswap_kb,
+            pfmajor,
+            pfminor,
+            cap_permitted,
+            cap_effective,
+            cap_inheritable,
+            exe_writable,
+            start_ts,
+            container_id,
+            last_enter,
+            last_fd,
+            last_enter_ts,
+            last_enter_type,
+            latency,
+            complete,
+            listed,
+            cpu_last,
+            totexectime,
+        } = self;
+        *tid = p.tid;
+        *pid = p.pid;
+        *ptid = p.ptid;
+        *sid = p.sid;
+        *vpgid = p.vpgid;
+        std::mem::swap(comm, &mut p.comm);
+        std::mem::swap(exe, &mut p.exe);
+        std::mem::swap(exepath, &mut p.exepath);
+        std::mem::swap(args, &mut p.args);
+        std::mem::swap(cwd, &mut p.cwd);
+        std::mem::swap(env, &mut p.env);
+        *fdlimit = p.fdlimit;
+        *uid = p.uid;
+        *gid = p.gid;
+        *loginuid = p.loginuid;
+        *tty = p.tty;
+        *vtid = p.vtid;
+        *vpid = p.vpid;
+        std::mem::swap(cgroups, &mut p.cgroups);
+        std::mem::swap(root, &mut p.root);
+        *vmsize_kb = p.vmsize_kb;
+        *vmrss_kb = p.vmrss_kb;
+        *vmswap_kb = p.vmswap_kb;
+        *pfmajor = p.pfmajor;
+        *pfminor = p.pfminor;
+        *cap_permitted = p.cap_permitted;
+        *cap_effective = p.cap_effective;
+        *cap_inheritable = p.cap_inheritable;
+        *exe_writable = p.exe_writable;
+        *start_ts = p.start_ts;
+        container_id.clear();
+        last_enter.clear();
+        // libsinsp starts every thread's "last event fd" at 0.
+        *last_fd = Some(0);
+        *last_enter_ts = 0;
+        *last_enter_type = u16::MAX;
+        *latency = 0;
+        *complete = true;
+        *listed = true;
+        *cpu_last = [0; 3];
+        *totexectime = 0;
     }
 
     /// A thread known only from events, with no name yet (libsinsp calls
@@ -231,5 +284,28 @@ mod tests {
             format!("{:?}", Thread::from_entry_owned(p.clone())),
             format!("{:?}", Thread::from_entry_bare(&p))
         );
+        // Listed again over a thread that events changed: the same thread,
+        // and the entry keeps what it replaced.
+        let mut t = Thread::from_entry_owned(p.clone());
+        t.comm = "old".into();
+        t.args = StrList::from(vec!["a"]);
+        t.container_id = "abc".into();
+        t.last_enter = vec![1, 2];
+        t.last_fd = Some(3);
+        t.last_enter_ts = 4;
+        t.last_enter_type = 5;
+        t.latency = 6;
+        t.complete = false;
+        t.listed = false;
+        t.cpu_last = [7; 3];
+        t.totexectime = 8;
+        let mut q = p.clone();
+        t.relist(&mut q);
+        assert_eq!(
+            format!("{:?}", t),
+            format!("{:?}", Thread::from_entry_owned(p.clone()))
+        );
+        assert_eq!(q.comm, "old");
+        assert_eq!(q.args, ["a"]);
     }
 }
