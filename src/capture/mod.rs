@@ -185,6 +185,8 @@ pub trait Source {
     /// Hands back a section's metadata the caller is done with (see
     /// [`crate::state::State::load_meta_taking`]): a source that read it on
     /// another thread frees it there.
+    // (Boxed as sections travel: a source may keep the box.)
+    #[allow(clippy::boxed_local)]
     fn section_done(&mut self, meta: Box<CaptureMeta>) {
         let _ = meta;
     }
