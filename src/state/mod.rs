@@ -99,31 +99,9 @@ impl State {
     /// Seeds the tables from a capture section's metadata.
     pub fn load_meta(&mut self, meta: &CaptureMeta) {
         self.thread_counts = Default::default();
-        let live = self.live;
-        // Threads of a process (and most processes) share their cgroups:
-        // the container found for the previous thread's is reused.
-        let mut last: Option<(&StrList, Option<Found>)> = None;
         for p in &meta.procs {
-            let mut t = Thread::from_entry_bare(p);
-            if live && p.cgroups.is_empty() {
-                // set_container reads them from /proc.
-                self.threads.insert(p.tid, t);
-                self.set_container(p.tid);
-                continue;
-            }
-            let found = match &last {
-                Some((cg, found)) if *cg == &p.cgroups => found.clone(),
-                _ => {
-                    let found = containers::cgroup::container_of(&p.cgroups);
-                    last = Some((&p.cgroups, found.clone()));
-                    found
-                }
-            };
-            if let Some((id, ty)) = found {
-                self.containers.note(&id, ty, live);
-                t.container_id = id;
-            }
-            self.threads.insert(p.tid, t);
+            self.threads.insert(p.tid, Thread::from_entry_bare(p));
+            self.set_container(p.tid);
         }
         for f in &meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
@@ -163,15 +141,19 @@ impl State {
         self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
         self.threads.reserve(meta.procs.len());
         for p in &mut meta.procs {
+            let tid = p.tid;
             // A thread listed again is overwritten in place (its old
             // strings go to `p`); a new one takes the entry's.
-            match self.threads.get_mut(&p.tid) {
+            match self.threads.get_mut(&tid) {
                 Some(t) => t.relist(p),
                 None => {
-                    let t = Thread::from_entry_owned(std::mem::take(p));
-                    self.threads.insert(t.tid, t);
+                    self.threads
+                        .insert(tid, Thread::from_entry_owned(std::mem::take(p)));
                 }
             }
+            // Its container, from its cgroups, as for the first section
+            // (a relisted thread's was emptied).
+            self.set_container(tid);
         }
         for f in &mut meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
@@ -559,9 +541,9 @@ mod tests {
         }
     }
 
-    /// A later section replaces what it lists (threads as listed, with no
-    /// container id yet), adds what is new, keeps the rest, and is left
-    /// holding what it replaced.
+    /// A later section replaces what it lists (threads as listed, with
+    /// their container found again), adds what is new, keeps the rest,
+    /// and is left holding what it replaced.
     #[test]
     fn a_later_section_replaces_what_it_lists() {
         let mut st = State::new();
@@ -571,7 +553,8 @@ mod tests {
             users: vec![user(0, "root"), user(7, "seven")],
             ..Default::default()
         });
-        assert!(!st.thread(2).expect("listed").container_id.is_empty());
+        let container = st.thread(2).expect("listed").container_id.clone();
+        assert!(!container.is_empty());
         if let Some(t) = st.threads.get_mut(&2) {
             t.last_enter = vec![1];
             t.latency = 9;
@@ -586,7 +569,12 @@ mod tests {
         let t = st.thread(2).expect("relisted");
         assert_eq!(
             format!("{t:?}"),
-            format!("{:?}", Thread::from_entry_owned(entry(2, "new")))
+            format!("{:?}", Thread::from_entry(&entry(2, "new")))
+        );
+        assert_eq!(t.container_id, container);
+        assert_eq!(
+            st.thread(3).map(|t| t.container_id.as_str()),
+            Some(container.as_str())
         );
         assert_eq!(st.thread(3).map(|t| t.comm.as_str()), Some("added"));
         assert_eq!(st.thread(1).map(|t| t.comm.as_str()), Some("init"));
