@@ -500,6 +500,8 @@ impl Source for Pipelined {
             .checked_sub(1)
             .and_then(|i| self.cur.sections.get_mut(i))
         {
+            // (The section last handed out, whose slot it emptied.)
+            debug_assert!(slot.is_none(), "a section handed back twice");
             *slot = Some(meta);
         }
     }

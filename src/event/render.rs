@@ -1247,9 +1247,11 @@ mod tests {
         assert!(printable_ascii(&bytes));
     }
 
-    /// `push_evt_info` appends the parameter names without a look at them.
+    /// `push_evt_info` appends the parameter names, and the names of
+    /// flags, errnos, signals and syscalls, without a look at them (its
+    /// line is only sanitized when a raw parameter was appended).
     #[test]
-    fn param_names_are_printable() {
+    fn names_appended_unchecked_are_printable() {
         let t = table();
         for id in 0..=u16::MAX {
             let info = t.get(id);
@@ -1261,30 +1263,51 @@ mod tests {
                     p.name
                 );
             }
+            if let Some(n) = crate::event::syscalls::name(id) {
+                assert!(printable_ascii(n.as_bytes()), "syscall {id}: {n:?}");
+            }
+        }
+        for ft in &t.flag_tables {
+            for &(n, _) in &ft.entries {
+                assert!(printable_ascii(n.as_bytes()), "flag {n:?}");
+            }
+        }
+        for e in 0..200 {
+            let n = errno_name(e).unwrap_or_default();
+            assert!(printable_ascii(n.as_bytes()), "errno {e}: {n:?}");
+        }
+        for sig in 0..64 {
+            let n = signal_name(sig).unwrap_or_default();
+            assert!(printable_ascii(n.as_bytes()), "signal {sig}: {n:?}");
         }
     }
 
     #[test]
     fn decimal_digits() {
         let mut s = String::new();
-        for v in [
-            0u64,
-            1,
-            9,
-            10,
-            99,
-            100,
-            101,
-            999,
-            1000,
-            12345,
-            999_999_999,
-            u64::MAX,
-        ] {
+        // Every power of ten, one either side (the digit-pair branches
+        // turn at 10^2, 10^4, 10^6, 10^8 and 10^16), and a few others.
+        let mut values = vec![0u64, 12345, u64::MAX - 1, u64::MAX];
+        for k in 0..20 {
+            let p = 10u64.pow(k);
+            values.extend([p - 1, p, p + 1]);
+        }
+        for v in values {
             for width in [1usize, 2, 3, 9, 20] {
                 s.clear();
                 push_decimal(&mut s, v, width);
                 assert_eq!(s, format!("{v:0width$}"), "{v} {width}");
+            }
+            if let Ok(small) = u32::try_from(v).and_then(|v| {
+                if v < 1_000_000_000 {
+                    Ok(v)
+                } else {
+                    u32::try_from(u64::MAX)
+                }
+            }) {
+                s.clear();
+                push_nine(&mut s, small);
+                assert_eq!(s, format!("{v:09}"));
             }
             s.clear();
             push_u64(&mut s, v);

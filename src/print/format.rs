@@ -303,15 +303,7 @@ impl Format {
                         continue;
                     }
                     Some(Pushed::Text) => {
-                        // (Printable ASCII, as most names and paths are,
-                        // is left as it is without a call.)
-                        let clean = out
-                            .as_bytes()
-                            .get(at..)
-                            .is_some_and(crate::event::render::printable_ascii);
-                        if !clean {
-                            sanitize_tail(out, at, allows_layout(field, c));
-                        }
+                        sanitize_tail(out, at, allows_layout(field, c));
                         after.push_to(out);
                         continue;
                     }
@@ -657,7 +649,23 @@ pub fn json_terminal_safe(j: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// [`sanitize_for_terminal`] on the text appended to `out` from `at` on.
+#[inline]
 fn sanitize_tail(out: &mut String, at: usize, layout: bool) {
+    // (Printable ASCII, as most names and paths are, is left as it is
+    // without a call.)
+    if out
+        .as_bytes()
+        .get(at..)
+        .is_none_or(crate::event::render::printable_ascii)
+    {
+        return;
+    }
+    sanitize_tail_slow(out, at, layout);
+}
+
+/// [`sanitize_tail`] of text that is not all printable ASCII.
+#[inline(never)]
+fn sanitize_tail_slow(out: &mut String, at: usize, layout: bool) {
     let Some(tail) = out.get(at..) else {
         return;
     };

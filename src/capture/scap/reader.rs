@@ -906,13 +906,39 @@ fn event_frame(d: &[u8]) -> Option<Frame> {
     })
 }
 
-/// Sum of the little-endian u16s in `b`.
-fn sum_le16(b: &[u8]) -> usize {
-    let mut t = 0;
-    for c in b.chunks_exact(2) {
-        t += u16::from_le_bytes([c[0], c[1]]) as usize;
+/// Why [`v1_count`] found no parameter count.
+enum V1Miss {
+    /// Lengths and values end before the event does.
+    EndsBefore,
+    /// No count makes them end where it does.
+    NoCount,
+}
+
+/// A v1 event's parameter count, found the way libscap finds it: from
+/// `top` u16 lengths (at the start of `body`, the event after its
+/// header) down, the first count whose lengths and values take exactly
+/// `target` bytes of `body`; taking fewer is an error.
+#[inline(always)]
+fn v1_count(body: &[u8], top: usize, target: usize) -> Result<usize, V1Miss> {
+    let Some(lens) = body.get(..2 * top) else {
+        return Err(V1Miss::NoCount);
+    };
+    let mut n = top;
+    // (At least 2 + the last length while n > 0: no underflow below.)
+    let mut used = 2 * n + crate::event::sum_lens(lens, 2);
+    loop {
+        if used == target {
+            return Ok(n);
+        }
+        if used < target {
+            return Err(V1Miss::EndsBefore);
+        }
+        let Some(last) = n.checked_sub(1).and_then(|i| lens.get(2 * i..2 * i + 2)) else {
+            return Err(V1Miss::NoCount);
+        };
+        n -= 1;
+        used -= 2 + usize::from(u16::from_le_bytes([last[0], last[1]]));
     }
-    t
 }
 
 /// How a v1 event (22-byte header, u16 lengths) maps onto the v2 layout.
@@ -958,31 +984,17 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     }
     let body = &ev[HDR_LEN_V1..len];
     let info = table().get(etype);
-    // The counts whose lengths fit before the end (`2 * n <= body.len()`
-    // then), from the largest down, with the sum of their lengths kept
-    // as `n` decreases.
     let top = info.params.len().min(end.saturating_sub(HDR_LEN) / 2);
-    let mut sum = body.get(..2 * top).map_or(0, sum_le16);
-    let mut found = None;
-    for n in (0..=top).rev() {
-        let valptr = HDR_LEN + 2 * n + sum;
-        if valptr < end {
+    let n = match v1_count(body, top, end - HDR_LEN) {
+        Ok(n) => n,
+        Err(V1Miss::EndsBefore) => {
             return Err(format!(
                 "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
-            ));
+            ))
         }
-        if valptr == end {
-            found = Some(n);
-            break;
-        }
-        if n > 0 {
-            sum -= usize::from(le16(body, 2 * (n - 1)));
-        }
-    }
-    let Some(n) = found else {
-        return Err(format!(
+        Err(V1Miss::NoCount) => return Err(format!(
             "cannot convert v1 event (type {etype}) to v2: no parameter count matches its length"
-        ));
+        )),
     };
     let large = info.large_payload();
     let values_end = end - 4;
@@ -1048,24 +1060,11 @@ fn convert_v1_common(ev: &[u8], lsz: &[u8], out: &mut Vec<u8>) -> bool {
     let Some(body) = ev.get(HDR_LEN_V1..len) else {
         return false;
     };
-    // `v1_layout`'s search: from as many lengths as the table says (if
-    // they fit before the end) down, until lengths and values end exactly
-    // at the end; one that ends before it is an error.
-    let mut n = table().get(etype).params.len().min(body.len() / 2);
-    let Some(lens) = body.get(..2 * n) else {
+    // (`v1_layout`'s search; its end is the body's here.)
+    let top = table().get(etype).params.len().min(body.len() / 2);
+    let Ok(n) = v1_count(body, top, body.len()) else {
         return false;
     };
-    let mut used = 2 * n + crate::event::sum_lens(lens, 2);
-    while used != body.len() {
-        let Some(last) = n.checked_sub(1).and_then(|i| lens.get(2 * i..2 * i + 2)) else {
-            return false;
-        };
-        if used < body.len() {
-            return false;
-        }
-        n -= 1;
-        used -= 2 + usize::from(u16::from_le_bytes([last[0], last[1]]));
-    }
     let (Ok(newlen), Ok(n)) = (u32::try_from(len + 4), u32::try_from(n)) else {
         return false;
     };
