@@ -141,8 +141,10 @@ fn wait_rusage(child: &mut Child) -> Result<(std::process::ExitStatus, f64)> {
 }
 
 /// Runs `cmd args` with stdout to /dev/null; the best (lowest wall) of `n`.
-/// Rounds of a [`time_pair`].
-const PAIR_RUNS: usize = 5;
+/// Rounds of a [`time_pair`]. (The shared VM's noise moves single runs
+/// by ±30%: with 5 rounds the best of either side still moved ±15% from
+/// one bench run to the next.)
+const PAIR_RUNS: usize = 11;
 
 /// Two commands compared with each other: [`PAIR_RUNS`] rounds, each
 /// running `a` then `b`, so that both meet the same moments of a shared
