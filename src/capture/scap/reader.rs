@@ -992,9 +992,11 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
                 "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
             ))
         }
-        Err(V1Miss::NoCount) => return Err(format!(
+        Err(V1Miss::NoCount) => {
+            return Err(format!(
             "cannot convert v1 event (type {etype}) to v2: no parameter count matches its length"
-        )),
+        ))
+        }
     };
     let large = info.large_payload();
     let values_end = end - 4;
