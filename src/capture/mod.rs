@@ -181,6 +181,11 @@ pub trait Source {
     }
     /// Metadata read when the source opened (first section).
     fn meta(&self) -> &CaptureMeta;
+    /// [`Source::meta`] handed over, for a caller that needs it no more
+    /// afterwards: a source that can gives its own and keeps an empty one.
+    fn take_meta(&mut self) -> CaptureMeta {
+        self.meta().clone()
+    }
     fn stats(&self) -> SourceStats;
     /// Hands back a section's metadata the caller is done with (see
     /// [`crate::state::State::load_meta_taking`]): a source that read it on

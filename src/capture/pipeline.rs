@@ -487,6 +487,10 @@ impl Source for Pipelined {
         &self.meta
     }
 
+    fn take_meta(&mut self) -> CaptureMeta {
+        std::mem::take(&mut self.meta)
+    }
+
     fn stats(&self) -> SourceStats {
         self.stats
     }

@@ -757,6 +757,10 @@ pub fn run(a: DigArgs) -> Result<()> {
     }
     if live {
         state.load_meta(&crate::state::procfs::snapshot());
+    } else if !stateless && a.write.is_none() {
+        // (Only a file written needs the first section's tables again:
+        // otherwise their strings move into the state.)
+        state.load_meta_taking(&mut src.take_meta());
     } else if !stateless {
         state.load_meta(src.meta());
     }
