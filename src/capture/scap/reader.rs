@@ -985,19 +985,13 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     let body = &ev[HDR_LEN_V1..len];
     let info = table().get(etype);
     let top = info.params.len().min(end.saturating_sub(HDR_LEN) / 2);
-    let n = match v1_count(body, top, end - HDR_LEN) {
-        Ok(n) => n,
-        Err(V1Miss::EndsBefore) => {
-            return Err(format!(
-                "cannot convert v1 event (type {etype}) to v2: parameters end before the event"
-            ))
-        }
-        Err(V1Miss::NoCount) => {
-            return Err(format!(
-            "cannot convert v1 event (type {etype}) to v2: no parameter count matches its length"
-        ))
-        }
-    };
+    let n = v1_count(body, top, end - HDR_LEN).map_err(|miss| {
+        let why = match miss {
+            V1Miss::EndsBefore => "parameters end before the event",
+            V1Miss::NoCount => "no parameter count matches its length",
+        };
+        format!("cannot convert v1 event (type {etype}) to v2: {why}")
+    })?;
     let large = info.large_payload();
     let values_end = end - 4;
     let values = values_end - HDR_LEN_V1 - 2 * n;
