@@ -31,8 +31,8 @@ pub(crate) fn replay(rel: &str, mut f: impl FnMut(u64, EventRef<'_>, &State, EvC
     while let Ok(Some(it)) = r.next_item() {
         let ev = match it {
             Item::Event(ev) => ev,
-            Item::Section(m) => {
-                st.load_meta_owned(*m);
+            Item::Section(mut m) => {
+                st.load_meta_taking(&mut m);
                 continue;
             }
         };

@@ -41,8 +41,8 @@ fn counts_follow_every_event() {
         loop {
             let ev = match r.next_item() {
                 Ok(Some(Item::Event(ev))) => ev,
-                Ok(Some(Item::Section(meta))) => {
-                    st.load_meta_owned(*meta);
+                Ok(Some(Item::Section(mut meta))) => {
+                    st.load_meta_taking(&mut meta);
                     continue;
                 }
                 _ => break,

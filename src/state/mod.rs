@@ -96,43 +96,16 @@ impl State {
         State::default()
     }
 
-    /// Seeds the tables from a capture section's metadata.
+    /// Seeds the tables from a capture section's metadata (a copy of it:
+    /// see [`State::load_meta_taking`]).
     pub fn load_meta(&mut self, meta: &CaptureMeta) {
-        self.thread_counts = Default::default();
-        for p in &meta.procs {
-            self.threads.insert(p.tid, Thread::from_entry_bare(p));
-            self.set_container(p.tid);
-        }
-        for f in &meta.fds {
-            let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
-            self.fds
-                .entry(pid)
-                .or_default()
-                .insert(f.fd, Fd::from_entry(f));
-        }
-        self.fix_socket_directions();
-        self.local_ips = meta.interfaces.iter().map(fds::ifaddr_ip).collect();
-        if self.exclude_users {
-            return;
-        }
-        for u in &meta.users {
-            self.users.insert(u.uid, u.clone());
-        }
-        for g in &meta.groups {
-            self.groups.insert(g.gid, g.clone());
-        }
+        self.load_meta_taking(&mut meta.clone());
     }
 
-    /// Seeds the tables from an owned section's metadata, moving its
-    /// strings into the thread table instead of cloning them.
-    pub fn load_meta_owned(&mut self, mut meta: CaptureMeta) {
-        self.load_meta_taking(&mut meta);
-    }
-
-    /// [`State::load_meta_owned`] of metadata lent for the purpose: its
-    /// strings move into the tables, and what they replace (the threads,
-    /// fds, users and groups listed again, most of a later section's) is
-    /// left in `meta` instead of being freed here. Whoever owns `meta`
+    /// Seeds the tables from a capture section's metadata lent for the
+    /// purpose: its strings move into the tables, and what they replace
+    /// (the threads, fds, users and groups listed again, most of a later
+    /// section's) is left in `meta` instead of being freed here. Whoever owns `meta`
     /// drops it: a pipelined reader, on its own thread
     /// ([`crate::capture::Source::section_done`]). Only the entries' heap
     /// parts are left behind: `meta` says nothing meaningful afterwards.
