@@ -786,10 +786,7 @@ impl ScapReader {
                 off: ev_off,
             }))
         } else {
-            if !self.keep_converted {
-                self.scratch.clear();
-            }
-            let at = self.scratch.len();
+            let at = scratch_at(&mut self.scratch, self.keep_converted);
             if let Err(msg) = convert_v1(ev, &mut self.scratch) {
                 return Err(ScapError::format(ev_off, msg));
             }
@@ -1004,6 +1001,16 @@ fn v1_layout(ev: &[u8]) -> Result<V1Layout, String> {
     })
 }
 
+/// Where the next v1 event converted into the scratch buffer goes: after
+/// those kept there (`keep`, see [`ScapReader::keep_converted`]), or at
+/// its start, the last one dropped.
+fn scratch_at(scratch: &mut Vec<u8>, keep: bool) -> usize {
+    if !keep {
+        scratch.clear();
+    }
+    scratch.len()
+}
+
 /// The v2 header of a converted v1 event.
 fn v2_header(ev: &[u8], l: &V1Layout) -> [u8; HDR_LEN] {
     let mut hdr = [0u8; HDR_LEN];
@@ -1061,16 +1068,19 @@ fn convert_v1_common(ev: &[u8], lsz: &[u8], out: &mut Vec<u8>) -> bool {
     let Ok(n) = v1_count(body, top, body.len()) else {
         return false;
     };
-    let (Ok(newlen), Ok(n)) = (u32::try_from(len + 4), u32::try_from(n)) else {
+    // (The v2 length and count must fit their u32 header fields.)
+    if u32::try_from(len + 4).is_err() || u32::try_from(n).is_err() {
         return false;
+    }
+    let l = V1Layout {
+        etype,
+        n,
+        large: false,
+        values_end: len,
+        newlen: len + 4,
     };
-    let mut hdr = [0u8; HDR_LEN];
-    hdr[..16].copy_from_slice(&h[..16]);
-    hdr[16..20].copy_from_slice(&newlen.to_le_bytes());
-    hdr[20..22].copy_from_slice(&etype.to_le_bytes());
-    hdr[22..26].copy_from_slice(&n.to_le_bytes());
-    out.reserve(HDR_LEN + body.len());
-    out.extend_from_slice(&hdr);
+    out.reserve(l.newlen);
+    out.extend_from_slice(&v2_header(ev, &l));
     out.extend_from_slice(body);
     true
 }
@@ -1123,10 +1133,7 @@ impl ScapReader {
             match in_place {
                 Ok(Some(from)) => &self.input.buf[from..end],
                 Ok(None) => {
-                    if !self.keep_converted {
-                        self.scratch.clear();
-                    }
-                    let at = self.scratch.len();
+                    let at = scratch_at(&mut self.scratch, self.keep_converted);
                     if let Err(msg) = convert_v1(&self.input.bytes()[a..end], &mut self.scratch) {
                         self.state = State::Done;
                         return Some(Err(ScapError::format(off, msg).into()));
@@ -1212,10 +1219,7 @@ impl ScapReader {
                         None => break,
                     }
                 } else if mapped {
-                    if !self.keep_converted {
-                        self.scratch.clear();
-                    }
-                    let at = self.scratch.len();
+                    let at = scratch_at(&mut self.scratch, self.keep_converted);
                     let ev = d
                         .get(f.event..f.total - 4)
                         .filter(|e| convert_v1_common(e, lsz, &mut self.scratch))
