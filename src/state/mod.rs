@@ -44,6 +44,10 @@ pub struct EvCtx {
 /// A container id and type found from cgroups.
 type Found = (String, containers::ContainerType);
 
+/// The cgroup lists [`State::set_container`] remembers: far more than the
+/// containers of a machine, and a bound on what hostile input can grow.
+const CGROUP_MEMO_MAX: usize = 1024;
+
 #[derive(Debug, Default, Clone)]
 pub struct State {
     pub threads: ThreadTable,
@@ -83,9 +87,11 @@ pub struct State {
     pub(crate) open_memo: parse::OpenMemo,
     /// The time of the last switch event on each CPU (`thread.exectime`).
     pub(crate) last_switch: Vec<u64>,
-    /// The cgroups last looked up for a container and what they gave:
-    /// children and threads of a process share their parent's.
-    cgroup_memo: Option<(StrList, Option<Found>)>,
+    /// The cgroups looked up for a container and what they gave: threads
+    /// share them with their process and its children, and a capture's
+    /// sections list the same processes again (at most
+    /// [`CGROUP_MEMO_MAX`] lists, forgotten all at once past that).
+    cgroup_memo: FxHashMap<StrList, Option<Found>>,
     /// The machine's interface addresses (a capture's interface list):
     /// libsinsp's "local" side of a connection for fd.is_server, fd.lip...
     pub local_ips: Vec<std::net::IpAddr>,
@@ -117,16 +123,19 @@ impl State {
             let tid = p.tid;
             // A thread listed again is overwritten in place (its old
             // strings go to `p`); a new one takes the entry's.
-            match self.threads.get_mut(&tid) {
+            let kept = match self.threads.get_mut(&tid) {
                 Some(t) => t.relist(p),
                 None => {
                     self.threads
                         .insert(tid, Thread::from_entry_owned(std::mem::take(p)));
+                    false
                 }
-            }
+            };
             // Its container, from its cgroups, as for the first section
-            // (a relisted thread's was emptied).
-            self.set_container(tid);
+            // (unless a relisted thread kept its own: same cgroups).
+            if !kept {
+                self.set_container(tid);
+            }
         }
         for f in &mut meta.fds {
             let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
@@ -217,11 +226,14 @@ impl State {
                 t.cgroups = cg;
             }
         }
-        let found = match &self.cgroup_memo {
-            Some((cg, found)) if *cg == t.cgroups => found.clone(),
-            _ => {
+        let found = match self.cgroup_memo.get(&t.cgroups) {
+            Some(found) => found.clone(),
+            None => {
                 let found = containers::cgroup::container_of(&t.cgroups);
-                self.cgroup_memo = Some((t.cgroups.clone(), found.clone()));
+                if self.cgroup_memo.len() >= CGROUP_MEMO_MAX {
+                    self.cgroup_memo.clear();
+                }
+                self.cgroup_memo.insert(t.cgroups.clone(), found.clone());
                 found
             }
         };

@@ -89,8 +89,10 @@ impl Thread {
     /// holding the ones they replace (to be dropped by whoever owns `p`:
     /// a capture's reading thread, rather than the one keeping the state).
     /// Buffers only this thread has (container id, last enter) are
-    /// emptied, not freed.
-    pub(crate) fn relist(&mut self, p: &mut ProcEntry) {
+    /// emptied, not freed; the container id is kept when the thread lists
+    /// the same cgroups again (they name the same container). Returns
+    /// whether it was kept.
+    pub(crate) fn relist(&mut self, p: &mut ProcEntry) -> bool {
         // Every field, named: a field added to Thread must be decided here.
         let Thread {
             tid,
@@ -164,7 +166,11 @@ impl Thread {
         *cap_inheritable = p.cap_inheritable;
         *exe_writable = p.exe_writable;
         *start_ts = p.start_ts;
-        container_id.clear();
+        // (`p` holds the old cgroups now.)
+        let same_container = !cgroups.is_empty() && *cgroups == p.cgroups;
+        if !same_container {
+            container_id.clear();
+        }
         last_enter.clear();
         // libsinsp starts every thread's "last event fd" at 0.
         *last_fd = Some(0);
@@ -175,6 +181,7 @@ impl Thread {
         *listed = true;
         *cpu_last = [0; 3];
         *totexectime = 0;
+        same_container
     }
 
     /// A thread known only from events, with no name yet (libsinsp calls
@@ -289,6 +296,9 @@ mod tests {
         let mut t = Thread::from_entry_owned(p.clone());
         t.comm = "old".into();
         t.args = StrList::from(vec!["a"]);
+        // (Other cgroups than listed: the container id is worked out
+        // again, see the next test.)
+        t.cgroups = StrList::from(vec!["cpu=/"]);
         t.container_id = "abc".into();
         t.last_enter = vec![1, 2];
         t.last_fd = Some(3);
@@ -307,5 +317,36 @@ mod tests {
         );
         assert_eq!(q.comm, "old");
         assert_eq!(q.args, ["a"]);
+    }
+
+    #[test]
+    fn relisting_keeps_the_container_of_the_same_cgroups() {
+        let cg = StrList::from(vec!["cpu=/docker/0123456789abcdef"]);
+        let p = ProcEntry {
+            tid: 7,
+            pid: 7,
+            cgroups: cg.clone(),
+            ..ProcEntry::default()
+        };
+        let mut t = Thread::from_entry_owned(p.clone());
+        t.container_id = "0123456789ab".into();
+        // The same cgroups: the same container, kept.
+        assert!(t.relist(&mut p.clone()));
+        assert_eq!(t.container_id, "0123456789ab");
+        // Other cgroups, or none: emptied, for the caller to work out.
+        let other = ProcEntry {
+            cgroups: StrList::from(vec!["cpu=/"]),
+            ..p.clone()
+        };
+        assert!(!t.relist(&mut other.clone()));
+        assert_eq!(t.container_id, "");
+        t.container_id = "x".into();
+        let none = ProcEntry {
+            cgroups: StrList::new(),
+            ..p
+        };
+        assert!(!t.relist(&mut none.clone()));
+        assert!(!t.relist(&mut none.clone()));
+        assert_eq!(t.container_id, "");
     }
 }
