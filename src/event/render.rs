@@ -317,7 +317,7 @@ fn push_upto2(s: &mut String, v: u32) {
 
 /// Appends `v` (below 10^8) in decimal, from the first digit on: the
 /// divisions are by constants (multiplications).
-#[inline]
+#[inline(always)]
 fn push_below_1e8(s: &mut String, v: u32) {
     if v < 100 {
         push_upto2(s, v);
@@ -365,11 +365,33 @@ pub(crate) fn push_decimal(s: &mut String, v: u64, width: usize) {
 
 /// Appends `v` in decimal (what `v.to_string()` gives, without the
 /// formatting machinery).
+#[inline]
 pub(crate) fn push_u64(s: &mut String, v: u64) {
-    const E8: u64 = 100_000_000;
+    // (A single digit, as CPUs, fds and most results are, is one push
+    // where it is called; the call is for the longer numbers.)
+    if v < 10 {
+        push_digit(s, v as u32);
+    } else {
+        push_u64_long(s, v);
+    }
+}
+
+/// [`push_u64`] of 10 or more.
+#[inline(never)]
+fn push_u64_long(s: &mut String, v: u64) {
     if v < E8 {
         push_below_1e8(s, v as u32);
-    } else if v < E8 * E8 {
+    } else {
+        push_u64_huge(s, v);
+    }
+}
+
+const E8: u64 = 100_000_000;
+
+/// [`push_u64`] of 10^8 or more.
+#[inline(never)]
+fn push_u64_huge(s: &mut String, v: u64) {
+    if v < E8 * E8 {
         push_below_1e8(s, (v / E8) as u32);
         push_eight(s, (v % E8) as u32);
     } else {
@@ -418,6 +440,7 @@ fn push_hex(s: &mut String, v: u64) {
 }
 
 /// Appends `v` in decimal, with a `-` when negative.
+#[inline]
 pub(crate) fn push_i64(s: &mut String, v: i64) {
     if v < 0 {
         s.push('-');

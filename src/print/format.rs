@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::event::render::is_unsafe_char;
-use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Pushed, Value};
+use crate::filter::fields::{self, BoundField, Ctx, FType, FieldError, Pushed, TimeMode, Value};
 
 /// The default line.
 pub const DEFAULT: &str =
@@ -57,6 +57,11 @@ pub struct Format {
     /// The fields, each with the text after it, as `render` goes through
     /// them (one step a field, not one a token).
     steps: Vec<Step>,
+    /// The format is [`DEFAULT`]: `render` prints it field by field in
+    /// straight-line code (see [`Format::render_default`]).
+    default_line: bool,
+    /// The time of the last second `render_default` printed.
+    clock: std::cell::RefCell<fields::SecondText>,
 }
 
 /// A field of a format and the text that follows it.
@@ -121,6 +126,29 @@ fn steps(tokens: &[Token]) -> (Literal, Vec<Step>) {
         })
         .collect();
     (Literal::new(&lead), steps)
+}
+
+/// The fields of [`DEFAULT`], in order, as [`Format::render_default`]
+/// prints them.
+const DEFAULT_FIELDS: [fields::F; 8] = [
+    fields::F::EvtNum,
+    fields::F::EvtOutputtime,
+    fields::F::EvtCpu,
+    fields::F::ProcName,
+    fields::F::ThreadTid,
+    fields::F::EvtDir,
+    fields::F::EvtType,
+    fields::F::EvtInfo,
+];
+
+/// Whether `steps` are those of [`DEFAULT`] (a check that what
+/// [`Format::render_default`] assumes of them holds).
+fn is_default_line(steps: &[Step]) -> bool {
+    steps.len() == DEFAULT_FIELDS.len()
+        && steps
+            .iter()
+            .zip(DEFAULT_FIELDS)
+            .all(|(s, id)| s.field.def.id == id && s.width.is_none())
 }
 
 /// The format a `-p` value stands for: the presets `c`/`container`,
@@ -267,12 +295,15 @@ impl Format {
         }
         let json_order = json_order(&tokens);
         let (lead, steps) = steps(&tokens);
+        let default_line = fmt == DEFAULT && is_default_line(&steps);
         Ok(Format {
             tokens,
             print_all,
             json_order,
             lead,
             steps,
+            default_line,
+            clock: Default::default(),
         })
     }
 
@@ -286,6 +317,65 @@ impl Format {
 
     /// Renders one event; `None` when a field is missing and `*` was not given.
     pub fn render(&self, c: &Ctx<'_>, out: &mut String) -> bool {
+        if self.default_line {
+            if let [num, time, cpu, name, tid, dir, etype, info] = self.steps.as_slice() {
+                self.render_default([num, time, cpu, name, tid, dir, etype, info], c, out);
+                return true;
+            }
+        }
+        self.render_steps(c, out)
+    }
+
+    /// [`Format::render`] of the [`DEFAULT`] line, whose steps are `s`: what
+    /// `render_steps` does for it, with the fields and the text between
+    /// them known here, so with no step loop, no dispatch on the field and
+    /// the separators written as constants. (`*`: a missing field is
+    /// `<NA>`, the line is always printed.)
+    #[inline(never)]
+    fn render_default(&self, s: [&Step; 8], c: &Ctx<'_>, out: &mut String) {
+        use fields::F;
+        let [num, time, cpu, name, tid, dir, etype, info] = s;
+        self.push_known(F::EvtNum, num, c, out);
+        out.push(' ');
+        match (c.opts.time, self.clock.try_borrow_mut()) {
+            // (What `push_text` does for it, with the second's text kept
+            // here rather than in a thread-local.)
+            (TimeMode::Human, Ok(mut clock)) => clock.push(out, c.ev.ts(), false, true),
+            _ => self.push_known(F::EvtOutputtime, time, c, out),
+        }
+        out.push(' ');
+        self.push_known(F::EvtCpu, cpu, c, out);
+        out.push(' ');
+        self.push_known(F::ProcName, name, c, out);
+        out.push_str(" (");
+        self.push_known(F::ThreadTid, tid, c, out);
+        out.push_str(") ");
+        self.push_known(F::EvtDir, dir, c, out);
+        out.push(' ');
+        self.push_known(F::EvtType, etype, c, out);
+        out.push(' ');
+        self.push_known(F::EvtInfo, info, c, out);
+    }
+
+    /// One field of [`Format::render_default`], whose id is `id`: as the
+    /// step loop of `render_steps` appends it with `*` (inlined, `id`
+    /// being a constant, it is that field's own code).
+    #[inline(always)]
+    fn push_known(&self, id: fields::F, step: &Step, c: &Ctx<'_>, out: &mut String) {
+        let at = out.len();
+        match fields::push_text_of(id, c, out) {
+            Some(Pushed::Clean) => {}
+            Some(Pushed::Text) => sanitize_tail(out, at, allows_layout_of(id, c)),
+            Some(Pushed::Missing) => out.push_str("<NA>"),
+            None => {
+                push_value(out, &step.field, step.width, c, true);
+            }
+        }
+    }
+
+    /// [`Format::render`] step by step, for any format.
+    #[inline(always)]
+    fn render_steps(&self, c: &Ctx<'_>, out: &mut String) -> bool {
         let start = out.len();
         self.lead.push_to(out);
         for Step {
@@ -438,9 +528,15 @@ fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> b
 /// Buffer layouts of `-A`/`-x`/`-X` put newlines and tabs in `evt.info`
 /// on purpose.
 fn allows_layout(f: &BoundField, c: &Ctx<'_>) -> bool {
+    allows_layout_of(f.def.id, c)
+}
+
+/// [`allows_layout`] of the field `id`.
+#[inline]
+fn allows_layout_of(id: fields::F, c: &Ctx<'_>) -> bool {
     use crate::event::render::BufFormat;
     matches!(
-        f.def.id,
+        id,
         fields::F::EvtInfo | fields::F::EvtArgs | fields::F::EvtArg | fields::F::EvtBuffer
     ) && c.opts.render.buf != BufFormat::Dotted
 }
@@ -863,6 +959,11 @@ mod tests {
     fn parses_default() {
         let f = Format::parse(DEFAULT).expect("default parses");
         assert!(f.print_all);
+        // (The default line has its own renderer; the presets do not.)
+        assert!(f.default_line);
+        for other in [CONTAINER, KUBERNETES, MESOS, "%evt.num"] {
+            assert!(!Format::parse(other).expect("parses").default_line);
+        }
         let names: Vec<&str> = f.fields().map(|b| b.def.name).collect();
         assert_eq!(
             names,

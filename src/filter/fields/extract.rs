@@ -40,36 +40,86 @@ pub fn fmt_time(ts: u64, date: bool, nanos: bool) -> String {
 
 /// Appends [`fmt_time`].
 pub fn push_time(out: &mut String, ts: u64, date: bool, nanos: bool) {
-    let secs = (ts / 1_000_000_000) as i64;
-    let ns = (ts % 1_000_000_000) as u32;
     // Consecutive events mostly fall in the same second: the local time of
     // that second is formatted once.
     thread_local! {
-        static LAST: std::cell::RefCell<(i64, bool, String)> =
-            const { std::cell::RefCell::new((i64::MIN, false, String::new())) };
+        static LAST: std::cell::RefCell<SecondText> =
+            const { std::cell::RefCell::new(SecondText::new()) };
     }
-    let cached = LAST.with(|l| {
-        let mut l = l.try_borrow_mut().ok()?;
-        if l.0 != secs || l.1 != date || l.2.is_empty() {
-            let dt = Local.timestamp_opt(secs, 0).single()?;
-            let base = if date {
-                dt.format("%Y-%m-%d %H:%M:%S").to_string()
-            } else {
-                dt.format("%H:%M:%S").to_string()
-            };
-            *l = (secs, date, base);
-        }
-        out.push_str(&l.2);
-        Some(())
+    LAST.with(|l| match l.try_borrow_mut() {
+        Ok(mut l) => l.push(out, ts, date, nanos),
+        Err(_) => out.push_str(&fmt_time_uncached(ts, date, nanos)),
     });
-    match cached {
-        Some(()) => {
-            if nanos {
-                out.push('.');
-                push_nanos(out, ns);
-            }
+}
+
+/// The text of the last second [`SecondText::push`] printed, kept for
+/// the events of the same second.
+#[derive(Debug, Clone)]
+pub struct SecondText {
+    /// The second (since the epoch), -1 before the first.
+    secs: i64,
+    /// With the date.
+    date: bool,
+    /// `HH:MM:SS.` (`YYYY-mm-dd HH:MM:SS.` with the date): with the dot
+    /// that comes before the nanoseconds.
+    text: String,
+}
+
+impl Default for SecondText {
+    fn default() -> Self {
+        SecondText::new()
+    }
+}
+
+impl SecondText {
+    pub const fn new() -> SecondText {
+        SecondText {
+            secs: -1,
+            date: false,
+            text: String::new(),
         }
-        None => out.push_str(&fmt_time_uncached(ts, date, nanos)),
+    }
+
+    /// Appends [`fmt_time`] of `ts`, the second's text from the last call
+    /// when it is the same second.
+    #[inline]
+    pub fn push(&mut self, out: &mut String, ts: u64, date: bool, nanos: bool) {
+        let secs = (ts / 1_000_000_000) as i64;
+        // (`secs` is never negative: -1 matches no second.)
+        if (self.secs != secs || self.date != date) && !self.set(secs, date) {
+            out.push_str(&fmt_time_uncached(ts, date, nanos));
+            return;
+        }
+        let t = self.text.as_str();
+        if !nanos {
+            out.push_str(t.strip_suffix('.').unwrap_or(t));
+            return;
+        }
+        // The time alone, "HH:MM:SS.", is nine bytes: copied as such (a
+        // move, not a call).
+        match t.get(..9) {
+            Some(t9) if t.len() == 9 => out.push_str(t9),
+            _ => out.push_str(t),
+        }
+        push_nanos(out, (ts % 1_000_000_000) as u32);
+    }
+
+    /// Formats second `secs`; false (and nothing changed) when it has no
+    /// single local time.
+    #[cold]
+    #[inline(never)]
+    fn set(&mut self, secs: i64, date: bool) -> bool {
+        let Some(dt) = Local.timestamp_opt(secs, 0).single() else {
+            return false;
+        };
+        self.text = if date {
+            dt.format("%Y-%m-%d %H:%M:%S.").to_string()
+        } else {
+            dt.format("%H:%M:%S.").to_string()
+        };
+        self.secs = secs;
+        self.date = date;
+        true
     }
 }
 
@@ -1074,8 +1124,15 @@ pub enum Pushed {
 /// text is what `display_value` gives for the value [`extract`] returns.
 #[inline(always)]
 pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
+    push_text_of(f.def.id, c, out)
+}
+
+/// [`push_text`] of a field by its id. Inlined where `id` is a constant,
+/// it comes down to that field's own steps.
+#[inline(always)]
+pub fn push_text_of(id: F, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
     let ev = &c.ev;
-    match f.def.id {
+    match id {
         F::EvtNum => render::push_u64(out, c.num),
         F::EvtOutputtime => match c.opts.time {
             TimeMode::Human => push_time(out, ev.ts(), false, true),
@@ -1096,7 +1153,7 @@ pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed
         F::EvtArgs | F::EvtInfo => {
             // (Only an exit carries a syslog line: `syslog_line`'s first
             // test, made here without a call for the enter half.)
-            let syslog = if f.def.id == F::EvtInfo && !ev.is_enter() {
+            let syslog = if id == F::EvtInfo && !ev.is_enter() {
                 syslog_info(c)
             } else {
                 None
