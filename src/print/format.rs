@@ -362,10 +362,8 @@ impl Format {
     /// being a constant, it is that field's own code).
     #[inline(always)]
     fn push_known(&self, id: fields::F, step: &Step, c: &Ctx<'_>, out: &mut String) {
-        let at = out.len();
-        match fields::push_text_of(id, c, out) {
-            Some(Pushed::Clean) => {}
-            Some(Pushed::Text) => sanitize_tail(out, at, allows_layout_of(id, c)),
+        match push_field_text(id, c, out) {
+            Some(Pushed::Clean | Pushed::Text) => {}
             Some(Pushed::Missing) => out.push_str("<NA>"),
             None => {
                 push_value(out, &step.field, step.width, c, true);
@@ -386,14 +384,8 @@ impl Format {
         {
             if width.is_none() {
                 // Most fields append their text without a `Value`.
-                let at = out.len();
-                match fields::push_text(field, c, out) {
-                    Some(Pushed::Clean) => {
-                        after.push_to(out);
-                        continue;
-                    }
-                    Some(Pushed::Text) => {
-                        sanitize_tail(out, at, allows_layout(field, c));
+                match push_field_text(field.def.id, c, out) {
+                    Some(Pushed::Clean | Pushed::Text) => {
                         after.push_to(out);
                         continue;
                     }
@@ -529,6 +521,21 @@ fn push_plain(out: &mut String, f: &BoundField, v: &Value<'_>, c: &Ctx<'_>) -> b
 /// on purpose.
 fn allows_layout(f: &BoundField, c: &Ctx<'_>) -> bool {
     allows_layout_of(f.def.id, c)
+}
+
+/// Appends the text of field `id` where it needs no `Value`
+/// ([`fields::push_text`]), made safe for a terminal when it is raw
+/// event text; says what was appended (`None`: nothing, a `Value` is
+/// needed). One place for both renderers, so no field text skips the
+/// sanitizing.
+#[inline(always)]
+fn push_field_text(id: fields::F, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
+    let at = out.len();
+    let pushed = fields::push_text(id, c, out);
+    if pushed == Some(Pushed::Text) {
+        sanitize_tail(out, at, allows_layout_of(id, c));
+    }
+    pushed
 }
 
 /// [`allows_layout`] of the field `id`.

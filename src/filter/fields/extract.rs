@@ -1118,19 +1118,14 @@ pub enum Pushed {
     Missing,
 }
 
-/// Appends the text `-p` prints for `f` (before the terminal
+/// Appends the text `-p` prints for field `id` (before the terminal
 /// sanitizing), without building a [`Value`], for the fields that can;
 /// `None` (nothing appended) for the other fields: use [`extract`]. The
 /// text is what `display_value` gives for the value [`extract`] returns.
+/// Inlined where `id` is a constant, it comes down to that field's own
+/// steps.
 #[inline(always)]
-pub fn push_text(f: &BoundField, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
-    push_text_of(f.def.id, c, out)
-}
-
-/// [`push_text`] of a field by its id. Inlined where `id` is a constant,
-/// it comes down to that field's own steps.
-#[inline(always)]
-pub fn push_text_of(id: F, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
+pub fn push_text(id: F, c: &Ctx<'_>, out: &mut String) -> Option<Pushed> {
     let ev = &c.ev;
     match id {
         F::EvtNum => render::push_u64(out, c.num),

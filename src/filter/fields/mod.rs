@@ -16,8 +16,8 @@ use crate::state::{EvCtx, Fd, State, Thread};
 pub use defs::{all, F};
 pub use extract::{
     decided_by_type, generic_code, generic_type_name, int_fast, int_read, latency_bucket,
-    latency_bucket_start, push_text, push_text_of, str_fast, str_of_type, str_read, Pushed,
-    SecondText, StrRead, SPECTRO_DECADES,
+    latency_bucket_start, push_text, str_fast, str_of_type, str_read, Pushed, SecondText, StrRead,
+    SPECTRO_DECADES,
 };
 
 /// A field's value type, as `sysdig -lv` names them.
