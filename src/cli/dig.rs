@@ -744,6 +744,10 @@ pub fn run(a: DigArgs) -> Result<()> {
     } else {
         Carry::Events
     };
+    if !a.read.is_empty() {
+        // (A short run, its speed the point: see `heap`.)
+        super::heap::prefer_huge_pages();
+    }
     let (src, live) = open_source(&a, &stop, later_meta, carry)?;
     // Reading files, the state and the source (with its copy of the
     // capture's process tables) are left to the process exit: freeing them

@@ -3,6 +3,7 @@
 //! with status 2 and one line on stderr.
 
 pub mod dig;
+mod heap;
 pub mod live;
 pub mod multi;
 pub mod proclist;
