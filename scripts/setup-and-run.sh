@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/cargo-env.sh
 bash scripts/deps.sh
 cargo build --release --locked 2>&1 | tail -n 3
-exec ./target/release/syspect "$@"
+# (Built for the host triple, see .cargo/config.toml.)
+exec "./target/$(rustc -vV | sed -n 's/^host: //p')/release/syspect" "$@"

@@ -91,8 +91,19 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|_| root.join("target"))
 }
 
+/// Where cargo puts the artifacts of its profiles: the directory above
+/// this xtask's own (`target/<host triple>/` with the workspace's
+/// `build.target`, built by the same cargo), or the target directory.
+fn artifact_dir(root: &Path) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| target_dir(root))
+}
+
 /// `cargo build --release --quiet -p syspect TARGETS...` in the workspace;
-/// returns the target directory.
+/// returns the directory that holds the profiles' artifacts.
 fn cargo_build_release(targets: &[&str]) -> Result<PathBuf> {
     let root = root();
     let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -103,7 +114,7 @@ fn cargo_build_release(targets: &[&str]) -> Result<PathBuf> {
     if !st.success() {
         bail!("cargo build --release {} failed", targets.join(" "));
     }
-    Ok(target_dir(&root))
+    Ok(artifact_dir(&root))
 }
 
 fn build() -> Result<Bins> {
