@@ -612,3 +612,22 @@ fn a_file_read_backs_its_heap_with_huge_pages() {
         "no part of the heap of `syspect dig -r` is marked for huge pages"
     );
 }
+
+/// Under a data size limit the heap is left as glibc makes it: padded by
+/// 64 MB, every growth of the heap would fail where the memory needed
+/// fits (`memory allocation of 81920 bytes failed`, found in review).
+#[test]
+fn a_file_read_works_under_a_data_size_limit() {
+    let cap = capture("libs/sample.scap").to_string_lossy().into_owned();
+    let script = format!(
+        "ulimit -d 60000; exec '{}' dig -r '{cap}' -q -v",
+        syspect_bin()
+    );
+    let o = Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .expect("bash");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("Captured Events"), "{err}");
+}

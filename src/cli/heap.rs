@@ -17,8 +17,10 @@
 //!
 //! Memory is only committed as it is touched, 2 MiB at a time, and freed
 //! memory above the pad goes back to the system as usual. Nothing here is
-//! needed for correctness: where the calls fail, or on a libc other than
-//! glibc, or with transparent huge pages disabled, nothing changes.
+//! needed for correctness. Nothing changes on a libc other than glibc,
+//! with transparent huge pages disabled, or under a data size limit
+//! (`ulimit -d`: a growth padded by 64 MB could fail where the memory
+//! needed fits); if the heap cannot grow, the pad is taken back.
 
 /// The room the heap grows by (and keeps at its top when it shrinks).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -34,7 +36,7 @@ const HUGE: usize = 2 << 20;
 /// allocation).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn prefer_huge_pages() {
-    if !thp_possible() {
+    if !thp_possible() || !data_unlimited() {
         return;
     }
     // SAFETY: `mallopt` only changes malloc's parameters; both values are
@@ -65,13 +67,21 @@ pub fn prefer_huge_pages() {
     let Some(after) = heap_end() else {
         return;
     };
+    if after == before {
+        // The break could not move (brk failed, or another arena served
+        // the blocks): without the pad again, or every later growth, which
+        // glibc retries with mmap of the same padded size, fails too.
+        // SAFETY: as above.
+        unsafe { libc::mallopt(libc::M_TOP_PAD, 128 << 10) };
+        return;
+    }
     let from = before.next_multiple_of(HUGE);
     let to = after / HUGE * HUGE;
     if to > from {
         // SAFETY: `from..to` lies inside the heap just grown (between the
-        // old and the new program break), which stays mapped: malloc keeps
-        // `PAD` bytes at its top when it shrinks. The advice changes no
-        // byte of it, only how the kernel backs it.
+        // old and the new program break); the advice changes no byte of
+        // it, only how the kernel backs it (and on a range no longer
+        // mapped, it only fails).
         unsafe {
             libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
         }
@@ -87,6 +97,18 @@ fn heap_end() -> Option<usize> {
     // SAFETY: `sbrk(0)` only reads the current break.
     let p = unsafe { libc::sbrk(0) } as usize;
     (p != usize::MAX).then_some(p)
+}
+
+/// Whether the data segment is unlimited (`ulimit -d`): under a limit,
+/// growths padded by [`PAD`] fail where the memory needed would fit.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn data_unlimited() -> bool {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we own.
+    unsafe { libc::getrlimit(libc::RLIMIT_DATA, &mut r) == 0 && r.rlim_cur == libc::RLIM_INFINITY }
 }
 
 /// Whether transparent huge pages can back a region that asks for them
