@@ -161,18 +161,34 @@ const PAIR_RUNS: usize = 11;
 /// running `a` then `b`, so that both meet the same moments of a shared
 /// machine's load; the best run of each.
 fn time_pair(a: (&Path, &[&str]), b: (&Path, &[&str])) -> Result<(Timing, Timing)> {
-    let (mut best_a, mut best_b) = (time_cmd(1, a.0, a.1)?, time_cmd(1, b.0, b.1)?);
-    for _ in 1..PAIR_RUNS {
-        let (ta, tb) = (time_cmd(1, a.0, a.1)?, time_cmd(1, b.0, b.1)?);
-        if ta.wall < best_a.wall {
-            best_a = ta;
-        }
-        if tb.wall < best_b.wall {
-            best_b = tb;
+    time_pairs(&[(a, b)])?
+        .pop()
+        .context("no timing for the pair")
+}
+
+/// [`time_pair`] for several pairs at once, the rounds going through all
+/// of them in turn: a slow spell of the shared machine then falls on every
+/// pair alike, not on the rounds of one (which made one row of a table
+/// 30% off while the others were not).
+fn time_pairs(pairs: &[Pair<'_>]) -> Result<Vec<(Timing, Timing)>> {
+    let mut best: Vec<Option<(Timing, Timing)>> = vec![None; pairs.len()];
+    for _ in 0..PAIR_RUNS {
+        for ((a, b), slot) in pairs.iter().zip(best.iter_mut()) {
+            let (ta, tb) = (time_cmd(1, a.0, a.1)?, time_cmd(1, b.0, b.1)?);
+            *slot = Some(match *slot {
+                Some((ba, bb)) => (
+                    if ta.wall < ba.wall { ta } else { ba },
+                    if tb.wall < bb.wall { tb } else { bb },
+                ),
+                None => (ta, tb),
+            });
         }
     }
-    Ok((best_a, best_b))
+    Ok(best.into_iter().flatten().collect())
 }
+
+/// Two commands (program, arguments) to compare.
+type Pair<'a> = ((&'a Path, &'a [&'a str]), (&'a Path, &'a [&'a str]));
 
 fn time_cmd(n: usize, cmd: &Path, args: &[&str]) -> Result<Timing> {
     let mut best: Option<Timing> = None;
@@ -609,16 +625,28 @@ fn bench_filter() -> Result<()> {
     let _ = writeln!(t, "|---|---|---|---|---|---|---|");
     let mut worst_ratio = f64::MAX;
     let mut simple_rate = 0.0;
-    for (i, (label, text)) in fl.iter().enumerate() {
+    let ours_args: Vec<[&str; 4]> = fl.iter().map(|(_, t)| ["dig", "-r", &f, t]).collect();
+    let sysdig_args: Vec<[&str; 3]> = fl
+        .iter()
+        .map(|(_, t)| ["-r", f.as_str(), t.as_str()])
+        .collect();
+    let pairs: Vec<Pair<'_>> = ours_args
+        .iter()
+        .zip(&sysdig_args)
+        .map(|(o, t)| {
+            (
+                (bins.syspect.as_path(), &o[..]),
+                (Path::new(SYSDIG), &t[..]),
+            )
+        })
+        .collect();
+    let timed = time_pairs(&pairs)?;
+    for (i, ((label, _), (ours, theirs))) in fl.iter().zip(timed).enumerate() {
         let rate = num(&lo, &format!("filter{i}_evals_per_s"))?;
         let matches = num(&lo, &format!("filter{i}_matches"))? as u64;
         if i == 0 {
             simple_rate = rate;
         }
-        let (ours, theirs) = time_pair(
-            (&bins.syspect, &["dig", "-r", &f, text]),
-            (Path::new(SYSDIG), &["-r", &f, text]),
-        )?;
         let ratio = theirs.wall / ours.wall;
         worst_ratio = worst_ratio.min(ratio);
         let _ = writeln!(
@@ -645,7 +673,7 @@ fn bench_filter() -> Result<()> {
         let _ = writeln!(filt, "- {label}: `{text}`");
     }
     let body = format!(
-        "{}{}{}\nEvaluations/s: the capture is loaded in memory, then replayed as `dig` does (state updated, Ctx built for every event) with each filter evaluated 16 times per event; the time of a replay without filter is subtracted (best of 3). End-to-end: best wall time of {PAIR_RUNS} runs, the runs of syspect and sysdig alternating, matching events printed to /dev/null.\n",
+        "{}{}{}\nEvaluations/s: the capture is loaded in memory, then replayed as `dig` does (state updated, Ctx built for every event) with each filter evaluated 16 times per event; the time of a replay without filter is subtracted (best of 3). End-to-end: best wall time of {PAIR_RUNS} runs, the runs of syspect and sysdig alternating, each round going through the five filters in turn, matching events printed to /dev/null.\n",
         header("Filter (`cargo xtask bench filter`)", "cargo xtask bench filter"),
         t,
         filt
