@@ -513,6 +513,7 @@ fn push_flag_names(s: &mut String, v: u64, table_idx: usize, open: &str) -> bool
         any = true;
     };
     for &(n, fv) in &ft.entries {
+        let n = n.as_str();
         let fv = fv as u64;
         let whole = fv == initial;
         let named = whole || (fv == 0 && initial == 0) || (fv != 0 && val != 0 && val & fv == fv);
@@ -1175,7 +1176,7 @@ pub fn push_evt_info(
         let Some(p) = info.compat_params.get(i) else {
             break;
         };
-        s.push_str(p.name);
+        s.push_str(&p.name);
         s.push('=');
         let at = s.len();
         let raw = if p.ptype == pt::FSRELPATH {

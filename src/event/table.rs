@@ -108,6 +108,75 @@ pub mod ec {
     pub const UNKNOWN: u32 = 1 << 21;
 }
 
+/// A string of the compiled-in table: its place in the one text that holds
+/// them all (`STRS`, generated), rather than a pointer. The table's arrays
+/// then hold no addresses, which a position-independent binary would have
+/// the loader relocate at every start, writing (and so copying) every page
+/// they lie in: some 36 pages, about 0.1 ms of each start. Reads like the
+/// `&'static str` it stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Str(u32, u32);
+
+impl Str {
+    /// The string.
+    #[inline]
+    pub fn as_str(&self) -> &'static str {
+        let at = self.0 as usize;
+        STRS.get(at..at + self.1 as usize).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl std::hash::Hash for Str {
+    // (As the string hashes: equal strings are one place of the text.)
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h);
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Str> for &str {
+    fn eq(&self, other: &Str) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for str {
+    fn eq(&self, other: &Str) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl std::fmt::Display for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
 /// What a parameter's `info` refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamExtra {
@@ -117,12 +186,12 @@ pub enum ParamExtra {
     /// An `FSRELPATH` resolved against the `dirfd` parameter.
     DirFd,
     /// A `PT_DYN` parameter; the name of its dynamic table.
-    Dyn(&'static str),
+    Dyn(Str),
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct ParamInfo {
-    pub name: &'static str,
+    pub name: Str,
     pub ptype: u8,
     pub fmt: PrintFmt,
     pub extra: ParamExtra,
@@ -131,62 +200,120 @@ pub struct ParamInfo {
 /// An event name from the compiled-in table. Derefs to `str` and keeps the
 /// `as_str()` that call sites used when the name was a `String`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventName(&'static str);
+pub struct EventName(Str);
 
 impl EventName {
     pub fn as_str(&self) -> &'static str {
-        self.0
+        self.0.as_str()
     }
 }
 
 impl std::ops::Deref for EventName {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0
+        self.0.as_str()
     }
 }
 
 impl PartialEq<str> for EventName {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.0.as_str() == other
     }
 }
 
 impl PartialEq<&str> for EventName {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.0.as_str() == *other
     }
 }
 
 impl std::fmt::Display for EventName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
-/// A list in the compiled-in table: a `'static` slice that reads like the
+/// The one array of the compiled-in table that holds every list of a
+/// kind of item ([`StaticList`]).
+pub trait Pooled: Sized + 'static {
+    fn pool() -> &'static [Self];
+}
+
+impl Pooled for ParamInfo {
+    fn pool() -> &'static [ParamInfo] {
+        &PARAMS
+    }
+}
+
+impl Pooled for (Str, u32) {
+    fn pool() -> &'static [(Str, u32)] {
+        &FLAG_ENTRIES
+    }
+}
+
+impl Pooled for u16 {
+    fn pool() -> &'static [u16] {
+        &NAMED_IDS
+    }
+}
+
+impl Pooled for EventInfo {
+    fn pool() -> &'static [EventInfo] {
+        &EVENTS
+    }
+}
+
+impl Pooled for FlagTable {
+    fn pool() -> &'static [FlagTable] {
+        &FLAG_TABLES
+    }
+}
+
+/// A list in the compiled-in table: a run of the array of its kind of
+/// item ([`Pooled`]), not a pointer (see [`Str`] for why). Reads like the
 /// `Vec` it used to be (`iter`, `len`, indexing, `for x in &list`).
-#[derive(Clone, Copy)]
-pub struct StaticList<T: 'static>(&'static [T]);
+pub struct StaticList<T: Pooled>(u32, u32, std::marker::PhantomData<T>);
 
-impl<T> std::ops::Deref for StaticList<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        self.0
+impl<T: Pooled> StaticList<T> {
+    /// Items `at..at + len` of the array of their kind.
+    const fn new(at: u32, len: u32) -> StaticList<T> {
+        StaticList(at, len, std::marker::PhantomData)
+    }
+
+    #[inline]
+    fn items(&self) -> &'static [T] {
+        let at = self.0 as usize;
+        T::pool().get(at..at + self.1 as usize).unwrap_or_default()
     }
 }
 
-impl<'a, T> IntoIterator for &'a StaticList<T> {
+impl<T: Pooled> Clone for StaticList<T> {
+    fn clone(&self) -> StaticList<T> {
+        *self
+    }
+}
+
+impl<T: Pooled> Copy for StaticList<T> {}
+
+impl<T: Pooled> std::ops::Deref for StaticList<T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        self.items()
+    }
+}
+
+impl<'a, T: Pooled> IntoIterator for &'a StaticList<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.items().iter()
     }
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for StaticList<T> {
+impl<T: Pooled + std::fmt::Debug> std::fmt::Debug for StaticList<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.items().fmt(f)
     }
 }
 
@@ -194,7 +321,7 @@ impl<T: std::fmt::Debug> std::fmt::Debug for StaticList<T> {
 pub struct EventInfo {
     pub id: u16,
     pub name: EventName,
-    pub enum_name: &'static str,
+    pub enum_name: Str,
     pub is_enter: bool,
     pub category: u32,
     pub flags: u32,
@@ -223,9 +350,9 @@ impl EventInfo {
 
 #[derive(Debug, Clone)]
 pub struct FlagTable {
-    pub name: &'static str,
+    pub name: Str,
     /// (name, value) in the order libscap lists them.
-    pub entries: StaticList<(&'static str, u32)>,
+    pub entries: StaticList<(Str, u32)>,
 }
 
 #[derive(Debug)]
@@ -235,7 +362,7 @@ pub struct EventTable {
     /// Sorted by name.
     pub flag_tables: StaticList<FlagTable>,
     /// (name, every id with that name), sorted by name.
-    by_name: &'static [(&'static str, &'static [u16])],
+    by_name: &'static [(Str, StaticList<u16>)],
     unknown: EventInfo,
 }
 
@@ -255,8 +382,8 @@ impl EventTable {
     }
     /// Every event id (enter and exit, all versions) with this name.
     pub fn ids_named(&self, name: &str) -> &[u16] {
-        match self.by_name.binary_search_by(|(n, _)| (*n).cmp(name)) {
-            Ok(i) => self.by_name[i].1,
+        match self.by_name.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Ok(i) => &self.by_name[i].1,
             Err(_) => &[],
         }
     }
@@ -281,7 +408,7 @@ impl EventTable {
     }
     pub fn flag_table(&self, name: &str) -> Option<&FlagTable> {
         self.flag_tables
-            .binary_search_by(|t| t.name.cmp(name))
+            .binary_search_by(|t| t.name.as_str().cmp(name))
             .ok()
             .and_then(|i| self.flag_tables.get(i))
     }
@@ -293,12 +420,12 @@ impl EventTable {
     }
     /// All distinct event names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.iter().map(|(n, _)| *n)
+        self.by_name.iter().map(|(n, _)| n.as_str())
     }
 }
 
 /// Shorthand for the generated parameter lists.
-const fn param(name: &'static str, ptype: u8, fmt: PrintFmt, extra: ParamExtra) -> ParamInfo {
+const fn param(name: Str, ptype: u8, fmt: PrintFmt, extra: ParamExtra) -> ParamInfo {
     ParamInfo {
         name,
         ptype,
@@ -307,22 +434,24 @@ const fn param(name: &'static str, ptype: u8, fmt: PrintFmt, extra: ParamExtra) 
     }
 }
 
-// FLAG_TABLES, EVENTS and BY_NAME (and the parameter arrays they point to).
+// FLAG_TABLES, EVENTS and BY_NAME, the arrays of the items of their lists
+// (PARAMS, FLAG_ENTRIES, NAMED_IDS), the text of their strings (STRS) and
+// the unknown event's names.
 include!(concat!(env!("OUT_DIR"), "/event_table.rs"));
 
 static TABLE: EventTable = EventTable {
-    events: StaticList(&EVENTS),
-    flag_tables: StaticList(&FLAG_TABLES),
+    events: StaticList::new(0, EVENTS.len() as u32),
+    flag_tables: StaticList::new(0, FLAG_TABLES.len() as u32),
     by_name: &BY_NAME,
     unknown: EventInfo {
         id: u16::MAX,
-        name: EventName("unknown"),
-        enum_name: "PPME_UNKNOWN",
+        name: EventName(UNKNOWN_NAME),
+        enum_name: UNKNOWN_ENUM,
         is_enter: true,
         category: ec::UNKNOWN,
         flags: 0,
-        params: StaticList(&[]),
-        compat_params: StaticList(&[]),
+        params: StaticList::new(0, 0),
+        compat_params: StaticList::new(0, 0),
     },
 };
 
@@ -406,15 +535,18 @@ mod tests {
         assert_eq!(flags.len(), t.flag_tables.len());
         for (name, entries) in flags {
             let ft = t.flag_table(name).expect("flag table by name");
-            assert_eq!(ft.name, name);
+            assert_eq!(ft.name, name.as_str());
             let entries = entries.as_array().expect("entries");
             assert_eq!(entries.len(), ft.entries.len(), "{name}");
             for (e, &(n, v)) in entries.iter().zip(&ft.entries) {
-                assert_eq!(e[0].as_str(), Some(n), "{name}");
+                assert_eq!(e[0].as_str(), Some(n.as_str()), "{name}");
                 assert_eq!(e[1].as_u64(), Some(u64::from(v)), "{name}");
             }
         }
-        assert!(t.flag_tables.windows(2).all(|w| w[0].name < w[1].name));
+        assert!(t
+            .flag_tables
+            .windows(2)
+            .all(|w| w[0].name.as_str() < w[1].name.as_str()));
         let events = root["events"].as_array().expect("events");
         assert_eq!(events.len(), t.len());
         for e in events {
@@ -426,7 +558,7 @@ mod tests {
                 n => n,
             };
             assert_eq!(name, Some(info.name.as_str()));
-            assert_eq!(e["enum"].as_str(), Some(info.enum_name));
+            assert_eq!(e["enum"].as_str(), Some(info.enum_name.as_str()));
             assert_eq!(e["dir"].as_str() == Some("enter"), info.is_enter);
             assert!(t.ids_named(&info.name).contains(&info.id));
             let has = |key: &str, name: &str| {
@@ -447,7 +579,7 @@ mod tests {
             let params = e["params"].as_array().expect("params");
             assert_eq!(params.len(), info.params.len(), "{}", info.name);
             for (p, pi) in params.iter().zip(&info.params) {
-                assert_eq!(p["name"].as_str(), Some(pi.name));
+                assert_eq!(p["name"].as_str(), Some(pi.name.as_str()));
                 assert_eq!(p["type_id"].as_u64(), Some(u64::from(pi.ptype)));
                 let info_text = p["info"].as_str().unwrap_or("");
                 match pi.extra {

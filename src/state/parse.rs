@@ -301,7 +301,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     let mut params = [NO_PARAM; P_NAMES.len()];
     let mut ptypes = [0; P_NAMES.len()];
     for (i, p) in e.params.iter().enumerate() {
-        let Some(k) = p_index(p.name) else {
+        let Some(k) = p_index(&p.name) else {
             continue;
         };
         if let Ok(i) = u8::try_from(i) {

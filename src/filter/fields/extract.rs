@@ -676,7 +676,7 @@ fn param_value<'a>(c: &Ctx<'a>, f: &BoundField, raw: bool) -> Value<'a> {
         FieldArg::Name(n) => info
             .compat_params
             .iter()
-            .position(|p| p.name == *n)
+            .position(|p| p.name == n.as_str())
             .or_else(|| info.param_index(n)),
         _ => None,
     };
@@ -1066,7 +1066,7 @@ fn abspath(c: &Ctx<'_>, f: &BoundField) -> Option<String> {
         FieldArg::Name(n) if n == "dst" => true,
         _ => return None,
     };
-    let (dir_arg, path_arg) = match info.enum_name {
+    let (dir_arg, path_arg) = match info.enum_name.as_str() {
         "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" if dst => ("newdirfd", "newpath"),
         "PPME_SYSCALL_RENAMEAT_X" | "PPME_SYSCALL_RENAMEAT2_X" => ("olddirfd", "oldpath"),
         "PPME_SYSCALL_LINKAT_E" | "PPME_SYSCALL_LINKAT_2_X" if dst => ("newdir", "newpath"),
