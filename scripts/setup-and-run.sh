@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/cargo-env.sh
 bash scripts/deps.sh
-cargo build --release --locked 2>&1 | tail -n 3
-# (Built for the host triple, see .cargo/config.toml.)
-exec "./target/$(rustc -vV | sed -n 's/^host: //p')/release/syspect" "$@"
+# The optimised binary (profile-guided, see xtask/src/dist.rs): it prints
+# its path, `target/<host triple>/dist/syspect`.
+bin="$(cargo xtask dist)"
+exec "$bin" "$@"

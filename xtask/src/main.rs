@@ -1,6 +1,7 @@
-//! `cargo xtask bench <capture|filter|read|tui>`: syspect's benchmarks.
+//! `cargo xtask bench <capture|filter|read|tui>`: syspect's benchmarks;
+//! `cargo xtask dist`: the optimised binary they time (see `dist`).
 //!
-//! Each bench builds syspect in release mode, runs against sysdig on the same
+//! Each bench builds syspect as `dist` does, runs against sysdig on the same
 //! input in the same run, prints a compact table and replaces its section in
 //! `BENCHMARKS.md`. Temporary files live in one directory removed at the end.
 
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+mod dist;
 mod tui;
 
 const CAPTURES: &str = "/work/shared/captures";
@@ -52,7 +54,14 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        _ => bail!("usage: cargo xtask bench <capture|containers|filter|read|tui|all>..."),
+        ["dist"] => {
+            let bin = dist::dist()?;
+            println!("{}", bin.display());
+            Ok(())
+        }
+        _ => bail!(
+            "usage: cargo xtask bench <capture|containers|filter|read|tui|all>... | cargo xtask dist"
+        ),
     }
 }
 
@@ -117,11 +126,14 @@ fn cargo_build_release(targets: &[&str]) -> Result<PathBuf> {
     Ok(artifact_dir(&root))
 }
 
+/// The binary users get (`cargo xtask dist`, as the README's setup
+/// builds it) and the in-memory bench loop (release).
 fn build() -> Result<Bins> {
-    eprintln!("building syspect (release)...");
-    let target = cargo_build_release(&["--bin", "syspect", "--example", "benchloop"])?;
+    eprintln!("building syspect (dist)...");
+    let syspect = dist::dist()?;
+    let target = cargo_build_release(&["--example", "benchloop"])?;
     Ok(Bins {
-        syspect: target.join("release/syspect"),
+        syspect,
         benchloop: target.join("release/examples/benchloop"),
     })
 }

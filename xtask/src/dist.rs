@@ -1,0 +1,246 @@
+//! `cargo xtask dist`: the syspect binary the README installs and the
+//! benches time, optimised with a profile of its own runs (profile-guided
+//! optimisation, PGO).
+//!
+//! 1. An instrumented build (cargo profile `pgo-gen`) counts, as it runs,
+//!    how often each branch and call is taken.
+//! 2. It reads every capture of `$SYSPECT_SHARED/captures` (default:
+//!    `../shared/captures` beside the repository) the ways users read
+//!    them: printed, filtered, `-j`, `-p`, `-q`, through the views as
+//!    `-j`; and, as root with eBPF, a second of live capture.
+//! 3. `llvm-profdata` (rustup's `llvm-tools`) merges the counts.
+//! 4. The final build (cargo profile `dist`) lays out and inlines the code
+//!    by them: `target/<host triple>/dist/syspect`.
+//!
+//! Profiles change only how the code is arranged, never what it does; the
+//! test suite checks the `dist` binary prints what the release one does
+//! (`scripts/test.sh`). Without `llvm-profdata` or the captures the `dist`
+//! binary is built without a profile, and says so.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+/// Filters the training runs use on every capture: the kinds users
+/// write (names, types, fds, sockets, users, negations, lists), not the
+/// benches' own.
+const FILTERS: &[&str] = &[
+    "",
+    "evt.type=open",
+    "proc.name contains http",
+    "fd.type=ipv4",
+    "evt.type in (read, write) and fd.num>2",
+    "not evt.dir=< and proc.pid>1",
+    "fd.directory=/etc or fd.filename startswith lib",
+    "evt.type=execve and evt.dir=<",
+    "user.name=root and container.id!=host",
+    "evt.failed=true",
+    "proc.pname in (bash, sh, sshd) or proc.cmdline icontains python",
+    "fd.sport=80 or fd.cport>1024",
+];
+
+/// Views read headless (`syspect -r F -j -v VIEW`) on each capture.
+const VIEWS: &[&str] = &["procs", "files", "connections", "syscalls", "containers"];
+
+/// Builds the `dist` binary (with PGO when it can) and returns its path.
+pub fn dist() -> Result<PathBuf> {
+    let root = super::root();
+    let dir = super::artifact_dir(&root);
+    let out = dir.join("dist/syspect");
+    match pgo_inputs(&root) {
+        Ok((profdata_tool, captures)) => {
+            let work = dir.join("pgo");
+            let raw = work.join("raw");
+            // Written once a dist binary is built from a fresh profile.
+            let stamp = work.join("dist.stamp");
+            eprintln!("dist: instrumented build (cargo profile pgo-gen)...");
+            cargo_build(
+                &root,
+                "pgo-gen",
+                &format!("-Cprofile-generate={}", raw.display()),
+            )?;
+            let gen = dir.join("pgo-gen/syspect");
+            // A dist binary built from the profile of this instrumented
+            // binary: nothing to do. (Training twice never gives the same
+            // counts, and cargo rebuilds on a new profile file.)
+            if newer(&stamp, &gen) && out.is_file() {
+                eprintln!("dist: up to date");
+                return Ok(out);
+            }
+            let _ = fs::remove_file(&stamp);
+            let _ = fs::remove_dir_all(&raw);
+            fs::create_dir_all(&raw)?;
+            eprintln!("dist: training on {}...", captures.display());
+            let profdata = work.join("syspect.profdata");
+            let runs = train(&gen, &captures, &raw)?;
+            let profiles: Vec<PathBuf> = fs::read_dir(&raw)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "profraw"))
+                .collect();
+            if profiles.is_empty() {
+                bail!(
+                    "dist: the {runs} training runs left no profile in {}",
+                    raw.display()
+                );
+            }
+            let st = Command::new(&profdata_tool)
+                .arg("merge")
+                .arg("-o")
+                .arg(&profdata)
+                .args(&profiles)
+                .status()
+                .with_context(|| format!("run {}", profdata_tool.display()))?;
+            if !st.success() {
+                bail!("dist: llvm-profdata merge failed");
+            }
+            eprintln!("dist: optimised build from {runs} runs (cargo profile dist)...");
+            cargo_build(
+                &root,
+                "dist",
+                &format!("-Cprofile-use={}", profdata.display()),
+            )?;
+            fs::write(&stamp, b"")?;
+        }
+        Err(why) => {
+            eprintln!("dist: building without a profile: {why:#}");
+            let _ = fs::remove_file(dir.join("pgo/dist.stamp"));
+            cargo_build(&root, "dist", "")?;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `a` was written after `b` (false if either is missing).
+fn newer(a: &Path, b: &Path) -> bool {
+    let m = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((m(a), m(b)), (Some(x), Some(y)) if x > y)
+}
+
+/// `llvm-profdata` (installing rustup's `llvm-tools` if it is missing)
+/// and the captures to train on; an error says why PGO cannot be done.
+fn pgo_inputs(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    let shared = std::env::var_os("SYSPECT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
+    let captures = shared.join("captures");
+    if !captures.is_dir() {
+        bail!("no captures to train on at {}", captures.display());
+    }
+    let tool = match profdata_tool() {
+        Some(t) => t,
+        None => {
+            eprintln!("dist: adding rustup's llvm-tools (for llvm-profdata)...");
+            let _ = Command::new("rustup")
+                .args(["component", "add", "llvm-tools"])
+                .stdout(Stdio::null())
+                .status();
+            profdata_tool().context("llvm-profdata not found (rustup component llvm-tools)")?
+        }
+    };
+    Ok((tool, captures))
+}
+
+/// rustc's own `llvm-profdata` (its LLVM reads the counts rustc writes).
+fn profdata_tool() -> Option<PathBuf> {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(out.stdout).ok()?;
+    let vv = Command::new("rustc").arg("-vV").output().ok()?;
+    let host = String::from_utf8(vv.stdout)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))?;
+    let p = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin/llvm-profdata");
+    p.is_file().then_some(p)
+}
+
+/// `cargo build --profile PROFILE --bin syspect`, with `flag` added to
+/// the rustflags of `.cargo/config.toml` (`--config` adds to them).
+fn cargo_build(root: &Path, profile: &str, flag: &str) -> Result<()> {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root)
+        .args([
+            "build", "--quiet", "--locked", "-p", "syspect", "--bin", "syspect",
+        ])
+        .args(["--profile", profile]);
+    if !flag.is_empty() {
+        c.arg("--config")
+            .arg(format!("build.rustflags=[\"{flag}\"]"));
+    }
+    if !c.status()?.success() {
+        bail!("cargo build --profile {profile} failed");
+    }
+    Ok(())
+}
+
+/// Runs the instrumented binary the ways users do; returns the number of
+/// runs. Their exit status does not matter (some captures are refused on
+/// purpose), only that they ran.
+fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
+    let mut files = Vec::new();
+    collect(captures, &mut files)?;
+    files.sort();
+    let profile_file = raw.join("syspect-%m.profraw");
+    let run = |args: &[&str]| {
+        let _ = Command::new(bin)
+            .args(args)
+            .env("LLVM_PROFILE_FILE", &profile_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    let mut n = 0;
+    for f in &files {
+        let f = f.to_string_lossy();
+        for flt in FILTERS {
+            run(&["dig", "-r", &f, flt]);
+        }
+        run(&["dig", "-r", &f, "-j", "evt.type!=switch"]);
+        run(&[
+            "dig",
+            "-r",
+            &f,
+            "-p",
+            "%evt.num %proc.cmdline %fd.name %evt.args %user.name %container.name",
+        ]);
+        run(&["dig", "-r", &f, "-q"]);
+        run(&["dig", "-r", &f, "-S", "-q"]);
+        for v in VIEWS {
+            run(&["-r", &f, "-j", "-v", v]);
+        }
+        n += FILTERS.len() + 4 + VIEWS.len();
+    }
+    // As root with eBPF: a second of live capture (quietly, then printed).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        run(&["dig", "-M", "1", "-q"]);
+        run(&["dig", "-M", "1", "evt.type=open"]);
+        n += 2;
+    }
+    Ok(n)
+}
+
+/// The capture files under `dir`, recursively (`.scap` and `.scap.gz`).
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".scap") || n.ends_with(".scap.gz"))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
