@@ -290,7 +290,8 @@ fn update_md(name: &str, body: &str) -> Result<()> {
          section is replaced by the latest run of its bench. Figures from a shared 2-core VM \
          vary run to run (other jobs compete for the CPUs): the load average at start is \
          recorded with each run, wall times are the best of several runs and CPU times \
-         (user+sys, from wait4) are given next to them.\n"
+         (user+sys, from wait4) are given next to them. The syspect timed is the one the \
+         README installs: `cargo xtask dist`, profile-guided.\n"
             .to_string()
     });
     let open = format!("<!-- bench:{name} -->");
