@@ -37,6 +37,15 @@ fn steady(b: &[u8]) -> String {
         .join("\n")
 }
 
+/// A directory removed when the test ends, passed or not.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -71,8 +80,9 @@ fn the_dist_binary_prints_what_the_release_binary_prints() {
     assert!(!files.is_empty(), "no captures under the shared folder");
 
     // Truncated and corrupted copies of the biggest plain capture.
-    let tmp = std::env::temp_dir().join(format!("syspect-dist-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let tmp = TempDir(std::env::temp_dir().join(format!("syspect-dist-{}", std::process::id())));
+    let tmp = &tmp.0;
+    std::fs::create_dir_all(tmp).expect("temp dir");
     let big = common::capture("sysflow/mpm-event_full_capture.scap");
     let bytes = std::fs::read(&big).expect("read capture");
     for (i, cut) in [bytes.len() / 3, bytes.len() / 2 + 7]
@@ -125,7 +135,6 @@ fn the_dist_binary_prints_what_the_release_binary_prints() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&tmp);
     assert!(
         differ.is_empty(),
         "{} of {runs} runs differ between the release and dist binaries:\n{}",

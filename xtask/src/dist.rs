@@ -14,8 +14,10 @@
 //!
 //! Profiles change only how the code is arranged, never what it does; the
 //! test suite checks the `dist` binary prints what the release one does
-//! (`scripts/test.sh`). Without `llvm-profdata` or the captures the `dist`
-//! binary is built without a profile, and says so.
+//! (`scripts/test.sh`). Whatever stops the profile (no `llvm-profdata`, no
+//! captures, a failed instrumented build) leaves a `dist` binary built
+//! without one, and says so. Two runs at once in one target directory
+//! would share the training's directory: run one at a time.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -45,57 +47,17 @@ const FILTERS: &[&str] = &[
 const VIEWS: &[&str] = &["procs", "files", "connections", "syscalls", "containers"];
 
 /// Builds the `dist` binary (with PGO when it can) and returns its path.
+/// Whatever stops the profile (no captures, no `llvm-profdata`, a failed
+/// instrumented build, runs that left no counts) leaves a `dist` binary
+/// built without one, and a line saying why.
 pub fn dist() -> Result<PathBuf> {
     let root = super::root();
     let dir = super::artifact_dir(&root);
     let out = dir.join("dist/syspect");
-    match pgo_inputs(&root) {
-        Ok((profdata_tool, captures)) => {
-            let work = dir.join("pgo");
-            let raw = work.join("raw");
-            // Written once a dist binary is built from a fresh profile.
-            let stamp = work.join("dist.stamp");
-            eprintln!("dist: instrumented build (cargo profile pgo-gen)...");
-            cargo_build(
-                &root,
-                "pgo-gen",
-                &format!("-Cprofile-generate={}", raw.display()),
-            )?;
-            let gen = dir.join("pgo-gen/syspect");
-            // A dist binary built from the profile of this instrumented
-            // binary: nothing to do. (Training twice never gives the same
-            // counts, and cargo rebuilds on a new profile file.)
-            if newer(&stamp, &gen) && out.is_file() {
-                eprintln!("dist: up to date");
-                return Ok(out);
-            }
-            let _ = fs::remove_file(&stamp);
-            let _ = fs::remove_dir_all(&raw);
-            fs::create_dir_all(&raw)?;
-            eprintln!("dist: training on {}...", captures.display());
-            let profdata = work.join("syspect.profdata");
-            let runs = train(&gen, &captures, &raw)?;
-            let profiles: Vec<PathBuf> = fs::read_dir(&raw)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "profraw"))
-                .collect();
-            if profiles.is_empty() {
-                bail!(
-                    "dist: the {runs} training runs left no profile in {}",
-                    raw.display()
-                );
-            }
-            let st = Command::new(&profdata_tool)
-                .arg("merge")
-                .arg("-o")
-                .arg(&profdata)
-                .args(&profiles)
-                .status()
-                .with_context(|| format!("run {}", profdata_tool.display()))?;
-            if !st.success() {
-                bail!("dist: llvm-profdata merge failed");
-            }
-            eprintln!("dist: optimised build from {runs} runs (cargo profile dist)...");
+    let stamp = dir.join("pgo/dist.stamp");
+    match profile(&root, &dir, &stamp) {
+        Ok(profdata) => {
+            eprintln!("dist: optimised build (cargo profile dist)...");
             cargo_build(
                 &root,
                 "dist",
@@ -105,11 +67,60 @@ pub fn dist() -> Result<PathBuf> {
         }
         Err(why) => {
             eprintln!("dist: building without a profile: {why:#}");
-            let _ = fs::remove_file(dir.join("pgo/dist.stamp"));
+            let _ = fs::remove_file(&stamp);
             cargo_build(&root, "dist", "")?;
         }
     }
     Ok(out)
+}
+
+/// The merged profile of the instrumented build's training runs: taken
+/// again unless `stamp` (written once a dist binary is built from the
+/// profile) is newer than the instrumented binary. (Training twice never
+/// gives the same counts, and a new profile file rebuilds everything; the
+/// final build runs either way, and is a no-op when nothing changed.)
+fn profile(root: &Path, dir: &Path, stamp: &Path) -> Result<PathBuf> {
+    let (profdata_tool, captures) = pgo_inputs(root)?;
+    let work = dir.join("pgo");
+    let raw = work.join("raw");
+    let profdata = work.join("syspect.profdata");
+    eprintln!("dist: instrumented build (cargo profile pgo-gen)...");
+    cargo_build(
+        root,
+        "pgo-gen",
+        &format!("-Cprofile-generate={}", raw.display()),
+    )?;
+    let gen = dir.join("pgo-gen/syspect");
+    if newer(stamp, &gen) && profdata.is_file() {
+        return Ok(profdata);
+    }
+    let _ = fs::remove_file(stamp);
+    let _ = fs::remove_dir_all(&raw);
+    fs::create_dir_all(&raw)?;
+    eprintln!("dist: training on {}...", captures.display());
+    let runs = train(&gen, &captures, &raw)?;
+    let profiles: Vec<PathBuf> = fs::read_dir(&raw)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "profraw"))
+        .collect();
+    if profiles.is_empty() {
+        bail!(
+            "the {runs} training runs left no profile in {} (was the build instrumented?)",
+            raw.display()
+        );
+    }
+    let st = Command::new(&profdata_tool)
+        .arg("merge")
+        .arg("-o")
+        .arg(&profdata)
+        .args(&profiles)
+        .status()
+        .with_context(|| format!("run {}", profdata_tool.display()))?;
+    if !st.success() {
+        bail!("llvm-profdata merge failed");
+    }
+    eprintln!("dist: profile from {runs} runs");
+    Ok(profdata)
 }
 
 /// Whether `a` was written after `b` (false if either is missing).
@@ -122,6 +133,7 @@ fn newer(a: &Path, b: &Path) -> bool {
 /// and the captures to train on; an error says why PGO cannot be done.
 fn pgo_inputs(root: &Path) -> Result<(PathBuf, PathBuf)> {
     let shared = std::env::var_os("SYSPECT_SHARED")
+        .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared"));
     let captures = shared.join("captures");
@@ -144,12 +156,13 @@ fn pgo_inputs(root: &Path) -> Result<(PathBuf, PathBuf)> {
 
 /// rustc's own `llvm-profdata` (its LLVM reads the counts rustc writes).
 fn profdata_tool() -> Option<PathBuf> {
-    let out = Command::new("rustc")
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(&rustc)
         .args(["--print", "sysroot"])
         .output()
         .ok()?;
     let sysroot = String::from_utf8(out.stdout).ok()?;
-    let vv = Command::new("rustc").arg("-vV").output().ok()?;
+    let vv = Command::new(&rustc).arg("-vV").output().ok()?;
     let host = String::from_utf8(vv.stdout)
         .ok()?
         .lines()
@@ -162,7 +175,9 @@ fn profdata_tool() -> Option<PathBuf> {
 }
 
 /// `cargo build --profile PROFILE --bin syspect`, with `flag` added to
-/// the rustflags of `.cargo/config.toml` (`--config` adds to them).
+/// the rustflags: to those of `.cargo/config.toml` (`--config` adds to
+/// them, the value quoted for TOML), or, when the environment sets
+/// rustflags (which replace the configured ones), to those.
 fn cargo_build(root: &Path, profile: &str, flag: &str) -> Result<()> {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root)
@@ -171,8 +186,29 @@ fn cargo_build(root: &Path, profile: &str, flag: &str) -> Result<()> {
         ])
         .args(["--profile", profile]);
     if !flag.is_empty() {
-        c.arg("--config")
-            .arg(format!("build.rustflags=[\"{flag}\"]"));
+        let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
+        let plain = std::env::var("RUSTFLAGS").ok();
+        match (encoded, plain) {
+            (Some(e), _) => {
+                let e = if e.is_empty() {
+                    flag.to_string()
+                } else {
+                    format!("{e}\x1f{flag}")
+                };
+                c.env("CARGO_ENCODED_RUSTFLAGS", e);
+            }
+            (None, Some(r)) => {
+                let mut all: Vec<&str> = r.split_whitespace().collect();
+                all.push(flag);
+                c.env_remove("RUSTFLAGS")
+                    .env("CARGO_ENCODED_RUSTFLAGS", all.join("\x1f"));
+            }
+            (None, None) => {
+                let quoted = flag.replace('\\', "\\\\").replace('"', "\\\"");
+                c.arg("--config")
+                    .arg(format!("build.rustflags=[\"{quoted}\"]"));
+            }
+        }
     }
     if !c.status()?.success() {
         bail!("cargo build --profile {profile} failed");
