@@ -21,24 +21,11 @@ const CASES: &[&[&str]] = &[
 
 #[test]
 fn skipped_updates_change_no_output() {
-    let dir = shared_dir().join("captures");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
+    let files = all_captures();
+    if files.is_empty() {
         eprintln!("no shared captures: skipped");
         return;
-    };
-    let mut files = Vec::new();
-    for sub in rd.flatten() {
-        let Ok(inner) = std::fs::read_dir(sub.path()) else {
-            continue;
-        };
-        for f in inner.flatten() {
-            let p = f.path();
-            if p.to_string_lossy().contains(".scap") {
-                files.push(p);
-            }
-        }
     }
-    files.sort();
     let mut compared = 0;
     for f in &files {
         let path = f.to_string_lossy();

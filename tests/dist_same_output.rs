@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// What one run printed and how it ended.
@@ -37,29 +36,6 @@ fn steady(b: &[u8]) -> String {
         .join("\n")
 }
 
-/// A directory removed when the test ends, passed or not.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            captures(&p, out);
-        } else if p.to_string_lossy().contains(".scap") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn the_dist_binary_prints_what_the_release_binary_prints() {
     let Some(dist) = std::env::var("SYSPECT_DIST_BIN")
@@ -74,15 +50,12 @@ fn the_dist_binary_prints_what_the_release_binary_prints() {
         return;
     };
     let ours = common::syspect_bin();
-    let mut files = Vec::new();
-    captures(&common::shared_dir().join("captures"), &mut files);
-    files.sort();
+    let mut files = common::all_captures();
     assert!(!files.is_empty(), "no captures under the shared folder");
 
     // Truncated and corrupted copies of the biggest plain capture.
-    let tmp = TempDir(std::env::temp_dir().join(format!("syspect-dist-{}", std::process::id())));
-    let tmp = &tmp.0;
-    std::fs::create_dir_all(tmp).expect("temp dir");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let tmp = tmp.path();
     let big = common::capture("sysflow/mpm-event_full_capture.scap");
     let bytes = std::fs::read(&big).expect("read capture");
     for (i, cut) in [bytes.len() / 3, bytes.len() / 2 + 7]

@@ -23,10 +23,8 @@ fn full_count(st: &State) -> HashMap<u64, (u32, u32)> {
 
 #[test]
 fn counts_follow_every_event() {
-    let dir = shared_dir().join("captures");
-    let mut files: Vec<_> = walk(&dir);
+    let mut files = all_captures();
     files.retain(|p| p.extension().is_some_and(|e| e == "scap"));
-    files.sort();
     assert!(files.len() >= 20, "captures found: {}", files.len());
     let mut checked = 0u64;
     for f in &files {
@@ -75,19 +73,4 @@ fn counts_follow_every_event() {
         }
     }
     assert!(checked > 1000, "checked {checked} points");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
