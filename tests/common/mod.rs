@@ -23,28 +23,12 @@ pub fn capture(rel: &str) -> PathBuf {
     p
 }
 
-/// Every capture file under the shared folder's `captures` (plain and
-/// gzip, any depth), sorted; empty when there is no such folder.
+/// Every capture file under the shared folder's `captures`, sorted.
 pub fn all_captures() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.to_string_lossy().contains(".scap") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&shared_dir().join("captures"), &mut out);
-    out.sort();
-    out
+    scap_files(&shared_dir().join("captures"))
 }
 
+include!("scap_files.rs");
 include!("container_captures.rs");
 
 /// The captures sysdig 0.29.3 reads (captures/README.md).

@@ -220,9 +220,7 @@ fn cargo_build(root: &Path, profile: &str, flag: &str) -> Result<()> {
 /// runs. Their exit status does not matter (some captures are refused on
 /// purpose), only that they ran.
 fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
-    let mut files = Vec::new();
-    collect(captures, &mut files)?;
-    files.sort();
+    let files = scap_files(captures);
     let profile_file = raw.join("syspect-%m.profraw");
     let run = |args: &[&str]| {
         let _ = Command::new(bin)
@@ -264,19 +262,5 @@ fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
     Ok(n)
 }
 
-/// The capture files under `dir`, recursively (`.scap` and `.scap.gz`).
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for e in fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
-        let p = e?.path();
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".scap") || n.ends_with(".scap.gz"))
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
+// scap_files: the capture files under a directory, found as the tests find them.
+include!("../../tests/common/scap_files.rs");
