@@ -35,20 +35,16 @@ fn skipped_updates_change_no_output() {
             let fast = dig(&args);
             args.push("--no-elide");
             let full = dig(&args);
-            let strip = |o: &std::process::Output| {
-                // -v prints the elapsed time.
-                String::from_utf8_lossy(&o.stderr)
-                    .lines()
-                    .filter(|l| !l.starts_with("Elapsed time"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
             assert_eq!(fast.status.code(), full.status.code(), "{path} {case:?}");
             assert!(
                 fast.stdout == full.stdout,
                 "{path} {case:?}: output differs without --no-elide"
             );
-            assert_eq!(strip(&fast), strip(&full), "{path} {case:?}");
+            assert_eq!(
+                steady_text(&fast.stderr),
+                steady_text(&full.stderr),
+                "{path} {case:?}"
+            );
             compared += 1;
         }
     }

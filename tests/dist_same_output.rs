@@ -21,21 +21,6 @@ fn run(bin: &str, args: &[&str]) -> (Option<i32>, Vec<u8>, Vec<u8>) {
     (out.status.code(), out.stdout, out.stderr)
 }
 
-/// `-S`/`-v` print the elapsed time and a rate: those words differ.
-fn steady(b: &[u8]) -> String {
-    String::from_utf8_lossy(b)
-        .lines()
-        .map(|l| {
-            if l.starts_with("Elapsed time:") {
-                "Elapsed time: (varies)"
-            } else {
-                l
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn the_dist_binary_prints_what_the_release_binary_prints() {
     let Some(dist) = std::env::var("SYSPECT_DIST_BIN")
@@ -103,7 +88,7 @@ fn the_dist_binary_prints_what_the_release_binary_prints() {
         for args in cases {
             runs += 1;
             let (a, b) = (run(ours, &args), run(&dist, &args));
-            if a.0 != b.0 || a.1 != b.1 || steady(&a.2) != steady(&b.2) {
+            if a.0 != b.0 || a.1 != b.1 || common::steady_text(&a.2) != common::steady_text(&b.2) {
                 differ.push(args.join(" "));
             }
         }

@@ -23,6 +23,22 @@ pub fn capture(rel: &str) -> PathBuf {
     p
 }
 
+/// `-v`/`-S` text with its one varying line, the elapsed time and rate,
+/// made the same: for comparing two runs' stderr.
+pub fn steady_text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .lines()
+        .map(|l| {
+            if l.starts_with("Elapsed time") {
+                "Elapsed time: (varies)"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Every capture file under the shared folder's `captures`, sorted.
 pub fn all_captures() -> Vec<PathBuf> {
     scap_files(&shared_dir().join("captures"))

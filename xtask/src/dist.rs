@@ -98,7 +98,7 @@ fn profile(root: &Path, dir: &Path, stamp: &Path) -> Result<PathBuf> {
     let _ = fs::remove_dir_all(&raw);
     fs::create_dir_all(&raw)?;
     eprintln!("dist: training on {}...", captures.display());
-    let runs = train(&gen, &captures, &raw)?;
+    let runs = train(&gen, &captures, &raw);
     let profiles: Vec<PathBuf> = fs::read_dir(&raw)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "profraw"))
@@ -219,10 +219,12 @@ fn cargo_build(root: &Path, profile: &str, flag: &str) -> Result<()> {
 /// Runs the instrumented binary the ways users do; returns the number of
 /// runs. Their exit status does not matter (some captures are refused on
 /// purpose), only that they ran.
-fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
+fn train(bin: &Path, captures: &Path, raw: &Path) -> usize {
     let files = scap_files(captures);
     let profile_file = raw.join("syspect-%m.profraw");
-    let run = |args: &[&str]| {
+    let mut n = 0;
+    let mut run = |args: &[&str]| {
+        n += 1;
         let _ = Command::new(bin)
             .args(args)
             .env("LLVM_PROFILE_FILE", &profile_file)
@@ -231,7 +233,6 @@ fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
             .stderr(Stdio::null())
             .status();
     };
-    let mut n = 0;
     for f in &files {
         let f = f.to_string_lossy();
         for flt in FILTERS {
@@ -250,16 +251,13 @@ fn train(bin: &Path, captures: &Path, raw: &Path) -> Result<usize> {
         for v in VIEWS {
             run(&["-r", &f, "-j", "-v", v]);
         }
-        n += FILTERS.len() + 4 + VIEWS.len();
     }
     // As root with eBPF: a second of live capture (quietly, then printed).
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if super::is_root() {
         run(&["dig", "-M", "1", "-q"]);
         run(&["dig", "-M", "1", "evt.type=open"]);
-        n += 2;
     }
-    Ok(n)
+    n
 }
 
 // scap_files: the capture files under a directory, found as the tests find them.

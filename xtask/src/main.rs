@@ -789,9 +789,14 @@ fn storm_with_capture(
     })
 }
 
-fn bench_capture() -> Result<()> {
+/// Whether we run as root (needed to load the eBPF probe).
+fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn bench_capture() -> Result<()> {
+    if !is_root() {
         bail!("the capture bench needs root (it loads the eBPF probe)");
     }
     let bins = build()?;
