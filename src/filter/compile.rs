@@ -1484,7 +1484,7 @@ fn lower_str(sn: StrNode, neg: bool) -> Pred {
                     fn read<'a>(c: &Ctx<'a>) -> StrRead<'a> {
                         fields::str_read(F::$f, c)
                     }
-                    str_pred(read, sn, neg)
+                    str_pred(read, sn, neg, matches!(F::$f, F::FdName | F::FdNameraw))
                 })*
                 _ => {
                     let slow = lower_neg(sn.slow, neg);
@@ -1510,27 +1510,56 @@ fn lower_str(sn: StrNode, neg: bool) -> Pred {
 }
 
 /// [`lower_str`] with the field's reader: a closure per kind of test.
-fn str_pred<R>(read: R, sn: StrNode, neg: bool) -> Pred
+/// With `memo` (the field is `fd.name` or `fd.nameraw`), the answer is
+/// kept on the fd's name ([`str_test_memo`]).
+fn str_pred<R>(read: R, sn: StrNode, neg: bool, memo: bool) -> Pred
 where
     R: for<'a> Fn(&Ctx<'a>) -> StrRead<'a> + Copy + Send + Sync + 'static,
 {
     let StrNode { tests, slow, .. } = sn;
     let slow = lower_neg(slow, neg);
-    match <[StrTest; 1]>::try_from(tests) {
-        Ok([StrTest::Eq(k)]) => str_test(read, move |v| v == &*k, slow, neg),
-        Ok([StrTest::Ne(k)]) => str_test(read, move |v| v != &*k, slow, neg),
-        Ok([StrTest::In(set)]) => str_test(read, move |v| set.contains(v), slow, neg),
-        Ok([StrTest::Contains(k, at)]) => str_test(
-            read,
-            move |v| contains_at(v.as_bytes(), k.as_bytes(), at),
-            slow,
-            neg,
-        ),
-        Ok([StrTest::StartsWith(k)]) => str_test(read, move |v| v.starts_with(&*k), slow, neg),
-        Ok([StrTest::EndsWith(k)]) => str_test(read, move |v| v.ends_with(&*k), slow, neg),
-        Ok([StrTest::Prefixes(p)]) => str_test(read, move |v| p.any(v), slow, neg),
-        Err(tests) => str_test(read, move |v| tests.iter().any(|t| t.test(v)), slow, neg),
+    // (Both arms build the test; one runs.)
+    macro_rules! with {
+        ($test:expr) => {
+            if memo {
+                str_test_memo(read, $test, slow, neg)
+            } else {
+                str_test(read, $test, slow, neg)
+            }
+        };
     }
+    match <[StrTest; 1]>::try_from(tests) {
+        Ok([StrTest::Eq(k)]) => with!(move |v: &str| v == &*k),
+        Ok([StrTest::Ne(k)]) => with!(move |v: &str| v != &*k),
+        Ok([StrTest::In(set)]) => with!(move |v: &str| set.contains(v)),
+        Ok([StrTest::Contains(k, at)]) => {
+            with!(move |v: &str| contains_at(v.as_bytes(), k.as_bytes(), at))
+        }
+        Ok([StrTest::StartsWith(k)]) => with!(move |v: &str| v.starts_with(&*k)),
+        Ok([StrTest::EndsWith(k)]) => with!(move |v: &str| v.ends_with(&*k)),
+        Ok([StrTest::Prefixes(p)]) => with!(move |v: &str| p.any(v)),
+        Err(tests) => with!(move |v: &str| tests.iter().any(|t| t.test(v))),
+    }
+}
+
+/// [`str_test`] for `fd.name`: when the value is the name of the fd in
+/// the table, the test's answer is remembered on it
+/// ([`crate::state::fds::FdName::memo`]), so the reads and writes that
+/// follow an open ask it once.
+fn str_test_memo<R, T>(read: R, test: T, slow: Pred, neg: bool) -> Pred
+where
+    R: for<'a> Fn(&Ctx<'a>) -> StrRead<'a> + Send + Sync + 'static,
+    T: Fn(&str) -> bool + Send + Sync + 'static,
+{
+    let key = crate::state::fds::memo_key();
+    Box::new(move |c| match fields::fd_name_in_table(c) {
+        Some(name) => name.memo(key, &test) != neg,
+        None => match read(c) {
+            StrRead::Str(v) => test(v) != neg,
+            StrRead::None => neg,
+            StrRead::Slow => slow(c),
+        },
+    })
 }
 
 fn str_test<R, T>(read: R, test: T, slow: Pred, neg: bool) -> Pred

@@ -1,6 +1,8 @@
 //! File descriptors as libsinsp keeps them: one table per process.
 
 use std::net::IpAddr;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 
@@ -39,11 +41,133 @@ pub enum SockAddrs {
     },
 }
 
+/// `fd.name`, with the answer of the last string test a filter ran on it
+/// ([`FdName::memo`]): a stream of reads and writes on one file asks the
+/// same question of the same name over and over. Setting the name forgets
+/// the answer, so the text can only change through [`FdName::set`] (it
+/// reads as a `String`, through `Deref`).
+#[derive(Default)]
+pub struct FdName {
+    text: String,
+    /// `key << 1 | answer` of the last test, 0 for none ([`memo_key`]).
+    memo: AtomicU64,
+}
+
+impl FdName {
+    /// Replaces the name (and forgets the memo).
+    pub fn set(&mut self, text: String) {
+        self.text = text;
+        *self.memo.get_mut() = 0;
+    }
+
+    /// Replaces the name with a copy of `text`, reusing its buffer.
+    pub fn set_str(&mut self, text: &str) {
+        self.text.clear();
+        self.text.push_str(text);
+        *self.memo.get_mut() = 0;
+    }
+
+    /// The text to change in place (the memo is forgotten).
+    pub fn edit(&mut self) -> &mut String {
+        *self.memo.get_mut() = 0;
+        &mut self.text
+    }
+
+    /// The text, taken.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+
+    /// `test(name)`, remembered under `key` (from [`memo_key`], one per
+    /// compiled test): asked again with the same key before the name
+    /// changes, the answer comes from the memo. (One answer is kept:
+    /// another test on the name replaces it. Several readers at once, each
+    /// with its own key, only miss more.)
+    #[inline]
+    pub fn memo(&self, key: u64, test: impl FnOnce(&str) -> bool) -> bool {
+        let m = self.memo.load(Ordering::Relaxed);
+        if m >> 1 == key {
+            return m & 1 == 1;
+        }
+        let answer = test(&self.text);
+        self.memo
+            .store(key << 1 | u64::from(answer), Ordering::Relaxed);
+        answer
+    }
+}
+
+/// A key for [`FdName::memo`], never handed out before (and never 0).
+pub fn memo_key() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    // (2^63 keys: none is handed out twice in any process's life.)
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Deref for FdName {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.text
+    }
+}
+
+impl Clone for FdName {
+    fn clone(&self) -> FdName {
+        FdName::from(self.text.clone())
+    }
+}
+
+impl PartialEq for FdName {
+    fn eq(&self, other: &FdName) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for FdName {}
+
+impl PartialEq<str> for FdName {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for FdName {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl PartialEq<String> for FdName {
+    fn eq(&self, other: &String) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::fmt::Debug for FdName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text.fmt(f)
+    }
+}
+
+impl std::fmt::Display for FdName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text.fmt(f)
+    }
+}
+
+impl From<String> for FdName {
+    fn from(text: String) -> FdName {
+        FdName {
+            text,
+            memo: AtomicU64::new(0),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fd {
     pub ftype: FdType,
     /// `fd.name` as libsinsp shows it.
-    pub name: String,
+    pub name: FdName,
     pub open_flags: u32,
     pub dev: u32,
     pub ino: u64,
@@ -64,7 +188,7 @@ impl Fd {
     pub fn new(ftype: FdType, name: impl Into<String>) -> Fd {
         Fd {
             ftype,
-            name: name.into(),
+            name: FdName::from(name.into()),
             open_flags: 0,
             dev: 0,
             ino: 0,
@@ -163,7 +287,7 @@ impl Fd {
                 open_flags,
                 dev,
             } => {
-                fd.name = name;
+                fd.name.set(name);
                 fd.open_flags = open_flags;
                 fd.dev = dev;
             }
@@ -197,7 +321,7 @@ impl Fd {
             }
             FdInfo::Unix { source, dest, path } => {
                 fd.addrs = SockAddrs::Unix { source, dest };
-                fd.name = path;
+                fd.name.set(path);
             }
             FdInfo::None => {}
         }
@@ -223,7 +347,7 @@ impl Fd {
         };
         // Written over the old name, keeping its buffer (made big enough
         // for two IPv4 endpoints at once).
-        let s = &mut self.name;
+        let s = self.name.edit();
         s.clear();
         s.reserve(48);
         push_ip(s, &sip);
@@ -244,7 +368,7 @@ impl Fd {
     fn set_server_as(&mut self, ip: IpAddr, port: u16, resolve: bool) {
         let proto = self.port_proto(resolve);
         self.addrs = SockAddrs::Server { ip, port };
-        let s = &mut self.name;
+        let s = self.name.edit();
         s.clear();
         s.reserve(24);
         push_ip(s, &ip);
@@ -516,6 +640,43 @@ impl FdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A memo answers for its own key only, and every way of changing the
+    /// name forgets it.
+    #[test]
+    fn name_memo_forgets_on_change() {
+        let (a, b) = (memo_key(), memo_key());
+        assert_ne!(a, b);
+        let mut n = FdName::from("/etc/passwd".to_string());
+        let calls = std::cell::Cell::new(0);
+        let etc = |v: &str| {
+            calls.set(calls.get() + 1);
+            v.contains("/etc")
+        };
+        assert!(n.memo(a, etc));
+        assert!(n.memo(a, etc));
+        assert_eq!(calls.get(), 1, "the second answer comes from the memo");
+        // Another key asks again.
+        assert!(!n.memo(b, |v| v.contains("/tmp")));
+        assert!(n.memo(a, etc));
+        assert_eq!(calls.get(), 2);
+        // set, set_str and edit all forget.
+        n.set("/tmp/x".to_string());
+        assert!(!n.memo(a, etc));
+        assert_eq!(calls.get(), 3);
+        n.set_str("/etc/group");
+        assert!(n.memo(a, etc));
+        assert_eq!(calls.get(), 4);
+        n.edit().replace_range(.., "/var/log");
+        assert!(!n.memo(a, etc));
+        assert_eq!(calls.get(), 5);
+        // A clone starts without one, and compares by its text.
+        let c = n.clone();
+        assert_eq!(c, n);
+        assert_eq!(c, "/var/log");
+        assert!(!c.memo(a, etc));
+        assert_eq!(calls.get(), 6);
+    }
 
     /// Fds built from owned and borrowed list entries are the same.
     #[test]

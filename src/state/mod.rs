@@ -143,7 +143,7 @@ impl State {
             if let Some(old) = table.insert(f.fd, Fd::from_entry_taking(f)) {
                 // The replaced fd's name, for `meta`'s owner to free.
                 f.info = FdInfo::Named {
-                    name: old.name,
+                    name: old.name.into_string(),
                     open_flags: 0,
                     dev: 0,
                 };
@@ -401,7 +401,7 @@ impl State {
     #[inline]
     fn close_fd(&mut self, pid: u64, fd: i64) {
         if let Some(f) = self.fds.get_mut(&pid).and_then(|t| t.remove(fd)) {
-            fds::keep_spare(&mut self.spare_names, f.name);
+            fds::keep_spare(&mut self.spare_names, f.name.into_string());
         }
     }
 

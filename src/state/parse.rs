@@ -755,7 +755,7 @@ fn tuple_to_fd_raw(fd: &mut Fd, t: &SockTuple) {
                 source: *src,
                 dest: *dst,
             };
-            fd.name = format!("{src:x}->{dst:x} {path}");
+            fd.name.set(format!("{src:x}->{dst:x} {path}"));
         }
         SockTuple::Other(_) => {}
     }
@@ -1086,7 +1086,7 @@ fn apply_exit_renames(
 ) -> EvCtx {
     let name_of = |st: &State, fd: Option<i64>| -> Option<String> {
         fd.and_then(|n| st.fds.get(&pid)?.get(n))
-            .map(|f| f.name.clone())
+            .map(|f| f.name.to_string())
     };
     let renames = matches!(m.kind, Kind::Connect | Kind::Bind);
     let before_fd = ctx.fd;
@@ -1198,7 +1198,7 @@ fn open_exit(
     f.dev = p.int(m, P::Dev).unwrap_or(0) as u32;
     f.ino = p.int(m, P::Ino).unwrap_or(0) as u64;
     if let Some(old) = fds.entry(pid).or_default().insert(fdn, f) {
-        super::fds::keep_spare(spare, old.name);
+        super::fds::keep_spare(spare, old.name.into_string());
     }
     Some((fdn, named))
 }
@@ -1438,10 +1438,10 @@ fn apply_exit(
                                     f.addrs = super::fds::SockAddrs::None;
                                 }
                             }
-                            SockAddr::Unix(p) => f.name = p,
+                            SockAddr::Unix(p) => f.name.set(p),
                             // (netlink and other families: sysdig names
                             // the socket after the address as it prints it)
-                            SockAddr::Other(fam) => f.name = format!("family {fam}"),
+                            SockAddr::Other(fam) => f.name.set(format!("family {fam}")),
                         }
                     }
                 }
@@ -1619,8 +1619,7 @@ fn connect_enter(st: &mut State, ev: &EventRef<'_>, m: &Meta, tid: u64, fd: Opti
     let pid = st.threads.get(&tid).map(|t| t.pid).unwrap_or(tid);
     if let Some(f) = st.fds.get_mut(&pid).and_then(|t| t.get_mut(fd)) {
         if f.ftype == FdType::UnixSock && !path.is_empty() {
-            f.name.clear();
-            f.name.push_str(&path);
+            f.name.set_str(&path);
         }
     }
 }
@@ -2541,7 +2540,7 @@ mod tests {
         let name = |fd: i64| {
             st.fd_table(200)
                 .and_then(|tb| tb.get(fd))
-                .map(|f| f.name.clone())
+                .map(|f| f.name.to_string())
         };
         assert_eq!(name(13).as_deref(), Some("/dev/null"));
         assert_eq!(name(5), None);

@@ -387,6 +387,18 @@ fn fd_name_direct<'a>(c: &Ctx<'a>) -> Option<&'a str> {
     }
 }
 
+/// `fd.name` (and `fd.nameraw`) when [`str_read`] reads it as the name of
+/// the fd in the table: that name, with the memo of the tests run on it.
+#[inline]
+pub fn fd_name_in_table<'a>(c: &Ctx<'a>) -> Option<&'a crate::state::fds::FdName> {
+    match c.fd() {
+        Some(f) if (!f.name.is_empty() || c.ev.is_enter()) && !failed_connect_exit(c) => {
+            Some(&f.name)
+        }
+        _ => None,
+    }
+}
+
 /// A connect exit without a tuple (the connect failed).
 #[inline]
 fn failed_connect_exit(c: &Ctx<'_>) -> bool {
@@ -2100,7 +2112,7 @@ fn fdlist<'a>(c: &Ctx<'a>, id: F) -> Value<'a> {
         let item = match id {
             F::FdlistNums => Some(fdn.to_string()),
             F::FdlistNames => Some(match f {
-                Some(f) if !f.name.is_empty() => f.name.clone(),
+                Some(f) if !f.name.is_empty() => f.name.to_string(),
                 _ => "<NA>".to_string(),
             }),
             F::FdlistCips => conn.map(|t| crate::state::fds::ip_str(&t.0)),

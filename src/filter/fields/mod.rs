@@ -15,9 +15,9 @@ use crate::state::{EvCtx, Fd, State, Thread};
 
 pub use defs::{all, F};
 pub use extract::{
-    decided_by_type, generic_code, generic_type_name, int_fast, int_read, latency_bucket,
-    latency_bucket_start, push_text, str_fast, str_of_type, str_read, Pushed, SecondText, StrRead,
-    SPECTRO_DECADES,
+    decided_by_type, fd_name_in_table, generic_code, generic_type_name, int_fast, int_read,
+    latency_bucket, latency_bucket_start, push_text, str_fast, str_of_type, str_read, Pushed,
+    SecondText, StrRead, SPECTRO_DECADES,
 };
 
 /// A field's value type, as `sysdig -lv` names them.
