@@ -7,6 +7,7 @@ pub mod meta;
 pub mod pipeline;
 pub mod progress;
 pub mod scap;
+pub mod spread;
 pub mod suppress;
 
 pub use meta::CaptureMeta;

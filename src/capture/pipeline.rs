@@ -19,6 +19,7 @@ use std::thread;
 use super::scap::ahead::{Returns, BIG_DATA};
 use super::scap::mapped::Mapping;
 use super::scap::{ScapError, ScapReader};
+use super::spread::Spread;
 use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats, IN_EXTRA};
 use crate::event::EventRef;
 
@@ -31,6 +32,11 @@ const BATCH_ITEMS: usize = 4096;
 const SLOTS: usize = 16384;
 /// Batches in flight between the threads (each holds a chunk).
 const DEPTH: usize = 2;
+/// Batches in flight for a mapped file (they hold no chunk, only their
+/// slots, some 100 KB each): enough for the reading thread to run ahead
+/// of the consumer over the stretches it takes longer on (a section's
+/// tables), so that the consumer does not wait.
+const MAPPED_DEPTH: usize = 32;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
 
@@ -219,16 +225,22 @@ impl Pipelined {
             }
             Carry::Types => None,
         };
-        let (tx, rx) = mpsc::sync_channel::<Batch>(match carry {
-            Carry::Events => DEPTH,
-            Carry::Types => TYPES_DEPTH,
+        let map = reader.mapping();
+        let (tx, rx) = mpsc::sync_channel::<Batch>(match (carry, &map) {
+            (Carry::Events, Some(_)) => MAPPED_DEPTH,
+            (Carry::Events, None) => DEPTH,
+            (Carry::Types, _) => TYPES_DEPTH,
         });
         let (recycle, spare) = mpsc::channel::<Batch>();
-        let map = reader.mapping();
+        // (A mapped file is what `dig -r` reads, as fast as it can.)
+        let spread = match (carry, &map) {
+            (Carry::Events, Some(_)) => Spread::pin_consumer(),
+            _ => None,
+        };
         thread::Builder::new()
             .name("syspect-read".into())
             .spawn(move || match (carry, map) {
-                (Carry::Events, Some(map)) => produce_mapped(reader, &tx, &spare, &map),
+                (Carry::Events, Some(map)) => produce_mapped(reader, &tx, &spare, &map, spread),
                 (Carry::Events, None) => produce_events(reader, &tx, &spare),
                 (Carry::Types, _) => produce_types(reader, &tx, &spare),
             })?;
@@ -301,7 +313,11 @@ fn produce_mapped(
     tx: &SyncSender<Batch>,
     spare: &Receiver<Batch>,
     map: &Arc<Mapping>,
+    mut spread: Option<Spread>,
 ) {
+    if let Some(s) = &spread {
+        s.pin_reader();
+    }
     // (The reader's buffer is the mapping.)
     let range = reader.buf_range();
     reader.keep_converted();
@@ -310,6 +326,9 @@ fn produce_mapped(
         let end = fill(&mut reader, &mut batch, |b, ev, converted| {
             b.push_event(ev, converted, &range)
         });
+        if let Some(s) = spread.as_mut() {
+            s.check();
+        }
         let last = end.is_some();
         batch.stats = reader.stats();
         batch.end = end;
