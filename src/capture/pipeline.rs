@@ -19,7 +19,7 @@ use std::thread;
 use super::scap::ahead::{Returns, BIG_DATA};
 use super::scap::mapped::Mapping;
 use super::scap::{ScapError, ScapReader};
-use super::spread::Spread;
+use super::spread::{Pin, Plan};
 use super::{CaptureMeta, Events, Item, Run, Slot, Source, SourceError, SourceStats, IN_EXTRA};
 use crate::event::EventRef;
 
@@ -32,11 +32,12 @@ const BATCH_ITEMS: usize = 4096;
 const SLOTS: usize = 16384;
 /// Batches in flight between the threads (each holds a chunk).
 const DEPTH: usize = 2;
-/// Batches in flight for a mapped file (they hold no chunk, only their
-/// slots, some 100 KB each): enough for the reading thread to run ahead
-/// of the consumer over the stretches it takes longer on (a section's
-/// tables), so that the consumer does not wait.
-const MAPPED_DEPTH: usize = 32;
+/// Batches in flight for a mapped file (they hold no chunk: their slots,
+/// some 100 KB, and the events of an old-format capture converted, some
+/// 400 KB more; the mapping is dropped behind them): enough for the
+/// reading thread to run ahead of the consumer over the stretches it takes
+/// longer on (a section's tables), so that the consumer does not wait.
+const MAPPED_DEPTH: usize = 12;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
 
@@ -184,6 +185,8 @@ impl Batch {
 
 /// A [`ScapReader`] running on a thread of its own.
 pub struct Pipelined {
+    /// The consumer's CPU pin, while it lasts ([`super::spread`]).
+    pin: Option<Pin>,
     meta: CaptureMeta,
     rx: Receiver<Batch>,
     recycle: Sender<Batch>,
@@ -233,18 +236,25 @@ impl Pipelined {
         });
         let (recycle, spare) = mpsc::channel::<Batch>();
         // (A mapped file is what `dig -r` reads, as fast as it can.)
-        let spread = match (carry, &map) {
-            (Carry::Events, Some(_)) => Spread::pin_consumer(),
+        let plan = match (carry, &map) {
+            (Carry::Events, Some(_)) => Plan::new(),
             _ => None,
         };
+        let reader_plan = plan.clone();
         thread::Builder::new()
             .name("syspect-read".into())
             .spawn(move || match (carry, map) {
-                (Carry::Events, Some(map)) => produce_mapped(reader, &tx, &spare, &map, spread),
+                (Carry::Events, Some(map)) => {
+                    let pin = reader_plan.as_ref().map(Plan::pin_reader);
+                    produce_mapped(reader, &tx, &spare, &map, pin)
+                }
                 (Carry::Events, None) => produce_events(reader, &tx, &spare),
                 (Carry::Types, _) => produce_types(reader, &tx, &spare),
             })?;
+        // (Once the reading thread is started: it would take the mask.)
+        let pin = plan.as_ref().map(Plan::pin_consumer);
         Ok(Pipelined {
+            pin,
             meta,
             rx,
             recycle,
@@ -313,11 +323,8 @@ fn produce_mapped(
     tx: &SyncSender<Batch>,
     spare: &Receiver<Batch>,
     map: &Arc<Mapping>,
-    mut spread: Option<Spread>,
+    mut pin: Option<Pin>,
 ) {
-    if let Some(s) = &spread {
-        s.pin_reader();
-    }
     // (The reader's buffer is the mapping.)
     let range = reader.buf_range();
     reader.keep_converted();
@@ -326,8 +333,8 @@ fn produce_mapped(
         let end = fill(&mut reader, &mut batch, |b, ev, converted| {
             b.push_event(ev, converted, &range)
         });
-        if let Some(s) = spread.as_mut() {
-            s.check();
+        if let Some(p) = pin.as_mut() {
+            p.check();
         }
         let last = end.is_some();
         batch.stats = reader.stats();
@@ -432,6 +439,9 @@ impl Pipelined {
         let chunk = std::mem::take(&mut self.cur.data);
         if let Some(r) = self.chunks.as_ref() {
             r.give_back(chunk);
+        }
+        if let Some(p) = self.pin.as_mut() {
+            p.check();
         }
         let Ok(next) = self.rx.recv() else {
             // The reader thread is gone without a last batch.

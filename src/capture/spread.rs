@@ -6,99 +6,124 @@
 //! and on a small machine the two then take turns on one CPU while the
 //! other idles, until load balancing parts them again: measured on a
 //! 2-CPU VM, the consumer of `dig -r` waited about 1.3 ms of a 12 ms run
-//! for batches (p25), and 0.4 ms with the threads pinned apart.
+//! for batches (p25), and 0.2-0.4 ms with the threads pinned apart.
 //!
-//! So a short read pins the two threads to two of the CPUs the process
-//! may use, and for a limited time only ([`PINNED_FOR`]): a long read goes
-//! back to the scheduler's choice, so that a CPU taken by other work later
-//! does not hold either thread. Nothing happens when the process may use
-//! one CPU (`taskset`, a cpuset) or the calls fail: pinning changes where
-//! the threads run, never what they do.
+//! So a read pins each of the two threads to a CPU of its own, among those
+//! the process may use, for about its first second only ([`PINNED_FOR`]):
+//! a long read goes back to the scheduler's choice, so that a CPU taken by
+//! other work later does not hold either thread. Each thread gives its own
+//! mask back, at its first batch past that time or when its [`Pin`] is
+//! dropped (a thread blocked meanwhile, on a full queue or a slow stdout,
+//! holds no CPU). Nothing happens when the process may use one CPU
+//! (`taskset`, a cpuset) or a call fails: pinning changes where the
+//! threads run, never what they do.
 
 use std::time::{Duration, Instant};
 
 /// How long the threads stay pinned.
 pub const PINNED_FOR: Duration = Duration::from_secs(1);
 
-/// The two threads' CPUs, and the mask to give them back.
-pub struct Spread {
-    /// The CPUs the process could use before.
+/// The two CPUs chosen for a read, before either thread is pinned.
+#[derive(Clone)]
+pub struct Plan {
+    /// The CPUs the process could use.
     before: libc::cpu_set_t,
-    /// The consumer's thread id (the thread that made this).
-    consumer: libc::pid_t,
-    /// The CPU the reading thread takes.
+    consumer_cpu: usize,
     reader_cpu: usize,
-    pinned_at: Instant,
-    /// Whether the mask was given back.
-    undone: bool,
+    until: Instant,
 }
 
-impl Spread {
-    /// Pins the calling thread (the consumer) to the CPU it runs on, and
-    /// picks another for the reading thread ([`Spread::pin_reader`]), when
-    /// the process may use two CPUs or more.
-    pub fn pin_consumer() -> Option<Spread> {
-        // SAFETY: a zeroed cpu_set_t is an empty set; sched_getaffinity
-        // writes at most `size_of::<cpu_set_t>()` bytes into the one we own.
-        let mut before: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        let size = std::mem::size_of::<libc::cpu_set_t>();
-        // SAFETY: as above.
-        if unsafe { libc::sched_getaffinity(0, size, &mut before) } != 0 {
-            return None;
-        }
+/// One thread's pin: its mask before, given back by [`Pin::check`] past
+/// its time, or when dropped. To be kept by the thread it pinned.
+pub struct Pin {
+    before: libc::cpu_set_t,
+    until: Instant,
+    pinned: bool,
+}
+
+impl Plan {
+    /// Two CPUs the process may use: the one the caller (the consumer)
+    /// runs on, and the next allowed one for the reading thread; `None`
+    /// with one CPU allowed.
+    pub fn new() -> Option<Plan> {
+        Plan::pinned_for(PINNED_FOR)
+    }
+
+    fn pinned_for(d: Duration) -> Option<Plan> {
+        let before = affinity()?;
         // SAFETY: sched_getcpu only reads the current CPU number.
         let here = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+        let n = libc::CPU_SETSIZE as usize;
         let allowed = |cpu: usize| {
             // SAFETY: CPU_ISSET reads bit `cpu` of the set, which is in
             // range (below CPU_SETSIZE).
-            cpu < libc::CPU_SETSIZE as usize && unsafe { libc::CPU_ISSET(cpu, &before) }
+            cpu < n && unsafe { libc::CPU_ISSET(cpu, &before) }
         };
         if !allowed(here) {
             return None;
         }
         // The next allowed CPU after this one, around.
-        let n = libc::CPU_SETSIZE as usize;
         let reader_cpu = (1..n).map(|k| (here + k) % n).find(|&c| allowed(c))?;
-        set_affinity(0, &one_cpu(here)).then_some(())?;
-        // SAFETY: gettid has no arguments and cannot fail.
-        let consumer = unsafe { libc::gettid() };
-        Some(Spread {
+        Some(Plan {
             before,
-            consumer,
+            consumer_cpu: here,
             reader_cpu,
-            pinned_at: Instant::now(),
-            undone: false,
+            until: Instant::now() + d,
         })
     }
 
-    /// Pins the calling thread (the reading one) to its CPU.
-    pub fn pin_reader(&self) {
-        set_affinity(0, &one_cpu(self.reader_cpu));
+    /// Pins the calling thread, the consumer, to its CPU. (Called after
+    /// the reading thread is started, which would otherwise inherit it.)
+    pub fn pin_consumer(&self) -> Pin {
+        self.pin(self.consumer_cpu)
     }
 
-    /// Gives both threads their mask back once [`PINNED_FOR`] has passed
-    /// (cheap to call for every batch).
-    pub fn check(&mut self) {
-        if !self.undone && self.pinned_at.elapsed() >= PINNED_FOR {
-            self.undo();
-        }
+    /// Pins the calling thread, the reading one, to its CPU.
+    pub fn pin_reader(&self) -> Pin {
+        self.pin(self.reader_cpu)
     }
 
-    /// Gives both threads their mask back (once; the reading thread calls
-    /// this, at the latest when it ends).
-    pub fn undo(&mut self) {
-        if !self.undone {
-            self.undone = true;
-            set_affinity(self.consumer, &self.before);
-            set_affinity(0, &self.before);
+    fn pin(&self, cpu: usize) -> Pin {
+        Pin {
+            before: self.before,
+            until: self.until,
+            pinned: set_affinity(&one_cpu(cpu)),
         }
     }
 }
 
-impl Drop for Spread {
-    fn drop(&mut self) {
-        self.undo();
+impl Pin {
+    /// Gives the thread its mask back once [`PINNED_FOR`] has passed
+    /// (cheap: to be called for every batch).
+    #[inline]
+    pub fn check(&mut self) {
+        if self.pinned && Instant::now() >= self.until {
+            self.unpin();
+        }
     }
+
+    fn unpin(&mut self) {
+        if self.pinned {
+            self.pinned = false;
+            set_affinity(&self.before);
+        }
+    }
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        self.unpin();
+    }
+}
+
+/// The calling thread's CPU mask.
+fn affinity() -> Option<libc::cpu_set_t> {
+    // SAFETY: a zeroed cpu_set_t is an empty set; sched_getaffinity writes
+    // at most `size_of::<cpu_set_t>()` bytes into the one we own.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: as above.
+    (unsafe { libc::sched_getaffinity(0, size, &mut set) } == 0).then_some(set)
 }
 
 /// A set of one CPU.
@@ -111,63 +136,62 @@ fn one_cpu(cpu: usize) -> libc::cpu_set_t {
     set
 }
 
-/// `sched_setaffinity` of thread `tid` (0: the caller); true when done.
-fn set_affinity(tid: libc::pid_t, set: &libc::cpu_set_t) -> bool {
+/// `sched_setaffinity` of the calling thread; true when done.
+fn set_affinity(set: &libc::cpu_set_t) -> bool {
     // SAFETY: the kernel reads `size_of::<cpu_set_t>()` bytes from `set`,
-    // which we own; an unknown or exited tid only makes the call fail.
-    unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) == 0 }
+    // which we own.
+    unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) == 0 }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cpus_of(tid: libc::pid_t) -> Vec<usize> {
-        // SAFETY: as in `pin_consumer`.
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        let size = std::mem::size_of::<libc::cpu_set_t>();
-        // SAFETY: as in `pin_consumer`.
-        assert_eq!(unsafe { libc::sched_getaffinity(tid, size, &mut set) }, 0);
+    fn cpus() -> Vec<usize> {
+        let set = affinity().expect("sched_getaffinity");
         (0..libc::CPU_SETSIZE as usize)
-            // SAFETY: in range, as in `pin_consumer`.
+            // SAFETY: in range, as in `Plan::pinned_for`.
             .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
             .collect()
     }
 
-    /// Two threads pinned to two CPUs, and both masks given back; nothing
-    /// pinned with one CPU allowed.
+    /// Two threads pinned to two CPUs, each given its mask back (at its
+    /// time, or when its pin is dropped); nothing planned with one CPU.
     #[test]
     fn pins_apart_then_gives_back() {
         // (On a thread of its own: the mask is the thread's.)
         std::thread::spawn(|| {
-            let before = cpus_of(0);
-            let Some(s) = Spread::pin_consumer() else {
-                assert_eq!(before.len(), 1, "two CPUs or more: pinned");
+            let before = cpus();
+            let Some(plan) = Plan::pinned_for(Duration::from_secs(3600)) else {
+                assert_eq!(before.len(), 1, "two CPUs or more: a plan");
                 return;
             };
-            // SAFETY: gettid has no arguments and cannot fail.
-            let me = unsafe { libc::gettid() };
-            let mine = cpus_of(me);
-            assert_eq!(mine.len(), 1);
-            let (theirs, s) = std::thread::spawn(move || {
-                s.pin_reader();
-                let theirs = cpus_of(0);
-                (theirs, s)
-            })
-            .join()
-            .expect("reader thread");
-            assert_eq!(theirs.len(), 1);
+            let theirs = std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut pin = plan.pin_reader();
+                    let theirs = cpus();
+                    pin.check();
+                    assert_eq!(cpus(), theirs, "still pinned before its time");
+                    drop(pin);
+                    assert_eq!(cpus(), before, "given back when dropped");
+                    theirs
+                })
+                .join()
+                .expect("reader thread")
+            });
+            let mut pin = plan.pin_consumer();
+            let mine = cpus();
+            assert_eq!((mine.len(), theirs.len()), (1, 1));
             assert_ne!(theirs, mine);
             assert!(before.contains(&theirs[0]) && before.contains(&mine[0]));
-            let mut s = s;
-            s.check();
-            assert_eq!(cpus_of(me), mine, "still pinned before PINNED_FOR");
-            s.undo();
-            assert_eq!(cpus_of(me), before);
-            // With one CPU allowed, nothing is pinned.
-            assert!(set_affinity(0, &one_cpu(mine[0])));
-            assert!(Spread::pin_consumer().is_none());
-            assert!(set_affinity(0, &s.before));
+            // Past its time, `check` gives the mask back.
+            pin.until = Instant::now();
+            pin.check();
+            assert_eq!(cpus(), before);
+            // With one CPU allowed, no plan.
+            assert!(set_affinity(&one_cpu(mine[0])));
+            assert!(Plan::new().is_none());
+            assert!(set_affinity(&plan.before));
         })
         .join()
         .expect("test thread");

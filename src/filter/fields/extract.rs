@@ -378,17 +378,20 @@ fn user_str<'a>(c: &Ctx<'a>, id: F) -> Option<&'a str> {
 /// name).
 #[inline]
 fn fd_name_direct<'a>(c: &Ctx<'a>) -> Option<&'a str> {
+    if let Some(n) = fd_name_in_table(c) {
+        return Some(n.as_str());
+    }
     match c.fd() {
         // A connect that failed has no tuple: sysdig 0.29.3 names its exit's
         // fd after that empty tuple.
         Some(_) if failed_connect_exit(c) => Some("NULL"),
-        Some(f) if !f.name.is_empty() || c.ev.is_enter() => Some(&f.name),
         _ => None,
     }
 }
 
 /// `fd.name` (and `fd.nameraw`) when [`str_read`] reads it as the name of
-/// the fd in the table: that name, with the memo of the tests run on it.
+/// the fd in the table (through [`fd_name_direct`], which starts here):
+/// that name, with the memo of the tests run on it.
 #[inline]
 pub fn fd_name_in_table<'a>(c: &Ctx<'a>) -> Option<&'a crate::state::fds::FdName> {
     match c.fd() {
