@@ -758,6 +758,22 @@ impl TypeSet {
     }
 }
 
+/// The fd events' types, which alone have an fd
+/// ([`crate::state::parse::fd_event`]); not exact: their events may or
+/// may not pass. (Unlike other sets, this one leaves out the generic
+/// events: whatever syscall they carry, they have no fd.)
+fn fd_event_types() -> TypeSet {
+    let mut t = TypeSet::none();
+    let tb = table();
+    for id in (0..tb.len()).filter_map(|i| u16::try_from(i).ok()) {
+        if crate::state::parse::fd_event(tb.get(id)) {
+            t.set(id);
+        }
+    }
+    t.exact = false;
+    t
+}
+
 /// A compiled filter.
 pub struct Filter {
     root: Node,
@@ -1232,6 +1248,13 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
         }
     }
     let node = specialize(CheckC { lhs, op, rhs });
+    if let Node::Str(sn) = &node {
+        if matches!(sn.id, F::FdName | F::FdNameraw) {
+            // A string test of the fd's name is false where there is no
+            // fd: events of other types skip it.
+            types = types.and(&fd_event_types());
+        }
+    }
     if let Node::ByType(b) = &node {
         // The types a per-type answer leaves possible (`evt.dir=<`: exit
         // events only) are pushed down too.
@@ -2217,6 +2240,14 @@ mod tests {
              and not user.name=nobody and evt.rawres >= 0 and not fd.directory=/tmp",
             "(evt.type=read or evt.type=write) and not (proc.name=curl or fd.name contains lib)",
             "not (proc.name=curl and evt.dir=<) or fd.num=3",
+            // fd.name tests skip the types without an fd.
+            "fd.name contains /",
+            "fd.name != /dev/null",
+            "fd.nameraw startswith /",
+            "not fd.name contains /etc",
+            "fd.name in (/dev/null, /etc/passwd) or proc.name=bash",
+            "fd.name = \"\"",
+            "not fd.name != \"\"",
         ]
         .iter()
         .map(|t| Filter::compile(t).unwrap_or_else(|e| panic!("{t}: {e}")))
@@ -2262,5 +2293,17 @@ mod tests {
         assert!(f.may_match_type(307));
         let f = Filter::compile("proc.name=cat or evt.type=open").expect("ok");
         assert!(f.may_match_type(152));
+        // A string test of fd.name: only the fd events' types (read exit 7,
+        // open exit 3), not clock_gettime's or switch's; negated, all.
+        let id = |name: &str| table().ids_named(name)[0];
+        let f = Filter::compile("fd.name contains /etc").expect("ok");
+        assert!(f.may_match_type(3) && f.may_match_type(7));
+        assert!(!f.may_match_type(id("switch")) && !f.may_match_type(id("nanosleep")));
+        // (Generic events, clock_gettime's say, have no fd either.)
+        assert!(!f.may_match_type(0) && !f.may_match_type(1));
+        let f = Filter::compile("not fd.name contains /etc").expect("ok");
+        assert!(f.may_match_type(id("switch")));
+        let f = Filter::compile("fd.name contains /etc or proc.name=cat").expect("ok");
+        assert!(f.may_match_type(id("switch")));
     }
 }

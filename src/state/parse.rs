@@ -329,7 +329,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
         named_ftype,
         fd_param,
         creates_fd,
-        fd_event: uses_fd_029(e) || creates_fd,
+        fd_event: fd_event(e),
         // Like libsinsp, events flagged EF_SKIPPARSERESET (switch, procinfo,
         // drop...) leave the thread's pending enter event alone, so the
         // syscall's exit still pairs with it (evt.latency).
@@ -411,6 +411,13 @@ fn meta(etype: u16) -> &'static Meta {
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
 /// events later (found by comparing fd.num on the corpus); sendmmsg and
 /// recvmmsg had no parameters at all then.
+/// Whether events of this type are fd events: the only ones an fd is
+/// found for ([`crate::state::EvCtx::fd`] stays `None` for the others, so `fd.*` fields
+/// have no value on them; the filter skips their types on that).
+pub(crate) fn fd_event(e: &crate::event::EventInfo) -> bool {
+    uses_fd_029(e) || e.has_flag(ef::CREATES_FD)
+}
+
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
     e.flags & ef::USES_FD != 0
         && !matches!(
