@@ -762,16 +762,20 @@ impl TypeSet {
 /// ([`crate::state::parse::fd_event`]); not exact: their events may or
 /// may not pass. (Unlike other sets, this one leaves out the generic
 /// events: whatever syscall they carry, they have no fd.)
-fn fd_event_types() -> TypeSet {
-    let mut t = TypeSet::none();
-    let tb = table();
-    for id in (0..tb.len()).filter_map(|i| u16::try_from(i).ok()) {
-        if crate::state::parse::fd_event(tb.get(id)) {
-            t.set(id);
+/// Worked out once: a filter may test many names.
+fn fd_event_types() -> &'static TypeSet {
+    static SET: std::sync::OnceLock<TypeSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut t = TypeSet::none();
+        let tb = table();
+        for id in (0..tb.len()).filter_map(|i| u16::try_from(i).ok()) {
+            if crate::state::parse::fd_event(tb.get(id)) {
+                t.set(id);
+            }
         }
-    }
-    t.exact = false;
-    t
+        t.exact = false;
+        t
+    })
 }
 
 /// A compiled filter.
@@ -1252,7 +1256,7 @@ fn compile_check(c: &Check) -> Result<(Node, TypeSet), FilterError> {
         if matches!(sn.id, F::FdName | F::FdNameraw) {
             // A string test of the fd's name is false where there is no
             // fd: events of other types skip it.
-            types = types.and(&fd_event_types());
+            types = types.and(fd_event_types());
         }
     }
     if let Node::ByType(b) = &node {
