@@ -1375,6 +1375,7 @@ type Pred = Box<dyn Fn(&Ctx<'_>) -> bool + Send + Sync>;
 fn lower(n: Node) -> Pred {
     match n {
         Node::And(v) => {
+            let adapt = !v.iter().any(|n| any_node(n, &reads_deltatime));
             let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
             match (v.pop(), v.pop()) {
                 (None, _) => Box::new(|_| true),
@@ -1383,12 +1384,18 @@ fn lower(n: Node) -> Pred {
                 (Some(b), Some(a)) => {
                     v.push(a);
                     v.push(b);
-                    let v = v.into_boxed_slice();
-                    Box::new(move |c| v.iter().all(|p| p(c)))
+                    match adapt {
+                        true => adaptive(v, true),
+                        false => {
+                            let v = v.into_boxed_slice();
+                            Box::new(move |c| v.iter().all(|p| p(c)))
+                        }
+                    }
                 }
             }
         }
         Node::Or(v) => {
+            let adapt = !v.iter().any(|n| any_node(n, &reads_deltatime));
             let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
             match (v.pop(), v.pop()) {
                 (None, _) => Box::new(|_| false),
@@ -1397,14 +1404,89 @@ fn lower(n: Node) -> Pred {
                 (Some(b), Some(a)) => {
                     v.push(a);
                     v.push(b);
-                    let v = v.into_boxed_slice();
-                    Box::new(move |c| v.iter().any(|p| p(c)))
+                    match adapt {
+                        true => adaptive(v, false),
+                        false => {
+                            let v = v.into_boxed_slice();
+                            Box::new(move |c| v.iter().any(|p| p(c)))
+                        }
+                    }
                 }
             }
         }
         Node::Not(n) => lower_neg(*n, true),
         other => lower_neg(other, false),
     }
+}
+
+/// Evaluations between two reorderings of an [`adaptive`] node.
+const ADAPT_EVERY: u32 = 1024;
+
+/// The children of an `and` (`all`: true when every one is) or an `or`
+/// (true when one is), tried in an order that follows the events: every
+/// [`ADAPT_EVERY`] evaluations, those that decided the answer most often
+/// (a false for `and`, a true for `or`) go first, so that a selective test
+/// written late (`... and fd.name contains /etc`) stops most evaluations
+/// early. The answer does not depend on the order: the children have no
+/// effects (a node with a test that keeps time, `evt.deltatime`, is not
+/// built this way), and libsinsp's own order is only a matter of speed.
+/// Up to 16 children (the order is packed in one word, so a thread reads
+/// a whole one); more keep their order.
+fn adaptive(preds: Vec<Pred>, all: bool) -> Pred {
+    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+    let n = preds.len();
+    if n > 16 {
+        let v = preds.into_boxed_slice();
+        return match all {
+            true => Box::new(move |c| v.iter().all(|p| p(c))),
+            false => Box::new(move |c| v.iter().any(|p| p(c))),
+        };
+    }
+    let preds = preds.into_boxed_slice();
+    // Child k at nibble k: the written order.
+    let order = AtomicU64::new((0..n as u64).fold(0, |o, k| o | k << (4 * k)));
+    let decided: Box<[AtomicU32]> = (0..n).map(|_| AtomicU32::new(0)).collect();
+    let runs = AtomicU32::new(0);
+    Box::new(move |c| {
+        // (Counts kept with plain loads and stores: a lost count among
+        // threads only makes the order a little less apt.)
+        let r = runs.load(Relaxed).wrapping_add(1);
+        runs.store(r, Relaxed);
+        if r.is_multiple_of(ADAPT_EVERY) {
+            let mut idx = [0u8; 16];
+            for (k, slot) in idx.iter_mut().enumerate().take(n) {
+                *slot = k as u8;
+            }
+            let idx = &mut idx[..n];
+            // Most decisive first; ties keep the written order.
+            idx.sort_by_key(|&k| {
+                std::cmp::Reverse(decided.get(usize::from(k)).map_or(0, |d| d.load(Relaxed)))
+            });
+            let packed = idx
+                .iter()
+                .enumerate()
+                .fold(0u64, |o, (at, &k)| o | u64::from(k) << (4 * at));
+            order.store(packed, Relaxed);
+            // Older counts weigh half as much at each round.
+            for d in decided.iter() {
+                d.store(d.load(Relaxed) / 2, Relaxed);
+            }
+        }
+        let mut o = order.load(Relaxed);
+        for _ in 0..n {
+            let k = (o & 0xf) as usize;
+            o >>= 4;
+            if let Some(p) = preds.get(k) {
+                if p(c) != all {
+                    if let Some(d) = decided.get(k) {
+                        d.store(d.load(Relaxed).wrapping_add(1), Relaxed);
+                    }
+                    return !all;
+                }
+            }
+        }
+        all
+    })
 }
 
 /// Whether `f` holds for `n` or a node below it.
