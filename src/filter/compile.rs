@@ -1374,48 +1374,42 @@ type Pred = Box<dyn Fn(&Ctx<'_>) -> bool + Send + Sync>;
 
 fn lower(n: Node) -> Pred {
     match n {
-        Node::And(v) => {
-            let adapt = !v.iter().any(|n| any_node(n, &reads_deltatime));
-            let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
-            match (v.pop(), v.pop()) {
-                (None, _) => Box::new(|_| true),
-                (Some(a), None) => a,
-                (Some(b), Some(a)) if v.is_empty() => Box::new(move |c| a(c) && b(c)),
-                (Some(b), Some(a)) => {
-                    v.push(a);
-                    v.push(b);
-                    match adapt {
-                        true => adaptive(v, true),
-                        false => {
-                            let v = v.into_boxed_slice();
-                            Box::new(move |c| v.iter().all(|p| p(c)))
-                        }
-                    }
-                }
-            }
-        }
-        Node::Or(v) => {
-            let adapt = !v.iter().any(|n| any_node(n, &reads_deltatime));
-            let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
-            match (v.pop(), v.pop()) {
-                (None, _) => Box::new(|_| false),
-                (Some(a), None) => a,
-                (Some(b), Some(a)) if v.is_empty() => Box::new(move |c| a(c) || b(c)),
-                (Some(b), Some(a)) => {
-                    v.push(a);
-                    v.push(b);
-                    match adapt {
-                        true => adaptive(v, false),
-                        false => {
-                            let v = v.into_boxed_slice();
-                            Box::new(move |c| v.iter().any(|p| p(c)))
-                        }
-                    }
-                }
-            }
-        }
+        Node::And(v) => lower_many(v, true),
+        Node::Or(v) => lower_many(v, false),
         Node::Not(n) => lower_neg(*n, true),
         other => lower_neg(other, false),
+    }
+}
+
+/// The children of an `and` (`all`) or an `or`: those of three or more in
+/// the [`adaptive`] order, unless one keeps time (`evt.deltatime`).
+fn lower_many(v: Vec<Node>, all: bool) -> Pred {
+    let adapt = !v.iter().any(|n| any_node(n, &reads_deltatime));
+    let mut v: Vec<Pred> = v.into_iter().map(lower).collect();
+    match (v.pop(), v.pop()) {
+        (None, _) => Box::new(move |_| all),
+        (Some(a), None) => a,
+        (Some(b), Some(a)) if v.is_empty() => match all {
+            true => Box::new(move |c| a(c) && b(c)),
+            false => Box::new(move |c| a(c) || b(c)),
+        },
+        (Some(b), Some(a)) => {
+            v.push(a);
+            v.push(b);
+            match adapt {
+                true => adaptive(v, all),
+                false => fixed(v, all),
+            }
+        }
+    }
+}
+
+/// `preds` in their written order: all true (`all`), or any.
+fn fixed(preds: Vec<Pred>, all: bool) -> Pred {
+    let v = preds.into_boxed_slice();
+    match all {
+        true => Box::new(move |c| v.iter().all(|p| p(c))),
+        false => Box::new(move |c| v.iter().any(|p| p(c))),
     }
 }
 
@@ -1431,17 +1425,13 @@ const ADAPT_EVERY: u32 = 1024;
 /// effects (a node with a test that keeps time, `evt.deltatime`, is not
 /// built this way), and libsinsp's own order is only a matter of speed.
 /// Up to 16 children (the order is packed in one word, so a thread reads
-/// a whole one); more keep their order.
+/// a whole one); more keep their order ([`fixed`]).
 fn adaptive(preds: Vec<Pred>, all: bool) -> Pred {
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-    let n = preds.len();
-    if n > 16 {
-        let v = preds.into_boxed_slice();
-        return match all {
-            true => Box::new(move |c| v.iter().all(|p| p(c))),
-            false => Box::new(move |c| v.iter().any(|p| p(c))),
-        };
+    if preds.len() > 16 {
+        return fixed(preds, all);
     }
+    let n = preds.len();
     let preds = preds.into_boxed_slice();
     // Child k at nibble k: the written order.
     let order = AtomicU64::new((0..n as u64).fold(0, |o, k| o | k << (4 * k)));
