@@ -43,6 +43,13 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 8;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
+/// Bytes of events outside the mapping (converted from an old format, or
+/// copied) past which a mapped file's batch ends before [`BATCH_ITEMS`]:
+/// each batch in flight keeps its buffer of them, and without a bound
+/// the batches of an old-format section held some 400 KB each (4 MB with
+/// [`MAPPED_DEPTH`] of them, every byte of it zeroed by the kernel when
+/// first touched).
+const EXTRA_BYTES: usize = 64 << 10;
 
 #[derive(Default)]
 struct Batch {
@@ -61,6 +68,9 @@ struct Batch {
     /// The slots of the events in `copies` (their `start` is in `copies`
     /// until then).
     moved: Vec<usize>,
+    /// The bytes of the events converted or copied for it so far (see
+    /// [`EXTRA_BYTES`]).
+    extra_bytes: usize,
     /// The events, in order.
     slots: Vec<Slot>,
     /// The sections read with them: each comes after this many slots.
@@ -110,11 +120,14 @@ impl Batch {
         let start = if chunk.start <= at && at + b.len() <= chunk.end {
             at - chunk.start
         } else if let Some(c) = converted {
+            // (Converted events lie one after the other from 0.)
+            self.extra_bytes = c + b.len() + self.copies.len();
             c | IN_EXTRA
         } else {
             self.moved.push(self.slots.len());
             let start = self.copies.len() | IN_EXTRA;
             self.copies.extend_from_slice(b);
+            self.extra_bytes += b.len();
             start
         };
         self.slots.push(Slot {
@@ -126,7 +139,7 @@ impl Batch {
     }
 
     fn full(&self) -> bool {
-        self.slots.len() + self.sections.len() >= BATCH_ITEMS
+        self.slots.len() + self.sections.len() >= BATCH_ITEMS || self.extra_bytes >= EXTRA_BYTES
     }
 
     /// Sets the events converted for the batch (empty if none), and
@@ -181,6 +194,7 @@ impl Batch {
         b.extra.clear();
         b.copies.clear();
         b.moved.clear();
+        b.extra_bytes = 0;
         b.slots.clear();
         b.sections.clear();
         b.end = None;
@@ -542,5 +556,46 @@ impl Source for Pipelined {
             debug_assert!(slot.is_none(), "a section handed back twice");
             *slot = Some(meta);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::captures_dir;
+
+    /// An old-format capture, mapped, read through the pipeline (its
+    /// events converted by the reading thread): the same events as the
+    /// plain reader's, in batches that end once they hold
+    /// [`EXTRA_BYTES`] of converted events (a batch of 4096 held some
+    /// 400 KB before).
+    #[test]
+    fn mapped_batches_bound_their_converted_events() {
+        let path = captures_dir().join("bencer-examples/example2_502error.scap");
+        let Ok(mut plain) = ScapReader::open(&path) else {
+            eprintln!("skipped: {} not found", path.display());
+            return;
+        };
+        let mut want = Vec::new();
+        while let Some(it) = plain.next_item().expect("plain read") {
+            if let Item::Event(e) = it {
+                want.push(e.bytes().to_vec());
+            }
+        }
+        let mapped = ScapReader::open_mapped(&path).expect("open mapped");
+        assert!(mapped.mapping().is_some(), "the capture is not mapped");
+        let mut piped = Pipelined::start(mapped).expect("start");
+        let (mut got, mut most) = (Vec::new(), 0);
+        while let Some(it) = piped.next_item().expect("piped read") {
+            if let Item::Event(e) = it {
+                got.push(e.bytes().to_vec());
+            }
+            most = most.max(piped.cur.extra.len());
+        }
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the events differ");
+        // (Converted, the largest event of this capture is under 4 KB.)
+        assert!(most > EXTRA_BYTES / 2, "nothing converted? {most}");
+        assert!(most < EXTRA_BYTES + 4096, "{most} bytes in one batch");
     }
 }
