@@ -676,6 +676,22 @@ fn refuse_reading_the_output(out: &str, read: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Whether `dig` arguments (the program and `dig` left out) read a
+/// capture file: `-r FILE`, `-rFILE`, `--read[=]FILE` (or `--readfile`)
+/// before any `--`. Conservative (a `-r` grouped with other short flags is
+/// not seen): `run` decides again from the parsed arguments.
+pub fn reads_files(args: &[String]) -> bool {
+    args.iter()
+        .map(String::as_str)
+        .take_while(|a| *a != "--")
+        .any(|a| {
+            a.starts_with("-r")
+                || ["--read", "--readfile"]
+                    .iter()
+                    .any(|l| a == *l || a.strip_prefix(l).is_some_and(|v| v.starts_with('=')))
+        })
+}
+
 pub fn run(a: DigArgs) -> Result<()> {
     crate::state::containers::cri::configure(&a.cri, a.cri_timeout);
     let stdout = io::stdout();
@@ -1128,4 +1144,26 @@ pub fn run(a: DigArgs) -> Result<()> {
         ))));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reads_files;
+
+    #[test]
+    fn file_reads_are_seen_before_the_arguments_are_parsed() {
+        let v = |a: &[&str]| reads_files(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(v(&["-r", "f.scap", "proc.name=curl"]));
+        assert!(v(&["-rf.scap"]));
+        assert!(v(&["-n", "5", "--read", "f.scap"]));
+        assert!(v(&["--read=f.scap"]));
+        assert!(v(&["--readfile", "f.scap"]));
+        assert!(v(&["--readfile=f.scap"]));
+        // Live captures, and a `-r` that is a filter's word after `--`.
+        assert!(!v(&[]));
+        assert!(!v(&["-M", "1", "proc.name=curl"]));
+        assert!(!v(&["--", "-r"]));
+        assert!(!v(&["--reader"]));
+        assert!(!v(&["-w", "out.scap"]));
+    }
 }

@@ -44,6 +44,11 @@ const HUGE: usize = 2 << 20;
 /// allocation).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn prefer_huge_pages() {
+    // (Once: called before the arguments are parsed, then by `dig::run`.)
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     if !thp_possible() || !data_unlimited() {
         return;
     }
