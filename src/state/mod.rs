@@ -137,16 +137,23 @@ impl State {
                 self.set_container(tid);
             }
         }
-        for f in &mut meta.fds {
-            let pid = self.threads.get(&f.tid).map(|t| t.pid).unwrap_or(f.tid);
+        // (A process's fds come one after the other: its table is looked
+        // up once for all of them.)
+        for run in meta.fds.chunk_by_mut(|a, b| a.tid == b.tid) {
+            let Some(tid) = run.first().map(|f| f.tid) else {
+                continue;
+            };
+            let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
             let table = self.fds.entry(pid).or_default();
-            if let Some(old) = table.insert(f.fd, Fd::from_entry_taking(f)) {
-                // The replaced fd's name, for `meta`'s owner to free.
-                f.info = FdInfo::Named {
-                    name: old.name.into_string(),
-                    open_flags: 0,
-                    dev: 0,
-                };
+            for f in run {
+                if let Some(old) = table.insert(f.fd, Fd::from_entry_taking(f)) {
+                    // The replaced fd's name, for `meta`'s owner to free.
+                    f.info = FdInfo::Named {
+                        name: old.name.into_string(),
+                        open_flags: 0,
+                        dev: 0,
+                    };
+                }
             }
         }
         self.fix_socket_directions();
