@@ -42,3 +42,26 @@ pub(crate) fn replay(rel: &str, mut f: impl FnMut(u64, EventRef<'_>, &State, EvC
     }
     true
 }
+
+/// Ends a test whose shared capture `path` is missing: a failure in CI
+/// (`CI=true`), a skip, said, elsewhere.
+pub(crate) fn missing_capture(path: &std::path::Path) {
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "{} not found (set SYSPECT_SHARED)",
+        path.display()
+    );
+    eprintln!("skipped: {} not found", path.display());
+}
+
+/// The kilobytes of `/proc/self/smaps`' `Rss` for the mapping that starts
+/// at `start` (None if not found).
+pub(crate) fn mapped_rss_kb(start: usize) -> Option<u64> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+    let head = format!("{start:x}-");
+    let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&head));
+    lines.next()?;
+    lines
+        .find_map(|l| l.strip_prefix("Rss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}

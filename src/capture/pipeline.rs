@@ -574,7 +574,7 @@ impl Source for Pipelined {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::captures_dir;
+    use crate::testing::{captures_dir, mapped_rss_kb, missing_capture};
 
     /// An old-format capture, mapped, read through the pipeline (its
     /// events converted by the reading thread): the same events as the
@@ -585,8 +585,7 @@ mod tests {
     fn mapped_batches_bound_their_converted_events() {
         let path = captures_dir().join("bencer-examples/example2_502error.scap");
         let Ok(mut plain) = ScapReader::open(&path) else {
-            eprintln!("skipped: {} not found", path.display());
-            return;
+            return missing_capture(&path);
         };
         let mut want = Vec::new();
         while let Some(it) = plain.next_item().expect("plain read") {
@@ -611,18 +610,6 @@ mod tests {
         assert!(most < EXTRA_BYTES + 4096, "{most} bytes in one batch");
     }
 
-    /// The kilobytes of `/proc/self/smaps`' `Rss` for the mapping that
-    /// starts at `start` (None if not found).
-    fn mapped_rss_kb(start: usize) -> Option<u64> {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
-        let head = format!("{start:x}-");
-        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&head));
-        lines.next()?;
-        lines
-            .find_map(|l| l.strip_prefix("Rss:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-
     /// A mapped file read to its end, the consumer still holding its last
     /// batch: the reading thread has dropped from the page tables the part
     /// of the mapping behind every batch handed back, up to the end (not
@@ -632,8 +619,7 @@ mod tests {
     fn mapped_pages_are_released_behind_the_consumer_to_the_end() {
         let one = captures_dir().join("sysflow/mpm-event_full_capture.scap");
         let Ok(bytes) = std::fs::read(&one) else {
-            eprintln!("skipped: {} not found", one.display());
-            return;
+            return missing_capture(&one);
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("four.scap");

@@ -439,7 +439,19 @@ impl ScapReader {
             last_fds: 0,
             later_meta: true,
         };
+        // A mapped file's first section is read with its pages faulted in
+        // as they are read, not a window mapped in ahead: that window is
+        // mostly the events after it, which the reading thread of a
+        // pipeline maps in itself (its first `populate` starts from 0),
+        // and the opening thread saves some 0.1 ms.
+        let held = rd.input.map.as_ref().map(|m| m.bytes().len());
+        if let Some(len) = held {
+            rd.input.populated = len;
+        }
         rd.meta = rd.read_section(true)?;
+        if held.is_some() {
+            rd.input.populated = 0;
+        }
         Ok(rd)
     }
 
