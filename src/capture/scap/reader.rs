@@ -501,6 +501,13 @@ impl ScapReader {
     /// (unless they were converted into a scratch buffer): for telling
     /// where an event is in the buffer [`ScapReader::take_retired`] or
     /// [`ScapReader::take_buf`] hands over later.
+    /// A mapped file's position in the mapping: everything before it is
+    /// read (None once the reader is past the mapping's end, or without
+    /// one).
+    pub(crate) fn mapped_pos(&self) -> Option<usize> {
+        self.input.map.as_ref().map(|_| self.input.start)
+    }
+
     pub(crate) fn buf_range(&self) -> std::ops::Range<usize> {
         let b = self.input.bytes();
         let p = b.as_ptr() as usize;
