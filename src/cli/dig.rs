@@ -676,16 +676,17 @@ fn refuse_reading_the_output(out: &str, read: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Whether `dig` arguments (the program and `dig` left out) read a
-/// capture file: `-r FILE`, `-rFILE`, `--read[=]FILE` (or `--readfile`)
-/// before any `--`. Conservative (a `-r` grouped with other short flags is
-/// not seen): `run` decides again from the parsed arguments.
+/// Whether `dig` arguments (the program and `dig` left out) look like a
+/// read of capture files: `-r FILE` or `--read[=]FILE` (or `--readfile`)
+/// before any `--`. A guess: `-rFILE` and `-qr FILE` are not seen, and an
+/// option's value that is `-r` (`-p -r`) is taken for one; `run` decides
+/// from the parsed arguments, and takes a wrong guess back.
 pub fn reads_files(args: &[String]) -> bool {
     args.iter()
         .map(String::as_str)
         .take_while(|a| *a != "--")
         .any(|a| {
-            a.starts_with("-r")
+            a == "-r"
                 || ["--read", "--readfile"]
                     .iter()
                     .any(|l| a == *l || a.strip_prefix(l).is_some_and(|v| v.starts_with('=')))
@@ -763,6 +764,10 @@ pub fn run(a: DigArgs) -> Result<()> {
     if !a.read.is_empty() {
         // (A short run, its speed the point: see `heap`.)
         super::heap::prefer_huge_pages();
+    } else {
+        // (In case the arguments looked like a read before they were
+        // parsed: `-p '-r …'`.)
+        super::heap::not_a_file_read();
     }
     let (src, live) = open_source(&a, &stop, later_meta, carry)?;
     // Reading files, the state and the source (with its copy of the
@@ -1154,7 +1159,6 @@ mod tests {
     fn file_reads_are_seen_before_the_arguments_are_parsed() {
         let v = |a: &[&str]| reads_files(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert!(v(&["-r", "f.scap", "proc.name=curl"]));
-        assert!(v(&["-rf.scap"]));
         assert!(v(&["-n", "5", "--read", "f.scap"]));
         assert!(v(&["--read=f.scap"]));
         assert!(v(&["--readfile", "f.scap"]));
@@ -1165,5 +1169,6 @@ mod tests {
         assert!(!v(&["--", "-r"]));
         assert!(!v(&["--reader"]));
         assert!(!v(&["-w", "out.scap"]));
+        assert!(!v(&["-p", "-r%evt.num"]));
     }
 }

@@ -39,13 +39,17 @@ const PAD: usize = 64 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const HUGE: usize = 2 << 20;
 
-/// Sets the heap up as the module says. To be called before the threads
-/// that read are started (a thread's arena is chosen at its first
-/// allocation).
+/// Whether [`prefer_huge_pages`] ran (once is enough).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets the heap up as the module says. To be called while the process
+/// has one thread (the program break is moved under glibc's malloc, which
+/// another thread could be in), before the threads that read are started
+/// (a thread's arena is chosen at its first allocation).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn prefer_huge_pages() {
     // (Once: called before the arguments are parsed, then by `dig::run`.)
-    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if DONE.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return;
     }
@@ -141,8 +145,30 @@ fn skip_to_boundary(start: usize) {
     }
 }
 
+/// Gives glibc its own arena and pad settings back after
+/// [`prefer_huge_pages`] was called for what turned out not to be a read
+/// of files (the arguments before parsing looked like one): a live
+/// capture's threads then allocate as usual, and the heap's free top goes
+/// back to the system. (What the heap grew by stays marked for huge pages:
+/// harmless.) To be called before a second thread allocates.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn not_a_file_read() {
+    if !DONE.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    // SAFETY: `mallopt` only changes malloc's parameters: 0 arenas is
+    // glibc's default (its own limit), 128 KiB its default pad.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 0);
+        libc::mallopt(libc::M_TOP_PAD, 128 << 10);
+    }
+}
+
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn prefer_huge_pages() {}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn not_a_file_read() {}
 
 /// The program break (the end of the main heap), if it can be read.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
