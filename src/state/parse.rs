@@ -408,9 +408,6 @@ fn meta(etype: u16) -> &'static Meta {
     MetaTable::default().get(etype)
 }
 
-/// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
-/// events later (found by comparing fd.num on the corpus); sendmmsg and
-/// recvmmsg had no parameters at all then.
 /// Whether events of this type are fd events: the only ones an fd is
 /// found for ([`crate::state::EvCtx::fd`] stays `None` for the others, so `fd.*` fields
 /// have no value on them; the filter skips their types on that).
@@ -418,6 +415,9 @@ pub(crate) fn fd_event(e: &crate::event::EventInfo) -> bool {
     uses_fd_029(e) || e.has_flag(ef::CREATES_FD)
 }
 
+/// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
+/// events later (found by comparing fd.num on the corpus); sendmmsg and
+/// recvmmsg had no parameters at all then.
 pub(crate) fn uses_fd_029(e: &crate::event::EventInfo) -> bool {
     e.flags & ef::USES_FD != 0
         && !matches!(
