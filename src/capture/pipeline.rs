@@ -231,14 +231,17 @@ pub struct Pipelined {
 
 impl Pipelined {
     /// Starts reading `reader` on a new thread.
-    pub fn start(reader: ScapReader) -> std::io::Result<Pipelined> {
+    pub fn start(reader: ScapReader) -> Result<Pipelined, ScapError> {
         Pipelined::start_with(reader, Carry::Events)
     }
 
     /// [`Pipelined::start`] for a consumer that takes only what `carry`
-    /// says.
-    pub fn start_with(mut reader: ScapReader, carry: Carry) -> std::io::Result<Pipelined> {
-        let meta = reader.take_meta();
+    /// says. The first section's lists a lazy open left
+    /// ([`ScapReader::open_mapped_lazy`]) are decoded here, once the
+    /// reading thread is on its way (their errors are returned).
+    pub fn start_with(mut reader: ScapReader, carry: Carry) -> Result<Pipelined, ScapError> {
+        let mut meta = reader.take_meta();
+        let lists = reader.take_first_lists();
         // A third thread reads the file ahead of the decoding one. The
         // batches in flight, the caller's and the one being filled hold a
         // chunk each.
@@ -281,6 +284,10 @@ impl Pipelined {
             })?;
         // (Once the reading thread is started: it would take the mask.)
         let pin = plan.as_ref().map(Plan::pin_consumer);
+        // (An error drops the channels: the reading thread then stops.)
+        if let Some(l) = lists {
+            l.decode(&mut meta)?;
+        }
         Ok(Pipelined {
             pin,
             meta,

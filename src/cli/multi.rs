@@ -60,7 +60,7 @@ pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
 /// `later_meta`, the metadata of the sections after the first is checked
 /// but not decoded ([`ScapReader::decode_later_metadata`]); `carry` says
 /// whether it takes the events or only their types; with `map`, a single
-/// regular file is mapped into memory ([`ScapReader::open_mapped`]: the
+/// regular file is mapped into memory ([`ScapReader::open_mapped_lazy`]: the
 /// TUI, which holds the terminal, and runs that write a file, which must
 /// not be left half-written, read it as a stream).
 pub fn open_files_with(
@@ -71,7 +71,7 @@ pub fn open_files_with(
 ) -> Result<Box<dyn Source>> {
     let opened = |one: &String| {
         if map {
-            ScapReader::open_mapped(one)
+            ScapReader::open_mapped_lazy(one)
         } else {
             ScapReader::open(one)
         }
@@ -81,5 +81,7 @@ pub fn open_files_with(
         many => open(many)?,
     };
     r.decode_later_metadata(later_meta);
-    Ok(Box::new(Pipelined::start_with(r, carry)?))
+    let p = Pipelined::start_with(r, carry)
+        .map_err(|e| UsageError(format!("{}: {e}", paths.join(", "))))?;
+    Ok(Box::new(p))
 }

@@ -364,6 +364,45 @@ pub struct ScapReader {
     /// Decode the metadata of the sections after the first (otherwise it is
     /// only checked, and those sections arrive with machine info alone).
     later_meta: bool,
+    /// The first section's lists, left for another thread to decode
+    /// ([`ScapReader::open_mapped_lazy`]).
+    first_lists: Option<FirstLists>,
+}
+
+/// The process, fd, interface and user lists of a mapped file's first
+/// section, checked as blocks but not decoded: [`ScapReader::open_mapped_lazy`]
+/// leaves them to [`FirstLists::decode`], which the thread that opened the
+/// file runs while a pipeline's reading thread is already at the events
+/// (`Pipelined::start_with`): the two overlap instead of one waiting for
+/// the other (a few tenths of a millisecond of a `dig -r`).
+pub(crate) struct FirstLists {
+    map: Arc<Mapping>,
+    /// Each block's kind, its body's place in the mapping, and that
+    /// place's offset in the file (for errors).
+    blocks: Vec<(Kind, std::ops::Range<usize>, u64)>,
+}
+
+impl FirstLists {
+    /// Decodes the lists into `meta` (whose machine info is already there),
+    /// as the reader would have; the same errors, for the first bad block.
+    pub(crate) fn decode(&self, meta: &mut CaptureMeta) -> Result<(), ScapError> {
+        let bytes = self.map.bytes();
+        for (k, at, boff) in &self.blocks {
+            let Some(body) = bytes.get(at.clone()) else {
+                return Err(ScapError::format(*boff, "metadata block past the mapping"));
+            };
+            match *k {
+                Kind::Pl(v) => metablocks::parse_pl(body, *boff, v, true, &mut meta.procs)?,
+                Kind::Fdl(v) => metablocks::parse_fdl(body, *boff, v, true, &mut meta.fds)?,
+                Kind::Il(v) => metablocks::parse_il(body, *boff, v, true, &mut meta.interfaces)?,
+                Kind::Ul(v) => {
+                    metablocks::parse_ul(body, *boff, v, true, &mut meta.users, &mut meta.groups)?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for ScapReader {
@@ -392,14 +431,29 @@ impl ScapReader {
     /// a file truncated by another program while it is read ends the
     /// process (with a one-line error and exit status 2).
     pub fn open_mapped(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
-        let f = File::open(path.as_ref())?;
+        ScapReader::open_mapped_with(path.as_ref(), false)
+    }
+
+    /// [`ScapReader::open_mapped`], the first section's process, fd,
+    /// interface and user lists only checked as blocks when the file is
+    /// mapped: [`Source::meta`] lacks them until the caller decodes what
+    /// [`ScapReader::take_first_lists`] hands it (as `Pipelined` does).
+    pub(crate) fn open_mapped_lazy(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
+        ScapReader::open_mapped_with(path.as_ref(), true)
+    }
+
+    fn open_mapped_with(path: &Path, lazy: bool) -> Result<ScapReader, ScapError> {
+        let f = File::open(path)?;
         match map_file(&f) {
-            Some(map) => ScapReader::start(Input {
-                end: map.bytes().len(),
-                map: Some(Arc::new(map)),
-                file: Some(f),
-                ..Input::new(Box::new(std::io::empty()), false)
-            }),
+            Some(map) => ScapReader::start(
+                Input {
+                    end: map.bytes().len(),
+                    map: Some(Arc::new(map)),
+                    file: Some(f),
+                    ..Input::new(Box::new(std::io::empty()), false)
+                },
+                lazy,
+            ),
             None => ScapReader::from_reader(crate::capture::progress::Counted(f)),
         }
     }
@@ -419,11 +473,19 @@ impl ScapReader {
         } else {
             Box::new(br)
         };
-        ScapReader::start(Input::new(src, gz))
+        ScapReader::start(Input::new(src, gz), false)
     }
 
-    /// A reader of `input`, its first section read.
-    fn start(input: Input) -> Result<ScapReader, ScapError> {
+    /// A reader of `input`, its first section read (its lists only
+    /// checked, with `lazy` and a mapping: [`ScapReader::open_mapped_lazy`]).
+    fn start(input: Input, lazy: bool) -> Result<ScapReader, ScapError> {
+        let first_lists = match (&input.map, lazy) {
+            (Some(map), true) => Some(FirstLists {
+                map: Arc::clone(map),
+                blocks: Vec::new(),
+            }),
+            _ => None,
+        };
         let mut rd = ScapReader {
             input,
             meta: CaptureMeta::default(),
@@ -438,6 +500,7 @@ impl ScapReader {
             table_len: table().len(),
             last_fds: 0,
             later_meta: true,
+            first_lists,
         };
         // A mapped file's first section is read with its pages faulted in
         // as they are read, not a window mapped in ahead: that window is
@@ -466,6 +529,12 @@ impl ScapReader {
     /// returns is empty afterwards): for a caller that keeps it elsewhere.
     pub(crate) fn take_meta(&mut self) -> CaptureMeta {
         std::mem::take(&mut self.meta)
+    }
+
+    /// The first section's lists a lazy open left undecoded, if any
+    /// ([`ScapReader::open_mapped_lazy`]).
+    pub(crate) fn take_first_lists(&mut self) -> Option<FirstLists> {
+        self.first_lists.take().filter(|l| !l.blocks.is_empty())
     }
 
     /// From now on, the input is read (and decompressed) on a thread of its
@@ -712,6 +781,7 @@ impl ScapReader {
             meta.fds.reserve(self.last_fds);
         }
         let mut seen_scap = false;
+        let mut deferred_fds = 0;
         loop {
             let off = self.input.offset();
             // Peek the type first: an event block ends the phase unread.
@@ -728,7 +798,20 @@ impl ScapReader {
             let k = blocks::kind(bt);
             let body = &self.input.data()[blocks::BLOCK_HDR..total - 4];
             let boff = off + blocks::BLOCK_HDR as u64;
+            let at = self.input.start + blocks::BLOCK_HDR..self.input.start + total - 4;
             match k {
+                Kind::Pl(_) | Kind::Fdl(_) | Kind::Il(_) | Kind::Ul(_)
+                    if first && self.first_lists.is_some() =>
+                {
+                    if let Some(l) = self.first_lists.as_mut() {
+                        if matches!(k, Kind::Fdl(_)) {
+                            // (The hint `last_fds` gives the next section:
+                            // an fd entry takes some 50 bytes.)
+                            deferred_fds += at.len() / 50;
+                        }
+                        l.blocks.push((k, at, boff));
+                    }
+                }
                 Kind::Mi => meta.machine = Some(metablocks::parse_mi(body, boff)?),
                 Kind::Pl(v) => metablocks::parse_pl(body, boff, v, keep, &mut meta.procs)?,
                 Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, keep, &mut meta.fds)?,
@@ -752,7 +835,7 @@ impl ScapReader {
             }
             self.input.consume(total);
         }
-        self.last_fds = meta.fds.len();
+        self.last_fds = meta.fds.len() + deferred_fds;
         if first && !seen_scap && self.skipped_blocks > 0 && self.input.avail() == 0 {
             return Err(ScapError::NotScap {
                 offset: off,
