@@ -8,8 +8,17 @@
 //! one large step that the kernel can back with transparent huge pages
 //! (2 MiB, one fault each):
 //!
-//! - every thread allocates from the one main heap (`M_ARENA_MAX`), not
-//!   from an arena of its own grown a page at a time;
+//! - the main thread (the consumer of the events, whose state this is)
+//!   allocates from the main heap; the reading thread gets an arena of
+//!   its own (`M_ARENA_MAX` 2). With a single arena for both, the two
+//!   threads, each allocating and freeing thousands of strings (the
+//!   reader those of later sections' process and fd lists), fought over
+//!   its lock: some 1,700 futex calls a run on the bench's capture, and
+//!   the lock's and bins' cache lines bouncing between the CPUs, which
+//!   made both threads slower than on one CPU. With two: about 40 futex
+//!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`), for some
+//!   870 more small-page faults in the reader's arena, off the critical
+//!   path;
 //! - the heap grows by [`PAD`] bytes beyond what is asked
 //!   (`M_TOP_PAD`), grown once here, and that room is marked
 //!   `MADV_HUGEPAGE` (what glibc's own `glibc.malloc.hugetlb=1` tunable
@@ -59,7 +68,7 @@ pub fn prefer_huge_pages() {
     // SAFETY: `mallopt` only changes malloc's parameters; both values are
     // in range (an arena count, and a pad well under `c_int::MAX`).
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
         libc::mallopt(libc::M_TOP_PAD, PAD as libc::c_int);
     }
     let Some(start) = heap_end() else {
