@@ -12,9 +12,11 @@
 //! batch's extra buffer. Batches are handed back for reuse, so the steady
 //! state allocates nothing.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
+use std::time::Duration;
 
 use super::scap::ahead::{Returns, BIG_DATA};
 use super::scap::mapped::Mapping;
@@ -43,6 +45,89 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 8;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
+/// Batches left in flight at which a mapped file's reader, waiting for
+/// room ([`Gate`]), is woken.
+const GATE_LOW: usize = 3;
+
+/// Paces the reader of a mapped file, which runs ahead of its consumer
+/// (it checks an event in a fraction of the time the consumer takes): once
+/// [`MAPPED_DEPTH`] batches wait, it sleeps until the consumer has taken
+/// them down to [`GATE_LOW`], rather than being woken for every batch the
+/// consumer takes, as a full channel would (a futex call on the consumer's
+/// path and an interrupt to the reader's CPU each time, some 50 a run on
+/// the bench's file, a few microseconds each on a VM).
+#[derive(Default)]
+struct Gate {
+    /// Batches sent and not yet taken.
+    in_flight: AtomicUsize,
+    /// The reader is (about to be) asleep.
+    waiting: AtomicBool,
+    /// The consumer is gone.
+    closed: AtomicBool,
+    /// The reading thread, to wake.
+    reader: OnceLock<thread::Thread>,
+}
+
+impl Gate {
+    /// The reader, before it sends a batch: waits while [`MAPPED_DEPTH`]
+    /// batches are in flight. False once the consumer is gone.
+    fn before_send(&self) -> bool {
+        loop {
+            if self.closed.load(Ordering::SeqCst) {
+                return false;
+            }
+            if self.in_flight.load(Ordering::SeqCst) < MAPPED_DEPTH {
+                break;
+            }
+            self.waiting.store(true, Ordering::SeqCst);
+            // (Checked again after saying so: a batch taken in between
+            // either is seen here or sees `waiting`.)
+            if self.in_flight.load(Ordering::SeqCst) >= MAPPED_DEPTH
+                && !self.closed.load(Ordering::SeqCst)
+            {
+                // (Bounded all the same: a lost wake-up only costs time.)
+                thread::park_timeout(Duration::from_millis(50));
+            }
+            self.waiting.store(false, Ordering::SeqCst);
+        }
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// The consumer, for each batch it takes.
+    fn taken(&self) {
+        let before = self
+            .in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .unwrap_or(0);
+        if before <= GATE_LOW + 1 && self.waiting.load(Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    /// The consumer is gone: the reader stops waiting.
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
+    fn wake(&self) {
+        if let Some(t) = self.reader.get() {
+            t.unpark();
+        }
+    }
+}
+
+/// The consumer's hold on a [`Gate`]: closes it when dropped.
+struct GateHold(Arc<Gate>);
+
+impl Drop for GateHold {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 /// Bytes of events outside the mapping (converted from an old format, or
 /// copied) past which a mapped file's batch ends before [`BATCH_ITEMS`]:
 /// each batch in flight keeps its buffer of them, and without a bound
@@ -227,6 +312,8 @@ pub struct Pipelined {
     sec: usize,
     stats: SourceStats,
     finished: bool,
+    /// The pacing of a mapped file's reader.
+    gate: Option<GateHold>,
 }
 
 impl Pipelined {
@@ -272,15 +359,18 @@ impl Pipelined {
             _ => None,
         };
         let reader_plan = plan.clone();
+        let gate = matches!((carry, &map), (Carry::Events, Some(_))).then(Arc::<Gate>::default);
+        let reader_gate = gate.clone();
         thread::Builder::new()
             .name("syspect-read".into())
-            .spawn(move || match (carry, map) {
-                (Carry::Events, Some(map)) => {
+            .spawn(move || match (carry, map, reader_gate) {
+                (Carry::Events, Some(map), Some(gate)) => {
                     let pin = reader_plan.as_ref().map(Plan::pin_reader);
-                    produce_mapped(reader, &tx, &spare, &map, pin)
+                    gate.reader.get_or_init(thread::current);
+                    produce_mapped(reader, &tx, &spare, &map, pin, &gate)
                 }
-                (Carry::Events, None) => produce_events(reader, &tx, &spare),
-                (Carry::Types, _) => produce_types(reader, &tx, &spare),
+                (Carry::Events, _, _) => produce_events(reader, &tx, &spare),
+                (Carry::Types, _, _) => produce_types(reader, &tx, &spare),
             })?;
         // (Once the reading thread is started: it would take the mask.)
         let pin = plan.as_ref().map(Plan::pin_consumer);
@@ -299,6 +389,7 @@ impl Pipelined {
             sec: 0,
             stats: SourceStats::default(),
             finished: false,
+            gate: gate.map(GateHold),
         })
     }
 }
@@ -359,6 +450,7 @@ fn produce_mapped(
     spare: &Receiver<Batch>,
     map: &Arc<Mapping>,
     mut pin: Option<Pin>,
+    gate: &Gate,
 ) {
     // (The reader's buffer is the mapping.)
     let range = reader.buf_range();
@@ -383,7 +475,8 @@ fn produce_mapped(
         }
         let mut next = Batch::reuse(back, Some(map));
         batch.seal_extra(reader.take_converted(std::mem::take(&mut next.extra)));
-        if tx.send(std::mem::replace(&mut batch, next)).is_err() {
+        // (With room for it, the send below never waits.)
+        if !gate.before_send() || tx.send(std::mem::replace(&mut batch, next)).is_err() {
             return;
         }
         if last {
@@ -503,6 +596,10 @@ impl Pipelined {
         self.sec = 0;
         self.stats = self.cur.stats;
         let _ = self.recycle.send(done);
+        // (After the used batch went back: the reader, woken, reuses it.)
+        if let Some(g) = &self.gate {
+            g.0.taken();
+        }
         Ok(true)
     }
 }
@@ -592,6 +689,41 @@ impl Source for Pipelined {
 mod tests {
     use super::*;
     use crate::testing::{captures_dir, mapped_rss_kb, missing_capture};
+
+    /// Waits (yielding) until `cond` holds.
+    fn until(cond: impl Fn() -> bool) {
+        while !cond() {
+            thread::yield_now();
+        }
+    }
+
+    /// The gate holds a mapped file's reader at [`MAPPED_DEPTH`] batches
+    /// in flight, lets it go on once the consumer has taken them down to
+    /// [`GATE_LOW`], and lets it go when the consumer goes away.
+    #[test]
+    fn gate_paces_the_reader_and_lets_it_go() {
+        let gate = Arc::new(Gate::default());
+        let g = Arc::clone(&gate);
+        let reader = thread::spawn(move || {
+            g.reader.get_or_init(thread::current);
+            let mut sent = 0;
+            while g.before_send() {
+                sent += 1;
+            }
+            sent
+        });
+        let in_flight = || gate.in_flight.load(Ordering::SeqCst);
+        until(|| in_flight() == MAPPED_DEPTH && gate.waiting.load(Ordering::SeqCst));
+        // Taken down to the mark: woken, it fills the room again, and no
+        // more.
+        for _ in 0..MAPPED_DEPTH - GATE_LOW {
+            gate.taken();
+        }
+        until(|| in_flight() == MAPPED_DEPTH && gate.waiting.load(Ordering::SeqCst));
+        drop(GateHold(Arc::clone(&gate)));
+        let sent = reader.join().expect("reader");
+        assert_eq!(sent, 2 * MAPPED_DEPTH - GATE_LOW);
+    }
 
     /// An old-format capture, mapped, read through the pipeline (its
     /// events converted by the reading thread): the same events as the
