@@ -632,6 +632,78 @@ fn a_file_read_backs_its_heap_with_huge_pages() {
     );
 }
 
+/// The reading thread of a mapped file's `dig -r` allocates from an arena
+/// of its own (`src/cli/heap.rs`), marked for huge pages as the main heap
+/// is, its first 2 MiB (which glibc wrote the arena's header into) one
+/// huge page already. Seen in the process's page tables while its output,
+/// a pipe nobody reads, holds it up.
+#[test]
+fn the_reading_thread_arena_has_huge_pages() {
+    let thp =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    if thp.is_empty() || thp.contains("[never]") {
+        eprintln!("skipped: transparent huge pages are disabled here ({thp:?})");
+        return;
+    }
+    let collapse = collapse_works();
+    let cap = capture("sysflow/mpm-event_full_capture.scap");
+    let mut child = Command::new(syspect_bin())
+        .args(["dig", "-r", &cap.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn syspect");
+    let smaps = format!("/proc/{}/smaps", child.id());
+    // (The huge-page kilobytes of a 64 MiB anonymous region marked `hg`
+    // other than the heap: the arena.)
+    let mut found = None;
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&smaps).unwrap_or_default();
+        let mut arena = false;
+        let mut huge_kb = 0;
+        for line in text.lines() {
+            if line.contains('-') && line.split_whitespace().count() >= 5 {
+                arena = false;
+                let mut f = line.split_whitespace();
+                // (Anonymous: no path after the inode.)
+                if let (Some(range), None) = (f.next(), f.nth(4)) {
+                    if let Some((a, b)) = range.split_once('-') {
+                        let len = u64::from_str_radix(b, 16).unwrap_or(0)
+                            - u64::from_str_radix(a, 16).unwrap_or(0);
+                        arena = len == 64 << 20;
+                    }
+                }
+            } else if arena {
+                if let Some(kb) = line.strip_prefix("AnonHugePages:") {
+                    huge_kb = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+                }
+                if let Some(flags) = line.strip_prefix("VmFlags:") {
+                    if flags.split_whitespace().any(|f| f == "hg") {
+                        found = Some(huge_kb);
+                    }
+                }
+            }
+        }
+        if found.is_some_and(|kb| kb >= 2048 || !collapse) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let Some(huge_kb) = found else {
+        panic!("the reading thread's arena is not marked for huge pages");
+    };
+    if !collapse {
+        eprintln!("not checked: this kernel does not collapse a huge page on request now");
+        return;
+    }
+    assert!(
+        huge_kb >= 2048,
+        "the arena's first 2 MiB is not a huge page yet ({huge_kb} kB)"
+    );
+}
+
 /// Whether the kernel makes a huge page of a range on request
 /// (`MADV_COLLAPSE`, Linux 6.1), tried on a mapping of this process.
 fn collapse_works() -> bool {

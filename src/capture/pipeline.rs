@@ -45,6 +45,11 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 8;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
+/// Run by a mapped file's reading thread before anything else, if set:
+/// the heap tuning of a `dig -r` gives the thread's own malloc arena huge
+/// pages there (`cli::heap`).
+pub static READER_START: OnceLock<fn()> = OnceLock::new();
+
 /// Batches left in flight at which a mapped file's reader, waiting for
 /// room ([`Gate`]), is woken.
 const GATE_LOW: usize = 3;
@@ -367,6 +372,9 @@ impl Pipelined {
                 (Carry::Events, Some(map), Some(gate)) => {
                     let pin = reader_plan.as_ref().map(Plan::pin_reader);
                     gate.reader.get_or_init(thread::current);
+                    if let Some(f) = READER_START.get() {
+                        f();
+                    }
                     produce_mapped(reader, &tx, &spare, &map, pin, &gate)
                 }
                 (Carry::Events, _, _) => produce_events(reader, &tx, &spare),

@@ -16,9 +16,11 @@
 //!   its lock: some 1,700 futex calls a run on the bench's capture, and
 //!   the lock's and bins' cache lines bouncing between the CPUs, which
 //!   made both threads slower than on one CPU. With two: about 40 futex
-//!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`), for some
-//!   870 more small-page faults in the reader's arena, off the critical
-//!   path;
+//!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`). That
+//!   arena is a 64 MiB region glibc maps at once (the pad below applies),
+//!   marked for huge pages too by the reading thread as it starts
+//!   ([`huge_thread_arena`]): some 900 small-page faults otherwise, and as
+//!   many pages to unmap at the exit;
 //! - the heap grows by [`PAD`] bytes beyond what is asked
 //!   (`M_TOP_PAD`), grown once here, and that room is marked
 //!   `MADV_HUGEPAGE` (what glibc's own `glibc.malloc.hugetlb=1` tunable
@@ -107,6 +109,8 @@ pub fn prefer_huge_pages() {
     }
     let from = before.next_multiple_of(HUGE);
     let to = after / HUGE * HUGE;
+    // (Once: a second call finds it set.)
+    let _ = crate::capture::pipeline::READER_START.set(huge_thread_arena);
     if to > from {
         // SAFETY: `from..to` lies inside the heap just grown (between the
         // old and the new program break); the advice changes no byte of
@@ -125,6 +129,40 @@ pub fn prefer_huge_pages() {
         unsafe {
             libc::madvise(from as *mut libc::c_void, HUGE, MADV_COLLAPSE);
         }
+    }
+}
+
+/// The size and alignment of the region glibc maps for an arena other
+/// than the main one (`HEAP_MAX_SIZE` on 64-bit: twice the largest mmap
+/// threshold).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const ARENA_REGION: usize = 64 << 20;
+
+/// Marks the calling thread's malloc arena for huge pages, as
+/// [`prefer_huge_pages`] did the main heap, and makes its first 2 MiB
+/// (which glibc wrote the arena's header into) one now. For the reading
+/// thread of a `dig -r`, which has an arena of its own; nothing happens
+/// on a thread that allocates from the main heap. A guess about glibc's
+/// layout: a wrong one only makes the advice fail.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn huge_thread_arena() {
+    // SAFETY: a plain allocation (it makes the thread's arena), freed
+    // below; only its address is used.
+    let p = unsafe { libc::malloc(64) };
+    let at = p as usize;
+    // SAFETY: `p` came from `malloc` (or is null).
+    unsafe { libc::free(p) };
+    // (The main heap lies below the program break, an arena's region
+    // elsewhere.)
+    if p.is_null() || heap_end().is_none_or(|end| at < end) {
+        return;
+    }
+    let base = at / ARENA_REGION * ARENA_REGION;
+    // SAFETY: the advice changes no byte of the range; on a range that is
+    // not (all) mapped, it only fails.
+    unsafe {
+        libc::madvise(base as *mut libc::c_void, ARENA_REGION, libc::MADV_HUGEPAGE);
+        libc::madvise(base as *mut libc::c_void, HUGE, MADV_COLLAPSE);
     }
 }
 
