@@ -45,10 +45,17 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 8;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
-/// Run by a mapped file's reading thread before anything else, if set:
+/// Run by a mapped file's reading thread once it is a few batches ahead
+/// of the consumer, if set:
 /// the heap tuning of a `dig -r` gives the thread's own malloc arena huge
 /// pages there (`cli::heap`).
 pub static READER_START: OnceLock<fn()> = OnceLock::new();
+
+/// Entries in a mapped file's first batch: the consumer, done with its
+/// set-up, waits for it (a few tenths of a millisecond after the reading
+/// thread starts: it is moved to its CPU and maps the file's first pages
+/// in), and a smaller one comes sooner.
+const FIRST_ITEMS: usize = 1024;
 
 /// Batches left in flight at which a mapped file's reader, waiting for
 /// room ([`Gate`]), is woken.
@@ -173,6 +180,9 @@ struct Batch {
     stats: SourceStats,
     /// Set on the last batch: how the reader ended.
     end: Option<Result<(), SourceError>>,
+    /// The entries at which the batch is full ([`BATCH_ITEMS`], fewer
+    /// for a mapped file's first: [`FIRST_ITEMS`]).
+    limit: usize,
 }
 
 /// What the consumer of a [`Pipelined`] reader takes from its events.
@@ -232,7 +242,7 @@ impl Batch {
     }
 
     fn full(&self) -> bool {
-        self.slots.len() + self.sections.len() >= BATCH_ITEMS || self.extra_bytes >= EXTRA_BYTES
+        self.slots.len() + self.sections.len() >= self.limit || self.extra_bytes >= EXTRA_BYTES
     }
 
     /// Sets the events converted for the batch (empty if none), and
@@ -297,6 +307,7 @@ impl Batch {
         b.slots.clear();
         b.sections.clear();
         b.end = None;
+        b.limit = BATCH_ITEMS;
         b
     }
 }
@@ -372,9 +383,6 @@ impl Pipelined {
                 (Carry::Events, Some(map), Some(gate)) => {
                     let pin = reader_plan.as_ref().map(Plan::pin_reader);
                     gate.reader.get_or_init(thread::current);
-                    if let Some(f) = READER_START.get() {
-                        f();
-                    }
                     produce_mapped(reader, &tx, &spare, &map, pin, &gate)
                 }
                 (Carry::Events, _, _) => produce_events(reader, &tx, &spare),
@@ -464,6 +472,8 @@ fn produce_mapped(
     let range = reader.buf_range();
     reader.keep_converted();
     let mut batch = Batch::reuse(None, Some(map));
+    batch.limit = FIRST_ITEMS;
+    let mut hook = true;
     loop {
         let end = fill(&mut reader, &mut batch, |b, ev, converted| {
             b.push_event(ev, converted, &range)
@@ -490,6 +500,14 @@ fn produce_mapped(
         if last {
             break;
         }
+        if hook && gate.in_flight.load(Ordering::SeqCst) >= GATE_LOW {
+            // (Once this thread is some batches ahead of the consumer: the
+            // hook takes a few tenths of a millisecond.)
+            hook = false;
+            if let Some(f) = READER_START.get() {
+                f();
+            }
+        }
     }
     // The consumer is still at the batches in flight: their part of the
     // mapping is released here as each comes back, rather than by the
@@ -503,8 +521,9 @@ fn produce_mapped(
 }
 
 /// Fills `batch` from `reader` (each event through `push`, with where
-/// the reader keeps it converted, if it does) until the batch is full
-/// (`None`) or the reader ends (how it ended).
+/// the reader keeps it converted, if it does) until the batch is full or
+/// a new section comes after its events (`None`), or the reader ends (how
+/// it ended).
 fn fill(
     reader: &mut ScapReader,
     batch: &mut Batch,
@@ -520,6 +539,10 @@ fn fill(
         match ready {
             Err(e) => return Some(Err(e)),
             Ok(()) if batch.full() => return None,
+            // The events before a new section go now, ahead of its lists
+            // (decoded by `next_item`, a few tenths of a millisecond for a
+            // large one, which the consumer would otherwise wait out).
+            Ok(()) if !batch.slots.is_empty() && reader.section_next() => return None,
             Ok(()) => match reader.next_item() {
                 Ok(Some(Item::Event(ev))) => push(batch, &ev, None),
                 Ok(Some(Item::Section(meta))) => {
@@ -738,6 +761,42 @@ mod tests {
     /// plain reader's, in batches that end once they hold
     /// [`EXTRA_BYTES`] of converted events (a batch of 4096 held some
     /// 400 KB before).
+    #[test]
+    fn a_new_section_starts_a_batch() {
+        let path = captures_dir().join("sysflow/namespaces_setns.scap");
+        let Ok(one) = std::fs::read(&path) else {
+            return missing_capture(&path);
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("three.scap");
+        std::fs::write(&file, [&one[..], &one[..], &one[..]].concat()).expect("write");
+        let mut reader = ScapReader::open_mapped(&file).expect("open mapped");
+        let map = reader.mapping().expect("the capture is not mapped");
+        let range = reader.buf_range();
+        reader.keep_converted();
+        let (mut sections, mut events) = (0, 0);
+        loop {
+            let mut batch = Batch::reuse(None, Some(&map));
+            let end = fill(&mut reader, &mut batch, |b, ev, converted| {
+                b.push_event(ev, converted, &range)
+            });
+            // (Each section comes first in its batch: the events before
+            // it went in the batch before.)
+            for (at, _) in &batch.sections {
+                assert_eq!(*at, 0, "a section after {at} events of its batch");
+            }
+            sections += batch.sections.len();
+            events += batch.slots.len();
+            let _ = reader.take_converted(Vec::new());
+            if let Some(end) = end {
+                end.expect("read");
+                break;
+            }
+        }
+        assert_eq!(sections, 2, "the two later sections");
+        assert!(events > 0);
+    }
+
     #[test]
     fn mapped_batches_bound_their_converted_events() {
         let path = captures_dir().join("bencer-examples/example2_502error.scap");

@@ -18,9 +18,9 @@
 //!   made both threads slower than on one CPU. With two: about 40 futex
 //!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`). That
 //!   arena is a 64 MiB region glibc maps at once (the pad below applies),
-//!   marked for huge pages too by the reading thread as it starts
-//!   ([`huge_thread_arena`]): some 900 small-page faults otherwise, and as
-//!   many pages to unmap at the exit;
+//!   marked for huge pages too by the reading thread once it is a few
+//!   batches ahead of the consumer ([`huge_thread_arena`]): some 900
+//!   small-page faults otherwise, and as many pages to unmap at the exit;
 //! - the heap grows by [`PAD`] bytes beyond what is asked
 //!   (`M_TOP_PAD`), grown once here, and that room is marked
 //!   `MADV_HUGEPAGE` (what glibc's own `glibc.malloc.hugetlb=1` tunable

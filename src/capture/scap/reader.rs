@@ -531,6 +531,19 @@ impl ScapReader {
         std::mem::take(&mut self.meta)
     }
 
+    /// Whether the next block is a section header (a concatenated
+    /// capture's next part), as far as the bytes at hand say: a pipeline
+    /// sends the events before it first, so that they are not held up while
+    /// the new section's lists are decoded.
+    pub(crate) fn section_next(&self) -> bool {
+        self.state == State::Events
+            && self
+                .input
+                .data()
+                .first_chunk::<4>()
+                .is_some_and(|b| u32::from_le_bytes(*b) == blocks::SHB)
+    }
+
     /// The first section's lists a lazy open left undecoded, if any
     /// ([`ScapReader::open_mapped_lazy`]).
     pub(crate) fn take_first_lists(&mut self) -> Option<FirstLists> {
