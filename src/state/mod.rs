@@ -296,6 +296,7 @@ impl State {
     }
 
     /// Applies one event to the state and says what it is about.
+    #[inline(always)]
     pub fn process(&mut self, ev: &EventRef<'_>) -> EvCtx {
         self.process_inner(ev)
     }
