@@ -14,7 +14,7 @@ pub struct ProcEntry {
     pub comm: String,
     pub exe: String,
     pub exepath: String,
-    /// argv without argv[0]... as libscap stores it: NUL-separated list.
+    /// argv without `argv[0]`... as libscap stores it: NUL-separated list.
     pub args: StrList,
     pub cwd: String,
     pub fdlimit: u64,

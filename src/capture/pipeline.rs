@@ -41,15 +41,17 @@ const DEPTH: usize = 2;
 /// 400 KB more, and keep their part of the mapping in): enough for the
 /// reading thread to run ahead of the consumer over the stretches it takes
 /// longer on (a section's tables), so that the consumer waits less. (Max
-/// RSS of `dig -r` of a 79 MB file: 24 MB; 18 MB with 2 before.)
+/// RSS of `dig -r` of a 79 MB file: 21 MB, with the mapping released in
+/// 4 MiB windows; 18 MB with 2 batches and 1 MiB windows.)
 const MAPPED_DEPTH: usize = 8;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
 /// Run by a mapped file's reading thread once it is a few batches ahead
-/// of the consumer, if set:
-/// the heap tuning of a `dig -r` gives the thread's own malloc arena huge
-/// pages there (`cli::heap`).
-pub static READER_START: OnceLock<fn()> = OnceLock::new();
+/// of the consumer (`GATE_LOW` batches in flight), if set: the heap tuning of a
+/// `dig -r` gives the thread's own malloc arena huge pages there
+/// (`cli::heap`). (Never, on a file too short for the reader to get that
+/// far ahead.)
+pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
 
 /// Entries in a mapped file's first batch: the consumer, done with its
 /// set-up, waits for it (a few tenths of a millisecond after the reading
@@ -340,7 +342,7 @@ impl Pipelined {
 
     /// [`Pipelined::start`] for a consumer that takes only what `carry`
     /// says. The first section's lists a lazy open left
-    /// ([`ScapReader::open_mapped_lazy`]) are decoded here, once the
+    /// (`ScapReader::open_mapped_lazy`) are decoded here, once the
     /// reading thread is on its way (their errors are returned).
     pub fn start_with(mut reader: ScapReader, carry: Carry) -> Result<Pipelined, ScapError> {
         let mut meta = reader.take_meta();
@@ -390,7 +392,9 @@ impl Pipelined {
             })?;
         // (Once the reading thread is started: it would take the mask.)
         let pin = plan.as_ref().map(Plan::pin_consumer);
-        // (An error drops the channels: the reading thread then stops.)
+        // (Held before the decoding: an error drops the channels and
+        // closes the gate, and the reading thread stops.)
+        let gate = gate.map(GateHold);
         if let Some(l) = lists {
             l.decode(&mut meta)?;
         }
@@ -405,7 +409,7 @@ impl Pipelined {
             sec: 0,
             stats: SourceStats::default(),
             finished: false,
-            gate: gate.map(GateHold),
+            gate,
         })
     }
 }
@@ -458,8 +462,9 @@ fn produce_events(mut reader: ScapReader, tx: &SyncSender<Batch>, spare: &Receiv
 }
 
 /// The reading thread with [`Carry::Events`] for a mapped file: batches
-/// of [`BATCH_ITEMS`] events and sections lying in `map`, until the
-/// reader ends or the consumer goes away.
+/// of [`BATCH_ITEMS`] events and sections lying in `map` (the first of
+/// [`FIRST_ITEMS`]; one ends early before a new section), paced by `gate`,
+/// until the reader ends or the consumer goes away.
 fn produce_mapped(
     mut reader: ScapReader,
     tx: &SyncSender<Batch>,
@@ -504,7 +509,7 @@ fn produce_mapped(
             // (Once this thread is some batches ahead of the consumer: the
             // hook takes a few tenths of a millisecond.)
             hook = false;
-            if let Some(f) = READER_START.get() {
+            if let Some(f) = READER_AHEAD.get() {
                 f();
             }
         }
@@ -721,9 +726,11 @@ mod tests {
     use super::*;
     use crate::testing::{captures_dir, mapped_rss_kb, missing_capture};
 
-    /// Waits (yielding) until `cond` holds.
+    /// Waits (yielding) until `cond` holds; fails after a minute.
     fn until(cond: impl Fn() -> bool) {
+        let give_up = std::time::Instant::now() + Duration::from_secs(60);
         while !cond() {
+            assert!(std::time::Instant::now() < give_up, "waited a minute");
             thread::yield_now();
         }
     }
@@ -756,11 +763,9 @@ mod tests {
         assert_eq!(sent, 2 * MAPPED_DEPTH - GATE_LOW);
     }
 
-    /// An old-format capture, mapped, read through the pipeline (its
-    /// events converted by the reading thread): the same events as the
-    /// plain reader's, in batches that end once they hold
-    /// [`EXTRA_BYTES`] of converted events (a batch of 4096 held some
-    /// 400 KB before).
+    /// A concatenated capture read by the mapped reader's `fill`: each
+    /// later section comes first in its batch, the events before it having
+    /// gone in the batch before (not held up while its lists are decoded).
     #[test]
     fn a_new_section_starts_a_batch() {
         let path = captures_dir().join("sysflow/namespaces_setns.scap");
@@ -780,8 +785,6 @@ mod tests {
             let end = fill(&mut reader, &mut batch, |b, ev, converted| {
                 b.push_event(ev, converted, &range)
             });
-            // (Each section comes first in its batch: the events before
-            // it went in the batch before.)
             for (at, _) in &batch.sections {
                 assert_eq!(*at, 0, "a section after {at} events of its batch");
             }
@@ -797,6 +800,11 @@ mod tests {
         assert!(events > 0);
     }
 
+    /// An old-format capture, mapped, read through the pipeline (its
+    /// events converted by the reading thread): the same events as the
+    /// plain reader's, in batches that end once they hold
+    /// [`EXTRA_BYTES`] of converted events (a batch of 4096 held some
+    /// 400 KB before).
     #[test]
     fn mapped_batches_bound_their_converted_events() {
         let path = captures_dir().join("bencer-examples/example2_502error.scap");

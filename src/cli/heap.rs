@@ -15,7 +15,7 @@
 //!   reader those of later sections' process and fd lists), fought over
 //!   its lock: some 1,700 futex calls a run on the bench's capture, and
 //!   the lock's and bins' cache lines bouncing between the CPUs, which
-//!   made both threads slower than on one CPU. With two: about 40 futex
+//!   made both threads slower than on one CPU. With two: under 50 futex
 //!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`). That
 //!   arena is a 64 MiB region glibc maps at once (the pad below applies),
 //!   marked for huge pages too by the reading thread once it is a few
@@ -109,13 +109,16 @@ pub fn prefer_huge_pages() {
     }
     let from = before.next_multiple_of(HUGE);
     let to = after / HUGE * HUGE;
-    // (Once: a second call finds it set.)
-    let _ = crate::capture::pipeline::READER_START.set(huge_thread_arena);
+    #[cfg(target_pointer_width = "64")]
+    {
+        ARENA_HUGE.store(true, std::sync::atomic::Ordering::Relaxed);
+        // (Once: a second call finds it set.)
+        let _ = crate::capture::pipeline::READER_AHEAD.set(huge_thread_arena);
+    }
     if to > from {
         // SAFETY: `from..to` lies inside the heap just grown (between the
         // old and the new program break); the advice changes no byte of
-        // it, only how the kernel backs it (and on a range no longer
-        // mapped, it only fails).
+        // it, only how the kernel backs it.
         unsafe {
             libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
         }
@@ -135,19 +138,30 @@ pub fn prefer_huge_pages() {
 /// The size and alignment of the region glibc maps for an arena other
 /// than the main one (`HEAP_MAX_SIZE` on 64-bit: twice the largest mmap
 /// threshold).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 const ARENA_REGION: usize = 64 << 20;
+
+/// Whether [`huge_thread_arena`] is to act: set with the main heap's
+/// tuning, cleared by [`not_a_file_read`].
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+static ARENA_HUGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Marks the calling thread's malloc arena for huge pages, as
 /// [`prefer_huge_pages`] did the main heap, and makes its first 2 MiB
 /// (which glibc wrote the arena's header into) one now. For the reading
-/// thread of a `dig -r`, which has an arena of its own; nothing happens
-/// on a thread that allocates from the main heap. A guess about glibc's
-/// layout: a wrong one only makes the advice fail.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// thread of a `dig -r`, which has an arena of its own. The region is
+/// found from a block just allocated (rounded down to [`ARENA_REGION`])
+/// and acted on only if `/proc/self/maps` shows exactly that region as
+/// one anonymous read-write mapping: nothing happens on a thread that
+/// allocates from the main heap, or if glibc's layout is not the one
+/// expected.
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 fn huge_thread_arena() {
-    // SAFETY: a plain allocation (it makes the thread's arena), freed
-    // below; only its address is used.
+    if !ARENA_HUGE.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    // SAFETY: a plain allocation from the thread's arena, freed below;
+    // only its address is used.
     let p = unsafe { libc::malloc(64) };
     let at = p as usize;
     // SAFETY: `p` came from `malloc` (or is null).
@@ -158,8 +172,16 @@ fn huge_thread_arena() {
         return;
     }
     let base = at / ARENA_REGION * ARENA_REGION;
-    // SAFETY: the advice changes no byte of the range; on a range that is
-    // not (all) mapped, it only fails.
+    let line = format!("{base:x}-{:x} rw-p 00000000 00:00 0", base + ARENA_REGION);
+    let whole = std::fs::read_to_string("/proc/self/maps")
+        .is_ok_and(|maps| maps.lines().any(|l| l.trim_end() == line));
+    if !whole {
+        return;
+    }
+    // SAFETY: `base..base + ARENA_REGION` is one anonymous read-write
+    // mapping of ours (checked just above: the arena's); the advice
+    // changes no byte of it, only how the kernel backs it (collapsing
+    // keeps every byte).
     unsafe {
         libc::madvise(base as *mut libc::c_void, ARENA_REGION, libc::MADV_HUGEPAGE);
         libc::madvise(base as *mut libc::c_void, HUGE, MADV_COLLAPSE);
@@ -203,6 +225,7 @@ pub fn not_a_file_read() {
     if !DONE.load(std::sync::atomic::Ordering::Relaxed) {
         return;
     }
+    ARENA_HUGE.store(false, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: `mallopt` only changes malloc's parameters: 0 arenas is
     // glibc's default (its own limit), 128 KiB its default pad.
     unsafe {

@@ -60,7 +60,7 @@ pub fn open_files(paths: &[String]) -> Result<Box<dyn Source>> {
 /// `later_meta`, the metadata of the sections after the first is checked
 /// but not decoded ([`ScapReader::decode_later_metadata`]); `carry` says
 /// whether it takes the events or only their types; with `map`, a single
-/// regular file is mapped into memory ([`ScapReader::open_mapped_lazy`]: the
+/// regular file is mapped into memory (`ScapReader::open_mapped_lazy`: the
 /// TUI, which holds the terminal, and runs that write a file, which must
 /// not be left half-written, read it as a stream).
 pub fn open_files_with(

@@ -11,9 +11,12 @@
 //! v1 events (22-byte header, no `nparams`) are converted into a reusable
 //! scratch buffer.
 //!
-//! The metadata phase of the first section is read by [`ScapReader::open`];
-//! a later section header (concatenated captures) is announced with
-//! [`Item::Section`].
+//! The metadata phase of the first section is read by [`ScapReader::open`]
+//! (by [`ScapReader::open_mapped_lazy`], its process, fd, interface and
+//! user lists only checked as blocks: [`Source::meta`] lacks them until the
+//! caller decodes the [`FirstLists`] it takes, as `Pipelined` does once its
+//! reading thread runs); a later section header (concatenated captures) is
+//! announced with [`Item::Section`].
 //!
 //! After an error the reader is fused: further calls return `Ok(None)`.
 
@@ -427,7 +430,7 @@ impl ScapReader {
 
     /// [`ScapReader::open`], with a regular file mapped into memory (gzip,
     /// or a file that cannot be mapped, is read as a stream). The mapping
-    /// saves the copy of every byte, at a risk [`super::mapped`] explains:
+    /// saves the copy of every byte, at a risk `capture::scap::mapped` explains:
     /// a file truncated by another program while it is read ends the
     /// process (with a one-line error and exit status 2).
     pub fn open_mapped(path: impl AsRef<Path>) -> Result<ScapReader, ScapError> {
@@ -511,7 +514,17 @@ impl ScapReader {
         if let Some(len) = held {
             rd.input.populated = len;
         }
-        rd.meta = rd.read_section(true)?;
+        rd.meta = match rd.read_section(true) {
+            Ok(meta) => meta,
+            Err(e) => {
+                // A bad list before the bad block is the error an eager
+                // read reports: the lists left for later are decoded now.
+                if let Some(l) = &rd.first_lists {
+                    l.decode(&mut CaptureMeta::default())?;
+                }
+                return Err(e);
+            }
+        };
         if held.is_some() {
             rd.input.populated = 0;
         }
@@ -1461,6 +1474,53 @@ mod tests {
     use super::ScapReader;
     use crate::capture::pipeline::Pipelined;
     use crate::capture::{Item, Run, Source};
+
+    /// A first section with a bad interface list and, after it, a block
+    /// whose trailer is wrong: opened lazily, it gives the error an eager
+    /// open gives (the list's, the first in the file), not the later one.
+    #[test]
+    fn a_lazy_open_reports_the_first_bad_block() {
+        use super::super::blocks::{self, Kind};
+        let path = crate::testing::captures_dir().join("sysflow/mpm-event_full_capture.scap");
+        let Ok(mut bytes) = std::fs::read(&path) else {
+            return crate::testing::missing_capture(&path);
+        };
+        let le = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        // The first section's blocks: (kind, offset, total length).
+        let mut at = 0;
+        let mut found = Vec::new();
+        while at + 8 <= bytes.len() {
+            let (bt, total) = (le(&bytes, at), le(&bytes, at + 4) as usize);
+            let k = blocks::kind(bt);
+            if matches!(k, Kind::Ev(_)) {
+                break;
+            }
+            found.push((k, at, total));
+            at += total;
+        }
+        let il = found
+            .iter()
+            .find(|b| matches!(b.0, Kind::Il(_)))
+            .expect("an interface list");
+        let later = found.iter().find(|b| b.1 > il.1).expect("a block after it");
+        // The list's first entry length, then the later block's trailer.
+        bytes[il.1 + 12..il.1 + 16].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        let trailer = later.1 + later.2 - 4;
+        bytes[trailer..trailer + 4].copy_from_slice(&12345u32.to_le_bytes());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("two-bad.scap");
+        std::fs::write(&file, &bytes).expect("write");
+        let eager = ScapReader::open_mapped(&file)
+            .map(|_| ())
+            .expect_err("a bad file")
+            .to_string();
+        let lazy = ScapReader::open_mapped_lazy(&file)
+            .map(|_| ())
+            .expect_err("a bad file")
+            .to_string();
+        assert!(eager.contains("interface list"), "{eager}");
+        assert_eq!(lazy, eager);
+    }
 
     /// Every event of `src`, its cpu and bytes, one item per section too.
     fn all(src: &mut dyn Source) -> Vec<(u16, Vec<u8>)> {
