@@ -2,7 +2,7 @@
 //! live system.
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -570,10 +570,7 @@ fn writing_onto_the_file_read_is_refused() {
 /// first allocations would fault in one by one.
 #[test]
 fn a_file_read_backs_its_heap_with_huge_pages() {
-    let thp =
-        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-    if thp.is_empty() || thp.contains("[never]") {
-        eprintln!("skipped: transparent huge pages are disabled here ({thp:?})");
+    if thp_off() {
         return;
     }
     // (A kernel before 6.1, or memory too fragmented for a huge page now,
@@ -583,24 +580,96 @@ fn a_file_read_backs_its_heap_with_huge_pages() {
     let fifo = dir.path().join("in.scap");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
-    let mut child = Command::new(syspect_bin())
-        .args(["dig", "-r", &fifo.to_string_lossy()])
-        .stdout(Stdio::null())
+    let mut child = dig_reading(&fifo.to_string_lossy(), Stdio::null());
+    // (It blocks opening the FIFO, after the heap is set up.)
+    expect_huge_region(&mut child, collapse, |l| l.ends_with("[heap]"), "the heap");
+}
+
+/// The reading thread of a mapped file's `dig -r` allocates from an arena
+/// of its own (`src/cli/heap.rs`), marked for huge pages as the main heap
+/// is, its first 2 MiB (which glibc wrote the arena's header into) one
+/// huge page already. Seen in the process's page tables while its output,
+/// a pipe nobody reads, holds it up.
+#[test]
+fn the_reading_thread_arena_has_huge_pages() {
+    if thp_off() {
+        return;
+    }
+    let collapse = collapse_works();
+    let cap = capture("sysflow/mpm-event_full_capture.scap");
+    let mut child = dig_reading(&cap.to_string_lossy(), Stdio::piped());
+    // (A 64 MiB anonymous region other than the heap: the arena.)
+    let arena = |line: &str| {
+        let mut f = line.split_whitespace();
+        // (Anonymous: no path after the inode.)
+        let (Some(range), None) = (f.next(), f.nth(4)) else {
+            return false;
+        };
+        range.split_once('-').is_some_and(|(a, b)| {
+            u64::from_str_radix(b, 16).unwrap_or(0) - u64::from_str_radix(a, 16).unwrap_or(0)
+                == 64 << 20
+        })
+    };
+    expect_huge_region(&mut child, collapse, arena, "the reading thread's arena");
+}
+
+/// Whether transparent huge pages are disabled here (then said: the
+/// caller skips its test).
+fn thp_off() -> bool {
+    let thp =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    let off = thp.is_empty() || thp.contains("[never]");
+    if off {
+        eprintln!("skipped: transparent huge pages are disabled here ({thp:?})");
+    }
+    off
+}
+
+/// `syspect dig -r FILE` running, its output to `out`.
+fn dig_reading(file: &str, out: Stdio) -> Child {
+    Command::new(syspect_bin())
+        .args(["dig", "-r", file])
+        .stdout(out)
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn syspect");
-    // (It blocks opening the FIFO, after the heap is set up.)
-    let smaps = format!("/proc/{}/smaps", child.id());
-    // (The huge-page kilobytes of the heap's part marked `hg`.)
+        .expect("spawn syspect")
+}
+
+/// Checks that the region of the running `child` that `pick` selects (see
+/// [`marked_region_huge_kb`]) is marked for huge pages and, where the
+/// kernel collapses on request, holds one already; then ends `child`.
+fn expect_huge_region(child: &mut Child, collapse: bool, pick: impl Fn(&str) -> bool, what: &str) {
+    let found = marked_region_huge_kb(child.id(), collapse, pick);
+    let _ = child.kill();
+    let _ = child.wait();
+    let Some(huge_kb) = found else {
+        panic!("{what} of `syspect dig -r` is not marked for huge pages");
+    };
+    if !collapse {
+        eprintln!("not checked: this kernel does not collapse a huge page on request now");
+        return;
+    }
+    assert!(
+        huge_kb >= 2048,
+        "{what}: its first 2 MiB is not a huge page yet ({huge_kb} kB)"
+    );
+}
+
+/// Watches `/proc/PID/smaps` (for up to 5 s) for the region whose header
+/// line `pick` selects to be marked for huge pages (`hg`) and, when the
+/// kernel collapses on request (`collapse`), to hold a 2 MiB huge page:
+/// its huge-page kilobytes when last seen marked (None if never).
+fn marked_region_huge_kb(pid: u32, collapse: bool, pick: impl Fn(&str) -> bool) -> Option<u64> {
+    let smaps = format!("/proc/{pid}/smaps");
     let mut found = None;
     for _ in 0..200 {
         let text = std::fs::read_to_string(&smaps).unwrap_or_default();
-        let mut heap = false;
+        let mut on = false;
         let mut huge_kb = 0;
         for line in text.lines() {
             if line.contains('-') && line.split_whitespace().count() >= 5 {
-                heap = line.ends_with("[heap]");
-            } else if heap {
+                on = pick(line);
+            } else if on {
                 if let Some(kb) = line.strip_prefix("AnonHugePages:") {
                     huge_kb = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
                 }
@@ -617,91 +686,7 @@ fn a_file_read_backs_its_heap_with_huge_pages() {
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let Some(huge_kb) = found else {
-        panic!("no part of the heap of `syspect dig -r` is marked for huge pages");
-    };
-    if !collapse {
-        eprintln!("not checked: this kernel does not collapse a huge page on request now");
-        return;
-    }
-    assert!(
-        huge_kb >= 2048,
-        "the heap's first 2 MiB is not a huge page yet ({huge_kb} kB)"
-    );
-}
-
-/// The reading thread of a mapped file's `dig -r` allocates from an arena
-/// of its own (`src/cli/heap.rs`), marked for huge pages as the main heap
-/// is, its first 2 MiB (which glibc wrote the arena's header into) one
-/// huge page already. Seen in the process's page tables while its output,
-/// a pipe nobody reads, holds it up.
-#[test]
-fn the_reading_thread_arena_has_huge_pages() {
-    let thp =
-        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-    if thp.is_empty() || thp.contains("[never]") {
-        eprintln!("skipped: transparent huge pages are disabled here ({thp:?})");
-        return;
-    }
-    let collapse = collapse_works();
-    let cap = capture("sysflow/mpm-event_full_capture.scap");
-    let mut child = Command::new(syspect_bin())
-        .args(["dig", "-r", &cap.to_string_lossy()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn syspect");
-    let smaps = format!("/proc/{}/smaps", child.id());
-    // (The huge-page kilobytes of a 64 MiB anonymous region marked `hg`
-    // other than the heap: the arena.)
-    let mut found = None;
-    for _ in 0..200 {
-        let text = std::fs::read_to_string(&smaps).unwrap_or_default();
-        let mut arena = false;
-        let mut huge_kb = 0;
-        for line in text.lines() {
-            if line.contains('-') && line.split_whitespace().count() >= 5 {
-                arena = false;
-                let mut f = line.split_whitespace();
-                // (Anonymous: no path after the inode.)
-                if let (Some(range), None) = (f.next(), f.nth(4)) {
-                    if let Some((a, b)) = range.split_once('-') {
-                        let len = u64::from_str_radix(b, 16).unwrap_or(0)
-                            - u64::from_str_radix(a, 16).unwrap_or(0);
-                        arena = len == 64 << 20;
-                    }
-                }
-            } else if arena {
-                if let Some(kb) = line.strip_prefix("AnonHugePages:") {
-                    huge_kb = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
-                }
-                if let Some(flags) = line.strip_prefix("VmFlags:") {
-                    if flags.split_whitespace().any(|f| f == "hg") {
-                        found = Some(huge_kb);
-                    }
-                }
-            }
-        }
-        if found.is_some_and(|kb| kb >= 2048 || !collapse) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let Some(huge_kb) = found else {
-        panic!("the reading thread's arena is not marked for huge pages");
-    };
-    if !collapse {
-        eprintln!("not checked: this kernel does not collapse a huge page on request now");
-        return;
-    }
-    assert!(
-        huge_kb >= 2048,
-        "the arena's first 2 MiB is not a huge page yet ({huge_kb} kB)"
-    );
+    found
 }
 
 /// Whether the kernel makes a huge page of a range on request
