@@ -666,7 +666,7 @@ fn bench_filter() -> Result<()> {
         worst_ratio = worst_ratio.min(ratio);
         let _ = writeln!(
             t,
-            "| {label} | {} | {matches} | {:.3} s ({:.3} s) | {:.3} s ({:.3} s) | {:.1}x | {:.1}x |",
+            "| {label} | {} | {matches} | {:.4} s ({:.4} s) | {:.4} s ({:.4} s) | {:.1}x | {:.1}x |",
             fmt_rate(rate),
             ours.wall,
             ours.cpu,
