@@ -166,9 +166,9 @@ fn wait_rusage(child: &mut Child) -> Result<(std::process::ExitStatus, f64)> {
 /// Runs `cmd args` with stdout to /dev/null; the best (lowest wall) of `n`.
 /// Rounds of a [`time_pair`]. (The shared VM's noise moves single runs
 /// by ±30%: with 5 rounds the best of either side still moved ±15% from
-/// one bench run to the next, with 11 the filter bench's worst ratio still
-/// moved between 8.1x and 9.1x in two runs of one binary minutes apart,
-/// its filters' between 8.1x and 12.1x.)
+/// one bench run to the next, with 11 the filter bench's worst ratio was
+/// 7.6x and 8.1x in two runs of one binary a minute apart, its filters'
+/// anywhere from 7.6x to 12.1x.)
 const PAIR_RUNS: usize = 21;
 
 /// Two commands compared with each other: [`PAIR_RUNS`] rounds, each
