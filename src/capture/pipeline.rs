@@ -142,6 +142,7 @@ impl Drop for GateHold {
         self.0.close();
     }
 }
+
 /// Bytes of events outside the mapping (converted from an old format, or
 /// copied) past which a mapped file's batch ends before [`BATCH_ITEMS`]:
 /// each batch in flight keeps its buffer of them, and without a bound
