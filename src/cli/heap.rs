@@ -116,22 +116,27 @@ pub fn prefer_huge_pages() {
         let _ = crate::capture::pipeline::READER_AHEAD.set(huge_thread_arena);
     }
     if to > from {
-        // SAFETY: `from..to` lies inside the heap just grown (between the
-        // old and the new program break); the advice changes no byte of
-        // it, only how the kernel backs it.
-        unsafe {
-            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
-        }
-        // glibc wrote its bookkeeping into one small page of the first
-        // huge page as it grew the heap (the growth must exist before it
-        // can be marked): that page, its neighbours and their contents
-        // become one huge page now (the zeroing its first fault would
-        // have cost anyway). A kernel before 6.1 refuses the advice: that
-        // first 2 MiB then stays small pages.
-        // SAFETY: as above (collapsing keeps every byte of the range).
-        unsafe {
-            libc::madvise(from as *mut libc::c_void, HUGE, MADV_COLLAPSE);
-        }
+        // (`from..to` lies inside the heap just grown, between the old and
+        // the new program break.)
+        mark_huge(from, to - from);
+    }
+}
+
+/// Marks `from..from + len` (a 2 MiB-aligned range of this process's heap
+/// or of a malloc arena) for huge pages, and makes its first 2 MiB one now:
+/// glibc wrote its bookkeeping into one small page there as it made the
+/// range (which must exist before it can be marked), and that page, its
+/// neighbours and their contents become one huge page (the zeroing its
+/// first fault would have cost anyway). A kernel before 6.1 refuses the
+/// second advice: that first 2 MiB then stays small pages.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn mark_huge(from: usize, len: usize) {
+    // SAFETY: the callers pass memory of their own heap or arena; the
+    // advice changes no byte of it, only how the kernel backs it
+    // (collapsing keeps every byte).
+    unsafe {
+        libc::madvise(from as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        libc::madvise(from as *mut libc::c_void, HUGE, MADV_COLLAPSE);
     }
 }
 
@@ -178,14 +183,9 @@ fn huge_thread_arena() {
     if !whole {
         return;
     }
-    // SAFETY: `base..base + ARENA_REGION` is one anonymous read-write
-    // mapping of ours (checked just above: the arena's); the advice
-    // changes no byte of it, only how the kernel backs it (collapsing
-    // keeps every byte).
-    unsafe {
-        libc::madvise(base as *mut libc::c_void, ARENA_REGION, libc::MADV_HUGEPAGE);
-        libc::madvise(base as *mut libc::c_void, HUGE, MADV_COLLAPSE);
-    }
+    // (`base..base + ARENA_REGION` is the arena's own mapping, checked
+    // just above.)
+    mark_huge(base, ARENA_REGION);
 }
 
 /// `MADV_COLLAPSE` (Linux 6.1; the `libc` crate does not have it yet).

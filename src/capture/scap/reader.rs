@@ -394,17 +394,28 @@ impl FirstLists {
             let Some(body) = bytes.get(at.clone()) else {
                 return Err(ScapError::format(*boff, "metadata block past the mapping"));
             };
-            match *k {
-                Kind::Pl(v) => metablocks::parse_pl(body, *boff, v, true, &mut meta.procs)?,
-                Kind::Fdl(v) => metablocks::parse_fdl(body, *boff, v, true, &mut meta.fds)?,
-                Kind::Il(v) => metablocks::parse_il(body, *boff, v, true, &mut meta.interfaces)?,
-                Kind::Ul(v) => {
-                    metablocks::parse_ul(body, *boff, v, true, &mut meta.users, &mut meta.groups)?
-                }
-                _ => {}
-            }
+            parse_list(*k, body, *boff, true, meta)?;
         }
         Ok(())
+    }
+}
+
+/// Decodes (with `keep`; only checks, without) a process, fd, interface
+/// or user list block's `body` at file offset `boff` into `meta`; other
+/// kinds of block are left alone.
+fn parse_list(
+    k: Kind,
+    body: &[u8],
+    boff: u64,
+    keep: bool,
+    meta: &mut CaptureMeta,
+) -> Result<(), ScapError> {
+    match k {
+        Kind::Pl(v) => metablocks::parse_pl(body, boff, v, keep, &mut meta.procs),
+        Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, keep, &mut meta.fds),
+        Kind::Il(v) => metablocks::parse_il(body, boff, v, keep, &mut meta.interfaces),
+        Kind::Ul(v) => metablocks::parse_ul(body, boff, v, keep, &mut meta.users, &mut meta.groups),
+        _ => Ok(()),
     }
 }
 
@@ -839,11 +850,8 @@ impl ScapReader {
                     }
                 }
                 Kind::Mi => meta.machine = Some(metablocks::parse_mi(body, boff)?),
-                Kind::Pl(v) => metablocks::parse_pl(body, boff, v, keep, &mut meta.procs)?,
-                Kind::Fdl(v) => metablocks::parse_fdl(body, boff, v, keep, &mut meta.fds)?,
-                Kind::Il(v) => metablocks::parse_il(body, boff, v, keep, &mut meta.interfaces)?,
-                Kind::Ul(v) => {
-                    metablocks::parse_ul(body, boff, v, keep, &mut meta.users, &mut meta.groups)?
+                Kind::Pl(_) | Kind::Fdl(_) | Kind::Il(_) | Kind::Ul(_) => {
+                    parse_list(k, body, boff, keep, &mut meta)?
                 }
                 Kind::Pcapng(name) if first && !seen_scap => {
                     return Err(ScapError::NotScap {
