@@ -1493,12 +1493,14 @@ mod tests {
         let Ok(mut bytes) = std::fs::read(&path) else {
             return crate::testing::missing_capture(&path);
         };
-        let le = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
         // The first section's blocks: (kind, offset, total length).
         let mut at = 0;
         let mut found = Vec::new();
         while at + 8 <= bytes.len() {
-            let (bt, total) = (le(&bytes, at), le(&bytes, at + 4) as usize);
+            let (bt, total) = (
+                super::le32(&bytes, at),
+                super::le32(&bytes, at + 4) as usize,
+            );
             let k = blocks::kind(bt);
             if matches!(k, Kind::Ev(_)) {
                 break;
