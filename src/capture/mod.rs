@@ -60,6 +60,26 @@ impl Slot {
     }
 }
 
+/// How many events ahead of the one it hands out [`Events`] asks the CPU
+/// to fetch an event's bytes. The consumer spends some 40 ns on an event;
+/// its bytes were last touched by the reading thread, on the other core,
+/// a few hundred kilobytes earlier, so they are no longer in this core's
+/// caches, and the first read of an event would otherwise wait for them.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the CPU to bring the cache lines of `b`'s first and last bytes
+/// into its caches: a hint, which changes nothing but timing.
+#[inline(always)]
+fn prefetch(b: &[u8]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        safe_arch::prefetch_t0(first);
+        safe_arch::prefetch_t0(last);
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
+    let _ = b;
+}
+
 /// A run of events: the copies in a batch of a pipelined reader, or one
 /// event of a source that hands them out one at a time.
 pub struct Events<'a> {
@@ -92,6 +112,10 @@ impl<'a> Events<'a> {
     /// The events at `slots` in `data` and `extra`, which the reader
     /// checked there (or before it copied them there byte for byte).
     pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
+        // (`next` fetches the events after these.)
+        for s in slots.iter().take(PREFETCH_AHEAD) {
+            prefetch(s.bytes(data, extra).unwrap_or_default());
+        }
         Events {
             bufs: [data, extra],
             slots: slots.iter(),
@@ -133,6 +157,9 @@ impl<'a> Iterator for Events<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<EventRef<'a>> {
+        if let Some(ahead) = self.slots.as_slice().get(PREFETCH_AHEAD) {
+            prefetch(ahead.bytes_in(&self.bufs).unwrap_or_default());
+        }
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
             // where, so `get` cannot fail.
