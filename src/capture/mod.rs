@@ -67,17 +67,23 @@ impl Slot {
 /// caches, and the first read of an event would otherwise wait for them.
 const PREFETCH_AHEAD: usize = 8;
 
-/// Asks the CPU to bring the cache lines of `b`'s first and last bytes
-/// into its caches: a hint, which changes nothing but timing.
+/// Asks the CPU to bring the cache line holding `b` into its caches: a
+/// hint, which changes nothing but timing.
 #[inline(always)]
-fn prefetch(b: &[u8]) {
+pub(crate) fn prefetch(b: &u8) {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
-    if let (Some(first), Some(last)) = (b.first(), b.last()) {
-        safe_arch::prefetch_t0(first);
-        safe_arch::prefetch_t0(last);
-    }
+    safe_arch::prefetch_t0(b);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
     let _ = b;
+}
+
+/// [`prefetch`] for the first and last bytes of an event.
+#[inline(always)]
+fn prefetch_event(b: &[u8]) {
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        prefetch(first);
+        prefetch(last);
+    }
 }
 
 /// A run of events: the copies in a batch of a pipelined reader, or one
@@ -114,7 +120,7 @@ impl<'a> Events<'a> {
     pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         // (`next` fetches the events after these.)
         for s in slots.iter().take(PREFETCH_AHEAD) {
-            prefetch(s.bytes(data, extra).unwrap_or_default());
+            prefetch_event(s.bytes(data, extra).unwrap_or_default());
         }
         Events {
             bufs: [data, extra],
@@ -158,7 +164,7 @@ impl<'a> Iterator for Events<'a> {
     #[inline]
     fn next(&mut self) -> Option<EventRef<'a>> {
         if let Some(ahead) = self.slots.as_slice().get(PREFETCH_AHEAD) {
-            prefetch(ahead.bytes_in(&self.bufs).unwrap_or_default());
+            prefetch_event(ahead.bytes_in(&self.bufs).unwrap_or_default());
         }
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
