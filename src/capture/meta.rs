@@ -2,6 +2,8 @@
 //! blocks of a `.scap` file, or their procfs equivalents for a live capture.
 //! Plain data; `state` builds its tables from it, the writer writes it out.
 
+use std::sync::Arc;
+
 /// One thread as listed in a process-list block (fields of PL_V1..V9).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProcEntry {
@@ -216,23 +218,24 @@ pub struct CaptureMeta {
 /// A list of strings (argv, environment, cgroups) held the way libscap and
 /// procfs hold them: one NUL-separated text, so a whole list costs one
 /// allocation however many items it has. Items never contain NUL.
+///
+/// The text is shared, not copied, by clones: the threads of a process
+/// list the same arguments, environment and cgroups, and a capture's
+/// process list repeats them for every thread (in the bench's capture, 158
+/// of 206 entries have their previous entry's environment, most of the
+/// list's bytes), so its decoder hands out one list for all of them.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct StrList {
-    /// The items joined by NUL (no trailing NUL).
-    text: String,
-    /// Whether there is an item (`text` alone cannot tell `[]` from
-    /// `[""]`). The number of items is not kept: it is one more than the
-    /// NULs of `text`, counted when asked (rarely), not for every list
-    /// a capture's process table holds.
-    some: bool,
+    /// The items joined by NUL (no trailing NUL); `None` for no items
+    /// (`Some("")` is one empty item). The number of items is not kept: it
+    /// is one more than the NULs of the text, counted when asked (rarely),
+    /// not for every list a capture's process table holds.
+    text: Option<Arc<str>>,
 }
 
 impl StrList {
     pub const fn new() -> StrList {
-        StrList {
-            text: String::new(),
-            some: false,
-        }
+        StrList { text: None }
     }
 
     /// A NUL-separated list as libscap stores it: one trailing NUL is
@@ -243,28 +246,32 @@ impl StrList {
             return StrList::new();
         }
         let b = b.strip_suffix(&[0]).unwrap_or(b);
-        let text = match std::str::from_utf8(b) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(b).into_owned(),
+        let text: Arc<str> = match std::str::from_utf8(b) {
+            Ok(s) => Arc::from(s),
+            Err(_) => Arc::from(String::from_utf8_lossy(b)),
         };
-        StrList { text, some: true }
+        StrList { text: Some(text) }
+    }
+
+    /// The text, empty for no items.
+    fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or("")
     }
 
     pub fn len(&self) -> usize {
-        if self.some {
-            memchr::memchr_iter(0, self.text.as_bytes()).count() + 1
-        } else {
-            0
+        match &self.text {
+            Some(t) => memchr::memchr_iter(0, t.as_bytes()).count() + 1,
+            None => 0,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.some
+        self.text.is_none()
     }
 
     pub fn iter(&self) -> StrListIter<'_> {
         StrListIter {
-            inner: self.some.then(|| self.text.split('\0')),
+            inner: self.text.as_deref().map(|t| t.split('\0')),
         }
     }
 
@@ -280,9 +287,9 @@ impl StrList {
     pub fn join(&self, sep: &str) -> String {
         if sep.len() == 1 {
             // NUL and `sep` are both one byte: replace in place.
-            return self.text.replace('\0', sep);
+            return self.text().replace('\0', sep);
         }
-        let mut s = String::with_capacity(self.text.len() + self.len());
+        let mut s = String::with_capacity(self.text().len() + self.len());
         for (i, it) in self.iter().enumerate() {
             if i > 0 {
                 s.push_str(sep);
@@ -294,19 +301,35 @@ impl StrList {
 
     /// The items joined by NUL, without a trailing NUL.
     pub fn as_nul_separated(&self) -> &str {
-        &self.text
+        self.text()
+    }
+
+    /// Whether `other` is a clone of this list (the same text, not a copy).
+    #[cfg(test)]
+    pub(crate) fn shares_text(&self, other: &StrList) -> bool {
+        match (&self.text, &other.text) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// Appends an item; anything from a NUL on is dropped (items cannot
-    /// hold one).
+    /// hold one). (The text is made again: lists are built once, by
+    /// [`FromIterator`] in bulk.)
     pub fn push(&mut self, item: &str) {
-        let item = item.split('\0').next().unwrap_or("");
-        if self.some {
-            self.text.push('\0');
-        }
-        self.text.push_str(item);
-        self.some = true;
+        let mut text = String::from(self.text());
+        push_item(&mut text, self.text.is_some(), item);
+        self.text = Some(Arc::from(text));
     }
+}
+
+/// Appends `item` (up to any NUL in it) to a list's text, after a NUL
+/// when the list has items already.
+fn push_item(text: &mut String, some: bool, item: &str) {
+    if some {
+        text.push('\0');
+    }
+    text.push_str(item.split('\0').next().unwrap_or(""));
 }
 
 impl std::fmt::Debug for StrList {
@@ -317,11 +340,15 @@ impl std::fmt::Debug for StrList {
 
 impl<S: AsRef<str>> FromIterator<S> for StrList {
     fn from_iter<I: IntoIterator<Item = S>>(items: I) -> StrList {
-        let mut l = StrList::new();
+        let mut text = String::new();
+        let mut some = false;
         for it in items {
-            l.push(it.as_ref());
+            push_item(&mut text, some, it.as_ref());
+            some = true;
         }
-        l
+        StrList {
+            text: some.then(|| Arc::from(text)),
+        }
     }
 }
 

@@ -104,15 +104,25 @@ impl<'a> Cur<'a> {
         let b = self.str16(max, field)?;
         Ok(if self.keep { cstr(b) } else { String::new() })
     }
-    /// A [`Cur::str16`] NUL-separated list (empty when not keeping).
+    /// A [`Cur::str16`] NUL-separated list (empty when not keeping), given
+    /// the previous entry's list of the field as read and as decoded: the
+    /// same bytes again share that list (see [`StrList`]), with no copy,
+    /// check or allocation of their own.
     #[inline]
-    fn list16(&mut self, max: usize, field: &str) -> Result<StrList, ScapError> {
+    fn list16(
+        &mut self,
+        max: usize,
+        field: &str,
+        last: &mut (&'a [u8], StrList),
+    ) -> Result<StrList, ScapError> {
         let b = self.str16(max, field)?;
-        Ok(if self.keep {
-            StrList::from_nul_separated(b)
-        } else {
-            StrList::new()
-        })
+        if !self.keep {
+            return Ok(StrList::new());
+        }
+        if b != last.0 {
+            *last = (b, StrList::from_nul_separated(b));
+        }
+        Ok(last.1.clone())
     }
     /// A sub-cursor over the next `n` bytes (an entry with a length prefix).
     #[inline]
@@ -179,6 +189,7 @@ pub(crate) fn parse_pl(
     if keep && ver >= 9 {
         out.reserve(count_entries(body));
     }
+    let mut lists = ListMemo::default();
     while c.remaining() >= 4 {
         if ver >= 9 {
             let at = c.pos;
@@ -191,12 +202,12 @@ pub(crate) fn parse_pl(
                 )));
             }
             let mut e = c.sub(sub_len - 4)?;
-            let p = parse_proc(&mut e, ver)?;
+            let p = parse_proc(&mut e, ver, &mut lists)?;
             if keep {
                 out.push(p);
             }
         } else {
-            let p = parse_proc(&mut c, ver)?;
+            let p = parse_proc(&mut c, ver, &mut lists)?;
             if keep {
                 out.push(p);
             }
@@ -221,7 +232,21 @@ fn count_entries(body: &[u8]) -> usize {
     n
 }
 
-fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {
+/// The lists of the previous entry of a process list (see
+/// [`Cur::list16`]): the threads of a process come one after the
+/// other, with the same arguments, environment and cgroups.
+#[derive(Default)]
+struct ListMemo<'a> {
+    args: (&'a [u8], StrList),
+    env: (&'a [u8], StrList),
+    cgroups: (&'a [u8], StrList),
+}
+
+fn parse_proc<'a>(
+    c: &mut Cur<'a>,
+    ver: u8,
+    lists: &mut ListMemo<'a>,
+) -> Result<ProcEntry, ScapError> {
     let mut p = ProcEntry {
         sid: u64::MAX,
         vpgid: u64::MAX,
@@ -245,7 +270,7 @@ fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {
     if ver >= 7 {
         p.exepath = c.text16(MAX_PATH, "exepath")?;
     }
-    p.args = c.list16(MAX_ARGS, "args")?;
+    p.args = c.list16(MAX_ARGS, "args", &mut lists.args)?;
     p.cwd = c.text16(MAX_PATH, "cwd")?;
     p.fdlimit = c.u64()?;
     p.flags = c.u32()?;
@@ -258,12 +283,12 @@ fn parse_proc(c: &mut Cur<'_>, ver: u8) -> Result<ProcEntry, ScapError> {
         p.pfmajor = c.u64()?;
         p.pfminor = c.u64()?;
         if ver >= 3 {
-            p.env = c.list16(MAX_ARGS, "env")?;
+            p.env = c.list16(MAX_ARGS, "env", &mut lists.env)?;
         }
         if ver >= 4 {
             p.vtid = c.i64()?;
             p.vpid = c.i64()?;
-            p.cgroups = c.list16(MAX_ARGS, "cgroups")?;
+            p.cgroups = c.list16(MAX_ARGS, "cgroups", &mut lists.cgroups)?;
             if ver >= 5 {
                 p.root = c.text16(MAX_PATH, "root")?;
             }
@@ -988,6 +1013,52 @@ mod tests {
         }
         let b = b.strip_suffix(&[0]).unwrap_or(b);
         b.split(|&c| c == 0).map(owned).collect()
+    }
+
+    /// Consecutive entries with the same lists share them; a different
+    /// list in between, an empty one or one of another field is decoded
+    /// as itself (the memo is per field and follows the last entry).
+    #[test]
+    fn process_lists_share_repeated_lists() {
+        let l = |items: &[&str]| StrList::from(items.to_vec());
+        let env = l(&["HOME=/root", "PATH=/usr/bin"]);
+        let other = l(&["HOME=/home/a"]);
+        let cg = l(&["cpu=/a", "memory=/a"]);
+        let mk = |tid: u64, env: &StrList, args: &StrList| ProcEntry {
+            tid,
+            pid: 1,
+            comm: "httpd".into(),
+            args: args.clone(),
+            env: env.clone(),
+            cgroups: cg.clone(),
+            ..ProcEntry::default()
+        };
+        let procs = vec![
+            mk(1, &env, &l(&["-k", "start"])),
+            mk(2, &env, &l(&["-k", "start"])),
+            mk(3, &other, &StrList::new()),
+            mk(4, &StrList::new(), &l(&[""])),
+            mk(5, &env, &l(&["-k", "start"])),
+            mk(6, &env, &l(&["-k", "start"])),
+        ];
+        let mut block = Vec::new();
+        put_pl(&mut block, &procs);
+        let body = &block[blocks::BLOCK_HDR..block.len() - 4];
+        let mut out = Vec::new();
+        parse_pl(body, 0, 9, true, &mut out).expect("a block just written");
+        assert_eq!(out.len(), procs.len());
+        for (got, want) in out.iter().zip(&procs) {
+            assert_eq!(got.env, want.env, "tid {}", want.tid);
+            assert_eq!(got.args, want.args, "tid {}", want.tid);
+            assert_eq!(got.cgroups, want.cgroups, "tid {}", want.tid);
+        }
+        assert_eq!(out[3].args.len(), 1);
+        assert!(out[3].env.is_empty());
+        // Shared, not copied: entries 0-1 and 4-5 (not across 2-3).
+        assert!(out[0].env.shares_text(&out[1].env));
+        assert!(out[4].env.shares_text(&out[5].env));
+        assert!(!out[1].env.shares_text(&out[4].env));
+        assert!(out[0].cgroups.shares_text(&out[5].cgroups));
     }
 
     #[test]
