@@ -65,7 +65,9 @@ impl Slot {
 /// its bytes were last touched by the reading thread, on the other core,
 /// a few hundred kilobytes earlier, so they are no longer in this core's
 /// caches, and the first read of an event would otherwise wait for them.
-const PREFETCH_AHEAD: usize = 8;
+/// (32 events, a microsecond or so ahead: 2% faster than 8 by hand, 16
+/// in between.)
+const PREFETCH_AHEAD: usize = 32;
 
 /// Asks the CPU to bring the cache line holding `b` into its caches: a
 /// hint, which changes nothing but timing.
