@@ -1040,6 +1040,8 @@ mod tests {
             mk(4, &StrList::new(), &l(&[""])),
             mk(5, &env, &l(&["-k", "start"])),
             mk(6, &env, &l(&["-k", "start"])),
+            // (Arguments with the bytes of the previous environment.)
+            mk(7, &env, &env),
         ];
         let mut block = Vec::new();
         put_pl(&mut block, &procs);
@@ -1059,6 +1061,7 @@ mod tests {
         assert!(out[4].env.shares_text(&out[5].env));
         assert!(!out[1].env.shares_text(&out[4].env));
         assert!(out[0].cgroups.shares_text(&out[5].cgroups));
+        assert!(!out[6].args.shares_text(&out[5].env));
     }
 
     #[test]

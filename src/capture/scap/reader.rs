@@ -34,7 +34,8 @@ use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
 use crate::event::{table, EventRef, HDR_LEN, HDR_LEN_V1};
 
 /// How far ahead of the event it checks [`ScapReader::take_ready`] asks
-/// the CPU for the file's bytes (a page cache the CPU has not read yet):
+/// the CPU for the input's bytes (the mapped page cache, or the buffer
+/// read into, which the CPU has not read yet):
 /// the hardware's own prefetcher stops at each 4 KiB page, where the walk
 /// would otherwise wait (3-8% off `dig -r` on the bench's capture).
 const PREFETCH_AHEAD: usize = 4096;
