@@ -33,12 +33,12 @@ use super::ScapError;
 use crate::capture::{CaptureMeta, Item, Source, SourceError, SourceStats};
 use crate::event::{table, EventRef, HDR_LEN, HDR_LEN_V1};
 
-/// How far ahead of the event it checks [`ScapReader::take_ready`] asks
-/// the CPU for the input's bytes (the mapped page cache, or the buffer
-/// read into, which the CPU has not read yet):
-/// the hardware's own prefetcher stops at each 4 KiB page, where the walk
-/// would otherwise wait (3-8% off `dig -r` on the bench's capture).
-const PREFETCH_AHEAD: usize = 4096;
+/// How many bytes ahead of the event it checks [`ScapReader::take_ready`]
+/// asks the CPU for the input (the mapped page cache, or the buffer read
+/// into, which this CPU has not read yet): the hardware's own prefetcher
+/// stops at each 4 KiB page, where the walk would otherwise wait (3-8% off
+/// `dig -r` on the bench's capture).
+const PREFETCH_BYTES: usize = 4096;
 
 /// Bytes asked of the underlying reader at a time (and the initial buffer).
 const CHUNK: usize = 1 << 20;
@@ -1350,7 +1350,7 @@ impl ScapReader {
             let mut n = 0;
             let mut more = true;
             while let Some(d) = data.get(pos..) {
-                if let Some(b) = d.get(PREFETCH_AHEAD) {
+                if let Some(b) = d.get(PREFETCH_BYTES) {
                     crate::capture::prefetch(b);
                 }
                 let Some(f) = event_frame(d) else {
