@@ -84,7 +84,7 @@ fn pass(l: &Loaded, filters: &[Filter], repeat: u32) -> Result<(f64, u64)> {
                 let ev = EventRef::new(*cpu, *flags, &l.arena[*a..*b])?;
                 num += 1;
                 let ectx = st.process(&ev);
-                let c = Ctx::new(ev, num, &st, ectx, 0, 0, &opts);
+                let c = Ctx::new(ev, num, &st, &ectx, 0, 0, &opts);
                 for f in filters {
                     for _ in 0..repeat {
                         if black_box(f.matches(black_box(&c))) {
@@ -144,7 +144,7 @@ fn cmd_read(path: &str) -> Result<()> {
                 Item::Event(ev) => {
                     n += 1;
                     let ectx = st.process(&ev);
-                    let c = Ctx::new(ev, n, &st, ectx, 0, 0, &opts);
+                    let c = Ctx::new(ev, n, &st, &ectx, 0, 0, &opts);
                     black_box(&c);
                 }
             }

@@ -942,7 +942,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                     if watch_hidden
                         && hidden_event(
                             filter.as_ref(),
-                            &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
+                            &Ctx::new(ev, num, &state, &ectx, first_ts, prev_ts, &opts),
                             leading,
                             counting,
                         )
@@ -958,7 +958,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                     continue;
                 }
                 if filter.is_some() || !quiet {
-                    let c = Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts);
+                    let c = Ctx::new(ev, num, &state, &ectx, first_ts, prev_ts, &opts);
                     match printer.pass(&c, &mut out) {
                         Ok(true) => {}
                         Ok(false) => continue,
@@ -1039,7 +1039,7 @@ pub fn run(a: DigArgs) -> Result<()> {
             // it. (Printing needs no file: `-w` is quiet.)
             let may_pass = !skip && filter.as_ref().is_none_or(|f| f.may_match_type(etype));
             let c = (may_pass && !(filter.is_none() && quiet))
-                .then(|| Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts));
+                .then(|| Ctx::new(ev, num, &state, &ectx, first_ts, prev_ts, &opts));
             let pass = may_pass
                 && c.as_ref()
                     .is_none_or(|c| printer.filter.is_none_or(|f| f.matches_typed(c)));
@@ -1075,7 +1075,7 @@ pub fn run(a: DigArgs) -> Result<()> {
                 if (watch_hidden || summary.is_some())
                     && hidden_event(
                         filter.as_ref(),
-                        &Ctx::new(ev, num, &state, ectx, first_ts, prev_ts, &opts),
+                        &Ctx::new(ev, num, &state, &ectx, first_ts, prev_ts, &opts),
                         leading,
                         counting || summary.is_some(),
                     )

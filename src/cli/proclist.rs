@@ -35,7 +35,7 @@ pub fn filter_meta(meta: &CaptureMeta, filter: &Filter) -> CaptureMeta {
             fd: Some(f.fd),
             ..EvCtx::default()
         };
-        if filter.matches(&Ctx::new(ev, 0, &state, ectx, 0, 0, &opts)) {
+        if filter.matches(&Ctx::new(ev, 0, &state, &ectx, 0, 0, &opts)) {
             tids.insert(f.tid);
             fds.push(f.clone());
         }

@@ -2334,7 +2334,7 @@ mod tests {
         for f in files {
             crate::testing::replay(f, |num, ev, st, ectx| {
                 seen += 1;
-                let c = Ctx::new(ev, num, st, ectx, 0, 0, &opts);
+                let c = Ctx::new(ev, num, st, &ectx, 0, 0, &opts);
                 for (i, flt) in filters.iter().enumerate() {
                     let want = eval(&flt.root, &c);
                     assert_eq!(

@@ -945,7 +945,7 @@ mod tests {
                     if first == 0 {
                         first = ev.ts();
                     }
-                    let c = Ctx::new(ev, num, st, ectx, first, prev, &opts);
+                    let c = Ctx::new(ev, num, st, &ectx, first, prev, &opts);
                     for f in &formats {
                         let (mut a, mut b) = (String::from("x"), String::from("x"));
                         let ok = f.render(&c, &mut a);

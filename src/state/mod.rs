@@ -41,6 +41,18 @@ pub struct EvCtx {
     pub exectime: u64,
 }
 
+impl EvCtx {
+    /// Nothing known (what `default` gives), as a constant to borrow.
+    pub const NONE: EvCtx = EvCtx {
+        fd: None,
+        enter_ts: None,
+        paired: false,
+        name_changed: false,
+        cpu: None,
+        exectime: 0,
+    };
+}
+
 /// A container id and type found from cgroups.
 type Found = (String, containers::ContainerType);
 

@@ -273,7 +273,7 @@ pub fn capture_loop(job: CaptureJob) {
         // hides them, as sysdig does. A file's start view counts what a
         // replay of the store counts.)
         if let (Some((_, a)), true) = (agg.as_mut(), tabled) {
-            let c = Ctx::new(ev, num, &state, ectx, first_ts, 0, &opts);
+            let c = Ctx::new(ev, num, &state, &ectx, first_ts, 0, &opts);
             a.add(&c);
         }
         if num.is_multiple_of(256) || live {
@@ -408,7 +408,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                     }
                 }
                 last = last.max(ts);
-                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+                let c = Ctx::new(r.ev, r.num, r.state, &r.ectx, first_ts, 0, &opts);
                 agg.add(&c);
                 true
             });
@@ -452,7 +452,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                 if r.hidden || !r.selected {
                     return true;
                 }
-                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, prev, &opts);
+                let c = Ctx::new(r.ev, r.num, r.state, &r.ectx, first_ts, prev, &opts);
                 if filter.as_ref().is_some_and(|f| !f.matches(&c)) {
                     return true;
                 }
@@ -493,7 +493,7 @@ pub fn run_query(q: Query, snap: &Snapshot, first_ts: u64, latest: &AtomicU64) -
                 if r.hidden || !r.selected || r.ev.is_enter() {
                     return true;
                 }
-                let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+                let c = Ctx::new(r.ev, r.num, r.state, &r.ectx, first_ts, 0, &opts);
                 use crate::filter::fields::Value;
                 if io.extract(&c) != Value::B(true) {
                     return true;
@@ -618,7 +618,7 @@ fn spectro_history(
             return true;
         }
         flush(&mut agg, &mut sp, row, &mut cur);
-        let c = Ctx::new(r.ev, r.num, r.state, r.ectx, first_ts, 0, &opts);
+        let c = Ctx::new(r.ev, r.num, r.state, &r.ectx, first_ts, 0, &opts);
         agg.add(&c);
         true
     });

@@ -470,7 +470,7 @@ impl Aggregator {
             let Ok(ev) = crate::event::EventRef::new(0, 0, &hdr) else {
                 continue;
             };
-            let c = Ctx::new(ev, 0, state, EvCtx::default(), 0, 0, opts);
+            let c = Ctx::new(ev, 0, state, &EvCtx::NONE, 0, 0, opts);
             self.add(&c);
         }
     }

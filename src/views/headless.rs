@@ -258,7 +258,7 @@ fn run_inner(a: HeadlessArgs) -> Result<()> {
         if ts != 0 {
             last_ts = ts;
         }
-        let c = Ctx::new(ev, num, &state, ectx, first_ts, last_ts, &opts);
+        let c = Ctx::new(ev, num, &state, &ectx, first_ts, last_ts, &opts);
         run.agg.add(&c);
         if a.numevents.is_some_and(|n| num >= n) {
             break;

@@ -226,7 +226,11 @@ pub struct Ctx<'a> {
     pub ev: EventRef<'a>,
     pub num: u64,
     pub state: &'a State,
-    pub ectx: EvCtx,
+    /// Borrowed, not copied: the state has just written it field by field,
+    /// and a copy read it back in 16-byte loads that could not be
+    /// forwarded from those stores (each waited for them to reach the
+    /// cache: a fifth of the `dig -r` loop's samples, 3.5% of a run).
+    pub ectx: &'a EvCtx,
     pub thread: Option<&'a Thread>,
     /// The event's fd, once looked up.
     fd: Cell<Option<Option<&'a Fd>>>,
@@ -243,7 +247,7 @@ impl<'a> Ctx<'a> {
         ev: EventRef<'a>,
         num: u64,
         state: &'a State,
-        ectx: EvCtx,
+        ectx: &'a EvCtx,
         first_ts: u64,
         prev_ts: u64,
         opts: &'a FieldOpts,
