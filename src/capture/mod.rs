@@ -69,10 +69,17 @@ impl Slot {
 /// in between.)
 const PREFETCH_AHEAD: usize = 32;
 
+/// How far ahead [`Events`] fetches the slots themselves: the reading
+/// thread wrote them on the other CPU, and reading slot
+/// [`PREFETCH_AHEAD`] for its event's place waited on their cache lines in
+/// turn (3% of the `dig -r` loop's samples on that one load). 96 and 192
+/// measured alike, 2-3% faster than none (50 interleaved runs).
+const SLOT_AHEAD: usize = 96;
+
 /// Asks the CPU to bring the cache line holding `b` into its caches: a
 /// hint, which changes nothing but timing.
 #[inline(always)]
-pub(crate) fn prefetch(b: &u8) {
+pub(crate) fn prefetch<T>(b: &T) {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
     safe_arch::prefetch_t0(b);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
@@ -167,6 +174,9 @@ impl<'a> Iterator for Events<'a> {
     fn next(&mut self) -> Option<EventRef<'a>> {
         if let Some(ahead) = self.slots.as_slice().get(PREFETCH_AHEAD) {
             prefetch_event(ahead.bytes_in(&self.bufs).unwrap_or_default());
+            if let Some(s) = self.slots.as_slice().get(SLOT_AHEAD) {
+                prefetch(s);
+            }
         }
         match self.slots.next() {
             // The slots are the reader's own record of what it copied
