@@ -28,7 +28,7 @@
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// Bytes released at a time ([`Mapping::release`]): a multiple of the
@@ -205,6 +205,11 @@ fn unguard(slot: usize) {
     }
 }
 
+/// Set by the first thread whose fault [`on_sigbus`] reports: both the
+/// reading and the consuming thread can touch the truncated pages at once,
+/// and the error is one line.
+static REPORTED: AtomicBool = AtomicBool::new(false);
+
 /// The `SIGBUS` handler: a fault in a guarded mapping is a capture file
 /// truncated under us; any other goes to the previous action (the fault
 /// happens again once this returns).
@@ -217,6 +222,14 @@ extern "C" fn on_sigbus(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mu
         start != 0 && addr.wrapping_sub(start) < l.load(Ordering::Acquire)
     });
     if ours {
+        if REPORTED.swap(true, Ordering::AcqRel) {
+            // Another thread is writing the error and ends the process.
+            loop {
+                // SAFETY: pause(2) is async-signal-safe; this thread only
+                // waits for that exit.
+                unsafe { libc::pause() };
+            }
+        }
         const MSG: &[u8] =
             b"syspect: the capture file was truncated by another program while it was read\n";
         // SAFETY: write(2) and _exit(2) are async-signal-safe; MSG is static.
