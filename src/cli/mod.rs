@@ -86,9 +86,15 @@ pub fn main() -> i32 {
         if dig::reads_files(args.get(2..).unwrap_or_default()) {
             heap::prefer_huge_pages();
         }
-        let mut rest = vec![format!("{} dig", args[0])];
-        rest.extend(args.into_iter().skip(2));
-        match dig::DigArgs::try_parse_from(rest) {
+        let parsed = match dig::plain_read(args.get(2..).unwrap_or_default()) {
+            Some(a) => Ok(a),
+            None => {
+                let mut rest = vec![format!("{} dig", args[0])];
+                rest.extend(args.into_iter().skip(2));
+                dig::DigArgs::try_parse_from(rest)
+            }
+        };
+        match parsed {
             Ok(a) => dig::run(a),
             Err(e) => return clap_exit(&e),
         }
