@@ -95,13 +95,18 @@ pub fn prefer_huge_pages() {
     // (where the new space starts): above it nothing is touched, and the
     // first write there is a huge page's fault, with no collapse (see
     // below). All are freed again.
-    let mut held = [std::ptr::null_mut::<libc::c_void>(); 64];
+    // (Up to 256 blocks: blocks served from freed memory rather than the
+    // top just take another turn, some 750 KB of them at most. A block of
+    // `top - 64` leaves a top of 48 bytes, above glibc's 32-byte minimum
+    // chunk; 3072 bytes and their header, and the new top's header after
+    // them, fit in the 4 KiB below the boundary.)
+    let mut held = [std::ptr::null_mut::<libc::c_void>(); 256];
     for slot in held.iter_mut() {
         let top = top_left();
         let size = if top > 4096 {
             (top - 64).min(120 << 10)
         } else {
-            1024
+            3072
         };
         // SAFETY: a plain allocation, freed below.
         *slot = unsafe { libc::malloc(size) };
@@ -153,7 +158,8 @@ pub fn prefer_huge_pages() {
 /// without the heap growing).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn top_left() -> usize {
-    // SAFETY: `mallinfo2` only reads malloc's counters (glibc 2.33).
+    // SAFETY: `mallinfo2` (glibc 2.33) takes each arena's lock and reads
+    // its free lists, writing nothing; called before a second thread.
     unsafe { libc::mallinfo2() }.keepcost
 }
 
@@ -163,18 +169,20 @@ fn top_left() -> usize {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn touched(from: usize) -> bool {
     let mut pages = [0u8; HUGE / 4096];
-    // SAFETY: `mincore` only writes one byte per 4 KiB page of the range
-    // into `pages`, which has exactly that many.
+    // SAFETY: `mincore` writes one byte per page of the range into
+    // `pages`; pages are at least 4 KiB, and `pages` has a byte for each
+    // 4 KiB.
     let r = unsafe { libc::mincore(from as *mut libc::c_void, HUGE, pages.as_mut_ptr()) };
     r != 0 || pages.iter().any(|p| p & 1 != 0)
 }
 
 /// Marks `from..from + len` (a 2 MiB-aligned range of this process's heap
 /// or of a malloc arena) for huge pages, and makes its first 2 MiB one now:
-/// glibc wrote its bookkeeping into one small page there as it made the
-/// range (which must exist before it can be marked), and that page, its
-/// neighbours and their contents become one huge page (the zeroing its
-/// first fault would have cost anyway). A kernel before 6.1 refuses the
+/// for a range whose first 2 MiB already holds small pages (an arena's,
+/// where glibc wrote its bookkeeping as it made the range, which must
+/// exist before it can be marked; the main heap's only if glibc wrote
+/// there after all), those pages, their neighbours and their contents
+/// become one huge page. A kernel before 6.1 refuses the
 /// second advice: that first 2 MiB then stays small pages.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn mark_huge(from: usize, len: usize) {
@@ -243,8 +251,8 @@ const MADV_COLLAPSE: libc::c_int = 25;
 /// boundary (a gap never touched, so never backed by memory). glibc, which
 /// finds the break moved by someone else when it next grows the heap,
 /// starts its free space at the new break, and writes its bookkeeping
-/// into that one page: everything it hands out afterwards lies above the
-/// boundary, in what can be huge pages. What was left of its old space
+/// into that one page: past the few kilobytes left in it, everything it
+/// hands out lies above the boundary, in what can be huge pages. What was left of its old space
 /// goes into its free lists, as for any foreign `sbrk`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn skip_to_boundary(start: usize) {

@@ -80,7 +80,7 @@ pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
     let result = if args.get(1).map(String::as_str) == Some("dig") {
         // A read of capture files gets its heap before the arguments are
-        // parsed: their parse grows it by some 280 KB, 40 page faults of
+        // parsed: clap's parse grows it by some 280 KB, 40 page faults of
         // fresh small pages otherwise (see `heap`; `dig::run` sets it up for the
         // reads this misses, `-qr FILE` and the like).
         if dig::reads_files(args.get(2..).unwrap_or_default()) {

@@ -514,6 +514,11 @@ mod tests {
     use super::*;
     use crate::capture::meta::{FdEntry, FdType, ProcEntry};
 
+    #[test]
+    fn evctx_none_is_the_default() {
+        assert_eq!(EvCtx::NONE, EvCtx::default());
+    }
+
     fn entry(tid: u64, comm: &str) -> ProcEntry {
         ProcEntry {
             tid,
