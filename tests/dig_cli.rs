@@ -66,6 +66,29 @@ fn huge_field_width_is_refused() {
     assert!(out.lines().all(|l| l.len() == 65535), "{}", out.len());
 }
 
+/// An argument that is not UTF-8 (a filter word, a file name, for the UI
+/// too) is refused in one line with status 2, not a panic.
+#[test]
+fn non_utf8_arguments_are_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"proc.name=\xff\x1b[2J");
+    for args in [
+        vec![std::ffi::OsStr::new("dig"), std::ffi::OsStr::new("-r"), bad],
+        vec![bad],
+    ] {
+        let o = Command::new(syspect_bin())
+            .args(&args)
+            .output()
+            .expect("run syspect");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+        assert!(!err.contains('\x1b'), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
 #[test]
 fn missing_file_is_one_line() {
     let o = dig(&["-r", "/nonexistent/x.scap"]);

@@ -77,7 +77,21 @@ fn one_line(msg: &str) -> String {
 
 /// Entry point; returns the process exit status.
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
+    // (`std::env::args` panics on an argument that is not UTF-8: a clear
+    // error instead, as for any bad input.)
+    let args = match std::env::args_os()
+        .map(std::ffi::OsString::into_string)
+        .collect::<Result<Vec<String>, _>>()
+    {
+        Ok(a) => a,
+        Err(bad) => {
+            let e = UsageError(format!(
+                "an argument is not valid UTF-8: {:?}",
+                bad.to_string_lossy()
+            ));
+            return report(&e.into());
+        }
+    };
     let result = if args.get(1).map(String::as_str) == Some("dig") {
         // A read of capture files gets its heap before the arguments are
         // parsed: clap's parse grows it by some 280 KB, 40 page faults of
