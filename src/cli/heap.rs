@@ -142,15 +142,7 @@ pub fn prefer_huge_pages() {
     if to > from {
         // (`from..to` lies inside the heap just grown, between the old and
         // the new program break.)
-        if touched(from) {
-            mark_huge(from, to - from);
-        } else {
-            // SAFETY: as in `mark_huge`: only how the kernel backs the
-            // range changes.
-            unsafe {
-                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
-            }
-        }
+        mark_huge(from, to - from, touched(from));
     }
 }
 
@@ -177,21 +169,23 @@ fn touched(from: usize) -> bool {
 }
 
 /// Marks `from..from + len` (a 2 MiB-aligned range of this process's heap
-/// or of a malloc arena) for huge pages, and makes its first 2 MiB one now:
-/// for a range whose first 2 MiB already holds small pages (an arena's,
-/// where glibc wrote its bookkeeping as it made the range, which must
-/// exist before it can be marked; the main heap's only if glibc wrote
-/// there after all), those pages, their neighbours and their contents
-/// become one huge page. A kernel before 6.1 refuses the
+/// or of a malloc arena) for huge pages and, with `collapse`, makes its
+/// first 2 MiB one now: for a range whose first 2 MiB already holds small
+/// pages (an arena's, where glibc wrote its bookkeeping as it made the
+/// range, which must exist before it can be marked; the main heap's only
+/// if glibc wrote there after all), those pages, their neighbours and
+/// their contents become one huge page. A kernel before 6.1 refuses the
 /// second advice: that first 2 MiB then stays small pages.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn mark_huge(from: usize, len: usize) {
+fn mark_huge(from: usize, len: usize, collapse: bool) {
     // SAFETY: the callers pass memory of their own heap or arena; the
     // advice changes no byte of it, only how the kernel backs it
     // (collapsing keeps every byte).
     unsafe {
         libc::madvise(from as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
-        libc::madvise(from as *mut libc::c_void, HUGE, MADV_COLLAPSE);
+        if collapse {
+            libc::madvise(from as *mut libc::c_void, HUGE, MADV_COLLAPSE);
+        }
     }
 }
 
@@ -240,7 +234,7 @@ fn huge_thread_arena() {
     }
     // (`base..base + ARENA_REGION` is the arena's own mapping, checked
     // just above.)
-    mark_huge(base, ARENA_REGION);
+    mark_huge(base, ARENA_REGION, true);
 }
 
 /// `MADV_COLLAPSE` (Linux 6.1; the `libc` crate does not have it yet).
