@@ -271,6 +271,55 @@ impl Fd {
         Fd::from_info(e.ftype, e.ino, std::mem::replace(&mut e.info, FdInfo::None))
     }
 
+    /// Whether this fd is all that [`Fd::from_entry_taking`] would make of
+    /// `e`: a named fd (or one without a name) that its list gives again
+    /// just as it was, and that no event has changed since (one made or
+    /// changed by an event is no longer `from_list`). Sockets are not
+    /// compared: their addresses are listed one way and may have been
+    /// turned around since.
+    pub(crate) fn is_listed_as(&self, e: &FdEntry) -> bool {
+        let ftype = if e.ftype == FdType::FileV2 {
+            FdType::File
+        } else {
+            e.ftype
+        };
+        let (name, open_flags, dev) = match &e.info {
+            FdInfo::Named {
+                name,
+                open_flags,
+                dev,
+            } => (name.as_str(), *open_flags, *dev),
+            FdInfo::None => ("", 0, 0),
+            _ => return false,
+        };
+        // Every field, named: a field added to Fd must be decided here.
+        // (Those `from_info` sets, and the defaults of the others.)
+        let Fd {
+            ftype: have_type,
+            name: have_name,
+            open_flags: have_flags,
+            dev: have_dev,
+            ino,
+            l4proto,
+            addrs,
+            is_server_side,
+            sock_type,
+            from_list,
+            connected,
+        } = self;
+        *from_list
+            && *have_type == ftype
+            && *ino == e.ino
+            && *have_flags == open_flags
+            && *have_dev == dev
+            && *l4proto == l4::UNKNOWN
+            && matches!(addrs, SockAddrs::None)
+            && !is_server_side
+            && *sock_type == 0
+            && !connected
+            && have_name.as_str() == name
+    }
+
     /// An fd of a capture's (or /proc's) fd list.
     fn from_info(ftype: FdType, ino: u64, info: FdInfo) -> Fd {
         let ftype = if ftype == FdType::FileV2 {

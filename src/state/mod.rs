@@ -158,6 +158,13 @@ impl State {
             let pid = self.threads.get(&tid).map_or(tid, |t| t.pid);
             let table = self.fds.entry(pid).or_default();
             for f in run {
+                // An fd listed again just as it is (most of them, from one
+                // file of a rotated capture to the next) is left alone,
+                // with what the filter remembers of its name; the entry
+                // keeps its own name, for `meta`'s owner to free.
+                if table.get(f.fd).is_some_and(|have| have.is_listed_as(f)) {
+                    continue;
+                }
                 if let Some(old) = table.insert(f.fd, Fd::from_entry_taking(f)) {
                     // The replaced fd's name, for `meta`'s owner to free.
                     f.info = FdInfo::Named {
@@ -599,5 +606,54 @@ mod tests {
         assert!(later.procs[1].comm.is_empty());
         assert!(matches!(&later.fds[0].info, FdInfo::Named { name, .. } if name == "/old"));
         assert_eq!(later.users[0].name, "seven");
+    }
+
+    /// An fd a later section lists just as the state has it is left as it
+    /// is (what the filter remembers of its name included); one that
+    /// differs in any way, or that an event changed since, is replaced.
+    #[test]
+    fn an_fd_listed_again_as_it_is_is_kept() {
+        let mut st = State::new();
+        let listed = CaptureMeta {
+            procs: vec![entry(2, "p")],
+            fds: vec![
+                fd(2, 3, "/same"),
+                fd(2, 4, "/renamed"),
+                fd(2, 5, "/reopened"),
+            ],
+            ..Default::default()
+        };
+        st.load_meta(&listed);
+        let key = crate::state::fds::memo_key();
+        let memo = |st: &State, n| {
+            st.fd(2, n)
+                .map(|f| f.name.memo(key, |_| panic!("asked again")))
+        };
+        for n in [3, 4, 5] {
+            assert_eq!(st.fd(2, n).map(|f| f.name.memo(key, |_| true)), Some(true));
+        }
+        // An event's open makes fd 5 anew, with the same name.
+        if let Some(t) = st.fds.get_mut(&2) {
+            t.insert(5, Fd::new(FdType::File, "/reopened"));
+        }
+        let mut later = listed.clone();
+        later.fds[1] = fd(2, 4, "/other");
+        st.load_meta_taking(&mut later);
+        // Kept, memo and all; the entry still holds its own name.
+        assert_eq!(memo(&st, 3), Some(true));
+        assert!(matches!(&later.fds[0].info, FdInfo::Named { name, .. } if name == "/same"));
+        // Replaced: listed under another name, or made by an event since.
+        let fresh = Fd::from_entry(&listed.fds[2]);
+        assert_eq!(st.fd(2, 4).map(|f| f.name.as_str()), Some("/other"));
+        assert_eq!(
+            st.fd(2, 5).map(|f| (f.name.as_str(), f.from_list)),
+            Some((fresh.name.as_str(), true))
+        );
+        for n in [4, 5] {
+            assert_eq!(
+                st.fd(2, n).map(|f| f.name.memo(key, |_| false)),
+                Some(false)
+            );
+        }
     }
 }
