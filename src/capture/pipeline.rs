@@ -80,6 +80,9 @@ struct Gate {
     closed: AtomicBool,
     /// The reading thread, to wake.
     reader: OnceLock<thread::Thread>,
+    /// Later sections whose lists the reader decoded before it sent the
+    /// batch before them (see `produce_mapped`).
+    sections_ahead: AtomicUsize,
 }
 
 impl Gate {
@@ -481,9 +484,14 @@ fn produce_mapped(
     batch.limit = FIRST_ITEMS;
     let mut hook = true;
     loop {
-        let end = fill(&mut reader, &mut batch, |b, ev, converted| {
-            b.push_event(ev, converted, &range)
-        });
+        // (A batch that already ends, with the error of a section read
+        // ahead, goes as it is.)
+        let end = match batch.end.take() {
+            Some(e) => Some(e),
+            None => fill(&mut reader, &mut batch, |b, ev, converted| {
+                b.push_event(ev, converted, &range)
+            }),
+        };
         if let Some(p) = pin.as_mut() {
             p.check();
         }
@@ -499,6 +507,23 @@ fn produce_mapped(
         }
         let mut next = Batch::reuse(back, Some(map));
         batch.seal_extra(reader.take_converted(std::mem::take(&mut next.extra)));
+        if !last && reader.section_next() && gate.in_flight.load(Ordering::SeqCst) > GATE_LOW {
+            // A new section comes next, and the consumer has more batches
+            // to work on than the reader is woken at: its lists are decoded
+            // now (a few tenths of a millisecond for a large one), before
+            // this batch goes, rather than after it, when the send below
+            // may first wait for the consumer to take batches down to
+            // `GATE_LOW` (its last ones then go while they are decoded,
+            // and the consumer runs out and waits). They open the next
+            // batch.
+            gate.sections_ahead.fetch_add(1, Ordering::Relaxed);
+            match reader.next_item() {
+                Ok(Some(Item::Section(meta))) => next.sections.push((0, Some(meta))),
+                // (Only a section can come next.)
+                Ok(Some(Item::Event(_))) | Ok(None) => {}
+                Err(e) => next.end = Some(Err(e)),
+            }
+        }
         // (With room for it, the send below never waits.)
         if !gate.before_send() || tx.send(std::mem::replace(&mut batch, next)).is_err() {
             return;
@@ -762,6 +787,53 @@ mod tests {
         drop(GateHold(Arc::clone(&gate)));
         let sent = reader.join().expect("reader");
         assert_eq!(sent, 2 * MAPPED_DEPTH - GATE_LOW);
+    }
+
+    /// A later section that the reading thread comes to while the
+    /// consumer has more than [`GATE_LOW`] batches to work on is decoded
+    /// before the batch ahead of it goes (here: the second copy's, after
+    /// 20,306 events, six batches, none taken yet), and opens the next
+    /// batch: read so, a concatenated capture gives what a plain reader
+    /// gives, item for item.
+    #[test]
+    fn a_section_met_with_batches_in_flight_is_decoded_before_the_send() {
+        let path = captures_dir().join("sysflow/objectstore_download.scap");
+        let Ok(one) = std::fs::read(&path) else {
+            return missing_capture(&path);
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("two.scap");
+        std::fs::write(&file, one.repeat(2)).expect("write");
+        // Each item: an event's bytes, or a section's process count.
+        let items = |src: &mut dyn Source| {
+            let mut out: Vec<Result<Vec<u8>, usize>> = Vec::new();
+            while let Some(it) = src.next_item().expect("read") {
+                out.push(match it {
+                    Item::Event(e) => Ok(e.bytes().to_vec()),
+                    Item::Section(m) => Err(m.procs.len()),
+                });
+            }
+            out
+        };
+        let want = items(&mut ScapReader::open(&file).expect("open"));
+        let mapped = ScapReader::open_mapped(&file).expect("open mapped");
+        assert!(mapped.mapping().is_some(), "the capture is not mapped");
+        let mut piped = Pipelined::start(mapped).expect("start");
+        let gate = piped
+            .gate
+            .as_ref()
+            .map(|g| Arc::clone(&g.0))
+            .expect("a mapped file's gate");
+        until(|| gate.sections_ahead.load(Ordering::Relaxed) == 1);
+        let got = items(&mut piped);
+        assert_eq!(gate.sections_ahead.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            got.iter().filter(|i| i.is_err()).count(),
+            1,
+            "one later section"
+        );
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the items differ");
     }
 
     /// A concatenated capture read by the mapped reader's `fill`: each
