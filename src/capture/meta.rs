@@ -150,6 +150,20 @@ pub enum FdInfo {
     None,
 }
 
+impl FdInfo {
+    /// A named fd's name, open flags and device (`None` for the others).
+    pub fn named(&self) -> Option<(&str, u32, u32)> {
+        match self {
+            FdInfo::Named {
+                name,
+                open_flags,
+                dev,
+            } => Some((name.as_str(), *open_flags, *dev)),
+            _ => None,
+        }
+    }
+}
+
 /// One fd of one thread (FDL / FDL_V2 entries).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FdEntry {

@@ -752,6 +752,21 @@ mod tests {
     use super::*;
     use crate::testing::{captures_dir, mapped_rss_kb, missing_capture};
 
+    /// `n` copies of the capture `rel` one after the other, in a file of
+    /// a new temporary directory (there while the directory is kept);
+    /// `None`, with why said, when the capture is missing.
+    fn repeated(rel: &str, n: usize) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+        let path = captures_dir().join(rel);
+        let Ok(one) = std::fs::read(&path) else {
+            missing_capture(&path);
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(format!("{n}-copies.scap"));
+        std::fs::write(&file, one.repeat(n)).expect("write");
+        Some((dir, file))
+    }
+
     /// Waits (yielding) until `cond` holds; fails after a minute.
     fn until(cond: impl Fn() -> bool) {
         let give_up = std::time::Instant::now() + Duration::from_secs(60);
@@ -797,13 +812,9 @@ mod tests {
     /// gives, item for item.
     #[test]
     fn a_section_met_with_batches_in_flight_is_decoded_before_the_send() {
-        let path = captures_dir().join("sysflow/objectstore_download.scap");
-        let Ok(one) = std::fs::read(&path) else {
-            return missing_capture(&path);
+        let Some((_dir, file)) = repeated("sysflow/objectstore_download.scap", 2) else {
+            return;
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("two.scap");
-        std::fs::write(&file, one.repeat(2)).expect("write");
         // Each item: an event's bytes, or a section's process count.
         let items = |src: &mut dyn Source| {
             let mut out: Vec<Result<Vec<u8>, usize>> = Vec::new();
@@ -841,13 +852,9 @@ mod tests {
     /// gone in the batch before (not held up while its lists are decoded).
     #[test]
     fn a_new_section_starts_a_batch() {
-        let path = captures_dir().join("sysflow/namespaces_setns.scap");
-        let Ok(one) = std::fs::read(&path) else {
-            return missing_capture(&path);
+        let Some((_dir, file)) = repeated("sysflow/namespaces_setns.scap", 3) else {
+            return;
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("three.scap");
-        std::fs::write(&file, [&one[..], &one[..], &one[..]].concat()).expect("write");
         let mut reader = ScapReader::open_mapped(&file).expect("open mapped");
         let map = reader.mapping().expect("the capture is not mapped");
         let range = reader.buf_range();
@@ -920,13 +927,9 @@ mod tests {
             "sysflow/mpm-event_full_capture.scap",
             "bencer-examples/example2_502error.scap",
         ] {
-            let one = captures_dir().join(rel);
-            let Ok(bytes) = std::fs::read(&one) else {
-                return missing_capture(&one);
+            let Some((_dir, path)) = repeated(rel, 4) else {
+                return;
             };
-            let dir = tempfile::tempdir().expect("tempdir");
-            let path = dir.path().join("four.scap");
-            std::fs::write(&path, bytes.repeat(4)).expect("write");
             let mapped = ScapReader::open_mapped(&path).expect("open mapped");
             let Some(map) = mapped.mapping() else {
                 panic!("{rel}: not mapped");

@@ -283,14 +283,10 @@ impl Fd {
         } else {
             e.ftype
         };
-        let (name, open_flags, dev) = match &e.info {
-            FdInfo::Named {
-                name,
-                open_flags,
-                dev,
-            } => (name.as_str(), *open_flags, *dev),
-            FdInfo::None => ("", 0, 0),
-            _ => return false,
+        let (name, open_flags, dev) = match e.info.named() {
+            Some(named) => named,
+            None if e.info == FdInfo::None => ("", 0, 0),
+            None => return false,
         };
         // Every field, named: a field added to Fd must be decided here.
         // (Those `from_info` sets, and the defaults of the others.)

@@ -979,14 +979,7 @@ fn put_fd(o: &mut Vec<u8>, f: &FdEntry, compat: bool) {
             pstr(o, path, lim);
         }
         FdType::FileV2 => {
-            let (name, flags, dev) = match &f.info {
-                FdInfo::Named {
-                    name,
-                    open_flags,
-                    dev,
-                } => (name.as_str(), *open_flags, *dev),
-                _ => ("", 0, 0),
-            };
+            let (name, flags, dev) = f.info.named().unwrap_or(("", 0, 0));
             p32(o, flags);
             pstr(o, name, lim);
             p32(o, dev);
