@@ -60,7 +60,9 @@ pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
 const FIRST_ITEMS: usize = 1024;
 
 /// Batches left in flight at which a mapped file's reader, waiting for
-/// room ([`Gate`]), is woken.
+/// room ([`Gate`]), is woken; with more than this many queued, it decodes
+/// a later section's lists before it sends the events ahead of them
+/// (`produce_mapped`).
 const GATE_LOW: usize = 3;
 
 /// Paces the reader of a mapped file, which runs ahead of its consumer
@@ -519,8 +521,10 @@ fn produce_mapped(
             gate.sections_ahead.fetch_add(1, Ordering::Relaxed);
             match reader.next_item() {
                 Ok(Some(Item::Section(meta))) => next.sections.push((0, Some(meta))),
-                // (Only a section can come next.)
-                Ok(Some(Item::Event(_))) | Ok(None) => {}
+                // (Only a section can come next; were it an event, it
+                // would open the next batch, as `fill` would have put it.)
+                Ok(Some(Item::Event(ev))) => next.push_event(&ev, None, &range),
+                Ok(None) => {}
                 Err(e) => next.end = Some(Err(e)),
             }
         }
@@ -572,7 +576,9 @@ fn fill(
             Ok(()) if batch.full() => return None,
             // The events before a new section go now, ahead of its lists
             // (decoded by `next_item`, a few tenths of a millisecond for a
-            // large one, which the consumer would otherwise wait out).
+            // large one, which the consumer would otherwise wait out;
+            // `produce_mapped` decodes them before it sends those events
+            // when the consumer has more than `GATE_LOW` batches queued).
             Ok(()) if !batch.slots.is_empty() && reader.section_next() => return None,
             Ok(()) => match reader.next_item() {
                 Ok(Some(Item::Event(ev))) => push(batch, &ev, None),
@@ -849,7 +855,8 @@ mod tests {
 
     /// A concatenated capture read by the mapped reader's `fill`: each
     /// later section comes first in its batch, the events before it having
-    /// gone in the batch before (not held up while its lists are decoded).
+    /// gone in the batch before (`fill` returns them before it decodes the
+    /// section's lists).
     #[test]
     fn a_new_section_starts_a_batch() {
         let Some((_dir, file)) = repeated("sysflow/namespaces_setns.scap", 3) else {

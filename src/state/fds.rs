@@ -273,8 +273,9 @@ impl Fd {
 
     /// Whether this fd is all that [`Fd::from_entry_taking`] would make of
     /// `e`: a named fd (or one without a name) that its list gives again
-    /// just as it was, and that no event has changed since (one made or
-    /// changed by an event is no longer `from_list`). Sockets are not
+    /// just as it was, and that no event has changed since (one an event
+    /// made is not `from_list`, and one an event changed differs from the
+    /// entry in some field, all of which are compared). Sockets are not
     /// compared: their addresses are listed one way and may have been
     /// turned around since.
     pub(crate) fn is_listed_as(&self, e: &FdEntry) -> bool {
