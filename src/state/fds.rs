@@ -279,11 +279,7 @@ impl Fd {
     /// compared: their addresses are listed one way and may have been
     /// turned around since.
     pub(crate) fn is_listed_as(&self, e: &FdEntry) -> bool {
-        let ftype = if e.ftype == FdType::FileV2 {
-            FdType::File
-        } else {
-            e.ftype
-        };
+        let ftype = listed_type(e.ftype);
         let (name, open_flags, dev) = match e.info.named() {
             Some(named) => named,
             None if e.info == FdInfo::None => ("", 0, 0),
@@ -319,12 +315,7 @@ impl Fd {
 
     /// An fd of a capture's (or /proc's) fd list.
     fn from_info(ftype: FdType, ino: u64, info: FdInfo) -> Fd {
-        let ftype = if ftype == FdType::FileV2 {
-            FdType::File
-        } else {
-            ftype
-        };
-        let mut fd = Fd::new(ftype, String::new());
+        let mut fd = Fd::new(listed_type(ftype), String::new());
         fd.ino = ino;
         fd.from_list = true;
         match info {
@@ -542,6 +533,16 @@ pub fn type_name(t: FdType) -> &'static str {
         Memfd => "memfd",
         Pidfd => "pidfd",
         Unsupported | Unknown => "unknown",
+    }
+}
+
+/// The type of an fd that a list gives as `ftype` (a file listed with the
+/// newer file record is a file).
+fn listed_type(ftype: FdType) -> FdType {
+    if ftype == FdType::FileV2 {
+        FdType::File
+    } else {
+        ftype
     }
 }
 
