@@ -24,6 +24,11 @@ use crate::state::{containers, State};
 
 use super::UsageError;
 
+/// `-s`'s default: bytes of each I/O buffer captured.
+const DEFAULT_SNAPLEN: u32 = 80;
+/// `--buffer-mb`'s default: the live ring buffer, in MiB.
+const DEFAULT_BUFFER_MB: usize = 64;
+
 #[derive(Parser, Debug, Default)]
 #[command(
     name = "syspect dig",
@@ -79,7 +84,7 @@ pub struct DigArgs {
         short = 's',
         long = "snaplen",
         value_name = "LEN",
-        default_value_t = 80
+        default_value_t = DEFAULT_SNAPLEN
     )]
     pub snaplen: u32,
     /// Print buffers as text, keeping line ends.
@@ -185,7 +190,7 @@ pub struct DigArgs {
     )]
     pub event_limit: Option<String>,
     /// Ring buffer size for live capture, in MiB.
-    #[arg(long = "buffer-mb", value_name = "MB", default_value_t = 64)]
+    #[arg(long = "buffer-mb", value_name = "MB", default_value_t = DEFAULT_BUFFER_MB)]
     pub buffer_mb: usize,
     /// Also show event types newer than sysdig 0.29.3 knows (numbering them).
     #[arg(long = "all-events")]
@@ -709,9 +714,9 @@ pub fn plain_read(args: &[String]) -> Option<DigArgs> {
     Some(DigArgs {
         read: vec![file.clone()],
         filter: words.to_vec(),
-        // (clap's defaults for the two options that have one.)
-        snaplen: 80,
-        buffer_mb: 64,
+        // (The defaults clap gives the two options that have one.)
+        snaplen: DEFAULT_SNAPLEN,
+        buffer_mb: DEFAULT_BUFFER_MB,
         ..DigArgs::default()
     })
 }

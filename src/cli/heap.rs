@@ -246,8 +246,9 @@ const MADV_COLLAPSE: libc::c_int = 25;
 /// finds the break moved by someone else when it next grows the heap,
 /// starts its free space at the new break, and writes its bookkeeping
 /// into that one page: past the few kilobytes left in it, everything it
-/// hands out lies above the boundary, in what can be huge pages. What was left of its old space
-/// goes into its free lists, as for any foreign `sbrk`.
+/// hands out lies above the boundary, in what can be huge pages. What was
+/// left of its old space goes into its free lists, as for any foreign
+/// `sbrk`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn skip_to_boundary(start: usize) {
     const PAGE: usize = 4096;
