@@ -196,37 +196,35 @@ impl State {
     /// port into client→server and mark them as the server side.
     fn fix_socket_directions(&mut self) {
         let mut server_ports = rustc_hash::FxHashSet::default();
-        // Whether the second pass has anything to change.
-        let mut listed_ip = false;
-        for table in self.fds.values() {
-            for f in table.values() {
-                match f.addrs {
-                    fds::SockAddrs::Server { port, .. } => {
-                        server_ports.insert(port);
-                    }
-                    fds::SockAddrs::Ip { .. } => listed_ip |= f.from_list,
-                    _ => {}
+        // The listed connections, found in the same walk: a second walk
+        // over every fd of every table (a thousand or two, once per
+        // section) cost as much again.
+        let mut listed: Vec<&mut Fd> = Vec::new();
+        for f in self.fds.values_mut().flat_map(FdTable::values_mut) {
+            match f.addrs {
+                fds::SockAddrs::Server { port, .. } => {
+                    server_ports.insert(port);
                 }
+                fds::SockAddrs::Ip { .. } if f.from_list => listed.push(f),
+                _ => {}
             }
         }
-        if server_ports.is_empty() || !listed_ip {
+        if server_ports.is_empty() {
             return;
         }
-        for table in self.fds.values_mut() {
-            for f in table.values_mut() {
-                if let fds::SockAddrs::Ip {
-                    sip,
-                    sport,
-                    dip,
-                    dport,
-                } = f.addrs
-                {
-                    if f.from_list && !f.is_server_side && server_ports.contains(&sport) {
-                        f.set_tuple(dip, dport, sip, sport);
-                        f.is_server_side = true;
-                    }
-                    f.from_list = false;
+        for f in listed {
+            if let fds::SockAddrs::Ip {
+                sip,
+                sport,
+                dip,
+                dport,
+            } = f.addrs
+            {
+                if !f.is_server_side && server_ports.contains(&sport) {
+                    f.set_tuple(dip, dport, sip, sport);
+                    f.is_server_side = true;
                 }
+                f.from_list = false;
             }
         }
     }
