@@ -73,62 +73,44 @@ pub fn dist() -> Result<PathBuf> {
     Ok(out)
 }
 
-/// The flags that build for this machine's processor: its model and every
-/// feature rustc finds on it (what `-Ctarget-cpu=native` means), named
-/// rather than left to `native`, so that a build on another processor
-/// (a VM moved to another host) differs in its flags and is rebuilt,
-/// not reused where it may not run. On the bench's capture, 4-5% faster
-/// than a build for the baseline x86-64 (`cargo xtask bench filter`, 40
-/// interleaved runs of each filter): LLVM schedules for the model and
-/// uses its wider instructions, and no Rust crate probes the CPU at
-/// start-up (`CPUID`, which traps to the hypervisor on a VM; glibc's own
-/// probes stay). None with
-/// `SYSPECT_PORTABLE=1` (a binary to copy to other machines), or when
-/// rustc cannot tell.
+/// The flags that build for this machine's processor:
+/// `-Ctarget-cpu=native` (its model, every feature it has, and off every
+/// feature the model implies but it lacks, as a VM may hide some), and the
+/// features rustc finds on it named as well: redundant for the code, but
+/// they make a build on another processor (a VM moved to another host)
+/// differ in its flags, so cargo rebuilds it rather than reuse a binary
+/// that may not run there. On the bench's capture, 4-5% faster than a
+/// build for the baseline (`cargo xtask bench filter`, 40 interleaved
+/// runs of each filter): LLVM schedules for the model and uses its wider
+/// instructions, and no Rust crate probes the CPU at start-up (`CPUID`,
+/// which traps to the hypervisor on a VM; glibc's own probes stay). None
+/// with `SYSPECT_PORTABLE=1` (a binary to copy to other machines), or
+/// when rustc cannot tell what the host has.
 fn host_cpu_flags() -> Vec<String> {
     if std::env::var_os("SYSPECT_PORTABLE").is_some_and(|v| !v.is_empty() && v != "0") {
         eprintln!("dist: SYSPECT_PORTABLE is set: building for the target's baseline CPU");
         return Vec::new();
     }
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let print = |args: &[&str]| -> Option<String> {
-        let out = Command::new(&rustc).args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    // (`    native - Select the CPU of the current host (currently NAME).`)
-    let name = print(&["--print", "target-cpus"]).and_then(|t| {
-        t.lines()
-            .filter(|l| l.trim_start().starts_with("native"))
-            .find_map(|l| {
-                Some(
-                    l.split("(currently ")
-                        .nth(1)?
-                        .split(')')
-                        .next()?
-                        .to_string(),
-                )
-            })
-    });
-    let features: Vec<String> = print(&["-Ctarget-cpu=native", "--print", "cfg"])
+    let features: Vec<String> = Command::new(&rustc)
+        .args(["-Ctarget-cpu=native", "--print", "cfg"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.strip_prefix("target_feature=\"")?.strip_suffix('"'))
         .map(|f| format!("+{f}"))
         .collect();
-    match name {
-        Some(name) if !name.is_empty() && !features.is_empty() => vec![
-            format!("-Ctarget-cpu={name}"),
-            format!("-Ctarget-feature={}", features.join(",")),
-        ],
-        _ => {
-            eprintln!(
-                "dist: rustc did not name this machine's CPU: building for the target's baseline"
-            );
-            Vec::new()
-        }
+    if features.is_empty() {
+        eprintln!("dist: rustc did not say what this machine's CPU has: building for the target's baseline");
+        return Vec::new();
     }
+    vec![
+        "-Ctarget-cpu=native".to_string(),
+        format!("-Ctarget-feature={}", features.join(",")),
+    ]
 }
 
 /// The merged profile of the instrumented build's training runs: taken
