@@ -223,21 +223,25 @@ fn cargo_build(root: &Path, profile: &str, flags: &[String]) -> Result<()> {
         ])
         .args(["--profile", profile]);
     if !flags.is_empty() {
-        let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
-        let plain = std::env::var("RUSTFLAGS").ok();
-        match (encoded, plain) {
-            (Some(e), _) => {
-                let mut all: Vec<&str> = e.split('\x1f').filter(|f| !f.is_empty()).collect();
-                all.extend(flags.iter().map(String::as_str));
-                c.env("CARGO_ENCODED_RUSTFLAGS", all.join("\x1f"));
-            }
-            (None, Some(r)) => {
-                let mut all: Vec<&str> = r.split_whitespace().collect();
-                all.extend(flags.iter().map(String::as_str));
+        // (Cargo takes the encoded form over the plain one.)
+        let from_env: Option<Vec<String>> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+            Ok(e) => Some(
+                e.split('\x1f')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            Err(_) => std::env::var("RUSTFLAGS")
+                .ok()
+                .map(|r| r.split_whitespace().map(str::to_string).collect()),
+        };
+        match from_env {
+            Some(mut all) => {
+                all.extend_from_slice(flags);
                 c.env_remove("RUSTFLAGS")
                     .env("CARGO_ENCODED_RUSTFLAGS", all.join("\x1f"));
             }
-            (None, None) => {
+            None => {
                 let quoted: Vec<String> = flags
                     .iter()
                     .map(|f| format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\"")))
