@@ -65,16 +65,18 @@ impl Slot {
 /// its bytes were last touched by the reading thread, on the other core,
 /// a few hundred kilobytes earlier, so they are no longer in this core's
 /// caches, and the first read of an event would otherwise wait for them.
-/// (32 events, a microsecond or so ahead: 2% faster than 8 by hand, 16
-/// in between.)
-const PREFETCH_AHEAD: usize = 32;
+/// (64 events, two microseconds or so ahead: 3% faster than 32 in the
+/// build for the host's CPU with LTO, 40 interleaved runs of the five
+/// bench filters; 32 was 2% faster than 8 before those.)
+const PREFETCH_AHEAD: usize = 64;
 
 /// How far ahead [`Events`] fetches the slots themselves: the reading
 /// thread wrote them on the other CPU, and reading slot
 /// [`PREFETCH_AHEAD`] for its event's place waited on their cache lines in
 /// turn (3% of the `dig -r` loop's samples on that one load). 96 and 192
-/// measured alike, 2-3% faster than none (50 interleaved runs).
-const SLOT_AHEAD: usize = 96;
+/// measured alike, 2-3% faster than none (50 interleaved runs), with
+/// [`PREFETCH_AHEAD`] at 32; it stays that far beyond it.
+const SLOT_AHEAD: usize = 160;
 
 /// Asks the CPU to bring the cache line holding `b` into its caches: a
 /// hint, which changes nothing but timing.
