@@ -56,7 +56,20 @@ impl Slot {
     #[inline]
     fn bytes_in<'a>(&self, bufs: &[&'a [u8]; 2]) -> Option<&'a [u8]> {
         let buf = bufs[self.start >> (usize::BITS - 1)];
-        buf.get(self.start & !IN_EXTRA..)?.get(..self.len as usize)
+        let at = self.start & !IN_EXTRA;
+        // (One range, one check: `at` is below 2^63 and the length below
+        // 2^32, so the end does not overflow on 64-bit targets.)
+        buf.get(at..at.wrapping_add(self.len as usize))
+    }
+
+    /// The first and last bytes of the event, for [`prefetch`]: two
+    /// single-byte lookups rather than the whole range's.
+    #[inline]
+    fn ends_in<'a>(&self, bufs: &[&'a [u8]; 2]) -> (Option<&'a u8>, Option<&'a u8>) {
+        let buf = bufs[self.start >> (usize::BITS - 1)];
+        let at = self.start & !IN_EXTRA;
+        let last = at.wrapping_add(self.len as usize).wrapping_sub(1);
+        (buf.get(at), buf.get(last))
     }
 }
 
@@ -175,7 +188,13 @@ impl<'a> Iterator for Events<'a> {
     #[inline]
     fn next(&mut self) -> Option<EventRef<'a>> {
         if let Some(ahead) = self.slots.as_slice().get(PREFETCH_AHEAD) {
-            prefetch_event(ahead.bytes_in(&self.bufs).unwrap_or_default());
+            let (first, last) = ahead.ends_in(&self.bufs);
+            if let Some(b) = first {
+                prefetch(b);
+            }
+            if let Some(b) = last {
+                prefetch(b);
+            }
             if let Some(s) = self.slots.as_slice().get(SLOT_AHEAD) {
                 prefetch(s);
             }

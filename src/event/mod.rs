@@ -28,6 +28,8 @@ pub enum EventError {
     Overrun { len: usize, avail: usize },
     #[error("event parameters ({need} bytes) do not fit in its length {len}")]
     BadParams { need: usize, len: usize },
+    #[error("event type id {0} is out of range")]
+    BadType(u16),
 }
 
 #[inline]
@@ -59,18 +61,17 @@ fn rd_u64(b: &[u8], at: usize) -> u64 {
 #[derive(Clone, Copy, Debug)]
 pub struct Checked {
     cpu: u16,
-    /// The event's type id, for a consumer that only needs that
-    /// ([`Checked::etype`]).
-    etype: u16,
+    /// [`EventRef`]'s `kind`: the type id, for a consumer that only needs
+    /// that ([`Checked::etype`]), and the length size.
+    kind: u16,
     dump_flags: u32,
-    lsz: u8,
 }
 
 impl Checked {
     /// The event's type id.
     #[inline]
     pub fn etype(&self) -> u16 {
-        self.etype
+        self.kind & !LARGE
     }
     /// The event's dump flags.
     #[inline]
@@ -97,7 +98,7 @@ impl Checked {
         EventRef {
             cpu: self.cpu,
             dump_flags: self.dump_flags,
-            lsz: self.lsz,
+            kind: self.kind,
             bytes: copy,
         }
     }
@@ -111,10 +112,23 @@ pub struct EventRef<'a> {
     pub cpu: u16,
     /// scap dump flags (1 = state only, not to be shown).
     pub dump_flags: u32,
-    /// Size of one parameter length (2, or 4 for `EF_LARGE_PAYLOAD`),
-    /// looked up once in `new`.
-    lsz: u8,
+    /// The type id, read once from the header (what every stage asks
+    /// first, then without a bounds check each time), and [`LARGE`] when
+    /// a parameter length takes 4 bytes (`EF_LARGE_PAYLOAD`), else 2 (in
+    /// one field, so that the event stays three words, as it is copied
+    /// from stage to stage).
+    kind: u16,
     bytes: &'a [u8],
+}
+
+/// The bit of [`EventRef`]'s `kind` that says its parameter lengths take 4
+/// bytes (type ids are far below it: the table has some 400).
+const LARGE: u16 = 1 << 15;
+
+/// [`EventRef`]'s `kind` for this type id and length size.
+#[inline]
+fn kind_of(etype: u16, lsz: u8) -> u16 {
+    (etype & !LARGE) | if lsz == 4 { LARGE } else { 0 }
 }
 
 /// The size of a parameter length (2, or 4 for `EF_LARGE_PAYLOAD`) of
@@ -167,6 +181,10 @@ impl<'a> EventRef<'a> {
         if len < HDR_LEN {
             return Err(EventError::Short(len));
         }
+        // (No event table comes near it: the bit holds the length size.)
+        if etype & LARGE != 0 {
+            return Err(EventError::BadType(etype));
+        }
         let Some(bytes) = bytes.get(..len) else {
             return Err(EventError::Overrun {
                 len,
@@ -197,7 +215,7 @@ impl<'a> EventRef<'a> {
         Ok(EventRef {
             cpu,
             dump_flags,
-            lsz: lsz as u8,
+            kind: kind_of(etype, lsz as u8),
             bytes,
         })
     }
@@ -208,9 +226,8 @@ impl<'a> EventRef<'a> {
     pub fn checked(&self) -> Checked {
         Checked {
             cpu: self.cpu,
-            etype: self.etype(),
+            kind: self.kind,
             dump_flags: self.dump_flags,
-            lsz: self.lsz,
         }
     }
 
@@ -237,7 +254,17 @@ impl<'a> EventRef<'a> {
     }
     #[inline]
     pub fn etype(&self) -> u16 {
-        rd_u16(self.bytes, 20)
+        self.kind & !LARGE
+    }
+
+    /// The size of one parameter length: 2, or 4 for `EF_LARGE_PAYLOAD`.
+    #[inline]
+    fn lsz(&self) -> usize {
+        if self.kind & LARGE != 0 {
+            4
+        } else {
+            2
+        }
     }
     #[inline]
     pub fn nparams(&self) -> usize {
@@ -257,7 +284,7 @@ impl<'a> EventRef<'a> {
         if i >= n {
             return None;
         }
-        let lsz = self.lsz as usize;
+        let lsz = self.lsz();
         // `new` checked that the lengths and values fit in `bytes`.
         let lens = self.bytes.get(HDR_LEN..HDR_LEN + n * lsz)?;
         let off = HDR_LEN + n * lsz + sum_lens(lens.get(..i * lsz)?, lsz);
@@ -268,7 +295,7 @@ impl<'a> EventRef<'a> {
     #[inline]
     pub fn params(&self) -> ParamIter<'a> {
         let n = self.nparams();
-        let lsz = self.lsz as usize;
+        let lsz = self.lsz();
         ParamIter {
             bytes: self.bytes,
             lsz,
@@ -451,6 +478,32 @@ mod tests {
                 len: ev.len()
             })
         );
+    }
+
+    /// The type id and the length size travel in one field: a type id
+    /// with its top bit set is refused rather than read as another, and
+    /// both length sizes come back out whole, through a copy too.
+    #[test]
+    fn type_id_and_length_size_share_a_field() {
+        let mut ev = build_event(10, 42, 307, &[b"abc"]);
+        ev[20..22].copy_from_slice(&0x8133u16.to_le_bytes());
+        assert_eq!(
+            EventRef::new(0, 0, &ev).err(),
+            Some(EventError::BadType(0x8133))
+        );
+        let large = (0u16..400)
+            .find(|&t| lensize(t) == 4)
+            .expect("the table has large-payload events");
+        for etype in [307u16, large] {
+            let b = build_event(10, 42, etype, &[b"abc", b"de"]);
+            let e = EventRef::new(3, 1, &b).expect("valid");
+            let copy = e.checked().bind_copy(&b);
+            for x in [e, copy] {
+                assert_eq!((x.etype(), x.cpu, x.dump_flags), (etype, 3, 1));
+                assert_eq!(x.lsz(), lensize(etype));
+                assert_eq!(x.param(1), Some(&b"de"[..]));
+            }
+        }
     }
 
     #[test]

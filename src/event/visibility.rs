@@ -310,7 +310,9 @@ mod tests {
 
     #[test]
     fn table_matches_the_rule() {
-        let ids: Vec<u16> = (0..400u16).chain([1000, u16::MAX]).collect();
+        // (0x7fff: the largest id an event can carry; `EventRef::new`
+        // refuses those from 0x8000 on.)
+        let ids: Vec<u16> = (0..400u16).chain([1000, 0x7fff]).collect();
         for debug in [false, true] {
             for all_events in [false, true] {
                 for live in [false, true] {

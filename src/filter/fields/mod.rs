@@ -295,7 +295,7 @@ impl<'a> Ctx<'a> {
     fn find_fd(&self) -> Option<&'a Fd> {
         // Same as `state.fd(tid, fd)`, reusing the thread found above.
         let fd = self.ectx.fd?;
-        let pid = self.thread.map_or(self.ev.tid(), |t| t.pid);
+        let pid = self.thread.map_or_else(|| self.ev.tid(), |t| t.pid);
         self.state.fds.get(&pid).and_then(|t| t.get(fd))
     }
 }
