@@ -61,13 +61,23 @@ impl<'a, V> Entry<'a, V> {
 }
 
 impl<V> Table<V> {
-    /// The slot of `key`, remembered for the next lookup.
+    /// The slot of `key`, remembered for the next lookup. The remembered
+    /// slot is taken when it lies among the slots, which [`NO_SLOT`] never
+    /// does (a table never holds 2^32 slots: they would not fit in
+    /// memory): the test the slot's use makes anyway also tells that none
+    /// is remembered.
     #[inline(always)]
     fn slot(&self, key: u64) -> Option<usize> {
         let (lkey, lslot) = self.last.get();
-        if lkey == key && lslot != NO_SLOT {
+        if lkey == key && (lslot as usize) < self.slots.len() {
             return Some(lslot as usize);
         }
+        self.hashed_slot(key)
+    }
+
+    /// [`Table::slot`] through the hash map, remembered.
+    #[inline]
+    fn hashed_slot(&self, key: u64) -> Option<usize> {
         let s = *self.index.get(&key)?;
         self.last.set((key, s));
         Some(s as usize)
