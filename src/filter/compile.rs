@@ -758,10 +758,11 @@ impl TypeSet {
     }
 }
 
-/// The fd events' types, which alone have an fd
-/// ([`crate::state::parse::fd_event`]); not exact: their events may or
-/// may not pass. (Unlike other sets, this one leaves out the generic
-/// events: whatever syscall they carry, they have no fd.)
+/// The types of the events that can have an fd to name
+/// ([`crate::state::parse::names_an_fd`]: the fd events, but the enters of
+/// the calls that create their fd); not exact: their events may or may
+/// not pass. (Unlike other sets, this one leaves out the generic events:
+/// whatever syscall they carry, they have no fd.)
 /// Worked out once: a filter may test many names.
 fn fd_event_types() -> &'static TypeSet {
     static SET: std::sync::OnceLock<TypeSet> = std::sync::OnceLock::new();
@@ -769,7 +770,7 @@ fn fd_event_types() -> &'static TypeSet {
         let mut t = TypeSet::none();
         let tb = table();
         for id in (0..tb.len()).filter_map(|i| u16::try_from(i).ok()) {
-            if crate::state::parse::fd_event(tb.get(id)) {
+            if crate::state::parse::names_an_fd(tb.get(id)) {
                 t.set(id);
             }
         }
@@ -2377,6 +2378,12 @@ mod tests {
         assert!(!f.may_match_type(id("switch")) && !f.may_match_type(id("nanosleep")));
         // (Generic events, clock_gettime's say, have no fd either.)
         assert!(!f.may_match_type(0) && !f.may_match_type(1));
+        // Nor the enter of a call that creates its fd (open 2, openat 306,
+        // socket): its fd comes with the exit. An enter that uses one
+        // (read 6, close 142... ) has it.
+        assert!(!f.may_match_type(2) && !f.may_match_type(306));
+        assert!(!f.may_match_type(id("socket")));
+        assert!(f.may_match_type(6) && f.may_match_type(id("close")));
         let f = Filter::compile("not fd.name contains /etc").expect("ok");
         assert!(f.may_match_type(id("switch")));
         let f = Filter::compile("fd.name contains /etc or proc.name=cat").expect("ok");

@@ -277,13 +277,7 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
     // Enter events that use an fd: their first fd parameter (fd,
     // out_fd, oldfd...). Exit events: a parameter named fd.
     let fd_param = if e.is_enter {
-        if uses_fd_029(e) {
-            e.params
-                .iter()
-                .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
-        } else {
-            None
-        }
+        enter_fd_index(e)
     } else {
         // copy_file_range's exit names the fd it wrote to, and that is the
         // event's fd in sysdig 0.29.3 (`fd.num`, `fd.name`), not the enter's
@@ -413,6 +407,26 @@ fn meta(etype: u16) -> &'static Meta {
 /// have no value on them; the filter skips their types on that).
 pub(crate) fn fd_event(e: &crate::event::EventInfo) -> bool {
     uses_fd_029(e) || e.has_flag(ef::CREATES_FD)
+}
+
+/// The index of an enter event's fd parameter: its first fd parameter,
+/// if it uses an fd ([`uses_fd_029`]).
+fn enter_fd_index(e: &crate::event::EventInfo) -> Option<usize> {
+    if uses_fd_029(e) {
+        e.params
+            .iter()
+            .position(|p| matches!(p.ptype, pt::FD | pt::FD32))
+    } else {
+        None
+    }
+}
+
+/// Whether an event of this type can have an fd for `fd.name` to name: an
+/// exit of an fd event, or an enter with an fd parameter. (The enter of a
+/// call that creates its fd has none yet: libsinsp gives it no fd, and
+/// `fd.name` has no value there.)
+pub(crate) fn names_an_fd(e: &crate::event::EventInfo) -> bool {
+    fd_event(e) && (!e.is_enter || enter_fd_index(e).is_some())
 }
 
 /// EF_USES_FD as sysdig 0.29.3 had it: mmap and some *at calls became fd
