@@ -58,18 +58,24 @@ impl Slot {
         let buf = bufs[self.start >> (usize::BITS - 1)];
         let at = self.start & !IN_EXTRA;
         // (One range, one check: `at` is below 2^63 and the length below
-        // 2^32, so the end does not overflow on 64-bit targets.)
+        // 2^32, so the end does not overflow on 64-bit targets; where it
+        // wraps, on 32-bit ones, it lies before `at` and `get` finds none.)
         buf.get(at..at.wrapping_add(self.len as usize))
     }
 
-    /// The first and last bytes of the event, for [`prefetch`]: two
-    /// single-byte lookups rather than the whole range's.
-    #[inline]
-    fn ends_in<'a>(&self, bufs: &[&'a [u8]; 2]) -> (Option<&'a u8>, Option<&'a u8>) {
+    /// Asks the CPU for the event's first and last bytes ([`prefetch`]),
+    /// found with two single-byte lookups rather than the whole range's.
+    #[inline(always)]
+    fn prefetch_in(&self, bufs: &[&[u8]; 2]) {
         let buf = bufs[self.start >> (usize::BITS - 1)];
         let at = self.start & !IN_EXTRA;
         let last = at.wrapping_add(self.len as usize).wrapping_sub(1);
-        (buf.get(at), buf.get(last))
+        if let Some(b) = buf.get(at) {
+            prefetch(b);
+        }
+        if let Some(b) = buf.get(last) {
+            prefetch(b);
+        }
     }
 }
 
@@ -99,15 +105,6 @@ pub(crate) fn prefetch<T>(b: &T) {
     safe_arch::prefetch_t0(b);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
     let _ = b;
-}
-
-/// [`prefetch`] for the first and last bytes of an event.
-#[inline(always)]
-fn prefetch_event(b: &[u8]) {
-    if let (Some(first), Some(last)) = (b.first(), b.last()) {
-        prefetch(first);
-        prefetch(last);
-    }
 }
 
 /// A run of events: the copies in a batch of a pipelined reader, or one
@@ -144,7 +141,7 @@ impl<'a> Events<'a> {
     pub(crate) fn copies(data: &'a [u8], extra: &'a [u8], slots: &'a [Slot]) -> Events<'a> {
         // (`next` fetches the events after these.)
         for s in slots.iter().take(PREFETCH_AHEAD) {
-            prefetch_event(s.bytes(data, extra).unwrap_or_default());
+            s.prefetch_in(&[data, extra]);
         }
         Events {
             bufs: [data, extra],
@@ -188,13 +185,7 @@ impl<'a> Iterator for Events<'a> {
     #[inline]
     fn next(&mut self) -> Option<EventRef<'a>> {
         if let Some(ahead) = self.slots.as_slice().get(PREFETCH_AHEAD) {
-            let (first, last) = ahead.ends_in(&self.bufs);
-            if let Some(b) = first {
-                prefetch(b);
-            }
-            if let Some(b) = last {
-                prefetch(b);
-            }
+            ahead.prefetch_in(&self.bufs);
             if let Some(s) = self.slots.as_slice().get(SLOT_AHEAD) {
                 prefetch(s);
             }

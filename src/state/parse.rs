@@ -404,7 +404,8 @@ fn meta(etype: u16) -> &'static Meta {
 
 /// Whether events of this type are fd events: the only ones an fd is
 /// found for ([`crate::state::EvCtx::fd`] stays `None` for the others, so `fd.*` fields
-/// have no value on them; the filter skips their types on that).
+/// have no value on them; see [`names_an_fd`] for the types a filter's
+/// `fd.name` test skips).
 pub(crate) fn fd_event(e: &crate::event::EventInfo) -> bool {
     uses_fd_029(e) || e.has_flag(ef::CREATES_FD)
 }
@@ -422,9 +423,10 @@ fn enter_fd_index(e: &crate::event::EventInfo) -> Option<usize> {
 }
 
 /// Whether an event of this type can have an fd for `fd.name` to name: an
-/// exit of an fd event, or an enter with an fd parameter. (The enter of a
-/// call that creates its fd has none yet: libsinsp gives it no fd, and
-/// `fd.name` has no value there.)
+/// exit of an fd event, or the enter of a call that uses an fd
+/// ([`uses_fd_029`]), whose fd parameter it is. (The enter of a call that
+/// creates its fd has none yet, whatever other fd parameters it has, a
+/// `dirfd` say: libsinsp gives it no fd, and `fd.name` has no value there.)
 pub(crate) fn names_an_fd(e: &crate::event::EventInfo) -> bool {
     fd_event(e) && (!e.is_enter || enter_fd_index(e).is_some())
 }
