@@ -702,6 +702,7 @@ fn filter_proclist_matches_sysdig() {
         for filter in [
             "proc.name=bash",
             "fd.type=ipv4",
+            "fd.name contains /",
             "fd.num<3",
             "thread.tid=1 and fd.typechar=f",
             "proc.name exists",

@@ -35,7 +35,10 @@ pub fn filter_meta(meta: &CaptureMeta, filter: &Filter) -> CaptureMeta {
             fd: Some(f.fd),
             ..EvCtx::default()
         };
-        if filter.matches(&Ctx::new(ev, 0, &state, &ectx, 0, 0, &opts)) {
+        // (Every test is asked, whatever the types the filter narrows
+        // events to: this stand-in's type is none of them, and a test of
+        // `fd.name` would otherwise never be.)
+        if filter.matches_typed(&Ctx::new(ev, 0, &state, &ectx, 0, 0, &opts)) {
             tids.insert(f.tid);
             fds.push(f.clone());
         }

@@ -1366,7 +1366,8 @@ impl Filter {
     }
 
     /// [`Filter::matches`] for an event whose type [`Filter::may_match_type`]
-    /// accepted.
+    /// accepted (or a stand-in event whose type means nothing, on which
+    /// every test is to be asked: `--filter-proclist`'s).
     #[inline]
     pub fn matches_typed(&self, c: &Ctx<'_>) -> bool {
         (self.pred)(c)
