@@ -402,6 +402,27 @@ fn seed_cat_openat_live() {
     if !root_or_skip("live capture") {
         return;
     }
+    // The loop starts once the probe is attached: on a loaded machine the
+    // attach took most of the 3 seconds, and the capture ended with the
+    // first cats still loading their locale.
+    let digger = Command::new(syspect_bin())
+        .args([
+            "dig",
+            "-M",
+            "3",
+            "proc.name=cat",
+            "and",
+            "evt.type=openat",
+            "-p",
+            "%evt.info | %proc.name",
+        ])
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("syspect dig");
+    wait_attached(digger.id());
     let mut loop_child = Command::new("bash")
         .args([
             "-c",
@@ -409,15 +430,7 @@ fn seed_cat_openat_live() {
         ])
         .spawn()
         .expect("bash");
-    let o = dig(&[
-        "-M",
-        "3",
-        "proc.name=cat",
-        "and",
-        "evt.type=openat",
-        "-p",
-        "%evt.info | %proc.name",
-    ]);
+    let o = digger.wait_with_output().expect("syspect dig");
     let _ = loop_child.kill();
     let _ = loop_child.wait();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
