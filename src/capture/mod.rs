@@ -55,20 +55,28 @@ impl Slot {
     /// picked by index (the top bit of `start`), not by a branch.
     #[inline]
     fn bytes_in<'a>(&self, bufs: &[&'a [u8]; 2]) -> Option<&'a [u8]> {
-        let buf = bufs[self.start >> (usize::BITS - 1)];
-        let at = self.start & !IN_EXTRA;
+        let (buf, at) = self.place(bufs);
         // (One range, one check: `at` is below 2^63 and the length below
         // 2^32, so the end does not overflow on 64-bit targets; where it
         // wraps, on 32-bit ones, it lies before `at` and `get` finds none.)
         buf.get(at..at.wrapping_add(self.len as usize))
     }
 
+    /// The buffer the event lies in (`data`, or `extra` with [`IN_EXTRA`])
+    /// and where it starts there: picked by index, not by a branch.
+    #[inline(always)]
+    fn place<'a>(&self, bufs: &[&'a [u8]; 2]) -> (&'a [u8], usize) {
+        (
+            bufs[self.start >> (usize::BITS - 1)],
+            self.start & !IN_EXTRA,
+        )
+    }
+
     /// Asks the CPU for the event's first and last bytes ([`prefetch`]),
     /// found with two single-byte lookups rather than the whole range's.
     #[inline(always)]
     fn prefetch_in(&self, bufs: &[&[u8]; 2]) {
-        let buf = bufs[self.start >> (usize::BITS - 1)];
-        let at = self.start & !IN_EXTRA;
+        let (buf, at) = self.place(bufs);
         let last = at.wrapping_add(self.len as usize).wrapping_sub(1);
         if let Some(b) = buf.get(at) {
             prefetch(b);
