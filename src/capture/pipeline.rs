@@ -42,8 +42,9 @@ const DEPTH: usize = 2;
 /// reading thread to run ahead of the consumer over the stretches it takes
 /// longer on (a section's tables), so that the consumer waits less. (Max
 /// RSS of `dig -r` of a 79 MB file: 21 MB, with the mapping released in
-/// 4 MiB windows; 18 MB with 2 batches and 1 MiB windows.)
-const MAPPED_DEPTH: usize = 8;
+/// 4 MiB windows; 18 MB with 2 batches and 1 MiB windows. 16 batches: 4-6
+/// MB more than 8 on the bench's capture, sysdig's own 33 MB still above.)
+const MAPPED_DEPTH: usize = 16;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
 /// Run by a mapped file's reading thread once it is a few batches ahead
@@ -59,16 +60,26 @@ pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
 /// in), and a smaller one comes sooner.
 const FIRST_ITEMS: usize = 1024;
 
-/// Batches left in flight at which a mapped file's reader, waiting for
-/// room ([`Gate`]), is woken; with more than this many queued, it decodes
-/// a later section's lists before it sends the events ahead of them
-/// (`produce_mapped`).
+/// Batches in flight past which a mapped file's reader decodes a later
+/// section's lists before it sends the events ahead of them
+/// (`produce_mapped`), and runs its [`READER_AHEAD`] hook.
 const GATE_LOW: usize = 3;
+
+/// Batches left in flight at which a mapped file's reader, waiting for
+/// room ([`Gate`]), is woken: a few below [`MAPPED_DEPTH`], so that it
+/// keeps its lead. Woken only at [`GATE_LOW`], it came to the bench
+/// capture's old-format sections (which it converts, and so takes longer
+/// on than the consumer) three batches ahead, and the consumer waited
+/// there 0.1-0.3 ms a run; with a lead of 12 to 16 batches it never
+/// waited in 30 traced runs, and `contains` took 2% less time (40
+/// interleaved runs; 24 and 32 batches were no faster). It is woken
+/// every 4 batches instead of every 5.
+const GATE_WAKE: usize = 12;
 
 /// Paces the reader of a mapped file, which runs ahead of its consumer
 /// (it checks an event in a fraction of the time the consumer takes): once
 /// [`MAPPED_DEPTH`] batches wait, it sleeps until the consumer has taken
-/// them down to [`GATE_LOW`], rather than being woken for every batch the
+/// them down to [`GATE_WAKE`], rather than being woken for every batch the
 /// consumer takes, as a full channel would (a futex call on the consumer's
 /// path and an interrupt to the reader's CPU each time, some 50 a run on
 /// the bench's file, a few microseconds each on a VM).
@@ -121,7 +132,7 @@ impl Gate {
                 Some(n.saturating_sub(1))
             })
             .unwrap_or(0);
-        if before <= GATE_LOW + 1 && self.waiting.load(Ordering::SeqCst) {
+        if before <= GATE_WAKE + 1 && self.waiting.load(Ordering::SeqCst) {
             self.wake();
         }
     }
@@ -510,13 +521,12 @@ fn produce_mapped(
         let mut next = Batch::reuse(back, Some(map));
         batch.seal_extra(reader.take_converted(std::mem::take(&mut next.extra)));
         if !last && reader.section_next() && gate.in_flight.load(Ordering::SeqCst) > GATE_LOW {
-            // A new section comes next, and the consumer has more batches
-            // to work on than the reader is woken at: its lists are decoded
-            // now (a few tenths of a millisecond for a large one), before
-            // this batch goes, rather than after it, when the send below
-            // may first wait for the consumer to take batches down to
-            // `GATE_LOW` (its last ones then go while they are decoded,
-            // and the consumer runs out and waits). They open the next
+            // A new section comes next, and the consumer has more than
+            // `GATE_LOW` batches to work on: its lists are decoded now (a
+            // few tenths of a millisecond for a large one), before this
+            // batch goes, rather than after it, when the send below may
+            // first wait for room (and the consumer, done with what it
+            // has, would then wait for the lists). They open the next
             // batch.
             gate.sections_ahead.fetch_add(1, Ordering::Relaxed);
             match reader.next_item() {
@@ -784,7 +794,7 @@ mod tests {
 
     /// The gate holds a mapped file's reader at [`MAPPED_DEPTH`] batches
     /// in flight, lets it go on once the consumer has taken them down to
-    /// [`GATE_LOW`], and lets it go when the consumer goes away.
+    /// [`GATE_WAKE`], and lets it go when the consumer goes away.
     #[test]
     fn gate_paces_the_reader_and_lets_it_go() {
         let gate = Arc::new(Gate::default());
@@ -801,13 +811,13 @@ mod tests {
         until(|| in_flight() == MAPPED_DEPTH && gate.waiting.load(Ordering::SeqCst));
         // Taken down to the mark: woken, it fills the room again, and no
         // more.
-        for _ in 0..MAPPED_DEPTH - GATE_LOW {
+        for _ in 0..MAPPED_DEPTH - GATE_WAKE {
             gate.taken();
         }
         until(|| in_flight() == MAPPED_DEPTH && gate.waiting.load(Ordering::SeqCst));
         drop(GateHold(Arc::clone(&gate)));
         let sent = reader.join().expect("reader");
-        assert_eq!(sent, 2 * MAPPED_DEPTH - GATE_LOW);
+        assert_eq!(sent, 2 * MAPPED_DEPTH - GATE_WAKE);
     }
 
     /// A later section that the reading thread comes to while the
