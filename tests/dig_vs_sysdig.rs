@@ -656,18 +656,12 @@ fn deltatime_before_a_type_narrowing_term_matches_sysdig() {
         "bencer-examples/example2_502error.scap",
         "falco/cat_write.scap",
     ] {
-        let f = capture(cap).to_string_lossy().into_owned();
         for filter in [
             "evt.deltatime > 100000 and evt.dir=<",
             "evt.deltatime > 100000 and fd.name contains /",
             "evt.deltatime > 10000 and evt.type=read",
         ] {
-            let args = ["-r", f.as_str(), "-p", "%evt.num", filter];
-            let (o, t) = (
-                stdout_lines(&dig(&args)),
-                stdout_lines(&sysdig_run(&sd, &args)),
-            );
-            assert_eq!(o, t, "{cap} {filter}");
+            assert_same_lines(&sd, cap, &["-p", "%evt.num", filter], |_| false);
         }
     }
 }
