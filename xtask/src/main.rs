@@ -189,13 +189,7 @@ fn time_pairs(pairs: &[Pair<'_>]) -> Result<Vec<(Timing, Timing)>> {
     for _ in 0..PAIR_RUNS {
         for ((a, b), slot) in pairs.iter().zip(best.iter_mut()) {
             let (ta, tb) = (time_cmd(1, a.0, a.1)?, time_cmd(1, b.0, b.1)?);
-            *slot = Some(match *slot {
-                Some((ba, bb)) => (
-                    if ta.wall < ba.wall { ta } else { ba },
-                    if tb.wall < bb.wall { tb } else { bb },
-                ),
-                None => (ta, tb),
-            });
+            *slot = Some((faster(ta, slot.map(|s| s.0)), faster(tb, slot.map(|s| s.1))));
         }
     }
     Ok(best.into_iter().flatten().collect())
@@ -221,11 +215,8 @@ struct ColdWarm {
 /// that has been doing something else, and the same command run twice
 /// does not.
 fn time_pairs_cold_warm(pairs: &[Pair<'_>]) -> Result<Vec<ColdWarm>> {
-    let better = |x: Timing, y: Option<Timing>| match y {
-        Some(y) if y.wall <= x.wall => y,
-        _ => x,
-    };
-    let mut best: Vec<Option<ColdWarm>> = (0..pairs.len()).map(|_| None).collect();
+    // Per pair, the best of: a cold, b cold, a warm, b warm.
+    let mut best = vec![[None::<Timing>; 4]; pairs.len()];
     for _ in 0..PAIR_RUNS {
         for ((a, b), slot) in pairs.iter().zip(best.iter_mut()) {
             let (ca, cb) = (time_cmd(1, a.0, a.1)?, time_cmd(1, b.0, b.1)?);
@@ -233,19 +224,28 @@ fn time_pairs_cold_warm(pairs: &[Pair<'_>]) -> Result<Vec<ColdWarm>> {
             let wa = time_cmd(1, a.0, a.1)?;
             time_cmd(1, b.0, b.1)?;
             let wb = time_cmd(1, b.0, b.1)?;
-            *slot = Some(ColdWarm {
-                cold: (
-                    better(ca, slot.as_ref().map(|s| s.cold.0)),
-                    better(cb, slot.as_ref().map(|s| s.cold.1)),
-                ),
-                warm: (
-                    better(wa, slot.as_ref().map(|s| s.warm.0)),
-                    better(wb, slot.as_ref().map(|s| s.warm.1)),
-                ),
-            });
+            for (s, t) in slot.iter_mut().zip([ca, cb, wa, wb]) {
+                *s = Some(faster(t, *s));
+            }
         }
     }
-    Ok(best.into_iter().flatten().collect())
+    best.into_iter()
+        .map(|[ca, cb, wa, wb]| {
+            Some(ColdWarm {
+                cold: (ca?, cb?),
+                warm: (wa?, wb?),
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .context("no timing for a pair")
+}
+
+/// The faster of a run and the best so far (if any).
+fn faster(t: Timing, best: Option<Timing>) -> Timing {
+    match best {
+        Some(b) if b.wall <= t.wall => b,
+        _ => t,
+    }
 }
 
 fn time_cmd(n: usize, cmd: &Path, args: &[&str]) -> Result<Timing> {
@@ -269,10 +269,7 @@ fn time_cmd(n: usize, cmd: &Path, args: &[&str]) -> Result<Timing> {
             }
             bail!("{} {:?} failed ({st}): {err}", cmd.display(), args);
         }
-        let t = Timing { wall, cpu };
-        if best.is_none_or(|b| t.wall < b.wall) {
-            best = Some(t);
-        }
+        best = Some(faster(Timing { wall, cpu }, best));
     }
     best.ok_or_else(|| anyhow!("no runs"))
 }
