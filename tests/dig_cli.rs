@@ -249,22 +249,15 @@ fn live_lines_reach_a_pipe_while_capturing() {
     if !root_or_skip("live capture") {
         return;
     }
-    let mut child = Command::new(syspect_bin())
-        .args([
-            "dig",
-            "proc.name=cat",
-            "and",
-            "evt.type=openat",
-            "and",
-            "fd.name=/etc/hostname",
-            "-p",
-            "%evt.num %proc.name %fd.name",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("syspect dig");
-    wait_attached(child.id());
+    let mut child = dig_attached(&[
+        "proc.name=cat",
+        "and",
+        "evt.type=openat",
+        "and",
+        "fd.name=/etc/hostname",
+        "-p",
+        "%evt.num %proc.name %fd.name",
+    ]);
     let Some(stdout) = child.stdout.take() else {
         panic!("no stdout");
     };
@@ -405,24 +398,15 @@ fn seed_cat_openat_live() {
     // The loop starts once the probe is attached: on a loaded machine the
     // attach took most of the 3 seconds, and the capture ended with the
     // first cats still loading their locale.
-    let digger = Command::new(syspect_bin())
-        .args([
-            "dig",
-            "-M",
-            "3",
-            "proc.name=cat",
-            "and",
-            "evt.type=openat",
-            "-p",
-            "%evt.info | %proc.name",
-        ])
-        .env("TZ", "UTC")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("syspect dig");
-    wait_attached(digger.id());
+    let digger = dig_attached(&[
+        "-M",
+        "3",
+        "proc.name=cat",
+        "and",
+        "evt.type=openat",
+        "-p",
+        "%evt.info | %proc.name",
+    ]);
     let mut loop_child = Command::new("bash")
         .args([
             "-c",

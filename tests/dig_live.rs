@@ -4,7 +4,7 @@ mod common;
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 
@@ -77,15 +77,8 @@ fn child_activity_is_seen_with_state() {
         }
         None
     });
-    let digger = Command::new(syspect_bin())
-        .args(["dig", "-v", "-M", "5", "-p", FMT])
-        .arg(format!("proc.name in ({comm}, true)"))
-        .env("TZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dig");
-    wait_attached(digger.id());
+    let filter = format!("proc.name in ({comm}, true)");
+    let digger = dig_attached(&["-v", "-M", "5", "-p", FMT, &filter]);
     let script = format!(
         "exec 3>{t}; printf '%0123d' 0 >&3; exec 3>&-; exec 4<>/dev/tcp/127.0.0.1/{port}; exec /bin/true",
         t = target.display()
@@ -298,20 +291,13 @@ fn new_threads_report_thread_clone_flags() {
     let _live = live_lock();
     let me = std::process::id();
     let filter = format!("proc.pid={me} and evt.type=clone3 and evt.dir=< and evt.rawres=0");
-    let child = Command::new(syspect_bin())
-        .args([
-            "dig",
-            "-M",
-            "4",
-            "-p",
-            "%thread.tid %proc.pid %evt.arg.flags",
-            &filter,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn syspect dig");
-    wait_attached(child.id());
+    let child = dig_attached(&[
+        "-M",
+        "4",
+        "-p",
+        "%thread.tid %proc.pid %evt.arg.flags",
+        &filter,
+    ]);
     // Threads that start threads, and go on using their stacks at once
     // (over the clone_args they passed).
     fn scribble(depth: u32) -> u8 {

@@ -292,6 +292,23 @@ pub fn wait_attached(pid: u32) {
     std::thread::sleep(std::time::Duration::from_millis(200));
 }
 
+/// `syspect dig ARGS` capturing live (`TZ=UTC`, stdout and stderr piped),
+/// handed back once its probe is attached ([`wait_attached`]): the test's
+/// workload then starts where the capture sees it.
+pub fn dig_attached(args: &[&str]) -> std::process::Child {
+    let child = Command::new(syspect_bin())
+        .arg("dig")
+        .args(args)
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run syspect dig: {e}"));
+    wait_attached(child.id());
+    child
+}
+
 /// A shell loop making a few hundred syscalls a second until dropped, for
 /// live tests that need events: an idle machine (as CI's is) may make none
 /// in a second.
