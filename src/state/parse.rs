@@ -177,8 +177,6 @@ struct Meta {
     large: bool,
     /// The type of parameter 0 (the result of an exit).
     res_ptype: u8,
-    /// Events with the same id share a name id (for enter/exit pairing).
-    name_id: u16,
     /// Index of each [`P`] parameter, [`NO_PARAM`] when absent.
     params: [u8; P_NAMES.len()],
     /// The type of each [`P`] parameter (0 when absent).
@@ -223,10 +221,13 @@ impl Meta {
     }
 }
 
+/// The [`Meta`] of each id, made at its first event ([`MetaTable::get`]):
+/// a capture has some dozens of the table's 400-odd types, and making them
+/// all took 400k instructions (0.1 ms) of every run's start.
 struct Metas {
-    by_id: Vec<Meta>,
+    by_id: Box<[OnceLock<Meta>]>,
     /// For ids past the table.
-    unknown: Meta,
+    unknown: OnceLock<Meta>,
 }
 
 /// The [`Kind`] of an event name, and the type of the fd it makes for
@@ -273,7 +274,7 @@ fn kind_of(name: &str) -> (Kind, FdType) {
     }
 }
 
-fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) -> Meta {
+fn make_meta(e: &'static EventInfo) -> Meta {
     // Enter events that use an fd: their first fd parameter (fd,
     // out_fd, oldfd...). Exit events: a parameter named fd.
     let fd_param = if e.is_enter {
@@ -288,8 +289,6 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
         })
     }
     .and_then(|i| u8::try_from(i).ok());
-    let next = names.len() as u16;
-    let name_id = *names.entry(e.name.as_str()).or_insert(next);
     // Each parameter's name looked up once; the first of a name counts
     // (as `EventInfo::param_index` finds it).
     let mut params = [NO_PARAM; P_NAMES.len()];
@@ -331,7 +330,6 @@ fn make_meta(e: &'static EventInfo, names: &mut FxHashMap<&'static str, u16>) ->
         skip_reset: e.has_flag(ef::SKIPPARSERESET) || e.name == "switch",
         large: e.large_payload(),
         res_ptype: e.params.first().map(|p| p.ptype).unwrap_or(pt::ERRNO),
-        name_id,
         params,
         ptypes,
         keep_enter,
@@ -358,13 +356,9 @@ fn p_index(name: &str) -> Option<usize> {
 
 fn metas() -> &'static Metas {
     static M: OnceLock<Metas> = OnceLock::new();
-    M.get_or_init(|| {
-        let t = table();
-        let mut names = FxHashMap::default();
-        let by_id = t.events.iter().map(|e| make_meta(e, &mut names)).collect();
-        // The table's placeholder for ids it does not have.
-        let unknown = make_meta(t.get(u16::MAX), &mut names);
-        Metas { by_id, unknown }
+    M.get_or_init(|| Metas {
+        by_id: table().events.iter().map(|_| OnceLock::new()).collect(),
+        unknown: OnceLock::new(),
     })
 }
 
@@ -389,11 +383,25 @@ impl MetaTable {
     /// [`meta`] of `etype`.
     #[inline(always)]
     fn get(self, etype: u16) -> &'static Meta {
-        self.0
+        let cell = self
+            .0
             .by_id
             .get(usize::from(etype))
-            .unwrap_or(&self.0.unknown)
+            .unwrap_or(&self.0.unknown);
+        match cell.get() {
+            Some(m) => m,
+            None => first_meta(cell, etype),
+        }
     }
+}
+
+/// [`make_meta`] of `etype` into its `cell` (once: a second thread waits
+/// for the first), for the first event of that type. (The table's
+/// placeholder for ids it does not have is what it gives for them.)
+#[cold]
+#[inline(never)]
+fn first_meta(cell: &'static OnceLock<Meta>, etype: u16) -> &'static Meta {
+    cell.get_or_init(|| make_meta(table().get(etype)))
 }
 
 /// The [`Meta`] of `etype` (the table looked up first: where the state's
@@ -867,7 +875,7 @@ fn note_exit(
     let mut thread = thread;
     if let Some(t) = &mut thread {
         let lt = t.last_enter_type;
-        ctx.paired = lt != u16::MAX && (lt + 1 == etype || meta(lt).name_id == m.name_id);
+        ctx.paired = lt != u16::MAX && (lt + 1 == etype || meta(lt).info.name == m.info.name);
         if t.last_enter_ts != 0 {
             ctx.enter_ts = Some(t.last_enter_ts);
             t.latency = ev.ts().saturating_sub(t.last_enter_ts);
@@ -2034,7 +2042,7 @@ fn apply_execve(st: &mut State, ev: &EventRef<'_>, m: &Meta) {
     // taken from the thread's cwd.
     let enter_path = st.threads.get(&tid).and_then(|t| {
         let lt = t.last_enter_type;
-        if lt == u16::MAX || meta(lt).name_id != m.name_id {
+        if lt == u16::MAX || meta(lt).info.name != m.info.name {
             return None;
         }
         let (em, b) = enter_of(&t.last_enter)?;
