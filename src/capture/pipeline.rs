@@ -47,11 +47,15 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 16;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
-/// Run by a mapped file's reading thread once it is a few batches ahead
-/// of the consumer (`GATE_LOW` batches in flight), if set: the heap tuning of a
-/// `dig -r` gives the thread's own malloc arena huge pages there
-/// (`cli::heap`). (Never, on a file too short for the reader to get that
-/// far ahead.)
+/// Run by a mapped file's reading thread once it has sent its first batch,
+/// if set: the heap tuning of a `dig -r` gives the thread's own malloc
+/// arena huge pages there (`cli::heap`). Run once the reader was a few
+/// batches ahead of the consumer (`GATE_LOW` in flight), it came after
+/// some 350 small-page faults in the arena's first 2 MiB (the batches'
+/// slots), a millisecond of the reader's time on the VM measured, which the
+/// collapse then copied; right after the first batch, `contains` on the
+/// bench's capture took 3-7% less time and a 113 KB capture's run 10% less
+/// (the minimum of 21-31 runs each, after a sysdig run, five rounds).
 pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
 
 /// Entries in a mapped file's first batch: the consumer, done with its
@@ -62,7 +66,7 @@ const FIRST_ITEMS: usize = 1024;
 
 /// Batches in flight past which a mapped file's reader decodes a later
 /// section's lists before it sends the events ahead of them
-/// (`produce_mapped`), and runs its [`READER_AHEAD`] hook.
+/// (`produce_mapped`).
 const GATE_LOW: usize = 3;
 
 /// Batches left in flight at which a mapped file's reader, waiting for
@@ -545,9 +549,10 @@ fn produce_mapped(
         if last {
             break;
         }
-        if hook && gate.in_flight.load(Ordering::SeqCst) >= GATE_LOW {
-            // (Once this thread is some batches ahead of the consumer: the
-            // hook takes a few tenths of a millisecond.)
+        if hook {
+            // (Right after the first batch: the hook takes a few tenths of
+            // a millisecond, while the consumer decodes the first section's
+            // lists and works through that batch.)
             hook = false;
             if let Some(f) = READER_AHEAD.get() {
                 f();

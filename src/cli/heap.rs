@@ -18,8 +18,8 @@
 //!   made both threads slower than on one CPU. With two: under 50 futex
 //!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`). That
 //!   arena is a 64 MiB region glibc maps at once (the pad below applies),
-//!   marked for huge pages too by the reading thread once it is a few
-//!   batches ahead of the consumer ([`huge_thread_arena`]): some 900
+//!   marked for huge pages too by the reading thread once it has sent its
+//!   first batch ([`huge_thread_arena`]): some 900
 //!   small-page faults otherwise, and as many pages to unmap at the exit;
 //! - the heap grows by [`PAD`] bytes beyond what is asked
 //!   (`M_TOP_PAD`), grown once here, and that room is marked
