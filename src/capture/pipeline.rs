@@ -54,7 +54,7 @@ const TYPES_DEPTH: usize = 4;
 /// some 350 small-page faults in the arena's first 2 MiB (the batches'
 /// slots), a millisecond of the reader's time on the VM measured, which the
 /// collapse then copied; right after the first batch, `contains` on the
-/// bench's capture took 3-7% less time and a 113 KB capture's run 10% less
+/// bench's capture took 2-7% less time and a 113 KB capture's run 10% less
 /// (the minimum of 21-31 runs each, after a sysdig run, five rounds).
 pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
 
