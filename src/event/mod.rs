@@ -370,22 +370,21 @@ fn lens_in(bytes: &[u8], start: usize, end: usize, lsz: usize) -> usize {
     if lsz != 2 || start < 8 || end > bytes.len() {
         return bytes.get(start..end).map_or(0, |l| sum_lens(l, lsz));
     }
-    let word = |at: usize| {
-        bytes
-            .get(at..at + 8)
-            .and_then(|w| w.try_into().ok())
-            .map_or(0, u64::from_le_bytes)
-    };
     let mut total = 0;
     let mut at = start;
     while at + 8 <= end {
-        total += sum4_u16(word(at));
+        total += sum4_u16(rd_u64(bytes, at));
         at += 8;
     }
     // The last `end - at` (0, 2, 4 or 6) bytes are the top ones of the
     // word that ends at `end`.
     let rest = (end - at) as u32;
-    total + sum4_u16(word(end - 8).checked_shr(64 - 8 * rest).unwrap_or(0))
+    total
+        + sum4_u16(
+            rd_u64(bytes, end - 8)
+                .checked_shr(64 - 8 * rest)
+                .unwrap_or(0),
+        )
 }
 
 /// The sum of the four little-endian u16 in `x`.
