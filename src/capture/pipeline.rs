@@ -47,16 +47,21 @@ const DEPTH: usize = 2;
 const MAPPED_DEPTH: usize = 16;
 /// Batches in flight when only the types travel (they hold no chunk).
 const TYPES_DEPTH: usize = 4;
-/// Run by a mapped file's reading thread once it has sent its first batch,
-/// if set: the heap tuning of a `dig -r` gives the thread's own malloc
-/// arena huge pages there (`cli::heap`). Run once the reader was a few
-/// batches ahead of the consumer (`GATE_LOW` in flight), it came after
-/// some 350 small-page faults in the arena's first 2 MiB (the batches'
-/// slots), a millisecond of the reader's time on the VM measured, which the
-/// collapse then copied; right after the first batch, `contains` on the
-/// bench's capture took 2-7% less time and a 113 KB capture's run 10% less
-/// (the minimum of 21-31 runs each, after a sysdig run, five rounds).
-pub static READER_AHEAD: OnceLock<fn()> = OnceLock::new();
+/// Run by a mapped file's reading thread as it starts, before its first
+/// batch, if set: the heap tuning of a `dig -r` gives the thread's own
+/// malloc arena huge pages there (`cli::heap`), before the thread has
+/// written into it. (It used to run right after the first batch and make
+/// the arena's first 2 MiB, already written, a huge page with
+/// `MADV_COLLAPSE`: that took 0.45 ms of the reader's time, or 1.1 ms when
+/// it had to wait for the work the collapse queues on the consumer's CPU,
+/// which that work interrupted; the consumer, done with the first batch,
+/// then waited for the second in some 40% of runs, 0.4-0.75 ms. Now the
+/// first batch comes a few tenths of a millisecond later, held up by the
+/// arena's first huge page, but still before the consumer has decoded the
+/// first section's lists; on the bench's capture, release builds, each
+/// run after a sysdig run, 80-100 alternating rounds: `contains` p25 -8%,
+/// median -9%; `10 terms` p25 -8%, median -8%.)
+pub static READER_START: OnceLock<fn()> = OnceLock::new();
 
 /// Entries in a mapped file's first batch: the consumer, done with its
 /// set-up, waits for it (a few tenths of a millisecond after the reading
@@ -497,9 +502,11 @@ fn produce_mapped(
     // (The reader's buffer is the mapping.)
     let range = reader.buf_range();
     reader.keep_converted();
+    if let Some(f) = READER_START.get() {
+        f();
+    }
     let mut batch = Batch::reuse(None, Some(map));
     batch.limit = FIRST_ITEMS;
-    let mut hook = true;
     loop {
         // (A batch that already ends, with the error of a section read
         // ahead, goes as it is.)
@@ -548,15 +555,6 @@ fn produce_mapped(
         }
         if last {
             break;
-        }
-        if hook {
-            // (Right after the first batch: the hook takes a few tenths of
-            // a millisecond, while the consumer decodes the first section's
-            // lists and works through that batch.)
-            hook = false;
-            if let Some(f) = READER_AHEAD.get() {
-                f();
-            }
         }
     }
     // The consumer is still at the batches in flight: their part of the

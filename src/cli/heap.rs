@@ -18,8 +18,8 @@
 //!   made both threads slower than on one CPU. With two: under 50 futex
 //!   calls, the run's CPU -26%, wall -13% (`perf stat -r 20`). That
 //!   arena is a 64 MiB region glibc maps at once (the pad below applies),
-//!   marked for huge pages too by the reading thread once it has sent its
-//!   first batch ([`huge_thread_arena`]): some 900
+//!   marked for huge pages too by the reading thread as it starts, its
+//!   first 2 MiB left behind ([`huge_thread_arena`]): some 900
 //!   small-page faults otherwise, and as many pages to unmap at the exit;
 //! - the heap grows by [`PAD`] bytes beyond what is asked
 //!   (`M_TOP_PAD`), grown once here, and that room is marked
@@ -137,7 +137,7 @@ pub fn prefer_huge_pages() {
     {
         ARENA_HUGE.store(true, std::sync::atomic::Ordering::Relaxed);
         // (Once: a second call finds it set.)
-        let _ = crate::capture::pipeline::READER_AHEAD.set(huge_thread_arena);
+        let _ = crate::capture::pipeline::READER_START.set(huge_thread_arena);
     }
     if to > from {
         // (`from..to` lies inside the heap just grown, between the old and
@@ -171,11 +171,10 @@ fn touched(from: usize) -> bool {
 /// Marks `from..from + len` (a 2 MiB-aligned range of this process's heap
 /// or of a malloc arena) for huge pages and, with `collapse`, makes its
 /// first 2 MiB one now: for a range whose first 2 MiB already holds small
-/// pages (an arena's, where glibc wrote its bookkeeping as it made the
-/// range, which must exist before it can be marked; the main heap's only
-/// if glibc wrote there after all), those pages, their neighbours and
-/// their contents become one huge page. A kernel before 6.1 refuses the
-/// second advice: that first 2 MiB then stays small pages.
+/// pages (the main heap's, should glibc have written there after all),
+/// those pages, their neighbours and their contents become one huge page.
+/// A kernel before 6.1 refuses the second advice: that first 2 MiB then
+/// stays small pages.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn mark_huge(from: usize, len: usize, collapse: bool) {
     // SAFETY: the callers pass memory of their own heap or arena; the
@@ -201,14 +200,24 @@ const ARENA_REGION: usize = 64 << 20;
 static ARENA_HUGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Marks the calling thread's malloc arena for huge pages, as
-/// [`prefer_huge_pages`] did the main heap, and makes its first 2 MiB
-/// (which glibc wrote the arena's header into) one now. For the reading
-/// thread of a `dig -r`, which has an arena of its own. The region is
-/// found from a block just allocated (rounded down to [`ARENA_REGION`])
-/// and acted on only if `/proc/self/maps` shows exactly that region as
-/// one anonymous read-write mapping: nothing happens on a thread that
-/// allocates from the main heap, or if glibc's layout is not the one
-/// expected.
+/// [`prefer_huge_pages`] did the main heap, before the thread writes into
+/// it: for the reading thread of a `dig -r`, which has an arena of its
+/// own, as it starts.
+///
+/// The arena's first 2 MiB already hold small pages (glibc wrote the
+/// arena's header there as it made it), and a huge page can only replace
+/// them by a collapse, which copies them and waits for work it queues on
+/// every CPU (the consumer's too). So that 2 MiB is left behind instead,
+/// as [`skip_to_boundary`] does for the main heap: it is filled with
+/// blocks that are never freed (never touched either, but for their
+/// headers, a page each), and what the thread allocates next lies above
+/// the boundary, in huge pages.
+///
+/// The region is found from a block just allocated (rounded down to
+/// [`ARENA_REGION`], where glibc aligns its arenas); nothing happens on a
+/// thread that allocates from the main heap. Should glibc's layout not be
+/// the one expected, the advice still changes no byte of any memory, and
+/// the blocks are at most 2 MiB the process does not use.
 #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 fn huge_thread_arena() {
     if !ARENA_HUGE.load(std::sync::atomic::Ordering::Relaxed) {
@@ -226,15 +235,35 @@ fn huge_thread_arena() {
         return;
     }
     let base = at / ARENA_REGION * ARENA_REGION;
-    let line = format!("{base:x}-{:x} rw-p 00000000 00:00 0", base + ARENA_REGION);
-    let whole = std::fs::read_to_string("/proc/self/maps")
-        .is_ok_and(|maps| maps.lines().any(|l| l.trim_end() == line));
-    if !whole {
-        return;
+    let boundary = base + HUGE;
+    mark_huge(boundary, ARENA_REGION - HUGE, false);
+    // Blocks from the arena's free top, each cut to end below the boundary
+    // (a block's chunk ends 8 bytes before the end of its usable size),
+    // until less than a page is left: the top's header then lies in the
+    // page below the boundary, and the next block mostly above it. (Under
+    // 128 KiB each, glibc's threshold for blocks of their own mapping:
+    // 17 or so.)
+    let mut size = 4096;
+    for _ in 0..32 {
+        // SAFETY: a plain allocation, kept for the life of the process.
+        let q = unsafe { libc::malloc(size) };
+        if q.is_null() {
+            return;
+        }
+        // SAFETY: `q` came from `malloc` just above.
+        let end = q as usize + unsafe { libc::malloc_usable_size(q) }.saturating_sub(8);
+        if (q as usize) < at || end > boundary {
+            // (Not from the top below the boundary: not needed.)
+            // SAFETY: `q` came from `malloc` and is not used.
+            unsafe { libc::free(q) };
+            return;
+        }
+        let left = boundary - end;
+        if left < 4096 {
+            return;
+        }
+        size = (left - 64).min(120 << 10);
     }
-    // (`base..base + ARENA_REGION` is the arena's own mapping, checked
-    // just above.)
-    mark_huge(base, ARENA_REGION, true);
 }
 
 /// `MADV_COLLAPSE` (Linux 6.1; the `libc` crate does not have it yet).
