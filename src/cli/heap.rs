@@ -57,6 +57,19 @@ const PAD: usize = 64 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const HUGE: usize = 2 << 20;
 
+/// The base page size the layout below works in (x86-64 and arm64).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const PAGE: usize = 4096;
+
+/// A block that fills `room` bytes of a free top but for 64 (a top of at
+/// least 48 bytes is left, above glibc's 32-byte minimum chunk), and at
+/// most 120 KiB: under glibc's 128 KiB threshold past which a block gets a
+/// mapping of its own instead of coming from the top.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn block_filling(room: usize) -> usize {
+    room.saturating_sub(64).min(120 << 10)
+}
+
 /// Whether [`prefer_huge_pages`] ran (once is enough).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -96,18 +109,13 @@ pub fn prefer_huge_pages() {
     // first write there is a huge page's fault, with no collapse (see
     // below). All are freed again.
     // (Up to 256 blocks: blocks served from freed memory rather than the
-    // top just take another turn, some 750 KB of them at most. A block of
-    // `top - 64` leaves a top of 48 bytes, above glibc's 32-byte minimum
-    // chunk; 3072 bytes and their header, and the new top's header after
-    // them, fit in the 4 KiB below the boundary.)
+    // top just take another turn, some 750 KB of them at most. 3072 bytes
+    // and their header, and the new top's header after them, fit in the
+    // 4 KiB below the boundary.)
     let mut held = [std::ptr::null_mut::<libc::c_void>(); 256];
     for slot in held.iter_mut() {
         let top = top_left();
-        let size = if top > 4096 {
-            (top - 64).min(120 << 10)
-        } else {
-            3072
-        };
+        let size = if top > PAGE { block_filling(top) } else { 3072 };
         // SAFETY: a plain allocation, freed below.
         *slot = unsafe { libc::malloc(size) };
         if heap_end() != Some(before) {
@@ -160,7 +168,7 @@ fn top_left() -> usize {
 /// that cannot be told, it is taken as touched.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn touched(from: usize) -> bool {
-    let mut pages = [0u8; HUGE / 4096];
+    let mut pages = [0u8; HUGE / PAGE];
     // SAFETY: `mincore` writes one byte per page of the range into
     // `pages`; pages are at least 4 KiB, and `pages` has a byte for each
     // 4 KiB.
@@ -240,10 +248,9 @@ fn huge_thread_arena() {
     // Blocks from the arena's free top, each cut to end below the boundary
     // (a block's chunk ends 8 bytes before the end of its usable size),
     // until less than a page is left: the top's header then lies in the
-    // page below the boundary, and the next block mostly above it. (Under
-    // 128 KiB each, glibc's threshold for blocks of their own mapping:
-    // 17 or so.)
-    let mut size = 4096;
+    // page below the boundary, and the next block mostly above it. (17 or
+    // so.)
+    let mut size = PAGE;
     for _ in 0..32 {
         // SAFETY: a plain allocation, kept for the life of the process.
         let q = unsafe { libc::malloc(size) };
@@ -259,10 +266,10 @@ fn huge_thread_arena() {
             return;
         }
         let left = boundary - end;
-        if left < 4096 {
+        if left < PAGE {
             return;
         }
-        size = (left - 64).min(120 << 10);
+        size = block_filling(left);
     }
 }
 
@@ -280,7 +287,6 @@ const MADV_COLLAPSE: libc::c_int = 25;
 /// `sbrk`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn skip_to_boundary(start: usize) {
-    const PAGE: usize = 4096;
     let gap = (start + PAGE).next_multiple_of(HUGE) - PAGE - start;
     let Ok(gap) = libc::intptr_t::try_from(gap) else {
         return;
