@@ -41,12 +41,12 @@
 //!   Should glibc have written there after all, the collapse is still
 //!   made.)
 //! - that first huge page is faulted in by a bare thread on another CPU
-//!   ([`fault_in_elsewhere`]) while the main thread goes on with its
-//!   set-up, which glibc serves from the space left below the boundary:
-//!   the fault (zeroing 2 MiB the host had taken back) no longer lies on
-//!   the main thread's path (`dig -r` of the bench's capture, release
-//!   builds, each run after a sysdig run, 150 alternating rounds: p10
-//!   -4.5%, p25 -4.6%, median -2.8%).
+//!   ([`start_fault_helper`]), started before the heap is set up, while
+//!   the main thread goes on with its set-up, which glibc serves from the
+//!   space left below the boundary: the fault (zeroing 2 MiB the host had
+//!   taken back) no longer lies on the main thread's path (`dig -r` of the
+//!   bench's capture, release builds, each run after a sysdig run, 120
+//!   alternating rounds: p10 -3.3%, p25 -3.7%, median -4.2%).
 //!
 //! Memory is only committed as it is touched, 2 MiB at a time, and freed
 //! memory above the pad goes back to the system as usual. Nothing here is
@@ -94,19 +94,33 @@ pub fn prefer_huge_pages() {
     if !thp_possible() || !data_unlimited() {
         return;
     }
+    // The thread that faults the heap's first huge page in is started
+    // first, and waits for the page: it is on its way while the heap is
+    // set up (some 0.15 ms, about half its time to start), and so done
+    // sooner.
+    let helper = start_fault_helper();
+    let page = grow_heap();
+    if helper {
+        FAULT_AT.store(
+            page.unwrap_or(GIVE_UP),
+            std::sync::atomic::Ordering::Release,
+        );
+    }
+}
+
+/// The heap set up as [`prefer_huge_pages`] says: the address of the last
+/// byte of its first huge page, when that page is marked and untouched.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn grow_heap() -> Option<usize> {
     // SAFETY: `mallopt` only changes malloc's parameters; both values are
     // in range (an arena count, and a pad well under `c_int::MAX`).
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
         libc::mallopt(libc::M_TOP_PAD, PAD as libc::c_int);
     }
-    let Some(start) = heap_end() else {
-        return;
-    };
+    let start = heap_end()?;
     skip_to_boundary(start);
-    let Some(before) = heap_end() else {
-        return;
-    };
+    let before = heap_end()?;
     // The heap grows (by `PAD` and a block) when a block does not fit in
     // what is left of its free top: that top is used up first, in blocks
     // under the mmap threshold, and then small blocks are asked for until
@@ -135,16 +149,14 @@ pub fn prefer_huge_pages() {
     }
     // (Read after the frees, which may have given back what lay above the
     // pad.)
-    let Some(after) = heap_end() else {
-        return;
-    };
+    let after = heap_end()?;
     if after == before {
         // The break could not move (brk failed, or another arena served
         // the blocks): without the pad again, or every later growth, which
         // glibc retries with mmap of the same padded size, fails too.
         // SAFETY: as above.
         unsafe { libc::mallopt(libc::M_TOP_PAD, 128 << 10) };
-        return;
+        return None;
     }
     let from = before.next_multiple_of(HUGE);
     let to = after / HUGE * HUGE;
@@ -154,43 +166,52 @@ pub fn prefer_huge_pages() {
         // (Once: a second call finds it set.)
         let _ = crate::capture::pipeline::READER_START.set(huge_thread_arena);
     }
-    if to > from {
-        // (`from..to` lies inside the heap just grown, between the old and
-        // the new program break.)
-        let small = touched(from);
-        mark_huge(from, to - from, small);
-        if !small {
-            fault_in_elsewhere(from);
-        }
+    if to <= from {
+        return None;
     }
+    // (`from..to` lies inside the heap just grown, between the old and the
+    // new program break.)
+    let small = touched(from);
+    mark_huge(from, to - from, small);
+    (!small).then_some(from + HUGE - 1)
 }
 
-/// Has the huge page at `from` (the main heap's first, not yet touched)
-/// faulted in by a short-lived thread on another CPU, while this one goes
-/// on with its set-up: the fault zeroes 2 MiB, which took 0.3-0.45 ms of
-/// the main thread on the VMs measured (memory the host had taken back).
+/// Where [`start_fault_helper`]'s thread is to write (the last byte of
+/// the main heap's first huge page): 0 until [`prefer_huge_pages`] knows,
+/// [`GIVE_UP`] when there is no such page.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+static FAULT_AT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// [`FAULT_AT`] when there is nothing to fault in.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const GIVE_UP: usize = 1;
+
+/// Starts a short-lived thread on another CPU that faults the main heap's
+/// first huge page in, once [`prefer_huge_pages`] has it ([`FAULT_AT`]),
+/// while this thread goes on with its set-up: the fault zeroes 2 MiB,
+/// which took 0.3-0.45 ms of the main thread on the VMs measured (memory
+/// the host had taken back). True when started.
 ///
 /// The thread is a bare POSIX thread: one started by `std::thread`
 /// allocates as it starts, and its first allocation would make it a
 /// malloc arena, the second of the two allowed, which the reading thread
 /// would then share with the main thread. It is made on a CPU other than
-/// this one (so that it does not take this one's turn), detached, and
-/// runs [`touch_last_byte`]. Nothing happens with one CPU allowed; should
-/// it not start, the main thread faults the page itself, as before.
+/// this one (so that it does not take this one's turn), detached, and runs
+/// [`fault_when_known`]. Nothing happens with one CPU allowed; should it
+/// not start, the main thread faults the page itself, as before.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn fault_in_elsewhere(from: usize) {
+fn start_fault_helper() -> bool {
     let Some(cpu) = another_cpu() else {
-        return;
+        return false;
     };
-    let last = from + HUGE - 1;
     // SAFETY: the attribute object and CPU set are plain C structs, made
     // by `pthread_attr_init` / zeroed, and destroyed after use; the
     // thread's routine has the C signature `pthread_create` takes, and
-    // its argument is an address, read as one.
+    // ignores its argument.
     unsafe {
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         if libc::pthread_attr_init(&mut attr) != 0 {
-            return;
+            return false;
         }
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         libc::CPU_SET(cpu, &mut set);
@@ -198,32 +219,38 @@ fn fault_in_elsewhere(from: usize) {
         libc::pthread_attr_setstacksize(&mut attr, 256 << 10);
         libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
         let mut thread: libc::pthread_t = 0;
-        libc::pthread_create(
-            &mut thread,
-            &attr,
-            touch_last_byte,
-            last as *mut libc::c_void,
-        );
+        let made = libc::pthread_create(&mut thread, &attr, fault_when_known, std::ptr::null_mut());
         libc::pthread_attr_destroy(&mut attr);
+        made == 0
     }
 }
 
-/// The routine of [`fault_in_elsewhere`]'s thread: a write access to the
-/// byte at `at`, the last of the main heap's first huge page, which
-/// faults the page in. That byte lies in the heap's free top, handed out
-/// only after 2 MiB of allocations (the main thread's set-up takes a few
-/// kilobytes); even then, a compare-and-swap of 0 for 0 changes no bit.
+/// The routine of [`start_fault_helper`]'s thread: waits (on its own CPU,
+/// a fraction of a millisecond) for [`FAULT_AT`], then writes there,
+/// which faults the page in. That byte lies in the heap's free top,
+/// handed out only after 2 MiB of allocations (the main thread's set-up
+/// takes a few kilobytes, and glibc serves them from the space left below
+/// the boundary); even then, a compare-and-swap of 0 for 0 changes no bit.
 /// (It writes, or fails, as one step; an atomic OR with 0 would be made a
 /// plain read, which maps the shared zero page in instead.) A plain fault
 /// takes the heap's own lock, not the process's mapping lock, so the main
 /// thread's mappings (the capture, the reading thread's stack) do not wait
-/// for it, as they did for an `MADV_POPULATE_WRITE`.
+/// for it, as they did for an `MADV_POPULATE_WRITE`. Gives up after 5 ms.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-extern "C" fn touch_last_byte(at: *mut libc::c_void) -> *mut libc::c_void {
+extern "C" fn fault_when_known(_: *mut libc::c_void) -> *mut libc::c_void {
+    let acquire = std::sync::atomic::Ordering::Acquire;
+    let give_up = std::time::Instant::now() + std::time::Duration::from_millis(5);
+    let at = loop {
+        match FAULT_AT.load(acquire) {
+            0 if std::time::Instant::now() < give_up => std::hint::spin_loop(),
+            0 | GIVE_UP => return std::ptr::null_mut(),
+            at => break at,
+        }
+    };
     // SAFETY: `at` lies in the main heap's free top, grown and mapped
     // read-write by `prefer_huge_pages` (valid for a byte's access for the
     // life of the process), and is accessed atomically here.
-    let byte = unsafe { std::sync::atomic::AtomicU8::from_ptr(at.cast::<u8>()) };
+    let byte = unsafe { std::sync::atomic::AtomicU8::from_ptr(at as *mut u8) };
     let relaxed = std::sync::atomic::Ordering::Relaxed;
     let _ = byte.compare_exchange(0, 0, relaxed, relaxed);
     std::ptr::null_mut()
