@@ -50,20 +50,9 @@ impl Plan {
     }
 
     fn pinned_for(d: Duration) -> Option<Plan> {
-        let before = affinity()?;
-        // SAFETY: sched_getcpu only reads the current CPU number.
-        let here = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
-        let n = libc::CPU_SETSIZE as usize;
-        let allowed = |cpu: usize| {
-            // SAFETY: CPU_ISSET reads bit `cpu` of the set, which is in
-            // range (below CPU_SETSIZE).
-            cpu < n && unsafe { libc::CPU_ISSET(cpu, &before) }
-        };
-        if !allowed(here) {
-            return None;
-        }
+        let (before, here) = mask_and_cpu()?;
         // The next allowed CPU after this one, around.
-        let reader_cpu = (1..n).map(|k| (here + k) % n).find(|&c| allowed(c))?;
+        let reader_cpu = others(&before, here).next()?;
         Some(Plan {
             before,
             consumer_cpu: here,
@@ -116,6 +105,42 @@ impl Drop for Pin {
     }
 }
 
+/// A CPU for a short-lived helper of the calling thread (the main one,
+/// before a read's [`Plan`] is made), to be pinned to so that it does not
+/// take the caller's turns: the second allowed CPU after the caller's,
+/// clear of the one a plan gives the reading thread, or that one with
+/// two CPUs. As a set of one CPU; `None` with one CPU allowed.
+pub fn helper_cpu() -> Option<libc::cpu_set_t> {
+    let (before, here) = mask_and_cpu()?;
+    let mut after = others(&before, here);
+    let first = after.next()?;
+    Some(one_cpu(after.next().unwrap_or(first)))
+}
+
+/// The calling thread's CPU mask and the CPU it runs on, if the mask
+/// allows that CPU.
+fn mask_and_cpu() -> Option<(libc::cpu_set_t, usize)> {
+    let before = affinity()?;
+    // SAFETY: sched_getcpu only reads the current CPU number.
+    let here = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+    allowed(&before, here).then_some((before, here))
+}
+
+/// Whether `set` allows `cpu`.
+fn allowed(set: &libc::cpu_set_t, cpu: usize) -> bool {
+    // SAFETY: CPU_ISSET reads bit `cpu` of the set, which is in range
+    // (below CPU_SETSIZE).
+    cpu < libc::CPU_SETSIZE as usize && unsafe { libc::CPU_ISSET(cpu, set) }
+}
+
+/// The CPUs `set` allows other than `here`, from the one after it, around.
+fn others(set: &libc::cpu_set_t, here: usize) -> impl Iterator<Item = usize> + '_ {
+    let n = libc::CPU_SETSIZE as usize;
+    (1..n)
+        .map(move |k| (here + k) % n)
+        .filter(move |&c| allowed(set, c))
+}
+
 /// The calling thread's CPU mask.
 fn affinity() -> Option<libc::cpu_set_t> {
     // SAFETY: a zeroed cpu_set_t is an empty set; sched_getaffinity writes
@@ -147,11 +172,14 @@ fn set_affinity(set: &libc::cpu_set_t) -> bool {
 mod tests {
     use super::*;
 
+    /// The CPUs of the calling thread's mask.
     fn cpus() -> Vec<usize> {
-        let set = affinity().expect("sched_getaffinity");
+        cpus_of(&affinity().expect("sched_getaffinity"))
+    }
+
+    fn cpus_of(set: &libc::cpu_set_t) -> Vec<usize> {
         (0..libc::CPU_SETSIZE as usize)
-            // SAFETY: in range, as in `Plan::pinned_for`.
-            .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+            .filter(|&c| allowed(set, c))
             .collect()
     }
 
@@ -179,6 +207,11 @@ mod tests {
                 .join()
                 .expect("reader thread")
             });
+            // A helper's CPU (chosen before this thread is pinned, as the
+            // main thread does): one, and one it may use.
+            let helper = cpus_of(&helper_cpu().expect("two CPUs or more: a helper's"));
+            assert_eq!(helper.len(), 1);
+            assert!(before.contains(&helper[0]));
             let mut pin = plan.pin_consumer();
             let mine = cpus();
             assert_eq!((mine.len(), theirs.len()), (1, 1));
@@ -191,6 +224,7 @@ mod tests {
             // With one CPU allowed, no plan.
             assert!(set_affinity(&one_cpu(mine[0])));
             assert!(Plan::new().is_none());
+            assert!(helper_cpu().is_none());
             assert!(set_affinity(&plan.before));
         })
         .join()

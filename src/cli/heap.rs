@@ -196,25 +196,23 @@ const GIVE_UP: usize = 1;
 /// allocates as it starts, and its first allocation would make it a
 /// malloc arena, the second of the two allowed, which the reading thread
 /// would then share with the main thread. It is made on a CPU other than
-/// this one (so that it does not take this one's turn), detached, and runs
+/// this one ([`crate::capture::spread::helper_cpu`]), detached, and runs
 /// [`fault_when_known`]. Nothing happens with one CPU allowed; should it
 /// not start, the main thread faults the page itself, as before.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn start_fault_helper() -> bool {
-    let Some(cpu) = another_cpu() else {
+    let Some(set) = crate::capture::spread::helper_cpu() else {
         return false;
     };
-    // SAFETY: the attribute object and CPU set are plain C structs, made
-    // by `pthread_attr_init` / zeroed, and destroyed after use; the
-    // thread's routine has the C signature `pthread_create` takes, and
-    // ignores its argument.
+    // SAFETY: the attribute object is a plain C struct, made by
+    // `pthread_attr_init` and destroyed after use; the CPU set is a whole
+    // one (from `helper_cpu`), read for its size; the thread's routine has
+    // the C signature `pthread_create` takes, and ignores its argument.
     unsafe {
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         if libc::pthread_attr_init(&mut attr) != 0 {
             return false;
         }
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
         libc::pthread_attr_setaffinity_np(&mut attr, std::mem::size_of_val(&set), &set);
         libc::pthread_attr_setstacksize(&mut attr, 256 << 10);
         libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
@@ -254,23 +252,6 @@ extern "C" fn fault_when_known(_: *mut libc::c_void) -> *mut libc::c_void {
     let relaxed = std::sync::atomic::Ordering::Relaxed;
     let _ = byte.compare_exchange(0, 0, relaxed, relaxed);
     std::ptr::null_mut()
-}
-
-/// A CPU this process may run on other than the current one.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn another_cpu() -> Option<usize> {
-    // SAFETY: a zeroed CPU set is a valid empty one; `sched_getaffinity`
-    // writes at most its size, and `sched_getcpu` only reads.
-    let (set, here) = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) != 0 {
-            return None;
-        }
-        (set, libc::sched_getcpu())
-    };
-    let here = usize::try_from(here).ok()?;
-    // SAFETY: CPU_ISSET reads one bit of the set, in range.
-    (0..libc::CPU_SETSIZE as usize).find(|&c| c != here && unsafe { libc::CPU_ISSET(c, &set) })
 }
 
 /// The size of the main heap's free top (what a block can be cut from
