@@ -570,6 +570,24 @@ pub struct FdTable {
     high: FxHashMap<i64, Fd>,
     /// Number of fds in the table.
     len: usize,
+    /// What the last look at the sockets found ([`FdTable::sockets`]),
+    /// while [`SocketSummary::current`]: every change forgets it.
+    sockets: SocketSummary,
+}
+
+/// The part of an [`FdTable`] that turning listed connections around
+/// needs (`State::fix_socket_directions`, after each process list): a
+/// capture's sections list every process again, and most tables are not
+/// changed from one section to the next, so each is looked through again
+/// only once changed, not at every section.
+#[derive(Debug, Clone, Default)]
+struct SocketSummary {
+    /// True while the two fields below say what the table holds.
+    current: bool,
+    /// The ports of its listening IP sockets.
+    server_ports: Vec<u16>,
+    /// Whether it holds a connection from a list (`from_list`).
+    listed: bool,
 }
 
 /// Makes room in `low` (an [`FdTable`]'s) for fd `i`: at least 32 slots
@@ -599,6 +617,7 @@ impl FdTable {
     }
     #[inline]
     pub fn get_mut(&mut self, fd: i64) -> Option<&mut Fd> {
+        self.sockets.current = false;
         match dense(fd) {
             Some(i) => self.low.get_mut(i)?.as_mut(),
             None => self.high.get_mut(&fd),
@@ -607,6 +626,7 @@ impl FdTable {
     /// Adds (or replaces) `fd`, handing back the fd it replaced.
     #[inline]
     pub fn insert(&mut self, fd: i64, f: Fd) -> Option<Fd> {
+        self.sockets.current = false;
         let old = match dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
@@ -623,6 +643,7 @@ impl FdTable {
     }
     #[inline]
     pub fn remove(&mut self, fd: i64) -> Option<Fd> {
+        self.sockets.current = false;
         let old = match dense(fd) {
             Some(i) => self.low.get_mut(i)?.take(),
             None => self.high.remove(&fd),
@@ -634,6 +655,7 @@ impl FdTable {
     }
     /// The fd `fd`, added with `make` when missing.
     pub fn get_or_insert_with(&mut self, fd: i64, make: impl FnOnce() -> Fd) -> &mut Fd {
+        self.sockets.current = false;
         let len = &mut self.len;
         match dense(fd) {
             Some(i) => {
@@ -664,10 +686,12 @@ impl FdTable {
     }
     /// All fds, in no particular order.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Fd> {
+        self.sockets.current = false;
         self.low.iter_mut().flatten().chain(self.high.values_mut())
     }
     /// Keeps the fds `keep` says yes to.
     pub fn retain(&mut self, mut keep: impl FnMut(&Fd) -> bool) {
+        self.sockets.current = false;
         let mut removed = 0;
         for slot in &mut self.low {
             if slot.as_ref().is_some_and(|f| !keep(f)) {
@@ -681,6 +705,57 @@ impl FdTable {
             k
         });
         self.len -= removed;
+    }
+
+    /// The ports of the table's listening IP sockets, and whether it holds
+    /// a connection from a list; looked up again only when the table
+    /// changed since the last call.
+    pub(crate) fn sockets(&mut self) -> (&[u16], bool) {
+        if !self.sockets.current {
+            let mut ports = std::mem::take(&mut self.sockets.server_ports);
+            ports.clear();
+            let mut listed = false;
+            for f in self.low.iter().flatten().chain(self.high.values()) {
+                match f.addrs {
+                    SockAddrs::Server { port, .. } => ports.push(port),
+                    SockAddrs::Ip { .. } if f.from_list => listed = true,
+                    _ => {}
+                }
+            }
+            self.sockets = SocketSummary {
+                current: true,
+                server_ports: ports,
+                listed,
+            };
+        }
+        (&self.sockets.server_ports, self.sockets.listed)
+    }
+
+    /// Turns the table's connections from a list whose local port
+    /// `serves` says is a listening one into client→server, marks them as
+    /// the server side, and takes them as no longer from a list (the
+    /// listening sockets, which [`FdTable::sockets`] keeps, stay as they
+    /// are).
+    pub(crate) fn turn_listed(&mut self, serves: impl Fn(u16) -> bool) {
+        for f in self.low.iter_mut().flatten().chain(self.high.values_mut()) {
+            if let SockAddrs::Ip {
+                sip,
+                sport,
+                dip,
+                dport,
+            } = f.addrs
+            {
+                if !f.from_list {
+                    continue;
+                }
+                if !f.is_server_side && serves(sport) {
+                    f.set_tuple(dip, dport, sip, sport);
+                    f.is_server_side = true;
+                }
+                f.from_list = false;
+            }
+        }
+        self.sockets.listed = false;
     }
 }
 

@@ -193,38 +193,24 @@ impl State {
 
     /// Connections listed in a capture or found in /proc carry local→remote
     /// tuples; like libsinsp, turn those whose local port is a listening
-    /// port into client→server and mark them as the server side.
+    /// port into client→server and mark them as the server side. (Each fd
+    /// table keeps what it holds of both kinds until it changes: a later
+    /// section looks through the tables changed since, not every fd of
+    /// every process again.)
     fn fix_socket_directions(&mut self) {
         let mut server_ports = rustc_hash::FxHashSet::default();
-        // The listed connections, found in the same walk: a second walk
-        // over every fd of every table (a thousand or two, once per
-        // section) cost as much again.
-        let mut listed: Vec<&mut Fd> = Vec::new();
-        for f in self.fds.values_mut().flat_map(FdTable::values_mut) {
-            match f.addrs {
-                fds::SockAddrs::Server { port, .. } => {
-                    server_ports.insert(port);
-                }
-                fds::SockAddrs::Ip { .. } if f.from_list => listed.push(f),
-                _ => {}
-            }
+        let mut listed = false;
+        for t in self.fds.values_mut() {
+            let (ports, has_listed) = t.sockets();
+            server_ports.extend(ports.iter().copied());
+            listed |= has_listed;
         }
-        if server_ports.is_empty() {
+        if server_ports.is_empty() || !listed {
             return;
         }
-        for f in listed {
-            if let fds::SockAddrs::Ip {
-                sip,
-                sport,
-                dip,
-                dport,
-            } = f.addrs
-            {
-                if !f.is_server_side && server_ports.contains(&sport) {
-                    f.set_tuple(dip, dport, sip, sport);
-                    f.is_server_side = true;
-                }
-                f.from_list = false;
+        for t in self.fds.values_mut() {
+            if t.sockets().1 {
+                t.turn_listed(|port| server_ports.contains(&port));
             }
         }
     }
@@ -652,6 +638,87 @@ mod tests {
                 st.fd(2, n).map(|f| f.name.memo(key, |_| false)),
                 Some(false)
             );
+        }
+    }
+
+    /// A listed connection whose local port a listening socket serves is
+    /// turned around, in a later section too, by a listening socket of a
+    /// table that section leaves alone; once that socket is closed, its
+    /// port no longer turns one.
+    #[test]
+    fn listed_connections_to_a_served_port_are_turned_around_in_every_section() {
+        let ip4 = |tid, n, sport, dport| FdEntry {
+            tid,
+            fd: n,
+            ino: 0,
+            ftype: FdType::Ipv4Sock,
+            info: FdInfo::Ipv4 {
+                sip: [10, 0, 0, 1],
+                dip: [10, 0, 0, 2],
+                sport,
+                dport,
+                l4proto: crate::state::fds::l4::TCP,
+            },
+        };
+        let server = FdEntry {
+            tid: 1,
+            fd: 3,
+            ino: 0,
+            ftype: FdType::Ipv4ServSock,
+            info: FdInfo::Ipv4Server {
+                ip: [0, 0, 0, 0],
+                port: 80,
+                l4proto: crate::state::fds::l4::TCP,
+            },
+        };
+        let procs = |tids: &[u64]| tids.iter().map(|&t| entry(t, "p")).collect::<Vec<_>>();
+        let mut st = State::new();
+        st.load_meta(&CaptureMeta {
+            procs: procs(&[1, 2]),
+            fds: vec![server, ip4(2, 4, 80, 5000), ip4(2, 5, 6000, 443)],
+            ..Default::default()
+        });
+        let shown = |st: &State, tid, n| {
+            st.fd(tid, n)
+                .map(|f| (f.name.to_string(), f.is_server_side, f.from_list))
+        };
+        let turned = |n: &str| Some((n.to_string(), true, false));
+        let kept = |n: &str| Some((n.to_string(), false, false));
+        assert_eq!(shown(&st, 2, 4), turned("10.0.0.2:5000->10.0.0.1:80"));
+        assert_eq!(shown(&st, 2, 5), kept("10.0.0.1:6000->10.0.0.2:443"));
+        // A later section lists only process 3: process 1's table, not
+        // changed since, still serves port 80.
+        st.load_meta(&CaptureMeta {
+            procs: procs(&[3]),
+            fds: vec![ip4(3, 7, 80, 5001)],
+            ..Default::default()
+        });
+        assert_eq!(shown(&st, 3, 7), turned("10.0.0.2:5001->10.0.0.1:80"));
+        // The listening socket closed (as an event closes it): port 80
+        // turns nothing around any more.
+        if let Some(t) = st.fds.get_mut(&1) {
+            t.remove(3);
+        }
+        st.load_meta(&CaptureMeta {
+            procs: procs(&[4]),
+            fds: vec![ip4(4, 8, 80, 5002), server_elsewhere(4, 9)],
+            ..Default::default()
+        });
+        assert_eq!(shown(&st, 4, 8), kept("10.0.0.1:80->10.0.0.2:5002"));
+    }
+
+    /// A listening socket on a port no listed connection uses.
+    fn server_elsewhere(tid: u64, n: i64) -> FdEntry {
+        FdEntry {
+            tid,
+            fd: n,
+            ino: 0,
+            ftype: FdType::Ipv4ServSock,
+            info: FdInfo::Ipv4Server {
+                ip: [0, 0, 0, 0],
+                port: 8080,
+                l4proto: crate::state::fds::l4::TCP,
+            },
         }
     }
 }
