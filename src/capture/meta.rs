@@ -267,6 +267,16 @@ impl StrList {
         StrList { text: Some(text) }
     }
 
+    /// Whether `other` is this very list (a copy of it, sharing its text),
+    /// not only one with the same items: a test that reads no item.
+    pub fn same_list(&self, other: &StrList) -> bool {
+        match (&self.text, &other.text) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
     /// The text, empty for no items.
     fn text(&self) -> &str {
         self.text.as_deref().unwrap_or("")

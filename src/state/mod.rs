@@ -104,6 +104,8 @@ pub struct State {
     /// sections list the same processes again (at most
     /// [`CGROUP_MEMO_MAX`] lists, forgotten all at once past that).
     cgroup_memo: FxHashMap<StrList, Option<Found>>,
+    /// The list [`State::set_container`] looked up last, and what it gave.
+    last_cgroups: (StrList, Option<Found>),
     /// The machine's interface addresses (a capture's interface list):
     /// libsinsp's "local" side of a connection for fd.is_server, fd.lip...
     pub local_ips: Vec<std::net::IpAddr>,
@@ -236,22 +238,28 @@ impl State {
                 t.cgroups = cg;
             }
         }
-        let found = match self.cgroup_memo.get(&t.cgroups) {
-            Some(found) => found.clone(),
-            None => {
-                let found = containers::cgroup::container_of(&t.cgroups);
-                if self.cgroup_memo.len() >= CGROUP_MEMO_MAX {
-                    self.cgroup_memo.clear();
+        // The threads of a process, listed one after the other, share
+        // their list: the last one's answer is taken without hashing it.
+        let last = &mut self.last_cgroups;
+        if !last.0.same_list(&t.cgroups) {
+            let found = match self.cgroup_memo.get(&t.cgroups) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = containers::cgroup::container_of(&t.cgroups);
+                    if self.cgroup_memo.len() >= CGROUP_MEMO_MAX {
+                        self.cgroup_memo.clear();
+                    }
+                    self.cgroup_memo.insert(t.cgroups.clone(), found.clone());
+                    found
                 }
-                self.cgroup_memo.insert(t.cgroups.clone(), found.clone());
-                found
+            };
+            *last = (t.cgroups.clone(), found);
+        }
+        if let Some((id, ty)) = &last.1 {
+            if t.container_id != *id {
+                t.container_id.clone_from(id);
             }
-        };
-        if let Some((id, ty)) = found {
-            if t.container_id != id {
-                t.container_id = id.clone();
-            }
-            self.containers.note(&id, ty, live);
+            self.containers.note(id, *ty, live);
         }
     }
 
