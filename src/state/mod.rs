@@ -668,22 +668,11 @@ mod tests {
                 l4proto: crate::state::fds::l4::TCP,
             },
         };
-        let server = FdEntry {
-            tid: 1,
-            fd: 3,
-            ino: 0,
-            ftype: FdType::Ipv4ServSock,
-            info: FdInfo::Ipv4Server {
-                ip: [0, 0, 0, 0],
-                port: 80,
-                l4proto: crate::state::fds::l4::TCP,
-            },
-        };
         let procs = |tids: &[u64]| tids.iter().map(|&t| entry(t, "p")).collect::<Vec<_>>();
         let mut st = State::new();
         st.load_meta(&CaptureMeta {
             procs: procs(&[1, 2]),
-            fds: vec![server, ip4(2, 4, 80, 5000), ip4(2, 5, 6000, 443)],
+            fds: vec![server(1, 3, 80), ip4(2, 4, 80, 5000), ip4(2, 5, 6000, 443)],
             ..Default::default()
         });
         let shown = |st: &State, tid, n| {
@@ -703,20 +692,21 @@ mod tests {
         });
         assert_eq!(shown(&st, 3, 7), turned("10.0.0.2:5001->10.0.0.1:80"));
         // The listening socket closed (as an event closes it): port 80
-        // turns nothing around any more.
+        // turns nothing around any more (a listener on 8080, which no
+        // connection uses, keeps the fix running).
         if let Some(t) = st.fds.get_mut(&1) {
             t.remove(3);
         }
         st.load_meta(&CaptureMeta {
             procs: procs(&[4]),
-            fds: vec![ip4(4, 8, 80, 5002), server_elsewhere(4, 9)],
+            fds: vec![ip4(4, 8, 80, 5002), server(4, 9, 8080)],
             ..Default::default()
         });
         assert_eq!(shown(&st, 4, 8), kept("10.0.0.1:80->10.0.0.2:5002"));
     }
 
-    /// A listening socket on a port no listed connection uses.
-    fn server_elsewhere(tid: u64, n: i64) -> FdEntry {
+    /// A listed IPv4 TCP socket listening on `port`.
+    fn server(tid: u64, n: i64, port: u16) -> FdEntry {
         FdEntry {
             tid,
             fd: n,
@@ -724,7 +714,7 @@ mod tests {
             ftype: FdType::Ipv4ServSock,
             info: FdInfo::Ipv4Server {
                 ip: [0, 0, 0, 0],
-                port: 8080,
+                port,
                 l4proto: crate::state::fds::l4::TCP,
             },
         }
